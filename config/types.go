@@ -1,0 +1,320 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Config is a validated lbhad configuration. Every field holds its final
+// value: defaults are applied and names are resolved, so consumers never
+// re-check what Load already checked.
+type Config struct {
+	Global         Global
+	Scripts        []*Script // vrrp_script blocks, in file order
+	Instances      []*Instance
+	SyncGroups     []*SyncGroup
+	VirtualServers []*VirtualServer
+}
+
+// Global holds the settings of the global block.
+type Global struct {
+	RouterID             string // defaults to the host name
+	ScriptUser           string // user scripts run as; "" means the daemon's user
+	EnableScriptSecurity bool
+	ControlSocket        string // default DefaultControlSocket
+	MetricsListen        string // host:port, "" disables metrics
+	LVSTimeouts          LVSTimeouts
+	Notification         Notification
+}
+
+// DefaultControlSocket is where lbhad listens for status and control
+// commands when the config names no other path.
+const DefaultControlSocket = "/run/lbhad/lbhad.sock"
+
+// LVSTimeouts are the IPVS connection timeouts set like `ipvsadm --set`.
+// A zero value leaves the kernel's setting alone.
+type LVSTimeouts struct {
+	TCP, TCPFin, UDP time.Duration
+}
+
+// Notification holds the global delivery settings used by smtp_alert and
+// webhooks.
+type Notification struct {
+	Email    *Email // nil when no email block is configured
+	Webhooks []*Webhook
+}
+
+// Email configures SMTP delivery of state-change alerts.
+type Email struct {
+	Server         string // host:port, port defaults to 25
+	From           string
+	To             []string
+	StartTLS       bool
+	Username       string
+	Password       string        // secret: never logged
+	ConnectTimeout time.Duration // default 30s
+}
+
+// Webhook configures JSON POST delivery of events.
+type Webhook struct {
+	Name      string
+	URL       string
+	Secret    string // secret for X-Lbhad-Signature; never logged
+	Headers   map[string]string
+	Timeout   time.Duration // default 5s
+	Retries   int           // default 3
+	QueueSize int           // default 1000
+}
+
+// Script is a vrrp_script: a command whose exit status moves the priority
+// of the instances that track it.
+type Script struct {
+	Name     string
+	Script   string        // command line, split on spaces like keepalived
+	Interval time.Duration // default 1s
+	Timeout  time.Duration // default = Interval
+	Weight   int           // -253..253; default 0
+	Rise     int           // default 1
+	Fall     int           // default 1
+	User     string        // overrides Global.ScriptUser
+	Range    hcl.Range
+}
+
+// State is a VRRP state as named in the config and in notifications.
+type State int
+
+// The VRRP states of RFC 3768 §6.4, plus Fault as keepalived has it.
+const (
+	StateBackup State = iota
+	StateMaster
+	StateFault
+	StateInit
+)
+
+func (s State) String() string {
+	switch s {
+	case StateBackup:
+		return "BACKUP"
+	case StateMaster:
+		return "MASTER"
+	case StateFault:
+		return "FAULT"
+	default:
+		return "INIT"
+	}
+}
+
+// AuthType is the VRRPv2 authentication type (RFC 3768 §5.3.6).
+type AuthType uint8
+
+// Supported authentication types. AH (2) is refused by validation.
+const (
+	AuthNone AuthType = 0
+	AuthPass AuthType = 1
+)
+
+// Instance is a vrrp_instance.
+type Instance struct {
+	Name              string
+	Interface         string
+	VRID              uint8
+	Priority          uint8         // 1..255; 255 means address owner
+	AdvertInterval    time.Duration // whole seconds 1..255, default 1s
+	State             State         // initial state: StateBackup or StateMaster
+	Nopreempt         bool
+	PreemptDelay      time.Duration
+	AuthType          AuthType
+	AuthPass          string // at most 8 bytes; secret
+	VIPs              []VIP
+	UnicastSrcIP      netip.Addr // invalid when unset
+	UnicastPeers      []netip.Addr
+	TrackInterfaces   []string
+	TrackScripts      []TrackScript
+	GARPMasterDelay   time.Duration // default 5s
+	GARPMasterRepeat  int           // default 5
+	GARPMasterRefresh time.Duration // 0 = off
+	Notify            NotifyScripts
+	SMTPAlert         bool
+	Range             hcl.Range
+}
+
+// VIP is one virtual_ipaddress entry: "192.0.2.50/24 dev eth0 label eth0:vip".
+type VIP struct {
+	Prefix netip.Prefix // address with its prefix length (default /32)
+	Dev    string       // defaults to the instance's interface
+	Label  string
+}
+
+// TrackScript binds a vrrp_script to an instance, optionally overriding
+// its weight.
+type TrackScript struct {
+	Name   string
+	Weight int // the script's weight unless overridden
+}
+
+// NotifyScripts are the keepalived-style notify hooks of an instance or
+// sync group.
+type NotifyScripts struct {
+	Master, Backup, Fault, Stop, Generic string
+}
+
+// SyncGroup is a vrrp_sync_group: instances that change state together.
+type SyncGroup struct {
+	Name      string
+	Group     []string // instance names, all defined
+	Notify    NotifyScripts
+	SMTPAlert bool
+	Range     hcl.Range
+}
+
+// Protocol is the transport protocol of a virtual service.
+type Protocol int
+
+// Protocols of a virtual service.
+const (
+	TCP Protocol = iota
+	UDP
+)
+
+func (p Protocol) String() string {
+	if p == UDP {
+		return "udp"
+	}
+	return "tcp"
+}
+
+// ForwardKind is the IPVS forwarding method (lb_kind).
+type ForwardKind int
+
+// Forwarding methods.
+const (
+	KindNAT ForwardKind = iota
+	KindDR
+	KindTUN
+)
+
+func (k ForwardKind) String() string {
+	switch k {
+	case KindDR:
+		return "dr"
+	case KindTUN:
+		return "tun"
+	default:
+		return "nat"
+	}
+}
+
+// Schedulers lists the lb_algo values IPVS accepts.
+var Schedulers = []string{"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh", "fo", "ovf"}
+
+// VirtualServer is a virtual_server: an IPVS service and its real servers.
+type VirtualServer struct {
+	Name               string
+	Address            netip.AddrPort // invalid when FWMark is set
+	FWMark             uint32         // 0 when Address is set
+	Protocol           Protocol
+	Scheduler          string // one of Schedulers, default "wlc"
+	Kind               ForwardKind
+	PersistenceTimeout time.Duration // 0 = no persistence
+	PersistenceNetmask netip.Addr    // invalid = /32
+	Quorum             int           // default 1
+	Hysteresis         int
+	SorryServer        netip.AddrPort // invalid when unset
+	InhibitOnFailure   bool
+	DelayLoop          time.Duration // default 60s
+	QuorumUp           string        // script run when quorum is regained
+	QuorumDown         string        // script run when quorum is lost
+	RealServers        []*RealServer
+	Range              hcl.Range
+}
+
+// RealServer is a real_server of a virtual server.
+type RealServer struct {
+	Name             string
+	Address          netip.AddrPort // port 0 for fwmark services means "same as client"
+	Weight           int            // default 1
+	Kind             ForwardKind    // the virtual server's unless overridden
+	UpperThreshold   uint32
+	LowerThreshold   uint32
+	InhibitOnFailure bool // the virtual server's unless overridden
+	NotifyUp         string
+	NotifyDown       string
+	Check            *Check // nil: always considered alive
+	Range            hcl.Range
+}
+
+// CheckKind names the health-check block of a real server.
+type CheckKind int
+
+// Health-check kinds.
+const (
+	CheckHTTP CheckKind = iota // http_get
+	CheckSSL                   // ssl_get
+	CheckTCP                   // tcp_check
+	CheckMisc                  // misc_check
+)
+
+func (k CheckKind) String() string {
+	switch k {
+	case CheckSSL:
+		return "ssl_get"
+	case CheckTCP:
+		return "tcp_check"
+	case CheckMisc:
+		return "misc_check"
+	default:
+		return "http_get"
+	}
+}
+
+// Check is a real server's health check with its timing.
+type Check struct {
+	Kind             CheckKind
+	Interval         time.Duration // delay_loop: the check's, else the virtual server's
+	ConnectTimeout   time.Duration // default 5s
+	Rise             int           // default 1
+	Fall             int           // default 1 (keepalived: retry+1)
+	Retry            int           // extra attempts before a failure counts, default 0
+	DelayBeforeRetry time.Duration // default 1s
+	Warmup           time.Duration // random delay before the first check, at most this
+	ConnectIP        netip.Addr    // invalid: the real server's address
+	ConnectPort      uint16        // 0: the real server's port
+	BindTo           netip.Addr    // invalid: kernel's choice
+	HTTP             *HTTPCheck    // for http_get and ssl_get
+	TCP              *TCPCheck     // for tcp_check
+	Misc             *MiscCheck    // for misc_check
+}
+
+// HTTPCheck is an http_get or ssl_get check.
+type HTTPCheck struct {
+	Path        string // default "/"
+	VirtualHost string // Host header; "" uses the address
+	Status      []StatusRange
+	BodyRegex   string // "" means not checked
+	Digest      string // lower-case hex MD5 of the body; "" means not checked
+	// TLS settings, used by ssl_get.
+	ServerName string // SNI; defaults to VirtualHost
+	CAFile     string
+	CertFile   string
+	KeyFile    string
+	Insecure   bool
+}
+
+// StatusRange is an inclusive range of accepted HTTP status codes.
+type StatusRange struct{ Min, Max int }
+
+// TCPCheck is a tcp_check; Send and Expect are optional.
+type TCPCheck struct {
+	Send   string
+	Expect string
+}
+
+// MiscCheck is a misc_check running an external command.
+type MiscCheck struct {
+	Path    string // command line
+	Timeout time.Duration
+	Dynamic bool // misc_dynamic: exit codes 2..255 set weight to code-2
+	User    string
+}
