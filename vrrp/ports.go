@@ -1,0 +1,67 @@
+package vrrp
+
+import (
+	"context"
+	"net/netip"
+)
+
+// The interfaces below are the seams between the pure protocol core and
+// the Linux adapters. The instance driver uses them; *_linux.go files
+// implement them; tests use the fakes in fake_test.go or package-level
+// fakes.
+
+// RecvMeta is what the IP layer tells about a received VRRP message.
+// RFC 3768 §7.1 requires the TTL check, and the source address breaks
+// priority ties, so the transport must report both.
+type RecvMeta struct {
+	Src     netip.Addr
+	Dst     netip.Addr
+	TTL     int
+	IfIndex int
+}
+
+// Transport sends and receives VRRP messages (IP protocol 112) on one
+// interface. One Transport serves every instance on that interface.
+type Transport interface {
+	// ReadFrom blocks until a VRRP message arrives and copies the VRRP
+	// part (IP header stripped) into buf.
+	ReadFrom(buf []byte) (n int, meta RecvMeta, err error)
+	// WriteTo sends one VRRP message to dst (224.0.0.18 or a unicast
+	// peer) with TTL 255 and TOS 0xc0.
+	WriteTo(payload []byte, dst netip.Addr) error
+	// Close unblocks ReadFrom and releases the socket.
+	Close() error
+}
+
+// VIPAddr is one virtual address as it is put on an interface.
+type VIPAddr struct {
+	Prefix netip.Prefix
+	Dev    string
+	Label  string
+}
+
+// AddrManager adds and removes virtual addresses. Both calls are
+// idempotent: adding a present address or removing an absent one is not
+// an error, so a crash between the two steps never wedges the instance.
+type AddrManager interface {
+	Add(v VIPAddr) error
+	Remove(v VIPAddr) error
+}
+
+// Announcer sends one gratuitous ARP request for ip from the MAC of the
+// interface it was made for.
+type Announcer interface {
+	Announce(ip netip.Addr) error
+}
+
+// LinkEvent reports that a tracked interface went up or down.
+type LinkEvent struct {
+	Name string
+	Up   bool
+}
+
+// LinkWatcher reports the state of interfaces as it changes. The first
+// events on the channel give the current state of every named interface.
+type LinkWatcher interface {
+	Watch(ctx context.Context, names []string) (<-chan LinkEvent, error)
+}
