@@ -42,13 +42,13 @@ var GroupAddr = netip.AddrFrom4([4]byte{224, 0, 0, 18})
 // Sentinel errors of UnmarshalBinary and MarshalBinary. Callers branch on
 // them to count drops by reason.
 var (
-	ErrTooShort          = errors.New("vrrp: message too short")
-	ErrVersion           = errors.New("vrrp: unsupported version")
-	ErrType              = errors.New("vrrp: unknown message type")
-	ErrChecksum          = errors.New("vrrp: bad checksum")
-	ErrLength            = errors.New("vrrp: length does not match address count")
-	ErrTooManyAddresses  = errors.New("vrrp: more than 255 addresses")
-	ErrAddressNotIPv4    = errors.New("vrrp: address is not IPv4")
+	ErrTooShort         = errors.New("vrrp: message too short")
+	ErrVersion          = errors.New("vrrp: unsupported version")
+	ErrType             = errors.New("vrrp: unknown message type")
+	ErrChecksum         = errors.New("vrrp: bad checksum")
+	ErrLength           = errors.New("vrrp: length does not match address count")
+	ErrTooManyAddresses = errors.New("vrrp: more than 255 addresses")
+	ErrAddressNotIPv4   = errors.New("vrrp: address is not IPv4")
 )
 
 // Advertisement is one VRRPv2 ADVERTISEMENT (RFC 3768 §5.1). Version,
