@@ -1,0 +1,388 @@
+package vrrp
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// State is the state of one virtual router (RFC 3768 §6.4), plus Fault
+// and Stopped as keepalived has them.
+type State uint8
+
+// States. Init is the state before Startup; Stopped after Shutdown.
+const (
+	StateInit State = iota
+	StateBackup
+	StateMaster
+	StateFault
+	StateStopped
+)
+
+func (s State) String() string {
+	switch s {
+	case StateInit:
+		return "INIT"
+	case StateBackup:
+		return "BACKUP"
+	case StateMaster:
+		return "MASTER"
+	case StateFault:
+		return "FAULT"
+	case StateStopped:
+		return "STOP"
+	}
+	return fmt.Sprintf("State(%d)", uint8(s))
+}
+
+// Reason says why a transition happened; notify scripts and logs show it.
+type Reason string
+
+// Transition reasons.
+const (
+	ReasonStartup        Reason = "startup"
+	ReasonOwner          Reason = "address owner (priority 255)"
+	ReasonMasterDown     Reason = "master down timer expired"
+	ReasonHigherPriority Reason = "advert with higher priority"
+	ReasonTieBreak       Reason = "advert with equal priority from higher address"
+	ReasonShutdown       Reason = "shutdown"
+	ReasonFault          Reason = "fault"
+	ReasonFaultCleared   Reason = "fault cleared"
+	ReasonSyncGroup      Reason = "sync group"
+)
+
+// MachineConfig configures one Machine. Zero values of the booleans give
+// the RFC defaults (preemption on).
+type MachineConfig struct {
+	VRID uint8
+	// Priority is the initial effective priority, 1..255. 255 makes the
+	// router the address owner: it becomes master at once on Startup.
+	Priority uint8
+	// AdvertInterval is the advertisement interval (whole seconds on the
+	// wire; the machine does not round it).
+	AdvertInterval time.Duration
+	// Nopreempt stops a backup from taking over from a live master of
+	// lower priority (keepalived "nopreempt"; RFC Preempt_Mode false).
+	Nopreempt bool
+	// PreemptDelay delays preemption after Startup and after a fault
+	// clears: until then lower-priority adverts are honoured as if
+	// preemption were off (keepalived "preempt_delay").
+	PreemptDelay time.Duration
+	// OwnAddr is the primary address adverts are sent from; it breaks
+	// priority ties (RFC 3768 §6.4.3).
+	OwnAddr netip.Addr
+}
+
+// Event is an input to Machine.Handle.
+type Event interface{ isEvent() }
+
+// Events.
+type (
+	// Startup leaves Init (or Stopped).
+	Startup struct{}
+	// AdvertReceived is a validated advert of this VRID from a peer.
+	AdvertReceived struct {
+		Src      netip.Addr
+		Priority uint8
+	}
+	// Timer reports that the deadline returned by Deadline has passed.
+	Timer struct{}
+	// Shutdown stops the machine; from Master it releases the VIPs and
+	// sends a priority-0 advert so a backup takes over after Skew_Time.
+	Shutdown struct{}
+	// FaultChanged sets or clears the fault condition (a tracked
+	// interface down, a weight-0 script failing, or a sync group peer
+	// in fault).
+	FaultChanged struct{ Faulty bool }
+	// PriorityChanged sets the effective priority (tracked scripts).
+	PriorityChanged struct{ Priority uint8 }
+	// Force moves a Backup to Master or a Master to Backup on behalf of
+	// a sync group. Other combinations are ignored.
+	Force struct{ To State }
+)
+
+func (Startup) isEvent()         {}
+func (AdvertReceived) isEvent()  {}
+func (Timer) isEvent()           {}
+func (Shutdown) isEvent()        {}
+func (FaultChanged) isEvent()    {}
+func (PriorityChanged) isEvent() {}
+func (Force) isEvent()           {}
+
+// Action is an output of Machine.Handle that the driver carries out in
+// order.
+type Action interface{ isAction() }
+
+// Actions.
+type (
+	// SendAdvert sends one advert with this priority.
+	SendAdvert struct{ Priority uint8 }
+	// AddVIPs puts the virtual addresses on their interfaces.
+	AddVIPs struct{}
+	// RemoveVIPs takes them off (idempotent: also used at startup to
+	// clean up after a crash).
+	RemoveVIPs struct{}
+	// AnnounceVIPs starts the gratuitous ARP schedule (the driver expands
+	// it into garp_master_repeat frames per VIP, now and after
+	// garp_master_delay, then every garp_master_refresh).
+	AnnounceVIPs struct{}
+	// StopAnnouncing cancels any pending gratuitous ARP.
+	StopAnnouncing struct{}
+	// StateChanged reports a transition.
+	StateChanged struct {
+		From, To State
+		Reason   Reason
+	}
+)
+
+func (SendAdvert) isAction()     {}
+func (AddVIPs) isAction()        {}
+func (RemoveVIPs) isAction()     {}
+func (AnnounceVIPs) isAction()   {}
+func (StopAnnouncing) isAction() {}
+func (StateChanged) isAction()   {}
+
+// Machine is the VRRPv2 state machine of RFC 3768 §6.4 for one virtual
+// router. It owns no goroutine, clock or socket: time comes in with each
+// event and the single timer leaves as Deadline, which the driver arms.
+// In Backup the deadline is the Master_Down_Timer, in Master the
+// Adver_Timer. A Machine is not safe for concurrent use.
+type Machine struct {
+	cfg        MachineConfig
+	prio       uint8
+	state      State
+	deadline   time.Time
+	faulty     bool
+	preemptAt  time.Time // lower-priority masters are honoured until then
+	masterAddr netip.Addr
+	masterPrio uint8
+}
+
+// NewMachine returns a machine in Init.
+func NewMachine(cfg MachineConfig) *Machine {
+	return &Machine{cfg: cfg, prio: cfg.Priority}
+}
+
+// State is the current state.
+func (m *Machine) State() State { return m.state }
+
+// Priority is the current effective priority.
+func (m *Machine) Priority() uint8 { return m.prio }
+
+// Deadline is when the driver must deliver Timer; zero means no timer.
+func (m *Machine) Deadline() time.Time { return m.deadline }
+
+// Master is the address and priority of the master last heard (or this
+// router's own address while it is master); invalid when none is known.
+func (m *Machine) Master() (netip.Addr, uint8) {
+	if m.state == StateMaster {
+		return m.cfg.OwnAddr, m.prio
+	}
+	return m.masterAddr, m.masterPrio
+}
+
+// Reconfigure replaces the configuration on reload. The VRID must not
+// change; the effective priority changes only through PriorityChanged.
+// Timers already armed keep running with their old length.
+func (m *Machine) Reconfigure(cfg MachineConfig) {
+	cfg.Priority = m.cfg.Priority
+	m.cfg = cfg
+}
+
+// SkewTime is (256 − Priority)/256 s (RFC 3768 §6.1).
+func SkewTime(prio uint8) time.Duration {
+	return time.Duration(256-int(prio)) * time.Second / 256
+}
+
+// MasterDownInterval is 3 × Advertisement_Interval + Skew_Time.
+func MasterDownInterval(advertInterval time.Duration, prio uint8) time.Duration {
+	return 3*advertInterval + SkewTime(prio)
+}
+
+// Handle applies one event at time now and returns the actions to carry
+// out, in order. Afterwards Deadline gives the next timer.
+func (m *Machine) Handle(now time.Time, ev Event) []Action {
+	switch ev := ev.(type) {
+	case Startup:
+		if m.state != StateInit && m.state != StateStopped {
+			return nil
+		}
+		return m.start(now, ReasonStartup)
+	case Shutdown:
+		return m.shutdown()
+	case FaultChanged:
+		return m.setFault(now, ev.Faulty)
+	case PriorityChanged:
+		return m.setPriority(now, ev.Priority)
+	case Timer:
+		return m.timer(now)
+	case AdvertReceived:
+		return m.advert(now, ev)
+	case Force:
+		return m.force(now, ev.To)
+	}
+	return nil
+}
+
+// start enters Backup (or Master for the owner, or Fault) from Init,
+// Stopped or Fault. keepalived 2.2.7 starts in BACKUP even with
+// "state MASTER" and waits its master-down interval, so lbhad has no
+// initial-master shortcut except for the address owner.
+func (m *Machine) start(now time.Time, why Reason) []Action {
+	from := m.state
+	m.preemptAt = now.Add(m.cfg.PreemptDelay)
+	m.masterAddr, m.masterPrio = netip.Addr{}, 0
+	if m.faulty {
+		m.state, m.deadline = StateFault, time.Time{}
+		return []Action{RemoveVIPs{}, StateChanged{from, StateFault, ReasonFault}}
+	}
+	if m.prio == PriorityOwner {
+		return m.becomeMaster(now, ReasonOwner)
+	}
+	m.state = StateBackup
+	m.deadline = now.Add(MasterDownInterval(m.cfg.AdvertInterval, m.prio))
+	return []Action{RemoveVIPs{}, StateChanged{from, StateBackup, why}}
+}
+
+func (m *Machine) becomeMaster(now time.Time, why Reason) []Action {
+	from := m.state
+	m.state = StateMaster
+	m.deadline = now.Add(m.cfg.AdvertInterval)
+	// RFC 3768 §6.4.2: send an advert, then gratuitous ARP; keepalived's
+	// first advert goes out just before its first GARP.
+	return []Action{AddVIPs{}, SendAdvert{m.prio}, AnnounceVIPs{}, StateChanged{from, StateMaster, why}}
+}
+
+func (m *Machine) becomeBackup(now time.Time, why Reason) []Action {
+	from := m.state
+	m.state = StateBackup
+	m.deadline = now.Add(MasterDownInterval(m.cfg.AdvertInterval, m.prio))
+	// A master stepping down sends nothing (RFC 3768 §6.4.3, keepalived).
+	return []Action{StopAnnouncing{}, RemoveVIPs{}, StateChanged{from, StateBackup, why}}
+}
+
+func (m *Machine) shutdown() []Action {
+	from := m.state
+	m.deadline = time.Time{}
+	switch from {
+	case StateStopped:
+		return nil
+	case StateMaster:
+		m.state = StateStopped
+		return []Action{StopAnnouncing{}, SendAdvert{PriorityStop}, RemoveVIPs{}, StateChanged{from, StateStopped, ReasonShutdown}}
+	default:
+		m.state = StateStopped
+		return []Action{StateChanged{from, StateStopped, ReasonShutdown}}
+	}
+}
+
+func (m *Machine) setFault(now time.Time, faulty bool) []Action {
+	if faulty == m.faulty {
+		return nil
+	}
+	m.faulty = faulty
+	switch m.state {
+	case StateBackup, StateMaster:
+		if !faulty {
+			return nil
+		}
+		from := m.state
+		m.state, m.deadline = StateFault, time.Time{}
+		if from == StateMaster {
+			// Like keepalived, tell the backups at once instead of
+			// leaving them to wait Master_Down_Interval; the send may
+			// fail if the fault is our own link, which costs nothing.
+			return []Action{StopAnnouncing{}, SendAdvert{PriorityStop}, RemoveVIPs{}, StateChanged{from, StateFault, ReasonFault}}
+		}
+		return []Action{StateChanged{from, StateFault, ReasonFault}}
+	case StateFault:
+		if faulty {
+			return nil
+		}
+		// Recovery is a fresh start: Backup (or Master for the owner),
+		// with preempt_delay counted again.
+		return m.start(now, ReasonFaultCleared)
+	}
+	// Init and Stopped only remember the condition for Startup.
+	return nil
+}
+
+func (m *Machine) setPriority(now time.Time, prio uint8) []Action {
+	if prio == m.prio {
+		return nil
+	}
+	m.prio = prio
+	if m.state == StateMaster {
+		// Tell the backups at once, so a lowered master is preempted
+		// without waiting for the next advert.
+		m.deadline = now.Add(m.cfg.AdvertInterval)
+		return []Action{SendAdvert{prio}}
+	}
+	// A backup's new Skew_Time applies from the next timer reset.
+	return nil
+}
+
+func (m *Machine) timer(now time.Time) []Action {
+	if m.deadline.IsZero() || now.Before(m.deadline) {
+		return nil
+	}
+	switch m.state {
+	case StateBackup:
+		return m.becomeMaster(now, ReasonMasterDown)
+	case StateMaster:
+		m.deadline = now.Add(m.cfg.AdvertInterval)
+		return []Action{SendAdvert{m.prio}}
+	}
+	return nil
+}
+
+func (m *Machine) advert(now time.Time, a AdvertReceived) []Action {
+	switch m.state {
+	case StateBackup:
+		if a.Priority == PriorityStop {
+			// The master is leaving: take over after Skew_Time unless a
+			// higher-priority backup does so first.
+			m.deadline = now.Add(SkewTime(m.prio))
+			m.masterAddr, m.masterPrio = netip.Addr{}, 0
+			return nil
+		}
+		if m.cfg.Nopreempt || a.Priority >= m.prio || now.Before(m.preemptAt) {
+			m.deadline = now.Add(MasterDownInterval(m.cfg.AdvertInterval, m.prio))
+			m.masterAddr, m.masterPrio = a.Src, a.Priority
+			return nil
+		}
+		// Preempt: ignore the lower-priority master and let the
+		// Master_Down_Timer run out (RFC 3768 §6.4.2).
+		return nil
+	case StateMaster:
+		if a.Priority == PriorityStop {
+			// Another router thinks it was master and is leaving:
+			// assert ourselves at once (RFC 3768 §6.4.3).
+			m.deadline = now.Add(m.cfg.AdvertInterval)
+			return []Action{SendAdvert{m.prio}}
+		}
+		if a.Priority > m.prio {
+			m.masterAddr, m.masterPrio = a.Src, a.Priority
+			return m.becomeBackup(now, ReasonHigherPriority)
+		}
+		if a.Priority == m.prio && a.Src.Compare(m.cfg.OwnAddr) > 0 {
+			m.masterAddr, m.masterPrio = a.Src, a.Priority
+			return m.becomeBackup(now, ReasonTieBreak)
+		}
+		// A lower-priority router thinks it is master: answer at once so
+		// it steps down without waiting for our next advert (keepalived
+		// does the same). The Adver_Timer keeps its schedule.
+		return []Action{SendAdvert{m.prio}}
+	}
+	return nil
+}
+
+func (m *Machine) force(now time.Time, to State) []Action {
+	switch {
+	case to == StateMaster && m.state == StateBackup:
+		return m.becomeMaster(now, ReasonSyncGroup)
+	case to == StateBackup && m.state == StateMaster:
+		return m.becomeBackup(now, ReasonSyncGroup)
+	}
+	return nil
+}
