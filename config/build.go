@@ -1,0 +1,535 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// hostname supplies the default router_id; tests replace it.
+var hostname = os.Hostname
+
+// Defaults taken from keepalived where it has one.
+const (
+	defaultPriority         = 100
+	defaultAdvertInt        = time.Second
+	defaultGARPMasterDelay  = 5 * time.Second
+	defaultGARPMasterRepeat = 5
+	defaultScriptInterval   = time.Second
+	defaultDelayLoop        = 60 * time.Second
+	defaultConnectTimeout   = 5 * time.Second
+	defaultDelayBeforeRetry = time.Second
+	defaultPersistence      = 300 * time.Second
+	defaultEmailTimeout     = 30 * time.Second
+	defaultWebhookTimeout   = 5 * time.Second
+	defaultWebhookRetries   = 3
+	defaultWebhookQueueSize = 1000
+	defaultScheduler        = "wlc"
+	maxAuthPass             = 8 // VRRPv2 authentication data is 8 bytes
+	maxScriptWeight         = 253
+	maxRealServerWeight     = 65535
+)
+
+func (b *builder) build(raw *rawFile) *Config {
+	cfg := &Config{}
+	b.global(raw.Global, &cfg.Global)
+	scripts := b.scripts(raw.Scripts, cfg)
+	b.instances(raw.Instances, cfg, scripts)
+	b.syncGroups(raw.SyncGroups, cfg)
+	b.virtualServers(raw.VirtualServers, cfg)
+	return cfg
+}
+
+func (b *builder) global(raw *rawGlobal, g *Global) {
+	g.ControlSocket = DefaultControlSocket
+	if raw == nil {
+		g.RouterID = defaultRouterID()
+		return
+	}
+	g.RouterID = b.strDefault(raw.RouterID, "router_id", "")
+	if g.RouterID == "" {
+		g.RouterID = defaultRouterID()
+	}
+	g.ScriptUser = b.strDefault(raw.ScriptUser, "script_user", "")
+	g.EnableScriptSecurity = b.boolDefault(raw.EnableScriptSecurity, "enable_script_security", false)
+	if s, ok := b.str(raw.ControlSocket, "control_socket"); ok {
+		if s == "" {
+			b.errorf(raw.ControlSocket.Range(), "Invalid control_socket", "control_socket must be the path of a Unix socket, such as %q.", DefaultControlSocket)
+		} else {
+			g.ControlSocket = s
+		}
+	}
+	if s, ok := b.str(raw.MetricsListen, "metrics_listen"); ok && s != "" {
+		if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
+			b.errorf(raw.MetricsListen.Range(), "Invalid metrics_listen", "metrics_listen must be host:port, such as \"127.0.0.1:9469\" or \":9469\"; %q is not.", s)
+		} else {
+			g.MetricsListen = s
+		}
+	}
+	if t := raw.LVSTimeouts; t != nil {
+		g.LVSTimeouts.TCP, _ = b.wholeSeconds(t.TCP, "tcp")
+		g.LVSTimeouts.TCPFin, _ = b.wholeSeconds(t.TCPFin, "tcpfin")
+		g.LVSTimeouts.UDP, _ = b.wholeSeconds(t.UDP, "udp")
+	}
+	if n := raw.Notification; n != nil {
+		if n.Email != nil {
+			g.Notification.Email = b.email(n.Email)
+		}
+		seen := map[string]hcl.Range{}
+		for _, rw := range n.Webhooks {
+			if first, dup := seen[rw.Name]; dup {
+				b.dupName(rw.DefRange, "webhook", rw.Name, first)
+				continue
+			}
+			seen[rw.Name] = rw.DefRange
+			g.Notification.Webhooks = append(g.Notification.Webhooks, b.webhook(rw))
+		}
+	}
+}
+
+func defaultRouterID() string {
+	h, err := hostname()
+	if err != nil || h == "" {
+		return "lbhad"
+	}
+	return h
+}
+
+func (b *builder) dupName(rng hcl.Range, kind, name string, first hcl.Range) {
+	b.errorf(rng, "Duplicate "+kind+" name", "A %s named %q was already defined at %s; names must be unique.", kind, name, first.String())
+}
+
+func (b *builder) email(raw *rawEmail) *Email {
+	e := &Email{ConnectTimeout: defaultEmailTimeout}
+	if s, ok := b.str(raw.Server, "server"); ok {
+		if srv, ok := smtpServer(s); ok {
+			e.Server = srv
+		} else {
+			b.errorf(raw.Server.Range(), "Invalid server", "server must be an SMTP host, optionally with :port (default 25); %q is not.", s)
+		}
+	}
+	if s, ok := b.str(raw.From, "from"); ok {
+		if _, err := mail.ParseAddress(s); err != nil {
+			b.errorf(raw.From.Range(), "Invalid email address", "from must be an email address such as \"lbhad@example.com\"; %q is not.", s)
+		} else {
+			e.From = s
+		}
+	}
+	if to, ok := b.strList(raw.To, "to"); ok {
+		if len(to) == 0 {
+			b.errorf(raw.To.Range(), "Invalid email address", "to must list at least one email address.")
+		}
+		for _, s := range to {
+			if _, err := mail.ParseAddress(s); err != nil {
+				b.errorf(raw.To.Range(), "Invalid email address", "to must hold email addresses such as \"ops@example.com\"; %q is not.", s)
+				continue
+			}
+			e.To = append(e.To, s)
+		}
+	}
+	e.StartTLS = b.boolDefault(raw.StartTLS, "starttls", false)
+	e.Username = b.strDefault(raw.Username, "username", "")
+	e.Password = b.strDefault(raw.Password, "password", "")
+	if d, ok := b.positiveDuration(raw.ConnectTimeout, "connect_timeout"); ok {
+		e.ConnectTimeout = d
+	}
+	return e
+}
+
+// smtpServer returns s as host:port, adding keepalived's default port 25.
+func smtpServer(s string) (string, bool) {
+	if s == "" || strings.ContainsAny(s, " /\t") {
+		return "", false
+	}
+	if host, port, err := net.SplitHostPort(s); err == nil {
+		return s, host != "" && port != ""
+	}
+	host := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+	if strings.Contains(host, ":") {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return "", false
+		}
+	}
+	return net.JoinHostPort(host, "25"), true
+}
+
+func (b *builder) webhook(raw *rawWebhook) *Webhook {
+	w := &Webhook{Name: raw.Name, Timeout: defaultWebhookTimeout, Retries: defaultWebhookRetries, QueueSize: defaultWebhookQueueSize}
+	if s, ok := b.str(raw.URL, "url"); ok {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			b.errorf(raw.URL.Range(), "Invalid url", "url must be an absolute http:// or https:// URL; %q is not.", s)
+		} else {
+			w.URL = s
+		}
+	}
+	w.Secret = b.strDefault(raw.Secret, "secret", "")
+	if h, ok := b.strMap(raw.Headers, "headers"); ok && len(h) > 0 {
+		w.Headers = h
+	}
+	if d, ok := b.positiveDuration(raw.Timeout, "timeout"); ok {
+		w.Timeout = d
+	}
+	if n, ok := b.integer(raw.Retries, "retries", 0, 100); ok {
+		w.Retries = int(n)
+	}
+	if n, ok := b.integer(raw.QueueSize, "queue_size", 1, 1000000); ok {
+		w.QueueSize = int(n)
+	}
+	return w
+}
+
+func (b *builder) scripts(raws []*rawScript, cfg *Config) map[string]*Script {
+	byName := map[string]*Script{}
+	for _, r := range raws {
+		if first, dup := byName[r.Name]; dup {
+			b.dupName(r.DefRange, "vrrp_script", r.Name, first.Range)
+			continue
+		}
+		s := &Script{Name: r.Name, Interval: defaultScriptInterval, Rise: 1, Fall: 1, Range: r.DefRange}
+		if v, ok := b.str(r.Script, "script"); ok {
+			if strings.TrimSpace(v) == "" {
+				b.errorf(r.Script.Range(), "Invalid script", "script must be a command line, such as \"/usr/bin/killall -0 haproxy\".")
+			}
+			s.Script = v
+		}
+		if d, ok := b.positiveDuration(r.Interval, "interval"); ok {
+			s.Interval = d
+		}
+		s.Timeout = s.Interval
+		if d, ok := b.positiveDuration(r.Timeout, "timeout"); ok {
+			if d >= s.Interval {
+				b.errorf(r.Timeout.Range(), "Invalid timeout", "timeout must be shorter than interval (%s); it is %s. Leave it out to use the interval.", s.Interval, d)
+			}
+			s.Timeout = d
+		}
+		if n, ok := b.integer(r.Weight, "weight", -maxScriptWeight, maxScriptWeight); ok {
+			s.Weight = int(n)
+		}
+		if n, ok := b.integer(r.Rise, "rise", 1, 1<<20); ok {
+			s.Rise = int(n)
+		}
+		if n, ok := b.integer(r.Fall, "fall", 1, 1<<20); ok {
+			s.Fall = int(n)
+		}
+		s.User = b.strDefault(r.User, "user", "")
+		byName[r.Name] = s
+		cfg.Scripts = append(cfg.Scripts, s)
+	}
+	return byName
+}
+
+func (b *builder) notify(master, backup, fault, stop, generic hcl.Expression) NotifyScripts {
+	return NotifyScripts{
+		Master:  b.strDefault(master, "notify_master", ""),
+		Backup:  b.strDefault(backup, "notify_backup", ""),
+		Fault:   b.strDefault(fault, "notify_fault", ""),
+		Stop:    b.strDefault(stop, "notify_stop", ""),
+		Generic: b.strDefault(generic, "notify", ""),
+	}
+}
+
+// smtpAlert reads smtp_alert, which only makes sense with somewhere to send
+// the mail.
+func (b *builder) smtpAlert(e hcl.Expression, cfg *Config) bool {
+	on, ok := b.boolean(e, "smtp_alert")
+	if ok && on && cfg.Global.Notification.Email == nil {
+		b.errorf(e.Range(), "smtp_alert without email settings", "smtp_alert needs a global { notification { email { server, from, to } } } block that says where to send the mail.")
+	}
+	return on
+}
+
+type vipOwner struct {
+	instance string
+	rng      hcl.Range
+}
+
+func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string]*Script) {
+	byName := map[string]*Instance{}
+	vrids := map[string]hcl.Range{} // "eth0/51" -> first definition
+	vips := map[netip.Addr]vipOwner{}
+	for _, r := range raws {
+		if first, dup := byName[r.Name]; dup {
+			b.dupName(r.DefRange, "vrrp_instance", r.Name, first.Range)
+			continue
+		}
+		in := &Instance{
+			Name:             r.Name,
+			Priority:         defaultPriority,
+			AdvertInterval:   defaultAdvertInt,
+			State:            StateBackup,
+			GARPMasterDelay:  defaultGARPMasterDelay,
+			GARPMasterRepeat: defaultGARPMasterRepeat,
+			Range:            r.DefRange,
+		}
+		byName[r.Name] = in
+		cfg.Instances = append(cfg.Instances, in)
+
+		if s, ok := b.str(r.Interface, "interface"); ok {
+			if !validIfName(s) {
+				b.errorf(r.Interface.Range(), "Invalid interface", "interface must be a network interface name of 1 to 15 characters without spaces or slashes; %q is not.", s)
+			}
+			in.Interface = s
+		}
+		if n, ok := b.integer(r.VRID, "virtual_router_id", 1, 255); ok {
+			in.VRID = uint8(n)
+			key := fmt.Sprintf("%s/%d", in.Interface, n)
+			if first, dup := vrids[key]; dup && in.Interface != "" {
+				b.errorf(r.VRID.Range(), "Duplicate virtual_router_id", "virtual_router_id %d is already used on interface %s by the instance at %s; each VRRP instance on an interface needs its own ID.", n, in.Interface, first.String())
+			} else {
+				vrids[key] = r.DefRange
+			}
+		}
+		if n, ok := b.integer(r.Priority, "priority", 1, 255); ok {
+			in.Priority = uint8(n)
+		}
+		if d, ok := b.duration(r.AdvertInt, "advert_int"); ok {
+			if d%time.Second != 0 || d < time.Second || d > 255*time.Second {
+				b.errorf(r.AdvertInt.Range(), "Invalid advert_int", "advert_int must be a whole number of seconds from 1 to 255, because VRRPv2 carries it in whole seconds; it is %s.", d)
+			} else {
+				in.AdvertInterval = d
+			}
+		}
+		if s, ok := b.str(r.State, "state"); ok {
+			switch strings.ToUpper(s) {
+			case "MASTER":
+				in.State = StateMaster
+			case "BACKUP":
+				in.State = StateBackup
+			default:
+				b.errorf(r.State.Range(), "Invalid state", "state must be \"MASTER\" or \"BACKUP\"; %q is neither.", s)
+			}
+		}
+		in.Nopreempt = b.boolDefault(r.Nopreempt, "nopreempt", false)
+		if in.Nopreempt && in.State == StateMaster {
+			b.warnf(r.Nopreempt.Range(), "nopreempt with state MASTER", "nopreempt only works with state \"BACKUP\" (as in keepalived); an instance starting as MASTER preempts anyway.")
+		}
+		if d, ok := b.duration(r.PreemptDelay, "preempt_delay"); ok {
+			if d > 1000*time.Second {
+				b.errorf(r.PreemptDelay.Range(), "Invalid preempt_delay", "preempt_delay must be from 0 to 1000 seconds; it is %s.", d)
+			} else {
+				in.PreemptDelay = d
+			}
+		}
+		if a := r.Auth; a != nil {
+			b.auth(a, in)
+		}
+		b.vips(r, in, vips)
+		if a, ok := b.addr(r.UnicastSrcIP, "unicast_src_ip", true); ok {
+			in.UnicastSrcIP = a
+		}
+		if peers, ok := b.strList(r.UnicastPeer, "unicast_peer"); ok {
+			for _, p := range peers {
+				a, err := parseAddr(p, true)
+				if err != nil {
+					b.errorf(r.UnicastPeer.Range(), "Invalid unicast_peer", "unicast_peer must list IPv4 addresses such as 192.0.2.12; %q %v.", p, err)
+					continue
+				}
+				in.UnicastPeers = append(in.UnicastPeers, a)
+			}
+		}
+		if ifs, ok := b.strList(r.TrackInterface, "track_interface"); ok {
+			for _, s := range ifs {
+				if !validIfName(s) {
+					b.errorf(r.TrackInterface.Range(), "Invalid track_interface", "track_interface must list interface names of 1 to 15 characters; %q is not one.", s)
+					continue
+				}
+				in.TrackInterfaces = append(in.TrackInterfaces, s)
+			}
+		}
+		tracked := map[string]hcl.Range{}
+		for _, ts := range r.TrackScripts {
+			if first, dup := tracked[ts.Name]; dup {
+				b.errorf(ts.DefRange, "Duplicate track_script", "Script %q is already tracked at %s.", ts.Name, first.String())
+				continue
+			}
+			tracked[ts.Name] = ts.DefRange
+			s, known := scripts[ts.Name]
+			if !known {
+				b.errorf(ts.DefRange, "Unknown track_script", "No vrrp_script named %q is defined; track_script must name one of: %s.", ts.Name, nameList(scriptNames(cfg)))
+				continue
+			}
+			t := TrackScript{Name: ts.Name, Weight: s.Weight}
+			if n, ok := b.integer(ts.Weight, "weight", -maxScriptWeight, maxScriptWeight); ok {
+				t.Weight = int(n)
+			}
+			in.TrackScripts = append(in.TrackScripts, t)
+		}
+		if d, ok := b.duration(r.GARPMasterDelay, "garp_master_delay"); ok {
+			in.GARPMasterDelay = d
+		}
+		if n, ok := b.integer(r.GARPMasterRepeat, "garp_master_repeat", 1, 255); ok {
+			in.GARPMasterRepeat = int(n)
+		}
+		if d, ok := b.duration(r.GARPMasterRefresh, "garp_master_refresh"); ok {
+			in.GARPMasterRefresh = d
+		}
+		in.Notify = b.notify(r.NotifyMaster, r.NotifyBackup, r.NotifyFault, r.NotifyStop, r.Notify)
+		in.SMTPAlert = b.smtpAlert(r.SMTPAlert, cfg)
+	}
+}
+
+func scriptNames(cfg *Config) []string {
+	var names []string
+	for _, s := range cfg.Scripts {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func nameList(names []string) string {
+	if len(names) == 0 {
+		return "(none defined)"
+	}
+	return `"` + strings.Join(names, `", "`) + `"`
+}
+
+// validIfName mirrors the kernel's dev_valid_name.
+func validIfName(s string) bool {
+	return s != "" && len(s) < 16 && s != "." && s != ".." && !strings.ContainsAny(s, "/: \t\n")
+}
+
+func (b *builder) auth(a *rawAuth, in *Instance) {
+	t, ok := b.str(a.AuthType, "auth_type")
+	if ok {
+		switch strings.ToUpper(t) {
+		case "PASS":
+			in.AuthType = AuthPass
+		case "AH":
+			b.errorf(a.AuthType.Range(), "Unsupported auth_type", "IPsec AH is not supported; use auth_type \"PASS\", or no authentication block for none.")
+		default:
+			b.errorf(a.AuthType.Range(), "Invalid auth_type", "auth_type must be \"PASS\"; %q is not supported.", t)
+		}
+	}
+	p, ok := b.str(a.AuthPass, "auth_pass")
+	switch {
+	case ok && len(p) > maxAuthPass:
+		b.errorf(a.AuthPass.Range(), "auth_pass too long", "auth_pass must be at most %d bytes because VRRPv2 carries %d; it has %d. keepalived would silently cut it, so peers could disagree.", maxAuthPass, maxAuthPass, len(p))
+	case ok && p == "":
+		b.errorf(a.AuthPass.Range(), "Invalid auth_pass", "auth_pass must be 1 to %d bytes.", maxAuthPass)
+	case ok:
+		in.AuthPass = p
+	case !present(a.AuthPass) && in.AuthType == AuthPass:
+		b.errorf(a.DefRange, "Missing auth_pass", "auth_type \"PASS\" needs an auth_pass of 1 to %d bytes.", maxAuthPass)
+	}
+}
+
+func (b *builder) vips(r *rawInstance, in *Instance, seen map[netip.Addr]vipOwner) {
+	list, ok := b.strList(r.VIPs, "virtual_ipaddress")
+	if !ok {
+		return
+	}
+	for _, s := range list {
+		v, err := parseVIP(s)
+		if err != nil {
+			b.errorf(r.VIPs.Range(), "Invalid virtual_ipaddress", "Each virtual_ipaddress entry must be \"IPv4[/len] [dev IFACE] [label LABEL]\", such as \"192.0.2.50/24 dev eth0\"; %q: %v.", s, err)
+			continue
+		}
+		if v.Dev == "" {
+			v.Dev = in.Interface
+		}
+		if v.Label != "" && v.Dev != "" && !strings.HasPrefix(v.Label, v.Dev) {
+			b.errorf(r.VIPs.Range(), "Invalid virtual_ipaddress", "The label of %q must start with its device name %q, as the kernel requires.", s, v.Dev)
+			continue
+		}
+		if first, dup := seen[v.Prefix.Addr()]; dup {
+			b.errorf(r.VIPs.Range(), "Duplicate virtual_ipaddress", "%s is already a virtual address of instance %q at %s; an address can belong to only one instance.", v.Prefix.Addr(), first.instance, first.rng.String())
+			continue
+		}
+		seen[v.Prefix.Addr()] = vipOwner{in.Name, r.VIPs.Range()}
+		in.VIPs = append(in.VIPs, v)
+	}
+}
+
+// parseVIP parses keepalived's "ADDR[/LEN] [dev IFACE] [label LABEL]".
+func parseVIP(s string) (VIP, error) {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return VIP{}, fmt.Errorf("empty entry")
+	}
+	var v VIP
+	if strings.Contains(f[0], "/") {
+		p, err := netip.ParsePrefix(f[0])
+		if err != nil {
+			return VIP{}, fmt.Errorf("%s is not an address with prefix length", f[0])
+		}
+		if !p.Addr().Is4() {
+			return VIP{}, errNotV4
+		}
+		v.Prefix = p
+	} else {
+		a, err := parseAddr(f[0], true)
+		if err != nil {
+			return VIP{}, fmt.Errorf("%s %w", f[0], err)
+		}
+		v.Prefix = netip.PrefixFrom(a, 32)
+	}
+	for i := 1; i < len(f); i += 2 {
+		if i+1 >= len(f) {
+			return VIP{}, fmt.Errorf("%s needs a value", f[i])
+		}
+		val := f[i+1]
+		switch f[i] {
+		case "dev":
+			if v.Dev != "" || !validIfName(val) {
+				return VIP{}, fmt.Errorf("bad or repeated dev %s", val)
+			}
+			v.Dev = val
+		case "label":
+			if v.Label != "" || len(val) > 15 {
+				return VIP{}, fmt.Errorf("bad or repeated label %s (at most 15 characters)", val)
+			}
+			v.Label = val
+		default:
+			return VIP{}, fmt.Errorf("unknown option %q (allowed: dev, label)", f[i])
+		}
+	}
+	return v, nil
+}
+
+func (b *builder) syncGroups(raws []*rawSyncGroup, cfg *Config) {
+	instances := map[string]bool{}
+	var names []string
+	for _, in := range cfg.Instances {
+		instances[in.Name] = true
+		names = append(names, in.Name)
+	}
+	byName := map[string]*SyncGroup{}
+	member := map[string]string{} // instance -> group
+	for _, r := range raws {
+		if first, dup := byName[r.Name]; dup {
+			b.dupName(r.DefRange, "vrrp_sync_group", r.Name, first.Range)
+			continue
+		}
+		g := &SyncGroup{Name: r.Name, Range: r.DefRange}
+		byName[r.Name] = g
+		cfg.SyncGroups = append(cfg.SyncGroups, g)
+		if list, ok := b.strList(r.Group, "group"); ok {
+			if len(list) == 0 {
+				b.errorf(r.Group.Range(), "Empty group", "group must list at least one vrrp_instance name.")
+			}
+			for _, n := range list {
+				switch other, in := member[n]; {
+				case !instances[n]:
+					b.errorf(r.Group.Range(), "Unknown instance in group", "No vrrp_instance named %q is defined; group must name some of: %s.", n, nameList(names))
+				case in && other == r.Name:
+					b.errorf(r.Group.Range(), "Duplicate instance in group", "Instance %q is listed twice in this group.", n)
+				case in:
+					b.errorf(r.Group.Range(), "Instance in two sync groups", "Instance %q is already in vrrp_sync_group %q; an instance can belong to one group only.", n, other)
+				default:
+					member[n] = r.Name
+					g.Group = append(g.Group, n)
+				}
+			}
+		}
+		g.Notify = b.notify(r.NotifyMaster, r.NotifyBackup, r.NotifyFault, r.NotifyStop, r.Notify)
+		g.SMTPAlert = b.smtpAlert(r.SMTPAlert, cfg)
+	}
+}

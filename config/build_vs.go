@@ -1,0 +1,460 @@
+package config
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+func (b *builder) virtualServers(raws []*rawVirtualServer, cfg *Config) {
+	byName := map[string]*VirtualServer{}
+	services := map[string]hcl.Range{}
+	for _, r := range raws {
+		if first, dup := byName[r.Name]; dup {
+			b.dupName(r.DefRange, "virtual_server", r.Name, first.Range)
+			continue
+		}
+		vs := b.virtualServer(r, services)
+		byName[r.Name] = vs
+		cfg.VirtualServers = append(cfg.VirtualServers, vs)
+	}
+}
+
+func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Range) *VirtualServer {
+	vs := &VirtualServer{
+		Name:      r.Name,
+		Scheduler: defaultScheduler,
+		Quorum:    1,
+		DelayLoop: defaultDelayLoop,
+		Range:     r.DefRange,
+	}
+	hasAddr, hasMark := present(r.Address), present(r.FWMark)
+	switch {
+	case hasAddr && hasMark:
+		b.errorf(r.FWMark.Range(), "Conflicting address and fwmark", "A virtual_server is either an address (address = \"172.16.100.1:80\") or a firewall mark (fwmark = 10), not both.")
+	case !hasAddr && !hasMark:
+		b.errorf(r.DefRange, "Missing address or fwmark", "A virtual_server needs either address = \"IP:PORT\" or fwmark = MARK.")
+	}
+	if s, ok := b.str(r.Address, "address"); ok {
+		if ap, err := netip.ParseAddrPort(strings.TrimSpace(s)); err != nil || ap.Addr().Zone() != "" {
+			b.errorf(r.Address.Range(), "Invalid address", "address must be IP:PORT, such as \"172.16.100.1:80\" or \"[2001:db8::1]:443\"; %q is not.", s)
+		} else {
+			vs.Address = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		}
+	}
+	if n, ok := b.integer(r.FWMark, "fwmark", 1, math.MaxUint32); ok {
+		vs.FWMark = uint32(n)
+	}
+	if s, ok := b.str(r.Protocol, "protocol"); ok {
+		switch strings.ToLower(s) {
+		case "tcp":
+			vs.Protocol = TCP
+		case "udp":
+			vs.Protocol = UDP
+		default:
+			b.errorf(r.Protocol.Range(), "Invalid protocol", "protocol must be \"tcp\" or \"udp\"; %q is neither.", s)
+		}
+	}
+	if s, ok := b.str(r.LBAlgo, "lb_algo"); ok {
+		if !slices.Contains(Schedulers, strings.ToLower(s)) {
+			b.errorf(r.LBAlgo.Range(), "Unknown scheduler", "lb_algo must be one of the IPVS schedulers %s; %q is not.", strings.Join(Schedulers, ", "), s)
+		} else {
+			vs.Scheduler = strings.ToLower(s)
+		}
+	}
+	if k, ok := b.kind(r.LBKind); ok {
+		vs.Kind = k
+	}
+	if d, ok := b.wholeSeconds(r.PersistenceTimeout, "persistence_timeout"); ok {
+		vs.PersistenceTimeout = d
+	}
+	if a, ok := b.addr(r.PersistenceNetmask, "persistence_netmask", false); ok {
+		if !isNetmask(a) {
+			b.errorf(r.PersistenceNetmask.Range(), "Invalid persistence_netmask", "persistence_netmask must be a contiguous netmask such as 255.255.255.0; %s is not.", a)
+		} else {
+			vs.PersistenceNetmask = a
+			if vs.PersistenceTimeout == 0 && !present(r.PersistenceTimeout) {
+				vs.PersistenceTimeout = defaultPersistence
+			}
+		}
+	}
+	if vs.Address.IsValid() && vs.Address.Port() == 0 && vs.PersistenceTimeout == 0 {
+		b.errorf(r.Address.Range(), "Invalid address", "Port 0 (all ports) needs persistence: set persistence_timeout, or give the service's port.")
+	}
+	if vs.Address.IsValid() || vs.FWMark != 0 {
+		key := fmt.Sprintf("%s %s/%d", vs.Protocol, vs.Address, vs.FWMark)
+		if first, dup := services[key]; dup {
+			b.errorf(r.DefRange, "Duplicate virtual service", "The virtual_server at %s already uses this %s %s; IPVS has one service per address, port and protocol (or firewall mark).", first.String(), vs.Protocol, serviceName(vs))
+		} else {
+			services[key] = r.DefRange
+		}
+	}
+	if n, ok := b.integer(r.Quorum, "quorum", 1, math.MaxInt32); ok {
+		vs.Quorum = int(n)
+	}
+	if n, ok := b.integer(r.Hysteresis, "hysteresis", 0, math.MaxInt32); ok {
+		vs.Hysteresis = int(n)
+	}
+	if s, ok := b.str(r.SorryServer, "sorry_server"); ok {
+		ap, err := parseHostPort(s, vs.Address.Port())
+		if err != nil {
+			b.errorf(r.SorryServer.Range(), "Invalid sorry_server", "sorry_server must be IP or IP:PORT, such as \"127.0.0.1:80\"; %q is not.", s)
+		} else {
+			vs.SorryServer = ap
+		}
+	}
+	vs.InhibitOnFailure = b.boolDefault(r.InhibitOnFailure, "inhibit_on_failure", false)
+	if d, ok := b.positiveDuration(r.DelayLoop, "delay_loop"); ok {
+		vs.DelayLoop = d
+	}
+	vs.QuorumUp = b.strDefault(r.QuorumUp, "quorum_up", "")
+	vs.QuorumDown = b.strDefault(r.QuorumDown, "quorum_down", "")
+
+	names := map[string]hcl.Range{}
+	addrs := map[netip.AddrPort]hcl.Range{}
+	for _, rr := range r.RealServers {
+		if first, dup := names[rr.Name]; dup {
+			b.dupName(rr.DefRange, "real_server", rr.Name, first)
+			continue
+		}
+		names[rr.Name] = rr.DefRange
+		rs := b.realServer(rr, vs)
+		if rs.Address.IsValid() {
+			if first, dup := addrs[rs.Address]; dup {
+				b.errorf(rr.Address.Range(), "Duplicate real server address", "%s is already a real server of this virtual_server at %s.", rs.Address, first.String())
+			} else {
+				addrs[rs.Address] = rr.DefRange
+			}
+		}
+		vs.RealServers = append(vs.RealServers, rs)
+	}
+	return vs
+}
+
+func serviceName(vs *VirtualServer) string {
+	if vs.FWMark != 0 {
+		return fmt.Sprintf("fwmark %d", vs.FWMark)
+	}
+	return vs.Address.String()
+}
+
+func (b *builder) kind(e hcl.Expression) (ForwardKind, bool) {
+	s, ok := b.str(e, "lb_kind")
+	if !ok {
+		return KindNAT, false
+	}
+	switch strings.ToLower(s) {
+	case "nat":
+		return KindNAT, true
+	case "dr":
+		return KindDR, true
+	case "tun":
+		return KindTUN, true
+	}
+	b.errorf(e.Range(), "Unknown lb_kind", "lb_kind must be \"NAT\", \"DR\" or \"TUN\"; %q is none of them.", s)
+	return KindNAT, false
+}
+
+// isNetmask reports whether a is a contiguous run of one bits.
+func isNetmask(a netip.Addr) bool {
+	for n := 0; n <= a.BitLen(); n++ {
+		if onesAddr(a.BitLen(), n) == a {
+			return true
+		}
+	}
+	return false
+}
+
+func onesAddr(bits, n int) netip.Addr {
+	buf := make([]byte, bits/8)
+	for i := 0; i < n; i++ {
+		buf[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(buf)
+	return a
+}
+
+// parseHostPort parses "IP:PORT" or a bare "IP", which takes defPort.
+func parseHostPort(s string, defPort uint16) (netip.AddrPort, error) {
+	s = strings.TrimSpace(s)
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		if ap.Addr().Zone() != "" {
+			return netip.AddrPort{}, errors.New("zone not allowed")
+		}
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+	}
+	a, err := parseAddr(s, false)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(a, defPort), nil
+}
+
+func (b *builder) realServer(r *rawRealServer, vs *VirtualServer) *RealServer {
+	rs := &RealServer{
+		Name:             r.Name,
+		Weight:           1,
+		Kind:             vs.Kind,
+		InhibitOnFailure: vs.InhibitOnFailure,
+		Range:            r.DefRange,
+	}
+	if k, ok := b.kind(r.LBKind); ok {
+		rs.Kind = k
+	}
+	if s, ok := b.str(r.Address, "address"); ok {
+		ap, err := parseHostPort(s, vs.Address.Port())
+		switch {
+		case err != nil:
+			b.errorf(r.Address.Range(), "Invalid address", "A real server address must be IP or IP:PORT, such as \"172.16.100.7:80\"; %q is not.", s)
+		case vs.FWMark == 0 && vs.Address.IsValid() && rs.Kind != KindNAT && ap.Port() != vs.Address.Port():
+			b.errorf(r.Address.Range(), "Port mapping with "+strings.ToUpper(rs.Kind.String()), "With lb_kind %s packets reach the real server unchanged, so its port must equal the virtual port %d; it is %d. Use NAT to map ports.", strings.ToUpper(rs.Kind.String()), vs.Address.Port(), ap.Port())
+		case vs.FWMark == 0 && vs.Address.IsValid() && rs.Kind != KindTUN && ap.Addr().Is4() != vs.Address.Addr().Is4():
+			b.errorf(r.Address.Range(), "Address family mismatch", "With lb_kind %s a real server must have the same address family as the virtual server %s; only TUN can mix IPv4 and IPv6.", strings.ToUpper(rs.Kind.String()), vs.Address.Addr())
+		default:
+			rs.Address = ap
+		}
+	}
+	if n, ok := b.integer(r.Weight, "weight", 0, maxRealServerWeight); ok {
+		rs.Weight = int(n)
+	}
+	up, okUp := b.integer(r.UpperThreshold, "upper_threshold", 0, math.MaxUint32)
+	if okUp {
+		rs.UpperThreshold = uint32(up)
+	}
+	if n, ok := b.integer(r.LowerThreshold, "lower_threshold", 0, math.MaxUint32); ok {
+		if okUp && up > 0 && n > up {
+			b.errorf(r.LowerThreshold.Range(), "Invalid lower_threshold", "lower_threshold (%d) must not be greater than upper_threshold (%d): the server is taken back below the lower bound after reaching the upper one.", n, up)
+		} else {
+			rs.LowerThreshold = uint32(n)
+		}
+	}
+	rs.InhibitOnFailure = b.boolDefault(r.InhibitOnFailure, "inhibit_on_failure", vs.InhibitOnFailure)
+	rs.NotifyUp = b.strDefault(r.NotifyUp, "notify_up", "")
+	rs.NotifyDown = b.strDefault(r.NotifyDown, "notify_down", "")
+
+	type block struct {
+		rng   hcl.Range
+		build func() *Check
+	}
+	var checks []block
+	for _, c := range r.HTTPGet {
+		checks = append(checks, block{c.DefRange, func() *Check { return b.httpCheck(c, CheckHTTP, vs) }})
+	}
+	for _, c := range r.SSLGet {
+		checks = append(checks, block{c.DefRange, func() *Check { return b.httpCheck(c, CheckSSL, vs) }})
+	}
+	for _, c := range r.TCPCheck {
+		checks = append(checks, block{c.DefRange, func() *Check { return b.tcpCheck(c, vs) }})
+	}
+	for _, c := range r.MiscCheck {
+		checks = append(checks, block{c.DefRange, func() *Check { return b.miscCheck(c, vs) }})
+	}
+	slices.SortFunc(checks, func(x, y block) int { return x.rng.Start.Byte - y.rng.Start.Byte })
+	for i, c := range checks {
+		ck := c.build() // validate every block, report all problems
+		if i == 0 {
+			rs.Check = ck
+			continue
+		}
+		b.errorf(c.rng, "More than one check block", "A real_server takes at most one of http_get, ssl_get, tcp_check or misc_check; the first is at %s.", checks[0].rng.String())
+	}
+	return rs
+}
+
+func (b *builder) checkCommon(c checkCommon, kind CheckKind, vs *VirtualServer) *Check {
+	ck := &Check{
+		Kind:             kind,
+		Interval:         vs.DelayLoop,
+		ConnectTimeout:   defaultConnectTimeout,
+		Rise:             1,
+		Fall:             1,
+		DelayBeforeRetry: defaultDelayBeforeRetry,
+	}
+	if d, ok := b.positiveDuration(c.DelayLoop, "delay_loop"); ok {
+		ck.Interval = d
+	}
+	if d, ok := b.positiveDuration(c.ConnectTimeout, "connect_timeout"); ok {
+		ck.ConnectTimeout = d
+	}
+	if n, ok := b.integer(c.Rise, "rise", 1, 1<<20); ok {
+		ck.Rise = int(n)
+	}
+	if n, ok := b.integer(c.Fall, "fall", 1, 1<<20); ok {
+		ck.Fall = int(n)
+	}
+	if n, ok := b.integer(c.Retry, "retry", 0, 1<<20); ok {
+		ck.Retry = int(n)
+	}
+	if d, ok := b.duration(c.DelayBeforeRetry, "delay_before_retry"); ok {
+		ck.DelayBeforeRetry = d
+	}
+	if d, ok := b.duration(c.Warmup, "warmup"); ok {
+		ck.Warmup = d
+	}
+	if a, ok := b.addr(c.ConnectIP, "connect_ip", false); ok {
+		ck.ConnectIP = a
+	}
+	if n, ok := b.integer(c.ConnectPort, "connect_port", 1, 65535); ok {
+		ck.ConnectPort = uint16(n)
+	}
+	if a, ok := b.addr(c.BindTo, "bindto", false); ok {
+		ck.BindTo = a
+	}
+	return ck
+}
+
+func (b *builder) httpCheck(r *rawHTTPCheck, kind CheckKind, vs *VirtualServer) *Check {
+	ck := b.checkCommon(r.common(), kind, vs)
+	h := &HTTPCheck{Path: "/", Status: []StatusRange{{200, 299}}}
+	ck.HTTP = h
+	if s, ok := b.str(r.Path, "path"); ok {
+		if !strings.HasPrefix(s, "/") || strings.ContainsAny(s, " \t\r\n") {
+			b.errorf(r.Path.Range(), "Invalid path", "path must be an absolute request path such as \"/health\"; %q is not.", s)
+		} else {
+			h.Path = s
+		}
+	}
+	h.VirtualHost = b.strDefault(r.VirtualHost, "virtualhost", "")
+	if st, ok := b.statusCodes(r.StatusCode); ok {
+		h.Status = st
+	}
+	if s, ok := b.str(r.BodyRegex, "body_regex"); ok {
+		if _, err := regexp.Compile(s); err != nil {
+			b.errorf(r.BodyRegex.Range(), "Invalid body_regex", "body_regex must be a regular expression in Go (RE2) syntax: %v.", err)
+		} else {
+			h.BodyRegex = s
+		}
+	}
+	if s, ok := b.str(r.Digest, "digest"); ok {
+		if _, err := hex.DecodeString(s); err != nil || len(s) != 32 {
+			b.errorf(r.Digest.Range(), "Invalid digest", "digest must be the MD5 of the body as 32 hexadecimal digits, as `genhash` prints it; %q is not.", s)
+		} else {
+			h.Digest = strings.ToLower(s)
+		}
+	}
+	tls := []struct {
+		e    hcl.Expression
+		name string
+		dst  *string
+	}{{r.SNI, "sni", &h.ServerName}, {r.CAFile, "ca_file", &h.CAFile}, {r.CertFile, "cert_file", &h.CertFile}, {r.KeyFile, "key_file", &h.KeyFile}}
+	for _, t := range tls {
+		if kind == CheckHTTP && present(t.e) {
+			b.errorf(t.e.Range(), "TLS setting in http_get", "%s applies only to ssl_get; use an ssl_get block to check over HTTPS.", t.name)
+			continue
+		}
+		*t.dst = b.strDefault(t.e, t.name, "")
+	}
+	if kind == CheckHTTP && present(r.Insecure) {
+		b.errorf(r.Insecure.Range(), "TLS setting in http_get", "insecure applies only to ssl_get; use an ssl_get block to check over HTTPS.")
+	} else {
+		h.Insecure = b.boolDefault(r.Insecure, "insecure", false)
+	}
+	if kind == CheckSSL {
+		if h.ServerName == "" {
+			h.ServerName = h.VirtualHost
+		}
+		if (h.CertFile == "") != (h.KeyFile == "") {
+			b.errorf(r.DefRange, "Incomplete client certificate", "cert_file and key_file must be given together.")
+		}
+	}
+	return ck
+}
+
+var statusRangeRE = regexp.MustCompile(`^\s*([0-9]{3})\s*(?:-\s*([0-9]{3})\s*)?$`)
+
+// statusCodes reads status_code: one code, a "200-299" range, or a list of
+// either.
+func (b *builder) statusCodes(e hcl.Expression) ([]StatusRange, bool) {
+	v, ok := b.value(e)
+	if !ok {
+		return nil, false
+	}
+	bad := func(what string) ([]StatusRange, bool) {
+		b.errorf(e.Range(), "Invalid status_code", "status_code must list HTTP status codes from 100 to 599, or ranges such as \"200-299\"; %s is not one.", what)
+		return nil, false
+	}
+	var elems []cty.Value
+	if v.Type().IsListType() || v.Type().IsTupleType() || v.Type().IsSetType() {
+		for it := v.ElementIterator(); it.Next(); {
+			_, ev := it.Element()
+			elems = append(elems, ev)
+		}
+		if len(elems) == 0 {
+			return bad("an empty list")
+		}
+	} else {
+		elems = []cty.Value{v}
+	}
+	var out []StatusRange
+	for _, ev := range elems {
+		if ev.IsNull() || !ev.IsKnown() {
+			return bad("null")
+		}
+		switch ev.Type() {
+		case cty.Number:
+			bf := ev.AsBigFloat()
+			n, acc := bf.Int64()
+			if !bf.IsInt() || acc != big.Exact || n < 100 || n > 599 {
+				return bad(bf.Text('g', 10))
+			}
+			out = append(out, StatusRange{int(n), int(n)})
+		case cty.String:
+			m := statusRangeRE.FindStringSubmatch(ev.AsString())
+			if m == nil {
+				return bad(strconv.Quote(ev.AsString()))
+			}
+			lo, _ := strconv.Atoi(m[1])
+			hi := lo
+			if m[2] != "" {
+				hi, _ = strconv.Atoi(m[2])
+			}
+			if lo < 100 || hi > 599 || lo > hi {
+				return bad(strconv.Quote(ev.AsString()))
+			}
+			out = append(out, StatusRange{lo, hi})
+		default:
+			return bad("a " + ev.Type().FriendlyName())
+		}
+	}
+	return out, true
+}
+
+func (b *builder) tcpCheck(r *rawTCPCheck, vs *VirtualServer) *Check {
+	ck := b.checkCommon(r.common(), CheckTCP, vs)
+	ck.TCP = &TCPCheck{
+		Send:   b.strDefault(r.Send, "send", ""),
+		Expect: b.strDefault(r.Expect, "expect", ""),
+	}
+	return ck
+}
+
+func (b *builder) miscCheck(r *rawMiscCheck, vs *VirtualServer) *Check {
+	ck := b.checkCommon(r.common(), CheckMisc, vs)
+	m := &MiscCheck{Timeout: ck.Interval}
+	ck.Misc = m
+	if s, ok := b.str(r.Path, "path"); ok {
+		if strings.TrimSpace(s) == "" {
+			b.errorf(r.Path.Range(), "Invalid path", "path must be the command line to run, such as \"/usr/local/bin/check_app 172.16.100.7\".")
+		}
+		m.Path = s
+	}
+	if d, ok := b.positiveDuration(r.Timeout, "timeout"); ok {
+		if d >= ck.Interval {
+			b.errorf(r.Timeout.Range(), "Invalid timeout", "timeout must be shorter than the check interval (delay_loop, %s); it is %s. Leave it out to use the interval.", ck.Interval, d)
+		}
+		m.Timeout = d
+	}
+	m.Dynamic = b.boolDefault(r.MiscDynamic, "misc_dynamic", false)
+	m.User = b.strDefault(r.User, "user", "")
+	return ck
+}

@@ -1,0 +1,264 @@
+package config
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/hashicorp/hcl/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/bad/*.golden from the current diagnostics")
+
+func TestMain(m *testing.M) {
+	// A fixed host name makes the router_id default testable.
+	hostname = func() (string, error) { return "testhost", nil }
+	os.Exit(m.Run())
+}
+
+var cmpOpts = []cmp.Option{
+	cmpopts.EquateComparable(netip.Addr{}, netip.Prefix{}, netip.AddrPort{}),
+	cmpopts.IgnoreTypes(hcl.Range{}),
+}
+
+func mustAddr(s string) netip.Addr     { return netip.MustParseAddr(s) }
+func mustAP(s string) netip.AddrPort   { return netip.MustParseAddrPort(s) }
+func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+func TestParseGood(t *testing.T) {
+	want := map[string]*Config{
+		"minimal.hcl": {
+			Global: Global{RouterID: "testhost", ControlSocket: DefaultControlSocket},
+			Instances: []*Instance{{
+				Name: "VI_1", Interface: "eth0", VRID: 51, Priority: 100,
+				AdvertInterval: time.Second, State: StateBackup,
+				VIPs:            []VIP{{Prefix: mustPrefix("192.0.2.50/32"), Dev: "eth0"}},
+				GARPMasterDelay: 5 * time.Second, GARPMasterRepeat: 5,
+			}},
+			VirtualServers: []*VirtualServer{{
+				Name: "web", Address: mustAP("192.0.2.50:80"), Protocol: TCP, Scheduler: "wlc",
+				Kind: KindNAT, Quorum: 1, DelayLoop: 60 * time.Second,
+				RealServers: []*RealServer{{
+					Name: "rs1", Address: mustAP("198.51.100.7:80"), Weight: 1, Kind: KindNAT,
+					Check: &Check{
+						Kind: CheckHTTP, Interval: 60 * time.Second, ConnectTimeout: 5 * time.Second,
+						Rise: 1, Fall: 1, DelayBeforeRetry: time.Second,
+						HTTP: &HTTPCheck{Path: "/", Status: []StatusRange{{200, 299}}},
+					},
+				}},
+			}},
+		},
+		"full.hcl": fullWant(),
+	}
+	for name, w := range want {
+		t.Run(name, func(t *testing.T) {
+			cfg, _, diags := LoadFile(filepath.Join("testdata", "good", name))
+			if len(diags) > 0 {
+				t.Fatalf("unexpected diagnostics:\n%s", formatDiags(diags))
+			}
+			if diff := cmp.Diff(w, cfg, cmpOpts...); diff != "" {
+				t.Errorf("config mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Every good file must at least parse cleanly.
+	files, _ := filepath.Glob(filepath.Join("testdata", "good", "*.hcl"))
+	for _, f := range files {
+		if _, _, diags := LoadFile(f); len(diags) > 0 {
+			t.Errorf("%s: unexpected diagnostics:\n%s", f, formatDiags(diags))
+		}
+	}
+}
+
+func fullWant() *Config {
+	script := &Script{
+		Name: "chk_haproxy", Script: "/usr/bin/killall -0 haproxy", Interval: 2 * time.Second,
+		Timeout: 1500 * time.Millisecond, Weight: -20, Rise: 2, Fall: 3, User: "nobody",
+	}
+	return &Config{
+		Global: Global{
+			RouterID: "lb1", ScriptUser: "lbhad_script", EnableScriptSecurity: true,
+			ControlSocket: "/run/lbhad/ctl.sock", MetricsListen: "127.0.0.1:9469",
+			LVSTimeouts: LVSTimeouts{TCP: 900 * time.Second, TCPFin: 120 * time.Second, UDP: 5 * time.Minute},
+			Notification: Notification{
+				Email: &Email{
+					Server: "smtp.example.com:25", From: "lbhad@example.com",
+					To: []string{"ops@example.com", "noc@example.com"}, StartTLS: true,
+					Username: "lbhad", Password: "s3cret", ConnectTimeout: 10 * time.Second,
+				},
+				Webhooks: []*Webhook{{
+					Name: "chat", URL: "https://hooks.example.com/lbhad", Secret: "k",
+					Headers: map[string]string{"X-Team": "net"}, Timeout: 2 * time.Second,
+					Retries: 5, QueueSize: 50,
+				}},
+			},
+		},
+		Scripts: []*Script{script},
+		Instances: []*Instance{{
+			Name: "VI_1", Interface: "eth0", VRID: 51, Priority: 150, AdvertInterval: 2 * time.Second,
+			State: StateMaster, PreemptDelay: 30 * time.Second, AuthType: AuthPass, AuthPass: "pw12",
+			VIPs: []VIP{
+				{Prefix: mustPrefix("192.0.2.50/24"), Dev: "eth0"},
+				{Prefix: mustPrefix("192.0.2.51/32"), Dev: "eth1", Label: "eth1:1"},
+			},
+			UnicastSrcIP: mustAddr("192.0.2.11"), UnicastPeers: []netip.Addr{mustAddr("192.0.2.12")},
+			TrackInterfaces: []string{"eth1"}, TrackScripts: []TrackScript{{Name: "chk_haproxy", Weight: -20}},
+			GARPMasterDelay: time.Second, GARPMasterRepeat: 3, GARPMasterRefresh: time.Minute,
+			Notify: NotifyScripts{
+				Master: "/etc/lbhad/master.sh", Backup: "/etc/lbhad/backup.sh", Fault: "/etc/lbhad/fault.sh",
+				Stop: "/etc/lbhad/stop.sh", Generic: "/etc/lbhad/notify.sh",
+			},
+			SMTPAlert: true,
+		}, {
+			Name: "VI_2", Interface: "eth1", VRID: 52, Priority: 100, AdvertInterval: time.Second,
+			State: StateBackup, Nopreempt: true,
+			VIPs:            []VIP{{Prefix: mustPrefix("198.51.100.1/24"), Dev: "eth1"}},
+			TrackScripts:    []TrackScript{{Name: "chk_haproxy", Weight: -50}},
+			GARPMasterDelay: 5 * time.Second, GARPMasterRepeat: 5,
+		}},
+		SyncGroups: []*SyncGroup{{
+			Name: "G1", Group: []string{"VI_1", "VI_2"},
+			Notify:    NotifyScripts{Master: "/etc/lbhad/g-master.sh", Generic: "/etc/lbhad/g.sh"},
+			SMTPAlert: true,
+		}},
+		VirtualServers: []*VirtualServer{{
+			Name: "web", Address: mustAP("192.0.2.50:80"), Protocol: TCP, Scheduler: "wrr", Kind: KindDR,
+			PersistenceTimeout: 300 * time.Second, PersistenceNetmask: mustAddr("255.255.255.0"),
+			Quorum: 2, Hysteresis: 1, SorryServer: mustAP("127.0.0.1:80"), InhibitOnFailure: true,
+			DelayLoop: 10 * time.Second, QuorumUp: "/etc/lbhad/up.sh", QuorumDown: "/etc/lbhad/down.sh",
+			RealServers: []*RealServer{{
+				Name: "rs1", Address: mustAP("192.0.2.7:80"), Weight: 2, Kind: KindDR,
+				UpperThreshold: 1000, LowerThreshold: 800, InhibitOnFailure: true,
+				NotifyUp: "/etc/lbhad/rs-up.sh", NotifyDown: "/etc/lbhad/rs-down.sh",
+				Check: &Check{
+					Kind: CheckSSL, Interval: 5 * time.Second, ConnectTimeout: 3 * time.Second,
+					Rise: 2, Fall: 3, Retry: 1, DelayBeforeRetry: 500 * time.Millisecond,
+					Warmup: 4 * time.Second, ConnectIP: mustAddr("192.0.2.70"), ConnectPort: 8443,
+					BindTo: mustAddr("192.0.2.11"),
+					HTTP: &HTTPCheck{
+						Path: "/health", VirtualHost: "www.example.com",
+						Status:    []StatusRange{{200, 200}, {300, 302}},
+						BodyRegex: "^ok", Digest: "9e107d9d372bb6826bd81d3542a419d6",
+						ServerName: "www.example.com", CAFile: "/etc/ssl/ca.pem",
+					},
+				},
+			}, {
+				Name: "rs2", Address: mustAP("192.0.2.8:80"), Weight: 1, Kind: KindDR,
+				Check: &Check{
+					Kind: CheckTCP, Interval: 10 * time.Second, ConnectTimeout: 5 * time.Second,
+					Rise: 1, Fall: 1, DelayBeforeRetry: time.Second,
+					TCP: &TCPCheck{Send: "PING\r\n", Expect: "+PONG"},
+				},
+			}},
+		}, {
+			Name: "dns", FWMark: 7, Protocol: UDP, Scheduler: "rr", Kind: KindTUN, Quorum: 1,
+			DelayLoop: 60 * time.Second,
+			RealServers: []*RealServer{{
+				Name: "ns1", Address: mustAP("198.51.100.53:0"), Weight: 0, Kind: KindNAT,
+				Check: &Check{
+					Kind: CheckMisc, Interval: 60 * time.Second, ConnectTimeout: 5 * time.Second,
+					Rise: 1, Fall: 1, DelayBeforeRetry: time.Second,
+					Misc: &MiscCheck{Path: "/usr/local/bin/check_dns 198.51.100.53", Timeout: 20 * time.Second, Dynamic: true, User: "nobody"},
+				},
+			}},
+		}},
+	}
+}
+
+// formatDiags renders diagnostics one a line as
+// file:line:col: severity: summary; detail, the golden file format.
+func formatDiags(diags hcl.Diagnostics) string {
+	var buf strings.Builder
+	for _, d := range diags {
+		pos := "-"
+		if d.Subject != nil {
+			pos = fmt.Sprintf("%s:%d:%d", filepath.ToSlash(d.Subject.Filename), d.Subject.Start.Line, d.Subject.Start.Column)
+		}
+		sev := "error"
+		if d.Severity == hcl.DiagWarning {
+			sev = "warning"
+		}
+		fmt.Fprintf(&buf, "%s: %s: %s; %s\n", pos, sev, d.Summary, d.Detail)
+	}
+	return buf.String()
+}
+
+func TestParseBad(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "bad", "*.hcl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no bad testdata: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			cfg, _, diags := LoadFile(f)
+			if len(diags) == 0 {
+				t.Fatal("no diagnostics for a bad file")
+			}
+			if diags.HasErrors() != (cfg == nil) {
+				t.Errorf("HasErrors=%v but cfg nil=%v", diags.HasErrors(), cfg == nil)
+			}
+			for _, d := range diags {
+				if d.Subject == nil {
+					t.Errorf("diagnostic without a position: %s", d.Summary)
+				}
+			}
+			got := formatDiags(diags)
+			golden := strings.TrimSuffix(f, ".hcl") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("missing golden file (run go test ./config -update): %v", err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("diagnostics mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestWriteDiagnostics(t *testing.T) {
+	_, files, diags := LoadFile(filepath.Join("testdata", "bad", "vrid.hcl"))
+	var buf bytes.Buffer
+	if err := WriteDiagnostics(&buf, files, diags, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, s := range []string{"Error: Invalid virtual_router_id", "testdata/bad/vrid.hcl line 3", "virtual_router_id = 0"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+}
+
+func TestLoadFileMissing(t *testing.T) {
+	cfg, files, diags := LoadFile(filepath.Join(t.TempDir(), "nope.hcl"))
+	if cfg != nil || !diags.HasErrors() || files == nil {
+		t.Fatalf("cfg=%v files=%v diags=%v", cfg, files, diags)
+	}
+	if !strings.Contains(diags[0].Detail, "nope.hcl") {
+		t.Errorf("detail does not name the file: %s", diags[0].Detail)
+	}
+}
+
+func TestParseSyntaxError(t *testing.T) {
+	cfg, diags := Parse([]byte("vrrp_instance \"x\" {\n  priority = \n"), "x.hcl")
+	if cfg != nil || !diags.HasErrors() {
+		t.Fatalf("cfg=%v diags=%v", cfg, diags)
+	}
+	if d := diags[0]; d.Subject == nil || d.Subject.Filename != "x.hcl" {
+		t.Errorf("diagnostic has no position in x.hcl: %v", d)
+	}
+}

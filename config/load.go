@@ -1,0 +1,87 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// Parse decodes and validates one configuration file held in src; filename
+// is only used in diagnostics. It reports every problem it finds, sorted by
+// position, not just the first. When any diagnostic is an error the
+// returned *Config is nil; warnings come back alongside a usable Config.
+func Parse(src []byte, filename string) (*Config, hcl.Diagnostics) {
+	p := hclparse.NewParser()
+	cfg, diags := parse(p, src, filename)
+	return cfg, diags
+}
+
+// LoadFile reads and parses the configuration at path like Parse. The
+// returned map holds the parsed source files, keyed by file name, for
+// WriteDiagnostics to print snippets; it is non-nil even when reading
+// failed.
+func LoadFile(path string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
+	p := hclparse.NewParser()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, p.Files(), hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Failed to read configuration",
+			Detail:   fmt.Sprintf("The configuration file %s could not be read: %v.", path, err),
+		}}
+	}
+	cfg, diags := parse(p, src, path)
+	return cfg, p.Files(), diags
+}
+
+// WriteDiagnostics prints diags in hcl's format, with a source snippet for
+// each one whose file is in files. width wraps the text (0 = no wrapping);
+// color adds terminal escapes.
+func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, width uint, color bool) error {
+	if files == nil {
+		files = map[string]*hcl.File{}
+	}
+	return hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags)
+}
+
+func parse(p *hclparse.Parser, src []byte, filename string) (*Config, hcl.Diagnostics) {
+	f, diags := p.ParseHCL(src, filename)
+	if diags.HasErrors() || f == nil {
+		// A syntax error leaves the body partial; semantic checks on it
+		// would only report noise such as missing attributes.
+		sortDiags(diags)
+		return nil, diags
+	}
+	var raw rawFile
+	diags = append(diags, gohcl.DecodeBody(f.Body, nil, &raw)...)
+	b := &builder{}
+	cfg := b.build(&raw)
+	diags = append(diags, b.diags...)
+	sortDiags(diags)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return cfg, diags
+}
+
+// sortDiags orders diagnostics by position so that output, and golden
+// files, do not depend on map iteration inside gohcl.
+func sortDiags(diags hcl.Diagnostics) {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		case a.Start.Byte != b.Start.Byte:
+			return a.Start.Byte < b.Start.Byte
+		}
+		return diags[i].Summary < diags[j].Summary
+	})
+}
