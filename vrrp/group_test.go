@@ -21,7 +21,9 @@ func TestGroupObserve(t *testing.T) {
 			{"int", StateInit, StateBackup, nil},
 			{"mgmt", StateInit, StateBackup, nil},
 			{"ext", StateBackup, StateMaster, []GroupOrder{{"int", StateMaster}, {"mgmt", StateMaster}}},
-			{"int", StateBackup, StateMaster, nil},
+			// mgmt has not carried out its order yet: ordering it again
+			// is harmless (Force on a Master is a no-op).
+			{"int", StateBackup, StateMaster, []GroupOrder{{"mgmt", StateMaster}}},
 			{"mgmt", StateBackup, StateMaster, nil},
 		}},
 		{"one steps down, the others follow", []obs{
