@@ -108,6 +108,9 @@ func (b *builder) dupName(rng hcl.Range, kind, name string, first hcl.Range) {
 
 func (b *builder) email(raw *rawEmail) *Email {
 	e := &Email{ConnectTimeout: defaultEmailTimeout}
+	b.require(raw.Server, "server")
+	b.require(raw.From, "from")
+	b.require(raw.To, "to")
 	if s, ok := b.str(raw.Server, "server"); ok {
 		if srv, ok := smtpServer(s); ok {
 			e.Server = srv
@@ -162,6 +165,7 @@ func smtpServer(s string) (string, bool) {
 
 func (b *builder) webhook(raw *rawWebhook) *Webhook {
 	w := &Webhook{Name: raw.Name, Timeout: defaultWebhookTimeout, Retries: defaultWebhookRetries, QueueSize: defaultWebhookQueueSize}
+	b.require(raw.URL, "url")
 	if s, ok := b.str(raw.URL, "url"); ok {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -194,6 +198,7 @@ func (b *builder) scripts(raws []*rawScript, cfg *Config) map[string]*Script {
 			continue
 		}
 		s := &Script{Name: r.Name, Interval: defaultScriptInterval, Rise: 1, Fall: 1, Range: r.DefRange}
+		b.require(r.Script, "script")
 		if v, ok := b.str(r.Script, "script"); ok {
 			if strings.TrimSpace(v) == "" {
 				b.errorf(r.Script.Range(), "Invalid script", "script must be a command line, such as \"/usr/bin/killall -0 haproxy\".")
@@ -272,6 +277,8 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 		byName[r.Name] = in
 		cfg.Instances = append(cfg.Instances, in)
 
+		b.require(r.Interface, "interface")
+		b.require(r.VRID, "virtual_router_id")
 		if s, ok := b.str(r.Interface, "interface"); ok {
 			if !validIfName(s) {
 				b.errorf(r.Interface.Range(), "Invalid interface", "interface must be a network interface name of 1 to 15 characters without spaces or slashes; %q is not.", s)
@@ -397,6 +404,7 @@ func validIfName(s string) bool {
 }
 
 func (b *builder) auth(a *rawAuth, in *Instance) {
+	b.require(a.AuthType, "auth_type")
 	t, ok := b.str(a.AuthType, "auth_type")
 	if ok {
 		switch strings.ToUpper(t) {
@@ -511,6 +519,7 @@ func (b *builder) syncGroups(raws []*rawSyncGroup, cfg *Config) {
 		g := &SyncGroup{Name: r.Name, Range: r.DefRange}
 		byName[r.Name] = g
 		cfg.SyncGroups = append(cfg.SyncGroups, g)
+		b.require(r.Group, "group")
 		if list, ok := b.strList(r.Group, "group"); ok {
 			if len(list) == 0 {
 				b.errorf(r.Group.Range(), "Empty group", "group must list at least one vrrp_instance name.")

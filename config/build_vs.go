@@ -211,6 +211,7 @@ func (b *builder) realServer(r *rawRealServer, vs *VirtualServer) *RealServer {
 	if k, ok := b.kind(r.LBKind); ok {
 		rs.Kind = k
 	}
+	b.require(r.Address, "address")
 	if s, ok := b.str(r.Address, "address"); ok {
 		ap, err := parseHostPort(s, vs.Address.Port())
 		switch {
@@ -442,6 +443,7 @@ func (b *builder) miscCheck(r *rawMiscCheck, vs *VirtualServer) *Check {
 	ck := b.checkCommon(r.common(), CheckMisc, vs)
 	m := &MiscCheck{Timeout: ck.Interval}
 	ck.Misc = m
+	b.require(r.Path, "path")
 	if s, ok := b.str(r.Path, "path"); ok {
 		if strings.TrimSpace(s) == "" {
 			b.errorf(r.Path.Range(), "Invalid path", "path must be the command line to run, such as \"/usr/local/bin/check_app 172.16.100.7\".")

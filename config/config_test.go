@@ -262,3 +262,97 @@ func TestParseSyntaxError(t *testing.T) {
 		t.Errorf("diagnostic has no position in x.hcl: %v", d)
 	}
 }
+
+// TestBadCoverage keeps every validation rule of the issue backed by at
+// least one bad file: each summary below must appear in some golden file.
+func TestBadCoverage(t *testing.T) {
+	rules := []string{
+		"Incorrect attribute value type", "Invalid duration",
+		"Invalid virtual_router_id", "Invalid priority", "Invalid advert_int",
+		"Duplicate virtual_router_id",
+		"Duplicate vrrp_instance name", "Duplicate vrrp_script name", "Duplicate vrrp_sync_group name",
+		"Duplicate virtual_server name", "Duplicate real_server name", "Duplicate webhook name",
+		"Invalid virtual_ipaddress", "Duplicate virtual_ipaddress",
+		"Unknown scheduler", "Unknown lb_kind", "Port mapping with DR", "Port mapping with TUN",
+		"Conflicting address and fwmark", "Missing address or fwmark",
+		"Unknown track_script", "Unknown instance in group", "Instance in two sync groups",
+		"Invalid timeout", "Invalid weight", "smtp_alert without email settings",
+		"auth_pass too long", "Unsupported auth_type", "Invalid unicast_src_ip", "Invalid unicast_peer",
+		"nopreempt with state MASTER", "Invalid lower_threshold", "More than one check block",
+		"Unsupported argument", "Unsupported block type", "Missing required argument",
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.golden"))
+	var all strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	for _, r := range rules {
+		if !strings.Contains(all.String(), ": "+r+"; ") {
+			t.Errorf("no bad testdata case produces %q", r)
+		}
+	}
+}
+
+// TestMultipleErrorsAtOnce proves one run reports every problem of a file,
+// from every block kind, not just the first.
+func TestMultipleErrorsAtOnce(t *testing.T) {
+	cfg, _, diags := LoadFile(filepath.Join("testdata", "bad", "multi.hcl"))
+	if cfg != nil {
+		t.Fatal("config returned despite errors")
+	}
+	errs := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			errs++
+		}
+	}
+	if errs < 15 {
+		t.Errorf("got %d errors, want at least 15:\n%s", errs, formatDiags(diags))
+	}
+}
+
+func TestWarningKeepsConfig(t *testing.T) {
+	cfg, _, diags := LoadFile(filepath.Join("testdata", "bad", "nopreempt_master.hcl"))
+	if cfg == nil || diags.HasErrors() || len(diags) != 1 {
+		t.Fatalf("cfg=%v diags:\n%s", cfg, formatDiags(diags))
+	}
+	if in := cfg.Instances[0]; !in.Nopreempt || in.State != StateMaster {
+		t.Errorf("instance = %+v", in)
+	}
+}
+
+func TestDurations(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{`2`, 2 * time.Second, true},
+		{`0.5`, 500 * time.Millisecond, true},
+		{`"300ms"`, 300 * time.Millisecond, true},
+		{`"1m30s"`, 90 * time.Second, true},
+		{`"4"`, 4 * time.Second, true},
+		{`"-1s"`, 0, false},
+		{`-1`, 0, false},
+		{`"soon"`, 0, false},
+		{`"inf"`, 0, false},
+		{`1e30`, 0, false},
+		{`true`, 0, false},
+		{`["1s"]`, 0, false},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			src := fmt.Sprintf("virtual_server \"v\" {\n  address = \"192.0.2.1:80\"\n  delay_loop = %s\n}\n", tc.in)
+			cfg, diags := Parse([]byte(src), "d.hcl")
+			if tc.ok != !diags.HasErrors() {
+				t.Fatalf("ok=%v, diags:\n%s", !diags.HasErrors(), formatDiags(diags))
+			}
+			if tc.ok && cfg.VirtualServers[0].DelayLoop != tc.want {
+				t.Errorf("delay_loop = %v, want %v", cfg.VirtualServers[0].DelayLoop, tc.want)
+			}
+		})
+	}
+}

@@ -54,6 +54,21 @@ func present(e hcl.Expression) bool {
 	return !v.IsNull()
 }
 
+// require reports a missing required attribute. gohcl leaves that to us
+// for hcl.Expression fields: it fills them with a null whose range is where
+// the attribute is missing, which is the range hcl itself would report.
+func (b *builder) require(e hcl.Expression, name string) bool {
+	if present(e) {
+		return true
+	}
+	rng := hcl.Range{}
+	if e != nil {
+		rng = e.Range()
+	}
+	b.errorf(rng, "Missing required argument", "The argument %q is required, but no definition was found.", name)
+	return false
+}
+
 // value evaluates e without variables or functions. It returns false when
 // the attribute is absent, null or could not be evaluated (then a
 // diagnostic was recorded).

@@ -6,7 +6,8 @@ import "github.com/hashicorp/hcl/v2"
 // an hcl.Expression so that the builder can evaluate it itself: that gives
 // each semantic diagnostic the attribute's own range, lets durations be
 // numbers or strings, and keeps gohcl's checks for unknown, duplicate and
-// missing arguments and blocks.
+// missing blocks. Attributes tagged without ",optional" are required, but
+// gohcl does not enforce that for expressions: builder.require does.
 
 type rawFile struct {
 	Global         *rawGlobal          `hcl:"global,block"`
