@@ -1,0 +1,373 @@
+package checker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// DefaultWorkers is the worker pool size when Options.Workers is zero.
+// Checks mostly wait on the network, so the pool is sized for waiting:
+// 10,000 checks every 60s that all time out after 5s need about 830.
+const DefaultWorkers = 64
+
+// ErrRunning is returned by Run when the engine is already running.
+var ErrRunning = errors.New("engine is already running")
+
+// Timer is the part of *time.Timer the engine uses, so tests can supply a
+// fake that fires when they say.
+type Timer interface {
+	C() <-chan time.Time
+	Reset(d time.Duration)
+	Stop()
+}
+
+// Options configure an Engine. Every field is optional.
+type Options struct {
+	Workers  int
+	Logger   *zap.Logger                 // nil: zap.NewNop(); used for debug lines only
+	Now      func() time.Time            // default time.Now
+	NewTimer func(d time.Duration) Timer // default wraps time.NewTimer
+	NewCheck func(Spec) (Checker, error) // default New; tests inject fakes
+
+	// OnEvent receives every verdict change, in order, from the engine's
+	// goroutine; it must not block for long (hand off to a channel).
+	OnEvent func(Event)
+	// OnResult receives every attempt, retries included, for metrics; same
+	// rules as OnEvent.
+	OnResult func(id string, r Result)
+}
+
+// Status is a snapshot of one check, for a status command.
+type Status struct {
+	Spec     Spec // with defaults applied
+	State    State
+	Failures int
+	Weight   *int
+	Last     Result // zero before the first attempt
+	LastTime time.Time
+	Running  bool
+}
+
+// Engine runs many checks from one min-heap scheduler and a bounded pool
+// of workers. A check is rescheduled only when its attempt has finished,
+// so it never runs concurrently with itself.
+type Engine struct {
+	workers  int
+	log      *zap.Logger
+	now      func() time.Time
+	newTimer func(time.Duration) Timer
+	newCheck func(Spec) (Checker, error)
+	onEvent  func(Event)
+	onResult func(string, Result)
+
+	running atomic.Bool
+	wake    chan struct{}
+
+	mu     sync.Mutex
+	checks map[string]*entry
+	sched  *schedule
+	gen    uint64
+}
+
+type entry struct {
+	spec     Spec
+	checker  Checker
+	tracker  Tracker
+	gen      uint64 // changes when the spec is replaced
+	attempt  int    // failed attempts so far in the current retry run
+	running  bool
+	weight   *int
+	last     Result
+	lastTime time.Time
+}
+
+type job struct {
+	id      string
+	gen     uint64
+	checker Checker
+}
+
+type outcome struct {
+	job
+	res Result
+}
+
+// NewEngine returns an engine with no checks.
+func NewEngine(o Options) *Engine {
+	e := &Engine{
+		workers:  o.Workers,
+		log:      o.Logger,
+		now:      o.Now,
+		newTimer: o.NewTimer,
+		newCheck: o.NewCheck,
+		onEvent:  o.OnEvent,
+		onResult: o.OnResult,
+		wake:     make(chan struct{}, 1),
+		checks:   make(map[string]*entry),
+		sched:    newSchedule(),
+	}
+	if e.workers <= 0 {
+		e.workers = DefaultWorkers
+	}
+	if e.log == nil {
+		e.log = zap.NewNop()
+	}
+	e.log = e.log.With(zap.String("component", "checker"))
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.newTimer == nil {
+		e.newTimer = func(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
+	}
+	if e.newCheck == nil {
+		e.newCheck = New
+	}
+	return e
+}
+
+type realTimer struct{ *time.Timer }
+
+func (t realTimer) C() <-chan time.Time   { return t.Timer.C }
+func (t realTimer) Reset(d time.Duration) { t.Timer.Reset(d) }
+func (t realTimer) Stop()                 { t.Timer.Stop() }
+
+// Set replaces the engine's checks with specs, matching them by ID. A
+// check whose spec (with defaults applied) is unchanged keeps its state,
+// counters and place in the schedule. A new or changed check starts
+// afresh in its Initial state, without an event, and first runs at its
+// hashed offset within Warmup or Interval; if its previous version is
+// still running, the new one waits for that attempt to finish (whose
+// result is discarded). Checks not in specs are removed. Set may be
+// called before or during Run.
+//
+// Set returns an error naming every spec with an empty or duplicate ID
+// (skipped) or one New refused; a refused spec is still scheduled, with a
+// checker that always fails with the build error as its reason, so its
+// target is not silently taken as healthy.
+func (e *Engine) Set(specs []Spec) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	var errs []error
+	seen := make(map[string]bool, len(specs))
+	for _, s := range specs {
+		if s.ID == "" {
+			errs = append(errs, errors.New("check with empty id"))
+			continue
+		}
+		if seen[s.ID] {
+			errs = append(errs, fmt.Errorf("check %s: duplicate id", s.ID))
+			continue
+		}
+		seen[s.ID] = true
+		s = s.withDefaults()
+		old := e.checks[s.ID]
+		if old != nil && reflect.DeepEqual(old.spec, s) {
+			continue
+		}
+		chk, err := e.newCheck(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("check %s: %w", s.ID, err))
+			chk = broken{reason: "bad check: " + err.Error()}
+		}
+		e.gen++
+		c := &entry{spec: s, checker: chk, tracker: NewTracker(s.Rise, s.Fall, s.Initial), gen: e.gen}
+		if old != nil && old.running {
+			c.running = true // complete schedules it
+		} else {
+			e.sched.set(s.ID, now.Add(firstDelay(s)))
+		}
+		e.checks[s.ID] = c
+	}
+	for id := range e.checks {
+		if !seen[id] {
+			delete(e.checks, id)
+			e.sched.remove(id)
+		}
+	}
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+	return errors.Join(errs...)
+}
+
+// Status returns a snapshot of the check with this ID.
+func (e *Engine) Status(id string) (Status, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.checks[id]
+	if !ok {
+		return Status{}, false
+	}
+	return Status{
+		Spec:     c.spec,
+		State:    c.tracker.State(),
+		Failures: c.tracker.Failures(),
+		Weight:   copyInt(c.weight),
+		Last:     c.last,
+		LastTime: c.lastTime,
+		Running:  c.running,
+	}, true
+}
+
+// Run schedules and runs checks until ctx is done, then waits for running
+// attempts to return (they see ctx cancelled) and returns nil. It returns
+// ErrRunning if the engine is already running.
+func (e *Engine) Run(ctx context.Context) error {
+	if !e.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer e.running.Store(false)
+
+	// Both channels hold a message per worker and at most that many jobs
+	// are out, so neither the loop nor a worker ever blocks on a send.
+	jobs := make(chan job, e.workers)
+	results := make(chan outcome, e.workers)
+	var wg sync.WaitGroup
+	for range e.workers {
+		wg.Go(func() {
+			for j := range jobs {
+				results <- outcome{j, j.checker.Check(ctx)}
+			}
+		})
+	}
+	defer e.stopped()
+	defer wg.Wait()
+	defer close(jobs)
+
+	timer := e.newTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	busy := 0
+	for {
+		now := e.now()
+		e.mu.Lock()
+		out := e.dispatch(now, e.workers-busy)
+		_, due, pending := e.sched.next()
+		e.mu.Unlock()
+		for _, j := range out {
+			jobs <- j
+		}
+		busy += len(out)
+		if pending && busy < e.workers {
+			timer.Reset(max(due.Sub(now), 0))
+		} else {
+			timer.Stop() // woken by a result or by Set
+		}
+
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C():
+		case <-e.wake:
+		case o := <-results:
+			busy--
+			e.mu.Lock()
+			ev, counted := e.complete(e.now(), o)
+			e.mu.Unlock()
+			if counted && e.onResult != nil {
+				e.onResult(o.id, o.res)
+			}
+			if ev != nil {
+				e.log.Debug("verdict changed", zap.String("check", ev.ID), zap.Bool("up", ev.Up), zap.String("reason", ev.Reason))
+				if e.onEvent != nil {
+					e.onEvent(*ev)
+				}
+			}
+		}
+	}
+}
+
+// stopped reschedules the checks whose attempts Run abandoned, so a later
+// Run picks them up.
+func (e *Engine) stopped() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	for id, c := range e.checks {
+		if c.running {
+			c.running = false
+			e.sched.set(id, now)
+		}
+	}
+}
+
+// dispatch pops up to free checks due at now and marks them running.
+func (e *Engine) dispatch(now time.Time, free int) []job {
+	var out []job
+	for ; free > 0; free-- {
+		id, due, ok := e.sched.next()
+		if !ok || due.After(now) {
+			break
+		}
+		e.sched.pop()
+		c := e.checks[id]
+		c.running = true
+		out = append(out, job{id: id, gen: c.gen, checker: c.checker})
+	}
+	return out
+}
+
+// complete folds a finished attempt into its check at now, schedules the
+// next attempt and returns the event to send, if any. counted is false
+// for the results of removed or replaced checks, which are dropped.
+func (e *Engine) complete(now time.Time, o outcome) (ev *Event, counted bool) {
+	c := e.checks[o.id]
+	if c == nil {
+		return nil, false // removed while running
+	}
+	c.running = false
+	if c.gen != o.gen { // replaced while running: start the new one now
+		e.sched.set(o.id, now.Add(firstDelay(c.spec)))
+		return nil, false
+	}
+	r := o.res
+	c.last, c.lastTime = r, now
+	if !r.OK && c.attempt < c.spec.Retry {
+		c.attempt++
+		e.sched.set(o.id, now.Add(c.spec.DelayBeforeRetry))
+		return nil, true
+	}
+	c.attempt = 0
+	e.sched.set(o.id, now.Add(c.spec.Interval))
+
+	changed := c.tracker.Observe(r.OK)
+	weightChanged := false
+	if r.OK && r.Weight != nil && (c.weight == nil || *c.weight != *r.Weight) {
+		c.weight = copyInt(r.Weight)
+		weightChanged = true
+	}
+	up := c.tracker.State() == StateUp
+	if !changed && !(weightChanged && up) {
+		return nil, true
+	}
+	return &Event{
+		ID:           c.spec.ID,
+		Name:         c.spec.Name,
+		Kind:         c.spec.Kind,
+		Target:       c.spec.Target,
+		Up:           up,
+		StateChanged: changed,
+		Reason:       r.Reason,
+		Latency:      r.Latency,
+		Failures:     c.tracker.Failures(),
+		Weight:       copyInt(c.weight),
+		Time:         now,
+	}, true
+}
+
+func copyInt(p *int) *int {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}

@@ -1,0 +1,189 @@
+package checker
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxBody is how much of a reply body http_get reads: enough for any
+// status page, bounded so a misbehaving server cannot exhaust memory.
+const MaxBody = 1 << 20
+
+type httpChecker struct {
+	url     string
+	host    string
+	client  *http.Client
+	timeout time.Duration
+	status  []StatusRange
+	re      *regexp.Regexp
+	digest  string
+}
+
+func newHTTP(s Spec) (*httpChecker, error) {
+	h := s.HTTP
+	if h == nil {
+		h = &HTTPSpec{}
+	}
+	c := &httpChecker{host: h.VirtualHost, timeout: s.ConnectTimeout, status: h.Status}
+	if len(c.status) == 0 {
+		c.status = []StatusRange{{200, 299}}
+	}
+	if h.BodyRegex != "" {
+		re, err := regexp.Compile(h.BodyRegex)
+		if err != nil {
+			return nil, fmt.Errorf("compile body regex: %w", err)
+		}
+		c.re = re
+	}
+	if h.Digest != "" {
+		d := strings.ToLower(h.Digest)
+		if b, err := hex.DecodeString(d); err != nil || len(b) != md5.Size {
+			return nil, fmt.Errorf("digest %q is not 32 hex digits", h.Digest)
+		}
+		c.digest = d
+	}
+	path := h.Path
+	if path == "" {
+		path = "/"
+	} else if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	scheme := "http"
+	var tc *tls.Config
+	if s.Kind == KindSSL {
+		scheme = "https"
+		var err error
+		if tc, err = tlsConfig(h); err != nil {
+			return nil, err
+		}
+	}
+	c.url = scheme + "://" + s.dialAddr().String() + path
+
+	d := &net.Dialer{Timeout: s.ConnectTimeout, KeepAlive: -1}
+	if s.BindTo.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: s.BindTo.AsSlice(), Zone: s.BindTo.Zone()}
+	}
+	tr := &http.Transport{
+		Proxy:       nil, // health checks go to the real server, never via $HTTP_PROXY
+		DialContext: d.DialContext,
+		// A fresh connection per check, like keepalived: a reused
+		// connection would hide a server that stopped accepting.
+		DisableKeepAlives:      true,
+		DisableCompression:     true, // the digest is over the bytes as sent
+		TLSClientConfig:        tc,
+		TLSHandshakeTimeout:    s.ConnectTimeout,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+	c.client = &http.Client{
+		Transport: tr,
+		// A redirect is judged by its own status, as keepalived does.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return c, nil
+}
+
+func tlsConfig(h *HTTPSpec) (*tls.Config, error) {
+	tc := &tls.Config{
+		ServerName:         h.ServerName,
+		InsecureSkipVerify: h.Insecure,
+		MinVersion:         tls.VersionTLS12,
+	}
+	if tc.ServerName == "" && h.VirtualHost != "" {
+		tc.ServerName = h.VirtualHost
+		if host, _, err := net.SplitHostPort(h.VirtualHost); err == nil {
+			tc.ServerName = host
+		}
+	}
+	if h.CAFile != "" {
+		pem, err := os.ReadFile(h.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read ca file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca file %s holds no PEM certificate", h.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	if h.CertFile != "" || h.KeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(h.CertFile, h.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load client certificate: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
+}
+
+func (c *httpChecker) Check(ctx context.Context) Result {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	start := time.Now()
+	r := c.check(ctx)
+	r.Latency = time.Since(start)
+	return r
+}
+
+func (c *httpChecker) check(ctx context.Context) Result {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	if err != nil {
+		return Result{Reason: err.Error()}
+	}
+	if c.host != "" {
+		req.Host = c.host
+	}
+	req.Close = true
+	req.Header.Set("User-Agent", "lbhad-checker")
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return Result{Reason: reason(err, c.timeout)}
+	}
+	defer resp.Body.Close()
+	if !statusOK(c.status, resp.StatusCode) {
+		return Result{Reason: "HTTP " + strconv.Itoa(resp.StatusCode)}
+	}
+	if c.re == nil && c.digest == "" {
+		return Result{OK: true}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+	if err != nil {
+		return Result{Reason: "reading body: " + reason(err, c.timeout)}
+	}
+	if len(body) > MaxBody {
+		if c.digest != "" {
+			return Result{Reason: "body larger than 1 MiB"}
+		}
+		body = body[:MaxBody]
+	}
+	if c.digest != "" {
+		sum := md5.Sum(body)
+		if got := hex.EncodeToString(sum[:]); got != c.digest {
+			return Result{Reason: "digest mismatch (got " + got + ")"}
+		}
+	}
+	if c.re != nil && !c.re.Match(body) {
+		return Result{Reason: "body did not match"}
+	}
+	return Result{OK: true}
+}
+
+func statusOK(ranges []StatusRange, code int) bool {
+	for _, r := range ranges {
+		if code >= r.Min && code <= r.Max {
+			return true
+		}
+	}
+	return false
+}

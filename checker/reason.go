@@ -1,0 +1,59 @@
+package checker
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+	"syscall"
+	"time"
+)
+
+// reason turns a dial, TLS or I/O error into the few plain words an
+// operator reads in "real server ... is gone (reason, n failures)".
+func reason(err error, timeout time.Duration) string {
+	var (
+		ne       net.Error
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verify   *tls.CertificateVerificationError
+		header   tls.RecordHeaderError
+	)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout after " + timeout.String()
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, syscall.EHOSTUNREACH):
+		return "host unreachable"
+	case errors.Is(err, syscall.ENETUNREACH):
+		return "network unreachable"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return "source address not available"
+	case errors.As(err, &unknown):
+		return "TLS: certificate signed by unknown authority"
+	case errors.As(err, &hostname):
+		return "TLS: " + hostname.Error()
+	case errors.As(err, &invalid):
+		return "TLS: " + invalid.Error()
+	case errors.As(err, &verify):
+		return "TLS: " + verify.Err.Error()
+	case errors.As(err, &header):
+		return "TLS: server did not answer with TLS"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed by server"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,99 @@
+package checker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"time"
+)
+
+// maxReply bounds how much of a tcp_check reply is searched for Expect.
+const maxReply = 64 << 10
+
+type tcpChecker struct {
+	addr    string
+	dialer  *net.Dialer
+	timeout time.Duration
+	send    []byte
+	expect  []byte
+}
+
+func newTCP(s Spec) (*tcpChecker, error) {
+	c := &tcpChecker{
+		addr:    s.dialAddr().String(),
+		dialer:  &net.Dialer{Timeout: s.ConnectTimeout, KeepAlive: -1},
+		timeout: s.ConnectTimeout,
+	}
+	if s.BindTo.IsValid() {
+		c.dialer.LocalAddr = &net.TCPAddr{IP: s.BindTo.AsSlice(), Zone: s.BindTo.Zone()}
+	}
+	if s.TCP != nil {
+		c.send, c.expect = []byte(s.TCP.Send), []byte(s.TCP.Expect)
+	}
+	return c, nil
+}
+
+func (c *tcpChecker) Check(ctx context.Context) Result {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	start := time.Now()
+	r := c.check(ctx)
+	r.Latency = time.Since(start)
+	return r
+}
+
+func (c *tcpChecker) check(ctx context.Context) Result {
+	conn, err := c.dialer.DialContext(ctx, "tcp", c.addr)
+	if err != nil {
+		return Result{Reason: reason(err, c.timeout)}
+	}
+	defer conn.Close()
+	if len(c.send) == 0 && len(c.expect) == 0 {
+		return Result{OK: true}
+	}
+	// The context's deadline covers the whole exchange; cancelling the
+	// parent context interrupts blocked I/O too.
+	dl, _ := ctx.Deadline()
+	conn.SetDeadline(dl)
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if len(c.send) > 0 {
+		if _, err := conn.Write(c.send); err != nil {
+			return Result{Reason: "send: " + c.ioReason(ctx, err)}
+		}
+	}
+	if len(c.expect) == 0 {
+		return Result{OK: true}
+	}
+	buf := make([]byte, 0, 512)
+	for {
+		if len(buf) == cap(buf) {
+			if cap(buf) >= maxReply {
+				return Result{Reason: "reply did not match"}
+			}
+			buf = append(buf, make([]byte, min(cap(buf), maxReply-cap(buf)))...)[:len(buf)]
+		}
+		n, err := conn.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if bytes.Contains(buf, c.expect) {
+			return Result{OK: true}
+		}
+		if errors.Is(err, io.EOF) {
+			return Result{Reason: "reply did not match"}
+		}
+		if err != nil {
+			return Result{Reason: "waiting for reply: " + c.ioReason(ctx, err)}
+		}
+	}
+}
+
+// ioReason reports a deadline forced by cancellation as such, not as a
+// timeout.
+func (c *tcpChecker) ioReason(ctx context.Context, err error) string {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return "cancelled"
+	}
+	return reason(err, c.timeout)
+}
