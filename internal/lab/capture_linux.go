@@ -1,0 +1,120 @@
+package lab
+
+import (
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/mdlayher/packet"
+	"golang.org/x/sys/unix"
+)
+
+// Capture records VRRP adverts and ARP packets seen on the bridge. It
+// listens on br0 in promiscuous mode, so it sees every frame any port
+// sends, unicast included.
+type Capture struct {
+	conn *packet.Conn
+	done chan struct{}
+
+	mu     sync.Mutex
+	frames []Frame
+}
+
+// StartCapture starts capturing on the lab's bridge until Stop.
+func (l *Lab) StartCapture() (*Capture, error) {
+	c := &Capture{done: make(chan struct{})}
+	err := InNS(l.BridgeNS, func() error {
+		ifi, err := net.InterfaceByName("br0")
+		if err != nil {
+			return fmt.Errorf("find br0: %w", err)
+		}
+		conn, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, nil)
+		if err != nil {
+			return fmt.Errorf("listen on br0: %w", err)
+		}
+		if err := conn.SetPromiscuous(true); err != nil {
+			conn.Close()
+			return fmt.Errorf("promiscuous br0: %w", err)
+		}
+		c.conn = conn
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	go c.loop()
+	return c, nil
+}
+
+func (c *Capture) loop() {
+	defer close(c.done)
+	buf := make([]byte, 2048)
+	for {
+		n, _, err := c.conn.ReadFrom(buf)
+		now := time.Now()
+		if err != nil {
+			return
+		}
+		f, ok := ParseFrame(buf[:n])
+		if !ok {
+			continue
+		}
+		f.Time = now
+		c.mu.Lock()
+		c.frames = append(c.frames, f)
+		c.mu.Unlock()
+	}
+}
+
+// Stop ends the capture.
+func (c *Capture) Stop() {
+	c.conn.Close()
+	<-c.done
+}
+
+// Frames returns the captured frames matching keep (all if nil), oldest
+// first.
+func (c *Capture) Frames(keep func(Frame) bool) []Frame {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Frame
+	for _, f := range c.frames {
+		if keep == nil || keep(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Wait waits up to d for a frame after since that matches keep and returns
+// it.
+func (c *Capture) Wait(since time.Time, d time.Duration, keep func(Frame) bool) (Frame, bool) {
+	var got Frame
+	ok := Eventually(d, func() bool {
+		for _, f := range c.Frames(keep) {
+			if f.Time.After(since) {
+				got = f
+				return true
+			}
+		}
+		return false
+	})
+	return got, ok
+}
+
+// Adverts returns the VRRP adverts for vrid sent from src (any source if
+// src is nil) after since.
+func (c *Capture) Adverts(vrid uint8, src net.HardwareAddr, since time.Time) []Frame {
+	return c.Frames(func(f Frame) bool {
+		return f.VRRP != nil && f.VRRP.VRID == vrid && f.Time.After(since) &&
+			(src == nil || f.SrcMAC.String() == src.String())
+	})
+}
+
+// GARPs returns the gratuitous ARP packets for ip seen after since.
+func (c *Capture) GARPs(ip net.IP, since time.Time) []Frame {
+	return c.Frames(func(f Frame) bool {
+		return f.ARP != nil && f.Time.After(since) && f.ARP.SenderIP.Equal(ip) && f.ARP.TargetIP.Equal(ip)
+	})
+}

@@ -1,0 +1,161 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// Instance is one VRRP instance, rendered alike for lbhad and keepalived
+// so that mixed pairs run with equal settings.
+type Instance struct {
+	Name            string // default "VI_1"
+	Interface       string // default "eth0"
+	VRID            uint8  // default 51
+	Priority        uint8
+	AdvertInt       int    // seconds, default 1
+	State           string // initial state, default "BACKUP"
+	Nopreempt       bool
+	AuthPass        string   // PASS authentication; empty means none
+	VIPs            []string // default {"192.0.2.50/24"}
+	TrackInterfaces []string
+	Script          *Script // tracked vrrp_script, or nil
+	UnicastSrc      netip.Addr
+	UnicastPeers    []netip.Addr
+}
+
+// Script is a tracked vrrp_script.
+type Script struct {
+	Name     string // default "chk"
+	Command  string
+	Interval int // seconds, default 1
+	Weight   int
+	Fall     int // default 1
+	Rise     int // default 1
+}
+
+func (in Instance) withDefaults() Instance {
+	if in.Name == "" {
+		in.Name = "VI_1"
+	}
+	if in.Interface == "" {
+		in.Interface = "eth0"
+	}
+	if in.VRID == 0 {
+		in.VRID = 51
+	}
+	if in.AdvertInt == 0 {
+		in.AdvertInt = 1
+	}
+	if in.State == "" {
+		in.State = "BACKUP"
+	}
+	if len(in.VIPs) == 0 {
+		in.VIPs = []string{VIP.String() + "/24"}
+	}
+	if in.Script != nil {
+		s := *in.Script
+		if s.Name == "" {
+			s.Name = "chk"
+		}
+		if s.Interval == 0 {
+			s.Interval = 1
+		}
+		if s.Fall == 0 {
+			s.Fall = 1
+		}
+		if s.Rise == 0 {
+			s.Rise = 1
+		}
+		in.Script = &s
+	}
+	return in
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// LBHADConf renders an lbhad HCL config with one instance.
+func LBHADConf(routerID, controlSocket string, in Instance) string {
+	in = in.withDefaults()
+	var b strings.Builder
+	fmt.Fprintf(&b, "global {\n  router_id = %q\n  control_socket = %q\n}\n\n", routerID, controlSocket)
+	if s := in.Script; s != nil {
+		fmt.Fprintf(&b, "vrrp_script %q {\n  script = %q\n  interval = %d\n  weight = %d\n  fall = %d\n  rise = %d\n}\n\n",
+			s.Name, s.Command, s.Interval, s.Weight, s.Fall, s.Rise)
+	}
+	fmt.Fprintf(&b, "vrrp_instance %q {\n", in.Name)
+	fmt.Fprintf(&b, "  interface = %q\n  virtual_router_id = %d\n  priority = %d\n  advert_int = %d\n  state = %q\n",
+		in.Interface, in.VRID, in.Priority, in.AdvertInt, in.State)
+	if in.Nopreempt {
+		b.WriteString("  nopreempt = true\n")
+	}
+	if in.AuthPass != "" {
+		fmt.Fprintf(&b, "  authentication {\n    auth_type = \"PASS\"\n    auth_pass = %q\n  }\n", in.AuthPass)
+	}
+	fmt.Fprintf(&b, "  virtual_ipaddress = [%s]\n", quoteAll(in.VIPs))
+	if len(in.TrackInterfaces) > 0 {
+		fmt.Fprintf(&b, "  track_interface = [%s]\n", quoteAll(in.TrackInterfaces))
+	}
+	if in.Script != nil {
+		fmt.Fprintf(&b, "  track_script %q {}\n", in.Script.Name)
+	}
+	if in.UnicastSrc.IsValid() {
+		fmt.Fprintf(&b, "  unicast_src_ip = %q\n", in.UnicastSrc)
+	}
+	if len(in.UnicastPeers) > 0 {
+		peers := make([]string, len(in.UnicastPeers))
+		for i, p := range in.UnicastPeers {
+			peers[i] = p.String()
+		}
+		fmt.Fprintf(&b, "  unicast_peer = [%s]\n", quoteAll(peers))
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// KeepalivedConf renders a keepalived.conf with the same instance. Script
+// security is on with script_user root, without which keepalived refuses
+// any script.
+func KeepalivedConf(routerID string, in Instance) string {
+	in = in.withDefaults()
+	var b strings.Builder
+	fmt.Fprintf(&b, "global_defs {\n  router_id %s\n  enable_script_security\n  script_user root\n}\n\n", routerID)
+	if s := in.Script; s != nil {
+		fmt.Fprintf(&b, "vrrp_script %s {\n  script %q\n  interval %d\n  weight %d\n  fall %d\n  rise %d\n}\n\n",
+			s.Name, s.Command, s.Interval, s.Weight, s.Fall, s.Rise)
+	}
+	fmt.Fprintf(&b, "vrrp_instance %s {\n", in.Name)
+	fmt.Fprintf(&b, "  state %s\n  interface %s\n  virtual_router_id %d\n  priority %d\n  advert_int %d\n",
+		in.State, in.Interface, in.VRID, in.Priority, in.AdvertInt)
+	if in.Nopreempt {
+		b.WriteString("  nopreempt\n")
+	}
+	if in.AuthPass != "" {
+		fmt.Fprintf(&b, "  authentication {\n    auth_type PASS\n    auth_pass %s\n  }\n", in.AuthPass)
+	}
+	fmt.Fprintf(&b, "  virtual_ipaddress {\n    %s\n  }\n", strings.Join(in.VIPs, "\n    "))
+	if len(in.TrackInterfaces) > 0 {
+		fmt.Fprintf(&b, "  track_interface {\n    %s\n  }\n", strings.Join(in.TrackInterfaces, "\n    "))
+	}
+	if in.Script != nil {
+		fmt.Fprintf(&b, "  track_script {\n    %s\n  }\n", in.Script.Name)
+	}
+	if in.UnicastSrc.IsValid() {
+		fmt.Fprintf(&b, "  unicast_src_ip %s\n", in.UnicastSrc)
+	}
+	if len(in.UnicastPeers) > 0 {
+		b.WriteString("  unicast_peer {\n")
+		for _, p := range in.UnicastPeers {
+			fmt.Fprintf(&b, "    %s\n", p)
+		}
+		b.WriteString("  }\n")
+	}
+	b.WriteString("}\n")
+	return b.String()
+}

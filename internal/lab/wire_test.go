@@ -1,0 +1,93 @@
+package lab
+
+import (
+	"bytes"
+	"encoding/hex"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// keepalivedAdvert is a frame keepalived 2.2.7 sent (shared/notes/
+// keepalived-facts.md): priority 150, VRID 51, PASS "pw12", one VIP.
+const keepalivedAdvert = "01005e000012 566ca0598950 0800 45c0 0028 0002 0000 ff70 1886 c000020b e0000012 " +
+	"21 33 96 01 01 01 e3ed c0000232 70773132 00000000"
+
+func TestAdvertMatchesKeepalived(t *testing.T) {
+	want, err := hex.DecodeString(strings.ReplaceAll(keepalivedAdvert, " ", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := net.ParseMAC("56:6c:a0:59:89:50")
+	a := Advert{VRID: 51, Priority: 150, Count: -1, AuthType: 1, AdvertInt: 1,
+		VIPs: []netip.Addr{VIP}, AuthData: PassAuth("pw12")}
+	got := Ethernet(VRRPMulticastMAC, src, 0x0800,
+		IPv4(netip.MustParseAddr("192.0.2.11"), VRRPMulticast, 255, 112, 2, a.Marshal()))
+	if !bytes.Equal(got, want) {
+		t.Fatalf("frame mismatch\n got %x\nwant %x", got, want)
+	}
+
+	f, ok := ParseFrame(want)
+	if !ok || f.VRRP == nil {
+		t.Fatalf("ParseFrame(keepalived advert) = %+v, %v", f, ok)
+	}
+	wantSeen := &SeenAdvert{Src: netip.MustParseAddr("192.0.2.11"), Dst: VRRPMulticast, TTL: 255, TOS: 0xc0,
+		Version: 2, Type: 1, VRID: 51, Priority: 150, Count: 1, AuthType: 1, AdvertInt: 1,
+		VIPs: []netip.Addr{VIP}, AuthData: PassAuth("pw12")}
+	if diff := cmp.Diff(wantSeen, f.VRRP, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+		t.Errorf("parsed advert mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestAdvertMalformations(t *testing.T) {
+	base := Advert{VRID: 51, Priority: 150, Count: -1, AuthType: 1, AdvertInt: 1,
+		VIPs: []netip.Addr{VIP}, AuthData: PassAuth("pw12")}
+	good := base.Marshal()
+	if Checksum(good) != 0 {
+		t.Fatalf("good advert does not checksum to zero: %x", good)
+	}
+	bad := base
+	bad.BadChecksum = true
+	if Checksum(bad.Marshal()) == 0 {
+		t.Error("BadChecksum advert checksums to zero")
+	}
+	v3 := base
+	v3.Version = 3
+	if b := v3.Marshal(); b[0] != 0x31 || Checksum(b) != 0 {
+		t.Errorf("version 3 advert = %x", b)
+	}
+	c2 := base
+	c2.Count = 2
+	if b := c2.Marshal(); b[3] != 2 || len(b) != len(good) {
+		t.Errorf("count-2 advert = %x", b)
+	}
+}
+
+func TestParseGARP(t *testing.T) {
+	mac, _ := net.ParseMAC("56:6c:a0:59:89:50")
+	arp := []byte{0, 1, 8, 0, 6, 4, 0, 1}
+	arp = append(arp, mac...)
+	arp = append(arp, 192, 0, 2, 50)
+	arp = append(arp, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	arp = append(arp, 192, 0, 2, 50)
+	frame := Ethernet(net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, mac, 0x0806, arp)
+	f, ok := ParseFrame(frame)
+	if !ok || f.ARP == nil || f.ARP.Op != 1 || !f.ARP.SenderIP.Equal(net.IPv4(192, 0, 2, 50)) ||
+		f.ARP.SenderMAC.String() != mac.String() || !f.ARP.TargetIP.Equal(net.IPv4(192, 0, 2, 50)) {
+		t.Errorf("ParseFrame(GARP) = %+v %+v, %v", f, f.ARP, ok)
+	}
+	if _, ok := ParseFrame(frame[:20]); ok {
+		t.Error("truncated ARP parsed")
+	}
+}
+
+func FuzzParseFrame(f *testing.F) {
+	b, _ := hex.DecodeString(strings.ReplaceAll(keepalivedAdvert, " ", ""))
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ParseFrame(b) // must not panic on any input
+	})
+}
