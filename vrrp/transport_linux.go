@@ -1,0 +1,230 @@
+package vrrp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/sys/unix"
+)
+
+// tosCS6 is DSCP CS6 (network control), the TOS keepalived sends with.
+const tosCS6 = 0xc0
+
+// IPTransport is the Linux Transport: one raw IPv4 socket for protocol
+// 112 bound to one interface. Open one per interface and share it among
+// every instance on that interface, demultiplexing by VRID.
+//
+// It is safe for one reader and any number of writers at a time.
+type IPTransport struct {
+	ifname string
+	ifi    *net.Interface
+	pc     *ipv4.PacketConn
+	src    netip.Addr
+	peers  []netip.Addr
+	filter recvFilter
+	wcm    ipv4.ControlMessage
+}
+
+var _ Transport = (*IPTransport)(nil)
+
+// DialTransport opens the VRRP socket on ifname. The socket is bound to
+// the device (so other interfaces' VRRP traffic never reaches it), does
+// not loop back its own multicast, sends with TTL 255, TOS 0xc0 and no
+// DF bit as keepalived does, and in multicast mode joins 224.0.0.18 on
+// ifname only. Errors keep errors.Is(err, os.ErrPermission) when the
+// process lacks CAP_NET_RAW; ErrNoIPv4 means the interface has no
+// address to send from.
+func DialTransport(ifname string, opts TransportOptions) (*IPTransport, error) {
+	ifi, err := net.InterfaceByName(ifname)
+	if err != nil {
+		return nil, fmt.Errorf("vrrp transport on %s: %w", ifname, err)
+	}
+	if !opts.SrcIP.IsValid() {
+		if opts.SrcIP, err = PrimaryIPv4(ifname); err != nil {
+			return nil, fmt.Errorf("vrrp transport on %s: %w", ifname, err)
+		}
+	}
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		return controlRaw(rc, ifname)
+	}}
+	c, err := lc.ListenPacket(context.Background(), fmt.Sprintf("ip4:%d", protoVRRP), "0.0.0.0")
+	if err != nil {
+		return nil, fmt.Errorf("vrrp transport on %s: open raw socket: %w", ifname, err)
+	}
+	t, err := NewIPTransport(c, ifi, opts)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// protoVRRP is IP protocol 112.
+const protoVRRP = 112
+
+// controlRaw sets the options that must be in place before packets can
+// arrive: the device binding, and IP_MULTICAST_ALL off so the socket
+// sees only the groups it joined itself.
+func controlRaw(rc syscall.RawConn, ifname string) error {
+	var serr error
+	err := rc.Control(func(fd uintptr) {
+		if serr = unix.BindToDevice(int(fd), ifname); serr != nil {
+			serr = fmt.Errorf("bind to device: %w", serr)
+			return
+		}
+		if serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_MULTICAST_ALL, 0); serr != nil {
+			serr = fmt.Errorf("disable IP_MULTICAST_ALL: %w", serr)
+			return
+		}
+		// keepalived's adverts carry no DF bit.
+		if serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DONT); serr != nil {
+			serr = fmt.Errorf("clear DF: %w", serr)
+		}
+	})
+	return errors.Join(err, serr)
+}
+
+// NewIPTransport configures an already opened "ip4:112" socket for
+// ifi. opts.SrcIP must be set (DialTransport fills it in). It does not
+// close c on error.
+func NewIPTransport(c net.PacketConn, ifi *net.Interface, opts TransportOptions) (*IPTransport, error) {
+	if !opts.SrcIP.Is4() {
+		return nil, fmt.Errorf("vrrp transport on %s: source %v: %w", ifi.Name, opts.SrcIP, ErrNoIPv4)
+	}
+	t := &IPTransport{
+		ifname: ifi.Name,
+		ifi:    ifi,
+		pc:     ipv4.NewPacketConn(c),
+		src:    opts.SrcIP,
+		peers:  append([]netip.Addr(nil), opts.UnicastPeers...),
+		filter: newRecvFilter(ifi.Index, opts.UnicastPeers),
+	}
+	t.wcm = ipv4.ControlMessage{Src: opts.SrcIP.AsSlice(), IfIndex: ifi.Index}
+	steps := []struct {
+		op string
+		fn func() error
+	}{
+		{"set multicast interface", func() error { return t.pc.SetMulticastInterface(ifi) }},
+		{"disable multicast loopback", func() error { return t.pc.SetMulticastLoopback(false) }},
+		{"set multicast ttl", func() error { return t.pc.SetMulticastTTL(ttlVRRP) }},
+		{"set ttl", func() error { return t.pc.SetTTL(ttlVRRP) }},
+		{"set tos", func() error { return t.pc.SetTOS(tosCS6) }},
+		{"enable control messages", func() error {
+			return t.pc.SetControlMessage(ipv4.FlagTTL|ipv4.FlagDst|ipv4.FlagInterface, true)
+		}},
+	}
+	if len(opts.UnicastPeers) == 0 {
+		steps = append(steps, struct {
+			op string
+			fn func() error
+		}{"join 224.0.0.18", func() error {
+			return t.pc.JoinGroup(ifi, &net.IPAddr{IP: vrrpGroup.AsSlice()})
+		}})
+	}
+	for _, s := range steps {
+		if err := s.fn(); err != nil {
+			return nil, fmt.Errorf("vrrp transport on %s: %s: %w", ifi.Name, s.op, err)
+		}
+	}
+	return t, nil
+}
+
+// ttlVRRP is the TTL every VRRP packet is sent with (RFC 3768 §5.2.3).
+const ttlVRRP = 255
+
+// Src returns the address adverts are sent from; the core compares it
+// with a peer's to break priority ties (RFC 3768 §6.4.3).
+func (t *IPTransport) Src() netip.Addr { return t.src }
+
+// Interface returns the interface the transport is bound to.
+func (t *IPTransport) Interface() *net.Interface { return t.ifi }
+
+// ReadFrom implements Transport. Packets from another interface or, in
+// unicast mode, from a non-peer are skipped silently. After Close it
+// returns an error matching net.ErrClosed.
+func (t *IPTransport) ReadFrom(buf []byte) (int, RecvMeta, error) {
+	for {
+		n, cm, src, err := t.pc.ReadFrom(buf)
+		if err != nil {
+			return 0, RecvMeta{}, fmt.Errorf("vrrp transport on %s: read: %w", t.ifname, err)
+		}
+		meta, ok := recvMeta(cm, src)
+		if t.filter.check(meta, ok) == recvAccept {
+			return n, meta, nil
+		}
+	}
+}
+
+func recvMeta(cm *ipv4.ControlMessage, src net.Addr) (RecvMeta, bool) {
+	if cm == nil {
+		return RecvMeta{}, false
+	}
+	var m RecvMeta
+	if a, ok := src.(*net.IPAddr); ok {
+		m.Src, _ = netip.AddrFromSlice(a.IP)
+		m.Src = m.Src.Unmap()
+	}
+	m.Dst, _ = netip.AddrFromSlice(cm.Dst)
+	m.Dst = m.Dst.Unmap()
+	m.TTL = cm.TTL
+	m.IfIndex = cm.IfIndex
+	return m, true
+}
+
+// WriteTo implements Transport. In unicast mode, dst = 224.0.0.18
+// means every peer; the returned error joins the failures of each.
+func (t *IPTransport) WriteTo(payload []byte, dst netip.Addr) error {
+	if len(t.peers) > 0 && dst == vrrpGroup {
+		var errs []error
+		for _, p := range t.peers {
+			errs = append(errs, t.write(payload, p))
+		}
+		return errors.Join(errs...)
+	}
+	return t.write(payload, dst)
+}
+
+func (t *IPTransport) write(payload []byte, dst netip.Addr) error {
+	cm := t.wcm
+	if _, err := t.pc.WriteTo(payload, &cm, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
+		return fmt.Errorf("vrrp transport on %s: send to %v: %w", t.ifname, dst, err)
+	}
+	return nil
+}
+
+// Close implements Transport.
+func (t *IPTransport) Close() error {
+	if err := t.pc.Close(); err != nil {
+		return fmt.Errorf("vrrp transport on %s: close: %w", t.ifname, err)
+	}
+	return nil
+}
+
+// PrimaryIPv4 returns the first non-secondary IPv4 address of ifname,
+// the address RFC 3768 §5.2.1 says adverts come from. It returns an
+// error wrapping ErrNoIPv4 if there is none.
+func PrimaryIPv4(ifname string) (netip.Addr, error) {
+	link, err := netlink.LinkByName(ifname)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: %w", ifname, err)
+	}
+	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: list addresses: %w", ifname, err)
+	}
+	for _, a := range addrs {
+		if a.Flags&unix.IFA_F_SECONDARY != 0 {
+			continue
+		}
+		if ip, ok := netip.AddrFromSlice(a.IP); ok && ip.Unmap().Is4() {
+			return ip.Unmap(), nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: %w", ifname, ErrNoIPv4)
+}
