@@ -263,6 +263,9 @@ func (b *builder) realServer(r *rawRealServer, vs *VirtualServer) *RealServer {
 	slices.SortFunc(checks, func(x, y block) int { return x.rng.Start.Byte - y.rng.Start.Byte })
 	for i, c := range checks {
 		ck := c.build() // validate every block, report all problems
+		if ck.Kind != CheckMisc && ck.ConnectPort == 0 && rs.Address.IsValid() && rs.Address.Port() == 0 {
+			b.errorf(c.rng, "Missing connect_port", "The real server has no port (it serves a fwmark service), so %s must say which port to check with connect_port.", ck.Kind)
+		}
 		if i == 0 {
 			rs.Check = ck
 			continue

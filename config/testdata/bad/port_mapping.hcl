@@ -32,3 +32,11 @@ virtual_server "mark" {
     address = "198.51.100.7:8080"
   }
 }
+
+virtual_server "mark2" {
+  fwmark = 11
+  real_server "rs1" {
+    address = "198.51.100.7"
+    tcp_check {}
+  }
+}
