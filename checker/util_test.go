@@ -1,0 +1,5 @@
+package checker
+
+import "net/netip"
+
+func mustAddrPort(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
