@@ -1,0 +1,122 @@
+package vrrp
+
+import (
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/vishvananda/netlink"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+)
+
+// NetlinkAddrManager is the Linux AddrManager. It adds and removes
+// exactly the address it is given (local address, prefix length and,
+// if set, label), so it never disturbs the interface's own addresses.
+type NetlinkAddrManager struct {
+	h   *netlink.Handle
+	log *zap.Logger
+}
+
+var _ AddrManager = (*NetlinkAddrManager)(nil)
+
+// NewAddrManager opens a netlink socket in the calling thread's network
+// namespace; every later call acts there, whichever goroutine makes it.
+// log may be nil.
+func NewAddrManager(log *zap.Logger) (*NetlinkAddrManager, error) {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, fmt.Errorf("open netlink for virtual addresses: %w", err)
+	}
+	return &NetlinkAddrManager{h: h, log: log.With(zap.String("component", "vrrp-addr"))}, nil
+}
+
+// Close releases the netlink socket.
+func (m *NetlinkAddrManager) Close() { m.h.Close() }
+
+func nlAddr(v VIPAddr) *netlink.Addr {
+	a := v.Prefix.Addr()
+	return &netlink.Addr{
+		IPNet: &net.IPNet{IP: a.AsSlice(), Mask: net.CIDRMask(v.Prefix.Bits(), 32)},
+		Label: v.Label,
+	}
+}
+
+// Add puts v on its device. An address already present is not an
+// error. It returns an error wrapping ErrVIPLabel, ErrVIPNotIPv4 or
+// ErrVIPNoDev for an invalid v, and keeps os.ErrPermission without
+// CAP_NET_ADMIN.
+func (m *NetlinkAddrManager) Add(v VIPAddr) error {
+	if err := validateVIP(v); err != nil {
+		return fmt.Errorf("add %v on %s: %w", v.Prefix, v.Dev, err)
+	}
+	link, err := m.h.LinkByName(v.Dev)
+	if err != nil {
+		return fmt.Errorf("add %v on %s: %w", v.Prefix, v.Dev, err)
+	}
+	err = m.h.AddrAdd(link, nlAddr(v))
+	if errors.Is(err, unix.EEXIST) {
+		m.log.Debug("virtual address already present", zap.Stringer("addr", v.Prefix), zap.String("dev", v.Dev))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("add %v on %s: %w", v.Prefix, v.Dev, err)
+	}
+	return nil
+}
+
+// Remove takes v off its device. An absent address or device is not
+// an error. An address with the same IP but another prefix length, or
+// (when v.Label is set) another label, is left alone.
+func (m *NetlinkAddrManager) Remove(v VIPAddr) error {
+	if err := validateVIP(v); err != nil {
+		return fmt.Errorf("remove %v from %s: %w", v.Prefix, v.Dev, err)
+	}
+	link, err := m.h.LinkByName(v.Dev)
+	if errors.As(err, new(netlink.LinkNotFoundError)) {
+		m.log.Debug("device of virtual address is gone", zap.Stringer("addr", v.Prefix), zap.String("dev", v.Dev))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove %v from %s: %w", v.Prefix, v.Dev, err)
+	}
+	err = m.h.AddrDel(link, nlAddr(v))
+	if errors.Is(err, unix.EADDRNOTAVAIL) || errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENODEV) {
+		m.log.Debug("virtual address already absent", zap.Stringer("addr", v.Prefix), zap.String("dev", v.Dev))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove %v from %s: %w", v.Prefix, v.Dev, err)
+	}
+	return nil
+}
+
+// Present reports whether v is on its device: same address and prefix
+// length, and the same label if v has one.
+func (m *NetlinkAddrManager) Present(v VIPAddr) (bool, error) {
+	if err := validateVIP(v); err != nil {
+		return false, fmt.Errorf("look up %v on %s: %w", v.Prefix, v.Dev, err)
+	}
+	link, err := m.h.LinkByName(v.Dev)
+	if errors.As(err, new(netlink.LinkNotFoundError)) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up %v on %s: %w", v.Prefix, v.Dev, err)
+	}
+	addrs, err := m.h.AddrList(link, netlink.FAMILY_V4)
+	if err != nil {
+		return false, fmt.Errorf("look up %v on %s: %w", v.Prefix, v.Dev, err)
+	}
+	want := nlAddr(v)
+	for _, a := range addrs {
+		ones, _ := a.Mask.Size()
+		if a.IP.Equal(want.IP) && ones == v.Prefix.Bits() && (v.Label == "" || a.Label == v.Label) {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,112 @@
+//go:build linux
+
+package vrrp
+
+import (
+	"errors"
+	"net/netip"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/lbhad/lbhad/internal/netnstest"
+	"github.com/vishvananda/netlink"
+)
+
+// addrsOn lists "addr/len label" for every IPv4 address on name.
+func addrsOn(t *testing.T, name string) []string {
+	t.Helper()
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := netlink.AddrList(l, netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, a := range as {
+		out = append(out, a.IPNet.String()+" "+a.Label)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestAddrManager(t *testing.T) {
+	netnstest.InNewNetns(t, func() {
+		netnstest.Veth(t, netnstest.End{Name: "va0", Addr: addrA}, netnstest.End{Name: "va1"})
+		netnstest.AddAddr(t, "va0", netip.MustParsePrefix("192.0.2.51/24")) // someone else's
+		m, err := NewAddrManager(nil)
+		if err != nil {
+			netnstest.SkipOrFail(t, err)
+		}
+		defer m.Close()
+
+		vip := VIPAddr{Prefix: netip.MustParsePrefix("192.0.2.50/24"), Dev: "va0", Label: "va0:vip"}
+		others := []string{"192.0.2.11/24 va0", "192.0.2.51/24 va0"}
+
+		for i := range 2 { // the second add must be a no-op, not an error
+			if err := m.Add(vip); err != nil {
+				t.Fatalf("Add #%d: %v", i+1, err)
+			}
+		}
+		want := append([]string{"192.0.2.50/24 va0:vip"}, others...)
+		sort.Strings(want)
+		if diff := cmp.Diff(want, addrsOn(t, "va0")); diff != "" {
+			t.Errorf("after Add (-want +got):\n%s", diff)
+		}
+		present := func(v VIPAddr) bool {
+			t.Helper()
+			ok, err := m.Present(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !present(vip) {
+			t.Error("Present(vip) = false after Add")
+		}
+		if present(VIPAddr{Prefix: netip.MustParsePrefix("192.0.2.50/32"), Dev: "va0"}) {
+			t.Error("Present matched another prefix length")
+		}
+
+		// Removing the same IP with another prefix length or label must
+		// leave the address alone, without error.
+		for _, v := range []VIPAddr{
+			{Prefix: netip.MustParsePrefix("192.0.2.50/32"), Dev: "va0"},
+			{Prefix: vip.Prefix, Dev: "va0", Label: "va0:other"},
+		} {
+			if err := m.Remove(v); err != nil {
+				t.Errorf("Remove(%+v): %v", v, err)
+			}
+		}
+		if !present(vip) {
+			t.Fatal("a near-miss Remove took the VIP away")
+		}
+
+		for i := range 2 { // the second remove must be a no-op
+			if err := m.Remove(vip); err != nil {
+				t.Fatalf("Remove #%d: %v", i+1, err)
+			}
+		}
+		if diff := cmp.Diff(others, addrsOn(t, "va0")); diff != "" {
+			t.Errorf("after Remove (-want +got):\n%s", diff)
+		}
+		if present(vip) {
+			t.Error("Present(vip) = true after Remove")
+		}
+
+		// Gone device: removal is done, adding is an error.
+		gone := VIPAddr{Prefix: vip.Prefix, Dev: "nosuch0"}
+		if err := m.Remove(gone); err != nil {
+			t.Errorf("Remove on missing device: %v", err)
+		}
+		if err := m.Add(gone); err == nil {
+			t.Error("Add on missing device succeeded")
+		}
+		bad := VIPAddr{Prefix: vip.Prefix, Dev: "va0", Label: "eth0:vip"}
+		if err := m.Add(bad); !errors.Is(err, ErrVIPLabel) {
+			t.Errorf("Add with foreign label: err = %v, want ErrVIPLabel", err)
+		}
+	})
+}
