@@ -1,0 +1,152 @@
+package ipvssync
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Reconciler keeps the kernel's IPVS table equal to a desired table, for
+// the daemon. It remembers which services it owns: those it was asked for
+// by Sync (created or adopted). Ownership lives in memory only — a
+// restarted daemon adopts again every service its config names, and a
+// service dropped from the config while lbhad was not running is left
+// alone (like a hand-made one), which errs on the side of not deleting
+// what someone else may have made.
+type Reconciler struct {
+	k   Kernel
+	log *zap.Logger
+	now func() time.Time
+
+	mu           sync.Mutex
+	owned        OwnedSet
+	drainTimeout time.Duration
+	drainSince   map[RealKey]time.Time
+}
+
+// NewReconciler returns a Reconciler writing through k. A nil log means
+// zap.NewNop().
+func NewReconciler(k Kernel, log *zap.Logger) *Reconciler {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Reconciler{
+		k: k, log: log.With(zap.String("component", "ipvssync")), now: time.Now,
+		owned: OwnedSet{}, drainSince: map[RealKey]time.Time{},
+	}
+}
+
+// SetDrainTimeout enables graceful drain: a destination leaving the table
+// (removed from the config, or failed without inhibit_on_failure) that
+// still has active connections is kept at weight 0 until they end or d has
+// passed since it first should have gone. Zero (the default) deletes at
+// once.
+func (r *Reconciler) SetDrainTimeout(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.drainTimeout = d
+}
+
+// SetClock replaces time.Now, for tests.
+func (r *Reconciler) SetClock(now func() time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.now = now
+}
+
+// Owned returns a copy of the set of services the Reconciler owns.
+func (r *Reconciler) Owned() OwnedSet {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(OwnedSet, len(r.owned))
+	for k := range r.owned {
+		out[k] = struct{}{}
+	}
+	return out
+}
+
+// Sync reads the kernel table, plans the difference to desired and applies
+// it. It returns the number of successful writes: zero when the kernel
+// already matches. On error the writes before the failing one stay done;
+// the next Sync starts again from what the kernel then holds.
+func (r *Reconciler) Sync(desired Table) (writes int, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	current, err := Read(r.k)
+	if err != nil {
+		return 0, fmt.Errorf("sync: %w", err)
+	}
+	for k := range desired {
+		r.owned[k] = struct{}{}
+	}
+	drain := r.drainSet(current, desired)
+	ops := Plan(current, desired, r.owned, drain)
+	n, err := Apply(r.k, ops)
+	for _, op := range ops[:n] {
+		if op.Kind == OpDelService {
+			delete(r.owned, op.Service.Key)
+		}
+		r.log.Debug("ipvs write", zap.String("op", op.String()))
+	}
+	if err != nil {
+		return n, fmt.Errorf("sync: %w", err)
+	}
+	return n, nil
+}
+
+// drainSet decides which removal candidates keep draining, and forgets
+// candidates that are gone or wanted again.
+func (r *Reconciler) drainSet(current, desired Table) DrainSet {
+	if r.drainTimeout <= 0 {
+		clear(r.drainSince)
+		return nil
+	}
+	now := r.now()
+	drain := DrainSet{}
+	seen := map[RealKey]bool{}
+	for _, rk := range Removals(current, desired, r.owned) {
+		seen[rk] = true
+		since, ok := r.drainSince[rk]
+		if !ok {
+			since = now
+			r.drainSince[rk] = now
+		}
+		d := current[rk.Service].Dests[rk.Dest]
+		if d.ActiveConns > 0 && now.Sub(since) < r.drainTimeout {
+			drain[rk] = struct{}{}
+		}
+	}
+	for rk := range r.drainSince {
+		if !seen[rk] {
+			delete(r.drainSince, rk)
+		}
+	}
+	return drain
+}
+
+// Stop removes every service the Reconciler owns, unless keep is set (then
+// the table is left for the next lbhad to adopt, so traffic keeps flowing
+// across a restart). It returns the number of writes.
+func (r *Reconciler) Stop(keep bool) (writes int, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if keep {
+		return 0, nil
+	}
+	current, err := Read(r.k)
+	if err != nil {
+		return 0, fmt.Errorf("stop: %w", err)
+	}
+	ops := Plan(current, Table{}, r.owned, nil)
+	n, err := Apply(r.k, ops)
+	for _, op := range ops[:n] {
+		delete(r.owned, op.Service.Key)
+	}
+	if err != nil {
+		return n, fmt.Errorf("stop: %w", err)
+	}
+	clear(r.owned)
+	return n, nil
+}
