@@ -18,6 +18,7 @@ type Director struct {
 	Kind     string // "lbhad" or "keepalived"
 	Proc     *Proc  // lbhad, or keepalived's parent
 	ConfPath string
+	Instance Instance // as configured, defaults applied
 
 	childPIDFile string
 	lab          *Lab
@@ -36,7 +37,7 @@ func (l *Lab) StartLBHAD(bin string, n *Node, in Instance, extra ...string) (*Di
 	if err != nil {
 		return nil, err
 	}
-	return &Director{Node: n, Kind: "lbhad", Proc: p, ConfPath: conf, lab: l}, nil
+	return &Director{Node: n, Kind: "lbhad", Proc: p, ConfPath: conf, Instance: in.withDefaults(), lab: l}, nil
 }
 
 // StartKeepalived writes a keepalived.conf for in and runs
@@ -53,7 +54,7 @@ func (l *Lab) StartKeepalived(n *Node, in Instance) (*Director, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Director{Node: n, Kind: "keepalived", Proc: p, ConfPath: conf, childPIDFile: child, lab: l}
+	d := &Director{Node: n, Kind: "keepalived", Proc: p, ConfPath: conf, Instance: in.withDefaults(), childPIDFile: child, lab: l}
 	// Record the child as soon as it exists, so a crashed test run's
 	// cleanup can find it by PID too.
 	go func() {
@@ -102,9 +103,11 @@ func (d *Director) waitChild(timeout time.Duration) int {
 	return pid
 }
 
-// Crash simulates a crash: nothing gets the chance to send a priority-0
-// advert or remove the VIP. For keepalived the parent is stopped first so
-// it cannot respawn the child, then both are killed.
+// Crash simulates the director host dying: the daemon gets no chance to
+// send a priority-0 advert, and the VIPs vanish from the interface as they
+// would with the host (a killed process alone would leave them configured
+// and answering ARP). For keepalived the parent is stopped first so it
+// cannot respawn the child, then both are killed.
 func (d *Director) Crash() error {
 	if d.Kind == "keepalived" {
 		d.Proc.Signal(syscall.SIGSTOP)
@@ -112,7 +115,13 @@ func (d *Director) Crash() error {
 			syscall.Kill(c, syscall.SIGKILL)
 		}
 	}
-	return d.Proc.Kill()
+	if err := d.Proc.Kill(); err != nil {
+		return err
+	}
+	for _, v := range d.Instance.VIPs {
+		d.lab.IP(d.Node.NS, "addr", "del", v, "dev", d.Instance.Interface) // absent if it was backup
+	}
+	return nil
 }
 
 // Stop asks the daemon to stop gracefully (SIGTERM) and waits up to

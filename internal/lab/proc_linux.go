@@ -80,11 +80,14 @@ func (p *Proc) Signal(sig os.Signal) error {
 	return p.Cmd.Process.Signal(sig)
 }
 
-// Kill sends SIGKILL and waits for the process to be reaped.
+// Kill sends SIGKILL and waits for the process to be reaped. It returns
+// an error only if the process is still there after 5 s.
 func (p *Proc) Kill() error {
 	p.kill()
-	_, err := p.Wait(5 * time.Second)
-	return err
+	if _, err := p.Wait(5 * time.Second); errors.Is(err, ErrTimeout) {
+		return err
+	}
+	return nil
 }
 
 func (p *Proc) kill() {
