@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -41,7 +42,7 @@ func reason(err error, timeout time.Duration) string {
 	case errors.As(err, &unknown):
 		return "TLS: certificate signed by unknown authority"
 	case errors.As(err, &hostname):
-		return "TLS: " + hostname.Error()
+		return "TLS: certificate is not valid for " + hostname.Host
 	case errors.As(err, &invalid):
 		return "TLS: " + invalid.Error()
 	case errors.As(err, &verify):
@@ -51,9 +52,17 @@ func reason(err error, timeout time.Duration) string {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection closed by server"
 	}
+	msg := err.Error()
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return ue.Err.Error()
+		msg = ue.Err.Error()
 	}
-	return err.Error()
+	// Errors that crypto/tls and net/http do not export as types.
+	switch {
+	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
+		return "TLS: server answered in plain HTTP"
+	case strings.HasPrefix(msg, "remote error: tls: "):
+		return "TLS: server sent alert: " + strings.TrimPrefix(msg, "remote error: tls: ")
+	}
+	return msg
 }

@@ -85,6 +85,13 @@ func (c *scriptChecker) Check(ctx context.Context) Result {
 	cmd.WaitDelay = waitDelay
 	start := time.Now()
 	err := cmd.Run() // Wait always reaps the child: no zombies
+	if cmd.Process != nil {
+		// Whatever the script left running in its group goes too, so a
+		// check repeated every few seconds cannot pile up orphans. The
+		// group id cannot be reused while a member lives; if none is left
+		// this fails with ESRCH.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
 	r := c.result(ctx, cmd, err)
 	r.Latency = time.Since(start)
 	r.Output = out.String()
