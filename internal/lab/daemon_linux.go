@@ -152,3 +152,16 @@ func sameNS(pid int, ns string) bool {
 	b, err2 := inode(filepath.Join("/run/netns", ns))
 	return err1 == nil && err2 == nil && a == b
 }
+
+// BlockMulticast stops (or, with block false, resumes) the bridge
+// flooding multicast frames out to n's port, so n neither hears nor is
+// heard by VRRP multicast adverts while unicast and ARP broadcast still
+// flow (bridge port flag mcast_flood).
+func (l *Lab) BlockMulticast(n *Node, block bool) error {
+	v := "on"
+	if block {
+		v = "off"
+	}
+	_, err := Exec(l.BridgeNS, "bridge", "link", "set", "dev", n.Port, "mcast_flood", v)
+	return err
+}

@@ -1,0 +1,82 @@
+//go:build integration
+
+package integration
+
+import (
+	"testing"
+	"time"
+
+	"github.com/lbhad/lbhad/internal/lab"
+)
+
+// Scenario 1: both start; the higher priority becomes the only master and
+// the client reaches the VIP through it.
+func TestVRRPElection(t *testing.T) {
+	b := newBed(t)
+	b.start("lbhad", b.l.D1, lab.Instance{Priority: 150, AuthPass: "pw12"})
+	b.start("lbhad", b.l.D2, lab.Instance{Priority: 100, AuthPass: "pw12"})
+
+	b.waitOwner(b.l.D1, 15*time.Second, 2*time.Second, "both started")
+	b.startPing()
+	b.waitARP(b.l.D1, 2*time.Second)
+	a, ok := b.lastAdvert(b.l.D1, time.Now())
+	if !ok {
+		t.Fatal("master d1 sends no adverts")
+	}
+	if a.VRRP.Priority != 150 || a.VRRP.TTL != 255 || a.VRRP.Dst != lab.VRRPMulticast || a.VRRP.AuthType != 1 {
+		t.Errorf("d1 advert = %+v, want priority 150, TTL 255, to 224.0.0.18, auth PASS", a.VRRP)
+	}
+	t.Logf("d1 advert: TOS %#x, IP %v -> %v, VIPs %v", a.VRRP.TOS, a.VRRP.Src, a.VRRP.Dst, a.VRRP.VIPs)
+	if fs := b.cap.Adverts(vrid, b.l.D2.MAC, time.Now().Add(-2*time.Second)); len(fs) != 0 {
+		t.Errorf("backup d2 advertises: %+v", fs[0].VRRP)
+	}
+}
+
+// Scenario 7: equal priorities; when two masters meet, the higher primary
+// IP address (d2, 192.0.2.12) wins (RFC 3768 §6.4.3). Two masters are made
+// deterministically by blocking multicast until both have taken over:
+// with a normal start the first node to time out wins and the other, as a
+// backup hearing an equal priority, rightly never contests.
+func TestVRRPEqualPriorityHigherIPWins(t *testing.T) {
+	b := newBed(t)
+	for _, n := range []*lab.Node{b.l.D1, b.l.D2} {
+		if err := b.l.BlockMulticast(n, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.start("lbhad", b.l.D1, lab.Instance{Priority: 100, AuthPass: "pw12"})
+	b.start("lbhad", b.l.D2, lab.Instance{Priority: 100, AuthPass: "pw12"})
+	if !lab.Eventually(15*time.Second, func() bool { return len(b.owners()) == 2 }) {
+		t.Fatalf("with multicast blocked both should be master, VIP held by %v", b.owners())
+	}
+	healed := time.Now()
+	for _, n := range []*lab.Node{b.l.D1, b.l.D2} {
+		if err := b.l.BlockMulticast(n, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.waitOwner(b.l.D2, 5*time.Second, 3*time.Second, "split brain healed at equal priority")
+	t.Logf("d1 yielded %v after multicast was restored", time.Since(healed).Round(time.Millisecond))
+	b.startPing()
+	b.waitARP(b.l.D2, 2*time.Second)
+}
+
+// Scenario 8: mismatched auth_pass; each drops the other's adverts, so
+// both become master, and lbhad says why in its log.
+func TestVRRPAuthMismatch(t *testing.T) {
+	b := newBed(t)
+	d1 := b.start("lbhad", b.l.D1, lab.Instance{Priority: 150, AuthPass: "pw12"})
+	d2 := b.start("lbhad", b.l.D2, lab.Instance{Priority: 100, AuthPass: "pw99"})
+	if !lab.Eventually(15*time.Second, func() bool { return len(b.owners()) == 2 }) {
+		t.Fatalf("adverts with the wrong password were accepted: VIP held by %v, want both", b.owners())
+	}
+	time.Sleep(2 * time.Second) // several adverts each way
+	if n := len(b.owners()); n != 2 {
+		t.Errorf("VIP held by %v, want both (auth mismatch)", b.owners())
+	}
+	for _, d := range []*lab.Director{d1, d2} {
+		if !hasLine(d.Log(), "auth") {
+			t.Errorf("%s log has no line mentioning auth for the dropped adverts", d.Node.Name)
+		}
+	}
+}
