@@ -307,3 +307,17 @@ func statsFrom(s ipvs.SvcStats) Stats {
 		BPSIn: uint64(s.BPSIn), BPSOut: uint64(s.BPSOut),
 	}
 }
+
+// KernelInfo returns the IPVS version and connection table size from the
+// first line of /proc/net/ip_vs, for the header of FormatList.
+func KernelInfo() (version string, size int, err error) {
+	b, err := os.ReadFile("/proc/net/ip_vs")
+	if err != nil {
+		return "", 0, fmt.Errorf("read ipvs version: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	if _, err := fmt.Sscanf(line, "IP Virtual Server version %s (size=%d)", &version, &size); err != nil {
+		return "", 0, fmt.Errorf("parse ipvs version %q: %w", line, err)
+	}
+	return version, size, nil
+}
