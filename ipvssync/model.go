@@ -212,12 +212,14 @@ func (e ServiceEntry) SortedDests() []Destination {
 	return ds
 }
 
-// serviceLess orders services like ipvsadm's ipvs_cmp_services: address
-// services before fwmark ones, then by mark, family, protocol, address and
-// port.
+// serviceLess orders services exactly like ipvsadm's ipvs_cmp_services,
+// so FormatList lists in ipvsadm's order: by fwmark (address services
+// first), family, protocol, address, port. ipvsadm subtracts unsigned
+// 32-bit values into an int, so addresses 2^31 or more apart compare the
+// "wrong" way round (10.0.0.1 sorts after 192.0.2.1); that is kept.
 func serviceLess(a, b ServiceKey) bool {
-	if a.FWMark != b.FWMark {
-		return a.FWMark < b.FWMark
+	if r := int32(a.FWMark - b.FWMark); r != 0 {
+		return r < 0
 	}
 	if a.Family != b.Family {
 		return a.Family < b.Family
@@ -225,17 +227,35 @@ func serviceLess(a, b ServiceKey) bool {
 	if a.Proto != b.Proto {
 		return a.Proto < b.Proto
 	}
-	if c := a.Addr.Compare(b.Addr); c != 0 {
-		return c < 0
+	if r := addrCmp32(a.Addr, b.Addr); r != 0 {
+		return r < 0
 	}
 	return a.Port < b.Port
 }
 
+// destLess is ipvsadm's ipvs_cmp_dests, with the same quirk.
 func destLess(a, b DestKey) bool {
-	if c := a.Addr.Compare(b.Addr); c != 0 {
-		return c < 0
+	if r := addrCmp32(a.Addr, b.Addr); r != 0 {
+		return r < 0
 	}
 	return a.Port < b.Port
+}
+
+// addrCmp32 compares addresses 32 bits at a time by wrapping subtraction,
+// as ipvsadm does.
+func addrCmp32(a, b netip.Addr) int32 {
+	x, y := a.Unmap().AsSlice(), b.Unmap().AsSlice()
+	if len(x) != len(y) {
+		return int32(len(x) - len(y))
+	}
+	for i := 0; i+4 <= len(x); i += 4 {
+		u := uint32(x[i])<<24 | uint32(x[i+1])<<16 | uint32(x[i+2])<<8 | uint32(x[i+3])
+		v := uint32(y[i])<<24 | uint32(y[i+1])<<16 | uint32(y[i+2])<<8 | uint32(y[i+3])
+		if r := int32(u - v); r != 0 {
+			return r
+		}
+	}
+	return 0
 }
 
 // Clone returns a deep copy of t.

@@ -1,0 +1,25 @@
+// Package ipvssync keeps the kernel's IPVS (Linux Virtual Server) table
+// equal to what the configuration and the health checks want, the way
+// keepalived's checker process does, but as desired state plus a pure
+// diff.
+//
+// There is no RFC for IPVS; the behaviour copied is keepalived's
+// (check/ipwrapper.c: inhibit_on_failure, sorry_server, quorum with
+// hysteresis) and the output formats are ipvsadm's (-Ln, --stats, --rate,
+// -Sn). Kernel behaviour relied on is in shared/notes/ipvs-vm-facts.md.
+//
+// The flow is:
+//
+//	Desired(config, health) -> Table     pure
+//	Read(kernel)            -> Table     moby/ipvs dump
+//	Plan(current, desired, owned, drain) -> []Op   pure, minimal
+//	Apply(kernel, ops)                   one netlink write per Op
+//
+// Reconciler ties these together for the daemon and remembers which
+// services lbhad owns, so services made by hand for other addresses are
+// never touched; existing services the config names are adopted in place.
+// Kernel is the small interface over *ipvs.Handle that Apply uses;
+// FakeKernel implements it in memory for tests. Open loads and checks
+// ip_vs before making the first handle (moby/ipvs resolves the netlink
+// family only once per process).
+package ipvssync
