@@ -68,21 +68,21 @@ func InNewNetns(t testing.TB, fn func()) {
 		runtime.UnlockOSThread()
 		t.Fatal(err)
 	}
-	restored := false
-	defer func() {
-		if err := unix.Setns(orig.fd, unix.CLONE_NEWNET); err == nil {
-			restored = true
-		} else {
-			t.Errorf("restore original netns: %v", err)
-		}
-		unix.Close(orig.fd)
-		if restored {
-			runtime.UnlockOSThread()
-		}
-	}()
 	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+		// Still in the original namespace: nothing to restore.
+		unix.Close(orig.fd)
+		runtime.UnlockOSThread()
 		SkipOrFail(t, fmt.Errorf("unshare(CLONE_NEWNET): %w", err))
 	}
+	defer func() {
+		err := unix.Setns(orig.fd, unix.CLONE_NEWNET)
+		unix.Close(orig.fd)
+		if err != nil {
+			t.Errorf("restore original netns: %v", err)
+			return // leave the thread locked so the runtime discards it
+		}
+		runtime.UnlockOSThread()
+	}()
 	if err := loUp(); err != nil {
 		t.Fatal(err)
 	}
