@@ -1,0 +1,41 @@
+// Package vrrp implements the Virtual Router Redundancy Protocol version 2
+// (RFC 3768) the way keepalived 2.2.7 speaks it, so lbhad and keepalived
+// can run as the two halves of one director pair.
+//
+// The package is cut into a pure core and thin edges:
+//
+//   - packet.go encodes and decodes ADVERTISEMENTs (RFC 3768 §5) with
+//     sentinel errors; packet_check.go applies the receive checks of
+//     §7.1 (TTL 255, version, type, length, checksum, VRID, auth,
+//     advert interval, address list) as pure functions returning a
+//     DropReason, which the driver counts.
+//   - fsm.go is the state machine of §6.4 (Init, Backup, Master, plus
+//     keepalived's Fault and Stop). Machine.Handle(now, event) returns
+//     actions (send an advert, add or remove VIPs, announce them, report
+//     a transition) and a single Deadline the driver arms: the
+//     Master_Down_Timer in Backup, the Adver_Timer in Master. It owns no
+//     goroutine, clock or socket, so every transition is a table test.
+//   - priority.go applies keepalived's track_script weights and group.go
+//     coordinates vrrp_sync_group members; both are plain bookkeeping.
+//   - instance*.go is the driver: a Router runs many instances over one
+//     Transport per interface, feeds validated adverts, timers, link
+//     events and script results to the machines under one lock, and
+//     carries out their actions through the ports of ports.go
+//     (Transport, AddrManager, Announcer, LinkWatcher), whose Linux
+//     implementations live in *_linux.go.
+//
+// Choices where RFC 3768 leaves room or keepalived differs:
+//
+//   - Startup always enters Backup and waits Master_Down_Interval, even
+//     for keepalived's "state MASTER" (keepalived 2.2.7 does the same);
+//     only the address owner (priority 255) becomes Master at once.
+//   - An advert whose address list differs from the configured VIPs is
+//     dropped and counted (RFC 3768 only says to log it), as keepalived
+//     does.
+//   - A Master that hears a lower priority answers at once with its own
+//     advert; a Master entering Fault sends a priority-0 advert so the
+//     backup takes over after Skew_Time.
+//   - preempt_delay counts from Startup and from leaving Fault: until it
+//     has passed, a lower-priority master is honoured as if nopreempt
+//     were set.
+package vrrp

@@ -1,0 +1,124 @@
+package vrrp
+
+import (
+	"errors"
+	"slices"
+
+	"go.uber.org/zap"
+)
+
+// Reload applies a new configuration to a running Router without
+// disturbing what did not change: an unchanged instance sees nothing; a
+// new base priority (or new script weights) is advertised at once while
+// master; a changed VIP list adds and removes only the difference (and
+// announces the added VIPs) while master. An instance whose interface or
+// VRID changed is stopped as if removed and started as if new. Before
+// Run, Reload just replaces the configuration. Errors are those of
+// NewRouter's checks, leaving the old configuration running, or failures
+// to open the transport of a new interface, which leave the instances
+// that could start running.
+func (r *Router) Reload(cfg Config) error {
+	if err := checkConfig(cfg); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	if !r.running {
+		r.cfg = cfg
+		r.mu.Unlock()
+		return nil
+	}
+	now := r.clock.Now()
+	want := map[string]InstanceConfig{}
+	for _, c := range cfg.Instances {
+		want[c.Name] = c
+	}
+	for _, in := range slices.Clone(r.insts) {
+		c, ok := want[in.cfg.Name]
+		if ok && c.Interface == in.cfg.Interface && c.VRID == in.cfg.VRID {
+			continue
+		}
+		r.apply(now, in, in.m.Handle(now, Shutdown{}))
+		r.removeInstanceLocked(in)
+	}
+	var (
+		order []*instance
+		added []*instance
+		errs  []error
+	)
+	for _, c := range cfg.Instances {
+		if in := r.byName[c.Name]; in != nil {
+			r.updateLocked(in, c)
+			order = append(order, in)
+			continue
+		}
+		in, err := r.addInstanceLocked(c)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		order = append(order, in)
+		added = append(added, in)
+	}
+	r.insts = order
+	r.cfg = cfg
+	r.rebuildGroupsLocked()
+	for _, in := range r.insts {
+		r.refreshLocked(now, in)
+	}
+	for _, in := range added {
+		r.apply(now, in, in.m.Handle(now, Startup{}))
+	}
+	ctx := r.runCtx
+	r.mu.Unlock()
+	if ctx != nil {
+		r.restartWatch(ctx)
+	}
+	r.dispatch()
+	r.poke()
+	return errors.Join(errs...)
+}
+
+func (r *Router) removeInstanceLocked(in *instance) {
+	delete(in.link.byVRID, in.cfg.VRID)
+	delete(r.byName, in.cfg.Name)
+	r.insts = slices.DeleteFunc(r.insts, func(x *instance) bool { return x == in })
+	if len(in.link.byVRID) == 0 {
+		in.link.closed = true
+		in.link.tr.Close()
+		delete(r.links, in.link.name)
+	}
+}
+
+// updateLocked moves a kept instance to its new configuration. Priority
+// and fault changes are left to refreshLocked.
+func (r *Router) updateLocked(in *instance, c InstanceConfig) {
+	old := in.cfg
+	in.cfg = c
+	in.m.Reconfigure(c.machineConfig())
+	in.expect = c.expect()
+	if in.m.State() != StateMaster {
+		return
+	}
+	oldV, newV := old.vips(), c.vips()
+	var fresh []VIPAddr
+	for _, v := range newV {
+		if !slices.Contains(oldV, v) {
+			if err := r.deps.Addrs.Add(v); err != nil {
+				r.log.Error("add vip", zap.String("instance", c.Name), zap.Stringer("vip", v.Prefix), zap.Error(err))
+			}
+			fresh = append(fresh, v)
+		}
+	}
+	for _, v := range oldV {
+		if !slices.Contains(newV, v) {
+			if err := r.deps.Addrs.Remove(v); err != nil {
+				r.log.Error("remove vip", zap.String("instance", c.Name), zap.Stringer("vip", v.Prefix), zap.Error(err))
+			}
+		}
+	}
+	r.announceVIPsLocked(fresh, max(c.GARPMasterRepeat, 1))
+	if len(fresh) > 0 || len(oldV) != len(newV) {
+		// The backups check the address list: tell them the new one now.
+		r.sendLocked(in, in.m.Priority())
+	}
+}
