@@ -10,7 +10,6 @@ package integration
 
 import (
 	"fmt"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -271,5 +270,3 @@ func hasLine(log string, words ...string) bool {
 	}
 	return false
 }
-
-func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
