@@ -154,6 +154,8 @@ type Router struct {
 	watchEnd context.CancelFunc
 	runCtx   context.Context
 	pending  []StateChange
+	heap     wakeHeap
+	armedAt  time.Time // when the loop's timer fires; zero: not armed
 
 	dispatchMu sync.Mutex
 	wake       chan struct{}
@@ -186,6 +188,8 @@ type instance struct {
 	lastChange  time.Time
 	lastReason  Reason
 	out         []byte
+	wake        time.Time // earliest of the machine's deadline and garpAt
+	hidx        int       // index in Router.heap, -1 when not in it
 }
 
 // NewRouter checks cfg and returns a Router that does nothing until Run.
@@ -327,12 +331,13 @@ func (r *Router) Run(ctx context.Context) error {
 	for {
 		r.mu.Lock()
 		next := r.nextDeadlineLocked()
-		r.mu.Unlock()
-		d := time.Hour
-		if !next.IsZero() {
-			d = max(next.Sub(r.clock.Now()), 0)
+		now := r.clock.Now()
+		if next.IsZero() {
+			next = now.Add(time.Hour)
 		}
-		timer.Reset(d)
+		r.armedAt = next
+		r.mu.Unlock()
+		timer.Reset(max(next.Sub(now), 0))
 		select {
 		case <-ctx.Done():
 			r.shutdown()
@@ -381,7 +386,7 @@ func (r *Router) open() error {
 				l.tr.Close()
 			}
 			r.links = map[string]*link{}
-			r.insts, r.byName = nil, map[string]*instance{}
+			r.insts, r.byName, r.heap = nil, map[string]*instance{}, nil
 			return err
 		}
 	}
@@ -408,7 +413,8 @@ func (r *Router) addInstanceLocked(c InstanceConfig) (*instance, error) {
 			r.startReader(l)
 		}
 	}
-	in := &instance{cfg: c, m: NewMachine(c.machineConfig()), link: l, expect: c.expect(), prio: c.Priority}
+	in := &instance{cfg: c, m: NewMachine(c.machineConfig()), link: l, expect: c.expect(), prio: c.Priority, hidx: -1}
+	r.heapAdd(in)
 	l.byVRID[c.VRID] = in
 	r.insts = append(r.insts, in)
 	r.byName[c.Name] = in
@@ -469,7 +475,6 @@ func (r *Router) startReader(l *link) {
 			}
 			r.mu.Unlock()
 			r.dispatch()
-			r.poke()
 		}
 	}()
 }
@@ -621,7 +626,16 @@ func (r *Router) receiveLocked(now time.Time, l *link, b []byte, meta RecvMeta) 
 
 // fireLocked delivers every deadline that has passed.
 func (r *Router) fireLocked(now time.Time) {
-	for _, in := range r.insts {
+	// Each step moves the instance's wake-up past now (or clears it);
+	// the bound only guards the loop against a future bug.
+	for range 3*len(r.heap) + 1 {
+		if len(r.heap) == 0 {
+			return
+		}
+		in := r.heap[0]
+		if in.wake.IsZero() || now.Before(in.wake) {
+			return
+		}
 		if dl := in.m.Deadline(); !dl.IsZero() && !now.Before(dl) {
 			r.apply(now, in, in.m.Handle(now, Timer{}))
 		}
@@ -637,25 +651,20 @@ func (r *Router) fireLocked(now time.Time) {
 				in.garpAt = now.Add(in.cfg.GARPMasterRefresh)
 			}
 		}
+		r.touch(in)
 	}
 }
 
 func (r *Router) nextDeadlineLocked() time.Time {
-	var next time.Time
-	early := func(t time.Time) {
-		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
+	if len(r.heap) == 0 {
+		return time.Time{}
 	}
-	for _, in := range r.insts {
-		early(in.m.Deadline())
-		early(in.garpAt)
-	}
-	return next
+	return r.heap[0].wake
 }
 
 // apply carries out a machine's actions in order.
 func (r *Router) apply(now time.Time, in *instance, actions []Action) {
+	defer r.touch(in)
 	for _, a := range actions {
 		switch a := a.(type) {
 		case SendAdvert:

@@ -81,6 +81,7 @@ func (r *Router) Reload(cfg Config) error {
 func (r *Router) removeInstanceLocked(in *instance) {
 	delete(in.link.byVRID, in.cfg.VRID)
 	delete(r.byName, in.cfg.Name)
+	r.heapRemove(in)
 	r.insts = slices.DeleteFunc(r.insts, func(x *instance) bool { return x == in })
 	if len(in.link.byVRID) == 0 {
 		in.link.closed = true

@@ -798,3 +798,37 @@ func TestRouterRun(t *testing.T) {
 		t.Errorf("Stop after Run ended: %v", err)
 	}
 }
+
+func TestRouterRemovesLeftoverVIPsAtStart(t *testing.T) {
+	s := newSim(t)
+	b := s.newNode("B", ipB, one(inst("vi", "eth0", 51, 100, vipA)), nil)
+	b.addrs.have[VIPAddr{Prefix: vipA, Dev: "eth0"}] = true // left by a crash
+	s.start(b)
+	if got := b.addrs.list(); len(got) != 0 {
+		t.Errorf("after start B holds %v", got)
+	}
+	if st := b.status("vi"); st.State != StateBackup {
+		t.Errorf("B %v", st.State)
+	}
+}
+
+func TestRouterUnicast(t *testing.T) {
+	s := newSim(t)
+	ca := inst("vi", "eth0", 51, 150, vipA)
+	ca.UnicastPeers = []netip.Addr{ipB}
+	a := s.newNode("A", ipA, one(ca), nil)
+	b := s.newNode("B", ipB, one(inst("vi", "eth0", 51, 100, vipA)), nil)
+	c := s.newNode("C", netip.MustParseAddr("192.0.2.13"), one(inst("vi", "eth0", 51, 50, vipA)), nil)
+	s.start(a)
+	s.start(b)
+	s.start(c)
+	s.run(10 * time.Second)
+	if st := b.status("vi"); st.State != StateBackup || st.Counters.AdvertsReceived == 0 {
+		t.Errorf("unicast peer B: %v, %d adverts", st.State, st.Counters.AdvertsReceived)
+	}
+	// C is not a peer: it never hears A and, B being a silent backup,
+	// makes itself master.
+	if st := c.status("vi"); st.Counters.AdvertsReceived != 0 || st.State != StateMaster {
+		t.Errorf("C: %v, %d adverts received", st.State, st.Counters.AdvertsReceived)
+	}
+}
