@@ -140,7 +140,8 @@ func (t realTimer) Stop()                 { t.Timer.Stop() }
 
 // Set replaces the engine's checks with specs, matching them by ID. A
 // check whose spec (with defaults applied) is unchanged keeps its state,
-// counters and place in the schedule. A new or changed check starts
+// counters and place in the schedule; its Checker is still rebuilt, so
+// files it names (CA, client certificate) and its user are read again. A new or changed check starts
 // afresh in its Initial state, without an event, and first runs at its
 // hashed offset within Warmup or Interval; if its previous version is
 // still running, the new one waits for that attempt to finish (whose
@@ -168,14 +169,17 @@ func (e *Engine) Set(specs []Spec) error {
 		}
 		seen[s.ID] = true
 		s = s.withDefaults()
-		old := e.checks[s.ID]
-		if old != nil && reflect.DeepEqual(old.spec, s) {
-			continue
-		}
+		// Rebuilt even when unchanged, so a reload re-reads CA files,
+		// client certificates and users.
 		chk, err := e.newCheck(s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("check %s: %w", s.ID, err))
 			chk = broken{reason: "bad check: " + err.Error()}
+		}
+		old := e.checks[s.ID]
+		if old != nil && reflect.DeepEqual(old.spec, s) {
+			old.checker = chk // an attempt already running keeps its own
+			continue
 		}
 		e.gen++
 		c := &entry{spec: s, checker: chk, tracker: NewTracker(s.Rise, s.Fall, s.Initial), gen: e.gen}

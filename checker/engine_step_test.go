@@ -183,6 +183,8 @@ func TestSetKeepsUnchangedState(t *testing.T) {
 	b := Spec{ID: "b", Interval: time.Second, Fall: 1}
 	c := Spec{ID: "c", Interval: time.Second, Fall: 1}
 	e, _ := newStepEngine(t, a, b, c)
+	builds := 0
+	e.newCheck = func(s Spec) (Checker, error) { builds++; return fakeCheck{s}, nil }
 	now := t0.Add(time.Second)
 	for _, j := range e.dispatch(now, 10) {
 		if ev, _ := finish(e, now, j, Result{Reason: "connection refused"}); ev == nil || ev.Up {
@@ -196,6 +198,9 @@ func TestSetKeepsUnchangedState(t *testing.T) {
 	d := Spec{ID: "d", Interval: time.Second, Initial: StartDown}
 	if err := e.Set([]Spec{a, b2, d}); err != nil {
 		t.Fatal(err)
+	}
+	if builds != 3 {
+		t.Errorf("Set built %d checkers, want 3 (unchanged ones are rebuilt too)", builds)
 	}
 	st, ok := e.Status("a")
 	if !ok || st.State != StateDown || st.Failures != 1 || st.Last.Reason != "connection refused" {
@@ -276,6 +281,45 @@ func TestEventString(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.ev.String(); got != tt.want {
 			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestStartUnknownReportsFirstVerdict(t *testing.T) {
+	e, _ := newStepEngine(t,
+		Spec{ID: "up", Kind: KindTCP, Target: mustAddrPort("192.0.2.7:80"), Interval: time.Second, Rise: 3, Fall: 3, Initial: StartUnknown},
+		Spec{ID: "down", Kind: KindTCP, Target: mustAddrPort("192.0.2.8:80"), Interval: time.Second, Rise: 3, Fall: 3, Initial: StartUnknown})
+	if st, _ := e.Status("up"); st.State != StateUnknown {
+		t.Fatalf("state before any attempt: %v", st.State)
+	}
+	now := t0.Add(time.Second)
+	js := e.dispatch(now, 10)
+	if ev, _ := finish(e, now, jobFor(t, js, "up"), Result{OK: true}); ev == nil || !ev.Up || !ev.StateChanged {
+		t.Errorf("first success: %+v", ev)
+	}
+	if ev, _ := finish(e, now, jobFor(t, js, "down"), Result{Reason: "connection refused"}); ev == nil || ev.Up || ev.Failures != 1 {
+		t.Errorf("first failure: %+v", ev)
+	}
+}
+
+func TestRunAbandonedAttemptsAreRescheduled(t *testing.T) {
+	e, _ := newStepEngine(t, Spec{ID: "a", Interval: time.Second})
+	e.dispatch(t0.Add(time.Hour), 1) // as Run would, then Run ends
+	e.stopped()
+	if st, _ := e.Status("a"); st.Running || !e.sched.has("a") {
+		t.Errorf("after stop: %+v, scheduled %v", st, e.sched.has("a"))
+	}
+}
+
+func TestStrings(t *testing.T) {
+	for k, want := range map[Kind]string{KindHTTP: "http_get", KindSSL: "ssl_get", KindTCP: "tcp_check", KindMisc: "misc_check", KindScript: "vrrp_script", Kind(9): "Kind(9)"} {
+		if k.String() != want {
+			t.Errorf("%d.String() = %q, want %q", int(k), k.String(), want)
+		}
+	}
+	for s, want := range map[State]string{StateUnknown: "unknown", StateUp: "up", StateDown: "down"} {
+		if s.String() != want {
+			t.Errorf("%d.String() = %q, want %q", int(s), s.String(), want)
 		}
 	}
 }

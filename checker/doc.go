@@ -1,0 +1,71 @@
+// Package checker is lbhad's health-check engine: keepalived's
+// HTTP_GET, SSL_GET, TCP_CHECK and MISC_CHECK for real servers, and
+// vrrp_script for VRRP instances, behind one Checker interface and one
+// scheduler.
+//
+// No RFC defines health checking; the probes speak HTTP/1.1 (RFC 9112,
+// status semantics of RFC 9110), TLS 1.2+ (RFC 5246, RFC 8446) with SNI
+// (RFC 6066 §3), plain TCP, and keepalived's script exit-code contract.
+//
+// # Probes
+//
+// New builds a Checker from a Spec. Every attempt returns a Result whose
+// Reason says in plain words why it failed ("HTTP 503", "connection
+// refused", "timeout after 5s", "body did not match", "exit status 1").
+//
+//   - http_get / ssl_get open a fresh connection per attempt (no keep-alive,
+//     like keepalived, so a server that stops accepting is noticed), send
+//     GET Path with the VirtualHost as Host, do not follow redirects, and
+//     accept the configured status ranges (default 200-299). BodyRegex and
+//     the keepalived digest (hex MD5 of the body) are checked against at most
+//     MaxBody bytes. ConnectTimeout bounds the whole attempt. ssl_get
+//     verifies the certificate (CAFile, else the system pool) unless
+//     Insecure is set — keepalived does not verify, so migrated configs
+//     need one or the other.
+//   - tcp_check connects, optionally writes Send and waits until the reply
+//     contains Expect, within ConnectTimeout.
+//   - misc_check and vrrp_script run a command (split by SplitCommand, no
+//     shell) in its own process group, optionally as another user, with
+//     LBHAD_RS_ADDR, LBHAD_RS_PORT, LBHAD_VS and LBHAD_CHECK_ID (or
+//     LBHAD_SCRIPT) in the environment. On timeout, and after the script
+//     exits, the whole group is killed with SIGKILL, so nothing it started
+//     outlives the attempt; the child is always waited for. At most
+//     MaxScriptOutput bytes of output are kept and the rest is drained, so
+//     a chatty script never blocks. Exit 0 is up, anything else down; with
+//     misc_dynamic, 2..255 are up with weight code-2 (keepalived's rule).
+//
+// # Verdicts
+//
+// A Tracker applies rise and fall to counted outcomes. A failed attempt is
+// first retried Retry times, DelayBeforeRetry apart; only when all fail
+// does it count as one failure. The state before any verdict is the
+// Spec's Initial: StartUp (the zero value, keepalived's default for real
+// servers and scripts), StartDown (keepalived's alpha mode) or
+// StartUnknown (the first counted outcome decides at once).
+//
+// # Scheduling
+//
+// An Engine holds every check in one min-heap keyed by due time and runs
+// attempts on a bounded pool of workers, not a goroutine per check. A
+// check's next attempt is scheduled Interval after its previous one
+// finished, so a check never overlaps itself. First attempts after Set are
+// spread over the Interval (or over Warmup, when set) by a hash of the
+// check's ID, so ten thousand checks loaded together do not fire together
+// and each lands at the same offset on every start. The clock and the
+// timer are injectable, and the single steps (dispatch, complete) are
+// tested without sleeping.
+//
+// Set replaces the whole set of checks by ID; unchanged checks keep their
+// state. Verdict changes go to Options.OnEvent as Events (whose String is
+// the sentence to log, "real server 192.168.10.7:80 is gone (HTTP 503, 3
+// failures)"); every attempt goes to Options.OnResult for metrics. The
+// package itself logs nothing above debug level.
+//
+// # Mapping from config
+//
+// Spec mirrors config.Check field by field: Kind = Kind(config.CheckKind),
+// Target = RealServer.Address, VirtualServer = VirtualServer.Name, and
+// HTTP/TCP/Misc copy HTTPCheck/TCPCheck/MiscCheck. A config.Script maps to
+// Kind KindScript with Misc{Path: Script, Timeout, User} and its Interval,
+// Rise and Fall; the daemon turns its Events into track-script status.
+package checker
