@@ -101,8 +101,13 @@ func newBed(t *testing.T) *bed {
 }
 
 // start runs kind ("lbhad" or "keepalived") on n with instance in.
+// LBHAD_UNDER_TEST=keepalived swaps keepalived in for lbhad everywhere, to
+// check the scenarios themselves against the reference implementation.
 func (b *bed) start(kind string, n *lab.Node, in lab.Instance) *lab.Director {
 	b.t.Helper()
+	if kind == "lbhad" && os.Getenv("LBHAD_UNDER_TEST") == "keepalived" {
+		kind = "keepalived"
+	}
 	var d *lab.Director
 	var err error
 	switch kind {

@@ -70,7 +70,10 @@ func containsPrio(ps []uint8, p uint8) bool {
 func TestVRRPTrackInterface(t *testing.T) {
 	b := newBed(t)
 	for _, args := range [][]string{
-		{"link", "add", "trk0", "type", "dummy"},
+		// A veth pair, not a dummy: the test kernel may lack the dummy
+		// module.
+		{"link", "add", "trk0", "type", "veth", "peer", "name", "trk1"},
+		{"link", "set", "trk1", "up"},
 		{"link", "set", "trk0", "up"},
 	} {
 		if err := b.l.IP(b.l.D1.NS, args...); err != nil {
