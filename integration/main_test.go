@@ -87,6 +87,7 @@ type bed struct {
 	l    *lab.Lab
 	cap  *lab.Capture
 	ping *lab.Pinger
+	dirs []*lab.Director
 }
 
 func newBed(t *testing.T) *bed {
@@ -122,7 +123,24 @@ func (b *bed) start(kind string, n *lab.Node, in lab.Instance) *lab.Director {
 	if err != nil {
 		b.t.Fatal(err)
 	}
+	b.dirs = append(b.dirs, d)
 	return d
+}
+
+// exited describes daemons that exited on their own, to explain a
+// timeout (a crashed or refused daemon is the usual cause).
+func (b *bed) exited() string {
+	var s []string
+	for _, d := range b.dirs {
+		if d.Proc.Exited() && d.Proc.Cmd.ProcessState != nil && !d.Proc.Cmd.ProcessState.Success() &&
+			d.Proc.Cmd.ProcessState.String() != "signal: killed" {
+			s = append(s, fmt.Sprintf("%s %s exited: %v", d.Node.Name, d.Kind, d.Proc.Cmd.ProcessState))
+		}
+	}
+	if len(s) == 0 {
+		return ""
+	}
+	return " [" + strings.Join(s, "; ") + "]"
 }
 
 // owners names the nodes holding the VIP, e.g. "[d1]".
@@ -143,7 +161,7 @@ func (b *bed) waitOwner(want *lab.Node, timeout, settle time.Duration, why strin
 		return len(o) == 1 && o[0] == want.Name
 	}
 	if !lab.Eventually(timeout, only) {
-		b.t.Fatalf("%s: want VIP on %s only within %v, held by %v", why, want.Name, timeout, b.owners())
+		b.t.Fatalf("%s: want VIP on %s only within %v, held by %v%s", why, want.Name, timeout, b.owners(), b.exited())
 	}
 	at := time.Now()
 	deadline := at.Add(settle)
