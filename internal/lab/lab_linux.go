@@ -28,15 +28,6 @@ const Family = "lbt"
 // and every process the lab started, each with its start time.
 const StateDir = "/run/lbhad-lab"
 
-// Addresses of the fixed nodes and the VIP the scenarios use.
-var (
-	D1IP     = netip.MustParseAddr("192.0.2.11")
-	D2IP     = netip.MustParseAddr("192.0.2.12")
-	ClientIP = netip.MustParseAddr("192.0.2.100")
-	SpareIP  = netip.MustParseAddr("192.0.2.200")
-	VIP      = netip.MustParseAddr("192.0.2.50")
-)
-
 // Spec describes optional parts of a lab.
 type Spec struct {
 	// Servers is the number of extra real-server namespaces rs1..rsN,

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command demo is the README's failover demonstration: it builds a lab of
 // network namespaces with two directors and a client, shows which director
 // owns the VIP, kills the master and reports how long the client's pings
