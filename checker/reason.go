@@ -61,8 +61,10 @@ func reason(err error, timeout time.Duration) string {
 	switch {
 	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
 		return "TLS: server answered in plain HTTP"
-	case strings.HasPrefix(msg, "remote error: tls: "):
-		return "TLS: server sent alert: " + strings.TrimPrefix(msg, "remote error: tls: ")
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" { // a TLS alert from the server
+		return "TLS: server sent alert: " + strings.TrimPrefix(op.Err.Error(), "tls: ")
 	}
 	return msg
 }

@@ -147,8 +147,8 @@ sleep 100 &
 echo $! > %[1]s/grandchild.pid
 echo started
 wait`, dir))
-	got := mustCheck(t, Spec{Kind: KindMisc, Misc: &MiscSpec{Path: p, Timeout: 300 * time.Millisecond}})
-	if got.OK || got.Reason != "timeout after 300ms" || got.Output != "started\n" {
+	got := mustCheck(t, Spec{Kind: KindMisc, Misc: &MiscSpec{Path: p, Timeout: time.Second}})
+	if got.OK || got.Reason != "timeout after 1s" || got.Output != "started\n" {
 		t.Errorf("got %+v, want timeout with output", got)
 	}
 	waitGone(t, readPid(t, filepath.Join(dir, "self.pid")), "script")
