@@ -2,6 +2,7 @@ package checker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -247,6 +248,11 @@ func (s Spec) withDefaults() Spec {
 	return s
 }
 
+// errNoAddress: a network check needs an address and a non-zero port,
+// from Target or the connect_ip/connect_port overrides (fwmark services
+// have port 0 real servers).
+var errNoAddress = errors.New("no address and port to connect to: set the target or connect_ip and connect_port")
+
 // dialAddr is where network checks connect.
 func (s Spec) dialAddr() netip.AddrPort {
 	ip, port := s.Target.Addr(), s.Target.Port()
@@ -260,11 +266,17 @@ func (s Spec) dialAddr() netip.AddrPort {
 }
 
 // New builds the Checker for s (defaults applied). It returns an error for
-// an unknown kind, a missing Misc block, an invalid regex, digest or
-// command line, an unreadable CA or client certificate, or an unknown
-// user.
+// an unknown kind, a network check without address or port, a missing
+// Misc block, an invalid regex, digest or command line, an unreadable CA
+// or client certificate, or an unknown user.
 func New(s Spec) (Checker, error) {
 	s = s.withDefaults()
+	switch s.Kind {
+	case KindHTTP, KindSSL, KindTCP:
+		if a := s.dialAddr(); !a.Addr().IsValid() || a.Port() == 0 {
+			return nil, errNoAddress
+		}
+	}
 	switch s.Kind {
 	case KindHTTP, KindSSL:
 		return newHTTP(s)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -211,6 +213,22 @@ func (e *Engine) Status(id string) (Status, bool) {
 	if !ok {
 		return Status{}, false
 	}
+	return c.status(), true
+}
+
+// Statuses returns a snapshot of every check, sorted by ID.
+func (e *Engine) Statuses() []Status {
+	e.mu.Lock()
+	out := make([]Status, 0, len(e.checks))
+	for _, c := range e.checks {
+		out = append(out, c.status())
+	}
+	e.mu.Unlock()
+	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.Spec.ID, b.Spec.ID) })
+	return out
+}
+
+func (c *entry) status() Status {
 	return Status{
 		Spec:     c.spec,
 		State:    c.tracker.State(),
@@ -219,7 +237,7 @@ func (e *Engine) Status(id string) (Status, bool) {
 		Last:     c.last,
 		LastTime: c.lastTime,
 		Running:  c.running,
-	}, true
+	}
 }
 
 // Run schedules and runs checks until ctx is done, then waits for running

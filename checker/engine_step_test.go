@@ -218,6 +218,13 @@ func TestSetKeepsUnchangedState(t *testing.T) {
 	if _, ok := e.Status("c"); ok || e.sched.has("c") {
 		t.Error("removed c is still there")
 	}
+	var got []string
+	for _, st := range e.Statuses() {
+		got = append(got, st.Spec.ID+"="+st.State.String())
+	}
+	if diff := cmp.Diff([]string{"a=down", "b=up", "d=down"}, got); diff != "" {
+		t.Errorf("Statuses (-want +got):\n%s", diff)
+	}
 }
 
 func TestSetWhileRunning(t *testing.T) {
@@ -248,9 +255,9 @@ func TestSetErrors(t *testing.T) {
 	e := NewEngine(Options{Now: func() time.Time { return t0 }})
 	err := e.Set([]Spec{
 		{ID: ""},
-		{ID: "dup", Kind: KindTCP},
-		{ID: "dup", Kind: KindTCP},
-		{ID: "badre", Kind: KindHTTP, HTTP: &HTTPSpec{BodyRegex: "("}},
+		{ID: "dup", Kind: KindTCP, Target: mustAddrPort("192.0.2.1:80")},
+		{ID: "dup", Kind: KindTCP, Target: mustAddrPort("192.0.2.1:80")},
+		{ID: "badre", Kind: KindHTTP, Target: mustAddrPort("192.0.2.1:80"), HTTP: &HTTPSpec{BodyRegex: "("}},
 		{ID: "nomisc", Kind: KindMisc},
 	})
 	for _, want := range []string{"empty id", "dup: duplicate id", "badre: compile body regex", "nomisc: no command"} {

@@ -236,6 +236,18 @@ func TestHTTPSpecErrors(t *testing.T) {
 			t.Errorf("New accepted %+v", h)
 		}
 	}
+	for _, s := range []Spec{
+		{Kind: KindHTTP},
+		{Kind: KindTCP, Target: mustAddrPort("192.0.2.1:0")},
+		{Kind: KindSSL, ConnectPort: 443},
+	} {
+		if _, err := New(s); err == nil {
+			t.Errorf("New accepted %+v without address", s)
+		}
+	}
+	if _, err := New(Spec{Kind: KindTCP, Target: mustAddrPort("192.0.2.1:0"), ConnectPort: 80}); err != nil {
+		t.Errorf("connect_port did not complete a port-0 target: %v", err)
+	}
 	for _, h := range []HTTPSpec{
 		{CAFile: "/nonexistent/ca.pem"},
 		{CAFile: writeFile(t, "empty.pem", "not pem")},
