@@ -55,8 +55,8 @@ func TestVRRPEqualPriorityHigherIPWins(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b.waitOwner(b.l.D2, 5*time.Second, 3*time.Second, "split brain healed at equal priority")
-	t.Logf("d1 yielded %v after multicast was restored", time.Since(healed).Round(time.Millisecond))
+	at := b.waitOwner(b.l.D2, 10*time.Second, 3*time.Second, "split brain healed at equal priority")
+	t.Logf("d1 yielded %v after multicast was restored", at.Sub(healed).Round(time.Millisecond))
 	b.startPing()
 	b.waitARP(b.l.D2, 2*time.Second)
 }
