@@ -36,8 +36,8 @@ func TestVRRPCrashFailoverAndPreempt(t *testing.T) {
 
 	restart := time.Now()
 	b.start("lbhad", b.l.D1, in1)
-	b.waitOwner(b.l.D1, 15*time.Second, 2*time.Second, "restarted higher-priority d1 should preempt")
-	t.Logf("restarted d1 master again after %v (keepalived: 3.48-3.53 s)", time.Since(restart).Round(10*time.Millisecond))
+	at := b.waitOwner(b.l.D1, 15*time.Second, 2*time.Second, "restarted higher-priority d1 should preempt")
+	t.Logf("restarted d1 master again after %v (keepalived: 3.48-3.53 s)", at.Sub(restart).Round(10*time.Millisecond))
 	b.waitARP(b.l.D1, 5*time.Second)
 	if !b.ping.WaitReply(time.Now(), 5*time.Second) {
 		t.Fatal("client cannot reach the VIP after preemption")

@@ -33,8 +33,8 @@ func TestVRRPKeepalivedInterop(t *testing.T) {
 
 			restart := time.Now()
 			m = b.start(tc.master, b.l.D1, in1)
-			b.waitOwner(b.l.D1, 15*time.Second, 2*time.Second, "restarted "+tc.master+" preempts "+tc.backup)
-			t.Logf("restarted %s master again after %v", tc.master, time.Since(restart).Round(10*time.Millisecond))
+			at := b.waitOwner(b.l.D1, 15*time.Second, 2*time.Second, "restarted "+tc.master+" preempts "+tc.backup)
+			t.Logf("restarted %s master again after %v", tc.master, at.Sub(restart).Round(10*time.Millisecond))
 			b.waitARP(b.l.D1, 5*time.Second)
 			if !b.ping.WaitReply(time.Now(), 5*time.Second) {
 				t.Fatal("client cannot reach the VIP after preemption")

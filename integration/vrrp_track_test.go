@@ -47,8 +47,8 @@ func TestVRRPTrackScript(t *testing.T) {
 	if err := os.WriteFile(ok, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b.waitOwner(b.l.D1, 12*time.Second, 2*time.Second, "d1's script passing again")
-	t.Logf("d1 master again %v after the script recovered", time.Since(recover).Round(10*time.Millisecond))
+	at := b.waitOwner(b.l.D1, 12*time.Second, 2*time.Second, "d1's script passing again")
+	t.Logf("d1 master again %v after the script recovered", at.Sub(recover).Round(10*time.Millisecond))
 	b.waitARP(b.l.D1, 5*time.Second)
 	if !b.ping.WaitReply(time.Now(), 5*time.Second) {
 		t.Fatal("client cannot reach the VIP after recovery")
