@@ -46,7 +46,24 @@ func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnos
 	if files == nil {
 		files = map[string]*hcl.File{}
 	}
-	return hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags)
+	tw := hcl.NewDiagnosticTextWriter(w, files, width, color)
+	for _, d := range diags {
+		// A compiler-style first line (file:line:col) lets editors and
+		// grep jump to the problem; hcl's snippet follows it.
+		if d.Subject != nil {
+			sev := "error"
+			if d.Severity == hcl.DiagWarning {
+				sev = "warning"
+			}
+			if _, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column, sev, d.Summary); err != nil {
+				return err
+			}
+		}
+		if err := tw.WriteDiagnostic(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parse(p *hclparse.Parser, src []byte, filename string) (*Config, hcl.Diagnostics) {
