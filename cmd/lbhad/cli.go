@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"go.uber.org/zap"
+
+	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/daemon"
+)
+
+// Exit codes, as keepalived's config test uses them: 0 fine, 1 the
+// config (or the daemon) failed, 2 the command line was wrong.
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitUsage   = 2
+	defaultConf = "/etc/lbhad/lbhad.hcl"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+const usage = `lbhad keeps a Linux load-balancer director pair highly available:
+VRRPv2 election with virtual IPs and gratuitous ARP, IPVS virtual services
+kept in step with health checks, and notifications on every change.
+
+Usage:
+  lbhad run      [-c FILE] [--log-format console|json] [--log-level LEVEL]
+  lbhad validate [-c FILE]        check a config and exit (also: lbhad -t)
+  lbhad version
+  lbhad help
+
+The default config is /etc/lbhad/lbhad.hcl. "run" reloads on SIGHUP
+(an invalid file keeps the running config) and stops cleanly on SIGTERM.
+"validate" exits 0 when the file is valid and 1 when it is not, printing
+every problem with file:line:col.
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stderr)
+	case "validate", "-t", "--config-test":
+		return cmdValidate(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "lbhad", buildVersion())
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "lbhad: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+}
+
+func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("lbhad "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	conf := fs.String("c", defaultConf, "config `file`")
+	fs.StringVar(conf, "config", defaultConf, "config `file` (same as -c)")
+	return fs, conf
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) int {
+	fs, conf := newFlags("validate", stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	cfg, files, diags := config.LoadFile(*conf)
+	if len(diags) > 0 {
+		_ = config.WriteDiagnostics(stderr, files, diags, 100, isTerminal(stderr))
+	}
+	if diags.HasErrors() {
+		fmt.Fprintf(stderr, "%s: invalid\n", *conf)
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "%s: valid (%d vrrp instances, %d virtual servers)\n", *conf, len(cfg.Instances), len(cfg.VirtualServers))
+	return exitOK
+}
+
+func cmdRun(args []string, stderr io.Writer) int {
+	fs, conf := newFlags("run", stderr)
+	format := fs.String("log-format", "console", "log format: console or json")
+	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	log, err := newLogger(*format, *level, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "lbhad: %v\n", err)
+		return exitUsage
+	}
+	defer func() { _ = log.Sync() }()
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default: // a reload is already pending; one is enough
+			}
+		}
+	}()
+
+	err = daemon.Run(ctx, daemon.Options{
+		ConfigPath: *conf,
+		Logger:     log,
+		Notifier:   daemon.SystemdNotifier{},
+		Reload:     reload,
+	})
+	var cerr *daemon.ConfigError
+	switch {
+	case errors.As(err, &cerr):
+		_ = config.WriteDiagnostics(stderr, cerr.Files, cerr.Diags, 100, isTerminal(stderr))
+		fmt.Fprintf(stderr, "lbhad: %s is invalid; not starting\n", *conf)
+		return exitFailed
+	case err != nil:
+		log.Error("lbhad stopped with an error", zap.Error(err))
+		return exitFailed
+	}
+	return exitOK
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

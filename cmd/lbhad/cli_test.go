@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lbhad-cli-test-")
+	if err != nil {
+		panic(err)
+	}
+	binPath = filepath.Join(dir, "lbhad")
+	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+	if err != nil {
+		os.RemoveAll(dir)
+		panic("go build: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const validConf = "global {\n  router_id = \"cli-test\"\n  control_socket = \"/tmp/lbhad-cli-test.sock\"\n}\n"
+
+const invalidConf = `vrrp_instance "VI_1" {
+  interface = "eth0"
+  virtual_router_id = 0
+  priority = 150
+}
+`
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.hcl")
+	bad := filepath.Join(dir, "bad.hcl")
+	if err := os.WriteFile(good, []byte(validConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(invalidConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		wantStdout string
+		wantStderr string
+	}{
+		{"valid", []string{"validate", "-c", good}, 0, "valid", ""},
+		{"keepalived -t", []string{"-t", "-c", good}, 0, "valid", ""},
+		{"invalid", []string{"validate", "-c", bad}, 1, "", "bad.hcl:3:"},
+		{"missing file", []string{"validate", "-c", filepath.Join(dir, "none.hcl")}, 1, "", "none.hcl"},
+		{"run with invalid", []string{"run", "-c", bad}, 1, "", "not starting"},
+		{"no command", nil, 2, "", "Usage:"},
+		{"unknown command", []string{"frobnicate"}, 2, "", "unknown command"},
+		{"bad flag", []string{"validate", "--nope"}, 2, "", "flag provided but not defined"},
+		{"bad log format", []string{"run", "-c", good, "--log-format", "xml"}, 2, "", "log-format"},
+		{"version", []string{"version"}, 0, "lbhad ", ""},
+		{"help", []string{"help"}, 0, "lbhad validate", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			cmd := exec.Command(binPath, tt.args...)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.code, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.wantStdout) {
+				t.Errorf("stdout %q does not contain %q", stdout.String(), tt.wantStdout)
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr %q does not contain %q", stderr.String(), tt.wantStderr)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the child writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls the daemon's log until it holds n copies of want.
+func waitFor(t *testing.T, log *syncBuffer, want string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Count(log.String(), want) >= n {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("daemon log never said %q %d times; log:\n%s", want, n, log.String())
+}
+
+// TestRunLifecycle runs the built binary: it starts, keeps the old config
+// when SIGHUP brings an invalid file, takes a valid one, and stops on
+// SIGTERM with exit status 0.
+func TestRunLifecycle(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lbhad.hcl")
+	if err := os.WriteFile(path, []byte(validConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	cmd := exec.Command(binPath, "run", "-c", path, "--log-format", "json")
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	waitFor(t, &log, "lbhad is running", 1)
+
+	if err := os.WriteFile(path, []byte(invalidConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, &log, "still running the previous config", 1)
+	if !strings.Contains(log.String(), "lbhad.hcl:3:") {
+		t.Errorf("reload error does not name file:line; log:\n%s", log.String())
+	}
+
+	if err := os.WriteFile(path, []byte(validConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, &log, `"reloaded"`, 1)
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("daemon exited with %v; log:\n%s", err, log.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("daemon did not stop on SIGTERM; log:\n%s", log.String())
+	}
+	if !strings.Contains(log.String(), `"stopped"`) {
+		t.Errorf("no orderly stop in log:\n%s", log.String())
+	}
+}
