@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything lbhad's tests and demo need on a Debian or Ubuntu
+# machine, from the distribution's packages and the Go module proxy only.
+# Idempotent: a second run installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: run as root (the tests build network namespaces)" >&2
+		exit 1
+	fi
+}
+need_root
+
+# Debian packages: iproute2 for namespaces, keepalived as the interop peer
+# (its service is never started; tests run the binary in a namespace),
+# tcpdump for captures, ipvsadm for cross-checking IPVS tables; the VM
+# harness adds its own list in integration/vm/setup.sh.
+pkgs=(iproute2 keepalived tcpdump ipvsadm kmod procps psmisc ca-certificates git make)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# Never let a package start its own service (keepalived would).
+	created_policy=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		created_policy=1
+	fi
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	[ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+# Go: the repo needs Go 1.26. Use /usr/local/go when present, else the
+# distribution's Go, which fetches the pinned toolchain from the module
+# proxy (GOTOOLCHAIN, Go >= 1.21).
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends golang-go
+fi
+
+# The IPVS guest kernel and its tools.
+bash integration/vm/setup.sh
