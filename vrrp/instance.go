@@ -703,7 +703,7 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 			if in.group != nil {
 				sc.SyncGroup = in.group.Name()
 			}
-			r.log.Info("vrrp transition", zap.String("instance", sc.Instance), zap.Uint8("vrid", sc.VRID),
+			r.log.Debug("vrrp transition", zap.String("instance", sc.Instance), zap.Uint8("vrid", sc.VRID),
 				zap.Stringer("from", a.From), zap.Stringer("to", a.To), zap.String("reason", string(a.Reason)))
 			r.pending = append(r.pending, sc)
 			if in.group != nil {

@@ -1,0 +1,72 @@
+package daemon
+
+import (
+	"github.com/lbhad/lbhad/checker"
+	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/ipvssync"
+)
+
+// Check IDs name what a verdict is about, so one engine can serve both
+// VRRP (scripts) and IPVS (real servers).
+func scriptCheckID(name string) string { return "script/" + name }
+func realCheckID(vs *config.VirtualServer, rs *config.RealServer) string {
+	return "rs/" + vs.Name + "/" + rs.Name
+}
+
+// checkSpecs maps every vrrp_script and every real server check to an
+// engine spec. realOf maps a real server's check ID back to its IPVS key.
+func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]ipvssync.RealKey) {
+	var specs []checker.Spec
+	for _, s := range cfg.Scripts {
+		user := s.User
+		if user == "" {
+			user = cfg.Global.ScriptUser
+		}
+		specs = append(specs, checker.Spec{
+			ID: scriptCheckID(s.Name), Name: s.Name, Kind: checker.KindScript,
+			Interval: s.Interval, ConnectTimeout: s.Timeout, Rise: s.Rise, Fall: s.Fall,
+			Misc: &checker.MiscSpec{Path: s.Script, Timeout: s.Timeout, User: user},
+		})
+	}
+	realOf := map[string]ipvssync.RealKey{}
+	for _, vs := range cfg.VirtualServers {
+		for _, rs := range vs.RealServers {
+			if rs.Check == nil {
+				continue
+			}
+			id := realCheckID(vs, rs)
+			realOf[id] = ipvssync.RealKeyOf(vs, rs)
+			specs = append(specs, realSpec(cfg, vs, rs, id))
+		}
+	}
+	return specs, realOf
+}
+
+func realSpec(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServer, id string) checker.Spec {
+	c := rs.Check
+	sp := checker.Spec{
+		ID: id, Name: rs.Name, Kind: checker.Kind(c.Kind), Target: rs.Address, VirtualServer: vs.Name,
+		Interval: c.Interval, ConnectTimeout: c.ConnectTimeout, Rise: c.Rise, Fall: c.Fall, Retry: c.Retry,
+		DelayBeforeRetry: c.DelayBeforeRetry, Warmup: c.Warmup,
+		ConnectIP: c.ConnectIP, ConnectPort: c.ConnectPort, BindTo: c.BindTo,
+	}
+	if h := c.HTTP; h != nil {
+		hs := &checker.HTTPSpec{Path: h.Path, VirtualHost: h.VirtualHost, BodyRegex: h.BodyRegex, Digest: h.Digest,
+			ServerName: h.ServerName, CAFile: h.CAFile, CertFile: h.CertFile, KeyFile: h.KeyFile, Insecure: h.Insecure}
+		for _, r := range h.Status {
+			hs.Status = append(hs.Status, checker.StatusRange{Min: r.Min, Max: r.Max})
+		}
+		sp.HTTP = hs
+	}
+	if t := c.TCP; t != nil {
+		sp.TCP = &checker.TCPSpec{Send: t.Send, Expect: t.Expect}
+	}
+	if m := c.Misc; m != nil {
+		user := m.User
+		if user == "" {
+			user = cfg.Global.ScriptUser
+		}
+		sp.Misc = &checker.MiscSpec{Path: m.Path, Timeout: m.Timeout, Dynamic: m.Dynamic, User: user}
+	}
+	return sp
+}

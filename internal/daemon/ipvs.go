@@ -1,0 +1,162 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/lbhad/lbhad/checker"
+	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/ipvssync"
+)
+
+// ipvsComponent keeps the kernel's IPVS table equal to the config and
+// the real servers' health. Health changes arrive from the check engine
+// and are applied by one goroutine, so the engine never waits on
+// netlink and bursts of verdicts collapse into one sync.
+type ipvsComponent struct {
+	log      *zap.Logger
+	open     func() (ipvssync.Handle, error)
+	onQuorum func(ipvssync.QuorumChange)
+
+	mu     sync.Mutex
+	cfg    []*config.VirtualServer
+	health ipvssync.Health
+	handle ipvssync.Handle
+	rec    *ipvssync.Reconciler
+	kick   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+func newIPVSComponent(log *zap.Logger, open func() (ipvssync.Handle, error), onQuorum func(ipvssync.QuorumChange)) *ipvsComponent {
+	return &ipvsComponent{
+		log: log.With(zap.String("component", "ipvs")), open: open, onQuorum: onQuorum,
+		health: ipvssync.Health{Real: map[ipvssync.RealKey]ipvssync.RealState{}, QuorumUp: map[ipvssync.ServiceKey]bool{}},
+	}
+}
+
+func (c *ipvsComponent) Name() string { return "ipvs" }
+
+func (c *ipvsComponent) Apply(_ context.Context, cfg *config.Config) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cfg = cfg.VirtualServers
+	c.forgetStaleLocked()
+	if c.rec == nil {
+		if len(c.cfg) == 0 {
+			return nil
+		}
+		h, err := c.open()
+		if err != nil {
+			return err // "IPVS is not available: ..." from ipvssync.Open
+		}
+		c.handle, c.rec = h, ipvssync.NewReconciler(h, c.log)
+		c.kick, c.stop, c.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+		go c.loop()
+	}
+	t := cfg.Global.LVSTimeouts
+	if t.TCP > 0 || t.TCPFin > 0 || t.UDP > 0 {
+		if err := ipvssync.SetTimeouts(c.handle, t.TCP, t.TCPFin, t.UDP); err != nil {
+			c.log.Error("set lvs_timeouts", zap.Error(err))
+		}
+	}
+	return c.syncLocked()
+}
+
+// forgetStaleLocked drops the health of real servers the config no
+// longer has, so a re-added one starts fresh.
+func (c *ipvsComponent) forgetStaleLocked() {
+	keep := map[ipvssync.RealKey]bool{}
+	for _, vs := range c.cfg {
+		for _, rs := range vs.RealServers {
+			keep[ipvssync.RealKeyOf(vs, rs)] = true
+		}
+	}
+	for k := range c.health.Real {
+		if !keep[k] {
+			delete(c.health.Real, k)
+		}
+	}
+}
+
+// RealServerEvent records a check verdict and asks the loop to sync.
+func (c *ipvsComponent) RealServerEvent(key ipvssync.RealKey, ev checker.Event) {
+	st := ipvssync.RealState{Alive: ev.Up}
+	if ev.Weight != nil {
+		st.Weight, st.HasWeight = *ev.Weight, true
+	}
+	c.mu.Lock()
+	c.health.Real[key] = st
+	kick := c.kick
+	c.mu.Unlock()
+	if kick != nil {
+		select {
+		case kick <- struct{}{}:
+		default: // a sync is already pending and will see this change
+		}
+	}
+}
+
+func (c *ipvsComponent) loop() {
+	defer close(c.done)
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-c.kick:
+			c.mu.Lock()
+			if c.rec == nil { // stopped while this sync waited
+				c.mu.Unlock()
+				return
+			}
+			if err := c.syncLocked(); err != nil {
+				c.log.Error("ipvs sync failed", zap.Error(err))
+			}
+			c.mu.Unlock()
+		}
+	}
+}
+
+func (c *ipvsComponent) syncLocked() error {
+	for _, qc := range ipvssync.UpdateQuorum(c.cfg, &c.health) {
+		if c.onQuorum != nil {
+			c.onQuorum(qc)
+		}
+	}
+	writes, err := c.rec.Sync(ipvssync.Desired(c.cfg, c.health))
+	if writes > 0 {
+		c.log.Info("ipvs table updated", zap.Int("writes", writes))
+	}
+	if err != nil {
+		return fmt.Errorf("sync ipvs: %w", err)
+	}
+	return nil
+}
+
+// Table reads the kernel's table for status output.
+func (c *ipvsComponent) Table() (ipvssync.Table, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.handle == nil {
+		return nil, nil
+	}
+	return ipvssync.Read(c.handle)
+}
+
+// Stop removes the services lbhad owns (keepalived does the same on a
+// clean stop), then closes the netlink handle.
+func (c *ipvsComponent) Stop(context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rec == nil {
+		return nil
+	}
+	close(c.stop)
+	_, err := c.rec.Stop(false)
+	c.handle.Close()
+	c.rec = nil
+	return err
+}

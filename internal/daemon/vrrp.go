@@ -1,0 +1,143 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/vrrp"
+)
+
+// vrrpComponent runs one vrrp.Router for every instance in the config,
+// on the host's real sockets.
+type vrrpComponent struct {
+	log      *zap.Logger
+	base     *zap.Logger
+	onChange func(vrrp.StateChange)
+
+	mu     sync.Mutex
+	opts   map[string]vrrp.TransportOptions // per interface, read by OpenTransport
+	router *vrrp.Router
+	addrs  *vrrp.NetlinkAddrManager
+	cancel context.CancelFunc
+	done   chan error
+	// scripts remembers track-script results that arrive before the
+	// router exists, so none is lost at start.
+	scripts map[string]bool
+}
+
+func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange)) *vrrpComponent {
+	return &vrrpComponent{log: log.With(zap.String("component", "vrrp")), base: log, onChange: onChange, scripts: map[string]bool{}}
+}
+
+func (c *vrrpComponent) Name() string { return "vrrp" }
+
+func (c *vrrpComponent) Apply(_ context.Context, cfg *config.Config) error {
+	vc, err := vrrpConfig(cfg, vrrp.PrimaryIPv4)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.opts = transportOptions(vc)
+	if c.router != nil {
+		return c.router.Reload(vc)
+	}
+	if len(vc.Instances) == 0 {
+		return nil
+	}
+	addrs, err := vrrp.NewAddrManager(c.log)
+	if err != nil {
+		return fmt.Errorf("open address manager: %w", err)
+	}
+	r, err := vrrp.NewRouter(vc, vrrp.Deps{
+		OpenTransport: c.openTransport,
+		OpenAnnouncer: func(dev string) (vrrp.Announcer, error) { return vrrp.NewAnnouncer(dev) },
+		Addrs:         addrs,
+		Links:         vrrp.NewLinkWatcher(c.base),
+		Logger:        c.base, // the router adds its own component field
+		OnStateChange: c.stateChanged,
+	})
+	if err != nil {
+		addrs.Close()
+		return err
+	}
+	for name, ok := range c.scripts {
+		r.SetTrackScript(name, ok)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.router, c.addrs, c.cancel, c.done = r, addrs, cancel, make(chan error, 1)
+	go func() {
+		err := r.Run(ctx)
+		if err != nil && !errors.Is(err, vrrp.ErrStopped) {
+			c.log.Error("vrrp router stopped", zap.Error(err))
+		}
+		c.done <- err
+	}()
+	return nil
+}
+
+func (c *vrrpComponent) openTransport(ifname string) (vrrp.Transport, error) {
+	c.mu.Lock()
+	o := c.opts[ifname]
+	c.mu.Unlock()
+	return vrrp.DialTransport(ifname, o)
+}
+
+func (c *vrrpComponent) stateChanged(sc vrrp.StateChange) {
+	c.log.Info(fmt.Sprintf("%s is now %s", sc.Instance, sc.To),
+		zap.String("instance", sc.Instance), zap.Uint8("vrid", sc.VRID), zap.Stringer("from", sc.From),
+		zap.Stringer("to", sc.To), zap.String("reason", string(sc.Reason)), zap.Uint8("priority", sc.Priority))
+	if c.onChange != nil {
+		c.onChange(sc)
+	}
+}
+
+// SetTrackScript passes a vrrp_script verdict to the instances tracking it.
+func (c *vrrpComponent) SetTrackScript(name string, ok bool) {
+	c.mu.Lock()
+	c.scripts[name] = ok
+	r := c.router
+	c.mu.Unlock()
+	if r != nil {
+		r.SetTrackScript(name, ok)
+	}
+}
+
+// Status returns the instances' state; nil when no router runs.
+func (c *vrrpComponent) Status() []vrrp.Status {
+	c.mu.Lock()
+	r := c.router
+	c.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	return r.Status()
+}
+
+// Stop ends the router gracefully: masters send a priority-0 advert so
+// the peer takes over after its skew time, then the VIPs go.
+func (c *vrrpComponent) Stop(ctx context.Context) error {
+	c.mu.Lock()
+	r, addrs, cancel, done := c.router, c.addrs, c.cancel, c.done
+	c.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	err := r.Stop(ctx)
+	cancel()
+	select {
+	case runErr := <-done:
+		if runErr != nil && !errors.Is(runErr, vrrp.ErrStopped) {
+			err = errors.Join(err, runErr)
+		}
+	case <-ctx.Done():
+		err = errors.Join(err, ctx.Err())
+	}
+	addrs.Close()
+	return err
+}
