@@ -1,0 +1,142 @@
+package daemon
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lbhad/lbhad/checker"
+	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/vrrp"
+)
+
+const mapConf = `
+global { script_user = "nobody" }
+vrrp_script "chk" {
+  script = "/bin/true"
+  interval = 2
+  weight = -20
+  fall = 2
+}
+vrrp_instance "VI_1" {
+  interface = "eth0"
+  virtual_router_id = 51
+  priority = 150
+  authentication {
+    auth_type = "PASS"
+    auth_pass = "pw12"
+  }
+  virtual_ipaddress = ["192.0.2.50/24", "192.0.2.51 dev eth1 label eth1:vip"]
+  track_script "chk" {}
+}
+vrrp_instance "VI_2" {
+  interface = "eth0"
+  virtual_router_id = 52
+  unicast_src_ip = "192.0.2.11"
+  unicast_peer = ["192.0.2.12"]
+  virtual_ipaddress = ["192.0.2.60"]
+}
+virtual_server "web" {
+  address = "192.0.2.50:80"
+  lb_kind = "dr"
+  real_server "a" {
+    address = "198.51.100.7:80"
+    http_get { path = "/health" }
+  }
+  real_server "b" {
+    address = "198.51.100.8:80"
+    tcp_check {}
+  }
+  real_server "c" {
+    address = "198.51.100.9:80"
+  }
+}
+`
+
+func mustParse(t *testing.T, src string) *config.Config {
+	t.Helper()
+	cfg, diags := config.Parse([]byte(src), "test.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return cfg
+}
+
+func TestVRRPConfigMapping(t *testing.T) {
+	cfg := mustParse(t, mapConf)
+	primary := netip.MustParseAddr("192.0.2.99")
+	vc, err := vrrpConfig(cfg, func(string) (netip.Addr, error) { return primary, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vc.Instances) != 2 {
+		t.Fatalf("got %d instances", len(vc.Instances))
+	}
+	in := vc.Instances[0]
+	if in.SrcAddr != primary || in.AuthType != vrrp.AuthSimple || in.AuthPass != "pw12" || in.Priority != 150 {
+		t.Errorf("VI_1 mapped wrong: %+v", in)
+	}
+	wantVIPs := []vrrp.VIPAddr{
+		{Prefix: netip.MustParsePrefix("192.0.2.50/24"), Dev: "eth0"},
+		{Prefix: netip.MustParsePrefix("192.0.2.51/32"), Dev: "eth1", Label: "eth1:vip"},
+	}
+	if diff := cmp.Diff(wantVIPs, in.VIPs, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+		t.Errorf("VIPs (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]vrrp.TrackScript{{Name: "chk", Weight: -20}}, in.TrackScripts); diff != "" {
+		t.Errorf("track scripts (-want +got):\n%s", diff)
+	}
+	if in.GARPMasterRepeat != 5 || in.GARPMasterDelay != 5*time.Second {
+		t.Errorf("garp defaults not carried: %+v", in)
+	}
+	if vc.Instances[1].SrcAddr != netip.MustParseAddr("192.0.2.11") {
+		t.Errorf("unicast_src_ip not used: %v", vc.Instances[1].SrcAddr)
+	}
+	opts := transportOptions(vc)
+	if got := opts["eth0"]; got.SrcIP != netip.MustParseAddr("192.0.2.11") || len(got.UnicastPeers) != 1 {
+		t.Errorf("transport options for eth0: %+v", got)
+	}
+
+	_, err = vrrpConfig(cfg, func(string) (netip.Addr, error) { return netip.Addr{}, vrrp.ErrNoIPv4 })
+	if !errors.Is(err, vrrp.ErrNoIPv4) {
+		t.Errorf("missing source address: err = %v", err)
+	}
+}
+
+func TestCheckSpecsMapping(t *testing.T) {
+	cfg := mustParse(t, mapConf)
+	specs, realOf := checkSpecs(cfg)
+	byID := map[string]checker.Spec{}
+	for _, s := range specs {
+		byID[s.ID] = s
+	}
+	if len(specs) != 3 {
+		t.Fatalf("got %d specs, want script + 2 real-server checks: %v", len(specs), specs)
+	}
+	s := byID["script/chk"]
+	if s.Kind != checker.KindScript || s.Interval != 2*time.Second || s.Fall != 2 || s.Misc == nil || s.Misc.User != "nobody" {
+		t.Errorf("script spec: %+v", s)
+	}
+	a := byID["rs/web/a"]
+	if a.Kind != checker.KindHTTP || a.HTTP == nil || a.HTTP.Path != "/health" || a.Target != netip.MustParseAddrPort("198.51.100.7:80") {
+		t.Errorf("http spec: %+v", a)
+	}
+	if b := byID["rs/web/b"]; b.Kind != checker.KindTCP || b.TCP == nil {
+		t.Errorf("tcp spec: %+v", b)
+	}
+	if _, ok := realOf["rs/web/c"]; ok {
+		t.Error("a real server without a check got a spec")
+	}
+	if k := realOf["rs/web/a"]; k.Dest.Addr != netip.MustParseAddr("198.51.100.7") {
+		t.Errorf("real key: %+v", k)
+	}
+	// The mapping relies on both enums sharing an order.
+	for ck, want := range map[config.CheckKind]checker.Kind{config.CheckHTTP: checker.KindHTTP, config.CheckSSL: checker.KindSSL, config.CheckTCP: checker.KindTCP, config.CheckMisc: checker.KindMisc} {
+		if checker.Kind(ck) != want {
+			t.Errorf("config %v maps to checker %v, want %v", ck, checker.Kind(ck), want)
+		}
+	}
+}
