@@ -16,6 +16,7 @@ import (
 // server check and routes each verdict to its consumer.
 type checksComponent struct {
 	log      *zap.Logger
+	base     *zap.Logger // for the engine, which names its own component
 	onScript func(name string, ok bool)
 	onReal   func(key ipvssync.RealKey, ev checker.Event)
 
@@ -27,7 +28,7 @@ type checksComponent struct {
 }
 
 func newChecksComponent(log *zap.Logger, onScript func(string, bool), onReal func(ipvssync.RealKey, checker.Event)) *checksComponent {
-	return &checksComponent{log: log.With(zap.String("component", "checker")), onScript: onScript, onReal: onReal}
+	return &checksComponent{log: log.With(zap.String("component", "checker")), base: log, onScript: onScript, onReal: onReal}
 }
 
 func (c *checksComponent) Name() string { return "checker" }
@@ -42,7 +43,7 @@ func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
 			c.mu.Unlock()
 			return nil
 		}
-		e = checker.NewEngine(checker.Options{Workers: workersFor(specs), Logger: c.log, OnEvent: c.event})
+		e = checker.NewEngine(checker.Options{Workers: workersFor(specs), Logger: c.base, OnEvent: c.event})
 		ctx, cancel := context.WithCancel(context.Background())
 		c.engine, c.cancel, c.done = e, cancel, make(chan struct{})
 		go func() {

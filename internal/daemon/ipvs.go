@@ -18,6 +18,7 @@ import (
 // netlink and bursts of verdicts collapse into one sync.
 type ipvsComponent struct {
 	log      *zap.Logger
+	base     *zap.Logger // for the reconciler, which names its own component
 	open     func() (ipvssync.Handle, error)
 	onQuorum func(ipvssync.QuorumChange)
 
@@ -33,7 +34,7 @@ type ipvsComponent struct {
 
 func newIPVSComponent(log *zap.Logger, open func() (ipvssync.Handle, error), onQuorum func(ipvssync.QuorumChange)) *ipvsComponent {
 	return &ipvsComponent{
-		log: log.With(zap.String("component", "ipvs")), open: open, onQuorum: onQuorum,
+		log: log.With(zap.String("component", "ipvs")), base: log, open: open, onQuorum: onQuorum,
 		health: ipvssync.Health{Real: map[ipvssync.RealKey]ipvssync.RealState{}, QuorumUp: map[ipvssync.ServiceKey]bool{}},
 	}
 }
@@ -53,7 +54,7 @@ func (c *ipvsComponent) Apply(_ context.Context, cfg *config.Config) error {
 		if err != nil {
 			return err // "IPVS is not available: ..." from ipvssync.Open
 		}
-		c.handle, c.rec = h, ipvssync.NewReconciler(h, c.log)
+		c.handle, c.rec = h, ipvssync.NewReconciler(h, c.base)
 		c.kick, c.stop, c.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 		go c.loop()
 	}

@@ -1,0 +1,170 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/lbhad/lbhad/ipvssync"
+)
+
+// fakeHandle lets the IPVS component run on the in-memory kernel.
+type fakeHandle struct{ *ipvssync.FakeKernel }
+
+func (fakeHandle) Close() {}
+
+// scriptLog records track-script verdicts as VRRP would receive them.
+type scriptLog struct {
+	mu   sync.Mutex
+	last map[string]bool
+}
+
+func (s *scriptLog) set(name string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.last[name] = ok
+}
+
+func (s *scriptLog) get(name string) (ok, seen bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ok, seen = s.last[name]
+	return ok, seen
+}
+
+func eventually(t *testing.T, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s did not happen within %v", what, within)
+}
+
+// TestHealthDrivesIPVSAndVRRP wires the real check engine to the IPVS
+// component (on the fake kernel) and to a VRRP stand-in: a real HTTP
+// backend dies and recovers, a tracked script fails and recovers, and
+// the table and the script verdict follow within fall × interval +
+// timeout (plus scheduling slack).
+func TestHealthDrivesIPVSAndVRRP(t *testing.T) {
+	var healthy sync.Mutex
+	up := true
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		healthy.Lock()
+		defer healthy.Unlock()
+		if !up {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprint(w, "ok")
+	}))
+	defer backend.Close()
+	setUp := func(v bool) { healthy.Lock(); up = v; healthy.Unlock() }
+	_, port, _ := net.SplitHostPort(backend.Listener.Addr().String())
+
+	dir := t.TempDir()
+	flag := filepath.Join(dir, "ok")
+	if err := os.WriteFile(flag, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf(`
+vrrp_script "chk" {
+  script   = "/bin/test -f %s"
+  interval = 0.2
+  fall     = 2
+  rise     = 1
+}
+virtual_server "web" {
+  address = "192.0.2.50:%s"
+  lb_algo = "wrr"
+  real_server "a" {
+    address = "127.0.0.1:%s"
+    weight  = 3
+    http_get {
+      path            = "/"
+      delay_loop      = 0.2
+      connect_timeout = 0.5
+      fall            = 2
+    }
+  }
+  real_server "b" {
+    address = "127.0.0.2:%s"
+  }
+}
+`, flag, port, port, port)
+	path := filepath.Join(dir, "lbhad.hcl")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	kernel := ipvssync.NewFakeKernel()
+	scripts := &scriptLog{last: map[string]bool{}}
+	build := func(log *zap.Logger) []Component {
+		ip := newIPVSComponent(log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)
+		ch := newChecksComponent(log, scripts.set, ip.RealServerEvent)
+		return []Component{ip, ch}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), Components: build})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+
+	vip := netip.MustParseAddr("192.0.2.50")
+	a := netip.MustParseAddr("127.0.0.1")
+	weightOfA := func() (int, bool) {
+		tab, err := ipvssync.Read(kernel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, e := range tab {
+			if k.Addr != vip {
+				continue
+			}
+			for dk, d := range e.Dests {
+				if dk.Addr == a {
+					return d.Weight, true
+				}
+			}
+		}
+		return 0, false
+	}
+	// fall × interval + timeout, with generous slack for a busy machine:
+	// this bounds correctness (the verdict arrives), not speed.
+	const bound = 10 * time.Second
+
+	eventually(t, "real server a in the table at weight 3", bound, func() bool { w, ok := weightOfA(); return ok && w == 3 })
+	setUp(false)
+	eventually(t, "real server a removed after HTTP 503", bound, func() bool { _, ok := weightOfA(); return !ok })
+	setUp(true)
+	eventually(t, "real server a back at weight 3", bound, func() bool { w, ok := weightOfA(); return ok && w == 3 })
+
+	if err := os.Remove(flag); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "track script reported failing", bound, func() bool { ok, seen := scripts.get("chk"); return seen && !ok })
+	if err := os.WriteFile(flag, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "track script reported OK again", bound, func() bool { ok, seen := scripts.get("chk"); return seen && ok })
+}
