@@ -36,6 +36,8 @@ kept in step with health checks, and notifications on every change.
 Usage:
   lbhad run      [-c FILE] [--log-format console|json] [--log-level LEVEL]
   lbhad validate [-c FILE]        check a config and exit (also: lbhad -t)
+  lbhad ipvs list [--stats|--rate] the kernel's IPVS table, like ipvsadm -Ln
+  lbhad ipvs save                  IPVS rules in ipvsadm -R format
   lbhad version
   lbhad help
 
@@ -55,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdRun(args[1:], stderr)
 	case "validate", "-t", "--config-test":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "ipvs":
+		return cmdIPVS(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "lbhad", buildVersion())
 		return exitOK
