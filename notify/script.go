@@ -1,0 +1,87 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lbhad/lbhad/config"
+)
+
+// ErrInsecureScript is wrapped by CheckScriptSecurity when a script could
+// be replaced by someone other than root.
+var ErrInsecureScript = errors.New("insecure script")
+
+// runNotifyScript splits cmd, appends extra, refuses an insecure program
+// when security is on, and runs it as cred for at most timeout.
+func runNotifyScript(ctx context.Context, cmd string, extra []string, security bool, cred *userCred, timeout time.Duration) error {
+	argv, err := splitCommand(cmd)
+	if err != nil {
+		return fmt.Errorf("notify script %q: %w", cmd, err)
+	}
+	argv = append(argv, extra...)
+	if security {
+		if err := CheckScriptSecurity(argv[0]); err != nil {
+			return fmt.Errorf("notify script refused: %w", err)
+		}
+	}
+	if err := runScript(ctx, argv, cred, timeout); err != nil {
+		return fmt.Errorf("notify script %s: %w", argv[0], err)
+	}
+	return nil
+}
+
+// ValidateScripts checks every script the config names (notify hooks,
+// notify_up/down, quorum_up/down, vrrp_script and misc_check commands)
+// for `lbhad validate`: each command line must split, and with
+// enable_script_security each program must pass CheckScriptSecurity. It
+// returns one error per problem, naming where the script is configured.
+func ValidateScripts(cfg *config.Config) []error {
+	var errs []error
+	check := func(where, cmd string) {
+		if cmd == "" {
+			return
+		}
+		argv, err := splitCommand(cmd)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", where, err))
+			return
+		}
+		if cfg.Global.EnableScriptSecurity {
+			if err := CheckScriptSecurity(argv[0]); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", where, err))
+			}
+		}
+	}
+	hooks := func(where string, n config.NotifyScripts) {
+		check(where+" notify_master", n.Master)
+		check(where+" notify_backup", n.Backup)
+		check(where+" notify_fault", n.Fault)
+		check(where+" notify_stop", n.Stop)
+		check(where+" notify", n.Generic)
+	}
+	for _, s := range cfg.Scripts {
+		check(fmt.Sprintf("vrrp_script %q script", s.Name), s.Script)
+	}
+	for _, in := range cfg.Instances {
+		hooks(fmt.Sprintf("vrrp_instance %q", in.Name), in.Notify)
+	}
+	for _, g := range cfg.SyncGroups {
+		hooks(fmt.Sprintf("vrrp_sync_group %q", g.Name), g.Notify)
+	}
+	for _, vs := range cfg.VirtualServers {
+		where := fmt.Sprintf("virtual_server %q", vs.Name)
+		check(where+" quorum_up", vs.QuorumUp)
+		check(where+" quorum_down", vs.QuorumDown)
+		for _, rs := range vs.RealServers {
+			w := fmt.Sprintf("%s real_server %q", where, rs.Name)
+			check(w+" notify_up", rs.NotifyUp)
+			check(w+" notify_down", rs.NotifyDown)
+			if rs.Check != nil && rs.Check.Misc != nil {
+				check(w+" misc_check", rs.Check.Misc.Path)
+			}
+		}
+	}
+	return errs
+}
