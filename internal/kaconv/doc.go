@@ -1,0 +1,23 @@
+// Package kaconv converts a keepalived configuration (keepalived.conf(5),
+// with its include files) into an lbhad HCL configuration, for migrating
+// a director pair from keepalived to lbhad.
+//
+// lbhad's block and attribute names are keepalived's in snake_case, so
+// most options carry over one to one: global_defs, vrrp_script,
+// vrrp_sync_group, vrrp_instance (VRRPv2, RFC 3768), virtual_server and
+// real_server with their HTTP_GET, SSL_GET, TCP_CHECK and MISC_CHECK
+// health checks. keepalived has many options lbhad does not implement
+// (use_vmac, virtual_server_group, BFD, SNMP, ...). Convert never drops
+// one silently: it returns each as an Unsupported entry with file and
+// line, and leaves a comment at that spot in the output, because a
+// migration that quietly loses a setting fails only when it is needed.
+//
+// Where keepalived and lbhad differ in behaviour and the converter can
+// keep keepalived's, it does: SSL_GET in keepalived does not verify
+// certificates, so converted ssl_get blocks get insecure = true with a
+// comment; an auth_pass longer than 8 bytes is cut to the 8 bytes
+// keepalived actually sent.
+//
+// The converter only rewrites syntax. Run the result through
+// config.Parse (lbhad validate) before use; it checks meaning.
+package kaconv

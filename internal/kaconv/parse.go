@@ -1,0 +1,323 @@
+package kaconv
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// maxIncludeDepth bounds nested includes so that a file including itself
+// (directly or through others) fails instead of recursing forever.
+// keepalived stops at the same kind of limit.
+const maxIncludeDepth = 32
+
+// ErrSyntax is wrapped by every error about the structure of a
+// keepalived.conf file (unbalanced braces, unterminated quotes, include
+// loops), so callers can tell a bad input from an I/O failure.
+var ErrSyntax = errors.New("keepalived.conf syntax error")
+
+// errUnclosed travels from the end of input up to the innermost open
+// block, which turns it into an ErrSyntax naming its own position.
+var errUnclosed = errors.New("end of input inside a block")
+
+type tokKind int
+
+const (
+	tokWord tokKind = iota
+	tokOpen
+	tokClose
+	tokEOL
+)
+
+type token struct {
+	kind   tokKind
+	text   string
+	quoted bool // text came from "..." and may hold spaces
+	file   string
+	line   int
+}
+
+// node is one keepalived statement: a keyword with its arguments on one
+// line, and for blocks (`keyword args { ... }`) the statements inside.
+// Every node remembers where it was written, so that each option the
+// converter drops can be reported as file:line.
+type node struct {
+	Name     string
+	Args     []arg
+	Block    bool
+	Children []*node
+	File     string
+	Line     int
+}
+
+// arg is one argument of a statement. Quoted is true when it was written
+// in double quotes (the quotes are not part of Text).
+type arg struct {
+	Text   string
+	Quoted bool
+}
+
+// Pos returns "file:line".
+func (n *node) Pos() string { return fmt.Sprintf("%s:%d", n.File, n.Line) }
+
+// Text returns the statement as written, without its block body.
+func (n *node) Text() string {
+	var b strings.Builder
+	b.WriteString(n.Name)
+	for _, a := range n.Args {
+		b.WriteByte(' ')
+		if a.Quoted {
+			b.WriteString(`"` + a.Text + `"`)
+		} else {
+			b.WriteString(a.Text)
+		}
+	}
+	if n.Block {
+		b.WriteString(" { ... }")
+	}
+	return b.String()
+}
+
+// parseFile reads a keepalived.conf file, expands its include statements
+// and returns the top-level statements. Include patterns are globs,
+// relative to the directory of the file that contains them; matches are
+// read in sorted order, as keepalived does. An include that matches
+// nothing is skipped, again like keepalived; parseFile reports it through
+// the returned notes (each a node whose Name is "include").
+//
+// Errors wrap ErrSyntax for malformed input, or the os error when a file
+// cannot be read.
+func parseFile(path string) (nodes []*node, unmatched []*node, err error) {
+	var toks []token
+	l := &lexer{}
+	if err := l.file(path, 0, &toks); err != nil {
+		return nil, nil, err
+	}
+	p := &parser{toks: toks}
+	nodes, err = p.body(false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nodes, l.unmatched, nil
+}
+
+// parseBytes parses src as the contents of a file called name. Include
+// statements are resolved relative to name's directory.
+func parseBytes(src []byte, name string) ([]*node, []*node, error) {
+	var toks []token
+	l := &lexer{}
+	if err := l.source(src, name, 0, &toks); err != nil {
+		return nil, nil, err
+	}
+	p := &parser{toks: toks}
+	nodes, err := p.body(false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nodes, l.unmatched, nil
+}
+
+type lexer struct {
+	unmatched []*node
+}
+
+func (l *lexer) file(path string, depth int, out *[]token) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading keepalived config: %w", err)
+	}
+	return l.source(src, path, depth, out)
+}
+
+func (l *lexer) source(src []byte, name string, depth int, out *[]token) error {
+	lines := strings.Split(string(src), "\n")
+	for i, text := range lines {
+		lineNo := i + 1
+		words, err := splitLine(strings.TrimSuffix(text, "\r"), name, lineNo)
+		if err != nil {
+			return err
+		}
+		if len(words) == 0 {
+			continue
+		}
+		if w := words[0]; w.kind == tokWord && !w.quoted && w.text == "include" {
+			if err := l.include(words, name, lineNo, depth, out); err != nil {
+				return err
+			}
+			continue
+		}
+		*out = append(*out, words...)
+		*out = append(*out, token{kind: tokEOL, file: name, line: lineNo})
+	}
+	return nil
+}
+
+func (l *lexer) include(words []token, name string, lineNo, depth int, out *[]token) error {
+	if len(words) != 2 || words[1].kind != tokWord {
+		return fmt.Errorf("%s:%d: include needs exactly one file name or pattern: %w", name, lineNo, ErrSyntax)
+	}
+	if depth+1 > maxIncludeDepth {
+		return fmt.Errorf("%s:%d: includes nested more than %d deep (does a file include itself?): %w", name, lineNo, maxIncludeDepth, ErrSyntax)
+	}
+	pattern := words[1].text
+	if !filepath.IsAbs(pattern) {
+		pattern = filepath.Join(filepath.Dir(name), pattern)
+	}
+	matches, err := filepath.Glob(pattern)
+	if err != nil {
+		return fmt.Errorf("%s:%d: bad include pattern %q: %w", name, lineNo, words[1].text, ErrSyntax)
+	}
+	sort.Strings(matches)
+	if len(matches) == 0 {
+		l.unmatched = append(l.unmatched, &node{Name: "include", Args: []arg{{Text: words[1].text, Quoted: words[1].quoted}}, File: name, Line: lineNo})
+		return nil
+	}
+	for _, m := range matches {
+		if err := l.file(m, depth+1, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitLine cuts one line into words and braces. A comment starts with
+// '!' or '#' at the beginning of a word, as in keepalived; inside a word
+// or quotes they are ordinary characters.
+func splitLine(s, file string, line int) ([]token, error) {
+	var toks []token
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\v' || c == '\f':
+			i++
+		case c == '!' || c == '#':
+			return toks, nil
+		case c == '{':
+			toks = append(toks, token{kind: tokOpen, text: "{", file: file, line: line})
+			i++
+		case c == '}':
+			toks = append(toks, token{kind: tokClose, text: "}", file: file, line: line})
+			i++
+		case c == '"':
+			var b strings.Builder
+			j := i + 1
+			closed := false
+			for j < len(s) {
+				if s[j] == '\\' && j+1 < len(s) && (s[j+1] == '"' || s[j+1] == '\\') {
+					b.WriteByte(s[j+1])
+					j += 2
+					continue
+				}
+				if s[j] == '"' {
+					closed = true
+					break
+				}
+				b.WriteByte(s[j])
+				j++
+			}
+			if !closed {
+				return nil, fmt.Errorf("%s:%d: unterminated quoted string: %w", file, line, ErrSyntax)
+			}
+			toks = append(toks, token{kind: tokWord, text: b.String(), quoted: true, file: file, line: line})
+			i = j + 1
+		default:
+			j := i
+			for j < len(s) && !strings.ContainsRune(" \t\v\f{}\"", rune(s[j])) {
+				j++
+			}
+			toks = append(toks, token{kind: tokWord, text: s[i:j], file: file, line: line})
+			i = j
+		}
+	}
+	return toks, nil
+}
+
+type parser struct {
+	toks []token
+	pos  int
+}
+
+func (p *parser) peek() (token, bool) {
+	if p.pos >= len(p.toks) {
+		return token{}, false
+	}
+	return p.toks[p.pos], true
+}
+
+// body reads statements until the closing brace of the enclosing block
+// (nested) or the end of input (top level).
+func (p *parser) body(nested bool) ([]*node, error) {
+	var nodes []*node
+	for {
+		t, ok := p.peek()
+		if !ok {
+			if nested {
+				return nil, errUnclosed
+			}
+			return nodes, nil
+		}
+		switch t.kind {
+		case tokEOL:
+			p.pos++
+		case tokClose:
+			if !nested {
+				return nil, fmt.Errorf("%s:%d: '}' without a matching '{': %w", t.file, t.line, ErrSyntax)
+			}
+			p.pos++
+			return nodes, nil
+		case tokOpen:
+			return nil, fmt.Errorf("%s:%d: '{' without a keyword before it: %w", t.file, t.line, ErrSyntax)
+		default:
+			n, err := p.statement()
+			if err != nil {
+				return nil, err
+			}
+			nodes = append(nodes, n)
+		}
+	}
+}
+
+func (p *parser) statement() (*node, error) {
+	first := p.toks[p.pos]
+	p.pos++
+	n := &node{Name: first.text, File: first.file, Line: first.line}
+	for {
+		t, ok := p.peek()
+		if !ok || t.kind == tokClose {
+			return n, nil
+		}
+		switch t.kind {
+		case tokWord:
+			n.Args = append(n.Args, arg{Text: t.text, Quoted: t.quoted})
+			p.pos++
+		case tokEOL:
+			p.pos++
+			// keepalived also accepts the opening brace on the next line.
+			q := p.pos
+			for q < len(p.toks) && p.toks[q].kind == tokEOL {
+				q++
+			}
+			if q < len(p.toks) && p.toks[q].kind == tokOpen {
+				p.pos = q
+				continue
+			}
+			return n, nil
+		case tokOpen:
+			p.pos++
+			children, err := p.body(true)
+			if errors.Is(err, errUnclosed) {
+				return nil, fmt.Errorf("%s:%d: block %q is not closed: missing '}': %w", n.File, n.Line, n.Name, ErrSyntax)
+			}
+			if err != nil {
+				return nil, err
+			}
+			n.Block = true
+			n.Children = children
+			return n, nil
+		}
+	}
+}
