@@ -17,7 +17,7 @@ need_root
 # (its service is never started; tests run the binary in a namespace),
 # tcpdump for captures, ipvsadm for cross-checking IPVS tables; the VM
 # harness adds its own list in integration/vm/setup.sh.
-pkgs=(iproute2 keepalived tcpdump ipvsadm kmod procps psmisc ca-certificates git make)
+pkgs=(iproute2 keepalived tcpdump ipvsadm kmod procps psmisc ca-certificates git make python3-aiosmtpd)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
