@@ -340,7 +340,11 @@ func removeRunFamily(family, id string) []error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	for _, n := range names {
-		if out, err := exec.Command("ip", "netns", "del", n).CombinedOutput(); err != nil {
+		out, err := exec.Command("ip", "netns", "del", n).CombinedOutput()
+		if _, statErr := os.Stat(filepath.Join("/run/netns", n)); err != nil && errors.Is(statErr, os.ErrNotExist) {
+			continue // a concurrent CleanupStale got there first
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("delete netns %s: %w: %s", n, err, bytes.TrimSpace(out)))
 		}
 	}
