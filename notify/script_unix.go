@@ -115,7 +115,7 @@ func CheckScriptSecurity(path string) error {
 		case !trusted(st.Uid):
 			return fmt.Errorf("script %s: %w: %s is owned by uid %d", path, ErrInsecureScript, p, st.Uid)
 		case mode.Perm()&0o022 != 0 && !(fi.IsDir() && mode&os.ModeSticky != 0 && trusted(childUID)):
-			return fmt.Errorf("script %s: %w: %s is writable by group or others (mode %s)", path, ErrInsecureScript, p, mode.Perm())
+			return fmt.Errorf("script %s: %w: %s is writable by group or others (mode %04o)", path, ErrInsecureScript, p, uint32(mode.Perm()))
 		}
 		childUID = st.Uid
 		parent := filepath.Dir(p)
