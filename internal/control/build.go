@@ -1,0 +1,216 @@
+package control
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lbhad/lbhad/checker"
+	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/ipvssync"
+	"github.com/lbhad/lbhad/vrrp"
+)
+
+// Input is what the daemon knows, gathered under its own locks; Build
+// turns it into a Snapshot. Every field may be zero.
+type Input struct {
+	Config     *config.Config // the running config; nil before the first load
+	ConfigPath string
+	StartedAt  time.Time
+	Now        time.Time     // default time.Now()
+	LastReload *ReloadStatus // nil: never reloaded
+	VRRP       []vrrp.Status
+	Checks     []checker.Status
+	// Table is the kernel's IPVS table (ipvsComponent.Table); TableErr
+	// the error reading it. A nil Table without error means IPVS is not
+	// in use.
+	Table    ipvssync.Table
+	TableErr error
+	// QuorumUp is the IPVS reconciler's quorum memory (ipvssync.Health
+	// QuorumUp). When nil, quorum is recomputed from the check verdicts
+	// without hysteresis memory, which can differ from the reconciler's
+	// answer only inside the hysteresis band.
+	QuorumUp map[ipvssync.ServiceKey]bool
+}
+
+// Build assembles a Snapshot. It never copies a secret out of the
+// config: only names, addresses, schedulers and check kinds are read.
+func Build(in Input) Snapshot {
+	s := Snapshot{
+		ConfigPath: in.ConfigPath,
+		StartedAt:  in.StartedAt,
+		Now:        in.Now,
+		LastReload: in.LastReload,
+		Instances:  Instances(in.VRRP),
+		Checks:     Scripts(in.Checks),
+	}
+	if s.Now.IsZero() {
+		s.Now = time.Now()
+	}
+	if in.TableErr != nil {
+		s.IPVSError = in.TableErr.Error()
+	}
+	if in.Config != nil {
+		s.RouterID = in.Config.Global.RouterID
+		s.VirtualServers = VirtualServers(in.Config.VirtualServers, in.Checks, in.Table, in.QuorumUp)
+	}
+	if s.Instances == nil {
+		s.Instances = []InstanceStatus{}
+	}
+	if s.VirtualServers == nil {
+		s.VirtualServers = []VSStatus{}
+	}
+	if s.Checks == nil {
+		s.Checks = []CheckStatus{}
+	}
+	return s
+}
+
+// Instances converts the VRRP router's statuses, keeping their order.
+func Instances(sts []vrrp.Status) []InstanceStatus {
+	out := make([]InstanceStatus, 0, len(sts))
+	for _, st := range sts {
+		out = append(out, Instance(st))
+	}
+	return out
+}
+
+// Instance converts one vrrp.Status.
+func Instance(st vrrp.Status) InstanceStatus {
+	is := InstanceStatus{
+		Name: st.Name, Interface: st.Interface, VRID: st.VRID, SyncGroup: st.SyncGroup,
+		State: st.State.String(), BasePriority: st.BasePriority, EffectivePriority: st.EffectivePriority,
+		MasterPriority: st.MasterPriority, VIPs: make([]string, 0, len(st.VIPs)),
+		Faults: append([]string(nil), st.Faults...), LastTransition: st.LastTransition,
+		LastReason: string(st.LastReason),
+		Counters: Counters{
+			AdvertsSent: st.Counters.AdvertsSent, AdvertsReceived: st.Counters.AdvertsReceived,
+			PriorityZeroSent: st.Counters.PriorityZeroSent, PriorityZeroReceived: st.Counters.PriorityZeroReceived,
+			SendErrors: st.Counters.SendErrors, BecameMaster: st.Counters.BecameMaster,
+		},
+	}
+	if st.Master.IsValid() {
+		is.Master = st.Master.String()
+	}
+	for _, p := range st.VIPs {
+		is.VIPs = append(is.VIPs, p.String())
+	}
+	for r, n := range st.Counters.Dropped {
+		if n == 0 || vrrp.DropReason(r) == vrrp.DropNone {
+			continue
+		}
+		if is.Counters.Dropped == nil {
+			is.Counters.Dropped = map[string]uint64{}
+		}
+		is.Counters.Dropped[vrrp.DropReason(r).String()] = n
+	}
+	return is
+}
+
+// Scripts converts the vrrp_script checks among sts (real server checks
+// are shown under their virtual server instead), keeping their order.
+func Scripts(sts []checker.Status) []CheckStatus {
+	out := []CheckStatus{}
+	for _, st := range sts {
+		if st.Spec.Kind != checker.KindScript {
+			continue
+		}
+		name := st.Spec.Name
+		if name == "" {
+			name = st.Spec.ID
+		}
+		out = append(out, CheckStatus{
+			Name: name, Kind: st.Spec.Kind.String(), Health: healthOf(st.State),
+			LastCheck: st.LastTime, Latency: Duration(st.Last.Latency), LastReason: st.Last.Reason,
+			Failures: st.Failures, Running: st.Running,
+		})
+	}
+	return out
+}
+
+func healthOf(s checker.State) Health {
+	switch s {
+	case checker.StateUp:
+		return HealthUp
+	case checker.StateDown:
+		return HealthDown
+	}
+	return HealthUnknown
+}
+
+type rsKey struct {
+	vs   string
+	addr string
+}
+
+// VirtualServers joins the configured virtual servers with the check
+// verdicts of their real servers (matched by the spec's VirtualServer
+// name and Target) and with the kernel's table (matched by the IPVS keys
+// ipvssync derives from the config). quorum may be nil; see
+// Input.QuorumUp.
+func VirtualServers(cfg []*config.VirtualServer, checks []checker.Status, t ipvssync.Table, quorum map[ipvssync.ServiceKey]bool) []VSStatus {
+	byRS := map[rsKey]checker.Status{}
+	for _, st := range checks {
+		if st.Spec.Kind == checker.KindScript || !st.Spec.Target.IsValid() {
+			continue
+		}
+		byRS[rsKey{st.Spec.VirtualServer, st.Spec.Target.String()}] = st
+	}
+	out := make([]VSStatus, 0, len(cfg))
+	for _, vs := range cfg {
+		health := ipvssync.Health{Real: map[ipvssync.RealKey]ipvssync.RealState{}}
+		svc := ipvssync.ServiceKeyOf(vs)
+		entry, inKernel := t[svc]
+		v := VSStatus{
+			Name: vs.Name, Service: serviceName(vs), Scheduler: vs.Scheduler, Kind: vs.Kind.String(),
+			InKernel: inKernel, RealServers: make([]RSStatus, 0, len(vs.RealServers)),
+		}
+		if vs.SorryServer.IsValid() {
+			v.SorryServer = vs.SorryServer.String()
+		}
+		for _, rs := range vs.RealServers {
+			r := RSStatus{Name: rs.Name, Address: rs.Address.String(), Weight: rs.Weight, Health: HealthUp}
+			if rs.Check != nil {
+				r.Check = rs.Check.Kind.String()
+				r.Health = HealthUnknown
+				if st, ok := byRS[rsKey{vs.Name, rs.Address.String()}]; ok {
+					r.Health = healthOf(st.State)
+					r.LastCheck, r.Latency, r.LastReason, r.Failures = st.LastTime, Duration(st.Last.Latency), st.Last.Reason, st.Failures
+					rk := ipvssync.RealKeyOf(vs, rs)
+					switch st.State {
+					case checker.StateUp:
+						rst := ipvssync.RealState{Alive: true}
+						if st.Weight != nil {
+							rst.Weight, rst.HasWeight = *st.Weight, true
+						}
+						health.Real[rk] = rst
+					case checker.StateDown:
+						health.Real[rk] = ipvssync.RealState{}
+					}
+				}
+			}
+			if inKernel {
+				rk := ipvssync.RealKeyOf(vs, rs)
+				if d, ok := entry.Dests[rk.Dest]; ok {
+					w := d.Weight
+					r.CurrentWeight = &w
+					r.ActiveConns, r.InactConns = d.ActiveConns, d.InactConns
+				}
+			}
+			v.RealServers = append(v.RealServers, r)
+		}
+		if up, ok := quorum[svc]; ok {
+			v.QuorumUp = up
+		} else {
+			v.QuorumUp = ipvssync.QuorumState(vs, health)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func serviceName(vs *config.VirtualServer) string {
+	if vs.FWMark != 0 {
+		return fmt.Sprintf("fwmark %d", vs.FWMark)
+	}
+	return vs.Protocol.String() + " " + vs.Address.String()
+}

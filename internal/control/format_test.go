@@ -1,0 +1,65 @@
+package control
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestFormatStatusGolden(t *testing.T) {
+	in := fixtureInput()
+	inFault := in.VRRP[0]
+	inFault.Name, inFault.VRID, inFault.State = "VI_2", 52, 3 // vrrp.StateFault
+	inFault.EffectivePriority, inFault.Faults = 130, []string{"link:eth1", "script:chk_nginx"}
+	inFault.LastReason, inFault.LastTransition = "fault", tCheck.AddDate(0, 0, -1)
+	in.VRRP = append(in.VRRP, inFault)
+	failed := in
+	failed.LastReload = &ReloadStatus{At: tReload, Error: "test.hcl:3,3-20: Invalid virtual_router_id"}
+
+	for _, tc := range []struct {
+		name string
+		snap Snapshot
+	}{
+		{"status", Build(in)},
+		{"status-reload-failed", Build(failed)},
+		{"status-empty", Build(Input{Now: tNow, StartedAt: tStart})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := FormatStatus(&b, tc.snap); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if d := cmp.Diff(string(want), b.String()); d != "" {
+				t.Errorf("FormatStatus (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestFormatJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := FormatJSON(&b, Build(fixtureInput())); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\"router_id\": \"lb1\"", "\"latency\": \"12.345678ms\"", "\"current_weight\": null"} {
+		if !bytes.Contains(b.Bytes(), []byte(want)) {
+			t.Errorf("json lacks %s:\n%s", want, b.String())
+		}
+	}
+}
