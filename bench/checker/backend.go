@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// childEnv marks a re-executed copy of this program (a backend process or
+// the runner inside its namespace), so a test binary knows to run main.
+const childEnv = "LBHAD_CHECKER_BENCH_CHILD"
+
+// target is the i-th backend address in 127.<octet>.0.0/16. Every check
+// gets its own address, so each has the whole ephemeral port range to
+// itself: at 10,000 connects a second the TIME_WAIT sockets (60 s each)
+// would exhaust the 28,000 ports of one address pair in three seconds.
+func target(octet, i int, port uint16) netip.AddrPort {
+	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, byte(octet), byte(i / 250), byte(i%250 + 1)}), port)
+}
+
+// serveChild is the backend process: n listeners, one per target address,
+// that accept and close (tcp) or answer "OK" (http). It prints each
+// address, then "ready", and answers "cpu" on stdin with its own CPU time
+// in nanoseconds, so the runner can charge it separately. It exits when
+// stdin closes.
+func serveChild(kind string, n, octet int, port uint16) error {
+	lns := make([]net.Listener, 0, n)
+	out := bufio.NewWriter(os.Stdout)
+	for i := range n {
+		ln, err := net.Listen("tcp4", target(octet, i, port).String())
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		lns = append(lns, ln)
+		fmt.Fprintln(out, "addr", ln.Addr())
+	}
+	switch kind {
+	case "tcp":
+		for _, ln := range lns {
+			go acceptClose(ln)
+		}
+	case "http":
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Write([]byte("OK\n"))
+		}), ReadHeaderTimeout: 5 * time.Second}
+		for _, ln := range lns {
+			go srv.Serve(ln)
+		}
+	default:
+		return fmt.Errorf("unknown backend kind %q", kind)
+	}
+	fmt.Fprintln(out, "ready")
+	out.Flush()
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		if sc.Text() == "cpu" {
+			fmt.Println("cpu", int64(cpuTime()))
+		}
+	}
+	return nil
+}
+
+func acceptClose(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.Close()
+	}
+}
+
+// backend is the runner's handle on a backend process.
+type backend struct {
+	cmd   *exec.Cmd
+	in    io.WriteCloser
+	out   *bufio.Scanner
+	addrs []netip.AddrPort
+}
+
+func startBackend(kind string, n, octet int, port uint16) (*backend, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find own executable: %w", err)
+	}
+	cmd := exec.Command(exe, "-child", kind, "-n", strconv.Itoa(n),
+		"-octet", strconv.Itoa(octet), "-port", strconv.Itoa(int(port)))
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd.Stderr = os.Stderr
+	b := &backend{cmd: cmd}
+	if b.in, err = cmd.StdinPipe(); err != nil {
+		return nil, fmt.Errorf("backend stdin: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("backend stdout: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start backend: %w", err)
+	}
+	b.out = bufio.NewScanner(stdout)
+	for b.out.Scan() {
+		line := b.out.Text()
+		if line == "ready" {
+			return b, nil
+		}
+		if a, ok := strings.CutPrefix(line, "addr "); ok {
+			ap, err := netip.ParseAddrPort(a)
+			if err != nil {
+				b.close()
+				return nil, fmt.Errorf("backend address: %w", err)
+			}
+			b.addrs = append(b.addrs, ap)
+		}
+	}
+	b.close()
+	return nil, errors.New("backend exited before it was ready")
+}
+
+// cpu asks the backend for the CPU time it has used so far.
+func (b *backend) cpu() (time.Duration, error) {
+	if b.cmd == nil {
+		return 0, nil // no process
+	}
+	if _, err := io.WriteString(b.in, "cpu\n"); err != nil {
+		return 0, fmt.Errorf("ask backend for cpu: %w", err)
+	}
+	if !b.out.Scan() {
+		return 0, errors.New("backend exited")
+	}
+	v, ok := strings.CutPrefix(b.out.Text(), "cpu ")
+	if !ok {
+		return 0, fmt.Errorf("backend said %q", b.out.Text())
+	}
+	ns, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("backend cpu: %w", err)
+	}
+	return time.Duration(ns), nil
+}
+
+func (b *backend) close() {
+	b.in.Close()
+	done := make(chan struct{})
+	go func() { b.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		b.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// victim is an in-process backend the detection benchmark stops: either
+// its listener closes (connects are refused) or it hangs (accepts, reads
+// the request, never answers, so the check runs into its timeout).
+type victim struct {
+	ln     net.Listener
+	srv    *http.Server
+	hung   atomic.Bool
+	closed sync.Once
+}
+
+func newVictim(a netip.AddrPort, httpMode bool, release <-chan struct{}) (*victim, error) {
+	ln, err := net.Listen("tcp4", a.String())
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	v := &victim{ln: ln}
+	if !httpMode {
+		go acceptClose(ln)
+		return v, nil
+	}
+	v.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v.hung.Load() {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.Write([]byte("OK\n"))
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go v.srv.Serve(ln)
+	return v, nil
+}
+
+func (v *victim) addr() netip.AddrPort { return netip.MustParseAddrPort(v.ln.Addr().String()) }
+
+// stop makes the backend fail: hang it, or close its listener.
+func (v *victim) stop(hang bool) {
+	if hang {
+		v.hung.Store(true)
+		return
+	}
+	v.closed.Do(func() { v.ln.Close() })
+}
+
+func (v *victim) shutdown() {
+	if v.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		v.srv.Shutdown(ctx)
+		v.srv.Close()
+	}
+	v.closed.Do(func() { v.ln.Close() })
+}
