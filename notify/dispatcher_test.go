@@ -38,15 +38,20 @@ func TestNotifyNeverWaitsForDelivery(t *testing.T) {
 	if total >= hookTimeout {
 		t.Errorf("Notify calls took %v, as long as the webhook timeout", total)
 	}
-	waitStats(t, d, "the hung requests to start", func(s Stats) bool {
-		return s.Webhooks["hung"].InFlight == 1 && s.Email.InFlight == 1
+	waitStats(t, d, "the hung deliveries to start", func(s Stats) bool {
+		return s.Webhooks["hung"].InFlight == 1 && s.Email.InFlight == 1 && hits.Load() == 1
 	})
+	// Each queue holds its bound; one more may have left it before the
+	// burst ended. Nothing is lost without being counted.
 	s := d.Stats()
-	if w := s.Webhooks["hung"]; w.Pending != 100 || w.Dropped != n-101 {
-		t.Errorf("webhook %+v: want 100 pending, %d dropped", w, n-101)
-	}
-	if e := s.Email; e.Pending != 50 || e.Dropped != n-51 {
-		t.Errorf("email %+v: want 50 pending, %d dropped", e, n-51)
+	for name, c := range map[string]struct {
+		st  ChannelStats
+		max int
+	}{"webhook": {s.Webhooks["hung"], 100}, "email": {s.Email, 50}} {
+		st := c.st
+		if st.Dropped+uint64(st.Pending+st.InFlight) != n || st.Pending > c.max || st.Dropped < uint64(n-c.max-1) {
+			t.Errorf("%s %+v: want at most %d pending and every other event counted as dropped", name, st, c.max)
+		}
 	}
 	if hits.Load() != 1 {
 		t.Errorf("webhook saw %d requests, want 1 in flight", hits.Load())

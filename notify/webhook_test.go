@@ -201,8 +201,8 @@ func TestWebhookQueueDropsOldestWhenFull(t *testing.T) {
 	if got := s.Dropped + uint64(s.Pending) + uint64(s.InFlight) + s.Delivered + s.Failed; got != n {
 		t.Errorf("dropped+pending+inflight+done = %d, want %d (%+v)", got, n, s)
 	}
-	if s.Pending != 5 || s.Dropped < n-6 {
-		t.Errorf("stats %+v: want 5 pending and at least %d dropped", s, n-6)
+	if s.Pending > 5 || s.Dropped < n-6 {
+		t.Errorf("stats %+v: want at most 5 pending and at least %d dropped", s, n-6)
 	}
 
 	// Close cannot drain a hung webhook: it gives up at its deadline,
