@@ -92,7 +92,7 @@ func (n *node) Text() string {
 // cannot be read.
 func parseFile(path string) (nodes []*node, unmatched []*node, err error) {
 	var toks []token
-	l := &lexer{}
+	l := newLexer()
 	if err := l.file(path, 0, &toks); err != nil {
 		return nil, nil, err
 	}
@@ -107,8 +107,11 @@ func parseFile(path string) (nodes []*node, unmatched []*node, err error) {
 // parseBytes parses src as the contents of a file called name. Include
 // statements are resolved relative to name's directory.
 func parseBytes(src []byte, name string) ([]*node, []*node, error) {
+	return newLexer().parse(src, name)
+}
+
+func (l *lexer) parse(src []byte, name string) ([]*node, []*node, error) {
 	var toks []token
-	l := &lexer{}
 	if err := l.source(src, name, 0, &toks); err != nil {
 		return nil, nil, err
 	}
@@ -122,10 +125,15 @@ func parseBytes(src []byte, name string) ([]*node, []*node, error) {
 
 type lexer struct {
 	unmatched []*node
+	// glob and read reach the file system; tests and fuzzing replace them.
+	glob func(pattern string) ([]string, error)
+	read func(name string) ([]byte, error)
 }
 
+func newLexer() *lexer { return &lexer{glob: filepath.Glob, read: os.ReadFile} }
+
 func (l *lexer) file(path string, depth int, out *[]token) error {
-	src, err := os.ReadFile(path)
+	src, err := l.read(path)
 	if err != nil {
 		return fmt.Errorf("reading keepalived config: %w", err)
 	}
@@ -166,7 +174,7 @@ func (l *lexer) include(words []token, name string, lineNo, depth int, out *[]to
 	if !filepath.IsAbs(pattern) {
 		pattern = filepath.Join(filepath.Dir(name), pattern)
 	}
-	matches, err := filepath.Glob(pattern)
+	matches, err := l.glob(pattern)
 	if err != nil {
 		return fmt.Errorf("%s:%d: bad include pattern %q: %w", name, lineNo, words[1].text, ErrSyntax)
 	}
