@@ -41,8 +41,9 @@ func (u Unsupported) String() string {
 // (then the option is dropped and listed).
 //
 // Errors wrap ErrSyntax when the file is malformed (unbalanced braces,
-// an unterminated quote, includes nested too deep), or the os error
-// (such as fs.ErrNotExist) when a file cannot be read.
+// an unterminated quote, includes nested too deep), ErrNotRegular when
+// it or an include names a device or directory, or the os error (such as
+// fs.ErrNotExist) when a file cannot be read.
 func Convert(path string) (hcl []byte, unsupported []Unsupported, err error) {
 	nodes, unmatched, err := parseFile(path)
 	if err != nil {

@@ -130,7 +130,23 @@ type lexer struct {
 	read func(name string) ([]byte, error)
 }
 
-func newLexer() *lexer { return &lexer{glob: filepath.Glob, read: os.ReadFile} }
+func newLexer() *lexer { return &lexer{glob: filepath.Glob, read: readRegular} }
+
+// ErrNotRegular is returned when a configuration or include path names a
+// device, directory or other non-regular file: reading `include /dev/*`
+// or a FIFO could block or never end.
+var ErrNotRegular = errors.New("not a regular file")
+
+func readRegular(name string) ([]byte, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w", name, ErrNotRegular)
+	}
+	return os.ReadFile(name)
+}
 
 func (l *lexer) file(path string, depth int, out *[]token) error {
 	src, err := l.read(path)

@@ -109,6 +109,15 @@ func TestConvertErrors(t *testing.T) {
 	if _, _, err := Convert(filepath.Join(dir, "bad.conf")); !errors.Is(err, ErrSyntax) {
 		t.Errorf("unclosed block: err = %v, want ErrSyntax", err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "dev.conf"), []byte("include /dev/null\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Convert(filepath.Join(dir, "dev.conf")); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("include of a device: err = %v, want ErrNotRegular", err)
+	}
+	if _, _, err := Convert(dir); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("directory: err = %v, want ErrNotRegular", err)
+	}
 }
 
 // format writes nodes back as keepalived syntax, quoting every word so
