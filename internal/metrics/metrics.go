@@ -1,0 +1,248 @@
+package metrics
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/lbhad/lbhad/internal/control"
+)
+
+// Source gives the status to export; the daemon's control.Source.
+type Source interface {
+	Snapshot() control.Snapshot
+}
+
+// States are the values of lbhad_vrrp_state's state label, one series
+// each, so `lbhad_vrrp_state{state="MASTER"} == 1` selects the masters.
+var States = []string{"INIT", "BACKUP", "MASTER", "FAULT", "STOP"}
+
+const ns = "lbhad"
+
+var (
+	descVRRPState    = prometheus.NewDesc(ns+"_vrrp_state", "VRRP state of an instance: 1 for the current state, 0 for the others.", []string{"instance", "state"}, nil)
+	descPriority     = prometheus.NewDesc(ns+"_vrrp_priority", "VRRP priority of an instance: kind=base is configured, kind=effective after tracked scripts and interfaces.", []string{"instance", "kind"}, nil)
+	descMasterPrio   = prometheus.NewDesc(ns+"_vrrp_master_priority", "Priority of the master last heard by an instance.", []string{"instance"}, nil)
+	descAdvSent      = prometheus.NewDesc(ns+"_vrrp_adverts_sent_total", "VRRP advertisements sent.", []string{"instance"}, nil)
+	descAdvRecv      = prometheus.NewDesc(ns+"_vrrp_adverts_received_total", "VRRP advertisements received and accepted.", []string{"instance"}, nil)
+	descAdvDropped   = prometheus.NewDesc(ns+"_vrrp_adverts_dropped_total", "VRRP advertisements discarded, by reason (RFC 3768 section 7.1 checks).", []string{"instance", "reason"}, nil)
+	descSendErrors   = prometheus.NewDesc(ns+"_vrrp_send_errors_total", "VRRP advertisements that could not be sent.", []string{"instance"}, nil)
+	descBecameMaster = prometheus.NewDesc(ns+"_vrrp_became_master_total", "Transitions of an instance to MASTER.", []string{"instance"}, nil)
+	descRSUp         = prometheus.NewDesc(ns+"_real_server_up", "1 when the real server's check says up (or it has no check), 0 when down or not yet checked.", []string{"vs", "rs"}, nil)
+	descRSWeight     = prometheus.NewDesc(ns+"_real_server_weight", "Weight of a real server: kind=configured from the config, kind=kernel in IPVS (absent when not in the table).", []string{"vs", "rs", "kind"}, nil)
+	descRSActive     = prometheus.NewDesc(ns+"_real_server_active_connections", "Active connections to a real server, from IPVS.", []string{"vs", "rs"}, nil)
+	descRSInact      = prometheus.NewDesc(ns+"_real_server_inactive_connections", "Inactive connections to a real server, from IPVS.", []string{"vs", "rs"}, nil)
+	descQuorum       = prometheus.NewDesc(ns+"_virtual_server_quorum_up", "1 when the virtual server has quorum.", []string{"vs"}, nil)
+	descScriptUp     = prometheus.NewDesc(ns+"_script_up", "1 when a vrrp_script succeeds, 0 when it fails or has not run.", []string{"script"}, nil)
+	descIPVSReadable = prometheus.NewDesc(ns+"_ipvs_table_readable", "1 when the IPVS table could be read at this scrape.", nil, nil)
+	descStartTime    = prometheus.NewDesc(ns+"_start_time_seconds", "When the daemon started, in seconds since the Unix epoch.", nil, nil)
+)
+
+// Metrics exports lbhad's state. Gauges and the VRRP counters are read
+// from a Snapshot at scrape time, so the protocol paths never touch a
+// metric; events that a snapshot cannot count (check attempts, IPVS
+// writes, notifications, transitions, reloads) arrive through the
+// Observe methods, which are cheap and safe for concurrent use.
+type Metrics struct {
+	src Source
+
+	checks        *prometheus.CounterVec
+	checkDuration *prometheus.HistogramVec
+	ipvsOps       prometheus.Counter
+	ipvsErrors    prometheus.Counter
+	notifications *prometheus.CounterVec
+	transitions   *prometheus.CounterVec
+	reloadOK      prometheus.Gauge
+	reloadTime    prometheus.Gauge
+}
+
+// New returns Metrics reading src at every scrape. src may be nil (only
+// the Observe metrics are then exported).
+func New(src Source) *Metrics {
+	return &Metrics{
+		src: src,
+		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "checks_total",
+			Help: "Health check attempts by kind (http_get, ssl_get, tcp_check, misc_check, vrrp_script) and result (ok, fail).",
+		}, []string{"kind", "result"}),
+		checkDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: ns, Name: "check_duration_seconds",
+			Help:    "Duration of health check attempts by kind.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"kind"}),
+		ipvsOps: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "ipvs_operations_total", Help: "IPVS writes (service and destination adds, updates, deletes) done by the reconciler.",
+		}),
+		ipvsErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "ipvs_errors_total", Help: "IPVS reconciliations that failed.",
+		}),
+		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "notifications_total", Help: "Notifications delivered by channel (script, email, webhook, ...) and result (ok, error, dropped).",
+		}, []string{"channel", "result"}),
+		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "vrrp_transitions_total", Help: "VRRP state transitions of an instance, by the state entered.",
+		}, []string{"instance", "to"}),
+		reloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "config_reload_last_success", Help: "1 when the last config load or reload succeeded, 0 when it failed and the previous config is still running.",
+		}),
+		reloadTime: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "config_reload_last_success_timestamp_seconds", Help: "When the config was last loaded successfully, in seconds since the Unix epoch.",
+		}),
+	}
+}
+
+// NewRegistry returns a registry holding m and the standard Go runtime
+// and process collectors, ready for Serve.
+func NewRegistry(m *Metrics) (*prometheus.Registry, error) {
+	reg := prometheus.NewRegistry()
+	if err := errors.Join(
+		reg.Register(m),
+		reg.Register(collectors.NewGoCollector()),
+		reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})),
+	); err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
+// ObserveCheck counts one check attempt; it fits checker's OnResult hook
+// (kind is checker.Kind.String()).
+func (m *Metrics) ObserveCheck(kind string, ok bool, latency time.Duration) {
+	result := "fail"
+	if ok {
+		result = "ok"
+	}
+	m.checks.WithLabelValues(kind, result).Inc()
+	m.checkDuration.WithLabelValues(kind).Observe(latency.Seconds())
+}
+
+// ObserveIPVS counts one reconciliation: its writes, and err if it
+// failed (ipvssync.Reconciler.Sync's results).
+func (m *Metrics) ObserveIPVS(writes int, err error) {
+	if writes > 0 {
+		m.ipvsOps.Add(float64(writes))
+	}
+	if err != nil {
+		m.ipvsErrors.Inc()
+	}
+}
+
+// ObserveNotification counts one notification delivery on channel
+// ("script", "email", "webhook:chat", ...); result is "ok" when err is
+// nil and "error" otherwise.
+func (m *Metrics) ObserveNotification(channel string, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.notifications.WithLabelValues(channel, result).Inc()
+}
+
+// ObserveNotificationDropped counts a notification dropped before
+// delivery (a full queue).
+func (m *Metrics) ObserveNotificationDropped(channel string) {
+	m.notifications.WithLabelValues(channel, "dropped").Inc()
+}
+
+// ObserveTransition counts a VRRP state change of instance into state
+// to (vrrp.State.String(): "MASTER", "BACKUP", ...).
+func (m *Metrics) ObserveTransition(instance, to string) {
+	m.transitions.WithLabelValues(instance, to).Inc()
+}
+
+// ObserveReload records a config load or reload at time at. A failed
+// reload leaves the last-success timestamp alone.
+func (m *Metrics) ObserveReload(ok bool, at time.Time) {
+	if ok {
+		m.reloadOK.Set(1)
+		m.reloadTime.Set(float64(at.UnixNano()) / 1e9)
+		return
+	}
+	m.reloadOK.Set(0)
+}
+
+// Describe implements prometheus.Collector.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descVRRPState, descPriority, descMasterPrio, descAdvSent, descAdvRecv,
+		descAdvDropped, descSendErrors, descBecameMaster, descRSUp, descRSWeight, descRSActive, descRSInact,
+		descQuorum, descScriptUp, descIPVSReadable, descStartTime} {
+		ch <- d
+	}
+	m.checks.Describe(ch)
+	m.checkDuration.Describe(ch)
+	m.ipvsOps.Describe(ch)
+	m.ipvsErrors.Describe(ch)
+	m.notifications.Describe(ch)
+	m.transitions.Describe(ch)
+	m.reloadOK.Describe(ch)
+	m.reloadTime.Describe(ch)
+}
+
+// Collect implements prometheus.Collector: it takes one Snapshot and
+// exports it, then the event metrics.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	if m.src != nil {
+		collectSnapshot(ch, m.src.Snapshot())
+	}
+	m.checks.Collect(ch)
+	m.checkDuration.Collect(ch)
+	m.ipvsOps.Collect(ch)
+	m.ipvsErrors.Collect(ch)
+	m.notifications.Collect(ch)
+	m.transitions.Collect(ch)
+	m.reloadOK.Collect(ch)
+	m.reloadTime.Collect(ch)
+}
+
+func collectSnapshot(ch chan<- prometheus.Metric, s control.Snapshot) {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	if !s.StartedAt.IsZero() {
+		gauge(descStartTime, float64(s.StartedAt.UnixNano())/1e9)
+	}
+	gauge(descIPVSReadable, b2f(s.IPVSError == ""))
+	for _, in := range s.Instances {
+		for _, st := range States {
+			gauge(descVRRPState, b2f(in.State == st), in.Name, st)
+		}
+		gauge(descPriority, float64(in.BasePriority), in.Name, "base")
+		gauge(descPriority, float64(in.EffectivePriority), in.Name, "effective")
+		gauge(descMasterPrio, float64(in.MasterPriority), in.Name)
+		c := in.Counters
+		counter(descAdvSent, c.AdvertsSent, in.Name)
+		counter(descAdvRecv, c.AdvertsReceived, in.Name)
+		counter(descSendErrors, c.SendErrors, in.Name)
+		counter(descBecameMaster, c.BecameMaster, in.Name)
+		for reason, n := range c.Dropped {
+			counter(descAdvDropped, n, in.Name, reason)
+		}
+	}
+	for _, vs := range s.VirtualServers {
+		gauge(descQuorum, b2f(vs.QuorumUp), vs.Name)
+		for _, rs := range vs.RealServers {
+			gauge(descRSUp, b2f(rs.Health == control.HealthUp), vs.Name, rs.Name)
+			gauge(descRSWeight, float64(rs.Weight), vs.Name, rs.Name, "configured")
+			if rs.CurrentWeight != nil {
+				gauge(descRSWeight, float64(*rs.CurrentWeight), vs.Name, rs.Name, "kernel")
+				gauge(descRSActive, float64(rs.ActiveConns), vs.Name, rs.Name)
+				gauge(descRSInact, float64(rs.InactConns), vs.Name, rs.Name)
+			}
+		}
+	}
+	for _, c := range s.Checks {
+		gauge(descScriptUp, b2f(c.Health == control.HealthUp), c.Name)
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

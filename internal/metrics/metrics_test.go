@@ -1,0 +1,290 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/lbhad/lbhad/checker"
+	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/control"
+	"github.com/lbhad/lbhad/ipvssync"
+	"github.com/lbhad/lbhad/vrrp"
+)
+
+const secretHCL = `
+global {
+  router_id = "lb1"
+  notification {
+    email {
+      server   = "smtp.example.com"
+      from     = "lbhad@example.com"
+      to       = ["ops@example.com"]
+      password = "SMTPpw-9f3a"
+    }
+    webhook "chat" {
+      url     = "https://hooks.example.com/x?token=URLtok-51e2"
+      secret  = "HOOKsec-4d2b"
+      headers = { "Authorization" = "Bearer HDRtok-0c9e" }
+    }
+  }
+}
+vrrp_instance "VI_1" {
+  interface         = "eth0"
+  virtual_router_id = 51
+  priority          = 150
+  authentication {
+    auth_type = "pass"
+    auth_pass = "AP-6e1x"
+  }
+  virtual_ipaddress = ["192.0.2.50/24"]
+}
+virtual_server "web" {
+  address = "192.0.2.50:80"
+  real_server "rs1" {
+    address = "192.0.2.7:80"
+    weight  = 3
+    tcp_check {}
+  }
+  real_server "rs2" {
+    address = "192.0.2.8:80"
+    tcp_check {}
+  }
+}
+`
+
+var secrets = []string{"SMTPpw-9f3a", "URLtok-51e2", "HOOKsec-4d2b", "HDRtok-0c9e", "AP-6e1x"}
+
+type fakeSource struct{ snap control.Snapshot }
+
+func (f fakeSource) Snapshot() control.Snapshot { return f.snap }
+
+func fixture(t *testing.T) control.Snapshot {
+	t.Helper()
+	cfg, diags := config.Parse([]byte(secretHCL), "test.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	var c vrrp.Counters
+	c.AdvertsSent, c.AdvertsReceived, c.BecameMaster = 100, 5, 2
+	c.Dropped[vrrp.DropAuth] = 4
+	vs := cfg.VirtualServers[0]
+	svc := ipvssync.ServiceKeyOf(vs)
+	rk := ipvssync.RealKeyOf(vs, vs.RealServers[0])
+	return control.Build(control.Input{
+		Config: cfg, StartedAt: time.Unix(1700000000, 0), Now: time.Unix(1700000100, 0),
+		VRRP: []vrrp.Status{{Name: "VI_1", Interface: "eth0", VRID: 51, State: vrrp.StateMaster,
+			BasePriority: 150, EffectivePriority: 130, MasterPriority: 130, Counters: c}},
+		Checks: []checker.Status{
+			{Spec: checker.Spec{Kind: checker.KindTCP, VirtualServer: "web", Target: netip.MustParseAddrPort("192.0.2.7:80")}, State: checker.StateUp},
+			{Spec: checker.Spec{Kind: checker.KindTCP, VirtualServer: "web", Target: netip.MustParseAddrPort("192.0.2.8:80")}, State: checker.StateDown},
+			{Spec: checker.Spec{Kind: checker.KindScript, Name: "chk_nginx"}, State: checker.StateUp},
+		},
+		Table: ipvssync.Table{svc: {Service: ipvssync.Service{Key: svc}, Dests: map[ipvssync.DestKey]ipvssync.Destination{
+			rk.Dest: {Addr: rk.Dest.Addr, Port: rk.Dest.Port, Weight: 3, ActiveConns: 7, InactConns: 9},
+		}}},
+	})
+}
+
+func TestSnapshotMetrics(t *testing.T) {
+	m := New(fakeSource{fixture(t)})
+	want := `
+# HELP lbhad_vrrp_state VRRP state of an instance: 1 for the current state, 0 for the others.
+# TYPE lbhad_vrrp_state gauge
+lbhad_vrrp_state{instance="VI_1",state="BACKUP"} 0
+lbhad_vrrp_state{instance="VI_1",state="FAULT"} 0
+lbhad_vrrp_state{instance="VI_1",state="INIT"} 0
+lbhad_vrrp_state{instance="VI_1",state="MASTER"} 1
+lbhad_vrrp_state{instance="VI_1",state="STOP"} 0
+# HELP lbhad_vrrp_priority VRRP priority of an instance: kind=base is configured, kind=effective after tracked scripts and interfaces.
+# TYPE lbhad_vrrp_priority gauge
+lbhad_vrrp_priority{instance="VI_1",kind="base"} 150
+lbhad_vrrp_priority{instance="VI_1",kind="effective"} 130
+# HELP lbhad_vrrp_adverts_sent_total VRRP advertisements sent.
+# TYPE lbhad_vrrp_adverts_sent_total counter
+lbhad_vrrp_adverts_sent_total{instance="VI_1"} 100
+# HELP lbhad_vrrp_adverts_received_total VRRP advertisements received and accepted.
+# TYPE lbhad_vrrp_adverts_received_total counter
+lbhad_vrrp_adverts_received_total{instance="VI_1"} 5
+# HELP lbhad_vrrp_adverts_dropped_total VRRP advertisements discarded, by reason (RFC 3768 section 7.1 checks).
+# TYPE lbhad_vrrp_adverts_dropped_total counter
+lbhad_vrrp_adverts_dropped_total{instance="VI_1",reason="auth"} 4
+# HELP lbhad_vrrp_became_master_total Transitions of an instance to MASTER.
+# TYPE lbhad_vrrp_became_master_total counter
+lbhad_vrrp_became_master_total{instance="VI_1"} 2
+# HELP lbhad_real_server_up 1 when the real server's check says up (or it has no check), 0 when down or not yet checked.
+# TYPE lbhad_real_server_up gauge
+lbhad_real_server_up{rs="rs1",vs="web"} 1
+lbhad_real_server_up{rs="rs2",vs="web"} 0
+# HELP lbhad_real_server_weight Weight of a real server: kind=configured from the config, kind=kernel in IPVS (absent when not in the table).
+# TYPE lbhad_real_server_weight gauge
+lbhad_real_server_weight{kind="configured",rs="rs1",vs="web"} 3
+lbhad_real_server_weight{kind="configured",rs="rs2",vs="web"} 1
+lbhad_real_server_weight{kind="kernel",rs="rs1",vs="web"} 3
+# HELP lbhad_real_server_active_connections Active connections to a real server, from IPVS.
+# TYPE lbhad_real_server_active_connections gauge
+lbhad_real_server_active_connections{rs="rs1",vs="web"} 7
+# HELP lbhad_virtual_server_quorum_up 1 when the virtual server has quorum.
+# TYPE lbhad_virtual_server_quorum_up gauge
+lbhad_virtual_server_quorum_up{vs="web"} 1
+# HELP lbhad_script_up 1 when a vrrp_script succeeds, 0 when it fails or has not run.
+# TYPE lbhad_script_up gauge
+lbhad_script_up{script="chk_nginx"} 1
+# HELP lbhad_ipvs_table_readable 1 when the IPVS table could be read at this scrape.
+# TYPE lbhad_ipvs_table_readable gauge
+lbhad_ipvs_table_readable 1
+# HELP lbhad_start_time_seconds When the daemon started, in seconds since the Unix epoch.
+# TYPE lbhad_start_time_seconds gauge
+lbhad_start_time_seconds 1.7e+09
+`
+	names := []string{"lbhad_vrrp_state", "lbhad_vrrp_priority", "lbhad_vrrp_adverts_sent_total",
+		"lbhad_vrrp_adverts_received_total", "lbhad_vrrp_adverts_dropped_total", "lbhad_vrrp_became_master_total",
+		"lbhad_real_server_up", "lbhad_real_server_weight", "lbhad_real_server_active_connections",
+		"lbhad_virtual_server_quorum_up", "lbhad_script_up", "lbhad_ipvs_table_readable", "lbhad_start_time_seconds"}
+	if err := testutil.CollectAndCompare(m, strings.NewReader(want), names...); err != nil {
+		t.Error(err)
+	}
+	// Every metric passes the linter (names, units, help).
+	problems, err := testutil.CollectAndLint(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint %s: %s", p.Metric, p.Text)
+	}
+}
+
+func TestObserve(t *testing.T) {
+	m := New(nil)
+	m.ObserveCheck("http_get", true, 20*time.Millisecond)
+	m.ObserveCheck("http_get", false, 5*time.Second)
+	m.ObserveCheck("tcp_check", true, time.Millisecond)
+	m.ObserveIPVS(3, nil)
+	m.ObserveIPVS(0, errors.New("netlink: no such file"))
+	m.ObserveIPVS(0, nil)
+	m.ObserveNotification("webhook:chat", nil)
+	m.ObserveNotification("webhook:chat", errors.New("timeout"))
+	m.ObserveNotificationDropped("email")
+	m.ObserveTransition("VI_1", "MASTER")
+	m.ObserveTransition("VI_1", "MASTER")
+	m.ObserveReload(true, time.Unix(1700000000, 500000000))
+	m.ObserveReload(false, time.Unix(1700000500, 0))
+
+	for _, tc := range []struct {
+		c    prometheus.Collector
+		want float64
+	}{
+		{m.checks.WithLabelValues("http_get", "ok"), 1},
+		{m.checks.WithLabelValues("http_get", "fail"), 1},
+		{m.checks.WithLabelValues("tcp_check", "ok"), 1},
+		{m.ipvsOps, 3},
+		{m.ipvsErrors, 1},
+		{m.notifications.WithLabelValues("webhook:chat", "ok"), 1},
+		{m.notifications.WithLabelValues("webhook:chat", "error"), 1},
+		{m.notifications.WithLabelValues("email", "dropped"), 1},
+		{m.transitions.WithLabelValues("VI_1", "MASTER"), 2},
+		{m.reloadOK, 0},
+		{m.reloadTime, 1700000000.5}, // the failed reload keeps the last success
+	} {
+		if got := testutil.ToFloat64(tc.c); got != tc.want {
+			t.Errorf("%v = %v, want %v", tc.c, got, tc.want)
+		}
+	}
+	// The histogram has the two kinds with their counts and sums.
+	if n := testutil.CollectAndCount(m.checkDuration, "lbhad_check_duration_seconds"); n != 2 {
+		t.Errorf("check_duration series = %d, want 2", n)
+	}
+	reg, err := NewRegistry(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, mf := range mfs {
+		if mf.GetName() != "lbhad_check_duration_seconds" {
+			continue
+		}
+		for _, mt := range mf.GetMetric() {
+			if mt.GetLabel()[0].GetValue() != "http_get" {
+				continue
+			}
+			found = true
+			h := mt.GetHistogram()
+			if h.GetSampleCount() != 2 || math.Abs(h.GetSampleSum()-5.02) > 1e-9 {
+				t.Errorf("http_get histogram count %d sum %v, want 2 5.02", h.GetSampleCount(), h.GetSampleSum())
+			}
+		}
+	}
+	if !found {
+		t.Error("no http_get series in lbhad_check_duration_seconds")
+	}
+}
+
+// TestScrapeHasNoSecrets serves a registry over HTTP, as Prometheus
+// sees it, and looks for every secret of the config in the page.
+func TestScrapeHasNoSecrets(t *testing.T) {
+	m := New(fakeSource{fixture(t)})
+	m.ObserveNotification("webhook:chat", nil)
+	reg, err := NewRegistry(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ServeListener(ctx, ln, reg) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("ServeListener: %v", err)
+		}
+	}()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("scrape: %d %v", resp.StatusCode, err)
+	}
+	page := string(body)
+	for _, want := range []string{`lbhad_vrrp_state{instance="VI_1",state="MASTER"} 1`, "go_goroutines", `lbhad_notifications_total{channel="webhook:chat",result="ok"} 1`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+	for _, s := range secrets {
+		if strings.Contains(page, s) {
+			t.Errorf("scrape contains secret %q", s)
+		}
+	}
+}
+
+func TestServeBadAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = Serve(context.Background(), ln.Addr().String(), prometheus.NewRegistry())
+	if err == nil || !strings.Contains(err.Error(), "listen for metrics on") {
+		t.Errorf("Serve on a taken port: %v", err)
+	}
+}
