@@ -38,6 +38,7 @@ Usage:
   lbhad validate [-c FILE]        check a config and exit (also: lbhad -t)
   lbhad ipvs list [--stats|--rate] the kernel's IPVS table, like ipvsadm -Ln
   lbhad ipvs save                  IPVS rules in ipvsadm -R format
+  lbhad convert [-o FILE] keepalived.conf   migrate a keepalived config
   lbhad version
   lbhad help
 
@@ -57,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdRun(args[1:], stderr)
 	case "validate", "-t", "--config-test":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "convert":
+		return cmdConvert(args[1:], stdout, stderr)
 	case "ipvs":
 		return cmdIPVS(args[1:], stdout, stderr)
 	case "version", "--version":
