@@ -72,9 +72,10 @@ func WithBackoff(base, max time.Duration) Option {
 // WithClock sets the clock used to stamp events without a Time.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// Stats are the per-channel counters of a Dispatcher.
+// Stats are the per-channel counters of a Dispatcher. One script run,
+// one mail or one webhook POST (with its retries) counts once.
 type Stats struct {
-	Scripts  ChannelStats            // all script targets together
+	Scripts  ChannelStats            // all script targets together; also events sent after Close
 	Email    ChannelStats            // one mail per event
 	Webhooks map[string]ChannelStats // by webhook name
 }
@@ -217,7 +218,8 @@ func (d *Dispatcher) Update(cfg *config.Config) error {
 }
 
 // Notify routes e to every channel that wants it and returns at once: it
-// only queues. Events after Close are dropped and counted.
+// only queues. Events after Close are dropped and counted in
+// Stats().Scripts.Dropped.
 func (d *Dispatcher) Notify(e Event) {
 	if e.Time.IsZero() {
 		e.Time = d.opts.now()
@@ -280,7 +282,8 @@ func (d *Dispatcher) queueScripts(p *plan, e Event) {
 			return
 		}
 		key = "group\x00" + e.Group
-		cmds, generic = stateScripts(g.Notify, e.NewState, "GROUP", e.Group, e.Priority)
+		// keepalived 2.2.7 passes priority 0 for groups (measured).
+		cmds, generic = stateScripts(g.Notify, e.NewState, "GROUP", e.Group, 0)
 	case RealServerUp, RealServerDown:
 		rs := p.rss[[2]string{e.VirtualServer, e.RealServer}]
 		if rs == nil {

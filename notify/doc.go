@@ -20,5 +20,8 @@
 // Scripts keep one ordered queue per instance, group, real server and
 // virtual server, so a script sees the transitions of its target in the
 // order they happened while a slow script of one instance does not hold
-// up another's.
+// up another's. An instance and its sync group are separate targets, so
+// their scripts are not ordered against each other. Measured against
+// keepalived 2.2.7: a sync group's generic notify gets priority 0, and on
+// shutdown each instance is notified STOP before its group.
 package notify
