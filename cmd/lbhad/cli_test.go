@@ -65,7 +65,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, 2, "", "unknown command"},
 		{"bad flag", []string{"validate", "--nope"}, 2, "", "flag provided but not defined"},
 		{"bad log format", []string{"run", "-c", good, "--log-format", "xml"}, 2, "", "log-format"},
-		{"convert clean", []string{"convert", "../../internal/kaconv/testdata/haproxy_smtp.conf"}, 0, "virtual_server", ""},
+		{"convert clean", []string{"convert", "../../internal/kaconv/testdata/haproxy_smtp.conf"}, 0, "vrrp_script \"chk_haproxy\"", ""},
 		{"convert with drops", []string{"convert", "../../internal/kaconv/testdata/unsupported.conf"}, 1, "vrrp_instance", "not converted: "},
 		{"convert usage", []string{"convert"}, 2, "", "Usage: lbhad convert"},
 		{"version", []string{"version"}, 0, "lbhad ", ""},
