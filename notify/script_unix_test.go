@@ -58,7 +58,7 @@ func TestKeepalivedScriptArguments(t *testing.T) {
 		{Event{Kind: InstanceState, Instance: "VI_1", NewState: "FAULT", Priority: 0}, []string{"fault", "INSTANCE VI_1 FAULT 0"}},
 		{Event{Kind: InstanceState, Instance: "VI_1", NewState: "STOP", Priority: 100}, []string{"stop", "INSTANCE VI_1 STOP 100"}},
 		{Event{Kind: GroupState, Group: "G1", NewState: "MASTER", Priority: 150}, []string{"group-master", "GROUP G1 MASTER 0"}}, // keepalived: 0 for groups
-		{Event{Kind: GroupState, Group: "G1", NewState: "BACKUP"}, []string{"GROUP G1 BACKUP 0"}}, // no notify_backup: generic only
+		{Event{Kind: GroupState, Group: "G1", NewState: "BACKUP"}, []string{"GROUP G1 BACKUP 0"}},                                // no notify_backup: generic only
 		{Event{Kind: RealServerDown, VirtualServer: "web", RealServer: "w1"}, []string{"down w1"}},
 		{Event{Kind: RealServerUp, VirtualServer: "web", RealServer: "w1"}, []string{"up w1"}},
 		{Event{Kind: QuorumLost, VirtualServer: "web"}, []string{"quorum-down"}},
