@@ -97,6 +97,7 @@ func (r *Router) updateLocked(in *instance, c InstanceConfig) {
 	in.cfg = c
 	in.m.Reconfigure(c.machineConfig())
 	in.expect = c.expect()
+	r.preopenAnnouncersLocked(in)
 	if in.m.State() != StateMaster {
 		return
 	}
