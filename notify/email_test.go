@@ -17,7 +17,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -46,7 +45,6 @@ func smtpd(t *testing.T, args ...string) (addr, maildir string) {
 	maildir = filepath.Join(t.TempDir(), "mail")
 	cmd := exec.Command(py, append([]string{"testdata/smtpd.py", "--maildir", maildir}, args...)...)
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
