@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -227,5 +229,34 @@ func TestStaleSocket(t *testing.T) {
 	}
 	if _, err := os.Stat(file); err != nil {
 		t.Errorf("regular file removed: %v", err)
+	}
+}
+
+// TestIdleDeadline: a client that connects and says nothing is
+// disconnected, so it cannot pin a goroutine forever.
+func TestIdleDeadline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lbhad.sock")
+	s, err := Listen(path, &fakeSource{}, Options{Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(30 * time.Second)) // only a guard against hanging
+	n, err := c.Read(make([]byte, 1))
+	if n != 0 || !errors.Is(err, io.EOF) {
+		t.Errorf("idle connection: read %d, %v; want EOF from the server", n, err)
 	}
 }
