@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -104,6 +105,7 @@ func main() {
 	fs.IntVar(&c.victims, "victims", c.victims, "backends stopped in each detection phase")
 	fs.IntVar(&c.fall, "fall", c.fall, "fall of the detection checks")
 	fs.StringVar(&c.only, "only", "", "run only these comma-separated phases: "+strings.Join(phases, ","))
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the measuring process to this file")
 	fs.BoolVar(&c.netns, "netns", c.netns, "run in a fresh network namespace (needs root)")
 	fs.Parse(os.Args[1:])
 
@@ -146,8 +148,18 @@ func main() {
 		}
 		c.port = 7000 // nobody else listens in this namespace
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "checker bench:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	ctx := context.Background()
 	if _, err := run(ctx, c, os.Stdout, os.Stderr); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "checker bench:", err)
 		os.Exit(1)
 	}
