@@ -9,7 +9,6 @@ import (
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
-	"github.com/lbhad/lbhad/ipvssync"
 )
 
 // checksComponent runs one check engine for every vrrp_script and real
@@ -18,16 +17,16 @@ type checksComponent struct {
 	log      *zap.Logger
 	base     *zap.Logger // for the engine, which names its own component
 	onScript func(name string, ok bool)
-	onReal   func(key ipvssync.RealKey, ev checker.Event)
+	onReal   func(ref realRef, ev checker.Event)
 
 	mu     sync.Mutex
 	engine *checker.Engine
-	realOf map[string]ipvssync.RealKey
+	realOf map[string]realRef
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-func newChecksComponent(log *zap.Logger, onScript func(string, bool), onReal func(ipvssync.RealKey, checker.Event)) *checksComponent {
+func newChecksComponent(log *zap.Logger, onScript func(string, bool), onReal func(realRef, checker.Event)) *checksComponent {
 	return &checksComponent{log: log.With(zap.String("component", "checker")), base: log, onScript: onScript, onReal: onReal}
 }
 
@@ -87,10 +86,10 @@ func (c *checksComponent) event(ev checker.Event) {
 		return
 	}
 	c.mu.Lock()
-	key, ok := c.realOf[ev.ID]
+	ref, ok := c.realOf[ev.ID]
 	c.mu.Unlock()
 	if ok && c.onReal != nil {
-		c.onReal(key, ev)
+		c.onReal(ref, ev)
 	}
 }
 

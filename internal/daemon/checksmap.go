@@ -13,9 +13,16 @@ func realCheckID(vs *config.VirtualServer, rs *config.RealServer) string {
 	return "rs/" + vs.Name + "/" + rs.Name
 }
 
+// realRef names a checked real server for its consumers: IPVS needs the
+// key, notifications the config names.
+type realRef struct {
+	key    ipvssync.RealKey
+	vs, rs string
+}
+
 // checkSpecs maps every vrrp_script and every real server check to an
-// engine spec. realOf maps a real server's check ID back to its IPVS key.
-func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]ipvssync.RealKey) {
+// engine spec. realOf maps a real server's check ID back to it.
+func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]realRef) {
 	var specs []checker.Spec
 	for _, s := range cfg.Scripts {
 		user := s.User
@@ -28,14 +35,14 @@ func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]ipvssync.RealKey
 			Misc: &checker.MiscSpec{Path: s.Script, Timeout: s.Timeout, User: user},
 		})
 	}
-	realOf := map[string]ipvssync.RealKey{}
+	realOf := map[string]realRef{}
 	for _, vs := range cfg.VirtualServers {
 		for _, rs := range vs.RealServers {
 			if rs.Check == nil {
 				continue
 			}
 			id := realCheckID(vs, rs)
-			realOf[id] = ipvssync.RealKeyOf(vs, rs)
+			realOf[id] = realRef{key: ipvssync.RealKeyOf(vs, rs), vs: vs.Name, rs: rs.Name}
 			specs = append(specs, realSpec(cfg, vs, rs, id))
 		}
 	}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"go.uber.org/zap"
 
+	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
@@ -10,9 +11,16 @@ import (
 // the table is in place before this node can become master, then the
 // checks that feed it and VRRP. Stop runs in reverse, so VRRP hands the
 // VIPs to the peer (priority-0 advert) before the table is removed.
+//
+// Notifications start first and stop last, so the STOP notices VRRP
+// sends while shutting down are still delivered.
 func defaultComponents(log *zap.Logger) []Component {
-	vr := newVRRPComponent(log, nil)
-	ip := newIPVSComponent(log, ipvssync.Open, nil)
-	ch := newChecksComponent(log, vr.SetTrackScript, ip.RealServerEvent)
-	return []Component{ip, ch, vr}
+	nc := newNotifyComponent(log)
+	vr := newVRRPComponent(log, nc.VRRPStateChange)
+	ip := newIPVSComponent(log, ipvssync.Open, nc.QuorumChange)
+	ch := newChecksComponent(log, vr.SetTrackScript, func(ref realRef, ev checker.Event) {
+		ip.RealServerEvent(ref.key, ev)
+		nc.RealServerChange(ref, ev)
+	})
+	return []Component{nc, ip, ch, vr}
 }

@@ -82,6 +82,7 @@ func Run(ctx context.Context, opts Options) error {
 			log.Error("component failed to start", zap.String("component", c.Name()), zap.Error(err))
 		}
 	}
+	hooks(comps, lifecycleHook.Started)
 	n.Notify("READY=1")
 	n.Notify("STATUS=" + statusLine(cfg))
 	log.Info("lbhad is running", zap.String("config", opts.ConfigPath))
@@ -98,6 +99,7 @@ func Run(ctx context.Context, opts Options) error {
 		case <-ctx.Done():
 			n.Notify("STOPPING=1")
 			log.Info("stopping")
+			hooks(comps, lifecycleHook.Stopping)
 			stopCtx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 			defer cancel()
 			var errs []error
@@ -141,6 +143,7 @@ func reload(ctx context.Context, log *zap.Logger, n Notifier, path string, old *
 			log.Error("component failed to apply the new config", zap.String("component", c.Name()), zap.Error(err))
 		}
 	}
+	hooks(comps, lifecycleHook.Reloaded)
 	log.Info("reloaded", zap.String("config", path))
 	n.Notify("STATUS=" + statusLine(cfg))
 	return cfg
@@ -170,4 +173,20 @@ func diagPos(d *hcl.Diagnostic) string {
 		return ""
 	}
 	return fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+}
+
+// lifecycleHook is implemented by components that want to hear about the
+// daemon's own life (the notifier announces start, reload and stop).
+type lifecycleHook interface {
+	Started()
+	Reloaded()
+	Stopping()
+}
+
+func hooks(comps []Component, call func(lifecycleHook)) {
+	for _, c := range comps {
+		if h, ok := c.(lifecycleHook); ok {
+			call(h)
+		}
+	}
 }

@@ -16,6 +16,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/lbhad/lbhad/checker"
+
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
@@ -115,7 +117,7 @@ virtual_server "web" {
 	scripts := &scriptLog{last: map[string]bool{}}
 	build := func(log *zap.Logger) []Component {
 		ip := newIPVSComponent(log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)
-		ch := newChecksComponent(log, scripts.set, ip.RealServerEvent)
+		ch := newChecksComponent(log, scripts.set, func(ref realRef, ev checker.Event) { ip.RealServerEvent(ref.key, ev) })
 		return []Component{ip, ch}
 	}
 	ctx, cancel := context.WithCancel(context.Background())

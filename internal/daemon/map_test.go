@@ -130,7 +130,7 @@ func TestCheckSpecsMapping(t *testing.T) {
 	if _, ok := realOf["rs/web/c"]; ok {
 		t.Error("a real server without a check got a spec")
 	}
-	if k := realOf["rs/web/a"]; k.Dest.Addr != netip.MustParseAddr("198.51.100.7") {
+	if k := realOf["rs/web/a"].key; k.Dest.Addr != netip.MustParseAddr("198.51.100.7") {
 		t.Errorf("real key: %+v", k)
 	}
 	// The mapping relies on both enums sharing an order.

@@ -1,0 +1,125 @@
+package daemon
+
+import (
+	"context"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/lbhad/lbhad/checker"
+	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/ipvssync"
+	"github.com/lbhad/lbhad/notify"
+	"github.com/lbhad/lbhad/vrrp"
+)
+
+// notifyComponent owns the notification dispatcher and turns the
+// domain packages' events into notify.Events. Every method only queues:
+// delivery runs on the dispatcher's own workers, so a hung webhook or
+// SMTP server never reaches the election path.
+type notifyComponent struct {
+	log *zap.Logger
+
+	mu     sync.Mutex
+	d      *notify.Dispatcher
+	vips   map[string][]string // instance name -> VIPs, for events
+	groups map[string]string   // sync group -> last state announced
+}
+
+func newNotifyComponent(log *zap.Logger) *notifyComponent {
+	return &notifyComponent{log: log, vips: map[string][]string{}, groups: map[string]string{}}
+}
+
+func (c *notifyComponent) Name() string { return "notify" }
+
+func (c *notifyComponent) Apply(ctx context.Context, cfg *config.Config) error {
+	vips := map[string][]string{}
+	for _, in := range cfg.Instances {
+		for _, v := range in.VIPs {
+			vips[in.Name] = append(vips[in.Name], v.Prefix.String())
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.vips = vips
+	if c.d != nil {
+		return c.d.Update(cfg)
+	}
+	d, err := notify.New(cfg, c.log)
+	if err != nil {
+		return err
+	}
+	c.d = d
+	return nil
+}
+
+func (c *notifyComponent) Stop(ctx context.Context) error {
+	c.mu.Lock()
+	d := c.d
+	c.mu.Unlock()
+	if d == nil {
+		return nil
+	}
+	return d.Close(ctx)
+}
+
+func (c *notifyComponent) send(e notify.Event) {
+	c.mu.Lock()
+	d := c.d
+	c.mu.Unlock()
+	if d != nil {
+		d.Notify(e)
+	}
+}
+
+// Started, Reloaded and Stopping implement lifecycleHook.
+func (c *notifyComponent) Started()  { c.send(notify.Event{Kind: notify.DaemonStart}) }
+func (c *notifyComponent) Reloaded() { c.send(notify.Event{Kind: notify.DaemonReload}) }
+func (c *notifyComponent) Stopping() { c.send(notify.Event{Kind: notify.DaemonStop}) }
+
+// VRRPStateChange announces an instance transition and, once per group
+// transition, the sync group's.
+func (c *notifyComponent) VRRPStateChange(sc vrrp.StateChange) {
+	c.mu.Lock()
+	vips := c.vips[sc.Instance]
+	groupChanged := false
+	if sc.SyncGroup != "" && c.groups[sc.SyncGroup] != sc.To.String() {
+		c.groups[sc.SyncGroup] = sc.To.String()
+		groupChanged = true
+	}
+	c.mu.Unlock()
+	e := notify.Event{Kind: notify.InstanceState, Instance: sc.Instance, Group: sc.SyncGroup,
+		OldState: sc.From.String(), NewState: sc.To.String(), Priority: int(sc.Priority),
+		VIPs: vips, Reason: string(sc.Reason), Time: sc.At}
+	c.send(e)
+	if groupChanged {
+		g := e
+		g.Kind, g.Instance, g.VIPs = notify.GroupState, "", nil
+		c.send(g)
+	}
+}
+
+// RealServerChange announces a real server going down or coming back.
+func (c *notifyComponent) RealServerChange(ref realRef, ev checker.Event) {
+	if !ev.StateChanged {
+		return
+	}
+	kind := notify.RealServerDown
+	if ev.Up {
+		kind = notify.RealServerUp
+	}
+	c.send(notify.Event{Kind: kind, VirtualServer: ref.vs, RealServer: ref.rs, Reason: ev.Reason, Time: ev.Time})
+}
+
+// QuorumChange announces a virtual server losing or regaining quorum.
+// The first evaluation at start is not a change, as in keepalived.
+func (c *notifyComponent) QuorumChange(qc ipvssync.QuorumChange) {
+	if qc.Initial {
+		return
+	}
+	kind := notify.QuorumLost
+	if qc.Up {
+		kind = notify.QuorumRegained
+	}
+	c.send(notify.Event{Kind: kind, VirtualServer: qc.VirtualServer.Name})
+}
