@@ -76,6 +76,9 @@ func Run(ctx context.Context, opts Options) (exitCode int, consoleLog []byte, er
 		return -1, nil, fmt.Errorf("vm run: nonce: %w", err)
 	}
 	tag := hex.EncodeToString(nonce)
+	if opts.Files, err = withExtraFiles(opts.Files); err != nil {
+		return -1, nil, fmt.Errorf("vm run: %w", err)
+	}
 
 	initrd, err := os.CreateTemp(opts.TempDir, "lbhad-vm-initrd-*")
 	if err != nil {
