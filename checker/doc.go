@@ -47,8 +47,10 @@
 //
 // An Engine holds every check in one min-heap keyed by due time and runs
 // attempts on a bounded pool of workers, not a goroutine per check. A
-// check's next attempt is scheduled Interval after its previous one
-// finished, so a check never overlaps itself. First attempts after Set are
+// check's next attempt is due Interval after its previous one started,
+// or at once when that one ran longer than Interval, so a check never
+// overlaps itself and a backend that hangs until the timeout is still
+// declared down within fall × interval + timeout. First attempts after Set are
 // spread over the Interval (or over Warmup, when set) by a hash of the
 // check's ID, so ten thousand checks loaded together do not fire together
 // and each lands at the same offset on every start. The clock and the

@@ -79,15 +79,16 @@ type Engine struct {
 }
 
 type entry struct {
-	spec     Spec
-	checker  Checker
-	tracker  Tracker
-	gen      uint64 // changes when the spec is replaced
-	attempt  int    // failed attempts so far in the current retry run
-	running  bool
-	weight   *int
-	last     Result
-	lastTime time.Time
+	spec      Spec
+	checker   Checker
+	tracker   Tracker
+	gen       uint64 // changes when the spec is replaced
+	attempt   int    // failed attempts so far in the current retry run
+	running   bool
+	startedAt time.Time // when the running (or last) attempt began
+	weight    *int
+	last      Result
+	lastTime  time.Time
 }
 
 type job struct {
@@ -333,6 +334,7 @@ func (e *Engine) dispatch(now time.Time, free int) []job {
 		e.sched.pop()
 		c := e.checks[id]
 		c.running = true
+		c.startedAt = now
 		out = append(out, job{id: id, gen: c.gen, checker: c.checker})
 	}
 	return out
@@ -359,7 +361,11 @@ func (e *Engine) complete(now time.Time, o outcome) (ev *Event, counted bool) {
 		return nil, true
 	}
 	c.attempt = 0
-	e.sched.set(o.id, now.Add(c.spec.Interval))
+	// The interval runs from the start of the attempt, not its end, so a
+	// backend that hangs until the timeout is still detected within
+	// fall × interval + timeout; an attempt longer than the interval
+	// is followed at once, never overlapped.
+	e.sched.set(o.id, laterOf(c.startedAt.Add(c.spec.Interval), now))
 
 	changed := c.tracker.Observe(r.OK)
 	weightChanged := false
@@ -392,4 +398,11 @@ func copyInt(p *int) *int {
 	}
 	v := *p
 	return &v
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

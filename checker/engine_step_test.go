@@ -67,9 +67,18 @@ func TestDispatchNeverOverlapsACheck(t *testing.T) {
 	if again := e.dispatch(t0.Add(time.Hour), 10); len(again) != 0 {
 		t.Fatalf("dispatched %v while still running", ids(again))
 	}
-	// Once a finishes it is due one interval after it finished.
+	// a ran far longer than its interval: it is due again as soon as it
+	// finishes, never overlapping itself.
 	done := t0.Add(time.Hour)
 	finish(e, done, jobFor(t, first, "a"), Result{OK: true})
+	second := e.dispatch(done, 10)
+	if diff := cmp.Diff([]string{"a"}, ids(second)); diff != "" {
+		t.Fatalf("after an overlong attempt (-want +got):\n%s", diff)
+	}
+	// A quick attempt: the next is due one interval after this one
+	// started, not after it finished, so a hung backend is still caught
+	// within fall × interval + timeout.
+	finish(e, done.Add(3*time.Second), jobFor(t, second, "a"), Result{OK: true})
 	if got := e.dispatch(done.Add(10*time.Second-time.Nanosecond), 10); len(got) != 0 {
 		t.Fatalf("dispatched %v before the interval passed", ids(got))
 	}
