@@ -1,0 +1,185 @@
+package e2elab
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Sample is one request of the stream.
+type Sample struct {
+	Start  time.Time
+	Dur    time.Duration
+	Server string // what answered; "" when the request failed
+	Err    string // "" on success
+}
+
+// OK reports whether the request succeeded.
+func (s Sample) OK() bool { return s.Err == "" }
+
+// Get performs one request within ctx and returns the name of the server
+// that answered.
+type Get func(ctx context.Context) (server string, err error)
+
+// Load sends one request every interval, each in its own goroutine so a
+// hung request never delays the next, and keeps every sample.
+type Load struct {
+	now    func() time.Time
+	mu     sync.Mutex
+	recs   []Sample
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Start begins the stream; each request gets timeout. now is the clock
+// (nil = time.Now).
+func Start(get Get, interval, timeout time.Duration, now func() time.Time) *Load {
+	if now == nil {
+		now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &Load{now: now, cancel: cancel}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			l.wg.Add(1)
+			go func() {
+				defer l.wg.Done()
+				start := l.now()
+				rctx, rcancel := context.WithTimeout(ctx, timeout)
+				name, err := get(rctx)
+				rcancel()
+				s := Sample{Start: start, Dur: l.now().Sub(start), Server: name}
+				if err != nil {
+					if ctx.Err() != nil {
+						return // cut short by Stop: not a failure of the service
+					}
+					s.Server, s.Err = "", err.Error()
+				}
+				l.mu.Lock()
+				l.recs = append(l.recs, s)
+				l.mu.Unlock()
+			}()
+		}
+	}()
+	return l
+}
+
+// Stop ends the stream and waits for the requests in flight.
+func (l *Load) Stop() {
+	l.cancel()
+	l.wg.Wait()
+}
+
+// Samples returns the samples finished so far, ordered by start time.
+func (l *Load) Samples() []Sample {
+	l.mu.Lock()
+	out := append([]Sample(nil), l.recs...)
+	l.mu.Unlock()
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out
+}
+
+// Window summarises the requests that started in [From, To).
+type Window struct {
+	From, To time.Time
+	Sent     int
+	Failed   int
+	// Gap is the longest stretch of [From, To) without the start of a
+	// successful request (edges included): the outage a user saw, to
+	// within one request interval.
+	Gap       time.Duration
+	FirstFail time.Time // zero when none failed
+	LastFail  time.Time
+	Servers   map[string]int // successful answers per server
+	Errors    map[string]int // failures per error text (first 60 bytes)
+}
+
+// Summarize computes the Window of samples (ordered by start) in [from, to).
+func Summarize(samples []Sample, from, to time.Time) Window {
+	w := Window{From: from, To: to, Servers: map[string]int{}, Errors: map[string]int{}}
+	last := from
+	for _, s := range samples {
+		if s.Start.Before(from) || !s.Start.Before(to) {
+			continue
+		}
+		w.Sent++
+		if !s.OK() {
+			w.Failed++
+			if w.FirstFail.IsZero() {
+				w.FirstFail = s.Start
+			}
+			w.LastFail = s.Start
+			e := s.Err
+			if len(e) > 60 {
+				e = e[len(e)-60:]
+			}
+			w.Errors[e]++
+			continue
+		}
+		w.Servers[s.Server]++
+		if d := s.Start.Sub(last); d > w.Gap {
+			w.Gap = d
+		}
+		last = s.Start
+	}
+	if d := to.Sub(last); d > w.Gap {
+		w.Gap = d
+	}
+	return w
+}
+
+// String renders w for a test log.
+func (w Window) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d sent, %d failed, longest gap %v", w.Sent, w.Failed, w.Gap.Round(time.Millisecond))
+	if w.Failed > 0 {
+		fmt.Fprintf(&b, " (failures %v..%v after start)", w.FirstFail.Sub(w.From).Round(time.Millisecond), w.LastFail.Sub(w.From).Round(time.Millisecond))
+	}
+	names := make([]string, 0, len(w.Servers))
+	for n := range w.Servers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	b.WriteString("; answers:")
+	for _, n := range names {
+		fmt.Fprintf(&b, " %s=%d", n, w.Servers[n])
+	}
+	if len(w.Errors) > 0 {
+		errs := make([]string, 0, len(w.Errors))
+		for e, n := range w.Errors {
+			errs = append(errs, fmt.Sprintf("%dx %q", n, e))
+		}
+		sort.Strings(errs)
+		b.WriteString("; errors: " + strings.Join(errs, ", "))
+	}
+	return b.String()
+}
+
+// SteadySince reports whether the last n samples (by start) all started
+// at or after t and all succeeded: the stream has settled after t.
+func SteadySince(samples []Sample, t time.Time, n int) bool {
+	k := 0
+	for i := len(samples) - 1; i >= 0 && k < n; i-- {
+		s := samples[i]
+		if s.Start.Before(t) {
+			return false
+		}
+		if !s.OK() {
+			return false
+		}
+		k++
+	}
+	return k == n
+}
