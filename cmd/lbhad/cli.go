@@ -36,6 +36,8 @@ kept in step with health checks, and notifications on every change.
 Usage:
   lbhad run      [-c FILE] [--log-format console|json] [--log-level LEVEL]
   lbhad validate [-c FILE]        check a config and exit (also: lbhad -t)
+  lbhad status   [-c FILE | -s SOCKET] [--json]   the running daemon's state
+  lbhad dump     [-c FILE | -s SOCKET]   everything the daemon holds, as JSON
   lbhad ipvs list [--stats|--rate] the kernel's IPVS table, like ipvsadm -Ln
   lbhad ipvs save                  IPVS rules in ipvsadm -R format
   lbhad convert [-o FILE] keepalived.conf   migrate a keepalived config
@@ -58,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdRun(args[1:], stderr)
 	case "validate", "-t", "--config-test":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "status", "dump":
+		return cmdStatus(args[0], args[1:], stdout, stderr)
 	case "convert":
 		return cmdConvert(args[1:], stdout, stderr)
 	case "ipvs":

@@ -61,6 +61,7 @@ func TestExitCodes(t *testing.T) {
 		{"invalid", []string{"validate", "-c", bad}, 1, "", "bad.hcl:3:"},
 		{"missing file", []string{"validate", "-c", filepath.Join(dir, "none.hcl")}, 1, "", "none.hcl"},
 		{"run with invalid", []string{"run", "-c", bad}, 1, "", "not starting"},
+		{"status without daemon", []string{"status", "-s", filepath.Join(dir, "none.sock")}, 1, "", "is it running?"},
 		{"no command", nil, 2, "", "Usage:"},
 		{"unknown command", []string{"frobnicate"}, 2, "", "unknown command"},
 		{"bad flag", []string{"validate", "--nope"}, 2, "", "flag provided but not defined"},
@@ -143,6 +144,14 @@ func TestRunLifecycle(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	waitFor(t, &log, "lbhad is running", 1)
+
+	// status and dump reach it over the control socket named in the config.
+	for _, args := range [][]string{{"status", "-c", path}, {"status", "-c", path, "--json"}, {"dump", "-c", path}} {
+		out, err := exec.Command(binPath, args...).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "cli-test") {
+			t.Errorf("lbhad %v: %v\n%s", args, err, out)
+		}
+	}
 
 	if err := os.WriteFile(path, []byte(invalidConf), 0o644); err != nil {
 		t.Fatal(err)

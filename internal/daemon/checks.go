@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -18,10 +19,12 @@ type checksComponent struct {
 	base     *zap.Logger // for the engine, which names its own component
 	onScript func(name string, ok bool)
 	onReal   func(ref realRef, ev checker.Event)
+	observe  func(kind string, ok bool, latency time.Duration) // metrics; nil in tests
 
 	mu     sync.Mutex
 	engine *checker.Engine
 	realOf map[string]realRef
+	kindOf map[string]string // check ID -> kind name, for metrics
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -34,15 +37,19 @@ func (c *checksComponent) Name() string { return "checker" }
 
 func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
 	specs, realOf := checkSpecs(cfg)
+	kindOf := make(map[string]string, len(specs))
+	for _, s := range specs {
+		kindOf[s.ID] = s.Kind.String()
+	}
 	c.mu.Lock()
-	c.realOf = realOf
+	c.realOf, c.kindOf = realOf, kindOf
 	e := c.engine
 	if e == nil {
 		if len(specs) == 0 {
 			c.mu.Unlock()
 			return nil
 		}
-		e = checker.NewEngine(checker.Options{Workers: workersFor(specs), Logger: c.base, OnEvent: c.event})
+		e = checker.NewEngine(checker.Options{Workers: workersFor(specs), Logger: c.base, OnEvent: c.event, OnResult: c.result})
 		ctx, cancel := context.WithCancel(context.Background())
 		c.engine, c.cancel, c.done = e, cancel, make(chan struct{})
 		go func() {
@@ -91,6 +98,17 @@ func (c *checksComponent) event(ev checker.Event) {
 	if ok && c.onReal != nil {
 		c.onReal(ref, ev)
 	}
+}
+
+// result feeds every attempt to the metrics.
+func (c *checksComponent) result(id string, r checker.Result) {
+	if c.observe == nil {
+		return
+	}
+	c.mu.Lock()
+	kind := c.kindOf[id]
+	c.mu.Unlock()
+	c.observe(kind, r.OK, r.Latency)
 }
 
 // Statuses is every check's current state, for status output.

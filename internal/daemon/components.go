@@ -1,10 +1,9 @@
 package daemon
 
 import (
-	"go.uber.org/zap"
-
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/ipvssync"
+	"github.com/lbhad/lbhad/vrrp"
 )
 
 // defaultComponents is the production set, in start order: IPVS first so
@@ -14,13 +13,19 @@ import (
 //
 // Notifications start first and stop last, so the STOP notices VRRP
 // sends while shutting down are still delivered.
-func defaultComponents(log *zap.Logger) []Component {
+func defaultComponents(env Env) []Component {
+	log, m := env.Log, env.Metrics
 	nc := newNotifyComponent(log)
-	vr := newVRRPComponent(log, nc.VRRPStateChange)
+	vr := newVRRPComponent(log, func(sc vrrp.StateChange) {
+		m.ObserveTransition(sc.Instance, sc.To.String())
+		nc.VRRPStateChange(sc)
+	})
 	ip := newIPVSComponent(log, ipvssync.Open, nc.QuorumChange)
+	ip.observe = m.ObserveIPVS
 	ch := newChecksComponent(log, vr.SetTrackScript, func(ref realRef, ev checker.Event) {
 		ip.RealServerEvent(ref.key, ev)
 		nc.RealServerChange(ref, ev)
 	})
+	ch.observe = m.ObserveCheck
 	return []Component{nc, ip, ch, vr}
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/control"
+	"github.com/lbhad/lbhad/internal/metrics"
 )
 
 // Component is a running part of the daemon that follows the config:
@@ -23,6 +26,12 @@ type Component interface {
 	Stop(ctx context.Context) error
 }
 
+// Env is what component constructors get from Run.
+type Env struct {
+	Log     *zap.Logger
+	Metrics *metrics.Metrics
+}
+
 // Options configure Run.
 type Options struct {
 	ConfigPath  string
@@ -31,7 +40,7 @@ type Options struct {
 	Reload      <-chan struct{} // each receive re-reads the config
 	StopTimeout time.Duration   // default 10s
 	// Components builds the parts to run; nil runs the default set.
-	Components func(log *zap.Logger) []Component
+	Components func(env Env) []Component
 }
 
 // ConfigError is returned by Run when the config cannot be used at
@@ -46,35 +55,56 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("invalid config: %s", e.Diags.Error())
 }
 
+// daemon is the running state Run owns; the control socket and the
+// metrics read it through Snapshot.
+type daemon struct {
+	log     *zap.Logger
+	n       Notifier
+	path    string
+	metrics *metrics.Metrics
+
+	mu         sync.Mutex
+	cfg        *config.Config
+	startedAt  time.Time
+	lastReload *control.ReloadStatus
+	comps      []Component
+	ctl        *control.Server
+}
+
 // Run loads the config, runs the components until ctx is done, reloads
 // on every receive from opts.Reload, and stops them in reverse order.
 // It returns a *ConfigError when the first config is invalid.
 func Run(ctx context.Context, opts Options) error {
-	log := opts.Logger
-	if log == nil {
-		log = zap.NewNop()
+	d := &daemon{log: opts.Logger, n: opts.Notifier, path: opts.ConfigPath, startedAt: time.Now()}
+	if d.log == nil {
+		d.log = zap.NewNop()
 	}
-	n := opts.Notifier
-	if n == nil {
-		n = nopNotifier{}
+	if d.n == nil {
+		d.n = nopNotifier{}
 	}
 	stopTimeout := opts.StopTimeout
 	if stopTimeout <= 0 {
 		stopTimeout = 10 * time.Second
 	}
+	log := d.log
 
-	cfg, files, diags := config.LoadFile(opts.ConfigPath)
+	cfg, files, diags := config.LoadFile(d.path)
 	if diags.HasErrors() {
 		return &ConfigError{Files: files, Diags: diags}
 	}
 	logWarnings(log, diags)
-	logSummary(log, opts.ConfigPath, cfg)
+	logSummary(log, d.path, cfg)
 
+	d.metrics = metrics.New(d)
+	d.metrics.ObserveReload(true, d.startedAt)
 	build := opts.Components
 	if build == nil {
 		build = defaultComponents
 	}
-	comps := build(log)
+	comps := build(Env{Log: log, Metrics: d.metrics})
+	d.mu.Lock()
+	d.cfg, d.comps = cfg, comps
+	d.mu.Unlock()
 	for _, c := range comps {
 		if err := c.Apply(ctx, cfg); err != nil {
 			// A broken part (say, no IPVS in the kernel) must not take
@@ -82,13 +112,18 @@ func Run(ctx context.Context, opts Options) error {
 			log.Error("component failed to start", zap.String("component", c.Name()), zap.Error(err))
 		}
 	}
+	d.listenControl(ctx, cfg.Global.ControlSocket)
+	defer d.closeControl()
+	if addr := cfg.Global.MetricsListen; addr != "" {
+		go d.serveMetrics(ctx, addr)
+	}
 	hooks(comps, lifecycleHook.Started)
-	n.Notify("READY=1")
-	n.Notify("STATUS=" + statusLine(cfg))
-	log.Info("lbhad is running", zap.String("config", opts.ConfigPath))
+	d.n.Notify("READY=1")
+	d.n.Notify("STATUS=" + statusLine(cfg))
+	log.Info("lbhad is running", zap.String("config", d.path))
 
 	var watchdog <-chan time.Time
-	if iv := n.WatchdogInterval(); iv > 0 {
+	if iv := d.n.WatchdogInterval(); iv > 0 {
 		t := time.NewTicker(iv)
 		defer t.Stop()
 		watchdog = t.C
@@ -97,56 +132,91 @@ func Run(ctx context.Context, opts Options) error {
 	for {
 		select {
 		case <-ctx.Done():
-			n.Notify("STOPPING=1")
-			log.Info("stopping")
-			hooks(comps, lifecycleHook.Stopping)
-			stopCtx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-			defer cancel()
-			var errs []error
-			for i := len(comps) - 1; i >= 0; i-- {
-				if err := comps[i].Stop(stopCtx); err != nil {
-					errs = append(errs, fmt.Errorf("stop %s: %w", comps[i].Name(), err))
-				}
-			}
-			log.Info("stopped")
-			return errors.Join(errs...)
+			return d.stop(stopTimeout)
 		case <-opts.Reload:
-			cfg = reload(ctx, log, n, opts.ConfigPath, cfg, comps)
+			d.reload(ctx)
 		case <-watchdog:
 			// Pinged from the main loop on purpose: if this loop
 			// wedges, systemd sees the silence and restarts us.
-			n.Notify("WATCHDOG=1")
+			d.n.Notify("WATCHDOG=1")
 		}
 	}
+}
+
+func (d *daemon) stop(timeout time.Duration) error {
+	d.n.Notify("STOPPING=1")
+	d.log.Info("stopping")
+	d.closeControl()
+	hooks(d.comps, lifecycleHook.Stopping)
+	stopCtx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var errs []error
+	for i := len(d.comps) - 1; i >= 0; i-- {
+		if err := d.comps[i].Stop(stopCtx); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s: %w", d.comps[i].Name(), err))
+		}
+	}
+	d.log.Info("stopped")
+	return errors.Join(errs...)
 }
 
 // reload re-reads the config and hands it to the components. An invalid
 // file changes nothing: the old config keeps running and every problem
 // is logged with its position.
-func reload(ctx context.Context, log *zap.Logger, n Notifier, path string, old *config.Config, comps []Component) *config.Config {
-	n.Notify("RELOADING=1")
-	defer n.Notify("READY=1")
-	log.Info("reloading", zap.String("config", path))
-	cfg, _, diags := config.LoadFile(path)
+func (d *daemon) reload(ctx context.Context) {
+	log := d.log
+	d.n.Notify("RELOADING=1")
+	defer d.n.Notify("READY=1")
+	log.Info("reloading", zap.String("config", d.path))
+	cfg, _, diags := config.LoadFile(d.path)
+	now := time.Now()
 	if diags.HasErrors() {
-		for _, d := range diags {
-			log.Error("config problem", zap.String("where", diagPos(d)), zap.String("problem", d.Summary), zap.String("detail", d.Detail))
+		for _, dg := range diags {
+			log.Error("config problem", zap.String("where", diagPos(dg)), zap.String("problem", dg.Summary), zap.String("detail", dg.Detail))
 		}
 		msg := fmt.Sprintf("reload failed (%d problems), still running the previous config", countErrors(diags))
 		log.Error(msg)
-		n.Notify("STATUS=" + msg)
-		return old
+		d.n.Notify("STATUS=" + msg)
+		d.mu.Lock()
+		d.lastReload = &control.ReloadStatus{At: now, OK: false, Error: firstError(diags)}
+		d.mu.Unlock()
+		d.metrics.ObserveReload(false, now)
+		return
 	}
 	logWarnings(log, diags)
-	for _, c := range comps {
+	for _, c := range d.comps {
 		if err := c.Apply(ctx, cfg); err != nil {
 			log.Error("component failed to apply the new config", zap.String("component", c.Name()), zap.Error(err))
 		}
 	}
-	hooks(comps, lifecycleHook.Reloaded)
-	log.Info("reloaded", zap.String("config", path))
-	n.Notify("STATUS=" + statusLine(cfg))
-	return cfg
+	d.mu.Lock()
+	old := d.cfg
+	d.cfg = cfg
+	d.lastReload = &control.ReloadStatus{At: now, OK: true}
+	d.mu.Unlock()
+	if old.Global.ControlSocket != cfg.Global.ControlSocket {
+		d.closeControl()
+		d.listenControl(ctx, cfg.Global.ControlSocket)
+	}
+	if old.Global.MetricsListen != cfg.Global.MetricsListen {
+		log.Warn("metrics_listen changed; restart lbhad to move the metrics listener")
+	}
+	d.metrics.ObserveReload(true, now)
+	hooks(d.comps, lifecycleHook.Reloaded)
+	log.Info("reloaded", zap.String("config", d.path))
+	d.n.Notify("STATUS=" + statusLine(cfg))
+}
+
+func firstError(diags hcl.Diagnostics) string {
+	for _, dg := range diags {
+		if dg.Severity == hcl.DiagError {
+			if p := diagPos(dg); p != "" {
+				return p + ": " + dg.Summary
+			}
+			return dg.Summary
+		}
+	}
+	return ""
 }
 
 func countErrors(diags hcl.Diagnostics) int {

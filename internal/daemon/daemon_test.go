@@ -11,13 +11,15 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
 )
 
 const goodConf = `
-global { router_id = "t1" }
+global {
+  router_id = "t1"
+  control_socket = "SOCK"
+}
 vrrp_instance "VI_1" {
   interface = "eth0"
   virtual_router_id = 51
@@ -27,7 +29,10 @@ vrrp_instance "VI_1" {
 `
 
 const changedConf = `
-global { router_id = "t1" }
+global {
+  router_id = "t1"
+  control_socket = "SOCK"
+}
 vrrp_instance "VI_1" {
   interface = "eth0"
   virtual_router_id = 51
@@ -108,6 +113,7 @@ func (r *recorder) snapshot() ([]uint8, bool, []string) {
 
 func writeFile(t *testing.T, path, body string) {
 	t.Helper()
+	body = strings.ReplaceAll(body, "SOCK", filepath.Join(filepath.Dir(path), "lbhad.sock"))
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +124,7 @@ func TestRunRefusesInvalidConfig(t *testing.T) {
 	writeFile(t, path, badConf)
 	rec := newRecorder()
 	err := Run(context.Background(), Options{ConfigPath: path, Notifier: rec,
-		Components: func(*zap.Logger) []Component { return []Component{rec} }})
+		Components: func(Env) []Component { return []Component{rec} }})
 	var cerr *ConfigError
 	if !errors.As(err, &cerr) {
 		t.Fatalf("Run = %v, want *ConfigError", err)
@@ -137,7 +143,7 @@ func TestRunReloadAndStop(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, Options{ConfigPath: path, Notifier: rec, Reload: reload,
-			Components: func(*zap.Logger) []Component { return []Component{rec} }})
+			Components: func(Env) []Component { return []Component{rec} }})
 	}()
 	waitApply := func() {
 		t.Helper()

@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/lbhad/lbhad/checker"
+	"github.com/lbhad/lbhad/internal/control"
 
 	"github.com/lbhad/lbhad/ipvssync"
 )
@@ -84,6 +84,7 @@ func TestHealthDrivesIPVSAndVRRP(t *testing.T) {
 		t.Fatal(err)
 	}
 	conf := fmt.Sprintf(`
+global { control_socket = "%s" }
 vrrp_script "chk" {
   script   = "/bin/test -f %s"
   interval = 0.2
@@ -107,7 +108,7 @@ virtual_server "web" {
     address = "127.0.0.2:%s"
   }
 }
-`, flag, port, port, port)
+`, filepath.Join(dir, "lbhad.sock"), flag, port, port, port)
 	path := filepath.Join(dir, "lbhad.hcl")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -115,7 +116,8 @@ virtual_server "web" {
 
 	kernel := ipvssync.NewFakeKernel()
 	scripts := &scriptLog{last: map[string]bool{}}
-	build := func(log *zap.Logger) []Component {
+	build := func(env Env) []Component {
+		log := env.Log
 		ip := newIPVSComponent(log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)
 		ch := newChecksComponent(log, scripts.set, func(ref realRef, ev checker.Event) { ip.RealServerEvent(ref.key, ev) })
 		return []Component{ip, ch}
@@ -169,4 +171,53 @@ virtual_server "web" {
 		t.Fatal(err)
 	}
 	eventually(t, "track script reported OK again", bound, func() bool { ok, seen := scripts.get("chk"); return seen && ok })
+}
+
+// TestStatusOverControlSocket asks the running daemon for its status the
+// way `lbhad status` does and finds the virtual server and its checks.
+func TestStatusOverControlSocket(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "lbhad.sock")
+	conf := fmt.Sprintf(`
+global { control_socket = %q }
+virtual_server "web" {
+  address = "192.0.2.50:80"
+  real_server "a" {
+    address = "198.51.100.7:80"
+  }
+}
+`, sock)
+	path := filepath.Join(dir, "lbhad.hcl")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kernel := ipvssync.NewFakeKernel()
+	build := func(env Env) []Component {
+		return []Component{newIPVSComponent(env.Log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), Components: build}) }()
+	defer func() { cancel(); <-done }()
+
+	var snap control.Snapshot
+	eventually(t, "status answered", 10*time.Second, func() bool {
+		s, err := control.Status(context.Background(), sock)
+		snap = s
+		return err == nil
+	})
+	if len(snap.VirtualServers) != 1 || snap.VirtualServers[0].Name != "web" || len(snap.VirtualServers[0].RealServers) != 1 {
+		t.Fatalf("status = %+v", snap)
+	}
+	rs := snap.VirtualServers[0].RealServers[0]
+	if rs.CurrentWeight == nil || *rs.CurrentWeight != 1 {
+		t.Errorf("real server kernel weight = %v, want 1", rs.CurrentWeight)
+	}
+	st, err := os.Stat(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("control socket mode %v, want 0600", st.Mode().Perm())
+	}
 }

@@ -21,6 +21,7 @@ type ipvsComponent struct {
 	base     *zap.Logger // for the reconciler, which names its own component
 	open     func() (ipvssync.Handle, error)
 	onQuorum func(ipvssync.QuorumChange)
+	observe  func(writes int, err error) // metrics; nil in tests
 
 	mu     sync.Mutex
 	cfg    []*config.VirtualServer
@@ -128,6 +129,9 @@ func (c *ipvsComponent) syncLocked() error {
 		}
 	}
 	writes, err := c.rec.Sync(ipvssync.Desired(c.cfg, c.health))
+	if c.observe != nil {
+		c.observe(writes, err)
+	}
 	if writes > 0 {
 		c.log.Info("ipvs table updated", zap.Int("writes", writes))
 	}

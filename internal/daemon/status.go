@@ -1,0 +1,94 @@
+package daemon
+
+import (
+	"context"
+
+	"go.uber.org/zap"
+
+	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/control"
+	"github.com/lbhad/lbhad/internal/metrics"
+	"github.com/lbhad/lbhad/ipvssync"
+)
+
+// Snapshot gathers what `lbhad status` and the metrics show. It is built
+// on demand, so the hot paths carry no bookkeeping for it.
+func (d *daemon) Snapshot() control.Snapshot {
+	d.mu.Lock()
+	in := control.Input{Config: d.cfg, ConfigPath: d.path, StartedAt: d.startedAt, LastReload: d.lastReload}
+	comps := d.comps
+	d.mu.Unlock()
+	for _, c := range comps {
+		switch c := c.(type) {
+		case *vrrpComponent:
+			in.VRRP = c.Status()
+		case *checksComponent:
+			in.Checks = c.Statuses()
+		case *ipvsComponent:
+			in.Table, in.TableErr = c.Table()
+			in.QuorumUp = c.Quorum()
+		}
+	}
+	return control.Build(in)
+}
+
+// EffectiveConfig is the running config, for `lbhad dump`; the control
+// package redacts its secrets. A config is never changed once loaded.
+func (d *daemon) EffectiveConfig() *config.Config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg
+}
+
+// listenControl opens the control socket. Failing to is logged, not
+// fatal: VRRP must keep running without a status command.
+func (d *daemon) listenControl(ctx context.Context, path string) {
+	if path == "" {
+		return
+	}
+	srv, err := control.Listen(path, d, control.Options{Logger: d.log})
+	if err != nil {
+		d.log.Error("control socket unavailable; lbhad status will not work", zap.String("path", path), zap.Error(err))
+		return
+	}
+	d.mu.Lock()
+	d.ctl = srv
+	d.mu.Unlock()
+	go func() {
+		if err := srv.Serve(ctx); err != nil {
+			d.log.Error("control socket stopped", zap.Error(err))
+		}
+	}()
+}
+
+func (d *daemon) closeControl() {
+	d.mu.Lock()
+	srv := d.ctl
+	d.ctl = nil
+	d.mu.Unlock()
+	if srv != nil {
+		_ = srv.Close()
+	}
+}
+
+func (d *daemon) serveMetrics(ctx context.Context, addr string) {
+	reg, err := metrics.NewRegistry(d.metrics)
+	if err == nil {
+		d.log.Info("serving metrics", zap.String("listen", addr))
+		err = metrics.Serve(ctx, addr, reg)
+	}
+	if err != nil {
+		d.log.Error("metrics unavailable", zap.String("listen", addr), zap.Error(err))
+	}
+}
+
+// Quorum returns a copy of the reconciler's quorum memory.
+func (c *ipvsComponent) Quorum() map[ipvssync.ServiceKey]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[ipvssync.ServiceKey]bool, len(c.health.QuorumUp))
+	for k, v := range c.health.QuorumUp {
+		out[k] = v
+	}
+	return out
+}
