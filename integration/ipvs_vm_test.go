@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -152,9 +151,10 @@ func ipvsOnHost() bool {
 
 func ipvsBuildGuestTests(t *testing.T, root, out string) {
 	t.Helper()
+	// go test puts its own toolchain's bin first on PATH.
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("no go command on PATH to build the guest tests: %v", err)
 	}
 	cmd := exec.Command(goBin, "test", "-c", "-tags", "integration ipvsguest", "-o", out, "./integration/ipvsguest")
 	cmd.Dir = root
