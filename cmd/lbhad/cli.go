@@ -15,6 +15,7 @@ import (
 
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/daemon"
+	"github.com/lbhad/lbhad/notify"
 )
 
 // Exit codes, as keepalived's config test uses them: 0 fine, 1 the
@@ -96,6 +97,16 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		_ = config.WriteDiagnostics(stderr, files, diags, 100, isTerminal(stderr))
 	}
 	if diags.HasErrors() {
+		fmt.Fprintf(stderr, "%s: invalid\n", *conf)
+		return exitFailed
+	}
+	// Scripts are checked on disk as they will be run: a command that
+	// does not split, or (with enable_script_security) one that others
+	// could rewrite, would be refused at run time.
+	if errs := notify.ValidateScripts(cfg); len(errs) > 0 {
+		for _, err := range errs {
+			fmt.Fprintf(stderr, "%s: script: %v\n", *conf, err)
+		}
 		fmt.Fprintf(stderr, "%s: invalid\n", *conf)
 		return exitFailed
 	}

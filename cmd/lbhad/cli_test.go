@@ -49,6 +49,19 @@ func TestExitCodes(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(invalidConf), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	insecure := filepath.Join(dir, "insecure.hcl")
+	script := filepath.Join(dir, "notify.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(script, 0o777); err != nil { // world-writable, despite umask
+		t.Fatal(err)
+	}
+	secure := "global {\n  enable_script_security = true\n}\n" +
+		"vrrp_instance \"VI_1\" {\n  interface = \"eth0\"\n  virtual_router_id = 51\n  virtual_ipaddress = [\"192.0.2.50\"]\n  notify_master = \"" + script + "\"\n}\n"
+	if err := os.WriteFile(insecure, []byte(secure), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name       string
 		args       []string
@@ -59,6 +72,7 @@ func TestExitCodes(t *testing.T) {
 		{"valid", []string{"validate", "-c", good}, 0, "valid", ""},
 		{"keepalived -t", []string{"-t", "-c", good}, 0, "valid", ""},
 		{"invalid", []string{"validate", "-c", bad}, 1, "", "bad.hcl:3:"},
+		{"world-writable script", []string{"validate", "-c", insecure}, 1, "", "notify.sh"},
 		{"missing file", []string{"validate", "-c", filepath.Join(dir, "none.hcl")}, 1, "", "none.hcl"},
 		{"run with invalid", []string{"run", "-c", bad}, 1, "", "not starting"},
 		{"status without daemon", []string{"status", "-s", filepath.Join(dir, "none.sock")}, 1, "", "is it running?"},
