@@ -43,6 +43,7 @@ func (b *builder) build(raw *rawFile) *Config {
 	scripts := b.scripts(raw.Scripts, cfg)
 	b.instances(raw.Instances, cfg, scripts)
 	b.syncGroups(raw.SyncGroups, cfg)
+	b.lvsSyncDaemon(raw.Global, cfg) // after instances: it names one
 	b.virtualServers(raw.VirtualServers, cfg)
 	return cfg
 }

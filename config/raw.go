@@ -18,13 +18,14 @@ type rawFile struct {
 }
 
 type rawGlobal struct {
-	RouterID             hcl.Expression   `hcl:"router_id,optional"`
-	ScriptUser           hcl.Expression   `hcl:"script_user,optional"`
-	EnableScriptSecurity hcl.Expression   `hcl:"enable_script_security,optional"`
-	ControlSocket        hcl.Expression   `hcl:"control_socket,optional"`
-	MetricsListen        hcl.Expression   `hcl:"metrics_listen,optional"`
-	LVSTimeouts          *rawLVSTimeouts  `hcl:"lvs_timeouts,block"`
-	Notification         *rawNotification `hcl:"notification,block"`
+	RouterID             hcl.Expression    `hcl:"router_id,optional"`
+	ScriptUser           hcl.Expression    `hcl:"script_user,optional"`
+	EnableScriptSecurity hcl.Expression    `hcl:"enable_script_security,optional"`
+	ControlSocket        hcl.Expression    `hcl:"control_socket,optional"`
+	MetricsListen        hcl.Expression    `hcl:"metrics_listen,optional"`
+	LVSTimeouts          *rawLVSTimeouts   `hcl:"lvs_timeouts,block"`
+	LVSSyncDaemon        *rawLVSSyncDaemon `hcl:"lvs_sync_daemon,block"`
+	Notification         *rawNotification  `hcl:"notification,block"`
 }
 
 type rawLVSTimeouts struct {

@@ -26,7 +26,25 @@ type Global struct {
 	ControlSocket        string // default DefaultControlSocket
 	MetricsListen        string // host:port, "" disables metrics
 	LVSTimeouts          LVSTimeouts
+	LVSSyncDaemon        *LVSSyncDaemon // nil when no lvs_sync_daemon block
 	Notification         Notification
+}
+
+// LVSSyncDaemon configures the kernel's IPVS connection synchronisation
+// daemon, which multicasts the active director's connections to the
+// standby so they survive a failover. Like keepalived's lvs_sync_daemon it
+// follows one VRRP instance: master sync while that instance is MASTER,
+// backup sync in every other state. Zero optional fields leave the
+// kernel's defaults (maxlen from the MTU, 224.0.0.81, 8848, TTL 1).
+type LVSSyncDaemon struct {
+	Interface string     // interface the sync multicast uses
+	Instance  string     // the VRRP instance followed (resolved, never "")
+	SyncID    uint8      // default: that instance's virtual_router_id
+	MaxLen    uint16     // largest sync message payload; 0 = kernel default
+	Group     netip.Addr // multicast group; invalid = kernel default
+	Port      uint16     // 0 = kernel default
+	TTL       uint8      // 0 = kernel default
+	Range     hcl.Range
 }
 
 // DefaultControlSocket is where lbhad listens for status and control

@@ -1,0 +1,5 @@
+global {
+  lvs_sync_daemon {
+    syncid = 1
+  }
+}
