@@ -23,10 +23,19 @@ type SyncDaemons struct {
 }
 
 // OpenSyncDaemons opens a generic-netlink socket in the network namespace
-// at nsPath ("" = the caller's) and resolves the IPVS family. It returns
-// an error wrapping ErrUnavailable when ip_vs is not loaded; load it
-// first (Open does).
+// at nsPath ("" = the caller's) and resolves the IPVS family, loading
+// ip_vs first if needed as Open does. It returns an error wrapping
+// ErrUnavailable when the kernel has no IPVS.
 func OpenSyncDaemons(nsPath string) (*SyncDaemons, error) {
+	if !ipvsLoaded() {
+		err := loadModule()
+		if !ipvsLoaded() {
+			if err == nil {
+				err = errors.New("ip_vs module still absent after modprobe")
+			}
+			return nil, fmt.Errorf("%w: kernel has no ip_vs module loaded (CONFIG_IP_VS?): %w", ErrUnavailable, err)
+		}
+	}
 	fam, err := netlink.GenlFamilyGet("IPVS")
 	if err != nil {
 		return nil, fmt.Errorf("resolve generic netlink family IPVS: %w: %w", ErrUnavailable, err)
@@ -121,4 +130,15 @@ func (s *SyncDaemons) ListRaw() ([][]byte, error) {
 		return nil, fmt.Errorf("list sync daemons: %w", err)
 	}
 	return msgs, nil
+}
+
+// ListDaemons lists the sync daemons of the caller's network namespace,
+// for `lbhad ipvs list --daemon`. Errors are OpenSyncDaemons' and List's.
+func ListDaemons() ([]DaemonInfo, error) {
+	sd, err := OpenSyncDaemons("")
+	if err != nil {
+		return nil, err
+	}
+	defer sd.Close()
+	return sd.List()
 }

@@ -24,3 +24,6 @@ func (s *SyncDaemons) Stop(DaemonState) error { return ErrUnavailable }
 
 // List fails off Linux.
 func (s *SyncDaemons) List() ([]DaemonInfo, error) { return nil, ErrUnavailable }
+
+// ListDaemons fails off Linux.
+func ListDaemons() ([]DaemonInfo, error) { return nil, ErrUnavailable }
