@@ -49,6 +49,7 @@ const (
 	ReasonFault          Reason = "fault"
 	ReasonFaultCleared   Reason = "fault cleared"
 	ReasonSyncGroup      Reason = "sync group"
+	ReasonMaintenance    Reason = "maintenance"
 )
 
 // MachineConfig configures one Machine. Zero values of the booleans give
@@ -99,6 +100,8 @@ type (
 	// Force moves a Backup to Master or a Master to Backup on behalf of
 	// a sync group. Other combinations are ignored.
 	Force struct{ To State }
+	// Maintenance turns maintenance mode on or off (see maint.go).
+	Maintenance struct{ On bool }
 )
 
 func (Startup) isEvent()         {}
@@ -108,6 +111,7 @@ func (Shutdown) isEvent()        {}
 func (FaultChanged) isEvent()    {}
 func (PriorityChanged) isEvent() {}
 func (Force) isEvent()           {}
+func (Maintenance) isEvent()     {}
 
 // Action is an output of Machine.Handle that the driver carries out in
 // order.
@@ -156,6 +160,11 @@ type Machine struct {
 	preemptAt  time.Time // lower-priority masters are honoured until then
 	masterAddr netip.Addr
 	masterPrio uint8
+	// maint holds the machine out of Master (maint.go); handoverUntil
+	// is when a master in maintenance gives up its VIPs even though no
+	// successor has been heard (zero: no handover running).
+	maint         bool
+	handoverUntil time.Time
 }
 
 // NewMachine returns a machine in Init.
@@ -220,6 +229,8 @@ func (m *Machine) Handle(now time.Time, ev Event) []Action {
 		return m.advert(now, ev)
 	case Force:
 		return m.force(now, ev.To)
+	case Maintenance:
+		return m.setMaintenance(now, ev.On)
 	}
 	return nil
 }
@@ -236,11 +247,11 @@ func (m *Machine) start(now time.Time, why Reason) []Action {
 		m.state, m.deadline = StateFault, time.Time{}
 		return []Action{RemoveVIPs{}, StateChanged{from, StateFault, ReasonFault}}
 	}
-	if m.prio == PriorityOwner {
+	if m.prio == PriorityOwner && !m.maint {
 		return m.becomeMaster(now, ReasonOwner)
 	}
 	m.state = StateBackup
-	m.deadline = now.Add(MasterDownInterval(m.cfg.AdvertInterval, m.prio))
+	m.deadline = m.backupDeadline(now)
 	return []Action{RemoveVIPs{}, StateChanged{from, StateBackup, why}}
 }
 
@@ -256,14 +267,15 @@ func (m *Machine) becomeMaster(now time.Time, why Reason) []Action {
 func (m *Machine) becomeBackup(now time.Time, why Reason) []Action {
 	from := m.state
 	m.state = StateBackup
-	m.deadline = now.Add(MasterDownInterval(m.cfg.AdvertInterval, m.prio))
+	m.handoverUntil = time.Time{}
+	m.deadline = m.backupDeadline(now)
 	// A master stepping down sends nothing (RFC 3768 §6.4.3, keepalived).
 	return []Action{StopAnnouncing{}, RemoveVIPs{}, StateChanged{from, StateBackup, why}}
 }
 
 func (m *Machine) shutdown() []Action {
 	from := m.state
-	m.deadline = time.Time{}
+	m.deadline, m.handoverUntil = time.Time{}, time.Time{}
 	switch from {
 	case StateStopped:
 		return nil
@@ -287,7 +299,7 @@ func (m *Machine) setFault(now time.Time, faulty bool) []Action {
 			return nil
 		}
 		from := m.state
-		m.state, m.deadline = StateFault, time.Time{}
+		m.state, m.deadline, m.handoverUntil = StateFault, time.Time{}, time.Time{}
 		if from == StateMaster {
 			// Like keepalived, tell the backups at once instead of
 			// leaving them to wait Master_Down_Interval; the send may
@@ -312,6 +324,11 @@ func (m *Machine) setPriority(now time.Time, prio uint8) []Action {
 		return nil
 	}
 	m.prio = prio
+	if m.state == StateMaster && !m.handoverUntil.IsZero() {
+		// Handing over: keep resigning; the new priority counts after
+		// maintenance ends.
+		return nil
+	}
 	if m.state == StateMaster {
 		// Tell the backups at once, so a lowered master is preempted
 		// without waiting for the next advert.
@@ -330,6 +347,9 @@ func (m *Machine) timer(now time.Time) []Action {
 	case StateBackup:
 		return m.becomeMaster(now, ReasonMasterDown)
 	case StateMaster:
+		if !m.handoverUntil.IsZero() {
+			return m.handoverTick(now)
+		}
 		m.deadline = now.Add(m.cfg.AdvertInterval)
 		return []Action{SendAdvert{m.prio}}
 	}
@@ -342,12 +362,14 @@ func (m *Machine) advert(now time.Time, a AdvertReceived) []Action {
 		if a.Priority == PriorityStop {
 			// The master is leaving: take over after Skew_Time unless a
 			// higher-priority backup does so first.
-			m.deadline = now.Add(SkewTime(m.prio))
+			if !m.maint {
+				m.deadline = now.Add(SkewTime(m.prio))
+			}
 			m.masterAddr, m.masterPrio = netip.Addr{}, 0
 			return nil
 		}
-		if m.cfg.Nopreempt || a.Priority >= m.prio || now.Before(m.preemptAt) {
-			m.deadline = now.Add(MasterDownInterval(m.cfg.AdvertInterval, m.prio))
+		if m.maint || m.cfg.Nopreempt || a.Priority >= m.prio || now.Before(m.preemptAt) {
+			m.deadline = m.backupDeadline(now)
 			m.masterAddr, m.masterPrio = a.Src, a.Priority
 			return nil
 		}
@@ -355,6 +377,9 @@ func (m *Machine) advert(now time.Time, a AdvertReceived) []Action {
 		// Master_Down_Timer run out (RFC 3768 §6.4.2).
 		return nil
 	case StateMaster:
+		if !m.handoverUntil.IsZero() {
+			return m.handoverAdvert(now, a)
+		}
 		if a.Priority == PriorityStop {
 			// Another router thinks it was master and is leaving:
 			// assert ourselves at once (RFC 3768 §6.4.3).
@@ -379,7 +404,7 @@ func (m *Machine) advert(now time.Time, a AdvertReceived) []Action {
 
 func (m *Machine) force(now time.Time, to State) []Action {
 	switch {
-	case to == StateMaster && m.state == StateBackup:
+	case to == StateMaster && m.state == StateBackup && !m.maint:
 		return m.becomeMaster(now, ReasonSyncGroup)
 	case to == StateBackup && m.state == StateMaster:
 		return m.becomeBackup(now, ReasonSyncGroup)

@@ -124,6 +124,11 @@ type Status struct {
 	LastTransition time.Time
 	LastReason     Reason
 	Counters       Counters
+	// Maintenance is true while "lbhad maint director on" holds the
+	// instance out of the election; HandingOver while it is still master
+	// waiting for its successor.
+	Maintenance bool
+	HandingOver bool
 }
 
 // ErrStopped is returned by Run when the Router was stopped or has run
@@ -146,6 +151,7 @@ type Router struct {
 	links    map[string]*link
 	groups   map[string]*Group
 	scripts  map[string]bool // last reported script results; absent = OK
+	maint    map[string]bool // instances in maintenance (maint_router.go)
 	linkUp   map[string]bool // absent = up
 	annc     map[string]Announcer
 	running  bool
@@ -215,6 +221,7 @@ func NewRouter(cfg Config, deps Deps) (*Router, error) {
 		links:   map[string]*link{},
 		groups:  map[string]*Group{},
 		scripts: map[string]bool{},
+		maint:   map[string]bool{},
 		linkUp:  map[string]bool{},
 		annc:    map[string]Announcer{},
 		wake:    make(chan struct{}, 1),
@@ -414,6 +421,9 @@ func (r *Router) addInstanceLocked(c InstanceConfig) (*instance, error) {
 		}
 	}
 	in := &instance{cfg: c, m: NewMachine(c.machineConfig()), link: l, expect: c.expect(), prio: c.Priority, hidx: -1}
+	if r.maint[c.Name] {
+		in.m.Handle(time.Time{}, Maintenance{On: true}) // in Init: remembered for Startup
+	}
 	r.preopenAnnouncersLocked(in)
 	r.heapAdd(in)
 	l.byVRID[c.VRID] = in
@@ -868,6 +878,7 @@ func (r *Router) Status() []Status {
 			Name: in.cfg.Name, Interface: in.cfg.Interface, VRID: in.cfg.VRID,
 			State: in.m.State(), BasePriority: in.cfg.Priority, EffectivePriority: in.m.Priority(),
 			LastTransition: in.lastChange, LastReason: in.lastReason, Counters: in.counters,
+			Maintenance: in.m.InMaintenance(), HandingOver: in.m.HandingOver(),
 		}
 		s.Master, s.MasterPriority = in.m.Master()
 		if in.group != nil {

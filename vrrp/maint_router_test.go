@@ -1,0 +1,104 @@
+package vrrp
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+// holderGaps replays the add/remove log and returns how many log entries
+// after from leave no node holding vip.
+func holderGaps(s *sim, from time.Time) int {
+	have := map[string]bool{}
+	gaps := 0
+	for _, e := range s.log.filter(func(e event) bool { return e.Kind == "add" || e.Kind == "remove" }) {
+		have[e.Node] = e.Kind == "add"
+		if e.At.Before(from) {
+			continue
+		}
+		if !have["A"] && !have["B"] {
+			gaps++
+		}
+	}
+	return gaps
+}
+
+func TestRouterMaintenanceHandover(t *testing.T) {
+	for _, nopreempt := range []bool{false, true} {
+		t.Run(map[bool]string{false: "preempt", true: "nopreempt"}[nopreempt], func(t *testing.T) {
+			s, a, b := electAB(t, func(ca, cb *InstanceConfig) { ca.Nopreempt, cb.Nopreempt = nopreempt, nopreempt })
+			names, err := a.r.SetMaintenance("", true)
+			if err != nil || len(names) != 1 || names[0] != "vi" {
+				t.Fatalf("SetMaintenance = %v, %v", names, err)
+			}
+			if st := a.status("vi"); !st.Maintenance || !st.HandingOver || st.State != StateMaster {
+				t.Errorf("A right after maint on: %+v", st)
+			}
+			s.run(30 * time.Second)
+			took := 10*time.Second + SkewTime(100)
+			s.wantChanges(a, []change{
+				{0, StateInit, StateBackup, ReasonStartup},
+				{mdi(150), StateBackup, StateMaster, ReasonMasterDown},
+				{took, StateMaster, StateBackup, ReasonMaintenance},
+			})
+			s.wantChanges(b, []change{
+				{0, StateInit, StateBackup, ReasonStartup},
+				{took, StateBackup, StateMaster, ReasonMasterDown},
+			})
+			if st := a.status("vi"); !st.Maintenance || st.HandingOver || st.State != StateBackup {
+				t.Errorf("A in maintenance: %+v", st)
+			}
+			if g := holderGaps(s, s.at(5*time.Second)); g != 0 {
+				t.Errorf("%d moments with nobody holding the VIP", g)
+			}
+			if _, err := a.r.SetMaintenance("vi", false); err != nil {
+				t.Fatal(err)
+			}
+			s.run(60 * time.Second)
+			want := StateMaster
+			if nopreempt {
+				want = StateBackup
+			}
+			if st := a.status("vi"); st.Maintenance || st.State != want {
+				t.Errorf("A after maint off: %v maint %v, want %v", st.State, st.Maintenance, want)
+			}
+			if g := holderGaps(s, s.at(5*time.Second)); g != 0 {
+				t.Errorf("%d moments with nobody holding the VIP", g)
+			}
+		})
+	}
+}
+
+func TestRouterMaintenanceBeforeRunAndReload(t *testing.T) {
+	s := newSim(t)
+	a := s.newNode("A", ipA, one(inst("vi", "eth0", 51, 255, vipA)), nil)
+	if _, err := a.r.SetMaintenance("nope", true); !errors.Is(err, ErrUnknownInstance) {
+		t.Errorf("unknown instance: %v", err)
+	}
+	if _, err := a.r.SetMaintenance("vi", true); err != nil {
+		t.Fatal(err)
+	}
+	s.start(a)
+	s.run(20 * time.Second)
+	// Even the address owner stays backup in maintenance, with no peer.
+	if st := a.status("vi"); st.State != StateBackup || !st.Maintenance {
+		t.Fatalf("after start: %+v", st)
+	}
+	// Reload recreating the instance (new VRID) keeps maintenance.
+	c := inst("vi", "eth0", 52, 255, vipA)
+	c.SrcAddr = ipA
+	if err := a.r.Reload(one(c)); err != nil {
+		t.Fatal(err)
+	}
+	s.run(40 * time.Second)
+	if st := a.status("vi"); st.State != StateBackup || !st.Maintenance || st.VRID != 52 {
+		t.Fatalf("after reload: %+v", st)
+	}
+	if _, err := a.r.SetMaintenance("vi", false); err != nil {
+		t.Fatal(err)
+	}
+	s.run(60 * time.Second)
+	if st := a.status("vi"); st.State != StateMaster {
+		t.Fatalf("after off: %+v", st)
+	}
+}
