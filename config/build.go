@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -65,6 +66,13 @@ func (b *builder) global(raw *rawGlobal, g *Global) {
 			b.errorf(raw.ControlSocket.Range(), "Invalid control_socket", "control_socket must be the path of a Unix socket, such as %q.", DefaultControlSocket)
 		} else {
 			g.ControlSocket = s
+		}
+	}
+	if s, ok := b.str(raw.StateFile, "state_file"); ok {
+		if !filepath.IsAbs(s) {
+			b.errorf(raw.StateFile.Range(), "Invalid state_file", "state_file must be an absolute path, such as %q.", DefaultStateFile)
+		} else {
+			g.StateFile = s
 		}
 	}
 	if s, ok := b.str(raw.MetricsListen, "metrics_listen"); ok && s != "" {

@@ -23,6 +23,7 @@ type rawGlobal struct {
 	EnableScriptSecurity hcl.Expression    `hcl:"enable_script_security,optional"`
 	ControlSocket        hcl.Expression    `hcl:"control_socket,optional"`
 	MetricsListen        hcl.Expression    `hcl:"metrics_listen,optional"`
+	StateFile            hcl.Expression    `hcl:"state_file,optional"`
 	LVSTimeouts          *rawLVSTimeouts   `hcl:"lvs_timeouts,block"`
 	LVSSyncDaemon        *rawLVSSyncDaemon `hcl:"lvs_sync_daemon,block"`
 	Notification         *rawNotification  `hcl:"notification,block"`

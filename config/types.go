@@ -25,6 +25,7 @@ type Global struct {
 	EnableScriptSecurity bool
 	ControlSocket        string // default DefaultControlSocket
 	MetricsListen        string // host:port, "" disables metrics
+	StateFile            string // maintenance state; "" means DefaultStateFile
 	LVSTimeouts          LVSTimeouts
 	LVSSyncDaemon        *LVSSyncDaemon // nil when no lvs_sync_daemon block
 	Notification         Notification
@@ -50,6 +51,10 @@ type LVSSyncDaemon struct {
 // DefaultControlSocket is where lbhad listens for status and control
 // commands when the config names no other path.
 const DefaultControlSocket = "/run/lbhad/lbhad.sock"
+
+// DefaultStateFile is where lbhad keeps the maintenance state that must
+// survive a restart ("lbhad maint").
+const DefaultStateFile = "/var/lib/lbhad/state.json"
 
 // LVSTimeouts are the IPVS connection timeouts set like `ipvsadm --set`.
 // A zero value leaves the kernel's setting alone.

@@ -1,0 +1,3 @@
+global {
+  state_file = "state.json"
+}
