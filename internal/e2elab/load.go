@@ -103,7 +103,7 @@ type Window struct {
 	FirstFail time.Time // zero when none failed
 	LastFail  time.Time
 	Servers   map[string]int // successful answers per server
-	Errors    map[string]int // failures per error text (first 60 bytes)
+	Errors    map[string]int // failures per cause (the error text after its last ": ")
 }
 
 // Summarize computes the Window of samples (ordered by start) in [from, to).
@@ -122,6 +122,11 @@ func Summarize(samples []Sample, from, to time.Time) Window {
 			}
 			w.LastFail = s.Start
 			e := s.Err
+			// Keep the cause ("connection refused"), not the addresses
+			// and ports before it, so failures group.
+			if i := strings.LastIndex(e, ": "); i >= 0 {
+				e = e[i+2:]
+			}
 			if len(e) > 60 {
 				e = e[len(e)-60:]
 			}
