@@ -30,18 +30,21 @@ type Input struct {
 	// without hysteresis memory, which can differ from the reconciler's
 	// answer only inside the hysteresis band.
 	QuorumUp map[ipvssync.ServiceKey]bool
+	// Maintenance is copied into the Snapshot as it is.
+	Maintenance *MaintStatus
 }
 
 // Build assembles a Snapshot. It never copies a secret out of the
 // config: only names, addresses, schedulers and check kinds are read.
 func Build(in Input) Snapshot {
 	s := Snapshot{
-		ConfigPath: in.ConfigPath,
-		StartedAt:  in.StartedAt,
-		Now:        in.Now,
-		LastReload: in.LastReload,
-		Instances:  Instances(in.VRRP),
-		Checks:     Scripts(in.Checks),
+		ConfigPath:  in.ConfigPath,
+		StartedAt:   in.StartedAt,
+		Now:         in.Now,
+		LastReload:  in.LastReload,
+		Instances:   Instances(in.VRRP),
+		Checks:      Scripts(in.Checks),
+		Maintenance: in.Maintenance,
 	}
 	if s.Now.IsZero() {
 		s.Now = time.Now()
@@ -81,7 +84,7 @@ func Instance(st vrrp.Status) InstanceStatus {
 		State: st.State.String(), BasePriority: st.BasePriority, EffectivePriority: st.EffectivePriority,
 		MasterPriority: st.MasterPriority, VIPs: make([]string, 0, len(st.VIPs)),
 		Faults: append([]string(nil), st.Faults...), LastTransition: st.LastTransition,
-		LastReason: string(st.LastReason),
+		LastReason: string(st.LastReason), Maintenance: st.Maintenance, HandingOver: st.HandingOver,
 		Counters: Counters{
 			AdvertsSent: st.Counters.AdvertsSent, AdvertsReceived: st.Counters.AdvertsReceived,
 			PriorityZeroSent: st.Counters.PriorityZeroSent, PriorityZeroReceived: st.Counters.PriorityZeroReceived,

@@ -89,8 +89,14 @@ func formatStatus(ew *bytes.Buffer, s Snapshot) {
 		if len(in.Faults) > 0 {
 			fmt.Fprintf(ew, ", FAULT: %s", strings.Join(in.Faults, ", "))
 		}
+		if in.HandingOver {
+			fmt.Fprint(ew, ", MAINTENANCE (handing over)")
+		} else if in.Maintenance {
+			fmt.Fprint(ew, ", MAINTENANCE")
+		}
 		fmt.Fprintln(ew)
 	}
+	formatMaint(ew, s)
 
 	fmt.Fprintln(ew, "\nVirtual servers")
 	if s.IPVSError != "" {

@@ -24,6 +24,9 @@ type Snapshot struct {
 	// IPVSError says why the kernel's table could not be read; the
 	// kernel columns (CurrentWeight, conns) are then empty.
 	IPVSError string `json:"ipvs_error,omitempty"`
+	// Maintenance is what "lbhad maint" holds out of service; nil when
+	// the daemon does not report it.
+	Maintenance *MaintStatus `json:"maintenance,omitempty"`
 }
 
 // ReloadStatus is the outcome of the last reload (SIGHUP).
@@ -51,6 +54,11 @@ type InstanceStatus struct {
 	LastTransition time.Time `json:"last_transition"`
 	LastReason     string    `json:"last_reason,omitempty"`
 	Counters       Counters  `json:"counters"`
+	// Maintenance: "lbhad maint director on" holds the instance out of
+	// the election; HandingOver: it is still master, waiting for its
+	// successor's first advert.
+	Maintenance bool `json:"maintenance,omitempty"`
+	HandingOver bool `json:"handing_over,omitempty"`
 }
 
 // Counters are an instance's packet counters since start.
