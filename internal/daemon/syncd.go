@@ -13,9 +13,9 @@ import (
 	"github.com/lbhad/lbhad/vrrp"
 )
 
-// syncDaemons is the part of *ipvssync.SyncDaemons the component uses;
+// SyncDaemonControl is the part of *ipvssync.SyncDaemons the component uses;
 // tests pass a fake.
-type syncDaemons interface {
+type SyncDaemonControl interface {
 	Start(ipvssync.DaemonInfo) error
 	Stop(ipvssync.DaemonState) error
 	List() ([]ipvssync.DaemonInfo, error)
@@ -23,7 +23,7 @@ type syncDaemons interface {
 }
 
 // openSyncDaemons opens the sync daemon control of lbhad's namespace.
-func openSyncDaemons() (syncDaemons, error) {
+func openSyncDaemons() (SyncDaemonControl, error) {
 	sd, err := ipvssync.OpenSyncDaemons("")
 	if err != nil {
 		return nil, err
@@ -31,7 +31,7 @@ func openSyncDaemons() (syncDaemons, error) {
 	return sd, nil
 }
 
-// syncdComponent runs the kernel's IPVS connection sync daemon in the
+// SyncdComponent runs the kernel's IPVS connection sync daemon in the
 // role that follows one VRRP instance (global lvs_sync_daemon): master
 // sync while the instance is MASTER, backup sync otherwise, one role at
 // a time as keepalived 2.2.7 does. Without the block it touches nothing,
@@ -41,30 +41,32 @@ func openSyncDaemons() (syncDaemons, error) {
 // The kernel calls are made synchronously in VRRPStateChange: they are a
 // few netlink round trips (measured in the guest: see
 // docs/PERFORMANCE.md "Connection sync").
-type syncdComponent struct {
+type SyncdComponent struct {
 	log  *zap.Logger
-	open func() (syncDaemons, error)
+	open func() (SyncDaemonControl, error)
 
 	mu     sync.Mutex
 	cfg    *config.LVSSyncDaemon // nil: not configured
 	states map[string]vrrp.State // last known state of every instance
-	sd     syncDaemons           // open while configured
+	sd     SyncDaemonControl           // open while configured
 }
 
-func newSyncdComponent(log *zap.Logger, open func() (syncDaemons, error)) *syncdComponent {
+// NewSyncdComponent makes the component; nil log is zap.NewNop() and nil
+// open opens the control of lbhad's own network namespace.
+func NewSyncdComponent(log *zap.Logger, open func() (SyncDaemonControl, error)) *SyncdComponent {
 	if log == nil {
 		log = zap.NewNop()
 	}
 	if open == nil {
 		open = openSyncDaemons
 	}
-	return &syncdComponent{log: log.With(zap.String("component", "syncd")), open: open, states: map[string]vrrp.State{}}
+	return &SyncdComponent{log: log.With(zap.String("component", "syncd")), open: open, states: map[string]vrrp.State{}}
 }
 
-func (c *syncdComponent) Name() string { return "syncd" }
+func (c *SyncdComponent) Name() string { return "syncd" }
 
 // Apply starts, moves or stops the daemon for cfg's lvs_sync_daemon.
-func (c *syncdComponent) Apply(_ context.Context, cfg *config.Config) error {
+func (c *SyncdComponent) Apply(_ context.Context, cfg *config.Config) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.cfg = cfg.Global.LVSSyncDaemon
@@ -89,7 +91,7 @@ func (c *syncdComponent) Apply(_ context.Context, cfg *config.Config) error {
 
 // VRRPStateChange moves the daemon's role when the followed instance
 // changes state. Connect it to the VRRP component's callback.
-func (c *syncdComponent) VRRPStateChange(sc vrrp.StateChange) {
+func (c *SyncdComponent) VRRPStateChange(sc vrrp.StateChange) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.states[sc.Instance] = sc.To
@@ -104,7 +106,7 @@ func (c *syncdComponent) VRRPStateChange(sc vrrp.StateChange) {
 }
 
 // Stop stops both roles, as keepalived does on shutdown.
-func (c *syncdComponent) Stop(context.Context) error {
+func (c *SyncdComponent) Stop(context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sd == nil {
@@ -119,7 +121,7 @@ func (c *syncdComponent) Stop(context.Context) error {
 
 // Daemons reads the kernel's running sync daemons for `lbhad status`;
 // nil without an lvs_sync_daemon block.
-func (c *syncdComponent) Daemons() ([]ipvssync.DaemonInfo, error) {
+func (c *SyncdComponent) Daemons() ([]ipvssync.DaemonInfo, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sd == nil {
@@ -130,7 +132,7 @@ func (c *syncdComponent) Daemons() ([]ipvssync.DaemonInfo, error) {
 
 // want is the daemon the config and the followed instance's state ask
 // for; the zero DaemonInfo (stop all) when not configured.
-func (c *syncdComponent) wantLocked() ipvssync.DaemonInfo {
+func (c *SyncdComponent) wantLocked() ipvssync.DaemonInfo {
 	d := c.cfg
 	if d == nil {
 		return ipvssync.DaemonInfo{}
@@ -144,7 +146,7 @@ func (c *syncdComponent) wantLocked() ipvssync.DaemonInfo {
 }
 
 // syncLocked is the single step: read the kernel, plan, stop, start.
-func (c *syncdComponent) syncLocked() error {
+func (c *SyncdComponent) syncLocked() error {
 	have, err := c.sd.List()
 	if err != nil {
 		return err

@@ -64,7 +64,7 @@ func syncdCfg(d *config.LVSSyncDaemon) *config.Config {
 
 func TestSyncdFollowsVRRP(t *testing.T) {
 	f := newFakeSyncd()
-	c := newSyncdComponent(nil, func() (syncDaemons, error) { return f, nil })
+	c := NewSyncdComponent(nil, func() (SyncDaemonControl, error) { return f, nil })
 	ctx := context.Background()
 	cfg := &config.LVSSyncDaemon{Interface: "eth1", Instance: "VI_1", SyncID: 51}
 	step := func(what string, fn func(), wantOps []string, wantRunning ...ipvssync.DaemonState) {
@@ -124,7 +124,7 @@ func TestSyncdFollowsVRRP(t *testing.T) {
 
 func TestSyncdUnconfiguredTouchesNothing(t *testing.T) {
 	opened := false
-	c := newSyncdComponent(nil, func() (syncDaemons, error) { opened = true; return newFakeSyncd(), nil })
+	c := NewSyncdComponent(nil, func() (SyncDaemonControl, error) { opened = true; return newFakeSyncd(), nil })
 	if err := c.Apply(context.Background(), syncdCfg(nil)); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestSyncdUnconfiguredTouchesNothing(t *testing.T) {
 }
 
 func TestSyncdOpenError(t *testing.T) {
-	c := newSyncdComponent(nil, func() (syncDaemons, error) { return nil, ipvssync.ErrUnavailable })
+	c := NewSyncdComponent(nil, func() (SyncDaemonControl, error) { return nil, ipvssync.ErrUnavailable })
 	err := c.Apply(context.Background(), syncdCfg(&config.LVSSyncDaemon{Interface: "eth0", Instance: "VI_1"}))
 	if !errors.Is(err, ipvssync.ErrUnavailable) {
 		t.Errorf("Apply = %v, want ErrUnavailable", err)
@@ -150,7 +150,7 @@ func TestSyncdOpenError(t *testing.T) {
 
 func TestSyncdWantCarriesSettings(t *testing.T) {
 	f := newFakeSyncd()
-	c := newSyncdComponent(nil, func() (syncDaemons, error) { return f, nil })
+	c := NewSyncdComponent(nil, func() (SyncDaemonControl, error) { return f, nil })
 	d := &config.LVSSyncDaemon{Interface: "sync0", Instance: "VI_1", SyncID: 7, MaxLen: 1200,
 		Group: netip.MustParseAddr("239.255.0.7"), Port: 9000, TTL: 3}
 	if err := c.Apply(context.Background(), syncdCfg(d)); err != nil {
