@@ -48,7 +48,7 @@ type SyncdComponent struct {
 	mu     sync.Mutex
 	cfg    *config.LVSSyncDaemon // nil: not configured
 	states map[string]vrrp.State // last known state of every instance
-	sd     SyncDaemonControl           // open while configured
+	sd     SyncDaemonControl     // open while configured
 }
 
 // NewSyncdComponent makes the component; nil log is zap.NewNop() and nil
