@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 
@@ -49,9 +48,11 @@ func e2eGuestFiles() (map[string]vm.File, error) {
 			return
 		}
 		defer os.RemoveAll(dir)
+		// go test puts its own toolchain's bin first on PATH.
 		goBin, err := exec.LookPath("go")
 		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			e2eErr = fmt.Errorf("no go command on PATH to build lbhad for the guest: %w", err)
+			return
 		}
 		out := filepath.Join(dir, "lbhad")
 		cmd := exec.Command(goBin, "build", "-trimpath", "-o", out, "./cmd/lbhad")

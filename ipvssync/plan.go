@@ -77,8 +77,9 @@ type DrainSet map[RealKey]struct{}
 //     kernel deletes its destinations with it — unless some of them are
 //     draining, then it stays and only those are set to weight 0;
 //   - ops are ordered per service (services in ipvsadm order): deletion
-//     of the service, or its add/update, then destination deletes, updates
-//     and adds, so a service exists before its destinations are written.
+//     of the service, or its add/update, then destination adds, updates
+//     and deletes, so a service exists before its destinations are written
+//     and never lacks a destination between two writes.
 //
 // Plan is pure and does not modify its arguments.
 func Plan(current, desired Table, owned OwnedSet, drain DrainSet) []Op {
@@ -174,9 +175,13 @@ func planService(k ServiceKey, cur, want ServiceEntry, drain DrainSet) []Op {
 			upds = append(upds, Op{Kind: OpUpdateDest, Service: svc, Dest: d.spec()})
 		}
 	}
-	ops = append(ops, dels...)
+	// Adds first, deletes last: when the sorry server gives way to the
+	// real servers (or the reverse) the service is never left without a
+	// destination, which would refuse the connections arriving between
+	// the two writes.
+	ops = append(ops, adds...)
 	ops = append(ops, upds...)
-	return append(ops, adds...)
+	return append(ops, dels...)
 }
 
 // Removals returns the destinations that Plan would delete from services

@@ -77,11 +77,16 @@ func TestPlan(t *testing.T) {
 			oneDown, nil, DrainSet{{key, k1}: {}}, nil},
 		{"removed service with a draining dest stays", withOld, base, OwnedSet{oldKey: {}}, DrainSet{{oldKey, k1}: {}}, []string{
 			"update destination 192.0.2.7:80 to udp 192.0.2.50:53"}},
-		{"order: deletes, updates, adds within a service", base,
+		{"order: adds, updates, deletes within a service", base,
 			Table{key: entry(svc, dest(rs2, 4, ForwardDR), dest(rs3, 1, ForwardDR))}, nil, nil, []string{
-				"delete destination 192.0.2.7:80 from tcp 192.0.2.50:80",
+				"add destination 192.0.2.9:80 to tcp 192.0.2.50:80",
 				"update destination 192.0.2.8:80 to tcp 192.0.2.50:80",
-				"add destination 192.0.2.9:80 to tcp 192.0.2.50:80"}},
+				"delete destination 192.0.2.7:80 from tcp 192.0.2.50:80"}},
+		{"sorry server gives way without an empty moment", Table{key: entry(svc, dest(rs3, 1, ForwardDR))},
+			Table{key: entry(svc, dest(rs1, 2, ForwardDR), dest(rs2, 3, ForwardDR))}, nil, nil, []string{
+				"add destination 192.0.2.7:80 to tcp 192.0.2.50:80",
+				"add destination 192.0.2.8:80 to tcp 192.0.2.50:80",
+				"delete destination 192.0.2.9:80 from tcp 192.0.2.50:80"}},
 		{"forwarding change is an update", base, Table{key: entry(svc, dest(rs1, 2, ForwardTunnel), dest(rs2, 3, ForwardDR))}, nil, nil, []string{
 			"update destination 192.0.2.7:80 to tcp 192.0.2.50:80"}},
 	}
