@@ -451,8 +451,12 @@ func syncdFailover(t *testing.T, dr, withSync bool) (kept, n int) {
 	// master sync role; A steps down to backup.
 	l.activate(1)
 	if withSync {
+		t0 := time.Now()
 		l.syncd[0].VRRPStateChange(vrrp.StateChange{Instance: "VI_1", From: vrrp.StateMaster, To: vrrp.StateBackup})
+		t1 := time.Now()
 		l.syncd[1].VRRPStateChange(vrrp.StateChange{Instance: "VI_1", From: vrrp.StateBackup, To: vrrp.StateMaster})
+		t.Logf("RESULT role swap: A master->backup %v, B backup->master %v (list, stop, start over netlink)",
+			t1.Sub(t0).Round(time.Microsecond), time.Since(t1).Round(time.Microsecond))
 		l.logDaemons("after failover")
 	}
 	timeout := 5 * time.Second
