@@ -27,5 +27,9 @@ func defaultComponents(env Env) []Component {
 		nc.RealServerChange(ref, ev)
 	})
 	ch.observe = m.ObserveCheck
-	return []Component{nc, ip, ch, vr}
+	// Maintenance (maint.go) starts before IPVS and VRRP so both come up
+	// with the saved state already applied.
+	mc := newMaintComponent(log, nc.send)
+	mc.vr, mc.ip, vr.onRouter, ip.overlay = vr, ip, mc.applyRouter, mc.overlay
+	return []Component{nc, mc, ip, ch, vr}
 }

@@ -22,6 +22,9 @@ type ipvsComponent struct {
 	open     func() (ipvssync.Handle, error)
 	onQuorum func(ipvssync.QuorumChange)
 	observe  func(writes int, err error) // metrics; nil in tests
+	// overlay, when set, lays operator maintenance over the check
+	// verdicts before each sync; read reads the kernel's table.
+	overlay func(vss []*config.VirtualServer, h ipvssync.Health, read func() (ipvssync.Table, error)) ipvssync.Health
 
 	mu     sync.Mutex
 	cfg    []*config.VirtualServer
@@ -123,12 +126,16 @@ func (c *ipvsComponent) loop() {
 }
 
 func (c *ipvsComponent) syncLocked() error {
-	for _, qc := range ipvssync.UpdateQuorum(c.cfg, &c.health) {
+	h := c.health
+	if c.overlay != nil {
+		h = c.overlay(c.cfg, h, func() (ipvssync.Table, error) { return ipvssync.Read(c.handle) })
+	}
+	for _, qc := range ipvssync.UpdateQuorum(c.cfg, &h) {
 		if c.onQuorum != nil {
 			c.onQuorum(qc)
 		}
 	}
-	writes, err := c.rec.Sync(ipvssync.Desired(c.cfg, c.health))
+	writes, err := c.rec.Sync(ipvssync.Desired(c.cfg, h))
 	if c.observe != nil {
 		c.observe(writes, err)
 	}

@@ -27,6 +27,8 @@ func (d *daemon) Snapshot() control.Snapshot {
 		case *ipvsComponent:
 			in.Table, in.TableErr = c.Table()
 			in.QuorumUp = c.Quorum()
+		case *maintComponent:
+			in.Maintenance = c.Status()
 		}
 	}
 	return control.Build(in)
@@ -51,6 +53,7 @@ func (d *daemon) listenControl(ctx context.Context, path string) {
 		d.log.Error("control socket unavailable; lbhad status will not work", zap.String("path", path), zap.Error(err))
 		return
 	}
+	d.registerControl(srv)
 	d.mu.Lock()
 	d.ctl = srv
 	d.mu.Unlock()

@@ -28,6 +28,9 @@ type vrrpComponent struct {
 	// scripts remembers track-script results that arrive before the
 	// router exists, so none is lost at start.
 	scripts map[string]bool
+	// onRouter, when set, sees the router after it is built and after
+	// every reload, before it runs (maintenance state).
+	onRouter func(*vrrp.Router)
 }
 
 func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange)) *vrrpComponent {
@@ -45,7 +48,11 @@ func (c *vrrpComponent) Apply(_ context.Context, cfg *config.Config) error {
 	defer c.mu.Unlock()
 	c.opts = transportOptions(vc)
 	if c.router != nil {
-		return c.router.Reload(vc)
+		err := c.router.Reload(vc)
+		if c.onRouter != nil {
+			c.onRouter(c.router)
+		}
+		return err
 	}
 	if len(vc.Instances) == 0 {
 		return nil
@@ -68,6 +75,9 @@ func (c *vrrpComponent) Apply(_ context.Context, cfg *config.Config) error {
 	}
 	for name, ok := range c.scripts {
 		r.SetTrackScript(name, ok)
+	}
+	if c.onRouter != nil {
+		c.onRouter(r)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.router, c.addrs, c.cancel, c.done = r, addrs, cancel, make(chan error, 1)

@@ -1,0 +1,397 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/control"
+	"github.com/lbhad/lbhad/ipvssync"
+	"github.com/lbhad/lbhad/notify"
+	"github.com/lbhad/lbhad/vrrp"
+)
+
+// DefaultDrainTimeout bounds how long a real server put in maintenance
+// stays at weight 0 for its connections to finish before it leaves the
+// table anyway.
+const DefaultDrainTimeout = 5 * time.Minute
+
+// maintComponent serves "lbhad maint": it keeps the maintenance state in
+// global.state_file and lays it over the VRRP router (vrrp.Router
+// SetMaintenance) and the IPVS reconciler (overlayRS). It starts before
+// both, so a restarted daemon brings its instances up already in
+// maintenance and never puts a drained real server back.
+type maintComponent struct {
+	log          *zap.Logger
+	announce     func(notify.Event)
+	now          func() time.Time
+	defaultDrain time.Duration
+	vr           *vrrpComponent // nil in tests without VRRP
+	ip           *ipvsComponent // nil in tests without IPVS
+
+	mu   sync.Mutex
+	path string
+	st   maintState
+	cfg  *config.Config
+}
+
+func newMaintComponent(log *zap.Logger, announce func(notify.Event)) *maintComponent {
+	return &maintComponent{
+		log: log.With(zap.String("component", "maint")), announce: announce, now: time.Now,
+		defaultDrain: DefaultDrainTimeout, st: maintState{Version: maintStateVersion},
+	}
+}
+
+func (m *maintComponent) Name() string { return "maint" }
+
+// Apply reads the state file at start, and again if state_file moves.
+func (m *maintComponent) Apply(_ context.Context, cfg *config.Config) error {
+	path := cfg.Global.StateFile
+	if path == "" {
+		path = config.DefaultStateFile
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.cfg = cfg
+	if path == m.path {
+		return nil
+	}
+	m.path = path
+	st, err := loadMaintState(path)
+	m.st = st
+	if err != nil {
+		return err // starts with nothing in maintenance, says why
+	}
+	if st.Director != nil {
+		m.log.Warn("director in maintenance (from the state file)", zap.String("state_file", path), zap.Time("since", st.Director.Since), zap.String("by", st.Director.By))
+	}
+	for name, mk := range st.Instances {
+		m.log.Warn("instance in maintenance (from the state file)", zap.String("instance", name), zap.Time("since", mk.Since), zap.String("by", mk.By))
+	}
+	for key, mk := range st.RealServers {
+		m.log.Warn("real server in maintenance (from the state file)", zap.String("real_server", key), zap.Time("since", mk.Since), zap.String("by", mk.By))
+	}
+	return nil
+}
+
+func (m *maintComponent) Stop(context.Context) error { return nil }
+
+func (m *maintComponent) registerControl(srv *control.Server) {
+	srv.Handle(control.CmdMaint, control.RootOnly(m.handle))
+}
+
+// registerControl lets components serve their own control commands.
+func (d *daemon) registerControl(srv *control.Server) {
+	d.mu.Lock()
+	comps := d.comps
+	d.mu.Unlock()
+	for _, c := range comps {
+		if h, ok := c.(interface{ registerControl(*control.Server) }); ok {
+			h.registerControl(srv)
+		}
+	}
+}
+
+func (m *maintComponent) handle(_ context.Context, peer control.Peer, req control.Command) (any, error) {
+	a, err := control.DecodeMaintArgs(req)
+	if err != nil {
+		return nil, err
+	}
+	if a.Target == control.MaintDirector {
+		return m.director(peer, a)
+	}
+	return m.realServer(peer, a)
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+func (m *maintComponent) director(peer control.Peer, a control.MaintArgs) (control.MaintReply, error) {
+	var reply control.MaintReply
+	m.mu.Lock()
+	var names []string
+	for _, in := range m.cfg.Instances {
+		names = append(names, in.Name)
+	}
+	if len(names) == 0 {
+		m.mu.Unlock()
+		return reply, errors.New("this director runs no vrrp_instance")
+	}
+	if a.Instance != "" && !slices.Contains(names, a.Instance) {
+		m.mu.Unlock()
+		return reply, fmt.Errorf("no vrrp_instance %q; this director has %s", a.Instance, strings.Join(names, ", "))
+	}
+	old := m.st
+	old.Instances = cloneMap(m.st.Instances)
+	mark := maintMark{Since: m.now(), By: peer.String()}
+	switch {
+	case a.On && a.Instance == "":
+		if m.st.Director == nil {
+			m.st.Director = &mark
+		}
+	case a.On:
+		if _, ok := m.st.Instances[a.Instance]; !ok && m.st.Director == nil {
+			if m.st.Instances == nil {
+				m.st.Instances = map[string]maintMark{}
+			}
+			m.st.Instances[a.Instance] = mark
+		}
+	case a.Instance == "":
+		m.st.Director, m.st.Instances = nil, nil
+	default:
+		if m.st.Director != nil {
+			m.mu.Unlock()
+			return reply, errors.New("the whole director is in maintenance; turn it off without --instance")
+		}
+		delete(m.st.Instances, a.Instance)
+	}
+	if err := saveMaintState(m.path, m.st); err != nil {
+		m.st = old
+		m.mu.Unlock()
+		return reply, err
+	}
+	path := m.path
+	m.mu.Unlock()
+
+	var r *vrrp.Router
+	if m.vr != nil {
+		r = m.vr.currentRouter()
+	}
+	reply.Applied = []string{}
+	if r != nil {
+		applied, err := r.SetMaintenance(a.Instance, a.On)
+		if err != nil {
+			return reply, err
+		}
+		reply.Applied = applied
+	}
+	what := "all instances"
+	if a.Instance != "" {
+		what = a.Instance
+	}
+	reason := fmt.Sprintf("director maintenance %s (%s), asked by %s", onOff(a.On), what, peer)
+	m.log.Info(reason, zap.Bool("on", a.On), zap.String("instance", a.Instance), zap.String("by", peer.String()), zap.String("state_file", path))
+	if m.announce != nil {
+		m.announce(notify.Event{Kind: notify.Maintenance, Instance: a.Instance, Reason: reason})
+	}
+	if a.On {
+		reply.Message = "maintenance on for " + what + ": a master hands its VIPs to the peer and this director stays backup until \"maint director off\""
+	} else {
+		reply.Message = "maintenance off for " + what + ": normal election (preemption as configured)"
+	}
+	return reply, nil
+}
+
+func (m *maintComponent) realServer(peer control.Peer, a control.MaintArgs) (control.MaintReply, error) {
+	var reply control.MaintReply
+	key := a.VirtualServer + "/" + a.RealServer
+	m.mu.Lock()
+	if _, _, err := findRealServer(m.cfg, a.VirtualServer, a.RealServer); err != nil {
+		m.mu.Unlock()
+		return reply, err
+	}
+	old := cloneMap(m.st.RealServers)
+	timeout := time.Duration(a.DrainTimeout)
+	if timeout == 0 {
+		timeout = m.defaultDrain
+	}
+	_, was := m.st.RealServers[key]
+	if a.On && !was {
+		if m.st.RealServers == nil {
+			m.st.RealServers = map[string]maintRSMark{}
+		}
+		m.st.RealServers[key] = maintRSMark{Since: m.now(), By: peer.String(), DrainTimeout: control.Duration(timeout)}
+	} else if !a.On {
+		delete(m.st.RealServers, key)
+	}
+	if err := saveMaintState(m.path, m.st); err != nil {
+		m.st.RealServers = old
+		m.mu.Unlock()
+		return reply, err
+	}
+	m.mu.Unlock()
+	reply.Applied = []string{}
+	if a.On != was {
+		reply.Applied = []string{key}
+	}
+	if m.ip != nil {
+		m.ip.poke()
+	}
+	reason := fmt.Sprintf("real server %s maintenance %s, asked by %s", key, onOff(a.On), peer)
+	m.log.Info(reason, zap.Bool("on", a.On), zap.String("virtual_server", a.VirtualServer), zap.String("real_server", a.RealServer),
+		zap.Duration("drain_timeout", timeout), zap.String("by", peer.String()))
+	if m.announce != nil {
+		m.announce(notify.Event{Kind: notify.Maintenance, VirtualServer: a.VirtualServer, RealServer: a.RealServer, Reason: reason})
+	}
+	if a.On {
+		reply.Message = fmt.Sprintf("%s goes to weight 0 and leaves the table once its connections finish (at most %s)", key, timeout)
+	} else {
+		reply.Message = key + " returns at its configured weight once its checks pass"
+	}
+	return reply, nil
+}
+
+// findRealServer resolves names, with errors that list what exists.
+func findRealServer(cfg *config.Config, vsName, rsName string) (*config.VirtualServer, *config.RealServer, error) {
+	var vsNames []string
+	for _, vs := range cfg.VirtualServers {
+		if vs.Name != vsName {
+			vsNames = append(vsNames, vs.Name)
+			continue
+		}
+		var rsNames []string
+		for _, rs := range vs.RealServers {
+			if rs.Name == rsName {
+				return vs, rs, nil
+			}
+			rsNames = append(rsNames, rs.Name)
+		}
+		return nil, nil, fmt.Errorf("virtual_server %q has no real_server %q; it has %s", vsName, rsName, orNone(rsNames))
+	}
+	return nil, nil, fmt.Errorf("no virtual_server %q; this director has %s", vsName, orNone(vsNames))
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+func cloneMap[V any](m map[string]V) map[string]V {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// applyRouter puts a new or reloaded router's instances in maintenance
+// as the state says. The vrrp component calls it under its own lock.
+func (m *maintComponent) applyRouter(r *vrrp.Router) {
+	m.mu.Lock()
+	all := m.st.Director != nil
+	names := slices.Sorted(maps.Keys(m.st.Instances))
+	m.mu.Unlock()
+	if all {
+		names = []string{""}
+	}
+	for _, n := range names {
+		if _, err := r.SetMaintenance(n, true); err != nil {
+			m.log.Warn("instance in maintenance is not in the config", zap.String("instance", n), zap.Error(err))
+		}
+	}
+}
+
+// overlay is the ipvs component's hook: it runs under that component's
+// lock before every sync.
+func (m *maintComponent) overlay(vss []*config.VirtualServer, h ipvssync.Health, read func() (ipvssync.Table, error)) ipvssync.Health {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.st.RealServers) == 0 {
+		return h
+	}
+	var ds []rsDrain
+	var keys []string
+	for _, vs := range vss {
+		for _, rs := range vs.RealServers {
+			key := vs.Name + "/" + rs.Name
+			mk, ok := m.st.RealServers[key]
+			if !ok {
+				continue
+			}
+			ds = append(ds, rsDrain{Key: ipvssync.RealKeyOf(vs, rs), Since: mk.Since, Timeout: time.Duration(mk.DrainTimeout), Out: mk.Out})
+			keys = append(keys, key)
+		}
+	}
+	if len(ds) == 0 {
+		return h
+	}
+	t, err := read()
+	if err != nil {
+		t = nil
+	}
+	out, left, draining := overlayRS(h, ds, t, m.now())
+	for _, i := range left {
+		mk := m.st.RealServers[keys[i]]
+		mk.Out = true
+		m.st.RealServers[keys[i]] = mk
+		why := "its connections finished"
+		if n := activeConns(t, ds[i].Key); n != 0 {
+			why = "its drain timeout ran out"
+		}
+		m.log.Info("real server in maintenance leaves the table", zap.String("real_server", keys[i]), zap.String("why", why))
+		if m.announce != nil {
+			m.announce(notify.Event{Kind: notify.Maintenance, VirtualServer: strings.SplitN(keys[i], "/", 2)[0],
+				RealServer: strings.SplitN(keys[i], "/", 2)[1], Reason: "real server " + keys[i] + " left the table: " + why})
+		}
+	}
+	if len(left) > 0 {
+		if err := saveMaintState(m.path, m.st); err != nil {
+			m.log.Error("save maintenance state", zap.Error(err))
+		}
+	}
+	if draining && m.ip != nil {
+		time.AfterFunc(time.Second, m.ip.poke)
+	}
+	return out
+}
+
+// Status is the maintenance part of the Snapshot.
+func (m *maintComponent) Status() *control.MaintStatus {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := &control.MaintStatus{StateFile: m.path}
+	if d := m.st.Director; d != nil {
+		s.Directors = append(s.Directors, control.MaintDirectorSt{Since: d.Since, By: d.By})
+	}
+	for _, n := range slices.Sorted(maps.Keys(m.st.Instances)) {
+		mk := m.st.Instances[n]
+		s.Directors = append(s.Directors, control.MaintDirectorSt{Instance: n, Since: mk.Since, By: mk.By})
+	}
+	for _, k := range slices.Sorted(maps.Keys(m.st.RealServers)) {
+		mk := m.st.RealServers[k]
+		vs, rs, _ := strings.Cut(k, "/")
+		phase := "draining"
+		if mk.Out {
+			phase = "out"
+		}
+		s.RealServers = append(s.RealServers, control.MaintRealSt{VirtualServer: vs, RealServer: rs, Since: mk.Since, By: mk.By, DrainTimeout: mk.DrainTimeout, Phase: phase})
+	}
+	return s
+}
+
+// currentRouter is the running router, nil when none.
+func (c *vrrpComponent) currentRouter() *vrrp.Router {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.router
+}
+
+// poke asks the ipvs loop for a sync (a drain to look at again).
+func (c *ipvsComponent) poke() {
+	c.mu.Lock()
+	kick := c.kick
+	c.mu.Unlock()
+	if kick != nil {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
+}
