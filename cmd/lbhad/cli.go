@@ -41,6 +41,7 @@ Usage:
   lbhad dump     [-c FILE | -s SOCKET]   everything the daemon holds, as JSON
   lbhad ipvs list [--stats|--rate] the kernel's IPVS table, like ipvsadm -Ln
   lbhad ipvs save                  IPVS rules in ipvsadm -R format
+  lbhad maint director|real-server VS/RS on|off   take out of service, zero gap
   lbhad convert [-o FILE] keepalived.conf   migrate a keepalived config
   lbhad version
   lbhad help
@@ -67,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdConvert(args[1:], stdout, stderr)
 	case "ipvs":
 		return cmdIPVS(args[1:], stdout, stderr)
+	case "maint":
+		return cmdMaint(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "lbhad", buildVersion())
 		return exitOK
