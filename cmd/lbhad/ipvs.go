@@ -10,6 +10,7 @@ import (
 
 const ipvsUsage = `Usage:
   lbhad ipvs list [--stats | --rate]   the kernel's IPVS table, like ipvsadm -Ln
+  lbhad ipvs list --daemon             the connection sync daemons, like ipvsadm -L --daemon
   lbhad ipvs save                      rules that ipvsadm -R accepts
 `
 
@@ -24,12 +25,24 @@ func cmdIPVS(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	stats := fs.Bool("stats", false, "show traffic counters")
 	rate := fs.Bool("rate", false, "show rates")
+	daemons := fs.Bool("daemon", false, "show the connection sync daemons, like ipvsadm -L --daemon")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitUsage
 	}
 	var write func(ipvssync.Table) error
 	switch args[0] {
 	case "list":
+		if *daemons {
+			ds, err := ipvssync.ListDaemons()
+			if err != nil {
+				fmt.Fprintf(stderr, "lbhad: %v\n", err)
+				return exitFailed
+			}
+			if err := ipvssync.FormatDaemons(stdout, ds); err != nil {
+				return exitFailed
+			}
+			return exitOK
+		}
 		write = func(t ipvssync.Table) error {
 			ver, size, err := ipvssync.KernelInfo()
 			if err != nil {

@@ -98,6 +98,13 @@ func formatStatus(ew *bytes.Buffer, s Snapshot) {
 	}
 	formatMaint(ew, s)
 
+	if len(s.SyncDaemons) > 0 {
+		fmt.Fprintln(ew, "\nConnection sync")
+		for _, d := range s.SyncDaemons {
+			fmt.Fprintf(ew, "  %s\n", d)
+		}
+	}
+
 	fmt.Fprintln(ew, "\nVirtual servers")
 	if s.IPVSError != "" {
 		fmt.Fprintf(ew, "  IPVS table unreadable: %s\n", s.IPVSError)

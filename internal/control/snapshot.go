@@ -24,6 +24,9 @@ type Snapshot struct {
 	// IPVSError says why the kernel's table could not be read; the
 	// kernel columns (CurrentWeight, conns) are then empty.
 	IPVSError string `json:"ipvs_error,omitempty"`
+	// SyncDaemons are the kernel's connection sync daemons lbhad runs,
+	// one line each as ipvsadm -L --daemon prints them.
+	SyncDaemons []string `json:"sync_daemons,omitempty"`
 	// Maintenance is what "lbhad maint" holds out of service; nil when
 	// the daemon does not report it.
 	Maintenance *MaintStatus `json:"maintenance,omitempty"`

@@ -16,9 +16,13 @@ import (
 func defaultComponents(env Env) []Component {
 	log, m := env.Log, env.Metrics
 	nc := newNotifyComponent(log)
+	// The connection sync daemon's role follows VRRP; it starts after
+	// the table is programmed and stops after VRRP has handed over.
+	sd := NewSyncdComponent(log, nil)
 	vr := newVRRPComponent(log, func(sc vrrp.StateChange) {
 		m.ObserveTransition(sc.Instance, sc.To.String())
 		nc.VRRPStateChange(sc)
+		sd.VRRPStateChange(sc)
 	})
 	ip := newIPVSComponent(log, ipvssync.Open, nc.QuorumChange)
 	ip.observe = m.ObserveIPVS
@@ -31,5 +35,5 @@ func defaultComponents(env Env) []Component {
 	// with the saved state already applied.
 	mc := newMaintComponent(log, nc.send)
 	mc.vr, mc.ip, vr.onRouter, ip.overlay = vr, ip, mc.applyRouter, mc.overlay
-	return []Component{nc, mc, ip, ch, vr}
+	return []Component{nc, mc, ip, sd, ch, vr}
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -31,7 +32,30 @@ func (d *daemon) Snapshot() control.Snapshot {
 			in.Maintenance = c.Status()
 		}
 	}
-	return control.Build(in)
+	snap := control.Build(in)
+	snap.SyncDaemons = syncDaemonLines(comps)
+	return snap
+}
+
+// syncDaemonLines renders the sync daemons lbhad runs, if any.
+func syncDaemonLines(comps []Component) []string {
+	for _, c := range comps {
+		sd, ok := c.(*SyncdComponent)
+		if !ok {
+			continue
+		}
+		ds, err := sd.Daemons()
+		if err != nil {
+			return []string{"unreadable: " + err.Error()}
+		}
+		if len(ds) == 0 {
+			return nil
+		}
+		var b strings.Builder
+		_ = ipvssync.FormatDaemons(&b, ds)
+		return strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	}
+	return nil
 }
 
 // EffectiveConfig is the running config, for `lbhad dump`; the control
