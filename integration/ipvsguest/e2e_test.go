@@ -857,9 +857,11 @@ func runE2E(t *testing.T, nat bool) {
 		time.Sleep(2 * time.Second)
 		w = l.window(t1, time.Now())
 		l.result("all real servers started: traffic back (steady) after %v; %v", tb.Sub(t1).Round(time.Millisecond), w)
-		// Failed requests while the sorry server is swapped out are
-		// reported, not asserted: the brief asks only that traffic
-		// returns to the real servers.
+		// ipvssync adds the real servers before it deletes the sorry
+		// server, so the swap itself must not fail a request.
+		if w.Failed != 0 {
+			t.Errorf("%d requests failed while the real servers replaced the sorry server: %v", w.Failed, w)
+		}
 		if w.Servers["rs1"]+w.Servers["rs2"]+w.Servers["rs3"] == 0 {
 			t.Errorf("no real server answered after they started: %v", w)
 		}
