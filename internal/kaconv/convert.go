@@ -294,6 +294,8 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 			c.setFlag(body, "enable_script_security", n)
 		case "lvs_timeouts":
 			c.lvsTimeouts(body, n)
+		case "lvs_sync_daemon":
+			c.syncDaemon(body, n)
 		default:
 			c.dropNode(body, n)
 		}
@@ -345,6 +347,39 @@ func (c *converter) lvsTimeouts(parent *hclwrite.Body, n *node) {
 			c.setNumberText(body, key, n, val)
 		default:
 			c.drop(body, n, key+" "+val, "lbhad sets only the tcp, tcpfin and udp timeouts")
+		}
+	}
+}
+
+// syncDaemon maps keepalived's
+// "lvs_sync_daemon IFACE INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]".
+func (c *converter) syncDaemon(parent *hclwrite.Body, n *node) {
+	if len(n.Args) < 1 {
+		c.drop(parent, n, n.Text(), "lvs_sync_daemon needs an interface")
+		return
+	}
+	body := parent.AppendNewBlock("lvs_sync_daemon", nil).Body()
+	body.SetAttributeValue("interface", cty.StringVal(n.Args[0].Text))
+	rest := n.Args[1:]
+	if len(rest) > 0 && !slices.Contains([]string{"id", "maxlen", "port", "ttl", "group"}, rest[0].Text) {
+		body.SetAttributeValue("instance", cty.StringVal(rest[0].Text))
+		rest = rest[1:]
+	}
+	names := map[string]string{"id": "syncid", "maxlen": "sync_maxlen", "port": "mcast_port", "ttl": "mcast_ttl"}
+	for i := 0; i < len(rest); i += 2 {
+		key := rest[i].Text
+		if i+1 >= len(rest) {
+			c.drop(body, n, key, "has no value")
+			return
+		}
+		val := rest[i+1].Text
+		switch {
+		case key == "group":
+			body.SetAttributeValue("mcast_group", cty.StringVal(val))
+		case names[key] != "":
+			c.setNumberText(body, names[key], n, val)
+		default:
+			c.drop(body, n, key+" "+val, "not an lvs_sync_daemon option lbhad knows")
 		}
 	}
 }

@@ -32,6 +32,7 @@ func TestConvert(t *testing.T) {
 			"testdata/nat_sync.conf:79: misc_timeout 10",
 		}},
 		{name: "fwmark"},
+		{name: "sync_daemon"},
 		{name: "include", want: []string{
 			"testdata/include.conf:8: include include.d/missing-*.conf",
 			"testdata/include.d/vs_api.conf:4: ha_suspend",

@@ -32,7 +32,6 @@ var reasons = map[string]string{
 	"enable_snmp_vrrp":          "lbhad has no SNMP support; see metrics_listen for Prometheus metrics",
 	"enable_snmp_checker":       "lbhad has no SNMP support; see metrics_listen for Prometheus metrics",
 	"enable_snmp_rfc":           "lbhad has no SNMP support; see metrics_listen for Prometheus metrics",
-	"lvs_sync_daemon":           "lbhad does not run the IPVS connection sync daemon; start it with ipvsadm --start-daemon",
 	"lvs_sync_daemon_interface": "lbhad does not run the IPVS connection sync daemon; start it with ipvsadm --start-daemon",
 	"lvs_id":                    "lbhad does not run the IPVS connection sync daemon",
 	"smtp_alert":                "global smtp_alert is not supported; set smtp_alert in each vrrp_instance or vrrp_sync_group",
