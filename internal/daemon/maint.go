@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -52,9 +53,17 @@ func newMaintComponent(log *zap.Logger, announce func(notify.Event)) *maintCompo
 
 func (m *maintComponent) Name() string { return "maint" }
 
+// StateFileEnv names the environment variable that sets the state file
+// when the config's global.state_file does not (packaging: systemd's
+// StateDirectory; tests: one file per daemon).
+const StateFileEnv = "LBHAD_STATE_FILE"
+
 // Apply reads the state file at start, and again if state_file moves.
 func (m *maintComponent) Apply(_ context.Context, cfg *config.Config) error {
 	path := cfg.Global.StateFile
+	if path == "" {
+		path = os.Getenv(StateFileEnv)
+	}
 	if path == "" {
 		path = config.DefaultStateFile
 	}
