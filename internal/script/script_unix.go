@@ -1,0 +1,97 @@
+//go:build unix
+
+package script
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"strconv"
+	"syscall"
+)
+
+// Credential is the identity a script runs as; a nil *Credential means
+// the daemon's own. It is syscall.Credential, named here so that code
+// built on every OS can hold one.
+type Credential = syscall.Credential
+
+// LookupUser resolves the script user name to its uid, gid and groups.
+// Supplementary groups can only be set with CAP_SETGID, so when the
+// daemon is not root the credential leaves them alone (NoSetGroups) and
+// the script keeps the daemon's. It returns the error of looking the user
+// or its groups up.
+func LookupUser(name string) (*Credential, error) {
+	return lookupUser(name, false)
+}
+
+// LookupUserUnlessSelf is LookupUser, except that it returns nil, nil
+// when the daemon already runs with name's uid and gid, so that nothing
+// is switched and the group list is not even looked up.
+func LookupUserUnlessSelf(name string) (*Credential, error) {
+	return lookupUser(name, true)
+}
+
+func lookupUser(name string, unlessSelf bool) (*Credential, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("look up script user: %w", err)
+	}
+	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
+	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("script user %s: %w", name, err)
+	}
+	if unlessSelf && int(uid) == os.Geteuid() && int(gid) == os.Getegid() {
+		return nil, nil // already that user: nothing to switch
+	}
+	cred := &Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: os.Geteuid() != 0}
+	if !cred.NoSetGroups {
+		ids, err := u.GroupIds()
+		if err != nil {
+			return nil, fmt.Errorf("look up groups of script user %s: %w", name, err)
+		}
+		for _, id := range ids {
+			if g, err := strconv.ParseUint(id, 10, 32); err == nil {
+				cred.Groups = append(cred.Groups, uint32(g))
+			}
+		}
+	}
+	return cred, nil
+}
+
+// Command returns a command for argv (which must not be empty) that runs
+// as cred (nil: the daemon's own identity) in a process group of its
+// own, and whose cancellation, when ctx ends, kills that whole group with
+// SIGKILL, so a timeout takes whatever the script started with it, not
+// just the shell. Stdin, stdout and stderr stay nil (/dev/null), as in
+// keepalived; the caller may set them, Env and WaitDelay before running
+// it with Run.
+func Command(ctx context.Context, argv []string, cred *Credential) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	cmd.Cancel = func() error { return killGroup(cmd) }
+	return cmd
+}
+
+// Run runs cmd (made by Command) to its end and then kills whatever the
+// script left running in its process group, so a script repeated every
+// few seconds cannot pile up orphans. Wait always reaps the script
+// itself: no zombies. It returns cmd.Run's error.
+func Run(cmd *exec.Cmd) error {
+	err := cmd.Run()
+	if cmd.Process != nil {
+		// The group id cannot be reused while a member lives; if none is
+		// left this fails with ESRCH, which is fine.
+		_ = killGroup(cmd)
+	}
+	return err
+}
+
+// killGroup sends SIGKILL to cmd's process group, whose id is the pid of
+// the script because Command sets Setpgid.
+func killGroup(cmd *exec.Cmd) error {
+	return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+}
