@@ -6,7 +6,19 @@ import (
 	"os"
 	"strconv"
 	"sync"
+
+	"github.com/lbhad/lbhad/internal/script"
 )
+
+// ErrUnterminatedQuote is returned by SplitCommand for a quote without its
+// closing partner.
+var ErrUnterminatedQuote = script.ErrUnterminatedQuote
+
+// SplitCommand splits a misc_check or vrrp_script command line into words
+// like a simple POSIX shell without running one; see script.Split, which
+// it is. It returns ErrUnterminatedQuote, or script.ErrEmptyCommand for a
+// command with no words.
+func SplitCommand(s string) ([]string, error) { return script.Split(s) }
 
 // MaxScriptOutput is how much of a script's combined stdout and stderr is
 // kept; the rest is read and discarded so a chatty script never blocks on

@@ -5,13 +5,12 @@ package checker
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
-	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/lbhad/lbhad/internal/script"
 )
 
 // waitDelay bounds how long a check waits, after the script itself has
@@ -36,62 +35,25 @@ func newScript(s Spec) (*scriptChecker, error) {
 		c.timeout = s.Interval // keepalived's misc_timeout default
 	}
 	if s.Misc.User != "" {
-		if c.cred, err = credential(s.Misc.User); err != nil {
+		if c.cred, err = script.LookupUser(s.Misc.User); err != nil {
 			return nil, err
 		}
 	}
 	return c, nil
 }
 
-// credential looks up name's uid, gid and groups. Supplementary groups can
-// only be set with CAP_SETGID, so an unprivileged daemon keeps its own.
-func credential(name string) (*syscall.Credential, error) {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return nil, fmt.Errorf("look up script user: %w", err)
-	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
-	if err := errors.Join(err1, err2); err != nil {
-		return nil, fmt.Errorf("script user %s: %w", name, err)
-	}
-	cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: os.Geteuid() != 0}
-	if !cred.NoSetGroups {
-		ids, err := u.GroupIds()
-		if err != nil {
-			return nil, fmt.Errorf("look up groups of script user %s: %w", name, err)
-		}
-		for _, id := range ids {
-			g, err := strconv.ParseUint(id, 10, 32)
-			if err == nil {
-				cred.Groups = append(cred.Groups, uint32(g))
-			}
-		}
-	}
-	return cred, nil
-}
-
 func (c *scriptChecker) Check(ctx context.Context) Result {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, c.argv[0], c.argv[1:]...)
+	// Its own process group, so a timeout kills whatever the script
+	// started too, not just the shell; Run sweeps the group afterwards.
+	cmd := script.Command(ctx, c.argv, c.cred)
 	cmd.Env = c.env
 	out := &capWriter{max: MaxScriptOutput}
 	cmd.Stdout, cmd.Stderr = out, out
-	// Its own process group, so a timeout kills whatever the script
-	// started too, not just the shell.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: c.cred}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = waitDelay
 	start := time.Now()
-	err := cmd.Run() // Wait always reaps the child: no zombies
-	if cmd.Process != nil {
-		// Whatever the script left running in its group goes too, so a
-		// check repeated every few seconds cannot pile up orphans. The
-		// group id cannot be reused while a member lives; if none is left
-		// this fails with ESRCH.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
+	err := script.Run(cmd)
 	r := c.result(ctx, cmd, err)
 	r.Latency = time.Since(start)
 	r.Output = out.String()

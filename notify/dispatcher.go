@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/script"
 )
 
 // Defaults of the Options.
@@ -87,7 +88,7 @@ type plan struct {
 	groups    map[string]*config.SyncGroup
 	vss       map[string]*config.VirtualServer
 	rss       map[[2]string]*config.RealServer
-	cred      *userCred
+	cred      *script.Credential // nil: the daemon's own
 	security  bool
 	email     *config.Email
 }
@@ -170,7 +171,7 @@ func buildPlan(cfg *config.Config) (*plan, error) {
 		}
 	}
 	if u := cfg.Global.ScriptUser; u != "" {
-		c, err := lookupUser(u)
+		c, err := script.LookupUserUnlessSelf(u)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,14 @@ import (
 	"time"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/script"
+)
+
+// Errors of splitting a notify command line (script.Split's), wrapped by
+// the notifier and by ValidateScripts.
+var (
+	ErrUnterminatedQuote = script.ErrUnterminatedQuote
+	ErrEmptyCommand      = script.ErrEmptyCommand
 )
 
 // ErrInsecureScript is wrapped by CheckScriptSecurity when a script could
@@ -15,8 +23,8 @@ var ErrInsecureScript = errors.New("insecure script")
 
 // runNotifyScript splits cmd, appends extra, refuses an insecure program
 // when security is on, and runs it as cred for at most timeout.
-func runNotifyScript(ctx context.Context, cmd string, extra []string, security bool, cred *userCred, timeout time.Duration) error {
-	argv, err := splitCommand(cmd)
+func runNotifyScript(ctx context.Context, cmd string, extra []string, security bool, cred *script.Credential, timeout time.Duration) error {
+	argv, err := script.Split(cmd)
 	if err != nil {
 		return fmt.Errorf("notify script %q: %w", cmd, err)
 	}
@@ -32,6 +40,19 @@ func runNotifyScript(ctx context.Context, cmd string, extra []string, security b
 	return nil
 }
 
+// runScript runs argv in its own process group with stdin, stdout and
+// stderr on /dev/null, as keepalived does, and kills the whole group at
+// the timeout or when ctx ends, so a script's children die with it.
+func runScript(ctx context.Context, argv []string, cred *script.Credential, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := script.Run(script.Command(ctx, argv, cred)) // leftovers in the group go too
+	if err != nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("killed after timeout %s: %w", timeout, ctx.Err())
+	}
+	return err
+}
+
 // ValidateScripts checks every script the config names (notify hooks,
 // notify_up/down, quorum_up/down, vrrp_script and misc_check commands)
 // for `lbhad validate`: each command line must split, and with
@@ -43,7 +64,7 @@ func ValidateScripts(cfg *config.Config) []error {
 		if cmd == "" {
 			return
 		}
-		argv, err := splitCommand(cmd)
+		argv, err := script.Split(cmd)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", where, err))
 			return

@@ -3,74 +3,13 @@
 package notify
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
-	"time"
 )
-
-// userCred is the identity scripts run as; nil means the daemon's own.
-type userCred struct{ c *syscall.Credential }
-
-// lookupUser resolves script_user. Supplementary groups are set only when
-// the daemon may (it is root); otherwise the daemon keeps its own.
-func lookupUser(name string) (*userCred, error) {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return nil, fmt.Errorf("look up script user: %w", err)
-	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
-	if err := errors.Join(err1, err2); err != nil {
-		return nil, fmt.Errorf("script user %s: %w", name, err)
-	}
-	if int(uid) == os.Geteuid() && int(gid) == os.Getegid() {
-		return nil, nil // already that user: nothing to switch
-	}
-	c := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: os.Geteuid() != 0}
-	if !c.NoSetGroups {
-		ids, err := u.GroupIds()
-		if err != nil {
-			return nil, fmt.Errorf("look up groups of script user %s: %w", name, err)
-		}
-		for _, id := range ids {
-			if g, err := strconv.ParseUint(id, 10, 32); err == nil {
-				c.Groups = append(c.Groups, uint32(g))
-			}
-		}
-	}
-	return &userCred{c: c}, nil
-}
-
-// runScript runs argv in its own process group with stdin, stdout and
-// stderr on /dev/null, as keepalived does, and kills the whole group at
-// the timeout or when ctx ends, so a script's children die with it.
-func runScript(ctx context.Context, argv []string, cred *userCred, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if cred != nil {
-		cmd.SysProcAttr.Credential = cred.c
-	}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	err := cmd.Run()
-	if cmd.Process != nil {
-		// Leftovers in the group go too; ESRCH when none is left.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
-	if err != nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("killed after timeout %s: %w", timeout, ctx.Err())
-	}
-	return err
-}
 
 // CheckScriptSecurity reports whether the program path (a bare name is
 // looked up in PATH) is safe to run with enable_script_security: the
