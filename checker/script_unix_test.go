@@ -14,16 +14,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lbhad/lbhad/internal/script/scripttest"
 )
 
 // writeScript writes an executable shell script into a fresh directory.
 func writeScript(t *testing.T, body string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "check.sh")
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return scripttest.Write(t, "check.sh", body)
 }
 
 func TestMiscExitCodes(t *testing.T) {
@@ -105,19 +103,6 @@ func procState(pid int) (state byte, ppid int, ok bool) {
 	return f[0][0], ppid, true
 }
 
-func readPid(t *testing.T, path string) int {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("script did not record a pid: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
-}
-
 // waitGone waits until pid has exited (a zombie of someone else counts as
 // gone: it runs nothing and init reaps it) and fails if it is still alive
 // after a generous bound.
@@ -151,8 +136,8 @@ wait`, dir))
 	if got.OK || got.Reason != "timeout after 1s" || got.Output != "started\n" {
 		t.Errorf("got %+v, want timeout with output", got)
 	}
-	waitGone(t, readPid(t, filepath.Join(dir, "self.pid")), "script")
-	waitGone(t, readPid(t, filepath.Join(dir, "grandchild.pid")), "grandchild sleep")
+	waitGone(t, scripttest.ReadPID(t, filepath.Join(dir, "self.pid")), "script")
+	waitGone(t, scripttest.ReadPID(t, filepath.Join(dir, "grandchild.pid")), "grandchild sleep")
 }
 
 func TestMiscLeftoverGroupKilledAfterExit(t *testing.T) {
@@ -166,7 +151,7 @@ exit 0`, dir))
 	if !got.OK {
 		t.Errorf("got %+v", got)
 	}
-	waitGone(t, readPid(t, filepath.Join(dir, "grandchild.pid")), "background sleep")
+	waitGone(t, scripttest.ReadPID(t, filepath.Join(dir, "grandchild.pid")), "background sleep")
 }
 
 func TestMiscHugeOutputIsCapped(t *testing.T) {

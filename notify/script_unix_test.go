@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,17 +15,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/script/scripttest"
 )
 
 // writeScript writes an executable shell script in a fresh private
 // directory and returns its path.
 func writeScript(t *testing.T, body string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "notify.sh")
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return scripttest.Write(t, "notify.sh", body)
 }
 
 func readLines(t *testing.T, path string) []string {
@@ -144,35 +140,15 @@ func TestScriptTimeoutKillsProcessGroup(t *testing.T) {
 	if logs.FilterMessage("notification failed").Len() != 1 || !strings.Contains(toString(logs.All()[0].ContextMap()["error"]), "timeout") {
 		t.Errorf("log does not say timeout: %+v", logs.All())
 	}
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid := scripttest.ReadPID(t, pidFile)
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 	deadline := time.Now().Add(5 * time.Second)
-	for alive(pid) {
+	for scripttest.Alive(pid) {
 		if time.Now().After(deadline) {
 			t.Fatalf("background child %d of the script survived the timeout", pid)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// alive reports whether pid runs; a zombie waiting for a reaper is dead.
-func alive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true // no /proc: trust kill
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	return len(f) == 0 || f[0] != "Z"
 }
 
 func TestScriptSecurity(t *testing.T) {

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lbhad/lbhad/internal/script/scripttest"
 )
 
 func TestLookupUser(t *testing.T) {
@@ -54,43 +56,13 @@ func TestLookupUser(t *testing.T) {
 	}
 }
 
-// writeScript writes an executable shell script into a fresh directory.
-func writeScript(t *testing.T, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "s.sh")
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// alive reports whether pid runs; a zombie waiting for a reaper is dead.
-func alive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true // no /proc: trust kill
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	return len(f) == 0 || f[0] != "Z"
-}
-
 // waitGone fails unless the pid recorded in file dies within a generous
 // bound, and kills it in any case.
 func waitGone(t *testing.T, file string) {
 	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("script did not record a pid: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid := scripttest.ReadPID(t, file)
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
-	for deadline := time.Now().Add(10 * time.Second); alive(pid); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); scripttest.Alive(pid); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("pid %d from %s survived", pid, file)
 		}
@@ -116,7 +88,7 @@ func TestRunKillsGroup(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pidFile := filepath.Join(t.TempDir(), "pid")
-			p := writeScript(t, fmt.Sprintf(tt.body, pidFile))
+			p := scripttest.Write(t, "s.sh", fmt.Sprintf(tt.body, pidFile))
 			ctx, cancel := context.WithTimeout(context.Background(), tt.timeout)
 			defer cancel()
 			cmd := Command(ctx, []string{p}, nil)
