@@ -348,6 +348,13 @@ func removeRunFamily(family, id string) []error {
 			errs = append(errs, fmt.Errorf("delete netns %s: %w: %s", n, err, bytes.TrimSpace(out)))
 		}
 	}
+	// A killed lbhad cannot remove its control socket; the lab named it.
+	socks, _ := filepath.Glob(filepath.Join(StateDir, id+"-*.sock"))
+	for _, s := range socks {
+		if err := os.Remove(s); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
 	if err := os.Remove(filepath.Join(StateDir, id+".state")); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, err)
 	}
