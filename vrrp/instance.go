@@ -41,6 +41,7 @@ type InstanceConfig struct {
 	// instance's own Interface is always tracked, as in keepalived.
 	TrackInterfaces []string
 	TrackScripts    []TrackScript
+	TrackFiles      []TrackFile
 	// GARPMasterDelay (0: no second burst), GARPMasterRepeat (frames per
 	// VIP per burst, at least 1), GARPMasterRefresh (0: off) and
 	// GARPRefreshRepeat (frames per VIP per refresh, default 1) follow
@@ -55,6 +56,14 @@ type InstanceConfig struct {
 // Router.SetTrackScript, to an instance with a weight (see
 // EffectivePriority).
 type TrackScript struct {
+	Name   string
+	Weight int
+}
+
+// TrackFile binds a named file, whose number comes in through
+// Router.SetTrackFile, to an instance with a weight (see
+// EffectivePriority and FileTrack).
+type TrackFile struct {
 	Name   string
 	Weight int
 }
@@ -119,7 +128,7 @@ type Status struct {
 	MasterPriority uint8
 	VIPs           []netip.Prefix
 	// Faults lists what holds the instance in Fault: "link:eth1",
-	// "script:chk_nginx", "group:g1".
+	// "script:chk_nginx", "file:maint", "group:g1".
 	Faults         []string
 	LastTransition time.Time
 	LastReason     Reason
@@ -151,6 +160,7 @@ type Router struct {
 	links    map[string]*link
 	groups   map[string]*Group
 	scripts  map[string]bool // last reported script results; absent = OK
+	files    map[string]int  // last reported track_file values; absent = 0
 	maint    map[string]bool // instances in maintenance (maint_router.go)
 	linkUp   map[string]bool // absent = up
 	annc     map[string]Announcer
@@ -221,6 +231,7 @@ func NewRouter(cfg Config, deps Deps) (*Router, error) {
 		links:   map[string]*link{},
 		groups:  map[string]*Group{},
 		scripts: map[string]bool{},
+		files:   map[string]int{},
 		maint:   map[string]bool{},
 		linkUp:  map[string]bool{},
 		annc:    map[string]Announcer{},
@@ -577,6 +588,37 @@ func (r *Router) SetTrackScript(name string, ok bool) {
 	r.poke()
 }
 
+// SetTrackFile records the number last read from a tracked file (0 for
+// a missing or unreadable one); every instance tracking it recomputes its
+// priority with value × its weight (advertised at once while master), or
+// enters or leaves Fault when that reaches FileFaultDelta.
+func (r *Router) SetTrackFile(name string, value int) {
+	r.mu.Lock()
+	if old, seen := r.files[name]; !seen || old != value {
+		r.files[name] = value
+		now := r.clock.Now()
+		for _, in := range r.insts {
+			for _, tf := range in.cfg.TrackFiles {
+				if tf.Name == name {
+					r.refreshLocked(now, in)
+					break
+				}
+			}
+		}
+	}
+	r.mu.Unlock()
+	r.dispatch()
+	r.poke()
+}
+
+func (r *Router) fileTracks(in *instance) []FileTrack {
+	files := make([]FileTrack, len(in.cfg.TrackFiles))
+	for i, tf := range in.cfg.TrackFiles {
+		files[i] = FileTrack{Weight: tf.Weight, Value: r.files[tf.Name]}
+	}
+	return files
+}
+
 func (r *Router) scriptOK(name string) bool {
 	ok, seen := r.scripts[name]
 	return !seen || ok
@@ -590,7 +632,7 @@ func (r *Router) refreshLocked(now time.Time, in *instance) {
 	for i, ts := range in.cfg.TrackScripts {
 		tracks[i] = Track{Weight: ts.Weight, OK: r.scriptOK(ts.Name)}
 	}
-	prio, fault := EffectivePriority(in.cfg.Priority, tracks)
+	prio, fault := EffectivePriority(in.cfg.Priority, tracks, r.fileTracks(in)...)
 	for _, n := range in.cfg.watched() {
 		if up, ok := r.linkUp[n]; ok && !up {
 			fault = true
@@ -898,6 +940,11 @@ func (r *Router) Status() []Status {
 		for _, ts := range in.cfg.TrackScripts {
 			if ts.Weight == 0 && !r.scriptOK(ts.Name) {
 				s.Faults = append(s.Faults, "script:"+ts.Name)
+			}
+		}
+		for i, f := range r.fileTracks(in) {
+			if _, fault := f.delta(); fault {
+				s.Faults = append(s.Faults, "file:"+in.cfg.TrackFiles[i].Name)
 			}
 		}
 		out = append(out, s)

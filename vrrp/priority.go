@@ -7,13 +7,47 @@ type Track struct {
 	OK     bool
 }
 
+// FileTrack is the last number read from one tracked file as it bears on
+// an instance's priority (keepalived "track_file" with its weight).
+type FileTrack struct {
+	Weight int
+	Value  int
+}
+
+// FileFaultDelta is the value × weight at or below which a tracked file
+// puts the instance in Fault, as keepalived does for track_file: no
+// priority is that low, so "lower it by 254" can only mean "leave".
+const FileFaultDelta = -254
+
+// maxFileDelta caps what one file can add, as keepalived's weight_range
+// does, so an absurd number in a file cannot overflow the sum.
+const maxFileDelta = 253
+
+// delta is the file's contribution to the priority, or fault. A weight of
+// 0 makes the file a plain flag, as in keepalived: any non-zero number is
+// a fault, 0 is fine.
+func (f FileTrack) delta() (d int, fault bool) {
+	if f.Weight == 0 {
+		return 0, f.Value != 0
+	}
+	// Clamp first so that the product cannot overflow.
+	p := int64(min(max(f.Value, -1<<31), 1<<31)) * int64(f.Weight)
+	if p <= FileFaultDelta {
+		return 0, true
+	}
+	return int(min(p, maxFileDelta)), false
+}
+
 // EffectivePriority applies keepalived's tracking rules to a base
 // priority: a positive weight is added while its script succeeds, a
 // negative weight while it fails, and a weight of 0 puts the instance in
-// Fault while it fails. The result is clamped to 1..254, because 0 means
-// "leaving" and 255 "address owner" on the wire; an owner (base 255)
-// keeps 255 only while the weights add up to nothing.
-func EffectivePriority(base uint8, tracks []Track) (prio uint8, fault bool) {
+// Fault while it fails. Each tracked file adds value × weight (at most
+// 253), and puts the instance in Fault when that is FileFaultDelta or
+// less, or for a weight of 0 when the value is not 0. The result is
+// clamped to 1..254, because 0 means "leaving" and 255 "address owner" on
+// the wire; an owner (base 255) keeps 255 only while the weights add up
+// to nothing.
+func EffectivePriority(base uint8, tracks []Track, files ...FileTrack) (prio uint8, fault bool) {
 	delta := 0
 	for _, t := range tracks {
 		switch {
@@ -22,6 +56,11 @@ func EffectivePriority(base uint8, tracks []Track) (prio uint8, fault bool) {
 		case t.Weight > 0 && t.OK, t.Weight < 0 && !t.OK:
 			delta += t.Weight
 		}
+	}
+	for _, f := range files {
+		d, ff := f.delta()
+		delta += d
+		fault = fault || ff
 	}
 	if base == PriorityOwner && delta == 0 {
 		return PriorityOwner, fault

@@ -35,3 +35,40 @@ func TestEffectivePriority(t *testing.T) {
 		})
 	}
 }
+
+func TestEffectivePriorityFiles(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		base      uint8
+		tracks    []Track
+		files     []FileTrack
+		wantPrio  uint8
+		wantFault bool
+	}{
+		{"value 0", 150, nil, []FileTrack{{Weight: 1, Value: 0}}, 150, false},
+		{"lowered by -100", 150, nil, []FileTrack{{Weight: 1, Value: -100}}, 50, false},
+		{"raised", 100, nil, []FileTrack{{Weight: 1, Value: 20}}, 120, false},
+		{"weight multiplies", 150, nil, []FileTrack{{Weight: -2, Value: 30}}, 90, false},
+		{"-253 only lowers (clamped to 1)", 150, nil, []FileTrack{{Weight: 1, Value: -253}}, 1, false},
+		{"-254 is fault", 150, nil, []FileTrack{{Weight: 1, Value: -254}}, 150, true},
+		{"product below -254 is fault", 150, nil, []FileTrack{{Weight: 10, Value: -26}}, 150, true},
+		{"negative weight, positive value to fault", 150, nil, []FileTrack{{Weight: -254, Value: 1}}, 150, true},
+		{"huge value capped at 253", 1, nil, []FileTrack{{Weight: 254, Value: 1 << 40}}, 254, false},
+		{"huge negative value is fault, no overflow", 100, nil, []FileTrack{{Weight: 254, Value: -(1 << 62)}}, 100, true},
+		{"weight 0 and 0 is fine", 100, nil, []FileTrack{{Weight: 0, Value: 0}}, 100, false},
+		{"weight 0 and non-zero is fault", 100, nil, []FileTrack{{Weight: 0, Value: 7}}, 100, true},
+		{"weight 0 and negative is fault", 100, nil, []FileTrack{{Weight: 0, Value: -1}}, 100, true},
+		{"files add with scripts", 100, []Track{{-30, false}}, []FileTrack{{1, -10}, {2, 5}}, 70, false},
+		{"two files, one faulting", 100, nil, []FileTrack{{1, -10}, {1, -300}}, 90, true},
+		{"owner untouched by 0", 255, nil, []FileTrack{{1, 0}}, 255, false},
+		{"owner lowered", 255, nil, []FileTrack{{1, -5}}, 250, false},
+		{"owner fault", 255, nil, []FileTrack{{1, -254}}, 255, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, f := EffectivePriority(tc.base, tc.tracks, tc.files...)
+			if p != tc.wantPrio || f != tc.wantFault {
+				t.Errorf("got (%d, %v), want (%d, %v)", p, f, tc.wantPrio, tc.wantFault)
+			}
+		})
+	}
+}
