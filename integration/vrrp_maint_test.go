@@ -13,16 +13,14 @@ import (
 	"time"
 
 	"github.com/lbhad/lbhad/internal/control"
-	"github.com/lbhad/lbhad/internal/daemon"
 	"github.com/lbhad/lbhad/internal/lab"
 )
 
-// startMaint starts lbhad on n with its own maintenance state file
-// (LBHAD_STATE_FILE), so the lab never touches the host's
-// /var/lib/lbhad/state.json and a restart finds the same file.
-func (b *bed) startMaint(n *lab.Node, in lab.Instance, stateDir string) *lab.Director {
+// startMaint starts lbhad on n. The lab's config gives each node its own
+// state_file beside its control socket, so the lab never touches the
+// host's /var/lib/lbhad/state.json and a restart finds the same file.
+func (b *bed) startMaint(n *lab.Node, in lab.Instance) *lab.Director {
 	b.t.Helper()
-	b.t.Setenv(daemon.StateFileEnv, filepath.Join(stateDir, n.Name+".json"))
 	return b.start("lbhad", n, in)
 }
 
@@ -66,10 +64,9 @@ func TestVRRPMaintDirector(t *testing.T) {
 		name := map[bool]string{false: "preempt", true: "nopreempt"}[nopreempt]
 		t.Run(name, func(t *testing.T) {
 			b := newBed(t)
-			stateDir := t.TempDir()
 			in1 := lab.Instance{Priority: 150, AuthPass: "pw12", Nopreempt: nopreempt}
-			d1 := b.startMaint(b.l.D1, in1, stateDir)
-			b.startMaint(b.l.D2, lab.Instance{Priority: 100, AuthPass: "pw12", Nopreempt: nopreempt}, stateDir)
+			d1 := b.startMaint(b.l.D1, in1)
+			b.startMaint(b.l.D2, lab.Instance{Priority: 100, AuthPass: "pw12", Nopreempt: nopreempt})
 			b.waitOwner(b.l.D1, 15*time.Second, 2*time.Second, "both started")
 			b.startPing()
 
@@ -96,7 +93,7 @@ func TestVRRPMaintDirector(t *testing.T) {
 			if err := d1.Stop(10 * time.Second); err != nil {
 				t.Fatal(err)
 			}
-			d1 = b.startMaint(b.l.D1, in1, stateDir)
+			d1 = b.startMaint(b.l.D1, in1)
 			b.holdsFor(b.l.D2, 6*time.Second, "restarted d1 in maintenance must stay backup")
 			if st, m := b.instMaint(b.l.D1); st != "BACKUP" || !m {
 				t.Errorf("restarted d1 status %s maintenance %v, want BACKUP in maintenance", st, m)
@@ -124,8 +121,8 @@ func TestVRRPMaintDirector(t *testing.T) {
 			if _, m := b.instMaint(b.l.D1); m {
 				t.Error("d1 still in maintenance after off")
 			}
-			if b, err := os.ReadFile(filepath.Join(stateDir, "d1.json")); err != nil || strings.Contains(string(b), `"director"`) {
-				t.Errorf("state file after off: %s, %v", b, err)
+			if data, err := os.ReadFile(strings.TrimSuffix(b.sock(b.l.D1), ".sock") + ".state.json"); err != nil || strings.Contains(string(data), `"director"`) {
+				t.Errorf("state file after off: %s, %v", data, err)
 			}
 		})
 	}

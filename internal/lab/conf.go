@@ -84,7 +84,11 @@ func quoteAll(ss []string) string {
 func LBHADConf(routerID, controlSocket string, in Instance) string {
 	in = in.withDefaults()
 	var b strings.Builder
-	fmt.Fprintf(&b, "global {\n  router_id = %q\n  control_socket = %q\n}\n\n", routerID, controlSocket)
+	// The state file (maintenance marks) sits beside the socket, so a lab
+	// daemon never reads the host's /var/lib/lbhad/state.json and a
+	// restarted one finds its own.
+	state := strings.TrimSuffix(controlSocket, ".sock") + ".state.json"
+	fmt.Fprintf(&b, "global {\n  router_id = %q\n  control_socket = %q\n  state_file = %q\n}\n\n", routerID, controlSocket, state)
 	if s := in.Script; s != nil {
 		fmt.Fprintf(&b, "vrrp_script %q {\n  script = %q\n  interval = %d\n  weight = %d\n  fall = %d\n  rise = %d\n}\n\n",
 			s.Name, s.Command, s.Interval, s.Weight, s.Fall, s.Rise)

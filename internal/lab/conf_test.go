@@ -17,6 +17,7 @@ func TestConfs(t *testing.T) {
 	wantHCL := `global {
   router_id = "d1"
   control_socket = "/run/x.sock"
+  state_file = "/run/x.state.json"
 }
 
 vrrp_script "chk" {

@@ -348,8 +348,11 @@ func removeRunFamily(family, id string) []error {
 			errs = append(errs, fmt.Errorf("delete netns %s: %w: %s", n, err, bytes.TrimSpace(out)))
 		}
 	}
-	// A killed lbhad cannot remove its control socket; the lab named it.
+	// A killed lbhad cannot remove its control socket; the lab named it,
+	// and the daemons' state files beside it.
 	socks, _ := filepath.Glob(filepath.Join(StateDir, id+"-*.sock"))
+	states, _ := filepath.Glob(filepath.Join(StateDir, id+"-*.state.json*"))
+	socks = append(socks, states...)
 	for _, s := range socks {
 		if err := os.Remove(s); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
