@@ -29,7 +29,18 @@ type IPTransport struct {
 	peers  []netip.Addr
 	filter recvFilter
 	wcm    ipv4.ControlMessage
+
+	// Receive batch: one recvmmsg reads every advert already queued, so
+	// a backup of many instances pays one wakeup per burst instead of
+	// one per packet. Only the single reader touches these.
+	msgs       []ipv4.Message
+	have, next int
 }
+
+// recvBatch is how many packets one read can return; 2048 bytes each
+// holds any VRRPv2 advert (at most 20 + 8 + 255*4 + 8 bytes) with its
+// IP header.
+const recvBatch = 32
 
 var _ Transport = (*IPTransport)(nil)
 
@@ -106,6 +117,11 @@ func NewIPTransport(c net.PacketConn, ifi *net.Interface, opts TransportOptions)
 		filter: newRecvFilter(ifi.Index, opts.UnicastPeers),
 	}
 	t.wcm = ipv4.ControlMessage{Src: opts.SrcIP.AsSlice(), IfIndex: ifi.Index}
+	t.msgs = make([]ipv4.Message, recvBatch)
+	for i := range t.msgs {
+		t.msgs[i].Buffers = [][]byte{make([]byte, 2048)}
+		t.msgs[i].OOB = ipv4.NewControlMessage(ipv4.FlagTTL | ipv4.FlagDst | ipv4.FlagInterface)
+	}
 	steps := []struct {
 		op string
 		fn func() error
@@ -150,15 +166,42 @@ func (t *IPTransport) Interface() *net.Interface { return t.ifi }
 // returns an error matching net.ErrClosed.
 func (t *IPTransport) ReadFrom(buf []byte) (int, RecvMeta, error) {
 	for {
-		n, cm, src, err := t.pc.ReadFrom(buf)
-		if err != nil {
-			return 0, RecvMeta{}, fmt.Errorf("vrrp transport on %s: read: %w", t.ifname, err)
+		if t.next >= t.have {
+			n, err := t.pc.ReadBatch(t.msgs, 0)
+			if err != nil {
+				return 0, RecvMeta{}, fmt.Errorf("vrrp transport on %s: read: %w", t.ifname, err)
+			}
+			t.have, t.next = n, 0
 		}
-		meta, ok := recvMeta(cm, src)
+		m := &t.msgs[t.next]
+		t.next++
+		payload, ok := stripIPv4(m.Buffers[0][:m.N])
+		if !ok {
+			continue
+		}
+		var cm ipv4.ControlMessage
+		if cm.Parse(m.OOB[:m.NN]) != nil {
+			continue
+		}
+		meta, ok := recvMeta(&cm, m.Addr)
 		if t.filter.check(meta, ok) == recvAccept {
-			return n, meta, nil
+			return copy(buf, payload), meta, nil
 		}
 	}
+}
+
+// stripIPv4 returns the payload of a packet read from a raw IPv4
+// socket, which (unlike net.IPConn's ReadFrom) recvmmsg returns with its
+// header.
+func stripIPv4(b []byte) ([]byte, bool) {
+	if len(b) < 20 || b[0]>>4 != 4 {
+		return nil, false
+	}
+	ihl := int(b[0]&0x0f) * 4
+	if ihl < 20 || ihl > len(b) {
+		return nil, false
+	}
+	return b[ihl:], true
 }
 
 func recvMeta(cm *ipv4.ControlMessage, src net.Addr) (RecvMeta, bool) {

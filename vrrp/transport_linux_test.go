@@ -245,3 +245,30 @@ func TestDialTransportErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestTransportBurst queues more packets than one batch holds before the
+// first read, so ReadFrom must hand them out across several recvmmsg
+// batches, in order, each with its own payload and metadata.
+func TestTransportBurst(t *testing.T) {
+	netnstest.InNewNetns(t, func() {
+		b := netnstest.NewNetns(t)
+		netnstest.Veth(t, netnstest.End{Name: "vr0", Addr: addrA}, netnstest.End{Name: "vr1", Addr: addrB, NS: b})
+		ta := dial(t, "vr0", TransportOptions{SrcIP: addrA.Addr()})
+		var tb *IPTransport
+		b.Do(t, func() { tb = dial(t, "vr1", TransportOptions{}) })
+		const n = 3*recvBatch + 5
+		for i := 0; i < n; i++ {
+			if err := ta.WriteTo(bytes.Repeat([]byte{byte(i)}, 1+i%7), vrrpGroup); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // let them all queue
+		from := reader(t, tb)
+		for i := 0; i < n; i++ {
+			r := next(t, from)
+			if want := bytes.Repeat([]byte{byte(i)}, 1+i%7); !bytes.Equal(r.payload, want) || r.meta.TTL != 255 || r.meta.Src != addrA.Addr() {
+				t.Fatalf("packet %d: got %x %+v, want %x from %v with TTL 255", i, r.payload, r.meta, want, addrA.Addr())
+			}
+		}
+	})
+}
