@@ -24,6 +24,7 @@ type rawGlobal struct {
 	ControlSocket        hcl.Expression    `hcl:"control_socket,optional"`
 	MetricsListen        hcl.Expression    `hcl:"metrics_listen,optional"`
 	StateFile            hcl.Expression    `hcl:"state_file,optional"`
+	LVSDrainTimeout      hcl.Expression    `hcl:"lvs_drain_timeout,optional"`
 	LVSTimeouts          *rawLVSTimeouts   `hcl:"lvs_timeouts,block"`
 	LVSSyncDaemon        *rawLVSSyncDaemon `hcl:"lvs_sync_daemon,block"`
 	Notification         *rawNotification  `hcl:"notification,block"`

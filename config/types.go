@@ -26,9 +26,15 @@ type Global struct {
 	ControlSocket        string // default DefaultControlSocket
 	MetricsListen        string // host:port, "" disables metrics
 	StateFile            string // maintenance state; "" means DefaultStateFile
-	LVSTimeouts          LVSTimeouts
-	LVSSyncDaemon        *LVSSyncDaemon // nil when no lvs_sync_daemon block
-	Notification         Notification
+	// LVSDrainTimeout, when set, drains a real server that leaves the
+	// table (removed from the config, or failed without
+	// inhibit_on_failure): weight 0 until its active connections end or
+	// this long has passed, then deleted. 0 deletes at once, as
+	// keepalived does.
+	LVSDrainTimeout time.Duration
+	LVSTimeouts     LVSTimeouts
+	LVSSyncDaemon   *LVSSyncDaemon // nil when no lvs_sync_daemon block
+	Notification    Notification
 }
 
 // LVSSyncDaemon configures the kernel's IPVS connection synchronisation

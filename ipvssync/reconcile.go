@@ -49,6 +49,15 @@ func (r *Reconciler) SetDrainTimeout(d time.Duration) {
 	r.drainTimeout = d
 }
 
+// Draining reports how many destinations the last Sync kept at weight 0
+// to drain; while it is not zero the caller should Sync again from time
+// to time, so they leave once idle or at the timeout.
+func (r *Reconciler) Draining() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.drainSince)
+}
+
 // SetClock replaces time.Now, for tests.
 func (r *Reconciler) SetClock(now func() time.Time) {
 	r.mu.Lock()

@@ -221,3 +221,72 @@ virtual_server "web" {
 		t.Errorf("control socket mode %v, want 0600", st.Mode().Perm())
 	}
 }
+
+// TestDrainOnConfigRemoval removes a real server from the config while
+// the kernel still counts connections on it: with lvs_drain_timeout it
+// stays at weight 0 until they end, then leaves the table.
+func TestDrainOnConfigRemoval(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lbhad.hcl")
+	conf := func(withB bool) string {
+		b := ""
+		if withB {
+			b = `real_server "b" {
+    address = "198.51.100.8:80"
+  }`
+		}
+		return fmt.Sprintf(`
+global {
+  control_socket    = %q
+  lvs_drain_timeout = "1m"
+}
+virtual_server "web" {
+  address = "192.0.2.50:80"
+  real_server "a" {
+    address = "198.51.100.7:80"
+  }
+  %s
+}
+`, filepath.Join(dir, "lbhad.sock"), b)
+	}
+	if err := os.WriteFile(path, []byte(conf(true)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kernel := ipvssync.NewFakeKernel()
+	build := func(env Env) []Component {
+		return []Component{newIPVSComponent(env.Log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)}
+	}
+	reload := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), Components: build, Reload: reload})
+	}()
+	defer func() { cancel(); <-done }()
+
+	svc := ipvssync.ServiceKey{Family: ipvssync.FamilyIPv4, Proto: ipvssync.ProtoTCP, Addr: netip.MustParseAddr("192.0.2.50"), Port: 80}
+	b := ipvssync.DestKey{Addr: netip.MustParseAddr("198.51.100.8"), Port: 80}
+	weightOfB := func() (int, bool) {
+		tab, err := ipvssync.Read(kernel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, ok := tab[svc].Dests[b]
+		return d.Weight, ok
+	}
+	eventually(t, "b in the table", 10*time.Second, func() bool { _, ok := weightOfB(); return ok })
+	if !kernel.SetConns(svc, b, 3, 0) {
+		t.Fatal("fake kernel has no destination b")
+	}
+	if err := os.WriteFile(path, []byte(conf(false)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reload <- struct{}{}
+	eventually(t, "b drained to weight 0", 10*time.Second, func() bool { w, ok := weightOfB(); return ok && w == 0 })
+	time.Sleep(1500 * time.Millisecond) // a re-sync passes while connections remain
+	if _, ok := weightOfB(); !ok {
+		t.Fatal("b left the table while it still had active connections")
+	}
+	kernel.SetConns(svc, b, 0, 0)
+	eventually(t, "b removed once idle", 10*time.Second, func() bool { _, ok := weightOfB(); return !ok })
+}

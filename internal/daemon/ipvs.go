@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -62,6 +63,7 @@ func (c *ipvsComponent) Apply(_ context.Context, cfg *config.Config) error {
 		c.kick, c.stop, c.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 		go c.loop()
 	}
+	c.rec.SetDrainTimeout(cfg.Global.LVSDrainTimeout)
 	t := cfg.Global.LVSTimeouts
 	if t.TCP > 0 || t.TCPFin > 0 || t.UDP > 0 {
 		if err := ipvssync.SetTimeouts(c.handle, t.TCP, t.TCPFin, t.UDP); err != nil {
@@ -141,6 +143,10 @@ func (c *ipvsComponent) syncLocked() error {
 	}
 	if writes > 0 {
 		c.log.Info("ipvs table updated", zap.Int("writes", writes))
+	}
+	if n := c.rec.Draining(); n > 0 {
+		// Look again soon: a drained destination leaves once idle.
+		time.AfterFunc(time.Second, c.poke)
 	}
 	if err != nil {
 		return fmt.Errorf("sync ipvs: %w", err)

@@ -5,6 +5,7 @@ global {
   enable_script_security = true
   control_socket         = "/run/lbhad/ctl.sock"
   metrics_listen         = "127.0.0.1:9469"
+  lvs_drain_timeout      = "2m"
 
   lvs_timeouts {
     tcp    = "900s"
