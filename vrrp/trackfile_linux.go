@@ -1,0 +1,85 @@
+package vrrp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// trackFileEvents are the directory events that can change what a path
+// holds: a write closed, a file renamed into or out of place, created or
+// deleted.
+const trackFileEvents = unix.IN_CLOSE_WRITE | unix.IN_MOVED_TO | unix.IN_MOVED_FROM | unix.IN_CREATE | unix.IN_DELETE
+
+// errWatchGone says a watched directory was removed or unmounted; the
+// caller falls back to polling.
+var errWatchGone = errors.New("watched directory went away")
+
+// inotify watches the files' directories (not the files, whose inode an
+// atomic replace swaps), reads every file once the watches are in place
+// and again on every event naming it, until ctx is done (nil) or the
+// watch fails (the error).
+func (t *trackFiles) inotify(ctx context.Context) error {
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	if err != nil {
+		return fmt.Errorf("inotify init: %w", err)
+	}
+	// A non-blocking fd in an *os.File goes through the runtime poller,
+	// so Close from another goroutine ends a pending Read.
+	f := os.NewFile(uintptr(fd), "inotify")
+	defer f.Close()
+	byWD := map[int32]map[string][]WatchedFile{} // watch -> base name -> files
+	for _, wf := range t.files {
+		dir, base := filepath.Split(filepath.Clean(wf.Path))
+		wd, err := unix.InotifyAddWatch(fd, dir, trackFileEvents)
+		if err != nil {
+			return fmt.Errorf("inotify watch %s: %w", dir, err)
+		}
+		if byWD[int32(wd)] == nil {
+			byWD[int32(wd)] = map[string][]WatchedFile{}
+		}
+		byWD[int32(wd)][base] = append(byWD[int32(wd)][base], wf)
+	}
+	t.readAll()
+	stop := context.AfterFunc(ctx, func() { f.Close() })
+	defer stop()
+	buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
+	for {
+		n, err := f.Read(buf)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("inotify read: %w", err)
+		}
+		for off := 0; off+unix.SizeofInotifyEvent <= n; {
+			ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
+			end := min(off+unix.SizeofInotifyEvent+int(ev.Len), n)
+			name := string(trimNUL(buf[off+unix.SizeofInotifyEvent : end]))
+			off = end
+			switch {
+			case ev.Mask&unix.IN_Q_OVERFLOW != 0:
+				t.readAll() // events were lost: look at everything
+			case ev.Mask&unix.IN_IGNORED != 0:
+				t.readAll()
+				return errWatchGone
+			default:
+				for _, wf := range byWD[ev.Wd][name] {
+					t.read(wf)
+				}
+			}
+		}
+	}
+}
+
+func trimNUL(b []byte) []byte {
+	for len(b) > 0 && b[len(b)-1] == 0 {
+		b = b[:len(b)-1]
+	}
+	return b
+}
