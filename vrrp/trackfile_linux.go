@@ -60,7 +60,7 @@ func (t *trackFiles) inotify(ctx context.Context) error {
 		for off := 0; off+unix.SizeofInotifyEvent <= n; {
 			ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
 			end := min(off+unix.SizeofInotifyEvent+int(ev.Len), n)
-			name := string(trimNUL(buf[off+unix.SizeofInotifyEvent : end]))
+			name := trimNUL(buf[off+unix.SizeofInotifyEvent : end])
 			off = end
 			switch {
 			case ev.Mask&unix.IN_Q_OVERFLOW != 0:
@@ -69,7 +69,7 @@ func (t *trackFiles) inotify(ctx context.Context) error {
 				t.readAll()
 				return errWatchGone
 			default:
-				for _, wf := range byWD[ev.Wd][name] {
+				for _, wf := range byWD[ev.Wd][string(name)] {
 					t.read(wf)
 				}
 			}
