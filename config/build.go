@@ -42,7 +42,9 @@ func (b *builder) build(raw *rawFile) *Config {
 	cfg := &Config{}
 	b.global(raw.Global, &cfg.Global)
 	scripts := b.scripts(raw.Scripts, cfg)
+	trackFiles := b.trackFiles(raw.TrackFiles, cfg)
 	b.instances(raw.Instances, cfg, scripts)
+	b.instanceTrackFiles(raw.Instances, cfg, trackFiles)
 	b.syncGroups(raw.SyncGroups, cfg)
 	b.lvsSyncDaemon(raw.Global, cfg) // after instances: it names one
 	b.virtualServers(raw.VirtualServers, cfg)

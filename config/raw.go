@@ -12,6 +12,7 @@ import "github.com/hashicorp/hcl/v2"
 type rawFile struct {
 	Global         *rawGlobal          `hcl:"global,block"`
 	Scripts        []*rawScript        `hcl:"vrrp_script,block"`
+	TrackFiles     []*rawTrackFileDef  `hcl:"track_file,block"`
 	Instances      []*rawInstance      `hcl:"vrrp_instance,block"`
 	SyncGroups     []*rawSyncGroup     `hcl:"vrrp_sync_group,block"`
 	VirtualServers []*rawVirtualServer `hcl:"virtual_server,block"`
@@ -90,6 +91,7 @@ type rawInstance struct {
 	UnicastPeer       hcl.Expression    `hcl:"unicast_peer,optional"`
 	TrackInterface    hcl.Expression    `hcl:"track_interface,optional"`
 	TrackScripts      []*rawTrackScript `hcl:"track_script,block"`
+	TrackFiles        []*rawTrackFile   `hcl:"track_file,block"`
 	GARPMasterDelay   hcl.Expression    `hcl:"garp_master_delay,optional"`
 	GARPMasterRepeat  hcl.Expression    `hcl:"garp_master_repeat,optional"`
 	GARPMasterRefresh hcl.Expression    `hcl:"garp_master_refresh,optional"`
@@ -105,6 +107,22 @@ type rawInstance struct {
 type rawAuth struct {
 	AuthType hcl.Expression `hcl:"auth_type"`
 	AuthPass hcl.Expression `hcl:"auth_pass,optional"`
+	DefRange hcl.Range      `hcl:",def_range"`
+}
+
+// rawTrackFileDef is the top-level track_file block (keepalived's
+// vrrp_track_file); rawTrackFile binds one to an instance.
+type rawTrackFileDef struct {
+	Name     string         `hcl:"name,label"`
+	File     hcl.Expression `hcl:"file"`
+	Weight   hcl.Expression `hcl:"weight,optional"`
+	InitFile hcl.Expression `hcl:"init_file,optional"`
+	DefRange hcl.Range      `hcl:",def_range"`
+}
+
+type rawTrackFile struct {
+	Name     string         `hcl:"name,label"`
+	Weight   hcl.Expression `hcl:"weight,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }
 

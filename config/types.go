@@ -12,7 +12,8 @@ import (
 // re-check what Load already checked.
 type Config struct {
 	Global         Global
-	Scripts        []*Script // vrrp_script blocks, in file order
+	Scripts        []*Script    // vrrp_script blocks, in file order
+	TrackFiles     []*TrackFile // track_file blocks, in file order
 	Instances      []*Instance
 	SyncGroups     []*SyncGroup
 	VirtualServers []*VirtualServer
@@ -161,6 +162,7 @@ type Instance struct {
 	UnicastPeers      []netip.Addr
 	TrackInterfaces   []string
 	TrackScripts      []TrackScript
+	TrackFiles        []TrackedFile
 	GARPMasterDelay   time.Duration // default 5s
 	GARPMasterRepeat  int           // default 5
 	GARPMasterRefresh time.Duration // 0 = off
@@ -181,6 +183,29 @@ type VIP struct {
 type TrackScript struct {
 	Name   string
 	Weight int // the script's weight unless overridden
+}
+
+// TrackFile is a track_file (keepalived's vrrp_track_file): a file
+// holding a number that an operator or agent writes, so that the
+// instances tracking it move their priority by number × weight, or go to
+// FAULT when that is -254 or less. A missing file counts as 0.
+type TrackFile struct {
+	Name string
+	File string // absolute path
+	// Weight is -254..254, default 1. With 0 the file is a plain flag:
+	// any number but 0 is FAULT.
+	Weight int
+	// InitFile creates the file holding 0 at start when it is missing,
+	// so that operators find it in place.
+	InitFile bool
+	Range    hcl.Range
+}
+
+// TrackedFile binds a track_file to an instance, optionally overriding
+// its weight.
+type TrackedFile struct {
+	Name   string
+	Weight int // the track_file's weight unless overridden
 }
 
 // NotifyScripts are the keepalived-style notify hooks of an instance or
