@@ -31,9 +31,12 @@ func defaultComponents(env Env) []Component {
 		nc.RealServerChange(ref, ev)
 	})
 	ch.observe = m.ObserveCheck
+	// Track files start before VRRP so their numbers are in place when
+	// the router is built (vr remembers them until then).
+	tf := newTrackFileComponent(log, vr.SetTrackFile)
 	// Maintenance (maint.go) starts before IPVS and VRRP so both come up
 	// with the saved state already applied.
 	mc := newMaintComponent(log, nc.send)
 	mc.vr, mc.ip, vr.onRouter, ip.overlay = vr, ip, mc.applyRouter, mc.overlay
-	return []Component{nc, mc, ip, sd, ch, vr}
+	return []Component{nc, mc, ip, sd, ch, tf, vr}
 }

@@ -28,13 +28,15 @@ type vrrpComponent struct {
 	// scripts remembers track-script results that arrive before the
 	// router exists, so none is lost at start.
 	scripts map[string]bool
+	// files does the same for track_file values.
+	files map[string]int
 	// onRouter, when set, sees the router after it is built and after
 	// every reload, before it runs (maintenance state).
 	onRouter func(*vrrp.Router)
 }
 
 func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange)) *vrrpComponent {
-	return &vrrpComponent{log: log.With(zap.String("component", "vrrp")), base: log, onChange: onChange, scripts: map[string]bool{}}
+	return &vrrpComponent{log: log.With(zap.String("component", "vrrp")), base: log, onChange: onChange, scripts: map[string]bool{}, files: map[string]int{}}
 }
 
 func (c *vrrpComponent) Name() string { return "vrrp" }
@@ -76,6 +78,9 @@ func (c *vrrpComponent) Apply(_ context.Context, cfg *config.Config) error {
 	for name, ok := range c.scripts {
 		r.SetTrackScript(name, ok)
 	}
+	for name, v := range c.files {
+		r.SetTrackFile(name, v)
+	}
 	if c.onRouter != nil {
 		c.onRouter(r)
 	}
@@ -115,6 +120,17 @@ func (c *vrrpComponent) SetTrackScript(name string, ok bool) {
 	c.mu.Unlock()
 	if r != nil {
 		r.SetTrackScript(name, ok)
+	}
+}
+
+// SetTrackFile passes a track_file's number to the instances tracking it.
+func (c *vrrpComponent) SetTrackFile(name string, value int) {
+	c.mu.Lock()
+	c.files[name] = value
+	r := c.router
+	c.mu.Unlock()
+	if r != nil {
+		r.SetTrackFile(name, value)
 	}
 }
 

@@ -49,6 +49,9 @@ func vrrpConfig(cfg *config.Config, srcOf func(ifname string) (netip.Addr, error
 		for _, ts := range in.TrackScripts {
 			ic.TrackScripts = append(ic.TrackScripts, vrrp.TrackScript{Name: ts.Name, Weight: ts.Weight})
 		}
+		for _, tf := range in.TrackFiles {
+			ic.TrackFiles = append(ic.TrackFiles, vrrp.TrackFile{Name: tf.Name, Weight: tf.Weight})
+		}
 		out.Instances = append(out.Instances, ic)
 	}
 	for _, g := range cfg.SyncGroups {
