@@ -20,8 +20,18 @@ type Instance struct {
 	VIPs            []string // default {"192.0.2.50/24"}
 	TrackInterfaces []string
 	Script          *Script // tracked vrrp_script, or nil
+	TrackFiles      []TrackFile
 	UnicastSrc      netip.Addr
 	UnicastPeers    []netip.Addr
+}
+
+// TrackFile is a tracked file (lbhad track_file, keepalived
+// vrrp_track_file) holding a number that moves the priority by
+// number × Weight.
+type TrackFile struct {
+	Name   string
+	Path   string // absolute
+	Weight int
 }
 
 // Script is a tracked vrrp_script.
@@ -93,6 +103,9 @@ func LBHADConf(routerID, controlSocket string, in Instance) string {
 		fmt.Fprintf(&b, "vrrp_script %q {\n  script = %q\n  interval = %d\n  weight = %d\n  fall = %d\n  rise = %d\n}\n\n",
 			s.Name, s.Command, s.Interval, s.Weight, s.Fall, s.Rise)
 	}
+	for _, f := range in.TrackFiles {
+		fmt.Fprintf(&b, "track_file %q {\n  file = %q\n  weight = %d\n}\n\n", f.Name, f.Path, f.Weight)
+	}
 	fmt.Fprintf(&b, "vrrp_instance %q {\n", in.Name)
 	fmt.Fprintf(&b, "  interface = %q\n  virtual_router_id = %d\n  priority = %d\n  advert_int = %d\n  state = %q\n",
 		in.Interface, in.VRID, in.Priority, in.AdvertInt, in.State)
@@ -108,6 +121,9 @@ func LBHADConf(routerID, controlSocket string, in Instance) string {
 	}
 	if in.Script != nil {
 		fmt.Fprintf(&b, "  track_script %q {}\n", in.Script.Name)
+	}
+	for _, f := range in.TrackFiles {
+		fmt.Fprintf(&b, "  track_file %q {}\n", f.Name)
 	}
 	if in.UnicastSrc.IsValid() {
 		fmt.Fprintf(&b, "  unicast_src_ip = %q\n", in.UnicastSrc)
@@ -134,6 +150,9 @@ func KeepalivedConf(routerID string, in Instance) string {
 		fmt.Fprintf(&b, "vrrp_script %s {\n  script %q\n  interval %d\n  weight %d\n  fall %d\n  rise %d\n}\n\n",
 			s.Name, s.Command, s.Interval, s.Weight, s.Fall, s.Rise)
 	}
+	for _, f := range in.TrackFiles {
+		fmt.Fprintf(&b, "vrrp_track_file %s {\n  file %q\n  weight %d\n}\n\n", f.Name, f.Path, f.Weight)
+	}
 	fmt.Fprintf(&b, "vrrp_instance %s {\n", in.Name)
 	fmt.Fprintf(&b, "  state %s\n  interface %s\n  virtual_router_id %d\n  priority %d\n  advert_int %d\n",
 		in.State, in.Interface, in.VRID, in.Priority, in.AdvertInt)
@@ -149,6 +168,13 @@ func KeepalivedConf(routerID string, in Instance) string {
 	}
 	if in.Script != nil {
 		fmt.Fprintf(&b, "  track_script {\n    %s\n  }\n", in.Script.Name)
+	}
+	if len(in.TrackFiles) > 0 {
+		b.WriteString("  track_file {\n")
+		for _, f := range in.TrackFiles {
+			fmt.Fprintf(&b, "    %s\n", f.Name)
+		}
+		b.WriteString("  }\n")
 	}
 	if in.UnicastSrc.IsValid() {
 		fmt.Fprintf(&b, "  unicast_src_ip %s\n", in.UnicastSrc)
