@@ -27,11 +27,11 @@ type Global struct {
 	ControlSocket        string // default DefaultControlSocket
 	MetricsListen        string // host:port, "" disables metrics
 	StateFile            string // maintenance state; "" means DefaultStateFile
-	// LVSDrainTimeout, when set, drains a real server that leaves the
-	// table (removed from the config, or failed without
-	// inhibit_on_failure): weight 0 until its active connections end or
+	// LVSDrainTimeout, when set, drains a destination that leaves the
+	// table while it still answers (removed from the config, the sorry
+	// server giving way): weight 0 until its active connections end or
 	// this long has passed, then deleted. 0 deletes at once, as
-	// keepalived does.
+	// keepalived does. Failed real servers are never drained.
 	LVSDrainTimeout time.Duration
 	LVSTimeouts     LVSTimeouts
 	LVSSyncDaemon   *LVSSyncDaemon // nil when no lvs_sync_daemon block

@@ -24,6 +24,7 @@ type Reconciler struct {
 	owned        OwnedSet
 	drainTimeout time.Duration
 	drainSince   map[RealKey]time.Time
+	noDrain      DrainSet
 }
 
 // NewReconciler returns a Reconciler writing through k. A nil log means
@@ -47,6 +48,17 @@ func (r *Reconciler) SetDrainTimeout(d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.drainTimeout = d
+}
+
+// SetNoDrain names destinations that must never be drained: real
+// servers leaving the table because they failed their checks. Their
+// connections go nowhere, so they are deleted at once, as keepalived
+// does; draining is for servers that still answer (removed from the
+// config, the sorry server giving way, maintenance).
+func (r *Reconciler) SetNoDrain(keys DrainSet) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.noDrain = keys
 }
 
 // Draining reports how many destinations the last Sync kept at weight 0
@@ -116,6 +128,9 @@ func (r *Reconciler) drainSet(current, desired Table) DrainSet {
 	drain := DrainSet{}
 	seen := map[RealKey]bool{}
 	for _, rk := range Removals(current, desired, r.owned) {
+		if _, ok := r.noDrain[rk]; ok {
+			continue
+		}
 		seen[rk] = true
 		since, ok := r.drainSince[rk]
 		if !ok {

@@ -209,6 +209,26 @@ func TestReconcilerDrain(t *testing.T) {
 	}
 }
 
+// A destination named by SetNoDrain (a real server that failed its
+// checks) is deleted at once even with active connections.
+func TestReconcilerNoDrain(t *testing.T) {
+	k := NewFakeKernel()
+	r := NewReconciler(k, nil)
+	r.SetDrainTimeout(30 * time.Second)
+	r.Sync(cfgTable(Health{}, nil))
+	k.SetConns(key, k1, 4, 1)
+	r.SetNoDrain(DrainSet{RealKey{key, k1}: {}})
+	if n, _ := r.Sync(cfgTable(health(map[DestKey]RealState{k1: down}), nil)); n != 1 {
+		t.Errorf("wrote %d, want the one delete", n)
+	}
+	if got, _ := Read(k); len(got[key].Dests) != 1 {
+		t.Errorf("failed dest kept: %+v", got[key].Dests)
+	}
+	if r.Draining() != 0 {
+		t.Errorf("Draining() = %d, want 0", r.Draining())
+	}
+}
+
 func TestActiveConns(t *testing.T) {
 	k := NewFakeKernel()
 	Apply(k, Plan(Table{}, cfgTable(Health{}, nil), nil, nil))

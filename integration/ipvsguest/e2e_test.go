@@ -380,6 +380,11 @@ func e2eConfig(nat bool, i int) string {
 	fmt.Fprintf(&b, `global {
   router_id      = "lb%d"
   control_socket = "/run/lbhad-e2e-lb%d.sock"
+  # A destination that leaves the table (the sorry server when the real
+  # servers return) first drains: deleting it at once would make the
+  # kernel drop the packets of a request still in flight to it
+  # (expire_nodest_conn=0), and that request would time out.
+  lvs_drain_timeout = "10s"
   notification {
     webhook "e2e" {
       url     = "http://%s:%d/hook"
@@ -857,8 +862,8 @@ func runE2E(t *testing.T, nat bool) {
 		time.Sleep(2 * time.Second)
 		w = l.window(t1, time.Now())
 		l.result("all real servers started: traffic back (steady) after %v; %v", tb.Sub(t1).Round(time.Millisecond), w)
-		// ipvssync adds the real servers before it deletes the sorry
-		// server, so the swap itself must not fail a request.
+		// ipvssync adds the real servers before it drains and deletes
+		// the sorry server, so the swap itself must not fail a request.
 		if w.Failed != 0 {
 			t.Errorf("%d requests failed while the real servers replaced the sorry server: %v", w.Failed, w)
 		}

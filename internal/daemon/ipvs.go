@@ -137,6 +137,13 @@ func (c *ipvsComponent) syncLocked() error {
 			c.onQuorum(qc)
 		}
 	}
+	failed := ipvssync.DrainSet{}
+	for k, st := range h.Real {
+		if !st.Alive {
+			failed[k] = struct{}{}
+		}
+	}
+	c.rec.SetNoDrain(failed)
 	writes, err := c.rec.Sync(ipvssync.Desired(c.cfg, h))
 	if c.observe != nil {
 		c.observe(writes, err)
