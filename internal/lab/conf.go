@@ -23,6 +23,11 @@ type Instance struct {
 	TrackFiles      []TrackFile
 	UnicastSrc      netip.Addr
 	UnicastPeers    []netip.Addr
+	// LBHADGlobal and LBHADInstance are raw HCL added inside lbhad's
+	// global and vrrp_instance blocks (keepalived ignores them), for
+	// settings only a few scenarios need, such as notifications.
+	LBHADGlobal   string
+	LBHADInstance string
 }
 
 // TrackFile is a tracked file (lbhad track_file, keepalived
@@ -98,7 +103,7 @@ func LBHADConf(routerID, controlSocket string, in Instance) string {
 	// daemon never reads the host's /var/lib/lbhad/state.json and a
 	// restarted one finds its own.
 	state := strings.TrimSuffix(controlSocket, ".sock") + ".state.json"
-	fmt.Fprintf(&b, "global {\n  router_id = %q\n  control_socket = %q\n  state_file = %q\n}\n\n", routerID, controlSocket, state)
+	fmt.Fprintf(&b, "global {\n  router_id = %q\n  control_socket = %q\n  state_file = %q\n%s}\n\n", routerID, controlSocket, state, in.LBHADGlobal)
 	if s := in.Script; s != nil {
 		fmt.Fprintf(&b, "vrrp_script %q {\n  script = %q\n  interval = %d\n  weight = %d\n  fall = %d\n  rise = %d\n}\n\n",
 			s.Name, s.Command, s.Interval, s.Weight, s.Fall, s.Rise)
@@ -135,6 +140,7 @@ func LBHADConf(routerID, controlSocket string, in Instance) string {
 		}
 		fmt.Fprintf(&b, "  unicast_peer = [%s]\n", quoteAll(peers))
 	}
+	b.WriteString(in.LBHADInstance)
 	b.WriteString("}\n")
 	return b.String()
 }
