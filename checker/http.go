@@ -127,14 +127,7 @@ func tlsConfig(h *HTTPSpec) (*tls.Config, error) {
 	return tc, nil
 }
 
-func (c *httpChecker) Check(ctx context.Context) Result {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	start := time.Now()
-	r := c.check(ctx)
-	r.Latency = time.Since(start)
-	return r
-}
+func (c *httpChecker) Check(ctx context.Context) Result { return timed(ctx, c.timeout, c.check) }
 
 func (c *httpChecker) check(ctx context.Context) Result {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)

@@ -35,14 +35,7 @@ func newTCP(s Spec) (*tcpChecker, error) {
 	return c, nil
 }
 
-func (c *tcpChecker) Check(ctx context.Context) Result {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	start := time.Now()
-	r := c.check(ctx)
-	r.Latency = time.Since(start)
-	return r
-}
+func (c *tcpChecker) Check(ctx context.Context) Result { return timed(ctx, c.timeout, c.check) }
 
 func (c *tcpChecker) check(ctx context.Context) Result {
 	conn, err := c.dialer.DialContext(ctx, "tcp", c.addr)
@@ -96,4 +89,15 @@ func (c *tcpChecker) ioReason(ctx context.Context, err error) string {
 		return "cancelled"
 	}
 	return reason(err, c.timeout)
+}
+
+// timed runs one attempt under the check's timeout and records how long
+// it took, for every kind of network check.
+func timed(ctx context.Context, timeout time.Duration, attempt func(context.Context) Result) Result {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	r := attempt(ctx)
+	r.Latency = time.Since(start)
+	return r
 }
