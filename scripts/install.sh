@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs lbhad on this machine: the binary, the systemd unit, an example
+# config (never over an existing one), the IPVS modules to load at boot
+# and the config reference. DESTDIR=/some/dir stages the same tree there
+# instead (for packaging and for the test of this script).
+#
+#   sudo ./scripts/install.sh && sudo systemctl enable --now lbhad
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+dest="${DESTDIR:-}"
+if [ -z "$dest" ] && [ "$(id -u)" -ne 0 ]; then
+	echo "install.sh: run as root, or set DESTDIR to stage the files" >&2
+	exit 1
+fi
+
+mkdir -p .work/bin
+ver="$(git describe --always --dirty 2>/dev/null || echo dev)"
+CGO_ENABLED=0 go build -trimpath -ldflags "-X main.version=$ver" -o .work/bin/lbhad ./cmd/lbhad
+
+install -D -m 0755 .work/bin/lbhad "$dest/usr/local/sbin/lbhad"
+install -D -m 0644 examples/lbhad.service "$dest/etc/systemd/system/lbhad.service"
+install -D -m 0644 docs/config.md "$dest/usr/share/doc/lbhad/config.md"
+if [ ! -e "$dest/etc/lbhad/lbhad.hcl" ]; then
+	install -D -m 0640 examples/dr-pair.hcl "$dest/etc/lbhad/lbhad.hcl"
+	echo "installed an example config at $dest/etc/lbhad/lbhad.hcl: edit it, then lbhad validate"
+else
+	echo "kept the existing $dest/etc/lbhad/lbhad.hcl"
+fi
+# The unit runs without CAP_SYS_MODULE, so IPVS and its schedulers are
+# loaded at boot; the kernel loads a scheduler on first use as well.
+mkdir -p "$dest/etc/modules-load.d"
+printf '%s\n' ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc nf_conntrack >"$dest/etc/modules-load.d/lbhad.conf"
+chmod 0644 "$dest/etc/modules-load.d/lbhad.conf"
+
+if [ -z "$dest" ] && [ -d /run/systemd/system ]; then
+	systemctl daemon-reload
+	echo "now: systemctl enable --now lbhad"
+fi
+echo "lbhad $ver installed under ${dest:-/}"
