@@ -16,6 +16,7 @@ import (
 func defaultComponents(env Env) []Component {
 	log, m := env.Log, env.Metrics
 	nc := newNotifyComponent(log)
+	m.SetNotificationSource(nc.counts)
 	// The connection sync daemon's role follows VRRP; it starts after
 	// the table is programmed and stops after VRRP has handed over.
 	sd := NewSyncdComponent(log, nil)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/metrics"
 	"github.com/lbhad/lbhad/ipvssync"
 	"github.com/lbhad/lbhad/notify"
 	"github.com/lbhad/lbhad/vrrp"
@@ -122,4 +123,23 @@ func (c *notifyComponent) QuorumChange(qc ipvssync.QuorumChange) {
 		kind = notify.QuorumRegained
 	}
 	c.send(notify.Event{Kind: kind, VirtualServer: qc.VirtualServer.Name})
+}
+
+// counts is the dispatcher's delivery counters by channel, for metrics.
+func (c *notifyComponent) counts() map[string]metrics.NotificationCounts {
+	c.mu.Lock()
+	d := c.d
+	c.mu.Unlock()
+	if d == nil {
+		return nil
+	}
+	st := d.Stats()
+	conv := func(cs notify.ChannelStats) metrics.NotificationCounts {
+		return metrics.NotificationCounts{Delivered: cs.Delivered, Failed: cs.Failed, Dropped: cs.Dropped}
+	}
+	out := map[string]metrics.NotificationCounts{"script": conv(st.Scripts), "email": conv(st.Email)}
+	for name, cs := range st.Webhooks {
+		out["webhook:"+name] = conv(cs)
+	}
+	return out
 }

@@ -13,8 +13,9 @@
 // What a snapshot cannot count arrives through Observe methods that the
 // daemon calls from its hooks: check attempts and their latency
 // (ObserveCheck, from the check engine's OnResult), IPVS writes and
-// failures (ObserveIPVS), notifications (ObserveNotification), VRRP
-// transitions (ObserveTransition) and config reloads (ObserveReload).
+// failures (ObserveIPVS), VRRP transitions (ObserveTransition) and config
+// reloads (ObserveReload). Notification counts are read from the
+// notifier's own counters at scrape time (SetNotificationSource).
 //
 // No metric carries a secret: labels are instance, virtual and real
 // server, script and channel names, check kinds and drop reasons.

@@ -22,22 +22,23 @@ var States = []string{"INIT", "BACKUP", "MASTER", "FAULT", "STOP"}
 const ns = "lbhad"
 
 var (
-	descVRRPState    = prometheus.NewDesc(ns+"_vrrp_state", "VRRP state of an instance: 1 for the current state, 0 for the others.", []string{"instance", "state"}, nil)
-	descPriority     = prometheus.NewDesc(ns+"_vrrp_priority", "VRRP priority of an instance: kind=base is configured, kind=effective after tracked scripts and interfaces.", []string{"instance", "kind"}, nil)
-	descMasterPrio   = prometheus.NewDesc(ns+"_vrrp_master_priority", "Priority of the master last heard by an instance.", []string{"instance"}, nil)
-	descAdvSent      = prometheus.NewDesc(ns+"_vrrp_adverts_sent_total", "VRRP advertisements sent.", []string{"instance"}, nil)
-	descAdvRecv      = prometheus.NewDesc(ns+"_vrrp_adverts_received_total", "VRRP advertisements received and accepted.", []string{"instance"}, nil)
-	descAdvDropped   = prometheus.NewDesc(ns+"_vrrp_adverts_dropped_total", "VRRP advertisements discarded, by reason (RFC 3768 section 7.1 checks).", []string{"instance", "reason"}, nil)
-	descSendErrors   = prometheus.NewDesc(ns+"_vrrp_send_errors_total", "VRRP advertisements that could not be sent.", []string{"instance"}, nil)
-	descBecameMaster = prometheus.NewDesc(ns+"_vrrp_became_master_total", "Transitions of an instance to MASTER.", []string{"instance"}, nil)
-	descRSUp         = prometheus.NewDesc(ns+"_real_server_up", "1 when the real server's check says up (or it has no check), 0 when down or not yet checked.", []string{"vs", "rs"}, nil)
-	descRSWeight     = prometheus.NewDesc(ns+"_real_server_weight", "Weight of a real server: kind=configured from the config, kind=kernel in IPVS (absent when not in the table).", []string{"vs", "rs", "kind"}, nil)
-	descRSActive     = prometheus.NewDesc(ns+"_real_server_active_connections", "Active connections to a real server, from IPVS.", []string{"vs", "rs"}, nil)
-	descRSInact      = prometheus.NewDesc(ns+"_real_server_inactive_connections", "Inactive connections to a real server, from IPVS.", []string{"vs", "rs"}, nil)
-	descQuorum       = prometheus.NewDesc(ns+"_virtual_server_quorum_up", "1 when the virtual server has quorum.", []string{"vs"}, nil)
-	descScriptUp     = prometheus.NewDesc(ns+"_script_up", "1 when a vrrp_script succeeds, 0 when it fails or has not run.", []string{"script"}, nil)
-	descIPVSReadable = prometheus.NewDesc(ns+"_ipvs_table_readable", "1 when the IPVS table could be read at this scrape.", nil, nil)
-	descStartTime    = prometheus.NewDesc(ns+"_start_time_seconds", "When the daemon started, in seconds since the Unix epoch.", nil, nil)
+	descVRRPState     = prometheus.NewDesc(ns+"_vrrp_state", "VRRP state of an instance: 1 for the current state, 0 for the others.", []string{"instance", "state"}, nil)
+	descPriority      = prometheus.NewDesc(ns+"_vrrp_priority", "VRRP priority of an instance: kind=base is configured, kind=effective after tracked scripts and interfaces.", []string{"instance", "kind"}, nil)
+	descMasterPrio    = prometheus.NewDesc(ns+"_vrrp_master_priority", "Priority of the master last heard by an instance.", []string{"instance"}, nil)
+	descAdvSent       = prometheus.NewDesc(ns+"_vrrp_adverts_sent_total", "VRRP advertisements sent.", []string{"instance"}, nil)
+	descAdvRecv       = prometheus.NewDesc(ns+"_vrrp_adverts_received_total", "VRRP advertisements received and accepted.", []string{"instance"}, nil)
+	descAdvDropped    = prometheus.NewDesc(ns+"_vrrp_adverts_dropped_total", "VRRP advertisements discarded, by reason (RFC 3768 section 7.1 checks).", []string{"instance", "reason"}, nil)
+	descSendErrors    = prometheus.NewDesc(ns+"_vrrp_send_errors_total", "VRRP advertisements that could not be sent.", []string{"instance"}, nil)
+	descBecameMaster  = prometheus.NewDesc(ns+"_vrrp_became_master_total", "Transitions of an instance to MASTER.", []string{"instance"}, nil)
+	descRSUp          = prometheus.NewDesc(ns+"_real_server_up", "1 when the real server's check says up (or it has no check), 0 when down or not yet checked.", []string{"vs", "rs"}, nil)
+	descRSWeight      = prometheus.NewDesc(ns+"_real_server_weight", "Weight of a real server: kind=configured from the config, kind=kernel in IPVS (absent when not in the table).", []string{"vs", "rs", "kind"}, nil)
+	descRSActive      = prometheus.NewDesc(ns+"_real_server_active_connections", "Active connections to a real server, from IPVS.", []string{"vs", "rs"}, nil)
+	descRSInact       = prometheus.NewDesc(ns+"_real_server_inactive_connections", "Inactive connections to a real server, from IPVS.", []string{"vs", "rs"}, nil)
+	descQuorum        = prometheus.NewDesc(ns+"_virtual_server_quorum_up", "1 when the virtual server has quorum.", []string{"vs"}, nil)
+	descScriptUp      = prometheus.NewDesc(ns+"_script_up", "1 when a vrrp_script succeeds, 0 when it fails or has not run.", []string{"script"}, nil)
+	descIPVSReadable  = prometheus.NewDesc(ns+"_ipvs_table_readable", "1 when the IPVS table could be read at this scrape.", nil, nil)
+	descNotifications = prometheus.NewDesc(ns+"_notifications_total", "Notifications by channel (script, email, webhook:NAME) and result: ok delivered, error failed after retries, dropped (queue full or shut down).", []string{"channel", "result"}, nil)
+	descStartTime     = prometheus.NewDesc(ns+"_start_time_seconds", "When the daemon started, in seconds since the Unix epoch.", nil, nil)
 )
 
 // Metrics exports lbhad's state. Gauges and the VRRP counters are read
@@ -52,7 +53,7 @@ type Metrics struct {
 	checkDuration *prometheus.HistogramVec
 	ipvsOps       prometheus.Counter
 	ipvsErrors    prometheus.Counter
-	notifications *prometheus.CounterVec
+	notify        func() map[string]NotificationCounts
 	transitions   *prometheus.CounterVec
 	reloadOK      prometheus.Gauge
 	reloadTime    prometheus.Gauge
@@ -78,9 +79,6 @@ func New(src Source) *Metrics {
 		ipvsErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Name: "ipvs_errors_total", Help: "IPVS reconciliations that failed.",
 		}),
-		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: ns, Name: "notifications_total", Help: "Notifications delivered by channel (script, email, webhook, ...) and result (ok, error, dropped).",
-		}, []string{"channel", "result"}),
 		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "vrrp_transitions_total", Help: "VRRP state transitions of an instance, by the state entered.",
 		}, []string{"instance", "to"}),
@@ -129,22 +127,13 @@ func (m *Metrics) ObserveIPVS(writes int, err error) {
 	}
 }
 
-// ObserveNotification counts one notification delivery on channel
-// ("script", "email", "webhook:chat", ...); result is "ok" when err is
-// nil and "error" otherwise.
-func (m *Metrics) ObserveNotification(channel string, err error) {
-	result := "ok"
-	if err != nil {
-		result = "error"
-	}
-	m.notifications.WithLabelValues(channel, result).Inc()
-}
+// NotificationCounts are one delivery channel's totals since start.
+type NotificationCounts struct{ Delivered, Failed, Dropped uint64 }
 
-// ObserveNotificationDropped counts a notification dropped before
-// delivery (a full queue).
-func (m *Metrics) ObserveNotificationDropped(channel string) {
-	m.notifications.WithLabelValues(channel, "dropped").Inc()
-}
+// SetNotificationSource makes every scrape read the notifier's own
+// counters (channel "script", "email", "webhook:NAME"), so the metric
+// cannot drift from what the notifier counted. Call it before serving.
+func (m *Metrics) SetNotificationSource(f func() map[string]NotificationCounts) { m.notify = f }
 
 // ObserveTransition counts a VRRP state change of instance into state
 // to (vrrp.State.String(): "MASTER", "BACKUP", ...).
@@ -174,7 +163,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.checkDuration.Describe(ch)
 	m.ipvsOps.Describe(ch)
 	m.ipvsErrors.Describe(ch)
-	m.notifications.Describe(ch)
+	ch <- descNotifications
 	m.transitions.Describe(ch)
 	m.reloadOK.Describe(ch)
 	m.reloadTime.Describe(ch)
@@ -190,7 +179,13 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.checkDuration.Collect(ch)
 	m.ipvsOps.Collect(ch)
 	m.ipvsErrors.Collect(ch)
-	m.notifications.Collect(ch)
+	if m.notify != nil {
+		for channel, c := range m.notify() {
+			for result, v := range map[string]uint64{"ok": c.Delivered, "error": c.Failed, "dropped": c.Dropped} {
+				ch <- prometheus.MustNewConstMetric(descNotifications, prometheus.CounterValue, float64(v), channel, result)
+			}
+		}
+	}
 	m.transitions.Collect(ch)
 	m.reloadOK.Collect(ch)
 	m.reloadTime.Collect(ch)

@@ -172,9 +172,6 @@ func TestObserve(t *testing.T) {
 	m.ObserveIPVS(3, nil)
 	m.ObserveIPVS(0, errors.New("netlink: no such file"))
 	m.ObserveIPVS(0, nil)
-	m.ObserveNotification("webhook:chat", nil)
-	m.ObserveNotification("webhook:chat", errors.New("timeout"))
-	m.ObserveNotificationDropped("email")
 	m.ObserveTransition("VI_1", "MASTER")
 	m.ObserveTransition("VI_1", "MASTER")
 	m.ObserveReload(true, time.Unix(1700000000, 500000000))
@@ -189,9 +186,6 @@ func TestObserve(t *testing.T) {
 		{m.checks.WithLabelValues("tcp_check", "ok"), 1},
 		{m.ipvsOps, 3},
 		{m.ipvsErrors, 1},
-		{m.notifications.WithLabelValues("webhook:chat", "ok"), 1},
-		{m.notifications.WithLabelValues("webhook:chat", "error"), 1},
-		{m.notifications.WithLabelValues("email", "dropped"), 1},
 		{m.transitions.WithLabelValues("VI_1", "MASTER"), 2},
 		{m.reloadOK, 0},
 		{m.reloadTime, 1700000000.5}, // the failed reload keeps the last success
@@ -237,7 +231,9 @@ func TestObserve(t *testing.T) {
 // sees it, and looks for every secret of the config in the page.
 func TestScrapeHasNoSecrets(t *testing.T) {
 	m := New(fakeSource{fixture(t)})
-	m.ObserveNotification("webhook:chat", nil)
+	m.SetNotificationSource(func() map[string]NotificationCounts {
+		return map[string]NotificationCounts{"webhook:chat": {Delivered: 1}}
+	})
 	reg, err := NewRegistry(m)
 	if err != nil {
 		t.Fatal(err)
@@ -286,5 +282,27 @@ func TestServeBadAddress(t *testing.T) {
 	err = Serve(context.Background(), ln.Addr().String(), prometheus.NewRegistry())
 	if err == nil || !strings.Contains(err.Error(), "listen for metrics on") {
 		t.Errorf("Serve on a taken port: %v", err)
+	}
+}
+
+// TestNotificationCounts exports the notifier's own counters at scrape
+// time, one series per channel and result.
+func TestNotificationCounts(t *testing.T) {
+	m := New(nil)
+	m.SetNotificationSource(func() map[string]NotificationCounts {
+		return map[string]NotificationCounts{"webhook:chat": {Delivered: 5, Failed: 2}, "email": {Dropped: 1}}
+	})
+	want := `
+# HELP lbhad_notifications_total Notifications by channel (script, email, webhook:NAME) and result: ok delivered, error failed after retries, dropped (queue full or shut down).
+# TYPE lbhad_notifications_total counter
+lbhad_notifications_total{channel="email",result="dropped"} 1
+lbhad_notifications_total{channel="email",result="error"} 0
+lbhad_notifications_total{channel="email",result="ok"} 0
+lbhad_notifications_total{channel="webhook:chat",result="dropped"} 0
+lbhad_notifications_total{channel="webhook:chat",result="error"} 2
+lbhad_notifications_total{channel="webhook:chat",result="ok"} 5
+`
+	if err := testutil.CollectAndCompare(m, strings.NewReader(want), "lbhad_notifications_total"); err != nil {
+		t.Error(err)
 	}
 }
