@@ -78,6 +78,7 @@ func (b *builder) global(raw *rawGlobal, g *Global) {
 		}
 	}
 	g.LVSDrainTimeout, _ = b.duration(raw.LVSDrainTimeout, "lvs_drain_timeout")
+	g.LVSKeepOnStop = b.boolDefault(raw.LVSKeepOnStop, "lvs_keep_on_stop", false)
 	if s, ok := b.str(raw.MetricsListen, "metrics_listen"); ok && s != "" {
 		if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
 			b.errorf(raw.MetricsListen.Range(), "Invalid metrics_listen", "metrics_listen must be host:port, such as \"127.0.0.1:9469\" or \":9469\"; %q is not.", s)

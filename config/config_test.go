@@ -86,7 +86,7 @@ func fullWant() *Config {
 	return &Config{
 		Global: Global{
 			RouterID: "lb1", ScriptUser: "lbhad_script", EnableScriptSecurity: true,
-			ControlSocket: "/run/lbhad/ctl.sock", MetricsListen: "127.0.0.1:9469", LVSDrainTimeout: 2 * time.Minute,
+			ControlSocket: "/run/lbhad/ctl.sock", MetricsListen: "127.0.0.1:9469", LVSDrainTimeout: 2 * time.Minute, LVSKeepOnStop: true,
 			LVSTimeouts: LVSTimeouts{TCP: 900 * time.Second, TCPFin: 120 * time.Second, UDP: 5 * time.Minute},
 			Notification: Notification{
 				Email: &Email{

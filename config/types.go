@@ -33,9 +33,14 @@ type Global struct {
 	// this long has passed, then deleted. 0 deletes at once, as
 	// keepalived does. Failed real servers are never drained.
 	LVSDrainTimeout time.Duration
-	LVSTimeouts     LVSTimeouts
-	LVSSyncDaemon   *LVSSyncDaemon // nil when no lvs_sync_daemon block
-	Notification    Notification
+	// LVSKeepOnStop leaves the virtual services lbhad owns in the kernel
+	// when it stops cleanly, so traffic keeps flowing across a restart
+	// (the next lbhad adopts them in place). Default false: removed, as
+	// keepalived does.
+	LVSKeepOnStop bool
+	LVSTimeouts   LVSTimeouts
+	LVSSyncDaemon *LVSSyncDaemon // nil when no lvs_sync_daemon block
+	Notification  Notification
 }
 
 // LVSSyncDaemon configures the kernel's IPVS connection synchronisation

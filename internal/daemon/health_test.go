@@ -290,3 +290,45 @@ virtual_server "web" {
 	kernel.SetConns(svc, b, 0, 0)
 	eventually(t, "b removed once idle", 10*time.Second, func() bool { _, ok := weightOfB(); return !ok })
 }
+
+// TestKeepOnStop: with lvs_keep_on_stop the owned services survive a
+// clean stop (for the next lbhad to adopt); without it they are removed.
+func TestKeepOnStop(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "lbhad.hcl")
+			conf := fmt.Sprintf(`
+global {
+  control_socket   = %q
+  lvs_keep_on_stop = %v
+}
+virtual_server "web" {
+  address = "192.0.2.50:80"
+  real_server "a" {
+    address = "198.51.100.7:80"
+  }
+}
+`, filepath.Join(dir, "lbhad.sock"), keep)
+			if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			kernel := ipvssync.NewFakeKernel()
+			build := func(env Env) []Component {
+				return []Component{newIPVSComponent(env.Log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), Components: build}) }()
+			eventually(t, "service programmed", 10*time.Second, func() bool { tab, _ := ipvssync.Read(kernel); return len(tab) == 1 })
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			tab, _ := ipvssync.Read(kernel)
+			if got := len(tab) == 1; got != keep {
+				t.Errorf("after stop the table has %d services; keep=%v", len(tab), keep)
+			}
+		})
+	}
+}

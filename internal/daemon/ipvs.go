@@ -29,6 +29,7 @@ type ipvsComponent struct {
 
 	mu     sync.Mutex
 	cfg    []*config.VirtualServer
+	keep   bool // lvs_keep_on_stop
 	health ipvssync.Health
 	handle ipvssync.Handle
 	rec    *ipvssync.Reconciler
@@ -49,7 +50,7 @@ func (c *ipvsComponent) Name() string { return "ipvs" }
 func (c *ipvsComponent) Apply(_ context.Context, cfg *config.Config) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.cfg = cfg.VirtualServers
+	c.cfg, c.keep = cfg.VirtualServers, cfg.Global.LVSKeepOnStop
 	c.forgetStaleLocked()
 	if c.rec == nil {
 		if len(c.cfg) == 0 {
@@ -172,7 +173,8 @@ func (c *ipvsComponent) Table() (ipvssync.Table, error) {
 }
 
 // Stop removes the services lbhad owns (keepalived does the same on a
-// clean stop), then closes the netlink handle.
+// clean stop) unless lvs_keep_on_stop is set, then closes the netlink
+// handle.
 func (c *ipvsComponent) Stop(context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -180,7 +182,7 @@ func (c *ipvsComponent) Stop(context.Context) error {
 		return nil
 	}
 	close(c.stop)
-	_, err := c.rec.Stop(false)
+	_, err := c.rec.Stop(c.keep)
 	c.handle.Close()
 	c.rec = nil
 	return err

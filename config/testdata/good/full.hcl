@@ -6,6 +6,7 @@ global {
   control_socket         = "/run/lbhad/ctl.sock"
   metrics_listen         = "127.0.0.1:9469"
   lvs_drain_timeout      = "2m"
+  lvs_keep_on_stop       = true
 
   lvs_timeouts {
     tcp    = "900s"
