@@ -131,3 +131,36 @@ func TestRemovals(t *testing.T) {
 		t.Errorf("Removals of an owned service = %v, want both dests", got)
 	}
 }
+
+// addrCmp32 must order exactly as ipvsadm's 32-bit-word comparison did
+// with AsSlice, without allocating.
+func TestAddrCmp32(t *testing.T) {
+	old := func(a, b netip.Addr) int32 {
+		x, y := a.Unmap().AsSlice(), b.Unmap().AsSlice()
+		if len(x) != len(y) {
+			return int32(len(x) - len(y))
+		}
+		for i := 0; i+4 <= len(x); i += 4 {
+			u := uint32(x[i])<<24 | uint32(x[i+1])<<16 | uint32(x[i+2])<<8 | uint32(x[i+3])
+			v := uint32(y[i])<<24 | uint32(y[i+1])<<16 | uint32(y[i+2])<<8 | uint32(y[i+3])
+			if r := int32(u - v); r != 0 {
+				return r
+			}
+		}
+		return 0
+	}
+	addrs := []netip.Addr{{}, netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("192.0.2.7"),
+		netip.MustParseAddr("192.0.2.8"), netip.MustParseAddr("::ffff:192.0.2.8"), netip.MustParseAddr("2001:db8::1"),
+		netip.MustParseAddr("2001:db8::2"), netip.MustParseAddr("fe80::1")}
+	for _, a := range addrs {
+		for _, b := range addrs {
+			if got, want := addrCmp32(a, b), old(a, b); got != want {
+				t.Errorf("addrCmp32(%v, %v) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+	a, b := netip.MustParseAddr("192.0.2.7"), netip.MustParseAddr("2001:db8::1")
+	if n := testing.AllocsPerRun(100, func() { addrCmp32(a, b); addrCmp32(b, b) }); n != 0 {
+		t.Errorf("addrCmp32 allocates %v times per call", n)
+	}
+}
