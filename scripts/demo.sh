@@ -14,4 +14,4 @@ command -v ip >/dev/null && command -v keepalived >/dev/null || bash scripts/dep
 mkdir -p .work/bin
 go build -o .work/bin/lbhad ./cmd/lbhad
 go build -o .work/bin/lbhad-demo ./internal/lab/demo
-exec .work/bin/lbhad-demo -lbhad .work/bin/lbhad "$@"
+exec "$PWD/.work/bin/lbhad-demo" -lbhad "$PWD/.work/bin/lbhad" "$@"
