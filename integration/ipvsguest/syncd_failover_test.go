@@ -51,7 +51,6 @@ type syncdLab struct {
 	vipDev       string
 	cfg          *config.Config
 	syncd        [2]*daemon.SyncdComponent
-	syncLink     [2]string
 	activeIdx    int
 }
 
