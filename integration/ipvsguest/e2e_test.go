@@ -914,27 +914,33 @@ func runE2E(t *testing.T, nat bool) {
 	}
 }
 
-// checkHooks: the webhook receiver must have seen the MASTER transitions
-// the logs show. Until internal/daemon wires notify, no event arrives and
-// this is reported as pending (the logs were asserted above).
+// checkHooks: the webhook receiver must have seen what happened: the
+// MASTER transitions of both directors, and rs3 going down and coming
+// back (scenario 3) as seen by the master.
 func (l *e2eLab) checkHooks(t *testing.T) {
 	l.hookMu.Lock()
 	hooks := append([]map[string]any(nil), l.hooks...)
 	l.hookMu.Unlock()
-	if len(hooks) == 0 {
-		l.result("webhook: PENDING, no event received (the daemon does not deliver webhooks yet); state changes asserted from the daemon logs")
-		return
-	}
 	masters := 0
+	mastersBy := map[string]int{}
+	rs3 := map[string]int{}
 	for _, h := range hooks {
 		if h["instance"] == l.instance && strings.EqualFold(fmt.Sprint(h["new_state"]), "MASTER") {
 			masters++
+			mastersBy[fmt.Sprint(h["host"])]++
+		}
+		if h["real_server"] == "rs3" {
+			rs3[fmt.Sprint(h["event"])]++
 		}
 	}
-	l.result("webhook: %d events, %d MASTER transitions of %s", len(hooks), masters, l.instance)
+	l.result("webhook: %d events, %d MASTER transitions of %s (by host %v), rs3 events %v", len(hooks), masters, l.instance, mastersBy, rs3)
 	// lb1 became MASTER 3 times (start, after the crash, after SIGTERM),
 	// lb2 twice.
-	if masters < 5 {
-		t.Errorf("webhook: %d MASTER events of %s, want at least 5; events: %v", masters, l.instance, hooks)
+	if masters < 5 || mastersBy["lb1"] < 3 || mastersBy["lb2"] < 2 {
+		t.Errorf("webhook: MASTER events of %s by host %v, want lb1 at least 3 and lb2 at least 2; events: %v", l.instance, mastersBy, hooks)
+	}
+	// rs3 was stopped and restarted once; both directors check it.
+	if rs3["real_server_down"] < 1 || rs3["real_server_up"] < 1 {
+		t.Errorf("webhook: rs3 events %v, want real_server_down and real_server_up", rs3)
 	}
 }
