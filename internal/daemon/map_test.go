@@ -100,9 +100,49 @@ func TestVRRPConfigMapping(t *testing.T) {
 		t.Errorf("transport options for eth0: %+v", got)
 	}
 
-	_, err = vrrpConfig(cfg, func(string) (netip.Addr, error) { return netip.Addr{}, vrrp.ErrNoIPv4 })
+	// An interface without an address leaves its instance out (the
+	// caller retries) but not the one that names unicast_src_ip.
+	vc, err = vrrpConfig(cfg, func(string) (netip.Addr, error) { return netip.Addr{}, vrrp.ErrNoIPv4 })
 	if !errors.Is(err, vrrp.ErrNoIPv4) {
 		t.Errorf("missing source address: err = %v", err)
+	}
+	if len(vc.Instances) != 1 || vc.Instances[0].Name != "VI_2" {
+		t.Errorf("with eth0 unresolved, instances = %+v, want VI_2 only", vc.Instances)
+	}
+}
+
+// A sync group moves together, so one member waiting for its interface
+// holds back the whole group, and only the group.
+func TestVRRPConfigSkipsWaitingGroup(t *testing.T) {
+	cfg := mustParse(t, `
+vrrp_instance "A" {
+  interface = "eth0"
+  virtual_router_id = 1
+  virtual_ipaddress = ["192.0.2.50"]
+}
+vrrp_instance "B" {
+  interface = "eth1"
+  virtual_router_id = 2
+  virtual_ipaddress = ["198.51.100.1"]
+}
+vrrp_instance "C" {
+  interface = "eth0"
+  virtual_router_id = 3
+  virtual_ipaddress = ["192.0.2.51"]
+}
+vrrp_sync_group "G" { group = ["A", "B"] }
+`)
+	vc, err := vrrpConfig(cfg, func(ifname string) (netip.Addr, error) {
+		if ifname == "eth1" {
+			return netip.Addr{}, vrrp.ErrNoIPv4
+		}
+		return netip.MustParseAddr("192.0.2.11"), nil
+	})
+	if err == nil {
+		t.Error("no error for the waiting instance")
+	}
+	if len(vc.Instances) != 1 || vc.Instances[0].Name != "C" || len(vc.SyncGroups) != 0 {
+		t.Errorf("got instances %+v and groups %+v, want C alone", vc.Instances, vc.SyncGroups)
 	}
 }
 

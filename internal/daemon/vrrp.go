@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -19,8 +20,12 @@ type vrrpComponent struct {
 	base     *zap.Logger
 	onChange func(vrrp.StateChange)
 
-	mu     sync.Mutex
-	opts   map[string]vrrp.TransportOptions // per interface, read by OpenTransport
+	mu sync.Mutex
+	// opts holds the per-interface transport options. It has its own
+	// lock because the router calls openTransport from Reload, which
+	// runs while mu is held.
+	optsMu sync.Mutex
+	opts   map[string]vrrp.TransportOptions
 	router *vrrp.Router
 	addrs  *vrrp.NetlinkAddrManager
 	cancel context.CancelFunc
@@ -33,7 +38,17 @@ type vrrpComponent struct {
 	// onRouter, when set, sees the router after it is built and after
 	// every reload, before it runs (maintenance state).
 	onRouter func(*vrrp.Router)
+	// latest is the config last applied; retry re-applies it while some
+	// instance waits for its interface.
+	latest  *config.Config
+	retry   *time.Timer
+	stopped bool
 }
+
+// retryInterval is how often instances whose interface is missing or
+// has no address are tried again, as keepalived keeps such an instance
+// waiting instead of giving up.
+const retryInterval = 5 * time.Second
 
 func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange)) *vrrpComponent {
 	return &vrrpComponent{log: log.With(zap.String("component", "vrrp")), base: log, onChange: onChange, scripts: map[string]bool{}, files: map[string]int{}}
@@ -41,14 +56,42 @@ func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange)) *vrrpCom
 
 func (c *vrrpComponent) Name() string { return "vrrp" }
 
-func (c *vrrpComponent) Apply(_ context.Context, cfg *config.Config) error {
-	vc, err := vrrpConfig(cfg, vrrp.PrimaryIPv4)
-	if err != nil {
-		return err
-	}
+func (c *vrrpComponent) Apply(ctx context.Context, cfg *config.Config) error {
+	vc, waitErr := vrrpConfig(cfg, vrrp.PrimaryIPv4)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.stopped {
+		return nil
+	}
+	c.latest = cfg
+	if c.retry != nil {
+		c.retry.Stop()
+		c.retry = nil
+	}
+	if waitErr != nil {
+		c.log.Error("vrrp instances waiting for their interface; retrying", zap.Duration("every", retryInterval), zap.Error(waitErr))
+		c.retry = time.AfterFunc(retryInterval, func() {
+			c.mu.Lock()
+			current := c.latest == cfg && !c.stopped
+			c.mu.Unlock()
+			if current {
+				if err := c.Apply(ctx, cfg); err != nil {
+					c.log.Error("vrrp retry", zap.Error(err))
+				}
+			}
+		})
+	}
+	if err := c.applyLocked(vc); err != nil {
+		return errors.Join(waitErr, err)
+	}
+	return nil
+}
+
+// applyLocked starts the router or moves it to vc.
+func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
+	c.optsMu.Lock()
 	c.opts = transportOptions(vc)
+	c.optsMu.Unlock()
 	if c.router != nil {
 		err := c.router.Reload(vc)
 		if c.onRouter != nil {
@@ -97,9 +140,9 @@ func (c *vrrpComponent) Apply(_ context.Context, cfg *config.Config) error {
 }
 
 func (c *vrrpComponent) openTransport(ifname string) (vrrp.Transport, error) {
-	c.mu.Lock()
+	c.optsMu.Lock()
 	o := c.opts[ifname]
-	c.mu.Unlock()
+	c.optsMu.Unlock()
 	return vrrp.DialTransport(ifname, o)
 }
 
@@ -149,6 +192,10 @@ func (c *vrrpComponent) Status() []vrrp.Status {
 // the peer takes over after its skew time, then the VIPs go.
 func (c *vrrpComponent) Stop(ctx context.Context) error {
 	c.mu.Lock()
+	c.stopped = true
+	if c.retry != nil {
+		c.retry.Stop()
+	}
 	r, addrs, cancel, done := c.router, c.addrs, c.cancel, c.done
 	c.mu.Unlock()
 	if r == nil {

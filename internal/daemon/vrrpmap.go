@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 
@@ -11,18 +12,43 @@ import (
 // vrrpConfig maps the validated config onto the VRRP router's own
 // config. srcOf finds an interface's primary IPv4 address, used when an
 // instance names no unicast_src_ip: it is the advert source and the
-// tie-breaker, so an instance cannot run without one.
+// tie-breaker, so an instance cannot run without one. An instance whose
+// interface is missing or has no address yet is left out (with the
+// other members of its sync group, which move together), and the error
+// says which: the others must run regardless, and the caller retries.
 func vrrpConfig(cfg *config.Config, srcOf func(ifname string) (netip.Addr, error)) (vrrp.Config, error) {
 	var out vrrp.Config
+	srcs := map[string]netip.Addr{}
+	skip := map[string]bool{}
+	var errs []error
 	for _, in := range cfg.Instances {
 		src := in.UnicastSrcIP
 		if !src.IsValid() {
 			a, err := srcOf(in.Interface)
 			if err != nil {
-				return vrrp.Config{}, fmt.Errorf("vrrp instance %s: source address of %s: %w", in.Name, in.Interface, err)
+				errs = append(errs, fmt.Errorf("vrrp instance %s: source address of %s: %w", in.Name, in.Interface, err))
+				skip[in.Name] = true
+				continue
 			}
 			src = a
 		}
+		srcs[in.Name] = src
+	}
+	for _, g := range cfg.SyncGroups {
+		for _, m := range g.Group {
+			if skip[m] {
+				for _, other := range g.Group {
+					skip[other] = true
+				}
+				break
+			}
+		}
+	}
+	for _, in := range cfg.Instances {
+		if skip[in.Name] {
+			continue
+		}
+		src := srcs[in.Name]
 		ic := vrrp.InstanceConfig{
 			Name:              in.Name,
 			Interface:         in.Interface,
@@ -55,9 +81,12 @@ func vrrpConfig(cfg *config.Config, srcOf func(ifname string) (netip.Addr, error
 		out.Instances = append(out.Instances, ic)
 	}
 	for _, g := range cfg.SyncGroups {
+		if len(g.Group) > 0 && skip[g.Group[0]] {
+			continue
+		}
 		out.SyncGroups = append(out.SyncGroups, vrrp.SyncGroupConfig{Name: g.Name, Members: g.Group})
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 // transportOptions gathers, per interface, what its one shared socket
