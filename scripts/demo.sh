@@ -10,7 +10,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "demo.sh: run as root (it builds network namespaces)" >&2
 	exit 1
 fi
-command -v ip >/dev/null && command -v keepalived >/dev/null || bash scripts/deps.sh
+if ! command -v ip >/dev/null || ! command -v keepalived >/dev/null || ! command -v go >/dev/null; then
+	bash scripts/deps.sh
+	source scripts/env.sh # deps.sh may have fetched Go into .work/go
+fi
 mkdir -p .work/bin
 go build -o .work/bin/lbhad ./cmd/lbhad
 go build -o .work/bin/lbhad-demo ./internal/lab/demo

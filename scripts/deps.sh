@@ -36,14 +36,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	[ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
 fi
 
-# Go: the repo needs Go 1.26. Use /usr/local/go when present, else the
-# distribution's Go, which fetches the pinned toolchain from the module
-# proxy (GOTOOLCHAIN, Go >= 1.21).
-if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends golang-go
-fi
+# Go 1.26: from PATH or /usr/local/go, else fetched (scripts/go-toolchain.sh).
+bash scripts/go-toolchain.sh
 
 # The IPVS guest kernel and its tools.
 bash integration/vm/setup.sh

@@ -12,6 +12,7 @@ step() { printf '\n=== %s (%ss)\n' "$*" "$(($(date +%s) - start))"; }
 
 step "installing test dependencies"
 bash scripts/deps.sh
+source scripts/env.sh # deps.sh may have fetched Go into .work/go
 [ -x "$GOBIN/staticcheck" ] || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 step "gofmt"
