@@ -34,6 +34,7 @@ type ipvsComponent struct {
 	handle ipvssync.Handle
 	rec    *ipvssync.Reconciler
 	kick   chan struct{}
+	relook *time.Timer // see relookLocked
 	stop   chan struct{}
 	done   chan struct{}
 }
@@ -98,14 +99,38 @@ func (c *ipvsComponent) RealServerEvent(key ipvssync.RealKey, ev checker.Event) 
 	}
 	c.mu.Lock()
 	c.health.Real[key] = st
+	c.mu.Unlock()
+	c.poke()
+}
+
+// poke asks the loop for a sync; a sync already pending will see every
+// change made before it runs, so one pending request is enough.
+func (c *ipvsComponent) poke() {
+	c.mu.Lock()
 	kick := c.kick
 	c.mu.Unlock()
 	if kick != nil {
 		select {
 		case kick <- struct{}{}:
-		default: // a sync is already pending and will see this change
+		default:
 		}
 	}
+}
+
+// relookLocked asks for one more sync in a second, for destinations that
+// drain (the reconciler's, and maintenance's): they leave the table once
+// idle, which only a later read can see. At most one timer is armed, so
+// every caller during a sync shares it. c.mu must be held.
+func (c *ipvsComponent) relookLocked() {
+	if c.relook != nil {
+		return
+	}
+	c.relook = time.AfterFunc(time.Second, func() {
+		c.mu.Lock()
+		c.relook = nil
+		c.mu.Unlock()
+		c.poke()
+	})
 }
 
 func (c *ipvsComponent) loop() {
@@ -152,9 +177,8 @@ func (c *ipvsComponent) syncLocked() error {
 	if writes > 0 {
 		c.log.Info("ipvs table updated", zap.Int("writes", writes))
 	}
-	if n := c.rec.Draining(); n > 0 {
-		// Look again soon: a drained destination leaves once idle.
-		time.AfterFunc(time.Second, c.poke)
+	if c.rec.Draining() > 0 {
+		c.relookLocked()
 	}
 	if err != nil {
 		return fmt.Errorf("sync ipvs: %w", err)
@@ -182,6 +206,9 @@ func (c *ipvsComponent) Stop(context.Context) error {
 		return nil
 	}
 	close(c.stop)
+	if c.relook != nil {
+		c.relook.Stop()
+	}
 	_, err := c.rec.Stop(c.keep)
 	c.handle.Close()
 	c.rec = nil

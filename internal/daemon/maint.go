@@ -356,7 +356,7 @@ func (m *maintComponent) overlay(vss []*config.VirtualServer, h ipvssync.Health,
 		}
 	}
 	if draining && m.ip != nil {
-		time.AfterFunc(time.Second, m.ip.poke)
+		m.ip.relookLocked() // the overlay runs inside the ipvs sync
 	}
 	return out
 }
@@ -390,17 +390,4 @@ func (c *vrrpComponent) currentRouter() *vrrp.Router {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.router
-}
-
-// poke asks the ipvs loop for a sync (a drain to look at again).
-func (c *ipvsComponent) poke() {
-	c.mu.Lock()
-	kick := c.kick
-	c.mu.Unlock()
-	if kick != nil {
-		select {
-		case kick <- struct{}{}:
-		default:
-		}
-	}
 }
