@@ -82,16 +82,6 @@ func closeLab(l *lab.Lab) {
 	if err := l.Close(); err != nil {
 		fmt.Fprintf(os.Stderr, "close lab %s: %v\n", l.ID, err)
 	}
-	removeSockets(l)
-}
-
-// removeSockets deletes the lbhad control sockets of l's daemons, which a
-// killed lbhad leaves behind in lab.StateDir.
-func removeSockets(l *lab.Lab) {
-	socks, _ := filepath.Glob(filepath.Join(lab.StateDir, l.ID+"-*.sock"))
-	for _, s := range socks {
-		os.Remove(s)
-	}
 }
 
 func closeAll() {
@@ -102,7 +92,6 @@ func closeAll() {
 	labs.Unlock()
 	for l := range live {
 		l.Close()
-		removeSockets(l)
 	}
 }
 
