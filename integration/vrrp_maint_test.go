@@ -4,10 +4,8 @@ package integration
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +23,7 @@ func (b *bed) startMaint(n *lab.Node, in lab.Instance) *lab.Director {
 }
 
 func (b *bed) sock(n *lab.Node) string {
-	return filepath.Join(lab.StateDir, fmt.Sprintf("%s-%s.sock", b.l.ID, n.Name))
+	return b.l.ControlSocket(n)
 }
 
 // maint runs the lbhad CLI against n's daemon, as an operator would.

@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +19,7 @@ func TestVRRPRunsWithoutIPVS(t *testing.T) {
 		t.Skip("this kernel has IPVS; the test is about one without it")
 	}
 	b := newBed(t)
-	sock := filepath.Join(lab.StateDir, fmt.Sprintf("%s-%s.sock", b.l.ID, b.l.D1.Name))
+	sock := b.l.ControlSocket(b.l.D1)
 	conf := lab.LBHADConf(b.l.D1.Name, sock, lab.Instance{Priority: 150, AuthPass: "pw12"}) + `
 virtual_server "web" {
   address = "192.0.2.50:80"

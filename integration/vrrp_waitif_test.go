@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,7 +16,7 @@ import (
 // keeps such an instance waiting too).
 func TestVRRPInstanceWaitsForInterface(t *testing.T) {
 	b := newBed(t)
-	sock := filepath.Join(lab.StateDir, fmt.Sprintf("%s-%s.sock", b.l.ID, b.l.D1.Name))
+	sock := b.l.ControlSocket(b.l.D1)
 	conf := lab.LBHADConf(b.l.D1.Name, sock, lab.Instance{Priority: 150, AuthPass: "pw12"}) + `
 vrrp_instance "LATE" {
   interface         = "late0"

@@ -27,7 +27,7 @@ type Director struct {
 // StartLBHAD writes an lbhad config for in and runs
 // `bin run -c CONF --log-level debug` on n, plus extra arguments.
 func (l *Lab) StartLBHAD(bin string, n *Node, in Instance, extra ...string) (*Director, error) {
-	sock := filepath.Join(StateDir, fmt.Sprintf("%s-%s.sock", l.ID, n.Name))
+	sock := l.ControlSocket(n)
 	conf := filepath.Join(l.Dir, n.Name+"-lbhad.hcl")
 	if err := os.WriteFile(conf, []byte(LBHADConf(n.Name, sock, in)), 0o644); err != nil {
 		return nil, fmt.Errorf("write lbhad config: %w", err)
@@ -38,6 +38,12 @@ func (l *Lab) StartLBHAD(bin string, n *Node, in Instance, extra ...string) (*Di
 		return nil, err
 	}
 	return &Director{Node: n, Kind: "lbhad", Proc: p, ConfPath: conf, Instance: in.withDefaults(), lab: l}, nil
+}
+
+// ControlSocket is where the lab puts n's lbhad control socket (and,
+// beside it, its state file); Close removes both.
+func (l *Lab) ControlSocket(n *Node) string {
+	return filepath.Join(StateDir, fmt.Sprintf("%s-%s.sock", l.ID, n.Name))
 }
 
 // StartKeepalived writes a keepalived.conf for in and runs
