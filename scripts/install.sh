@@ -2,7 +2,9 @@
 # Installs lbhad on this machine: the binary, the systemd unit, an example
 # config (never over an existing one), the IPVS modules to load at boot
 # and the config reference. DESTDIR=/some/dir stages the same tree there
-# instead (for packaging and for the test of this script).
+# instead (for packaging and for the test of this script). LBHAD_BIN=FILE
+# installs that binary instead of building one (a packager's own build,
+# or the binary a test already built).
 #
 #   sudo ./scripts/install.sh && sudo systemctl enable --now lbhad
 set -euo pipefail
@@ -14,11 +16,15 @@ if [ -z "$dest" ] && [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-mkdir -p .work/bin
 ver="$(git describe --always --dirty 2>/dev/null || echo dev)"
-CGO_ENABLED=0 go build -trimpath -ldflags "-X main.version=$ver" -o .work/bin/lbhad ./cmd/lbhad
+bin="${LBHAD_BIN:-}"
+if [ -z "$bin" ]; then
+	mkdir -p .work/bin
+	CGO_ENABLED=0 go build -trimpath -ldflags "-X main.version=$ver" -o .work/bin/lbhad ./cmd/lbhad
+	bin=.work/bin/lbhad
+fi
 
-install -D -m 0755 .work/bin/lbhad "$dest/usr/local/sbin/lbhad"
+install -D -m 0755 "$bin" "$dest/usr/local/sbin/lbhad"
 install -D -m 0644 examples/lbhad.service "$dest/etc/systemd/system/lbhad.service"
 install -D -m 0644 docs/config.md "$dest/usr/share/doc/lbhad/config.md"
 if [ ! -e "$dest/etc/lbhad/lbhad.hcl" ]; then

@@ -11,13 +11,15 @@ import (
 // TestInstallScript stages scripts/install.sh into a temporary DESTDIR:
 // every file lands where the unit expects it, the installed binary
 // validates the installed config, and a second run keeps an edited
-// config.
+// config. It installs the binary TestMain built (LBHAD_BIN): building
+// it again with install.sh's own flags (static, -trimpath) recompiled
+// every dependency and took most of this package's test time.
 func TestInstallScript(t *testing.T) {
 	dest := t.TempDir()
 	run := func() string {
 		t.Helper()
 		cmd := exec.Command("bash", "../../scripts/install.sh")
-		cmd.Env = append(os.Environ(), "DESTDIR="+dest)
+		cmd.Env = append(os.Environ(), "DESTDIR="+dest, "LBHAD_BIN="+binPath)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("install.sh: %v\n%s", err, out)
