@@ -6,7 +6,7 @@
 // There is no RFC for IPVS; the behaviour copied is keepalived's
 // (check/ipwrapper.c: inhibit_on_failure, sorry_server, quorum with
 // hysteresis) and the output formats are ipvsadm's (-Ln, --stats, --rate,
-// -Sn). Kernel behaviour relied on is in shared/notes/ipvs-vm-facts.md.
+// -Sn). Kernel behaviour relied on is in docs/notes/ipvs-kernel.md.
 //
 // The flow is:
 //

@@ -11,7 +11,7 @@ import (
 )
 
 // FakeKernel is an in-memory Kernel for tests. It reproduces the kernel
-// behaviour measured against moby/ipvs (shared/notes/ipvs-vm-facts.md):
+// behaviour measured against moby/ipvs (docs/notes/ipvs-kernel.md):
 // EEXIST when a service or destination exists, ENOENT for a missing one or
 // an unknown scheduler, the HASHED flag on every service read back, Masq
 // read back as forwarding 0, EINVAL for an IPv6 netmask outside 1..128. It

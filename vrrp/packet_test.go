@@ -11,7 +11,7 @@ import (
 )
 
 // keepaliveAdvert is the VRRP part of an advert captured from keepalived
-// 2.2.7 (see /work/shared/notes/keepalived-facts.md): VRID 51, priority
+// 2.2.7 (see docs/notes/keepalived.md): VRID 51, priority
 // 150, auth PASS "pw12", advert_int 1, VIP 192.0.2.50.
 const keepalivedAdvert = "21 33 96 01 01 01 e3ed c0000232 70773132 00000000"
 

@@ -3,7 +3,7 @@
 // demo.
 //
 // The topology is the one keepalived was measured in
-// (shared/notes/keepalived-facts.md): a namespace holding bridge br0, and
+// (docs/notes/keepalived.md): a namespace holding bridge br0, and
 // the directors d1 and d2, the client cl and a spare injector namespace
 // (plus optional real servers), each joined to br0 by a veth called eth0 on
 // their side, all on 192.0.2.0/24. VRRPv2 (RFC 3768) daemons under test,

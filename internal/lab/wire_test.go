@@ -11,8 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// keepalivedAdvert is a frame keepalived 2.2.7 sent (shared/notes/
-// keepalived-facts.md): priority 150, VRID 51, PASS "pw12", one VIP.
+// keepalivedAdvert is a frame keepalived 2.2.7 sent (docs/notes/
+// keepalived.md): priority 150, VRID 51, PASS "pw12", one VIP.
 const keepalivedAdvert = "01005e000012 566ca0598950 0800 45c0 0028 0002 0000 ff70 1886 c000020b e0000012 " +
 	"21 33 96 01 01 01 e3ed c0000232 70773132 00000000"
 
