@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -317,6 +318,8 @@ const (
 
 func (k CheckKind) String() string {
 	switch k {
+	case CheckHTTP:
+		return "http_get"
 	case CheckSSL:
 		return "ssl_get"
 	case CheckTCP:
@@ -324,7 +327,7 @@ func (k CheckKind) String() string {
 	case CheckMisc:
 		return "misc_check"
 	default:
-		return "http_get"
+		return fmt.Sprintf("CheckKind(%d)", int(k))
 	}
 }
 

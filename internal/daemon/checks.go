@@ -36,7 +36,10 @@ func newChecksComponent(log *zap.Logger, onScript func(string, bool), onReal fun
 func (c *checksComponent) Name() string { return "checker" }
 
 func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
-	specs, realOf := checkSpecs(cfg)
+	specs, realOf, err := checkSpecs(cfg)
+	if err != nil {
+		return err
+	}
 	kindOf := make(map[string]string, len(specs))
 	for _, s := range specs {
 		kindOf[s.ID] = s.Kind.String()

@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"fmt"
+
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/ipvssync"
@@ -20,9 +22,27 @@ type realRef struct {
 	vs, rs string
 }
 
+// checkKind maps a config check kind to the engine's probe by name. The
+// two enums are separate lists, so a cast would silently pair the wrong
+// kinds the day one list changes order; an unknown kind is an error.
+func checkKind(k config.CheckKind) (checker.Kind, error) {
+	switch k {
+	case config.CheckHTTP:
+		return checker.KindHTTP, nil
+	case config.CheckSSL:
+		return checker.KindSSL, nil
+	case config.CheckTCP:
+		return checker.KindTCP, nil
+	case config.CheckMisc:
+		return checker.KindMisc, nil
+	}
+	return 0, fmt.Errorf("no checker for check kind %v", k)
+}
+
 // checkSpecs maps every vrrp_script and every real server check to an
-// engine spec. realOf maps a real server's check ID back to it.
-func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]realRef) {
+// engine spec. realOf maps a real server's check ID back to it. It fails
+// on a check kind the engine does not know.
+func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]realRef, error) {
 	var specs []checker.Spec
 	for _, s := range cfg.Scripts {
 		user := s.User
@@ -43,16 +63,24 @@ func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]realRef) {
 			}
 			id := realCheckID(vs, rs)
 			realOf[id] = realRef{key: ipvssync.RealKeyOf(vs, rs), vs: vs.Name, rs: rs.Name}
-			specs = append(specs, realSpec(cfg, vs, rs, id))
+			sp, err := realSpec(cfg, vs, rs, id)
+			if err != nil {
+				return nil, nil, fmt.Errorf("virtual server %s, real server %s: %w", vs.Name, rs.Name, err)
+			}
+			specs = append(specs, sp)
 		}
 	}
-	return specs, realOf
+	return specs, realOf, nil
 }
 
-func realSpec(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServer, id string) checker.Spec {
+func realSpec(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServer, id string) (checker.Spec, error) {
 	c := rs.Check
+	kind, err := checkKind(c.Kind)
+	if err != nil {
+		return checker.Spec{}, err
+	}
 	sp := checker.Spec{
-		ID: id, Name: rs.Name, Kind: checker.Kind(c.Kind), Target: rs.Address, VirtualServer: vs.Name,
+		ID: id, Name: rs.Name, Kind: kind, Target: rs.Address, VirtualServer: vs.Name,
 		Interval: c.Interval, ConnectTimeout: c.ConnectTimeout, Rise: c.Rise, Fall: c.Fall, Retry: c.Retry,
 		DelayBeforeRetry: c.DelayBeforeRetry, Warmup: c.Warmup,
 		ConnectIP: c.ConnectIP, ConnectPort: c.ConnectPort, BindTo: c.BindTo,
@@ -75,5 +103,5 @@ func realSpec(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 		}
 		sp.Misc = &checker.MiscSpec{Path: m.Path, Timeout: m.Timeout, Dynamic: m.Dynamic, User: user}
 	}
-	return sp
+	return sp, nil
 }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,7 +149,10 @@ vrrp_sync_group "G" { group = ["A", "B"] }
 
 func TestCheckSpecsMapping(t *testing.T) {
 	cfg := mustParse(t, mapConf)
-	specs, realOf := checkSpecs(cfg)
+	specs, realOf, err := checkSpecs(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	byID := map[string]checker.Spec{}
 	for _, s := range specs {
 		byID[s.ID] = s
@@ -173,10 +177,30 @@ func TestCheckSpecsMapping(t *testing.T) {
 	if k := realOf["rs/web/a"].key; k.Dest.Addr != netip.MustParseAddr("198.51.100.7") {
 		t.Errorf("real key: %+v", k)
 	}
-	// The mapping relies on both enums sharing an order.
-	for ck, want := range map[config.CheckKind]checker.Kind{config.CheckHTTP: checker.KindHTTP, config.CheckSSL: checker.KindSSL, config.CheckTCP: checker.KindTCP, config.CheckMisc: checker.KindMisc} {
-		if checker.Kind(ck) != want {
-			t.Errorf("config %v maps to checker %v, want %v", ck, checker.Kind(ck), want)
+}
+
+// TestCheckKindEveryConfigKind walks every check kind config can name
+// (those with a name of their own) and wants the checker kind of the
+// same name; a kind config does not know must be refused, not cast.
+func TestCheckKindEveryConfigKind(t *testing.T) {
+	known := 0
+	for k := config.CheckKind(-1); k < 64; k++ {
+		name := k.String()
+		got, err := checkKind(k)
+		if strings.HasPrefix(name, "CheckKind(") {
+			if err == nil {
+				t.Errorf("unknown config kind %d mapped to %v", int(k), got)
+			}
+			continue
 		}
+		known++
+		if err != nil {
+			t.Errorf("config kind %s: %v", name, err)
+		} else if got.String() != name {
+			t.Errorf("config kind %s maps to checker kind %s", name, got)
+		}
+	}
+	if known < 4 {
+		t.Errorf("only %d named config kinds found", known)
 	}
 }
