@@ -44,6 +44,9 @@ func formatStatus(ew *bytes.Buffer, s Snapshot) {
 		}
 	}
 	fmt.Fprintln(ew)
+	for _, p := range s.Degraded {
+		fmt.Fprintf(ew, "DEGRADED %s: %s\n", p.Component, p.Error)
+	}
 
 	fmt.Fprintln(ew, "\nVRRP instances")
 	if len(s.Instances) == 0 {
