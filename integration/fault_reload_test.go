@@ -114,7 +114,6 @@ func execReload(t *testing.T, d *lab.Director) (ran []string, err error) {
 	return ran, nil
 }
 
-
 // metric returns the value of one sample line (name with labels) from
 // the daemon's metrics endpoint inside ns, or "" when absent.
 func metric(t *testing.T, ns, addr, sample string) string {
