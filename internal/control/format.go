@@ -40,7 +40,11 @@ func formatStatus(ew *bytes.Buffer, s Snapshot) {
 		if r.OK {
 			fmt.Fprintf(ew, "  reloaded %s", stamp(r.At, s.Now))
 		} else {
-			fmt.Fprintf(ew, "  reload FAILED %s: %s", stamp(r.At, s.Now), r.Error)
+			why := r.Error
+			if r.Component != "" {
+				why = r.Component + " rejects the config: " + why
+			}
+			fmt.Fprintf(ew, "  reload FAILED %s: %s", stamp(r.At, s.Now), why)
 		}
 	}
 	fmt.Fprintln(ew)

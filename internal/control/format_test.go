@@ -22,7 +22,7 @@ func TestFormatStatusGolden(t *testing.T) {
 	failed := in
 	failed.LastReload = &ReloadStatus{At: tReload, Error: "test.hcl:3,3-20: Invalid virtual_router_id"}
 	degraded := in
-	degraded.LastReload = &ReloadStatus{At: tReload, Component: "vrrp", Error: "vrrp: vrrp: instance VI_1: more than 255 vips"}
+	degraded.LastReload = &ReloadStatus{At: tReload, Component: "vrrp", Error: "vrrp: instance VI_1: more than 255 vips"}
 	degraded.Degraded = []Problem{{Component: "ipvs", Error: "IPVS is not available: no such file"}}
 
 	for _, tc := range []struct {
