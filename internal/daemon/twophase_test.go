@@ -117,3 +117,23 @@ func TestReloadDegraded(t *testing.T) {
 		t.Errorf("status degraded (-want +got):\n%s", diff)
 	}
 }
+
+// Every shipped example passes the components' checks, so `lbhad
+// validate` on a stock machine accepts what the docs show.
+func TestExamplesPassComponentChecks(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "*.hcl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			cfg, _, diags := config.LoadFile(f)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if err := CheckConfig(cfg); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
