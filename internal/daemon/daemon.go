@@ -84,6 +84,7 @@ type daemon struct {
 	startedAt  time.Time
 	lastReload *control.ReloadStatus
 	degraded   []control.Problem // Apply errors of the running config
+	status     string            // the last STATUS= line, for the watchdog to restore
 	comps      []Component
 	ctl        *control.Server
 }
@@ -184,7 +185,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	hooks(comps, lifecycleHook.Started)
 	d.n.Notify("READY=1")
-	d.n.Notify("STATUS=" + statusLine(cfg, degraded))
+	d.setStatus(statusLine(cfg, degraded))
 	if len(degraded) > 0 {
 		log.Warn("lbhad is running degraded", zap.String("config", d.path), zap.String("status", statusLine(cfg, degraded)))
 	} else {
@@ -195,7 +196,7 @@ func Run(ctx context.Context, opts Options) error {
 	// VRRP, checker and IPVS loops make progress; a reload, which runs
 	// here, can take its time without being mistaken for a hang.
 	if iv := d.n.WatchdogInterval(); iv > 0 {
-		wd := &watchdog{n: d.n, log: log, loops: d.loops, now: now, expect: d.expectedLoops}
+		wd := &watchdog{n: d.n, log: log, loops: d.loops, now: now, expect: d.expectedLoops, status: d.lastStatus}
 		wctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		go wd.run(wctx, iv)
@@ -244,7 +245,7 @@ func (d *daemon) reload(ctx context.Context) {
 		}
 		msg := fmt.Sprintf("reload failed (%d problems), still running the previous config", countErrors(diags))
 		log.Error(msg)
-		d.n.Notify("STATUS=" + msg)
+		d.setStatus(msg)
 		d.mu.Lock()
 		d.lastReload = &control.ReloadStatus{At: now, OK: false, Error: firstError(diags)}
 		d.mu.Unlock()
@@ -255,7 +256,7 @@ func (d *daemon) reload(ctx context.Context) {
 	if rej := checkAll(d.comps, cfg); rej != nil {
 		msg := fmt.Sprintf("reload failed (%s), still running the previous config", rej.Error())
 		log.Error("reload failed, still running the previous config", zap.String("component", rej.Component), zap.Error(rej.Err))
-		d.n.Notify("STATUS=" + msg)
+		d.setStatus(msg)
 		d.mu.Lock()
 		d.lastReload = &control.ReloadStatus{At: now, OK: false, Component: rej.Component, Error: rej.Err.Error()}
 		d.mu.Unlock()
@@ -279,7 +280,7 @@ func (d *daemon) reload(ctx context.Context) {
 	d.metrics.ObserveReload(true, now)
 	hooks(d.comps, lifecycleHook.Reloaded)
 	log.Info("reloaded", zap.String("config", d.path))
-	d.n.Notify("STATUS=" + statusLine(cfg, degraded))
+	d.setStatus(statusLine(cfg, degraded))
 }
 
 func firstError(diags hcl.Diagnostics) string {
@@ -334,4 +335,18 @@ func hooks(comps []Component, call func(lifecycleHook)) {
 			call(h)
 		}
 	}
+}
+
+// setStatus sends STATUS= and remembers it.
+func (d *daemon) setStatus(msg string) {
+	d.mu.Lock()
+	d.status = msg
+	d.mu.Unlock()
+	d.n.Notify("STATUS=" + msg)
+}
+
+func (d *daemon) lastStatus() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.status
 }

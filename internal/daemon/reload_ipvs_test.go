@@ -61,7 +61,7 @@ virtual_server "web" {
 		reload <- struct{}{}
 	}
 	eventually(t, "50 reloads done", 10*time.Second, func() bool {
-		return n.count("STATUS=running: 0 vrrp instances, 1 virtual servers") == 51 // start + 50
+		return n.count("READY=1") == 51 // start + 50 reloads, each ending in READY=1
 	})
 	time.Sleep(100 * time.Millisecond) // the watchdog keeps poking meanwhile
 	if got := kernel.Writes(); got != before {

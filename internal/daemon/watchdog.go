@@ -119,6 +119,9 @@ type watchdog struct {
 	now    func() time.Time
 	iv     time.Duration
 	expect func(l *Loop, iv time.Duration) time.Duration
+	// status is the daemon's own STATUS= line, restored when every
+	// loop moves again; nil restores nothing.
+	status func() string
 
 	since map[string]time.Time
 	stale []string // the previous step's verdict, to report changes once
@@ -155,6 +158,9 @@ func (w *watchdog) step() []string {
 			w.n.Notify("STATUS=" + msg)
 		} else {
 			w.log.Info("watchdog: every loop makes progress again")
+			if w.status != nil {
+				w.n.Notify("STATUS=" + w.status())
+			}
 		}
 		w.stale = stale
 	}

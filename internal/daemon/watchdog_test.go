@@ -86,7 +86,8 @@ func TestWatchdogStep(t *testing.T) {
 				return 0
 			}
 			return l.period(nil, iv)
-		}}
+		},
+		status: func() string { return "running: 1 vrrp instances, 0 virtual servers" }}
 
 	steps := []struct {
 		name    string
@@ -99,11 +100,11 @@ func TestWatchdogStep(t *testing.T) {
 		{"within the period", 2 * time.Second, nil, false, []string{"WATCHDOG=1"}},
 		{"vrrp silent past its period", 2 * time.Second, nil, false, []string{"STATUS=watchdog withheld: no progress in vrrp"}},
 		{"still silent: said once", time.Second, nil, false, nil},
-		{"vrrp moves again", time.Second, []*Loop{vr}, false, []string{"WATCHDOG=1"}},
+		{"vrrp moves again", time.Second, []*Loop{vr}, false, []string{"WATCHDOG=1", "STATUS=running: 1 vrrp instances, 0 virtual servers"}},
 		{"ipvs expected late gets a full period", 2 * time.Second, []*Loop{vr}, true, []string{"WATCHDOG=1"}},
 		{"ipvs within its period", 8 * time.Second, []*Loop{vr}, true, []string{"WATCHDOG=1"}},
 		{"ipvs past its period", 3 * time.Second, []*Loop{vr}, true, []string{"STATUS=watchdog withheld: no progress in ipvs"}},
-		{"ipvs no longer expected", time.Second, []*Loop{vr}, false, []string{"WATCHDOG=1"}},
+		{"ipvs no longer expected", time.Second, []*Loop{vr}, false, []string{"WATCHDOG=1", "STATUS=running: 1 vrrp instances, 0 virtual servers"}},
 	}
 	for _, st := range steps {
 		clk.Add(st.advance)
