@@ -300,3 +300,45 @@ func TestFaultReloadStorm(t *testing.T) {
 	}
 	t.Logf("failover under %d SIGHUPs: d2 master %v after the crash (master-down interval 3.61 s counts from d1's last advert)", n, at.Sub(crash).Round(10*time.Millisecond))
 }
+
+// A start where a component cannot work (no IPVS in this host's kernel):
+// VRRP runs and owns the VIP, and systemd's STATUS=, lbhad status and the
+// metrics say "degraded" with the reason, never plain "running". The
+// watchdog still pings: the IPVS loop that does not run is not waited for.
+func TestFaultStartDegraded(t *testing.T) {
+	if _, err := os.Stat("/proc/net/ip_vs"); err == nil {
+		t.Skip("this kernel has IPVS; the test is about one without it")
+	}
+	b := newBed(t)
+	nl := listenNotify(t, b.l.Dir, "d1")
+	const metricsAddr = "127.0.0.1:9469"
+	sock := b.l.ControlSocket(b.l.D1)
+	conf := lab.LBHADConf("d1", sock, lab.Instance{Priority: 150, AuthPass: "pw12", LBHADGlobal: "  metrics_listen = \"" + metricsAddr + "\"\n"}) + `
+virtual_server "web" {
+  address = "192.0.2.50:80"
+  real_server "a" {
+    address = "192.0.2.100:80"
+  }
+}
+`
+	b.startNotified(b.l.D1, conf, nl)
+	b.waitOwner(b.l.D1, 15*time.Second, time.Second, "VRRP runs without IPVS")
+	status := nl.lines("STATUS=")
+	if len(status) == 0 || !strings.HasPrefix(status[0], "STATUS=degraded (ipvs: ") || !strings.Contains(status[0], "IPVS is not available") {
+		t.Errorf("STATUS= lines %q, want degraded naming ipvs and why", status)
+	}
+	st, err := control.Status(context.Background(), sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Degraded) != 1 || st.Degraded[0].Component != "ipvs" {
+		t.Errorf("status degraded = %+v, want ipvs", st.Degraded)
+	}
+	if v := metric(t, b.l.D1.NS, metricsAddr, `lbhad_component_degraded{component="ipvs"}`); v != "1" {
+		t.Errorf(`lbhad_component_degraded{component="ipvs"} = %q, want 1`, v)
+	}
+	if !lab.Eventually(5*time.Second, func() bool { return len(nl.lines("WATCHDOG=1")) >= 2 }) {
+		t.Errorf("no watchdog pings while degraded; notifications %q", nl.lines(""))
+	}
+	t.Logf("start without IPVS: %s", status[0])
+}
