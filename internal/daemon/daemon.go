@@ -129,7 +129,8 @@ func applyAll(ctx context.Context, log *zap.Logger, comps []Component, cfg *conf
 
 // Run loads the config, runs the components until ctx is done, reloads
 // on every receive from opts.Reload, and stops them in reverse order.
-// It returns a *ConfigError when the first config is invalid.
+// It returns a *ConfigError when the first config is invalid and a
+// *RejectedError when a component refuses it; nothing is started then.
 func Run(ctx context.Context, opts Options) error {
 	d := &daemon{log: opts.Logger, n: opts.Notifier, path: opts.ConfigPath, startedAt: time.Now(), host: opts.Host}
 	if d.host == nil {
@@ -230,8 +231,9 @@ func (d *daemon) stop(timeout time.Duration) error {
 }
 
 // reload re-reads the config and hands it to the components. An invalid
-// file changes nothing: the old config keeps running and every problem
-// is logged with its position.
+// file, or one any component's Check refuses, changes nothing: the old
+// config keeps running, every problem is logged (with its position),
+// and STATUS=, status and the metrics say the reload failed and why.
 func (d *daemon) reload(ctx context.Context) {
 	log := d.log
 	d.n.Notify("RELOADING=1")
