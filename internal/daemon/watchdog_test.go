@@ -133,10 +133,14 @@ func TestWatchdogProbeOneAtATime(t *testing.T) {
 	})
 	w := &watchdog{n: &countNotes{}, log: zap.NewNop(), loops: loops, now: clk.Now, iv: time.Second,
 		expect: func(l *Loop, iv time.Duration) time.Duration { return l.period(nil, iv) }}
-	for range 5 {
+	w.step()
+	if !wdWaitFor(5*time.Second, func() bool { return started.Load() == 1 }) {
+		t.Fatal("the probe did not run")
+	}
+	for range 4 {
 		w.step()
 	}
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // a second probe would have started by now
 	if n := started.Load(); n != 1 {
 		t.Errorf("%d probes started while the first was stuck, want 1", n)
 	}
