@@ -33,7 +33,8 @@ const (
 	defaultWebhookRetries   = 3
 	defaultWebhookQueueSize = 1000
 	defaultScheduler        = "wlc"
-	maxAuthPass             = 8 // VRRPv2 authentication data is 8 bytes
+	maxAuthPass             = 8   // VRRPv2 authentication data is 8 bytes
+	maxVIPs                 = 255 // VRRPv2 "Count IP Addrs" is one byte
 	maxScriptWeight         = 253
 	maxRealServerWeight     = 65535
 )
@@ -62,6 +63,7 @@ func (b *builder) global(raw *rawGlobal, g *Global) {
 		g.RouterID = defaultRouterID()
 	}
 	g.ScriptUser = b.strDefault(raw.ScriptUser, "script_user", "")
+	b.checkUser(raw.ScriptUser, "script_user", g.ScriptUser)
 	g.EnableScriptSecurity = b.boolDefault(raw.EnableScriptSecurity, "enable_script_security", false)
 	if s, ok := b.str(raw.ControlSocket, "control_socket"); ok {
 		if s == "" {
@@ -238,6 +240,7 @@ func (b *builder) scripts(raws []*rawScript, cfg *Config) map[string]*Script {
 			s.Fall = int(n)
 		}
 		s.User = b.strDefault(r.User, "user", "")
+		b.checkUser(r.User, "user", s.User)
 		byName[r.Name] = s
 		cfg.Scripts = append(cfg.Scripts, s)
 	}
@@ -466,6 +469,9 @@ func (b *builder) vips(r *rawInstance, in *Instance, seen map[netip.Addr]vipOwne
 		}
 		seen[v.Prefix.Addr()] = vipOwner{in.Name, r.VIPs.Range()}
 		in.VIPs = append(in.VIPs, v)
+	}
+	if len(in.VIPs) > maxVIPs {
+		b.errorf(r.VIPs.Range(), "Too many virtual_ipaddress entries", "An instance can have at most %d virtual addresses, the most a VRRPv2 advertisement can carry (RFC 3768 section 5.3.5); this one has %d. Split them over several instances in a vrrp_sync_group.", maxVIPs, len(in.VIPs))
 	}
 }
 

@@ -357,6 +357,9 @@ func (b *builder) httpCheck(r *rawHTTPCheck, kind CheckKind, vs *VirtualServer) 
 			continue
 		}
 		*t.dst = b.strDefault(t.e, t.name, "")
+		if t.name != "sni" {
+			b.checkReadable(t.e, t.name, *t.dst)
+		}
 	}
 	if kind == CheckHTTP && present(r.Insecure) {
 		b.errorf(r.Insecure.Range(), "TLS setting in http_get", "insecure applies only to ssl_get; use an ssl_get block to check over HTTPS.")
@@ -461,5 +464,6 @@ func (b *builder) miscCheck(r *rawMiscCheck, vs *VirtualServer) *Check {
 	}
 	m.Dynamic = b.boolDefault(r.MiscDynamic, "misc_dynamic", false)
 	m.User = b.strDefault(r.User, "user", "")
+	b.checkUser(r.User, "user", m.User)
 	return ck
 }

@@ -20,6 +20,7 @@ import (
 // fixes a whole file in one edit-check cycle.
 type builder struct {
 	diags hcl.Diagnostics
+	host  Host // nil: do not ask about the machine
 }
 
 func (b *builder) add(d hcl.Diagnostics) { b.diags = append(b.diags, d...) }

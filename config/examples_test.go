@@ -128,6 +128,7 @@ func TestServiceUnit(t *testing.T) {
 	}
 	defer f.Close()
 	got := map[string]string{}
+	var reload []string // ExecReload= may repeat; systemd runs them in order
 	section := ""
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -143,7 +144,16 @@ func TestServiceUnit(t *testing.T) {
 				continue
 			}
 			got[section+k] = v
+			if section+k == "[Service]ExecReload" {
+				reload = append(reload, v)
+			}
 		}
+	}
+	// A reload validates before it signals, so a bad file fails
+	// `systemctl reload` instead of being only logged.
+	wantReload := []string{"/usr/local/sbin/lbhad validate -c /etc/lbhad/lbhad.hcl", "/bin/kill -HUP $MAINPID"}
+	if !slices.Equal(reload, wantReload) {
+		t.Errorf("ExecReload = %q, want %q", reload, wantReload)
 	}
 	want := map[string]string{
 		"[Service]Type":                    "notify",

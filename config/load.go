@@ -16,16 +16,20 @@ import (
 // position, not just the first. When any diagnostic is an error the
 // returned *Config is nil; warnings come back alongside a usable Config.
 func Parse(src []byte, filename string) (*Config, hcl.Diagnostics) {
-	p := hclparse.NewParser()
-	cfg, diags := parse(p, src, filename)
-	return cfg, diags
+	return parseWith(newParser(), src, filename, Options{})
 }
+
+func newParser() *hclparse.Parser { return hclparse.NewParser() }
 
 // LoadFile reads and parses the configuration at path like Parse. The
 // returned map holds the parsed source files, keyed by file name, for
 // WriteDiagnostics to print snippets; it is non-nil even when reading
 // failed.
 func LoadFile(path string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
+	return loadFile(path, Options{})
+}
+
+func loadFile(path string, opts Options) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
 	p := hclparse.NewParser()
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -35,7 +39,7 @@ func LoadFile(path string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
 			Detail:   fmt.Sprintf("The configuration file %s could not be read: %v.", path, err),
 		}}
 	}
-	cfg, diags := parse(p, src, path)
+	cfg, diags := parseWith(p, src, path, opts)
 	return cfg, p.Files(), diags
 }
 
@@ -66,7 +70,7 @@ func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnos
 	return nil
 }
 
-func parse(p *hclparse.Parser, src []byte, filename string) (*Config, hcl.Diagnostics) {
+func parseWith(p *hclparse.Parser, src []byte, filename string, opts Options) (*Config, hcl.Diagnostics) {
 	f, diags := p.ParseHCL(src, filename)
 	if diags.HasErrors() || f == nil {
 		// A syntax error leaves the body partial; semantic checks on it
@@ -76,7 +80,7 @@ func parse(p *hclparse.Parser, src []byte, filename string) (*Config, hcl.Diagno
 	}
 	var raw rawFile
 	diags = append(diags, gohcl.DecodeBody(f.Body, nil, &raw)...)
-	b := &builder{}
+	b := &builder{host: opts.Host}
 	cfg := b.build(&raw)
 	diags = append(diags, b.diags...)
 	sortDiags(diags)

@@ -395,9 +395,11 @@ func (m *Machine) advert(now time.Time, a AdvertReceived) []Action {
 			return m.becomeBackup(now, ReasonTieBreak)
 		}
 		// A lower-priority router thinks it is master: answer at once so
-		// it steps down without waiting for our next advert (keepalived
-		// does the same). The Adver_Timer keeps its schedule.
-		return []Action{SendAdvert{m.prio}}
+		// it steps down without waiting for our next advert, and announce
+		// the VIPs again, because it has pointed the LAN's ARP caches at
+		// itself (a healed partition). keepalived does both. The
+		// Adver_Timer keeps its schedule.
+		return []Action{SendAdvert{m.prio}, AnnounceVIPs{}}
 	}
 	return nil
 }

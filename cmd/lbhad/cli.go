@@ -36,7 +36,7 @@ kept in step with health checks, and notifications on every change.
 
 Usage:
   lbhad run      [-c FILE] [--log-format console|json] [--log-level LEVEL]
-  lbhad validate [-c FILE]        check a config and exit (also: lbhad -t)
+  lbhad validate [-c FILE] [--offline]  check a config and exit (also: lbhad -t)
   lbhad status   [-c FILE | -s SOCKET] [--json]   the running daemon's state
   lbhad dump     [-c FILE | -s SOCKET]   everything the daemon holds, as JSON
   lbhad ipvs list [--stats|--rate] the kernel's IPVS table, like ipvsadm -Ln
@@ -49,7 +49,11 @@ Usage:
 The default config is /etc/lbhad/lbhad.hcl. "run" reloads on SIGHUP
 (an invalid file keeps the running config) and stops cleanly on SIGTERM.
 "validate" exits 0 when the file is valid and 1 when it is not, printing
-every problem with file:line:col.
+every problem with file:line:col; it also checks that the users and
+files the config names exist here (--offline skips that, and the checks
+that need them, for a file meant for another machine). A reload that
+runs "validate" before SIGHUP (see lbhad.service) fails visibly on a bad
+file instead of only being logged.
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -92,10 +96,15 @@ func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs, conf := newFlags("validate", stderr)
+	offline := fs.Bool("offline", false, "do not check users and files on this host (validating for another machine)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	cfg, files, diags := config.LoadFile(*conf)
+	var opts config.Options
+	if !*offline {
+		opts.Host = config.OSHost{}
+	}
+	cfg, files, diags := config.LoadFileWith(*conf, opts)
 	if len(diags) > 0 {
 		_ = config.WriteDiagnostics(stderr, files, diags, 100, isTerminal(stderr))
 	}
@@ -112,6 +121,14 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "%s: invalid\n", *conf)
 		return exitFailed
+	}
+	// The components' own checks, as start and reload run them: what
+	// the daemon would refuse, validate refuses first.
+	if !*offline {
+		if err := daemon.CheckConfig(cfg); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n%s: invalid\n", *conf, err, *conf)
+			return exitFailed
+		}
 	}
 	fmt.Fprintf(stdout, "%s: valid (%d vrrp instances, %d virtual servers)\n", *conf, len(cfg.Instances), len(cfg.VirtualServers))
 	return exitOK
@@ -151,11 +168,17 @@ func cmdRun(args []string, stderr io.Writer) int {
 		Notifier:   daemon.SystemdNotifier{},
 		Reload:     reload,
 	})
-	var cerr *daemon.ConfigError
+	var (
+		cerr *daemon.ConfigError
+		rej  *daemon.RejectedError
+	)
 	switch {
 	case errors.As(err, &cerr):
 		_ = config.WriteDiagnostics(stderr, cerr.Files, cerr.Diags, 100, isTerminal(stderr))
 		fmt.Fprintf(stderr, "lbhad: %s is invalid; not starting\n", *conf)
+		return exitFailed
+	case errors.As(err, &rej):
+		fmt.Fprintf(stderr, "lbhad: %s: %v; not starting\n", *conf, rej)
 		return exitFailed
 	case err != nil:
 		log.Error("lbhad stopped with an error", zap.Error(err))

@@ -66,6 +66,22 @@ func TestExitCodes(t *testing.T) {
 	if err := os.WriteFile(insecure, []byte(secure), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A user this host lacks, and a CA file that exists but holds no
+	// certificate: both pass parsing, the daemon would refuse both, so
+	// validate does (unless told the file is for another machine).
+	noUser := filepath.Join(dir, "nouser.hcl")
+	if err := os.WriteFile(noUser, []byte("global {\n  script_user = \"no-such-user-lbhad\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	junkCA := filepath.Join(dir, "junk.pem")
+	if err := os.WriteFile(junkCA, []byte("not a certificate\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badCA := filepath.Join(dir, "badca.hcl")
+	badCAConf := "virtual_server \"web\" {\n  address = \"192.0.2.10:443\"\n  real_server \"a\" {\n    address = \"192.0.2.7:443\"\n    ssl_get {\n      ca_file = \"" + junkCA + "\"\n    }\n  }\n}\n"
+	if err := os.WriteFile(badCA, []byte(badCAConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name       string
 		args       []string
@@ -73,6 +89,10 @@ func TestExitCodes(t *testing.T) {
 		wantStdout string
 		wantStderr string
 	}{
+		{"unknown user", []string{"validate", "-c", noUser}, 1, "", "nouser.hcl:2:17: error: Unknown user"},
+		{"unknown user offline", []string{"validate", "--offline", "-c", noUser}, 0, "valid", ""},
+		{"ca file without certificate", []string{"validate", "-c", badCA}, 1, "", "checker rejects the config"},
+		{"run with a config a component refuses", []string{"run", "-c", badCA}, 1, "", "checker rejects the config"},
 		{"valid", []string{"validate", "-c", good}, 0, "valid", ""},
 		{"keepalived -t", []string{"-t", "-c", good}, 0, "valid", ""},
 		{"invalid", []string{"validate", "-c", bad}, 1, "", "bad.hcl:3:"},

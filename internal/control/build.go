@@ -18,6 +18,7 @@ type Input struct {
 	StartedAt  time.Time
 	Now        time.Time     // default time.Now()
 	LastReload *ReloadStatus // nil: never reloaded
+	Degraded   []Problem     // copied as it is
 	VRRP       []vrrp.Status
 	Checks     []checker.Status
 	// Table is the kernel's IPVS table (ipvsComponent.Table); TableErr
@@ -42,6 +43,7 @@ func Build(in Input) Snapshot {
 		StartedAt:   in.StartedAt,
 		Now:         in.Now,
 		LastReload:  in.LastReload,
+		Degraded:    in.Degraded,
 		Instances:   Instances(in.VRRP),
 		Checks:      Scripts(in.Checks),
 		Maintenance: in.Maintenance,

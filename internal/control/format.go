@@ -40,10 +40,17 @@ func formatStatus(ew *bytes.Buffer, s Snapshot) {
 		if r.OK {
 			fmt.Fprintf(ew, "  reloaded %s", stamp(r.At, s.Now))
 		} else {
-			fmt.Fprintf(ew, "  reload FAILED %s: %s", stamp(r.At, s.Now), r.Error)
+			why := r.Error
+			if r.Component != "" {
+				why = r.Component + " rejects the config: " + why
+			}
+			fmt.Fprintf(ew, "  reload FAILED %s: %s", stamp(r.At, s.Now), why)
 		}
 	}
 	fmt.Fprintln(ew)
+	for _, p := range s.Degraded {
+		fmt.Fprintf(ew, "DEGRADED %s: %s\n", p.Component, p.Error)
+	}
 
 	fmt.Fprintln(ew, "\nVRRP instances")
 	if len(s.Instances) == 0 {

@@ -21,6 +21,9 @@ func TestFormatStatusGolden(t *testing.T) {
 	in.VRRP = append(in.VRRP, inFault)
 	failed := in
 	failed.LastReload = &ReloadStatus{At: tReload, Error: "test.hcl:3,3-20: Invalid virtual_router_id"}
+	degraded := in
+	degraded.LastReload = &ReloadStatus{At: tReload, Component: "vrrp", Error: "vrrp: instance VI_1: more than 255 vips"}
+	degraded.Degraded = []Problem{{Component: "ipvs", Error: "IPVS is not available: no such file"}}
 
 	for _, tc := range []struct {
 		name string
@@ -28,6 +31,7 @@ func TestFormatStatusGolden(t *testing.T) {
 	}{
 		{"status", Build(in)},
 		{"status-reload-failed", Build(failed)},
+		{"status-degraded", Build(degraded)},
 		{"status-empty", Build(Input{Now: tNow, StartedAt: tStart})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

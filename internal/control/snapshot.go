@@ -16,8 +16,11 @@ type Snapshot struct {
 	StartedAt  time.Time `json:"started_at"`
 	// Now is when the snapshot was taken, so a client far away in time
 	// (or a golden test) can render ages without its own clock.
-	Now            time.Time        `json:"now"`
-	LastReload     *ReloadStatus    `json:"last_reload,omitempty"` // nil: never reloaded
+	Now        time.Time     `json:"now"`
+	LastReload *ReloadStatus `json:"last_reload,omitempty"` // nil: never reloaded
+	// Degraded lists the parts of the daemon that could not start or
+	// take the running config, and why; empty when all of them run.
+	Degraded       []Problem        `json:"degraded,omitempty"`
 	Instances      []InstanceStatus `json:"instances"`
 	VirtualServers []VSStatus       `json:"virtual_servers"`
 	Checks         []CheckStatus    `json:"checks"` // vrrp_scripts
@@ -37,6 +40,15 @@ type ReloadStatus struct {
 	At    time.Time `json:"at"`
 	OK    bool      `json:"ok"`
 	Error string    `json:"error,omitempty"`
+	// Component names the part that rejected the config ("vrrp",
+	// "checker", ...); empty when the file itself was invalid.
+	Component string `json:"component,omitempty"`
+}
+
+// Problem is a part of the daemon that does not run as configured.
+type Problem struct {
+	Component string `json:"component"`
+	Error     string `json:"error"`
 }
 
 // InstanceStatus is one vrrp_instance.

@@ -140,3 +140,8 @@ func (c *checksComponent) Stop(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// Check builds every check as the engine would and refuses the config if
+// one cannot be built (an unreadable CA file, an unknown user): such a
+// check would only ever fail.
+func (c *checksComponent) Check(cfg *config.Config) error { return checkChecks(cfg) }

@@ -19,6 +19,11 @@ import (
 // VRRP routers, the check engine, the IPVS reconciler, notifiers.
 type Component interface {
 	Name() string
+	// Check returns why cfg cannot be applied, changing nothing. Run
+	// applies a config only after every component's Check passed, so
+	// one rejection rejects the whole start or reload and the running
+	// config stays. It must not block on the network.
+	Check(cfg *config.Config) error
 	// Apply starts the component on its first call and moves it to cfg
 	// on later calls (reload). It must change only what differs.
 	Apply(ctx context.Context, cfg *config.Config) error
@@ -30,6 +35,9 @@ type Component interface {
 type Env struct {
 	Log     *zap.Logger
 	Metrics *metrics.Metrics
+	// Loops is where components register the loops the watchdog
+	// watches; nil when nothing is watched.
+	Loops *Loops
 }
 
 // Options configure Run.
@@ -41,6 +49,11 @@ type Options struct {
 	StopTimeout time.Duration   // default 10s
 	// Components builds the parts to run; nil runs the default set.
 	Components func(env Env) []Component
+	// Host is asked about the users and files the config names; nil
+	// is the real machine (config.OSHost).
+	Host config.Host
+	// Now is the watchdog's clock; nil is time.Now.
+	Now func() time.Time
 }
 
 // ConfigError is returned by Run when the config cannot be used at
@@ -63,19 +76,66 @@ type daemon struct {
 	path    string
 	metrics *metrics.Metrics
 
+	host  config.Host
+	loops *Loops
+
 	mu         sync.Mutex
 	cfg        *config.Config
 	startedAt  time.Time
 	lastReload *control.ReloadStatus
+	degraded   []control.Problem // Apply errors of the running config
+	status     string            // the last STATUS= line, for the watchdog to restore
 	comps      []Component
 	ctl        *control.Server
 }
 
+// RejectedError is returned by Run when a component refuses the first
+// config: nothing was started.
+type RejectedError struct {
+	Component string
+	Err       error
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("%s rejects the config: %v", e.Component, e.Err)
+}
+
+func (e *RejectedError) Unwrap() error { return e.Err }
+
+// checkAll asks every component about cfg and returns the first
+// rejection, naming the component.
+func checkAll(comps []Component, cfg *config.Config) *RejectedError {
+	for _, c := range comps {
+		if err := c.Check(cfg); err != nil {
+			return &RejectedError{Component: c.Name(), Err: err}
+		}
+	}
+	return nil
+}
+
+// applyAll hands cfg to every component; the errors are what does not
+// run as configured (say, no IPVS in the kernel), and the daemon goes on
+// with the rest: VRRP keeps the VIPs alive regardless.
+func applyAll(ctx context.Context, log *zap.Logger, comps []Component, cfg *config.Config) []control.Problem {
+	var out []control.Problem
+	for _, c := range comps {
+		if err := c.Apply(ctx, cfg); err != nil {
+			log.Error("component does not run as configured", zap.String("component", c.Name()), zap.Error(err))
+			out = append(out, control.Problem{Component: c.Name(), Error: err.Error()})
+		}
+	}
+	return out
+}
+
 // Run loads the config, runs the components until ctx is done, reloads
 // on every receive from opts.Reload, and stops them in reverse order.
-// It returns a *ConfigError when the first config is invalid.
+// It returns a *ConfigError when the first config is invalid and a
+// *RejectedError when a component refuses it; nothing is started then.
 func Run(ctx context.Context, opts Options) error {
-	d := &daemon{log: opts.Logger, n: opts.Notifier, path: opts.ConfigPath, startedAt: time.Now()}
+	d := &daemon{log: opts.Logger, n: opts.Notifier, path: opts.ConfigPath, startedAt: time.Now(), host: opts.Host}
+	if d.host == nil {
+		d.host = config.OSHost{}
+	}
 	if d.log == nil {
 		d.log = zap.NewNop()
 	}
@@ -88,7 +148,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	log := d.log
 
-	cfg, files, diags := config.LoadFile(d.path)
+	cfg, files, diags := config.LoadFileWith(d.path, config.Options{Host: d.host})
 	if diags.HasErrors() {
 		return &ConfigError{Files: files, Diags: diags}
 	}
@@ -96,22 +156,29 @@ func Run(ctx context.Context, opts Options) error {
 	logSummary(log, d.path, cfg)
 
 	d.metrics = metrics.New(d)
-	d.metrics.ObserveReload(true, d.startedAt)
 	build := opts.Components
 	if build == nil {
 		build = defaultComponents
 	}
-	comps := build(Env{Log: log, Metrics: d.metrics})
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	d.loops = newLoops(now)
+	comps := build(Env{Log: log, Metrics: d.metrics, Loops: d.loops})
+	// Two phases: every part checks the config before any starts, so a
+	// config one part refuses starts nothing.
+	if rej := checkAll(comps, cfg); rej != nil {
+		return rej
+	}
+	d.metrics.ObserveReload(true, d.startedAt)
 	d.mu.Lock()
 	d.cfg, d.comps = cfg, comps
 	d.mu.Unlock()
-	for _, c := range comps {
-		if err := c.Apply(ctx, cfg); err != nil {
-			// A broken part (say, no IPVS in the kernel) must not take
-			// the others down: VRRP keeps the VIPs alive regardless.
-			log.Error("component failed to start", zap.String("component", c.Name()), zap.Error(err))
-		}
-	}
+	degraded := applyAll(ctx, log, comps, cfg)
+	d.mu.Lock()
+	d.degraded = degraded
+	d.mu.Unlock()
 	d.listenControl(ctx, cfg.Global.ControlSocket)
 	defer d.closeControl()
 	if addr := cfg.Global.MetricsListen; addr != "" {
@@ -119,14 +186,21 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	hooks(comps, lifecycleHook.Started)
 	d.n.Notify("READY=1")
-	d.n.Notify("STATUS=" + statusLine(cfg))
-	log.Info("lbhad is running", zap.String("config", d.path))
+	d.setStatus(statusLine(cfg, degraded))
+	if len(degraded) > 0 {
+		log.Warn("lbhad is running degraded", zap.String("config", d.path), zap.String("status", statusLine(cfg, degraded)))
+	} else {
+		log.Info("lbhad is running", zap.String("config", d.path))
+	}
 
-	var watchdog <-chan time.Time
+	// The watchdog has its own goroutine and pings only while the
+	// VRRP, checker and IPVS loops make progress; a reload, which runs
+	// here, can take its time without being mistaken for a hang.
 	if iv := d.n.WatchdogInterval(); iv > 0 {
-		t := time.NewTicker(iv)
-		defer t.Stop()
-		watchdog = t.C
+		wd := &watchdog{n: d.n, log: log, loops: d.loops, now: now, expect: d.expectedLoops, status: d.lastStatus}
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go wd.run(wctx, iv)
 	}
 
 	for {
@@ -135,10 +209,6 @@ func Run(ctx context.Context, opts Options) error {
 			return d.stop(stopTimeout)
 		case <-opts.Reload:
 			d.reload(ctx)
-		case <-watchdog:
-			// Pinged from the main loop on purpose: if this loop
-			// wedges, systemd sees the silence and restarts us.
-			d.n.Notify("WATCHDOG=1")
 		}
 	}
 }
@@ -161,14 +231,15 @@ func (d *daemon) stop(timeout time.Duration) error {
 }
 
 // reload re-reads the config and hands it to the components. An invalid
-// file changes nothing: the old config keeps running and every problem
-// is logged with its position.
+// file, or one any component's Check refuses, changes nothing: the old
+// config keeps running, every problem is logged (with its position),
+// and STATUS=, status and the metrics say the reload failed and why.
 func (d *daemon) reload(ctx context.Context) {
 	log := d.log
 	d.n.Notify("RELOADING=1")
 	defer d.n.Notify("READY=1")
 	log.Info("reloading", zap.String("config", d.path))
-	cfg, _, diags := config.LoadFile(d.path)
+	cfg, _, diags := config.LoadFileWith(d.path, config.Options{Host: d.host})
 	now := time.Now()
 	if diags.HasErrors() {
 		for _, dg := range diags {
@@ -176,22 +247,29 @@ func (d *daemon) reload(ctx context.Context) {
 		}
 		msg := fmt.Sprintf("reload failed (%d problems), still running the previous config", countErrors(diags))
 		log.Error(msg)
-		d.n.Notify("STATUS=" + msg)
+		d.setStatus(msg)
 		d.mu.Lock()
 		d.lastReload = &control.ReloadStatus{At: now, OK: false, Error: firstError(diags)}
 		d.mu.Unlock()
-		d.metrics.ObserveReload(false, now)
+		d.metrics.ObserveReloadFailure("config")
 		return
 	}
 	logWarnings(log, diags)
-	for _, c := range d.comps {
-		if err := c.Apply(ctx, cfg); err != nil {
-			log.Error("component failed to apply the new config", zap.String("component", c.Name()), zap.Error(err))
-		}
+	if rej := checkAll(d.comps, cfg); rej != nil {
+		msg := fmt.Sprintf("reload failed (%s), still running the previous config", rej.Error())
+		log.Error("reload failed, still running the previous config", zap.String("component", rej.Component), zap.Error(rej.Err))
+		d.setStatus(msg)
+		d.mu.Lock()
+		d.lastReload = &control.ReloadStatus{At: now, OK: false, Component: rej.Component, Error: rej.Err.Error()}
+		d.mu.Unlock()
+		d.metrics.ObserveReloadFailure(rej.Component)
+		return
 	}
+	degraded := applyAll(ctx, log, d.comps, cfg)
 	d.mu.Lock()
 	old := d.cfg
 	d.cfg = cfg
+	d.degraded = degraded
 	d.lastReload = &control.ReloadStatus{At: now, OK: true}
 	d.mu.Unlock()
 	if old.Global.ControlSocket != cfg.Global.ControlSocket {
@@ -204,7 +282,7 @@ func (d *daemon) reload(ctx context.Context) {
 	d.metrics.ObserveReload(true, now)
 	hooks(d.comps, lifecycleHook.Reloaded)
 	log.Info("reloaded", zap.String("config", d.path))
-	d.n.Notify("STATUS=" + statusLine(cfg))
+	d.setStatus(statusLine(cfg, degraded))
 }
 
 func firstError(diags hcl.Diagnostics) string {
@@ -259,4 +337,18 @@ func hooks(comps []Component, call func(lifecycleHook)) {
 			call(h)
 		}
 	}
+}
+
+// setStatus sends STATUS= and remembers it.
+func (d *daemon) setStatus(msg string) {
+	d.mu.Lock()
+	d.status = msg
+	d.mu.Unlock()
+	d.n.Notify("STATUS=" + msg)
+}
+
+func (d *daemon) lastStatus() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.status
 }

@@ -57,13 +57,26 @@ type recorder struct {
 	notes   []string
 	applyCh chan struct{}
 	noteCh  chan string
+	// reject makes Check refuse; applyErr makes Apply fail.
+	reject, applyErr error
+	name             string // default "recorder"
 }
 
 func newRecorder() *recorder {
 	return &recorder{applyCh: make(chan struct{}, 10), noteCh: make(chan string, 100)}
 }
 
-func (r *recorder) Name() string { return "recorder" }
+func (r *recorder) Name() string {
+	if r.name != "" {
+		return r.name
+	}
+	return "recorder"
+}
+func (r *recorder) Check(*config.Config) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reject
+}
 func (r *recorder) Apply(_ context.Context, cfg *config.Config) error {
 	var prio uint8
 	if len(cfg.Instances) > 0 {
@@ -73,7 +86,7 @@ func (r *recorder) Apply(_ context.Context, cfg *config.Config) error {
 	r.applied = append(r.applied, prio)
 	r.mu.Unlock()
 	r.applyCh <- struct{}{}
-	return nil
+	return r.applyErr
 }
 func (r *recorder) Stop(context.Context) error {
 	r.mu.Lock()

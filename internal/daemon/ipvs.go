@@ -214,3 +214,7 @@ func (c *ipvsComponent) Stop(context.Context) error {
 	c.rec = nil
 	return err
 }
+
+// Check has nothing to refuse: the config package validates every
+// service and destination, and the kernel is only asked at Apply.
+func (c *ipvsComponent) Check(*config.Config) error { return nil }

@@ -391,3 +391,7 @@ func (c *vrrpComponent) currentRouter() *vrrp.Router {
 	defer c.mu.Unlock()
 	return c.router
 }
+
+// Check has nothing to refuse: state_file is validated by the config
+// package and read at Apply, where a problem is reported, not fatal.
+func (m *maintComponent) Check(*config.Config) error { return nil }

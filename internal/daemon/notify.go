@@ -143,3 +143,6 @@ func (c *notifyComponent) counts() map[string]metrics.NotificationCounts {
 	}
 	return out
 }
+
+// Check refuses a script_user the dispatcher could not run scripts as.
+func (c *notifyComponent) Check(cfg *config.Config) error { return checkNotify(cfg) }

@@ -16,7 +16,7 @@ import (
 // on demand, so the hot paths carry no bookkeeping for it.
 func (d *daemon) Snapshot() control.Snapshot {
 	d.mu.Lock()
-	in := control.Input{Config: d.cfg, ConfigPath: d.path, StartedAt: d.startedAt, LastReload: d.lastReload}
+	in := control.Input{Config: d.cfg, ConfigPath: d.path, StartedAt: d.startedAt, LastReload: d.lastReload, Degraded: d.degraded}
 	comps := d.comps
 	d.mu.Unlock()
 	for _, c := range comps {

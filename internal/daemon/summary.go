@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/control"
 )
 
 // logSummary writes one line per VRRP instance and virtual server so an
@@ -37,7 +38,16 @@ func serviceName(vs *config.VirtualServer) string {
 	return vs.Protocol.String() + " " + vs.Address.String()
 }
 
-// statusLine is the one-line STATUS= text systemd shows.
-func statusLine(cfg *config.Config) string {
-	return fmt.Sprintf("running: %d vrrp instances, %d virtual servers", len(cfg.Instances), len(cfg.VirtualServers))
+// statusLine is the one-line STATUS= text systemd shows: "running"
+// only when every component took the config, else "degraded" and why.
+func statusLine(cfg *config.Config, degraded []control.Problem) string {
+	counts := fmt.Sprintf("%d vrrp instances, %d virtual servers", len(cfg.Instances), len(cfg.VirtualServers))
+	if len(degraded) == 0 {
+		return "running: " + counts
+	}
+	why := make([]string, len(degraded))
+	for i, p := range degraded {
+		why[i] = p.Component + ": " + p.Error
+	}
+	return "degraded (" + strings.Join(why, "; ") + "): " + counts
 }

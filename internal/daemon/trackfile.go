@@ -92,3 +92,7 @@ func (c *trackFileComponent) Stop(context.Context) error {
 	c.stopWatcher()
 	return nil
 }
+
+// Check has nothing to refuse: a track file may appear later, and its
+// watcher reports it then.
+func (c *trackFileComponent) Check(*config.Config) error { return nil }

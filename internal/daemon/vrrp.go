@@ -214,3 +214,9 @@ func (c *vrrpComponent) Stop(ctx context.Context) error {
 	addrs.Close()
 	return err
 }
+
+// Check runs the router's own config check on every instance, including
+// those whose interface is missing (their source address stands in as
+// 0.0.0.0), so a reload is refused before anything changes, not half
+// applied.
+func (c *vrrpComponent) Check(cfg *config.Config) error { return checkVRRP(cfg) }

@@ -39,6 +39,7 @@ var (
 	descIPVSReadable  = prometheus.NewDesc(ns+"_ipvs_table_readable", "1 when the IPVS table could be read at this scrape.", nil, nil)
 	descNotifications = prometheus.NewDesc(ns+"_notifications_total", "Notifications by channel (script, email, webhook:NAME) and result: ok delivered, error failed after retries, dropped (queue full or shut down).", []string{"channel", "result"}, nil)
 	descStartTime     = prometheus.NewDesc(ns+"_start_time_seconds", "When the daemon started, in seconds since the Unix epoch.", nil, nil)
+	descDegraded      = prometheus.NewDesc(ns+"_component_degraded", "1 for each part of the daemon (vrrp, ipvs, checker, ...) that could not start or take the running config; see lbhad status for why. Absent when it runs.", []string{"component"}, nil)
 )
 
 // Metrics exports lbhad's state. Gauges and the VRRP counters are read
@@ -57,6 +58,7 @@ type Metrics struct {
 	transitions   *prometheus.CounterVec
 	reloadOK      prometheus.Gauge
 	reloadTime    prometheus.Gauge
+	reloadFails   *prometheus.CounterVec
 }
 
 // New returns Metrics reading src at every scrape. src may be nil (only
@@ -88,6 +90,9 @@ func New(src Source) *Metrics {
 		reloadTime: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "config_reload_last_success_timestamp_seconds", Help: "When the config was last loaded successfully, in seconds since the Unix epoch.",
 		}),
+		reloadFails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "config_reload_failures_total", Help: "Reloads refused, by who refused: stage=config for an invalid file, else the component (vrrp, checker, ...) that rejected it. The previous config kept running.",
+		}, []string{"stage"}),
 	}
 }
 
@@ -152,11 +157,18 @@ func (m *Metrics) ObserveReload(ok bool, at time.Time) {
 	m.reloadOK.Set(0)
 }
 
+// ObserveReloadFailure records a reload refused at stage: "config" when
+// the file is invalid, else the name of the component that rejected it.
+func (m *Metrics) ObserveReloadFailure(stage string) {
+	m.reloadOK.Set(0)
+	m.reloadFails.WithLabelValues(stage).Inc()
+}
+
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descVRRPState, descPriority, descMasterPrio, descAdvSent, descAdvRecv,
 		descAdvDropped, descSendErrors, descBecameMaster, descRSUp, descRSWeight, descRSActive, descRSInact,
-		descQuorum, descScriptUp, descIPVSReadable, descStartTime} {
+		descQuorum, descScriptUp, descIPVSReadable, descStartTime, descDegraded} {
 		ch <- d
 	}
 	m.checks.Describe(ch)
@@ -167,6 +179,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.transitions.Describe(ch)
 	m.reloadOK.Describe(ch)
 	m.reloadTime.Describe(ch)
+	m.reloadFails.Describe(ch)
 }
 
 // Collect implements prometheus.Collector: it takes one Snapshot and
@@ -189,6 +202,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.transitions.Collect(ch)
 	m.reloadOK.Collect(ch)
 	m.reloadTime.Collect(ch)
+	m.reloadFails.Collect(ch)
 }
 
 func collectSnapshot(ch chan<- prometheus.Metric, s control.Snapshot) {
@@ -202,6 +216,13 @@ func collectSnapshot(ch chan<- prometheus.Metric, s control.Snapshot) {
 		gauge(descStartTime, float64(s.StartedAt.UnixNano())/1e9)
 	}
 	gauge(descIPVSReadable, b2f(s.IPVSError == ""))
+	seen := map[string]bool{}
+	for _, p := range s.Degraded {
+		if !seen[p.Component] {
+			seen[p.Component] = true
+			gauge(descDegraded, 1, p.Component)
+		}
+	}
 	for _, in := range s.Instances {
 		for _, st := range States {
 			gauge(descVRRPState, b2f(in.State == st), in.Name, st)

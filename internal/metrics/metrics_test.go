@@ -306,3 +306,38 @@ lbhad_notifications_total{channel="webhook:chat",result="ok"} 5
 		t.Error(err)
 	}
 }
+
+// A refused reload is counted by who refused it, clears the success
+// gauge, and each degraded component is one series however many
+// problems it has.
+func TestReloadFailureAndDegraded(t *testing.T) {
+	m := New(fakeSource{control.Snapshot{Degraded: []control.Problem{
+		{Component: "ipvs", Error: "IPVS is not available"},
+		{Component: "vrrp", Error: "VI_1 waits for eth9"},
+		{Component: "vrrp", Error: "VI_2 waits for eth9"},
+	}}})
+	m.ObserveReload(true, time.Unix(1700000000, 0))
+	m.ObserveReloadFailure("vrrp")
+	m.ObserveReloadFailure("vrrp")
+	m.ObserveReloadFailure("config")
+	for _, tc := range []struct {
+		c    prometheus.Collector
+		want float64
+	}{
+		{m.reloadOK, 0},
+		{m.reloadFails.WithLabelValues("vrrp"), 2},
+		{m.reloadFails.WithLabelValues("config"), 1},
+	} {
+		if got := testutil.ToFloat64(tc.c); got != tc.want {
+			t.Errorf("%v = %v, want %v", tc.c, got, tc.want)
+		}
+	}
+	reg, err := NewRegistry(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := testutil.GatherAndCount(reg, "lbhad_component_degraded")
+	if err != nil || n != 2 {
+		t.Errorf("lbhad_component_degraded series = %d (%v), want 2", n, err)
+	}
+}

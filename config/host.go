@@ -1,0 +1,86 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Host answers the questions about this machine that a config can only
+// be checked against on the director itself: do the users it names
+// exist, can the files it names be read. The daemon and `lbhad
+// validate` pass OSHost; Parse and LoadFile ask nothing, so tests and
+// checks on a build machine stay pure and root-free.
+type Host interface {
+	// LookupUser returns nil when the user exists.
+	LookupUser(name string) error
+	// Readable returns nil when path is a regular file this process
+	// can open for reading.
+	Readable(path string) error
+}
+
+// OSHost is the Host of the running machine.
+type OSHost struct{}
+
+// LookupUser looks name up in the user database (NSS).
+func (OSHost) LookupUser(name string) error {
+	_, err := user.Lookup(name)
+	return err
+}
+
+// Readable opens path for reading and checks it is a regular file.
+func (OSHost) Readable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	return nil
+}
+
+// Options change what ParseWith and LoadFileWith check beyond the file.
+type Options struct {
+	// Host, when set, is asked about the users and files the config
+	// names, so that a config the daemon could not run is rejected
+	// when it is validated, with the position of the offending value.
+	Host Host
+}
+
+// ParseWith is Parse with the checks opts asks for.
+func ParseWith(src []byte, filename string, opts Options) (*Config, hcl.Diagnostics) {
+	return parseWith(newParser(), src, filename, opts)
+}
+
+// LoadFileWith is LoadFile with the checks opts asks for.
+func LoadFileWith(path string, opts Options) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
+	return loadFile(path, opts)
+}
+
+// checkUser reports a user that does not exist on the host.
+func (b *builder) checkUser(e hcl.Expression, attr, name string) {
+	if b.host == nil || name == "" {
+		return
+	}
+	if err := b.host.LookupUser(name); err != nil {
+		b.errorf(e.Range(), "Unknown user", "%s %q does not exist on this host (%v); scripts could not run as it.", attr, name, err)
+	}
+}
+
+// checkReadable reports a file that cannot be read on the host.
+func (b *builder) checkReadable(e hcl.Expression, attr, path string) {
+	if b.host == nil || path == "" {
+		return
+	}
+	if err := b.host.Readable(path); err != nil {
+		b.errorf(e.Range(), "Unreadable "+attr, "%s %q cannot be read (%v); the check would always fail.", attr, path, err)
+	}
+}

@@ -1,0 +1,49 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/lbhad/lbhad/checker"
+	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/script"
+	"github.com/lbhad/lbhad/vrrp"
+)
+
+// checkVRRP runs the router's own config check on every instance,
+// including those whose interface is missing (0.0.0.0 stands in for
+// their source address), so a reload the router would refuse is refused
+// before anything changes rather than half applied.
+func checkVRRP(cfg *config.Config) error {
+	vc, _ := vrrpConfig(cfg, func(string) (netip.Addr, error) { return netip.IPv4Unspecified(), nil })
+	return vrrp.CheckConfig(vc)
+}
+
+// checkChecks builds every check as the engine would and refuses the
+// config if one cannot be built (an unreadable or invalid CA file, an
+// unknown user): such a check could only ever fail.
+func checkChecks(cfg *config.Config) error {
+	specs, _, err := checkSpecs(cfg)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range specs {
+		if _, err := checker.New(s); err != nil {
+			errs = append(errs, fmt.Errorf("check %s: %w", s.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkNotify refuses a script_user the dispatcher could not run
+// notification scripts as.
+func checkNotify(cfg *config.Config) error {
+	if u := cfg.Global.ScriptUser; u != "" {
+		if _, err := script.LookupUserUnlessSelf(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
