@@ -1,16 +1,17 @@
-package main
+package vrrpbench
 
 import (
 	"bytes"
+	"context"
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,133 +24,141 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// kinds are run alternately, lbhad first.
-var kinds = []string{"lbhad", "keepalived"}
+// bench is one Run: its config, its writers and the labs it has live.
+type bench struct {
+	cfg      Config
+	out, log io.Writer
+	kinds    []string
 
-type options struct {
-	bin       string
-	runs      int
-	scaleRuns int
-	window    time.Duration
-	links     int
-	perLink   int
-	only      string
-	authPass  string
-}
-
-func main() {
-	var o options
-	flag.StringVar(&o.bin, "lbhad", "", "lbhad binary (default: go build ./cmd/lbhad into a temporary directory)")
-	flag.IntVar(&o.runs, "runs", 5, "failover runs per daemon and event (SIGKILL, SIGTERM)")
-	flag.IntVar(&o.scaleRuns, "scale-runs", 3, "many-instance runs per daemon")
-	flag.DurationVar(&o.window, "window", 60*time.Second, "many-instance CPU measurement window")
-	flag.IntVar(&o.links, "links", 4, "veth links between the directors for the many-instance runs")
-	flag.IntVar(&o.perLink, "per-link", 250, "VRRP instances (VRIDs 1..N) per link for the many-instance runs")
-	flag.StringVar(&o.only, "only", "", `run only "failover" or "scale"`)
-	flag.StringVar(&o.authPass, "auth", "pw12", "PASS authentication for the failover runs (empty: none)")
-	flag.Parse()
-	os.Exit(run(o))
-}
-
-// labs tracks the live labs so that a signal can remove them.
-var labs struct {
-	sync.Mutex
+	// labs tracks the live labs so that cancelling Run can remove them.
+	mu      sync.Mutex
 	live    map[*lab.Lab]bool
 	closing bool
 }
 
-func newLab() (*lab.Lab, error) {
-	labs.Lock()
-	defer labs.Unlock()
-	if labs.closing {
+func (b *bench) newLab() (*lab.Lab, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closing {
 		return nil, errors.New("interrupted")
 	}
 	l, err := lab.New(lab.Spec{})
 	if err != nil {
 		return nil, err
 	}
-	if labs.live == nil {
-		labs.live = map[*lab.Lab]bool{}
+	if b.live == nil {
+		b.live = map[*lab.Lab]bool{}
 	}
-	labs.live[l] = true
+	b.live[l] = true
 	return l, nil
 }
 
-func closeLab(l *lab.Lab) {
-	labs.Lock()
-	delete(labs.live, l)
-	labs.Unlock()
+func (b *bench) closeLab(l *lab.Lab) {
+	b.mu.Lock()
+	delete(b.live, l)
+	b.mu.Unlock()
 	if err := l.Close(); err != nil {
-		fmt.Fprintf(os.Stderr, "close lab %s: %v\n", l.ID, err)
+		fmt.Fprintf(b.log, "close lab %s: %v\n", l.ID, err)
 	}
 }
 
-func closeAll() {
-	labs.Lock()
-	labs.closing = true
-	live := labs.live
-	labs.live = nil
-	labs.Unlock()
+func (b *bench) closeAll() {
+	b.mu.Lock()
+	b.closing = true
+	live := b.live
+	b.live = nil
+	b.mu.Unlock()
 	for l := range live {
 		l.Close()
 	}
 }
 
-func run(o options) int {
-	if os.Geteuid() != 0 {
-		fmt.Fprintln(os.Stderr, "vrrpbench needs root: sudo bash bench/vrrp/run.sh")
-		return 2
+// Run runs the benchmark c describes, writing the markdown tables to out
+// and progress to log, and returns every sample. It needs root
+// (ErrNotRoot) and, unless c.Kinds leaves it out, keepalived
+// (ErrNoKeepalived). When ctx is done Run removes the labs and the
+// processes it started and returns ctx.Err() at once; the measurement
+// under way then fails on its own, and its late output should be
+// ignored, as cmd/vrrpbench does by exiting.
+func Run(ctx context.Context, c Config, out, log io.Writer) (*Result, error) {
+	b := &bench{cfg: c, out: out, log: log, kinds: c.Kinds}
+	if b.cfg.Settle <= 0 {
+		b.cfg.Settle = 7 * time.Second
 	}
-	if _, err := exec.LookPath("keepalived"); err != nil {
-		fmt.Fprintln(os.Stderr, "keepalived not installed: apt-get install -y keepalived")
-		return 2
+	if len(b.kinds) == 0 {
+		b.kinds = []string{"lbhad", "keepalived"}
+	}
+	for _, k := range b.kinds {
+		if k != "lbhad" && k != "keepalived" {
+			return nil, fmt.Errorf("unknown daemon kind %q: want lbhad or keepalived", k)
+		}
+	}
+	if os.Geteuid() != 0 {
+		return nil, ErrNotRoot
+	}
+	if slices.Contains(b.kinds, "keepalived") {
+		if _, err := exec.LookPath("keepalived"); err != nil {
+			return nil, ErrNoKeepalived
+		}
 	}
 	if err := lab.CleanupStale(lab.Family); err != nil {
-		fmt.Fprintf(os.Stderr, "cleaning up stale labs: %v\n", err)
+		fmt.Fprintf(b.log, "cleaning up stale labs: %v\n", err)
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	type done struct {
+		res *Result
+		err error
+	}
+	ch := make(chan done, 1)
 	go func() {
-		s := <-sig
-		fmt.Fprintf(os.Stderr, "\n%v: removing labs\n", s)
-		closeAll()
-		os.Exit(130)
+		defer b.closeAll()
+		res, err := b.run()
+		ch <- done{res, err}
 	}()
-	defer closeAll()
+	select {
+	case d := <-ch:
+		return d.res, d.err
+	case <-ctx.Done():
+		b.closeAll()
+		return nil, ctx.Err()
+	}
+}
 
-	if o.bin == "" {
+func (b *bench) run() (*Result, error) {
+	o := &b.cfg
+	if o.Lbhad == "" {
 		dir, err := os.MkdirTemp("", "vrrpbench-")
 		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
+			return nil, err
 		}
 		defer os.RemoveAll(dir)
-		o.bin = filepath.Join(dir, "lbhad")
-		if out, err := exec.Command("go", "build", "-o", o.bin, "./cmd/lbhad").CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "go build ./cmd/lbhad (run from the repository root): %v\n%s", err, out)
-			return 1
+		o.Lbhad = filepath.Join(dir, "lbhad")
+		if out, err := exec.Command("go", "build", "-o", o.Lbhad, "./cmd/lbhad").CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build ./cmd/lbhad (run from the repository root): %w\n%s", err, out)
 		}
 	}
 	kv, _ := exec.Command("keepalived", "-v").CombinedOutput()
 	host, _ := os.Hostname()
-	fmt.Printf("vrrpbench %s on %s: %d CPUs, %s; %s; load average at start %s\n\n",
+	fmt.Fprintf(b.out, "vrrpbench %s on %s: %d CPUs, %s; %s; load average at start %s\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), kernel(),
 		strings.TrimSpace(strings.SplitN(string(kv), "\n", 2)[0]), loadavg())
 
-	if o.only == "" || o.only == "failover" {
-		if err := failovers(o); err != nil {
-			fmt.Fprintf(os.Stderr, "failover runs: %v\n", err)
-			return 1
+	res := &Result{}
+	if o.Only == "" || o.Only == "failover" {
+		f, err := b.failovers()
+		if err != nil {
+			return nil, fmt.Errorf("failover runs: %w", err)
 		}
+		res.Failovers = f
 	}
-	if o.only == "" || o.only == "scale" {
-		if err := scales(o); err != nil {
-			fmt.Fprintf(os.Stderr, "many-instance runs: %v\n", err)
-			return 1
+	if o.Only == "" || o.Only == "scale" {
+		s, err := b.scales()
+		if err != nil {
+			return nil, fmt.Errorf("many-instance runs: %w", err)
 		}
+		res.Scales = s
 	}
-	fmt.Printf("load average at end %s\n", loadavg())
-	return 0
+	fmt.Fprintf(b.out, "load average at end %s\n", loadavg())
+	return res, nil
 }
 
 func kernel() string {
@@ -168,67 +177,59 @@ func loadavg() string {
 
 // ---- failover --------------------------------------------------------
 
-// failoverResult is one failover of one daemon kind.
-type failoverResult struct {
-	gap       time.Duration // client's longest ping silence
-	takeover  time.Duration // old master's last (or priority-0) advert -> new master's first
-	advToGARP time.Duration // new master's first advert -> its first GARP (negative: GARP first)
-	garps     int           // GARPs from the new master in the first second
-	sent, got int           // pings
-}
-
-func failovers(o options) error {
-	res := map[string]map[bool][]failoverResult{}
-	for _, k := range kinds {
-		res[k] = map[bool][]failoverResult{}
+func (b *bench) failovers() (map[string]map[bool][]Failover, error) {
+	o := b.cfg
+	res := map[string]map[bool][]Failover{}
+	for _, k := range b.kinds {
+		res[k] = map[bool][]Failover{}
 	}
 	for _, graceful := range []bool{false, true} {
-		for i := 0; i < o.runs; i++ {
-			for _, k := range kinds {
-				r, err := failoverRun(o, k, graceful)
+		for i := 0; i < o.Runs; i++ {
+			for _, k := range b.kinds {
+				r, err := b.failoverRun(k, graceful)
 				if err != nil {
-					return fmt.Errorf("%s %s run %d: %w", k, event(graceful), i+1, err)
+					return nil, fmt.Errorf("%s %s run %d: %w", k, event(graceful), i+1, err)
 				}
-				fmt.Fprintf(os.Stderr, "%-10s %-7s run %d: gap %v, takeover %v, first advert -> first GARP %v (%d GARPs), pings %d/%d, load %s\n",
-					k, event(graceful), i+1, ms(r.gap), ms(r.takeover), us(r.advToGARP), r.garps, r.got, r.sent, loadavg())
+				fmt.Fprintf(b.log, "%-10s %-7s run %d: gap %v, takeover %v, first advert -> first GARP %v (%d GARPs), pings %d/%d, load %s\n",
+					k, event(graceful), i+1, ms(r.Gap), ms(r.Takeover), us(r.AdvToGARP), r.GARPs, r.Got, r.Sent, loadavg())
 				res[k][graceful] = append(res[k][graceful], r)
 			}
 		}
 	}
 
-	fmt.Printf("### Failover (advert_int 1, priorities 150/100, PASS auth %q, %d runs each, alternating; median, range in brackets)\n\n", o.authPass, o.runs)
-	fmt.Println("| metric | lbhad | keepalived | lbhad/keepalived | target |")
-	fmt.Println("| --- | --- | --- | --- | --- |")
-	row := func(name, target string, graceful bool, get func(failoverResult) time.Duration, unit func(time.Duration) string) {
-		var a, b []time.Duration
+	fmt.Fprintf(b.out, "### Failover (advert_int 1, priorities 150/100, PASS auth %q, %d runs each, alternating; median, range in brackets)\n\n", o.AuthPass, o.Runs)
+	fmt.Fprintln(b.out, "| metric | lbhad | keepalived | lbhad/keepalived | target |")
+	fmt.Fprintln(b.out, "| --- | --- | --- | --- | --- |")
+	row := func(name, target string, graceful bool, get func(Failover) time.Duration, unit func(time.Duration) string) {
+		var lb, ka []time.Duration
 		for _, r := range res["lbhad"][graceful] {
-			a = append(a, get(r))
+			lb = append(lb, get(r))
 		}
 		for _, r := range res["keepalived"][graceful] {
-			b = append(b, get(r))
+			ka = append(ka, get(r))
 		}
-		fmt.Printf("| %s | %s | %s | %s | %s |\n", name, summary(a, unit), summary(b, unit), ratio(median(a), median(b)), target)
+		fmt.Fprintf(b.out, "| %s | %s | %s | %s | %s |\n", name, summary(lb, unit), summary(ka, unit), ratio(median(lb), median(ka)), target)
 	}
-	gap := func(r failoverResult) time.Duration { return r.gap }
-	take := func(r failoverResult) time.Duration { return r.takeover }
-	garp := func(r failoverResult) time.Duration { return r.advToGARP }
+	gap := func(r Failover) time.Duration { return r.Gap }
+	take := func(r Failover) time.Duration { return r.Takeover }
+	garp := func(r Failover) time.Duration { return r.AdvToGARP }
 	row("SIGKILL of master: client ping gap", "≤ keepalived", false, gap, ms)
 	row("SIGKILL: old master's last advert → new master's first advert", "3 × 1 s + skew 0.609 s = 3.609 s", false, take, ms)
 	row("SIGTERM of master: client ping gap", "≤ skew + 20 ms = 629 ms", true, gap, ms)
 	row("SIGTERM: priority-0 advert → new master's first advert", "skew 609 ms", true, take, ms)
 	row("new master's first advert → first GARP (after SIGKILL)", "≤ 1 ms", false, garp, us)
 	row("new master's first advert → first GARP (after SIGTERM)", "≤ 1 ms", true, garp, us)
-	for _, k := range kinds {
+	for _, k := range b.kinds {
 		var n []string
 		for _, g := range []bool{false, true} {
 			for _, r := range res[k][g] {
-				n = append(n, strconv.Itoa(r.garps))
+				n = append(n, strconv.Itoa(r.GARPs))
 			}
 		}
-		fmt.Printf("\nGARPs in the new master's first second, %s: %s", k, strings.Join(n, " "))
+		fmt.Fprintf(b.out, "\nGARPs in the new master's first second, %s: %s", k, strings.Join(n, " "))
 	}
-	fmt.Print("\n\n")
-	return nil
+	fmt.Fprint(b.out, "\n\n")
+	return res, nil
 }
 
 func event(graceful bool) string {
@@ -238,26 +239,27 @@ func event(graceful bool) string {
 	return "SIGKILL"
 }
 
-func start(l *lab.Lab, o options, kind string, n *lab.Node, prio uint8) (*lab.Director, error) {
-	in := lab.Instance{Priority: prio, AuthPass: o.authPass}
+func start(l *lab.Lab, o Config, kind string, n *lab.Node, prio uint8) (*lab.Director, error) {
+	in := lab.Instance{Priority: prio, AuthPass: o.AuthPass}
 	if kind == "lbhad" {
-		return l.StartLBHAD(o.bin, n, in)
+		return l.StartLBHAD(o.Lbhad, n, in)
 	}
 	return l.StartKeepalived(n, in)
 }
 
 // failoverRun builds a fresh lab, elects d1 (150) over d2 (100), pings the
 // VIP from the client every 10 ms, then kills or stops d1.
-func failoverRun(o options, kind string, graceful bool) (_ failoverResult, err error) {
-	var r failoverResult
-	l, err := newLab()
+func (b *bench) failoverRun(kind string, graceful bool) (_ Failover, err error) {
+	o := b.cfg
+	var r Failover
+	l, err := b.newLab()
 	if err != nil {
 		return r, err
 	}
-	defer closeLab(l)
+	defer b.closeLab(l)
 	defer func() {
 		if err != nil {
-			dumpLogs(l)
+			b.dumpLogs(l)
 		}
 	}()
 	c, err := l.StartCapture()
@@ -311,8 +313,8 @@ func failoverRun(o options, kind string, graceful bool) (_ failoverResult, err e
 		return r, errors.New("no ping reply after failover")
 	}
 	time.Sleep(1200 * time.Millisecond) // the first GARP burst and a few more pings
-	r.gap = p.LongestGap(t0.Add(-100*time.Millisecond), time.Now()).Len
-	r.sent, r.got = p.Counts()
+	r.Gap = p.LongestGap(t0.Add(-100*time.Millisecond), time.Now()).Len
+	r.Sent, r.Got = p.Counts()
 
 	const vrid = 51
 	first := c.Adverts(vrid, l.D2.MAC, t0)
@@ -341,7 +343,7 @@ func failoverRun(o options, kind string, graceful bool) (_ failoverResult, err e
 			return r, errors.New("no advert from d1 before the crash")
 		}
 	}
-	r.takeover = adv.Time.Sub(before.Time)
+	r.Takeover = adv.Time.Sub(before.Time)
 	var garps []lab.Frame
 	for _, g := range c.GARPs(lab.VIP.AsSlice(), t0) {
 		if g.SrcMAC.String() == l.D2.MAC.String() {
@@ -351,81 +353,73 @@ func failoverRun(o options, kind string, graceful bool) (_ failoverResult, err e
 	if len(garps) == 0 {
 		return r, errors.New("no GARP from d2")
 	}
-	r.advToGARP = garps[0].Time.Sub(adv.Time)
+	r.AdvToGARP = garps[0].Time.Sub(adv.Time)
 	for _, g := range garps {
 		if g.Time.Sub(garps[0].Time) < time.Second {
-			r.garps++
+			r.GARPs++
 		}
 	}
 	return r, nil
 }
 
-func dumpLogs(l *lab.Lab) {
+func (b *bench) dumpLogs(l *lab.Lab) {
 	files, _ := filepath.Glob(filepath.Join(l.Dir, "*.err"))
 	outs, _ := filepath.Glob(filepath.Join(l.Dir, "*.out"))
 	for _, f := range append(files, outs...) {
-		b, _ := os.ReadFile(f)
-		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		data, _ := os.ReadFile(f)
+		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 		if len(lines) > 30 {
 			lines = lines[len(lines)-30:]
 		}
-		fmt.Fprintf(os.Stderr, "--- %s ---\n%s\n", filepath.Base(f), strings.Join(lines, "\n"))
+		fmt.Fprintf(b.log, "--- %s ---\n%s\n", filepath.Base(f), strings.Join(lines, "\n"))
 	}
 }
 
 // ---- many instances ----------------------------------------------------
 
-// scaleResult is one many-instance run of one daemon kind: d1 master of
-// all instances, d2 (same kind) backup of all.
-type scaleResult struct {
-	allOwned         time.Duration // d1 start -> every VIP on d1
-	cpu              [2]float64    // % of one core: master, backup
-	rss, pss         [2]float64    // MB, summed over the node's processes
-	masterVIPs, bVIP int           // at the end of the window
-}
-
-func scales(o options) error {
-	n := o.links * o.perLink
-	res := map[string][]scaleResult{}
-	for i := 0; i < o.scaleRuns; i++ {
-		for _, k := range kinds {
-			r, err := scaleRun(o, k)
+func (b *bench) scales() (map[string][]Scale, error) {
+	o := b.cfg
+	n := o.Links * o.PerLink
+	res := map[string][]Scale{}
+	for i := 0; i < o.ScaleRuns; i++ {
+		for _, k := range b.kinds {
+			r, err := b.scaleRun(k)
 			if err != nil {
-				return fmt.Errorf("%s run %d: %w", k, i+1, err)
+				return nil, fmt.Errorf("%s run %d: %w", k, i+1, err)
 			}
-			fmt.Fprintf(os.Stderr, "%-10s %d instances run %d: all VIPs owned after %v; master CPU %.2f%% RSS %.1f MB PSS %.1f MB; backup CPU %.2f%% RSS %.1f MB PSS %.1f MB; load %s\n",
-				k, n, i+1, ms(r.allOwned), r.cpu[0], r.rss[0], r.pss[0], r.cpu[1], r.rss[1], r.pss[1], loadavg())
+			fmt.Fprintf(b.log, "%-10s %d instances run %d: all VIPs owned after %v; master CPU %.2f%% RSS %.1f MB PSS %.1f MB; backup CPU %.2f%% RSS %.1f MB PSS %.1f MB; load %s\n",
+				k, n, i+1, ms(r.AllOwned), r.CPU[0], r.RSS[0], r.PSS[0], r.CPU[1], r.RSS[1], r.PSS[1], loadavg())
 			res[k] = append(res[k], r)
 		}
 	}
-	fmt.Printf("### %d VRRP instances (VRIDs 1–%d on each of %d veth links, one /32 VIP each, no auth, advert_int 1; master lbhad/keepalived at 150, backup the same daemon at 100; %v window; %d runs each, alternating; median, range in brackets)\n\n",
-		n, o.perLink, o.links, o.window, o.scaleRuns)
-	fmt.Println("| metric | lbhad | keepalived | lbhad/keepalived |")
-	fmt.Println("| --- | --- | --- | --- |")
-	row := func(name string, get func(scaleResult) float64, format string) {
-		var a, b []float64
+	fmt.Fprintf(b.out, "### %d VRRP instances (VRIDs 1–%d on each of %d veth links, one /32 VIP each, no auth, advert_int 1; master lbhad/keepalived at 150, backup the same daemon at 100; %v window; %d runs each, alternating; median, range in brackets)\n\n",
+		n, o.PerLink, o.Links, o.Window, o.ScaleRuns)
+	fmt.Fprintln(b.out, "| metric | lbhad | keepalived | lbhad/keepalived |")
+	fmt.Fprintln(b.out, "| --- | --- | --- | --- |")
+	row := func(name string, get func(Scale) float64, format string) {
+		var lb, ka []float64
 		for _, r := range res["lbhad"] {
-			a = append(a, get(r))
+			lb = append(lb, get(r))
 		}
 		for _, r := range res["keepalived"] {
-			b = append(b, get(r))
+			ka = append(ka, get(r))
 		}
-		ma, mb := medianF(a), medianF(b)
+		ma, mb := medianF(lb), medianF(ka)
 		rt := "–"
 		if mb > 0 {
 			rt = fmt.Sprintf("%.2f", ma/mb)
 		}
-		fmt.Printf("| %s | %s | %s | %s |\n", name, summaryF(a, format), summaryF(b, format), rt)
+		fmt.Fprintf(b.out, "| %s | %s | %s | %s |\n", name, summaryF(lb, format), summaryF(ka, format), rt)
 	}
-	row("start → all VIPs owned by the master (s)", func(r scaleResult) float64 { return r.allOwned.Seconds() }, "%.2f")
-	row("master CPU (% of one core)", func(r scaleResult) float64 { return r.cpu[0] }, "%.2f")
-	row("backup CPU (% of one core)", func(r scaleResult) float64 { return r.cpu[1] }, "%.2f")
-	row("master RSS (MB; keepalived parent + child)", func(r scaleResult) float64 { return r.rss[0] }, "%.1f")
-	row("backup RSS (MB; keepalived parent + child)", func(r scaleResult) float64 { return r.rss[1] }, "%.1f")
-	row("master PSS (MB; shared pages counted once)", func(r scaleResult) float64 { return r.pss[0] }, "%.1f")
-	row("backup PSS (MB; shared pages counted once)", func(r scaleResult) float64 { return r.pss[1] }, "%.1f")
-	fmt.Println()
-	return nil
+	row("start → all VIPs owned by the master (s)", func(r Scale) float64 { return r.AllOwned.Seconds() }, "%.2f")
+	row("master CPU (% of one core)", func(r Scale) float64 { return r.CPU[0] }, "%.2f")
+	row("backup CPU (% of one core)", func(r Scale) float64 { return r.CPU[1] }, "%.2f")
+	row("master RSS (MB; keepalived parent + child)", func(r Scale) float64 { return r.RSS[0] }, "%.1f")
+	row("backup RSS (MB; keepalived parent + child)", func(r Scale) float64 { return r.RSS[1] }, "%.1f")
+	row("master PSS (MB; shared pages counted once)", func(r Scale) float64 { return r.PSS[0] }, "%.1f")
+	row("backup PSS (MB; shared pages counted once)", func(r Scale) float64 { return r.PSS[1] }, "%.1f")
+	fmt.Fprintln(b.out)
+	return res, nil
 }
 
 // linkNet returns the addresses of d1 and d2 on link i (198.19.i.0/24)
@@ -440,12 +434,12 @@ func vipOf(i, v int) string { return fmt.Sprintf("198.18.%d.%d/32", i, v) }
 
 func linkName(i int) string { return fmt.Sprintf("vr%d", i) }
 
-func scaleConf(kind, router, sock string, o options, prio int) string {
+func scaleConf(kind, router, sock string, o Config, prio int) string {
 	var b strings.Builder
 	if kind == "lbhad" {
 		fmt.Fprintf(&b, "global {\n  router_id = %q\n  control_socket = %q\n}\n", router, sock)
-		for i := 0; i < o.links; i++ {
-			for v := 1; v <= o.perLink; v++ {
+		for i := 0; i < o.Links; i++ {
+			for v := 1; v <= o.PerLink; v++ {
 				fmt.Fprintf(&b, "\nvrrp_instance \"VI_%d_%d\" {\n  interface = %q\n  virtual_router_id = %d\n  priority = %d\n  advert_int = 1\n  state = \"BACKUP\"\n  virtual_ipaddress = [%q]\n}\n",
 					i, v, linkName(i), v, prio, vipOf(i, v))
 			}
@@ -453,8 +447,8 @@ func scaleConf(kind, router, sock string, o options, prio int) string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "global_defs {\n  router_id %s\n}\n", router)
-	for i := 0; i < o.links; i++ {
-		for v := 1; v <= o.perLink; v++ {
+	for i := 0; i < o.Links; i++ {
+		for v := 1; v <= o.PerLink; v++ {
 			fmt.Fprintf(&b, "\nvrrp_instance VI_%d_%d {\n  state BACKUP\n  interface %s\n  virtual_router_id %d\n  priority %d\n  advert_int 1\n  virtual_ipaddress {\n    %s\n  }\n}\n",
 				i, v, linkName(i), v, prio, vipOf(i, v))
 		}
@@ -462,41 +456,42 @@ func scaleConf(kind, router, sock string, o options, prio int) string {
 	return b.String()
 }
 
-func startScale(l *lab.Lab, o options, kind string, n *lab.Node, prio int) (*lab.Proc, error) {
+func startScale(l *lab.Lab, o Config, kind string, n *lab.Node, prio int) (*lab.Proc, error) {
 	conf := filepath.Join(l.Dir, n.Name+"-"+kind+".conf")
 	sock := filepath.Join(lab.StateDir, fmt.Sprintf("%s-%s.sock", l.ID, n.Name))
 	if err := os.WriteFile(conf, []byte(scaleConf(kind, n.Name, sock, o, prio)), 0o644); err != nil {
 		return nil, fmt.Errorf("write config: %w", err)
 	}
 	if kind == "lbhad" {
-		return l.Start(n.NS, n.Name+"-lbhad", o.bin, "run", "-c", conf, "--log-level", "info")
+		return l.Start(n.NS, n.Name+"-lbhad", o.Lbhad, "run", "-c", conf, "--log-level", "info")
 	}
 	pid := filepath.Join(l.Dir, n.Name+"-keepalived.pid")
 	child := filepath.Join(l.Dir, n.Name+"-keepalived-vrrp.pid")
 	return l.Start(n.NS, n.Name+"-keepalived", "keepalived", "-n", "-l", "-G", "-D", "--vrrp", "-f", conf, "-p", pid, "-r", child)
 }
 
-func scaleRun(o options, kind string) (_ scaleResult, err error) {
-	var r scaleResult
-	l, err := newLab()
+func (b *bench) scaleRun(kind string) (_ Scale, err error) {
+	o := b.cfg
+	var r Scale
+	l, err := b.newLab()
 	if err != nil {
 		return r, err
 	}
-	defer closeLab(l)
+	defer b.closeLab(l)
 	defer func() {
 		if err != nil {
-			dumpLogs(l)
+			b.dumpLogs(l)
 		}
 	}()
-	for i := 0; i < o.links; i++ {
-		a, b := linkNet(i)
+	for i := 0; i < o.Links; i++ {
+		a1, a2 := linkNet(i)
 		for _, s := range []struct {
 			ns   string
 			args []string
 		}{
 			{l.D1.NS, []string{"link", "add", linkName(i), "type", "veth", "peer", "name", linkName(i), "netns", l.D2.NS}},
-			{l.D1.NS, []string{"addr", "add", a, "dev", linkName(i)}},
-			{l.D2.NS, []string{"addr", "add", b, "dev", linkName(i)}},
+			{l.D1.NS, []string{"addr", "add", a1, "dev", linkName(i)}},
+			{l.D2.NS, []string{"addr", "add", a2, "dev", linkName(i)}},
 			{l.D1.NS, []string{"link", "set", linkName(i), "up"}},
 			{l.D2.NS, []string{"link", "set", linkName(i), "up"}},
 		} {
@@ -505,7 +500,7 @@ func scaleRun(o options, kind string) (_ scaleResult, err error) {
 			}
 		}
 	}
-	total := o.links * o.perLink
+	total := o.Links * o.PerLink
 	t0 := time.Now()
 	master, err := startScale(l, o, kind, l.D1, 150)
 	if err != nil {
@@ -521,7 +516,7 @@ func scaleRun(o options, kind string) (_ scaleResult, err error) {
 			return r, err
 		}
 		if owned == total {
-			r.allOwned = time.Since(t0)
+			r.AllOwned = time.Since(t0)
 			break
 		}
 		if master.Exited() || backup.Exited() {
@@ -533,7 +528,7 @@ func scaleRun(o options, kind string) (_ scaleResult, err error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	// Past the second GARP burst (garp_master_delay 5 s) into steady state.
-	time.Sleep(7 * time.Second)
+	time.Sleep(o.Settle)
 	nodes := []*lab.Node{l.D1, l.D2}
 	var before [2]uint64
 	for i, n := range nodes {
@@ -542,7 +537,7 @@ func scaleRun(o options, kind string) (_ scaleResult, err error) {
 		}
 	}
 	w0 := time.Now()
-	time.Sleep(o.window)
+	time.Sleep(o.Window)
 	win := time.Since(w0)
 	hz := float64(clockTicks())
 	for i, n := range nodes {
@@ -550,17 +545,17 @@ func scaleRun(o options, kind string) (_ scaleResult, err error) {
 		if err != nil {
 			return r, err
 		}
-		r.cpu[i] = float64(ticks-before[i]) / hz / win.Seconds() * 100
-		r.rss[i], r.pss[i] = float64(rss)/1024, float64(pss)/1024
+		r.CPU[i] = float64(ticks-before[i]) / hz / win.Seconds() * 100
+		r.RSS[i], r.PSS[i] = float64(rss)/1024, float64(pss)/1024
 	}
-	if r.masterVIPs, err = countVIPs(l.D1.NS); err != nil {
+	if r.MasterVIPs, err = countVIPs(l.D1.NS); err != nil {
 		return r, err
 	}
-	if r.bVIP, err = countVIPs(l.D2.NS); err != nil {
+	if r.BackupVIPs, err = countVIPs(l.D2.NS); err != nil {
 		return r, err
 	}
-	if r.masterVIPs != total || r.bVIP != 0 {
-		return r, fmt.Errorf("after the window the master owns %d and the backup %d of %d VIPs", r.masterVIPs, r.bVIP, total)
+	if r.MasterVIPs != total || r.BackupVIPs != 0 {
+		return r, fmt.Errorf("after the window the master owns %d and the backup %d of %d VIPs", r.MasterVIPs, r.BackupVIPs, total)
 	}
 	if master.Exited() || backup.Exited() {
 		return r, errors.New("a daemon exited during the window")
