@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/lbhad/lbhad/internal/ipvstest"
-	"github.com/lbhad/lbhad/internal/lab"
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // TestSmoke runs the benchmark at a tiny size on this machine's kernel.
@@ -16,7 +16,7 @@ import (
 // integration/ipvsguest runs the same in the qemu guest (with write
 // counts checked) and CI runs that.
 func TestSmoke(t *testing.T) {
-	lab.RequireRoot(t)
+	netnstest.RequireRoot(t)
 	if err := ipvstest.EnsureModule(); err != nil {
 		t.Skipf("no IPVS in this kernel (%v); integration/ipvsguest TestBenchSmoke runs this in the guest", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lbhad/lbhad/internal/lab"
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // The smoke tests run the benchmark as small as it goes, lbhad alone (the
@@ -30,7 +30,7 @@ func (w logWriter) Write(p []byte) (int, error) {
 // tables.
 func smoke(t *testing.T, c Config) (*Result, string) {
 	t.Helper()
-	lab.RequireRoot(t)
+	netnstest.RequireRoot(t)
 	c.Lbhad = filepath.Join(t.TempDir(), "lbhad")
 	build := exec.Command("go", "build", "-o", c.Lbhad, "./cmd/lbhad")
 	build.Dir = "../.."
