@@ -22,5 +22,7 @@
 // prints markdown tables. Interrupting it (SIGINT, SIGTERM; for Run, its
 // context ending) or any error removes the labs and the processes it
 // started; labs left by an earlier crashed run are removed at start.
-// TestSmoke runs one tiny scenario of each kind, lbhad only.
+// TestSmoke (one 2-instance run) and TestSmokeFailover (one failover per
+// event) run it tiny, lbhad only; TestScaleConf checks the generated
+// configs without root.
 package vrrpbench
