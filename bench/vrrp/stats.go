@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// ---- statistics ------------------------------------------------------
+// The tables give medians with the range beside them; "–" marks a column
+// with no samples (a daemon kind not run).
 
 func median(d []time.Duration) time.Duration {
 	if len(d) == 0 {
