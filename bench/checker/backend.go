@@ -1,4 +1,4 @@
-package main
+package checkerbench
 
 import (
 	"bufio"
@@ -18,9 +18,34 @@ import (
 	"time"
 )
 
-// childEnv marks a re-executed copy of this program (a backend process or
-// the runner inside its namespace), so a test binary knows to run main.
+// childEnv marks a copy of the running program that Run re-executed as a
+// backend process, and carries its parameters ("kind n octet port"), so
+// that any program calling BackendMain first (cmd/checkerbench, this
+// package's test binary) can serve as its own backend.
 const childEnv = "LBHAD_CHECKER_BENCH_CHILD"
+
+// BackendMain returns at once unless this process is a backend that Run
+// started by re-executing the program; then it serves until its stdin
+// closes and exits. Call it first thing in main (and in TestMain).
+func BackendMain() {
+	v, ok := os.LookupEnv(childEnv)
+	if !ok {
+		return
+	}
+	var (
+		kind         string
+		n, octet, pt int
+	)
+	if _, err := fmt.Sscanf(v, "%s %d %d %d", &kind, &n, &octet, &pt); err != nil {
+		fmt.Fprintf(os.Stderr, "backend: bad %s=%q: %v\n", childEnv, v, err)
+		os.Exit(1)
+	}
+	if err := serveChild(kind, n, octet, uint16(pt)); err != nil {
+		fmt.Fprintln(os.Stderr, "backend:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
 
 // target is the i-th backend address in 127.<octet>.0.0/16. Every check
 // gets its own address, so each has the whole ephemeral port range to
@@ -95,9 +120,8 @@ func startBackend(kind string, n, octet int, port uint16) (*backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find own executable: %w", err)
 	}
-	cmd := exec.Command(exe, "-child", kind, "-n", strconv.Itoa(n),
-		"-octet", strconv.Itoa(octet), "-port", strconv.Itoa(int(port)))
-	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d %d %d", childEnv, kind, n, octet, port))
 	cmd.Stderr = os.Stderr
 	b := &backend{cmd: cmd}
 	if b.in, err = cmd.StdinPipe(); err != nil {

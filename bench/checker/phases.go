@@ -1,4 +1,4 @@
-package main
+package checkerbench
 
 import (
 	"bufio"
@@ -82,9 +82,9 @@ func (c *counter) add(ok bool, reason string) {
 
 // measure waits out the warm-up, then samples c once a second for the
 // window, with this process's and the backend's CPU time at both ends.
-func measure(ctx context.Context, cfg config, c *counter, be *backend, r *rateResult, log io.Writer) error {
+func measure(ctx context.Context, cfg Config, c *counter, be *backend, r *rateResult, log io.Writer) error {
 	select {
-	case <-time.After(cfg.warmup):
+	case <-time.After(cfg.Warmup):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -96,7 +96,7 @@ func measure(ctx context.Context, cfg config, c *counter, be *backend, r *rateRe
 	ok0, fail0 := c.ok.Load(), c.fail.Load()
 	prev, prevFail, last := ok0+fail0, fail0, t0
 	r.slowest = -1
-	end := t0.Add(cfg.duration)
+	end := t0.Add(cfg.Duration)
 	for {
 		next := last.Add(time.Second)
 		if next.After(end) {
@@ -141,23 +141,23 @@ func workersFor(n int, timeout, interval time.Duration) int {
 	return min(max(checker.DefaultWorkers, int(need*1.25)+1), 4096)
 }
 
-func (c config) poolSize(n int) int {
-	if c.workers > 0 {
-		return c.workers
+func (c Config) poolSize(n int) int {
+	if c.Workers > 0 {
+		return c.Workers
 	}
-	return workersFor(n, c.timeout, c.interval)
+	return workersFor(n, c.Timeout, c.Interval)
 }
 
-// engineThroughput runs cfg.checks tcp_checks (or cfg.httpChecks
+// engineThroughput runs cfg.Checks tcp_checks (or cfg.HTTPChecks
 // http_gets) against a backend process and measures attempts per second.
-func engineThroughput(ctx context.Context, cfg config, httpMode bool, log io.Writer) (rateResult, memResult, error) {
-	kind, n, octet, name := "tcp", cfg.checks, 10, "lbhad tcp_check engine"
+func engineThroughput(ctx context.Context, cfg Config, httpMode bool, log io.Writer) (rateResult, memResult, error) {
+	kind, n, octet, name := "tcp", cfg.Checks, 10, "lbhad tcp_check engine"
 	if httpMode {
-		kind, n, octet, name = "http", cfg.httpChecks, 11, "lbhad http_get engine"
+		kind, n, octet, name = "http", cfg.HTTPChecks, 11, "lbhad http_get engine"
 	}
-	r := rateResult{name: fmt.Sprintf("%s, %d checks", name, n), target: float64(n) / cfg.interval.Seconds(), workers: cfg.poolSize(n)}
+	r := rateResult{name: fmt.Sprintf("%s, %d checks", name, n), target: float64(n) / cfg.Interval.Seconds(), workers: cfg.poolSize(n)}
 	var m memResult
-	be, err := startBackend(kind, n, octet, cfg.port)
+	be, err := startBackend(kind, n, octet, cfg.port())
 	if err != nil {
 		return r, m, err
 	}
@@ -172,7 +172,7 @@ func engineThroughput(ctx context.Context, cfg config, httpMode bool, log io.Wri
 	})
 	specs := make([]checker.Spec, n)
 	for i, a := range be.addrs {
-		specs[i] = checker.Spec{ID: a.String(), Kind: checker.KindTCP, Target: a, Interval: cfg.interval, ConnectTimeout: cfg.timeout}
+		specs[i] = checker.Spec{ID: a.String(), Kind: checker.KindTCP, Target: a, Interval: cfg.Interval, ConnectTimeout: cfg.Timeout}
 		if httpMode {
 			specs[i].Kind = checker.KindHTTP
 		}
@@ -208,8 +208,8 @@ const (
 // loopThroughput is a baseline: a minimal paced loop doing what one check
 // attempt does, at the rate and concurrency of the engine phase, against
 // the same kind of backend process.
-func loopThroughput(ctx context.Context, cfg config, k loopKind, log io.Writer) (rateResult, error) {
-	n, kind, octet := cfg.checks, "tcp", 12
+func loopThroughput(ctx context.Context, cfg Config, k loopKind, log io.Writer) (rateResult, error) {
+	n, kind, octet := cfg.Checks, "tcp", 12
 	var name string
 	switch k {
 	case loopRaw:
@@ -217,15 +217,15 @@ func loopThroughput(ctx context.Context, cfg config, k loopKind, log io.Writer) 
 	case loopDialer:
 		name = "baseline: net.Dialer connect+close loop"
 	case loopHTTP:
-		n, kind, octet, name = cfg.httpChecks, "http", 13, "baseline: net/http GET loop, no keep-alive"
+		n, kind, octet, name = cfg.HTTPChecks, "http", 13, "baseline: net/http GET loop, no keep-alive"
 	case loopNoop:
 		kind, name = "", "the loops' pacer and workers alone, no I/O"
 	}
-	r := rateResult{name: name, target: float64(n) / cfg.interval.Seconds(), workers: cfg.poolSize(n)}
+	r := rateResult{name: name, target: float64(n) / cfg.Interval.Seconds(), workers: cfg.poolSize(n)}
 	be := &backend{addrs: make([]netip.AddrPort, n)}
 	if kind != "" {
 		var err error
-		if be, err = startBackend(kind, n, octet, cfg.port); err != nil {
+		if be, err = startBackend(kind, n, octet, cfg.port()); err != nil {
 			return r, err
 		}
 		defer be.close()
@@ -236,8 +236,8 @@ func loopThroughput(ctx context.Context, cfg config, k loopKind, log io.Writer) 
 	for i, a := range be.addrs {
 		urls[i] = "http://" + a.String() + "/"
 	}
-	dialer := &net.Dialer{Timeout: cfg.timeout, KeepAlive: -1}
-	client := &http.Client{Timeout: cfg.timeout, Transport: &http.Transport{
+	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: -1}
+	client := &http.Client{Timeout: cfg.Timeout, Transport: &http.Transport{
 		Proxy: nil, DialContext: dialer.DialContext, DisableKeepAlives: true, DisableCompression: true,
 	}}
 	op := func(ctx context.Context, i int) error {
@@ -336,24 +336,24 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	return d[min(max(i, 0), len(d)-1)]
 }
 
-// detection runs cfg.victims checks with fall cfg.fall against in-process
+// detection runs cfg.Victims checks with fall cfg.Fall against in-process
 // backends, stops one backend every interval/victims (so the stops fall
 // evenly over the checks' schedule) and measures from each stop to the
 // check's down event. Refused: the listener closes, tcp_check sees
 // "connection refused" at once. Hung: the HTTP server still accepts and
 // reads but never answers, so every http_get runs into its timeout.
-func detection(ctx context.Context, cfg config, hang bool) (latResult, error) {
+func detection(ctx context.Context, cfg Config, hang bool) (latResult, error) {
 	l := latResult{
 		name:    "tcp_check, listener closed (connection refused)",
-		victims: cfg.victims,
-		bound:   time.Duration(cfg.fall)*cfg.interval + cfg.timeout + 50*time.Millisecond,
+		victims: cfg.Victims,
+		bound:   time.Duration(cfg.Fall)*cfg.Interval + cfg.Timeout + 50*time.Millisecond,
 	}
 	octet := 20
 	if hang {
 		l.name, octet = "http_get, server hangs (timeout)", 21
 	}
 	release := make(chan struct{})
-	vs := make([]*victim, cfg.victims)
+	vs := make([]*victim, cfg.Victims)
 	defer func() {
 		close(release)
 		for _, v := range vs {
@@ -362,16 +362,16 @@ func detection(ctx context.Context, cfg config, hang bool) (latResult, error) {
 			}
 		}
 	}()
-	specs := make([]checker.Spec, cfg.victims)
+	specs := make([]checker.Spec, cfg.Victims)
 	for i := range vs {
-		v, err := newVictim(target(octet, i, cfg.port), hang, release)
+		v, err := newVictim(target(octet, i, cfg.port()), hang, release)
 		if err != nil {
 			return l, err
 		}
 		vs[i] = v
 		a := v.addr()
 		specs[i] = checker.Spec{ID: a.String(), Kind: checker.KindTCP, Target: a,
-			Interval: cfg.interval, ConnectTimeout: cfg.timeout, Fall: cfg.fall}
+			Interval: cfg.Interval, ConnectTimeout: cfg.Timeout, Fall: cfg.Fall}
 		if hang {
 			specs[i].Kind = checker.KindHTTP
 		}
@@ -383,7 +383,7 @@ func detection(ctx context.Context, cfg config, hang bool) (latResult, error) {
 		down    = make(map[string]time.Time)
 	)
 	e := checker.NewEngine(checker.Options{
-		Workers: cfg.poolSize(cfg.victims),
+		Workers: cfg.poolSize(cfg.Victims),
 		OnEvent: func(ev checker.Event) {
 			now := time.Now()
 			mu.Lock()
@@ -409,9 +409,9 @@ func detection(ctx context.Context, cfg config, hang bool) (latResult, error) {
 	defer func() { cancel(); <-done }()
 
 	// Every check has run at least once before the first stop.
-	time.Sleep(cfg.interval + cfg.timeout)
+	time.Sleep(cfg.Interval + cfg.Timeout)
 	base := time.Now()
-	step := cfg.interval / time.Duration(cfg.victims)
+	step := cfg.Interval / time.Duration(cfg.Victims)
 	for i, v := range vs {
 		time.Sleep(time.Until(base.Add(time.Duration(i) * step)))
 		mu.Lock()
@@ -425,12 +425,12 @@ func detection(ctx context.Context, cfg config, hang bool) (latResult, error) {
 		stopped[specs[i].ID] = now
 		mu.Unlock()
 	}
-	deadline := time.Now().Add(3 * (l.bound + time.Duration(cfg.fall)*cfg.timeout))
+	deadline := time.Now().Add(3 * (l.bound + time.Duration(cfg.Fall)*cfg.Timeout))
 	for time.Now().Before(deadline) {
 		mu.Lock()
 		n := len(down)
 		mu.Unlock()
-		if n == cfg.victims {
+		if n == cfg.Victims {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package checkerbench
 
 import (
 	"errors"
@@ -24,16 +24,30 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// netnsCmd returns cmd set up to start in a fresh network namespace, so
-// the hundreds of thousands of TIME_WAIT sockets a run leaves behind, the
-// listeners and the sysctls stay out of the host's (shared) namespace.
-func netnsCmd(cmd *exec.Cmd) *exec.Cmd {
+// ReexecInNetns runs the running program again with args in a fresh
+// network namespace, with this process's stdio, and waits for it; the
+// copy runs the benchmark with Config.FreshNetns. The hundreds of
+// thousands of TIME_WAIT sockets a run leaves behind, the listeners and
+// the sysctls so stay out of the host's (shared) namespace; the backends
+// inherit the namespace. NoNetns(err) reports that the namespace could
+// not be made (no privilege), so the caller may run in the host's.
+func ReexecInNetns(args []string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable: %w", err)
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
-	return cmd
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	return cmd.Run()
 }
 
-// isPermission reports whether err means the namespace could not be made.
-func isPermission(err error) bool {
+// NoNetns reports whether err, from ReexecInNetns, means the namespace
+// could not be made rather than that the benchmark failed in it.
+func NoNetns(err error) bool {
+	if _, exited := err.(*exec.ExitError); exited {
+		return false
+	}
 	return errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL)
 }
 

@@ -1,18 +1,22 @@
 //go:build !linux
 
-package main
+package checkerbench
 
 import (
 	"errors"
 	"net/netip"
-	"os/exec"
 	"time"
 )
 
 var errLinuxOnly = errors.New("the checker benchmark runs on linux only")
 
-func cpuTime() time.Duration           { return 0 }
-func netnsCmd(cmd *exec.Cmd) *exec.Cmd { return cmd }
-func isPermission(error) bool          { return true }
-func setupNetns() error                { return errLinuxOnly }
-func rawConnect(netip.AddrPort) error  { return errLinuxOnly }
+func cpuTime() time.Duration { return 0 }
+
+// ReexecInNetns fails: network namespaces are Linux's.
+func ReexecInNetns([]string) error { return errLinuxOnly }
+
+// NoNetns reports whether err is ReexecInNetns's.
+func NoNetns(err error) bool { return errors.Is(err, errLinuxOnly) }
+
+func setupNetns() error               { return errLinuxOnly }
+func rawConnect(netip.AddrPort) error { return errLinuxOnly }

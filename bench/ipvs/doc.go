@@ -8,4 +8,9 @@
 // runs itself there. Each measured run gets its own network namespace, so
 // every converge starts from an empty table. `sudo bash bench/ipvs/run.sh`
 // does everything; results are recorded in docs/PERFORMANCE.md.
+//
+// Run(ctx, Config, out, log) is the benchmark; cmd/ipvsbench parses the
+// flags and boots the guest. TestSmoke runs it tiny where the kernel has
+// IPVS; TestBenchSmoke in integration/ipvsguest does the same in the
+// guest.
 package ipvsbench

@@ -1,4 +1,4 @@
-// Command vrrpbench measures lbhad's VRRPv2 (RFC 3768) failover against
+// Package vrrpbench measures lbhad's VRRPv2 (RFC 3768) failover against
 // keepalived 2.2.7 in the same network-namespace lab (internal/lab), with
 // equal settings (advert_int 1, priorities 150 and 100), alternating the
 // two daemons run by run:
@@ -18,8 +18,11 @@
 //
 //	sudo bash bench/vrrp/run.sh [flags]
 //
-// which builds cmd/lbhad and this command and prints a markdown table.
-// Interrupting it (SIGINT, SIGTERM) or any error removes the labs and the
-// processes it started; labs left by an earlier crashed run are removed at
-// start.
-package main
+// which builds cmd/lbhad and cmd/vrrpbench (the thin main around Run) and
+// prints markdown tables. Interrupting it (SIGINT, SIGTERM; for Run, its
+// context ending) or any error removes the labs and the processes it
+// started; labs left by an earlier crashed run are removed at start.
+// TestSmoke (one 2-instance run) and TestSmokeFailover (one failover per
+// event) run it tiny, lbhad only; TestScaleConf checks the generated
+// configs without root.
+package vrrpbench

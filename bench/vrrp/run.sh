@@ -4,7 +4,7 @@
 #
 #   sudo bash bench/vrrp/run.sh [vrrpbench flags, e.g. -runs 5 -window 60s]
 #
-# Builds cmd/lbhad and bench/vrrp, then prints the result tables on stdout
+# Builds cmd/lbhad and bench/vrrp/cmd/vrrpbench, then prints the result tables on stdout
 # (progress on stderr).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,5 +13,5 @@ command -v keepalived >/dev/null || apt-get install -y keepalived >&2
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 go build -o "$out/lbhad" ./cmd/lbhad
-go build -o "$out/vrrpbench" ./bench/vrrp
+go build -o "$out/vrrpbench" ./bench/vrrp/cmd/vrrpbench
 "$out/vrrpbench" -lbhad "$out/lbhad" "$@"

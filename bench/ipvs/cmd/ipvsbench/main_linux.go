@@ -58,12 +58,6 @@ func main() {
 }
 
 func runHere(services, dests, runs int) error {
-	res, err := ipvsbench.Run(ipvsbench.Options{
-		Services: services, Dests: dests, Runs: runs, Log: os.Stderr,
-	})
-	if err != nil {
-		return err
-	}
 	var b bytes.Buffer
 	fmt.Fprintln(&b, beginMark)
 	kernel := "unknown"
@@ -71,11 +65,12 @@ func runHere(services, dests, runs int) error {
 		kernel = strings.TrimSpace(string(v))
 	}
 	fmt.Fprintf(&b, "kernel %s, %d CPUs, %s\n", kernel, runtime.NumCPU(), runtime.Version())
-	if err := res.WriteTable(&b); err != nil {
+	c := ipvsbench.Config{Services: services, Dests: dests, Runs: runs}
+	if _, err := ipvsbench.Run(context.Background(), c, &b, os.Stderr); err != nil {
 		return err
 	}
 	fmt.Fprintln(&b, endMark)
-	_, err = os.Stdout.Write(b.Bytes())
+	_, err := os.Stdout.Write(b.Bytes())
 	return err
 }
 

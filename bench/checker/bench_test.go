@@ -1,4 +1,4 @@
-package main
+package checkerbench
 
 import (
 	"bytes"
@@ -12,10 +12,7 @@ import (
 // TestMain lets the test binary stand in for the benchmark's re-executed
 // backend processes.
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
+	BackendMain()
 	os.Exit(m.Run())
 }
 
@@ -26,7 +23,7 @@ func TestSmoke(t *testing.T) {
 		t.Skip("the checker benchmark runs on linux only")
 	}
 	var out bytes.Buffer
-	r, err := run(context.Background(), shortConfig(), &out, io.Discard)
+	r, err := Run(context.Background(), ShortConfig(), &out, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

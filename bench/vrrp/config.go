@@ -1,0 +1,71 @@
+package vrrpbench
+
+import (
+	"errors"
+	"time"
+)
+
+// Config sizes one run; DefaultConfig is the run of docs/PERFORMANCE.md.
+type Config struct {
+	// Lbhad is the lbhad binary; "" builds ./cmd/lbhad (from the
+	// repository root) into a temporary directory.
+	Lbhad     string
+	Runs      int           // failover runs per daemon and event (SIGKILL, SIGTERM)
+	ScaleRuns int           // many-instance runs per daemon
+	Window    time.Duration // many-instance CPU measurement window
+	// Settle is the wait between all VIPs owned and the window; 0 means
+	// 7 s, past the second GARP burst (garp_master_delay 5 s) into
+	// steady state. The smoke test shortens it.
+	Settle   time.Duration
+	Links    int    // veth links between the directors for the many-instance runs
+	PerLink  int    // VRRP instances (VRIDs 1..N) per link for the many-instance runs
+	Only     string // run only "failover" or "scale"; "" runs both
+	AuthPass string // PASS authentication for the failover runs; "" none
+	// Kinds are the daemons compared, run alternately in this order;
+	// nil means lbhad, then keepalived. The smoke test runs lbhad alone.
+	Kinds []string
+}
+
+// DefaultConfig is the run recorded in docs/PERFORMANCE.md.
+func DefaultConfig() Config {
+	return Config{
+		Runs:      5,
+		ScaleRuns: 3,
+		Window:    60 * time.Second,
+		Links:     4,
+		PerLink:   250,
+		AuthPass:  "pw12",
+	}
+}
+
+// Run's errors for a machine that cannot run the benchmark.
+var (
+	ErrNotRoot      = errors.New("vrrpbench needs root: sudo bash bench/vrrp/run.sh")
+	ErrNoKeepalived = errors.New("keepalived not installed: apt-get install -y keepalived")
+	ErrLinuxOnly    = errors.New("vrrpbench needs Linux network namespaces")
+)
+
+// Result is every sample of one Run, by daemon kind ("lbhad",
+// "keepalived"); a part Config.Only skipped is nil.
+type Result struct {
+	Failovers map[string]map[bool][]Failover // by kind, then graceful (SIGTERM) or not (SIGKILL)
+	Scales    map[string][]Scale
+}
+
+// Failover is one failover of one daemon kind.
+type Failover struct {
+	Gap       time.Duration // client's longest ping silence
+	Takeover  time.Duration // old master's last (or priority-0) advert -> new master's first
+	AdvToGARP time.Duration // new master's first advert -> its first GARP (negative: GARP first)
+	GARPs     int           // GARPs from the new master in the first second
+	Sent, Got int           // pings
+}
+
+// Scale is one many-instance run of one daemon kind: d1 master of all
+// instances, d2 (same kind) backup of all.
+type Scale struct {
+	AllOwned               time.Duration // d1 start -> every VIP on d1
+	CPU                    [2]float64    // % of one core: master, backup
+	RSS, PSS               [2]float64    // MB, summed over the node's processes
+	MasterVIPs, BackupVIPs int           // at the end of the window
+}

@@ -1,0 +1,213 @@
+package vrrpbench
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lbhad/lbhad/internal/lab"
+)
+
+// ---- failover --------------------------------------------------------
+
+func (b *bench) failovers() (map[string]map[bool][]Failover, error) {
+	o := b.cfg
+	res := map[string]map[bool][]Failover{}
+	for _, k := range b.kinds {
+		res[k] = map[bool][]Failover{}
+	}
+	for _, graceful := range []bool{false, true} {
+		for i := 0; i < o.Runs; i++ {
+			for _, k := range b.kinds {
+				r, err := b.failoverRun(k, graceful)
+				if err != nil {
+					return nil, fmt.Errorf("%s %s run %d: %w", k, event(graceful), i+1, err)
+				}
+				fmt.Fprintf(b.log, "%-10s %-7s run %d: gap %v, takeover %v, first advert -> first GARP %v (%d GARPs), pings %d/%d, load %s\n",
+					k, event(graceful), i+1, ms(r.Gap), ms(r.Takeover), us(r.AdvToGARP), r.GARPs, r.Got, r.Sent, loadavg())
+				res[k][graceful] = append(res[k][graceful], r)
+			}
+		}
+	}
+
+	fmt.Fprintf(b.out, "### Failover (advert_int 1, priorities 150/100, PASS auth %q, %d runs each, alternating; median, range in brackets)\n\n", o.AuthPass, o.Runs)
+	fmt.Fprintln(b.out, "| metric | lbhad | keepalived | lbhad/keepalived | target |")
+	fmt.Fprintln(b.out, "| --- | --- | --- | --- | --- |")
+	row := func(name, target string, graceful bool, get func(Failover) time.Duration, unit func(time.Duration) string) {
+		var lb, ka []time.Duration
+		for _, r := range res["lbhad"][graceful] {
+			lb = append(lb, get(r))
+		}
+		for _, r := range res["keepalived"][graceful] {
+			ka = append(ka, get(r))
+		}
+		fmt.Fprintf(b.out, "| %s | %s | %s | %s | %s |\n", name, summary(lb, unit), summary(ka, unit), ratio(median(lb), median(ka)), target)
+	}
+	gap := func(r Failover) time.Duration { return r.Gap }
+	take := func(r Failover) time.Duration { return r.Takeover }
+	garp := func(r Failover) time.Duration { return r.AdvToGARP }
+	row("SIGKILL of master: client ping gap", "≤ keepalived", false, gap, ms)
+	row("SIGKILL: old master's last advert → new master's first advert", "3 × 1 s + skew 0.609 s = 3.609 s", false, take, ms)
+	row("SIGTERM of master: client ping gap", "≤ skew + 20 ms = 629 ms", true, gap, ms)
+	row("SIGTERM: priority-0 advert → new master's first advert", "skew 609 ms", true, take, ms)
+	row("new master's first advert → first GARP (after SIGKILL)", "≤ 1 ms", false, garp, us)
+	row("new master's first advert → first GARP (after SIGTERM)", "≤ 1 ms", true, garp, us)
+	for _, k := range b.kinds {
+		var n []string
+		for _, g := range []bool{false, true} {
+			for _, r := range res[k][g] {
+				n = append(n, strconv.Itoa(r.GARPs))
+			}
+		}
+		fmt.Fprintf(b.out, "\nGARPs in the new master's first second, %s: %s", k, strings.Join(n, " "))
+	}
+	fmt.Fprint(b.out, "\n\n")
+	return res, nil
+}
+
+func event(graceful bool) string {
+	if graceful {
+		return "SIGTERM"
+	}
+	return "SIGKILL"
+}
+
+func start(l *lab.Lab, o Config, kind string, n *lab.Node, prio uint8) (*lab.Director, error) {
+	in := lab.Instance{Priority: prio, AuthPass: o.AuthPass}
+	if kind == "lbhad" {
+		return l.StartLBHAD(o.Lbhad, n, in)
+	}
+	return l.StartKeepalived(n, in)
+}
+
+// failoverRun builds a fresh lab, elects d1 (150) over d2 (100), pings the
+// VIP from the client every 10 ms, then kills or stops d1.
+func (b *bench) failoverRun(kind string, graceful bool) (_ Failover, err error) {
+	o := b.cfg
+	var r Failover
+	l, err := b.newLab()
+	if err != nil {
+		return r, err
+	}
+	defer b.closeLab(l)
+	defer func() {
+		if err != nil {
+			b.dumpLogs(l)
+		}
+	}()
+	c, err := l.StartCapture()
+	if err != nil {
+		return r, err
+	}
+	defer c.Stop()
+	d1, err := start(l, o, kind, l.D1, 150)
+	if err != nil {
+		return r, err
+	}
+	if _, err := start(l, o, kind, l.D2, 100); err != nil {
+		return r, err
+	}
+	only := func(n *lab.Node) func() bool {
+		return func() bool {
+			o := l.Owners(lab.VIP)
+			return len(o) == 1 && o[0] == n
+		}
+	}
+	if !lab.Eventually(20*time.Second, only(l.D1)) {
+		return r, errors.New("d1 did not become the only VIP owner within 20 s")
+	}
+	time.Sleep(time.Second)
+	if !only(l.D1)() {
+		return r, errors.New("VIP left d1 while settling")
+	}
+	p, err := lab.StartPinger(l.Client.NS, lab.VIP, 10*time.Millisecond)
+	if err != nil {
+		return r, err
+	}
+	defer p.Stop()
+	if !p.WaitReply(time.Time{}, 5*time.Second) {
+		return r, errors.New("no ping reply from the VIP")
+	}
+	time.Sleep(500 * time.Millisecond)
+
+	t0 := time.Now()
+	if graceful {
+		err = d1.Stop(10 * time.Second)
+	} else {
+		err = d1.Crash()
+	}
+	if err != nil {
+		return r, err
+	}
+	if !lab.Eventually(15*time.Second, only(l.D2)) {
+		return r, errors.New("d2 did not take the VIP within 15 s")
+	}
+	if !p.WaitReply(time.Now(), 5*time.Second) {
+		return r, errors.New("no ping reply after failover")
+	}
+	time.Sleep(1200 * time.Millisecond) // the first GARP burst and a few more pings
+	r.Gap = p.LongestGap(t0.Add(-100*time.Millisecond), time.Now()).Len
+	r.Sent, r.Got = p.Counts()
+
+	const vrid = 51
+	first := c.Adverts(vrid, l.D2.MAC, t0)
+	if len(first) == 0 {
+		return r, errors.New("no advert from d2 after the failover")
+	}
+	adv := first[0]
+	var before lab.Frame
+	if graceful {
+		zero := c.Frames(func(f lab.Frame) bool {
+			return f.VRRP != nil && f.VRRP.VRID == vrid && f.VRRP.Priority == 0 &&
+				f.SrcMAC.String() == l.D1.MAC.String() && f.Time.After(t0)
+		})
+		if len(zero) == 0 {
+			return r, errors.New("no priority-0 advert from d1")
+		}
+		before = zero[0]
+	} else {
+		old := c.Adverts(vrid, l.D1.MAC, time.Time{})
+		for _, f := range old {
+			if f.Time.Before(t0) {
+				before = f
+			}
+		}
+		if before.Time.IsZero() {
+			return r, errors.New("no advert from d1 before the crash")
+		}
+	}
+	r.Takeover = adv.Time.Sub(before.Time)
+	var garps []lab.Frame
+	for _, g := range c.GARPs(lab.VIP.AsSlice(), t0) {
+		if g.SrcMAC.String() == l.D2.MAC.String() {
+			garps = append(garps, g)
+		}
+	}
+	if len(garps) == 0 {
+		return r, errors.New("no GARP from d2")
+	}
+	r.AdvToGARP = garps[0].Time.Sub(adv.Time)
+	for _, g := range garps {
+		if g.Time.Sub(garps[0].Time) < time.Second {
+			r.GARPs++
+		}
+	}
+	return r, nil
+}
+
+func (b *bench) dumpLogs(l *lab.Lab) {
+	files, _ := filepath.Glob(filepath.Join(l.Dir, "*.err"))
+	outs, _ := filepath.Glob(filepath.Join(l.Dir, "*.out"))
+	for _, f := range append(files, outs...) {
+		data, _ := os.ReadFile(f)
+		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+		if len(lines) > 30 {
+			lines = lines[len(lines)-30:]
+		}
+		fmt.Fprintf(b.log, "--- %s ---\n%s\n", filepath.Base(f), strings.Join(lines, "\n"))
+	}
+}

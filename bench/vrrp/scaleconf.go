@@ -1,0 +1,44 @@
+package vrrpbench
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// benchNet holds every VIP of the many-instance runs (vipOf).
+var benchNet = netip.MustParsePrefix("198.18.0.0/16")
+
+// linkNet returns the addresses of d1 and d2 on link i (198.19.i.0/24)
+// and the VIP of VRID v on it (198.18.i.v/32): the RFC 2544 benchmarking
+// range, since the documentation ranges hold fewer than 1,000 addresses.
+// Both live only inside the lab's namespaces.
+func linkNet(i int) (d1, d2 string) {
+	return fmt.Sprintf("198.19.%d.1/24", i), fmt.Sprintf("198.19.%d.2/24", i)
+}
+
+func vipOf(i, v int) string { return fmt.Sprintf("198.18.%d.%d/32", i, v) }
+
+func linkName(i int) string { return fmt.Sprintf("vr%d", i) }
+
+func scaleConf(kind, router, sock string, o Config, prio int) string {
+	var b strings.Builder
+	if kind == "lbhad" {
+		fmt.Fprintf(&b, "global {\n  router_id = %q\n  control_socket = %q\n}\n", router, sock)
+		for i := 0; i < o.Links; i++ {
+			for v := 1; v <= o.PerLink; v++ {
+				fmt.Fprintf(&b, "\nvrrp_instance \"VI_%d_%d\" {\n  interface = %q\n  virtual_router_id = %d\n  priority = %d\n  advert_int = 1\n  state = \"BACKUP\"\n  virtual_ipaddress = [%q]\n}\n",
+					i, v, linkName(i), v, prio, vipOf(i, v))
+			}
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "global_defs {\n  router_id %s\n}\n", router)
+	for i := 0; i < o.Links; i++ {
+		for v := 1; v <= o.PerLink; v++ {
+			fmt.Fprintf(&b, "\nvrrp_instance VI_%d_%d {\n  state BACKUP\n  interface %s\n  virtual_router_id %d\n  priority %d\n  advert_int 1\n  virtual_ipaddress {\n    %s\n  }\n}\n",
+				i, v, linkName(i), v, prio, vipOf(i, v))
+		}
+	}
+	return b.String()
+}
