@@ -57,8 +57,8 @@ func TestVRRPInterfaceFollowed(t *testing.T) {
 
 	const advert = time.Second
 	for _, tc := range []struct {
-		name      string
-		node      *lab.Node
+		name       string
+		node       *lab.Node
 		gone, back func(*lab.Node)
 	}{
 		{"master deleted and re-created", b.l.D1, del, recreate},
