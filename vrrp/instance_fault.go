@@ -31,6 +31,7 @@ type instFaults struct {
 	vipRetryAt   time.Time
 	vipRetry     backoff
 	vipFault     bool
+	vipFailed    []VIPAddr // the VIPs that made it give up, for Status
 	vipHoldUntil time.Time
 	vipHold      backoff
 }
@@ -76,11 +77,8 @@ func (f *instFaults) status() []string {
 		out = append(out, "send:adverts")
 	}
 	if f.vipFault {
-		for _, v := range f.vipPending {
+		for _, v := range f.vipFailed {
 			out = append(out, "vip:"+v.Prefix.String())
-		}
-		if len(f.vipPending) == 0 {
-			out = append(out, "vip:add failed")
 		}
 	}
 	return out
@@ -157,6 +155,7 @@ func (r *Router) retryVIPsLocked(now time.Time, in *instance) {
 		r.log.Error("vip cannot be added; giving up master", zap.String("instance", in.cfg.Name),
 			zap.Stringer("vip", still[0].Prefix), zap.Duration("retry_in", hold))
 		f.vipFault = true
+		f.vipFailed = slices.Clone(still)
 		f.vipHoldUntil = now.Add(hold)
 		r.markDirty(in)
 		return
