@@ -650,8 +650,6 @@ func (r *Router) SetLink(name string, up bool) {
 	r.poke()
 }
 
-func (r *Router) knownLink(name string) bool { _, ok := r.linkUp[name]; return ok }
-
 // SetTrackScript records the result of a tracked script; every instance
 // tracking it recomputes its priority (advertised at once while master)
 // or enters or leaves Fault for a weight-0 script.
