@@ -20,6 +20,9 @@ type faultCtl struct {
 	writeErr error
 	addErr   map[netip.Prefix]error
 	opens    map[string]int
+	// primary is each interface's primary address, for instances
+	// without SrcAddr (newFaultyNode with an invalid src).
+	primary map[string]netip.Addr
 }
 
 func (c *faultCtl) set(f func(c *faultCtl)) {
@@ -72,11 +75,15 @@ func (s *sim) newFaultyNode(name string, src netip.Addr, cfg Config, ctl *faultC
 			ctl.mu.Lock()
 			ctl.opens[ifname]++
 			err := ctl.openErr[ifname]
+			from := src
+			if !from.IsValid() {
+				from = ctl.primary[ifname]
+			}
 			ctl.mu.Unlock()
 			if err != nil {
 				return nil, err
 			}
-			p := s.lan(ifname).port(name, src)
+			p := s.lan(ifname).port(name, from)
 			n.mu.Lock()
 			n.ports[ifname] = p
 			n.mu.Unlock()
@@ -86,6 +93,14 @@ func (s *sim) newFaultyNode(name string, src netip.Addr, cfg Config, ctl *faultC
 			return &fakeAnnouncer{node: name, dev: dev, clock: s.clock, log: s.log}, nil
 		},
 		Addrs: errAddrs{n.addrs, ctl},
+		PrimaryAddr: func(ifname string) (netip.Addr, error) {
+			ctl.mu.Lock()
+			defer ctl.mu.Unlock()
+			if a, ok := ctl.primary[ifname]; ok {
+				return a, nil
+			}
+			return netip.Addr{}, ErrNoIPv4
+		},
 		Clock: s.clock,
 		OnStateChange: func(sc StateChange) {
 			n.mu.Lock()
@@ -370,5 +385,39 @@ func TestDeviceGone(t *testing.T) {
 		if got := deviceGone(tc.err); got != tc.want {
 			t.Errorf("deviceGone(%v) = %v, want %v", tc.err, got, tc.want)
 		}
+	}
+}
+
+// An instance without SrcAddr uses its interface's primary address,
+// found when the interface opens: with none it waits; an address event
+// starts it; a change of the primary reopens the interface and the new
+// address becomes the advert source and tie-breaker.
+func TestFollowPrimaryAddress(t *testing.T) {
+	s := newSim(t)
+	ctl := &faultCtl{primary: map[string]netip.Addr{}}
+	a := s.newFaultyNode("A", netip.Addr{}, one(inst("vi", "eth0", 51, 150, vipA)), ctl)
+	s.start(a)
+	if st := a.status("vi"); st.State != StateInit || !strings.Contains(st.Waiting, "source address") {
+		t.Fatalf("without a primary address: %+v, want Init, waiting for a source address", st)
+	}
+	ctl.set(func(c *faultCtl) { c.primary["eth0"] = ipA })
+	a.r.AddrsChanged()
+	s.run(10 * time.Second)
+	if st := a.status("vi"); st.State != StateMaster || st.Master != ipA {
+		t.Fatalf("after the address appeared: %v master %v, want Master from %v", st.State, st.Master, ipA)
+	}
+	ctl.set(func(c *faultCtl) { c.primary["eth0"] = ipB })
+	a.r.AddrsChanged()
+	if n := ctl.openCount("eth0"); n != 2 {
+		t.Errorf("eth0 opened %d times, want 2 (address appeared, primary changed)", n)
+	}
+	s.run(20 * time.Second)
+	if st := a.status("vi"); st.State != StateMaster || st.Master != ipB {
+		t.Errorf("after the primary changed: %v master %v, want Master from %v", st.State, st.Master, ipB)
+	}
+	ctl.set(func(c *faultCtl) { delete(c.primary, "eth0") })
+	a.r.AddrsChanged()
+	if st := a.status("vi"); st.State != StateFault || st.Waiting == "" || len(a.addrs.list()) != 0 {
+		t.Errorf("after the primary went: %+v holding %v, want Fault, waiting, nothing held", st, a.addrs.list())
 	}
 }
