@@ -54,7 +54,7 @@ var _ Transport = (*IPTransport)(nil)
 func DialTransport(ifname string, opts TransportOptions) (*IPTransport, error) {
 	ifi, err := net.InterfaceByName(ifname)
 	if err != nil {
-		return nil, fmt.Errorf("vrrp transport on %s: %w", ifname, err)
+		return nil, fmt.Errorf("vrrp transport on %s: interface not found: %w", ifname, err)
 	}
 	if !opts.SrcIP.IsValid() {
 		if opts.SrcIP, err = PrimaryIPv4(ifname); err != nil {
