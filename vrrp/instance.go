@@ -172,17 +172,26 @@ type Router struct {
 	log   *zap.Logger
 	clock Clock
 
-	mu      sync.Mutex
-	cfg     Config
-	insts   []*instance // config order
-	byName  map[string]*instance
-	links   map[string]*link
-	groups  map[string]*Group
-	scripts map[string]bool // last reported script results; absent = OK
-	files   map[string]int  // last reported track_file values; absent = 0
-	maint   map[string]bool // instances in maintenance (maint_router.go)
-	linkUp  map[string]bool // absent = up
-	annc    map[string]Announcer
+	mu       sync.Mutex
+	cfg      Config
+	insts    []*instance // config order
+	byName   map[string]*instance
+	links    map[string]*link
+	groups   map[string]*Group
+	scripts  map[string]bool // last reported script results; absent = OK
+	files    map[string]int  // last reported track_file values; absent = 0
+	maint    map[string]bool // instances in maintenance (maint_router.go)
+	linkUp   map[string]bool // absent = up
+	annc     map[string]Announcer
+	running  bool
+	ended    bool // Run has returned; a Router runs once
+	readers  sync.WaitGroup
+	watchEnd context.CancelFunc
+	runCtx   context.Context
+	pending  []StateChange
+	heap     wakeHeap
+	armedAt  time.Time // when the loop's timer fires; zero: not armed
+
 	// anncRetry holds when a device whose GARP sender failed to open may
 	// be tried again; nothing is cached as failed for good.
 	anncRetry map[string]time.Time
@@ -194,15 +203,7 @@ type Router struct {
 	dirty      []*instance
 	applyDepth int
 	settling   bool
-	readersOn  bool
-	running    bool
-	ended      bool // Run has returned; a Router runs once
-	readers    sync.WaitGroup
-	watchEnd   context.CancelFunc
-	runCtx     context.Context
-	pending    []StateChange
-	heap       wakeHeap
-	armedAt    time.Time // when the loop's timer fires; zero: not armed
+	readersOn  bool // Run's readers are started; new transports get one
 
 	dispatchMu sync.Mutex
 	wake       chan struct{}
@@ -267,22 +268,22 @@ func NewRouter(cfg Config, deps Deps) (*Router, error) {
 		deps.Logger = zap.NewNop()
 	}
 	r := &Router{
-		deps:      deps,
-		log:       deps.Logger.With(zap.String("component", "vrrp")),
-		clock:     deps.Clock,
-		byName:    map[string]*instance{},
-		links:     map[string]*link{},
-		groups:    map[string]*Group{},
-		scripts:   map[string]bool{},
-		files:     map[string]int{},
-		maint:     map[string]bool{},
-		linkUp:    map[string]bool{},
-		annc:      map[string]Announcer{},
-		anncRetry: map[string]time.Time{},
-		wake:      make(chan struct{}, 1),
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
+		deps:    deps,
+		log:     deps.Logger.With(zap.String("component", "vrrp")),
+		clock:   deps.Clock,
+		byName:  map[string]*instance{},
+		links:   map[string]*link{},
+		groups:  map[string]*Group{},
+		scripts: map[string]bool{},
+		files:   map[string]int{},
+		maint:   map[string]bool{},
+		linkUp:  map[string]bool{},
+		annc:    map[string]Announcer{},
+		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
 	}
+	r.anncRetry = map[string]time.Time{}
 	r.cfg = cfg
 	return r, nil
 }
