@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 // Interfaces are followed by name, not assumed (fault matrix 1): the
 // master's and the backup's interface deleted and re-created (a veth
 // pair made again, same name and address, new ifindex and MAC), renamed
-// away and back, and set down and up. After each, within 2 advert
+// away and back (set down first, and while up), set down and up, and
+// its primary address replaced by another. After each, within 2 advert
 // intervals of the interface being back there is exactly one master and
 // the client reaches the VIP; then the higher-priority d1 is master
 // again and stays the only one (a socket left on the old ifindex hears
@@ -54,17 +56,35 @@ func TestVRRPInterfaceFollowed(t *testing.T) {
 		ip(n.NS, "link", "set", "away0", "name", n.Dev)
 		up(n)
 	}
+	liveAway := func(n *lab.Node) { ip(n.NS, "link", "set", n.Dev, "name", "away0") }
+	liveBack := func(n *lab.Node) { ip(n.NS, "link", "set", "away0", "name", n.Dev) }
+	// The VIP must not stay on the renamed device, which is still up and
+	// on the LAN: the instance follows the name and has left master.
+	noVIPAway := func(n *lab.Node) {
+		if ok, _ := lab.HasAddr(n.NS, "away0", lab.VIP.String()); ok {
+			t.Errorf("%s kept the VIP on its interface renamed away", n.Name)
+		}
+	}
+	newPrimary := netip.MustParseAddr("192.0.2.201")
+	delPrimary := func(n *lab.Node) { ip(n.NS, "addr", "del", n.IP.String()+"/24", "dev", n.Dev) }
+	addPrimary := func(n *lab.Node) {
+		ip(n.NS, "addr", "add", newPrimary.String()+"/24", "dev", n.Dev)
+		n.IP = newPrimary
+	}
 
 	const advert = time.Second
 	for _, tc := range []struct {
 		name       string
 		node       *lab.Node
 		gone, back func(*lab.Node)
+		whileGone  func(*lab.Node)
 	}{
-		{"master deleted and re-created", b.l.D1, del, recreate},
-		{"backup deleted and re-created", b.l.D2, del, recreate},
-		{"master renamed away and back", b.l.D1, renameAway, renameBack},
-		{"master down and up", b.l.D1, down, up},
+		{"master deleted and re-created", b.l.D1, del, recreate, nil},
+		{"backup deleted and re-created", b.l.D2, del, recreate, nil},
+		{"master renamed away and back", b.l.D1, renameAway, renameBack, nil},
+		{"master renamed away and back while up", b.l.D1, liveAway, liveBack, noVIPAway},
+		{"master down and up", b.l.D1, down, up, nil},
+		{"master's primary address replaced", b.l.D1, delPrimary, addPrimary, nil},
 	} {
 		tc.gone(tc.node)
 		other := b.l.D2
@@ -74,6 +94,9 @@ func TestVRRPInterfaceFollowed(t *testing.T) {
 		// While it is gone the other director must hold the VIP alone
 		// (for the backup's interface: keep holding it).
 		b.waitOwner(other, 10*time.Second, 0, tc.name+": while the interface is gone")
+		if tc.whileGone != nil {
+			tc.whileGone(tc.node)
+		}
 		time.Sleep(time.Second)
 		tc.back(tc.node)
 		back := time.Now()
