@@ -179,8 +179,9 @@ func (r *Router) addrsChangedLocked(now time.Time) {
 	if !r.running {
 		return
 	}
-	for _, in := range r.insts {
-		l := in.link
+	// Once per interface, not per instance: our own VIP adds cause
+	// these events too.
+	for _, l := range r.links {
 		if l.tr == nil || !l.src.IsValid() || r.deps.PrimaryAddr == nil {
 			continue
 		}
