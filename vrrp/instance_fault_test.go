@@ -421,3 +421,34 @@ func TestFollowPrimaryAddress(t *testing.T) {
 		t.Errorf("after the primary went: %+v holding %v, want Fault, waiting, nothing held", st, a.addrs.list())
 	}
 }
+
+// A sync group moves together: a member waiting for its interface holds
+// the others in Fault ("group:" in their status), and the group starts
+// when the interface opens.
+func TestWaitingMemberHoldsItsGroup(t *testing.T) {
+	s := newSim(t)
+	ctl := &faultCtl{openErr: map[string]error{"eth1": syscall.ENODEV}}
+	cfg := Config{
+		Instances: []InstanceConfig{
+			inst("a", "eth0", 51, 150, vipA), inst("b", "eth1", 52, 150, vipB), inst("c", "eth0", 53, 150, vipC),
+		},
+		SyncGroups: []SyncGroupConfig{{Name: "g", Members: []string{"a", "b"}}},
+	}
+	n := s.newFaultyNode("A", ipA, cfg, ctl)
+	s.start(n)
+	s.run(10 * time.Second)
+	if st := n.status("a"); st.State != StateFault || !hasFault(st, "group:g") {
+		t.Errorf("a while b waits: %v %v, want Fault held by the group", st.State, st.Faults)
+	}
+	if st := n.status("c"); st.State != StateMaster {
+		t.Errorf("c (no group) is %v, want Master", st.State)
+	}
+	ctl.set(func(c *faultCtl) { c.openErr = nil })
+	n.r.SetLink("eth1", true)
+	s.run(20 * time.Second)
+	for _, name := range []string{"a", "b"} {
+		if st := n.status(name); st.State != StateMaster {
+			t.Errorf("%s after b's interface opened: %v %v, want Master", name, st.State, st.Faults)
+		}
+	}
+}
