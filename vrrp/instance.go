@@ -401,8 +401,10 @@ func (c *InstanceConfig) followed() []string {
 // Run opens the transports, removes VIPs a crash may have left, starts
 // every instance in Backup (Master for an owner) and runs until ctx ends
 // or Stop is called. Then it stops gracefully: a master sends a
-// priority-0 advert and releases its VIPs. Run returns an error only if
-// it cannot start.
+// priority-0 advert and releases its VIPs. An instance whose interface
+// cannot be opened yet waits, alone, and starts when it can. Run returns
+// ErrStopped for a Router stopped before it ran or run before, and an
+// error for one already running.
 func (r *Router) Run(ctx context.Context) error {
 	if err := r.open(); err != nil {
 		return err
