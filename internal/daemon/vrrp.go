@@ -70,6 +70,7 @@ func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
 		select {
 		case err := <-c.done:
 			c.log.Warn("vrrp router had stopped; starting a new one", zap.Error(err))
+			c.cancel()
 			c.addrs.Close()
 			c.router, c.addrs, c.cancel, c.done = nil, nil, nil, nil
 		default:
@@ -187,8 +188,8 @@ func (c *vrrpComponent) Stop(ctx context.Context) error {
 	err := r.Stop(ctx)
 	cancel()
 	select {
-	case runErr, ok := <-done:
-		if ok && runErr != nil && !errors.Is(runErr, vrrp.ErrStopped) {
+	case runErr := <-done:
+		if runErr != nil && !errors.Is(runErr, vrrp.ErrStopped) {
 			err = errors.Join(err, runErr)
 		}
 	case <-ctx.Done():
