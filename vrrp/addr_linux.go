@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 
 	"github.com/vishvananda/netlink"
 	"go.uber.org/zap"
@@ -16,6 +17,12 @@ import (
 type NetlinkAddrManager struct {
 	h   *netlink.Handle
 	log *zap.Logger
+
+	// added remembers the ifindex each VIP was added on, so that Remove
+	// still finds it after its device was renamed away (the name gone,
+	// the device and the address still there and reachable).
+	mu    sync.Mutex
+	added map[VIPAddr]int
 }
 
 var _ AddrManager = (*NetlinkAddrManager)(nil)
@@ -31,7 +38,7 @@ func NewAddrManager(log *zap.Logger) (*NetlinkAddrManager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open netlink for virtual addresses: %w", err)
 	}
-	return &NetlinkAddrManager{h: h, log: log.With(zap.String("component", "vrrp-addr"))}, nil
+	return &NetlinkAddrManager{h: h, log: log.With(zap.String("component", "vrrp-addr")), added: map[VIPAddr]int{}}, nil
 }
 
 // Close releases the netlink socket.
@@ -60,12 +67,31 @@ func (m *NetlinkAddrManager) Add(v VIPAddr) error {
 	err = m.h.AddrAdd(link, nlAddr(v))
 	if errors.Is(err, unix.EEXIST) {
 		m.log.Debug("virtual address already present", zap.Stringer("addr", v.Prefix), zap.String("dev", v.Dev))
-		return nil
+		err = nil
 	}
 	if err != nil {
 		return fmt.Errorf("add %v on %s: %w", v.Prefix, v.Dev, err)
 	}
+	m.mu.Lock()
+	m.added[v] = link.Attrs().Index
+	m.mu.Unlock()
 	return nil
+}
+
+// renamedAway returns the device v was added on if it still exists
+// under another name.
+func (m *NetlinkAddrManager) renamedAway(v VIPAddr) netlink.Link {
+	m.mu.Lock()
+	idx, ok := m.added[v]
+	m.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	l, err := m.h.LinkByIndex(idx)
+	if err != nil || l.Attrs().Name == v.Dev {
+		return nil
+	}
+	return l
 }
 
 // Remove takes v off its device. An absent address or device is not
@@ -77,12 +103,18 @@ func (m *NetlinkAddrManager) Remove(v VIPAddr) error {
 	}
 	link, err := m.h.LinkByName(v.Dev)
 	if errors.As(err, new(netlink.LinkNotFoundError)) {
-		m.log.Debug("device of virtual address is gone", zap.Stringer("addr", v.Prefix), zap.String("dev", v.Dev))
-		return nil
+		link = m.renamedAway(v)
+		if link == nil {
+			m.log.Debug("device of virtual address is gone", zap.Stringer("addr", v.Prefix), zap.String("dev", v.Dev))
+			m.forget(v)
+			return nil
+		}
+		err = nil
 	}
 	if err != nil {
 		return fmt.Errorf("remove %v from %s: %w", v.Prefix, v.Dev, err)
 	}
+	defer m.forget(v)
 	err = m.h.AddrDel(link, nlAddr(v))
 	if errors.Is(err, unix.EADDRNOTAVAIL) || errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENODEV) {
 		m.log.Debug("virtual address already absent", zap.Stringer("addr", v.Prefix), zap.String("dev", v.Dev))
@@ -92,6 +124,12 @@ func (m *NetlinkAddrManager) Remove(v VIPAddr) error {
 		return fmt.Errorf("remove %v from %s: %w", v.Prefix, v.Dev, err)
 	}
 	return nil
+}
+
+func (m *NetlinkAddrManager) forget(v VIPAddr) {
+	m.mu.Lock()
+	delete(m.added, v)
+	m.mu.Unlock()
 }
 
 // Present reports whether v is on its device: same address and prefix

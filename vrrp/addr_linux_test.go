@@ -110,3 +110,34 @@ func TestAddrManager(t *testing.T) {
 		}
 	})
 }
+
+// A VIP whose device was renamed away (while up, which Linux allows) is
+// still removed: the device and the address are still on the wire, and
+// the instance, following the name, has left master.
+func TestAddrManagerRemovesFromRenamedDevice(t *testing.T) {
+	netnstest.InNewNetns(t, func() {
+		netnstest.Veth(t, netnstest.End{Name: "vr0", Addr: addrA}, netnstest.End{Name: "vr1"})
+		m, err := NewAddrManager(nil)
+		if err != nil {
+			netnstest.SkipOrFail(t, err)
+		}
+		defer m.Close()
+		vip := VIPAddr{Prefix: netip.MustParsePrefix("192.0.2.50/24"), Dev: "vr0"}
+		if err := m.Add(vip); err != nil {
+			t.Fatal(err)
+		}
+		l, err := netlink.LinkByName("vr0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := netlink.LinkSetName(l, "away0"); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Remove(vip); err != nil {
+			t.Fatalf("Remove after rename: %v", err)
+		}
+		if diff := cmp.Diff([]string{"192.0.2.11/24 away0"}, addrsOn(t, "away0")); diff != "" {
+			t.Errorf("addresses on the renamed device (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -29,9 +29,10 @@ type InstanceConfig struct {
 	// the simple-text password.
 	AuthType uint8
 	AuthPass string
-	// SrcAddr is this router's primary IPv4 address on Interface (or
-	// unicast_src_ip): adverts carry it as source and it breaks priority
-	// ties. Required; PrimaryIPv4 finds it.
+	// SrcAddr is the address adverts carry as source (unicast_src_ip);
+	// it breaks priority ties. Invalid means the primary IPv4 address of
+	// Interface, which the Router looks up through Deps.PrimaryAddr each
+	// time it opens the interface, so the instance follows a change.
 	SrcAddr netip.Addr
 	// UnicastPeers, when set, receive the adverts instead of 224.0.0.18.
 	UnicastPeers []netip.Addr
@@ -83,15 +84,27 @@ type Config struct {
 // Deps are the ports and hooks of a Router. OpenTransport and Addrs are
 // required.
 type Deps struct {
-	// OpenTransport opens the VRRP socket of an interface; it is called
-	// once per interface that has instances.
+	// OpenTransport opens the VRRP socket of an interface, by name. It is
+	// called when the first instance on the interface starts, and again
+	// whenever the interface comes back (re-created, renamed back, set
+	// up) or a send says its device is gone. Until a call succeeds the
+	// interface's instances wait (Status.Waiting says why) and the others
+	// run.
 	OpenTransport func(ifname string) (Transport, error)
 	// OpenAnnouncer opens the gratuitous-ARP sender of a device; it is
-	// called once per VIP device, when first needed. Nil: no GARP.
+	// called per VIP device when first needed and again after the device
+	// comes back. Nil: no GARP.
 	OpenAnnouncer func(dev string) (Announcer, error)
 	Addrs         AddrManager
+	// PrimaryAddr finds the primary IPv4 address of an interface, the
+	// source of instances without SrcAddr. Nil: such instances wait.
+	PrimaryAddr func(ifname string) (netip.Addr, error)
 	// Links reports tracked interfaces; nil means all are up.
 	Links LinkWatcher
+	// AddrChanges reports that IPv4 addresses changed, so that waiting
+	// instances are tried again at once and a changed primary address
+	// is followed. Nil: waiting instances are retried by a slow poll.
+	AddrChanges AddrWatcher
 	// Clock is nil for real time.
 	Clock  Clock
 	Logger *zap.Logger
@@ -128,8 +141,14 @@ type Status struct {
 	MasterPriority uint8
 	VIPs           []netip.Prefix
 	// Faults lists what holds the instance in Fault: "link:eth1",
-	// "script:chk_nginx", "file:maint", "group:g1".
-	Faults         []string
+	// "script:chk_nginx", "file:maint", "group:g1", "waiting:<why>",
+	// "send:adverts", "vip:192.0.2.1/24".
+	Faults []string
+	// Waiting, when not empty, says why the instance's interface cannot
+	// be used yet (missing, no address, socket error); the instance stays
+	// in Init (or Fault once it has run) and starts by itself when the
+	// interface is usable.
+	Waiting        string
 	LastTransition time.Time
 	LastReason     Reason
 	Counters       Counters
@@ -173,6 +192,19 @@ type Router struct {
 	heap     wakeHeap
 	armedAt  time.Time // when the loop's timer fires; zero: not armed
 
+	// anncRetry holds when a device whose GARP sender failed to open may
+	// be tried again; nothing is cached as failed for good.
+	anncRetry map[string]time.Time
+	// retryAt is when interfaces that could not be opened are tried
+	// again (zero: none waits); link and address events try them sooner.
+	retryAt time.Time
+	// dirty instances need refreshLocked once the actions in progress
+	// are done (a send or VIP failure found inside apply).
+	dirty      []*instance
+	applyDepth int
+	settling   bool
+	readersOn  bool // Run's readers are started; new transports get one
+
 	dispatchMu sync.Mutex
 	wake       chan struct{}
 	stop       chan struct{}
@@ -182,10 +214,14 @@ type Router struct {
 
 type link struct {
 	name     string
-	tr       Transport
+	tr       Transport // nil while waiting to open
 	byVRID   map[uint8]*instance
 	counters Counters
 	closed   bool
+	// waitErr says why tr is nil; src is the primary address found when
+	// tr was opened (invalid when no instance needs it).
+	waitErr error
+	src     netip.Addr
 }
 
 type instance struct {
@@ -204,8 +240,13 @@ type instance struct {
 	lastChange  time.Time
 	lastReason  Reason
 	out         []byte
-	wake        time.Time // earliest of the machine's deadline and garpAt
+	wake        time.Time // earliest of the machine's deadline, garpAt and the fault timers
 	hidx        int       // index in Router.heap, -1 when not in it
+	// src is the advert source in use: cfg.SrcAddr or the interface's
+	// primary address. started is set once Startup was delivered.
+	src     netip.Addr
+	started bool
+	faults  instFaults
 }
 
 // NewRouter checks cfg and returns a Router that does nothing until Run.
@@ -215,6 +256,9 @@ func NewRouter(cfg Config, deps Deps) (*Router, error) {
 		return nil, errors.New("vrrp: OpenTransport and Addrs are required")
 	}
 	if err := checkConfig(cfg); err != nil {
+		return nil, err
+	}
+	if err := checkSources(cfg, deps); err != nil {
 		return nil, err
 	}
 	if deps.Clock == nil {
@@ -239,8 +283,23 @@ func NewRouter(cfg Config, deps Deps) (*Router, error) {
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
+	r.anncRetry = map[string]time.Time{}
 	r.cfg = cfg
 	return r, nil
+}
+
+// checkSources refuses an instance without SrcAddr when there is no
+// way to find its interface's primary address.
+func checkSources(cfg Config, deps Deps) error {
+	if deps.PrimaryAddr != nil {
+		return nil
+	}
+	for _, c := range cfg.Instances {
+		if !c.SrcAddr.IsValid() {
+			return fmt.Errorf("vrrp: instance %s: no source address and no way to find one", c.Name)
+		}
+	}
+	return nil
 }
 
 func checkConfig(cfg Config) error {
@@ -262,7 +321,7 @@ func checkConfig(cfg Config) error {
 			return fmt.Errorf("vrrp: instance %s: auth type %d unsupported", c.Name, c.AuthType)
 		case len(c.AuthPass) > 8:
 			return fmt.Errorf("vrrp: instance %s: password longer than 8 bytes", c.Name)
-		case !c.SrcAddr.Is4():
+		case c.SrcAddr.IsValid() && !c.SrcAddr.Is4():
 			return fmt.Errorf("vrrp: instance %s: source address %v is not ipv4", c.Name, c.SrcAddr)
 		case len(c.VIPs) > MaxAddresses:
 			return fmt.Errorf("vrrp: instance %s: more than %d vips", c.Name, MaxAddresses)
@@ -293,15 +352,15 @@ func checkConfig(cfg Config) error {
 	return nil
 }
 
-func (c *InstanceConfig) machineConfig() MachineConfig {
+func (c *InstanceConfig) machineConfig(src netip.Addr) MachineConfig {
 	return MachineConfig{
 		VRID: c.VRID, Priority: c.Priority, AdvertInterval: c.AdvertInterval,
-		Nopreempt: c.Nopreempt, PreemptDelay: c.PreemptDelay, OwnAddr: c.SrcAddr,
+		Nopreempt: c.Nopreempt, PreemptDelay: c.PreemptDelay, OwnAddr: src,
 	}
 }
 
-func (c *InstanceConfig) expect() Expect {
-	e := Expect{AuthType: c.AuthType, AdvertInt: uint8(c.AdvertInterval / time.Second), Own: []netip.Addr{c.SrcAddr}}
+func (c *InstanceConfig) expect(src netip.Addr) Expect {
+	e := Expect{AuthType: c.AuthType, AdvertInt: uint8(c.AdvertInterval / time.Second), Own: []netip.Addr{src}}
 	if c.AuthType == AuthSimple {
 		e.AuthData = AuthPassword(c.AuthPass)
 	}
@@ -327,11 +386,25 @@ func (c *InstanceConfig) watched() []string {
 	return append([]string{c.Interface}, c.TrackInterfaces...)
 }
 
+// followed are the watched interfaces plus the VIP devices, whose
+// return makes the Router reopen their GARP senders.
+func (c *InstanceConfig) followed() []string {
+	names := c.watched()
+	for _, v := range c.vips() {
+		if !slices.Contains(names, v.Dev) {
+			names = append(names, v.Dev)
+		}
+	}
+	return names
+}
+
 // Run opens the transports, removes VIPs a crash may have left, starts
 // every instance in Backup (Master for an owner) and runs until ctx ends
 // or Stop is called. Then it stops gracefully: a master sends a
-// priority-0 advert and releases its VIPs. Run returns an error only if
-// it cannot start.
+// priority-0 advert and releases its VIPs. An instance whose interface
+// cannot be opened yet waits, alone, and starts when it can. Run returns
+// ErrStopped for a Router stopped before it ran or run before, and an
+// error for one already running.
 func (r *Router) Run(ctx context.Context) error {
 	if err := r.open(); err != nil {
 		return err
@@ -342,6 +415,7 @@ func (r *Router) Run(ctx context.Context) error {
 	r.mu.Unlock()
 	r.startReaders()
 	r.restartWatch(ctx)
+	r.watchAddrs(ctx)
 	r.dispatch()
 
 	timer := r.clock.NewTimer(time.Hour)
@@ -382,7 +456,9 @@ func drain(c <-chan time.Time) {
 	}
 }
 
-// open is the synchronous part of Run: transports, then Startup.
+// open is the synchronous part of Run: transports, then Startup of the
+// instances whose interface could be opened. The others wait; open fails
+// only for a Router that was stopped or is already running.
 func (r *Router) open() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -399,39 +475,32 @@ func (r *Router) open() error {
 	}
 	now := r.clock.Now()
 	for _, c := range r.cfg.Instances {
-		if _, err := r.addInstanceLocked(c); err != nil {
-			for _, l := range r.links {
-				l.tr.Close()
-			}
-			r.links = map[string]*link{}
-			r.insts, r.byName, r.heap = nil, map[string]*instance{}, nil
-			return err
-		}
+		r.addInstanceLocked(c)
 	}
 	r.rebuildGroupsLocked()
 	r.running = true
 	for _, in := range r.insts {
-		r.refreshLocked(now, in)
-		r.apply(now, in, in.m.Handle(now, Startup{}))
+		r.openLinkLocked(now, in.link)
 	}
+	for _, in := range r.insts {
+		r.refreshLocked(now, in)
+	}
+	r.startReadyLocked(now)
+	r.settleLocked(now)
 	return nil
 }
 
-// addInstanceLocked creates an instance and its link; it does not start it.
-func (r *Router) addInstanceLocked(c InstanceConfig) (*instance, error) {
+// addInstanceLocked creates an instance and its link; it neither opens
+// the link nor starts the instance.
+func (r *Router) addInstanceLocked(c InstanceConfig) *instance {
 	l, ok := r.links[c.Interface]
 	if !ok {
-		tr, err := r.deps.OpenTransport(c.Interface)
-		if err != nil {
-			return nil, fmt.Errorf("vrrp: open transport on %s: %w", c.Interface, err)
-		}
-		l = &link{name: c.Interface, tr: tr, byVRID: map[uint8]*instance{}}
+		l = &link{name: c.Interface, byVRID: map[uint8]*instance{}, waitErr: errNotOpened}
 		r.links[c.Interface] = l
-		if r.running {
-			r.startReader(l)
-		}
 	}
-	in := &instance{cfg: c, m: NewMachine(c.machineConfig()), link: l, expect: c.expect(), prio: c.Priority, hidx: -1}
+	in := &instance{cfg: c, m: NewMachine(c.machineConfig(c.SrcAddr)), link: l, expect: c.expect(c.SrcAddr),
+		prio: c.Priority, hidx: -1, src: c.SrcAddr}
+	in.faults.init(c.AdvertInterval)
 	if r.maint[c.Name] {
 		in.m.Handle(time.Time{}, Maintenance{On: true}) // in Init: remembered for Startup
 	}
@@ -440,7 +509,7 @@ func (r *Router) addInstanceLocked(c InstanceConfig) (*instance, error) {
 	l.byVRID[c.VRID] = in
 	r.insts = append(r.insts, in)
 	r.byName[c.Name] = in
-	return in, nil
+	return in
 }
 
 func (r *Router) rebuildGroupsLocked() {
@@ -464,23 +533,36 @@ func (r *Router) rebuildGroupsLocked() {
 func (r *Router) startReaders() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.readersOn = true
 	for _, l := range r.links {
-		r.startReader(l)
+		if l.tr != nil {
+			r.startReader(l, l.tr)
+		}
 	}
 }
 
-func (r *Router) startReader(l *link) {
+// startReader reads tr until it is closed or replaced by a new
+// transport of l.
+func (r *Router) startReader(l *link, tr Transport) {
 	r.readers.Add(1)
 	go func() {
 		defer r.readers.Done()
 		buf := make([]byte, 2048)
 		for {
-			n, meta, err := l.tr.ReadFrom(buf)
+			n, meta, err := tr.ReadFrom(buf)
 			if err != nil {
 				r.mu.Lock()
-				closed := l.closed
+				stale := l.closed || l.tr != tr
+				if !stale && deviceGone(err) {
+					now := r.clock.Now()
+					r.breakLinkLocked(now, l, err)
+					r.settleLocked(now)
+					stale = true
+				}
 				r.mu.Unlock()
-				if closed || errors.Is(err, net.ErrClosed) {
+				if stale || errors.Is(err, net.ErrClosed) {
+					r.dispatch()
+					r.poke()
 					return
 				}
 				r.log.Warn("read vrrp", zap.String("interface", l.name), zap.Error(err))
@@ -492,7 +574,7 @@ func (r *Router) startReader(l *link) {
 				continue
 			}
 			r.mu.Lock()
-			if !l.closed {
+			if !l.closed && l.tr == tr {
 				r.receiveLocked(r.clock.Now(), l, buf[:n], meta)
 			}
 			r.mu.Unlock()
@@ -512,7 +594,7 @@ func (r *Router) restartWatch(ctx context.Context) {
 	}
 	var names []string
 	for _, in := range r.insts {
-		for _, n := range in.cfg.watched() {
+		for _, n := range in.cfg.followed() {
 			if !slices.Contains(names, n) {
 				names = append(names, n)
 			}
@@ -547,24 +629,29 @@ func (r *Router) restartWatch(ctx context.Context) {
 }
 
 // SetLink records the state of an interface (the LinkWatcher feeds it;
-// tests and the daemon may call it directly).
+// tests and the daemon may call it directly). An interface that comes
+// back up gets a new transport and GARP sender, opened by name, since
+// the old ones may be bound to an ifindex that is gone; one still
+// waiting is tried again.
 func (r *Router) SetLink(name string, up bool) {
 	r.mu.Lock()
-	if r.linkUp[name] != up || !r.knownLink(name) {
+	now := r.clock.Now()
+	wasUp, known := r.linkUp[name]
+	r.followLinkLocked(now, name, known, wasUp, up)
+	if wasUp != up || !known {
 		r.linkUp[name] = up
-		now := r.clock.Now()
 		for _, in := range r.insts {
 			if slices.Contains(in.cfg.watched(), name) {
 				r.refreshLocked(now, in)
 			}
 		}
 	}
+	r.startReadyLocked(now)
+	r.settleLocked(now)
 	r.mu.Unlock()
 	r.dispatch()
 	r.poke()
 }
-
-func (r *Router) knownLink(name string) bool { _, ok := r.linkUp[name]; return ok }
 
 // SetTrackScript records the result of a tracked script; every instance
 // tracking it recomputes its priority (advertised at once while master)
@@ -638,6 +725,9 @@ func (r *Router) refreshLocked(now time.Time, in *instance) {
 			fault = true
 		}
 	}
+	if in.link.tr == nil || in.faults.any() {
+		fault = true
+	}
 	if prio != in.prio {
 		in.prio = prio
 		r.apply(now, in, in.m.Handle(now, PriorityChanged{prio}))
@@ -679,6 +769,10 @@ func (r *Router) receiveLocked(now time.Time, l *link, b []byte, meta RecvMeta) 
 
 // fireLocked delivers every deadline that has passed.
 func (r *Router) fireLocked(now time.Time) {
+	defer r.settleLocked(now)
+	if !r.retryAt.IsZero() && !now.Before(r.retryAt) {
+		r.retryWaitingLocked(now)
+	}
 	// Each step moves the instance's wake-up past now (or clears it);
 	// the bound only guards the loop against a future bug.
 	for range 3*len(r.heap) + 1 {
@@ -689,6 +783,7 @@ func (r *Router) fireLocked(now time.Time) {
 		if in.wake.IsZero() || now.Before(in.wake) {
 			return
 		}
+		r.faultTimersLocked(now, in)
 		if dl := in.m.Deadline(); !dl.IsZero() && !now.Before(dl) {
 			r.apply(now, in, in.m.Handle(now, Timer{}))
 		}
@@ -710,25 +805,32 @@ func (r *Router) fireLocked(now time.Time) {
 
 func (r *Router) nextDeadlineLocked() time.Time {
 	if len(r.heap) == 0 {
-		return time.Time{}
+		return r.retryAt
 	}
-	return r.heap[0].wake
+	return earliest(r.heap[0].wake, r.retryAt)
 }
 
 // apply carries out a machine's actions in order.
+// Failures found on the way (a send or VIP add failing) are acted on
+// once the outermost apply is done, so one list of actions is never
+// interleaved with the fault it causes.
 func (r *Router) apply(now time.Time, in *instance, actions []Action) {
+	r.applyDepth++
+	defer func() {
+		r.applyDepth--
+		if r.applyDepth == 0 {
+			r.settleLocked(now)
+		}
+	}()
 	defer r.touch(in)
 	for _, a := range actions {
 		switch a := a.(type) {
 		case SendAdvert:
-			r.sendLocked(in, a.Priority)
+			r.sendLocked(now, in, a.Priority)
 		case AddVIPs:
-			for _, v := range in.cfg.vips() {
-				if err := r.deps.Addrs.Add(v); err != nil {
-					r.log.Error("add vip", zap.String("instance", in.cfg.Name), zap.Stringer("vip", v.Prefix), zap.Error(err))
-				}
-			}
+			r.addVIPsLocked(now, in, in.cfg.vips())
 		case RemoveVIPs:
+			in.faults.vipsReleased()
 			for _, v := range in.cfg.vips() {
 				if err := r.deps.Addrs.Remove(v); err != nil {
 					r.log.Error("remove vip", zap.String("instance", in.cfg.Name), zap.Stringer("vip", v.Prefix), zap.Error(err))
@@ -770,7 +872,7 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 	}
 }
 
-func (r *Router) sendLocked(in *instance, prio uint8) {
+func (r *Router) sendLocked(now time.Time, in *instance, prio uint8) bool {
 	adv := Advertisement{VRID: in.cfg.VRID, Priority: prio, AuthType: in.expect.AuthType,
 		AdvertInt: in.expect.AdvertInt, Addresses: in.expect.Addresses, AuthData: in.expect.AuthData}
 	var err error
@@ -778,23 +880,38 @@ func (r *Router) sendLocked(in *instance, prio uint8) {
 	if err != nil { // checkConfig rules this out
 		in.counters.SendErrors++
 		r.log.Error("encode advert", zap.String("instance", in.cfg.Name), zap.Error(err))
-		return
+		return false
 	}
 	dsts := in.cfg.UnicastPeers
 	if len(dsts) == 0 {
 		dsts = []netip.Addr{GroupAddr}
 	}
+	sent := false
 	for _, dst := range dsts {
-		if err := in.link.tr.WriteTo(in.out, dst); err != nil {
+		if in.link.tr == nil {
 			in.counters.SendErrors++
-			r.log.Warn("send advert", zap.String("instance", in.cfg.Name), zap.Stringer("dst", dst), zap.Error(err))
 			continue
 		}
+		if err := in.link.tr.WriteTo(in.out, dst); err != nil {
+			in.counters.SendErrors++
+			if in.faults.logSend() {
+				r.log.Warn("send advert", zap.String("instance", in.cfg.Name), zap.Stringer("dst", dst), zap.Error(err))
+			}
+			if deviceGone(err) {
+				r.breakLinkLocked(now, in.link, err)
+			}
+			continue
+		}
+		sent = true
 		in.counters.AdvertsSent++
 		if prio == PriorityStop {
 			in.counters.PriorityZeroSent++
 		}
 	}
+	if prio != PriorityStop && in.m.State() == StateMaster {
+		r.sendResultLocked(now, in, sent)
+	}
+	return sent
 }
 
 func (r *Router) announceLocked(in *instance, repeat int) {
@@ -805,22 +922,18 @@ func (r *Router) announceVIPsLocked(vips []VIPAddr, repeat int) {
 	if r.deps.OpenAnnouncer == nil {
 		return
 	}
+	now := r.clock.Now()
 	for range repeat {
 		for _, v := range vips {
-			a, ok := r.annc[v.Dev]
-			if !ok {
-				var err error
-				if a, err = r.deps.OpenAnnouncer(v.Dev); err != nil {
-					r.log.Error("open garp sender", zap.String("dev", v.Dev), zap.Error(err))
-					a = nil
-				}
-				r.annc[v.Dev] = a // a failed open is not retried every frame
-			}
+			a := r.announcerLocked(now, v.Dev)
 			if a == nil {
 				continue
 			}
 			if err := a.Announce(v.Prefix.Addr()); err != nil {
 				r.log.Warn("send garp", zap.String("dev", v.Dev), zap.Stringer("vip", v.Prefix), zap.Error(err))
+				if deviceGone(err) {
+					r.dropAnnouncerLocked(v.Dev)
+				}
 			}
 		}
 	}
@@ -880,7 +993,9 @@ func (r *Router) shutdown() {
 	}
 	for _, l := range r.links {
 		l.closed = true
-		l.tr.Close()
+		if l.tr != nil {
+			l.tr.Close()
+		}
 	}
 	if r.watchEnd != nil {
 		r.watchEnd()
@@ -937,6 +1052,11 @@ func (r *Router) Status() []Status {
 				s.Faults = append(s.Faults, "link:"+n)
 			}
 		}
+		if in.link.tr == nil && in.link.waitErr != nil {
+			s.Waiting = in.link.waitErr.Error()
+			s.Faults = append(s.Faults, "waiting:"+s.Waiting)
+		}
+		s.Faults = append(s.Faults, in.faults.status()...)
 		for _, ts := range in.cfg.TrackScripts {
 			if ts.Weight == 0 && !r.scriptOK(ts.Name) {
 				s.Faults = append(s.Faults, "script:"+ts.Name)

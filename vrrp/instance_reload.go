@@ -1,8 +1,8 @@
 package vrrp
 
 import (
-	"errors"
 	"slices"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -12,13 +12,15 @@ import (
 // new base priority (or new script weights) is advertised at once while
 // master; a changed VIP list adds and removes only the difference (and
 // announces the added VIPs) while master. An instance whose interface or
-// VRID changed is stopped as if removed and started as if new. Before
-// Run, Reload just replaces the configuration. Errors are those of
-// NewRouter's checks, leaving the old configuration running, or failures
-// to open the transport of a new interface, which leave the instances
-// that could start running.
+// VRID changed is stopped as if removed and started as if new; a new
+// instance whose interface cannot be opened yet waits, as at start.
+// Before Run, Reload just replaces the configuration. Errors are those
+// of NewRouter's checks, leaving the old configuration running.
 func (r *Router) Reload(cfg Config) error {
 	if err := checkConfig(cfg); err != nil {
+		return err
+	}
+	if err := checkSources(cfg, r.deps); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -40,34 +42,26 @@ func (r *Router) Reload(cfg Config) error {
 		r.apply(now, in, in.m.Handle(now, Shutdown{}))
 		r.removeInstanceLocked(in)
 	}
-	var (
-		order []*instance
-		added []*instance
-		errs  []error
-	)
+	var order []*instance
 	for _, c := range cfg.Instances {
 		if in := r.byName[c.Name]; in != nil {
-			r.updateLocked(in, c)
+			r.updateLocked(now, in, c)
 			order = append(order, in)
 			continue
 		}
-		in, err := r.addInstanceLocked(c)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		order = append(order, in)
-		added = append(added, in)
+		order = append(order, r.addInstanceLocked(c))
 	}
 	r.insts = order
 	r.cfg = cfg
 	r.rebuildGroupsLocked()
 	for _, in := range r.insts {
+		r.openLinkLocked(now, in.link)
+	}
+	for _, in := range r.insts {
 		r.refreshLocked(now, in)
 	}
-	for _, in := range added {
-		r.apply(now, in, in.m.Handle(now, Startup{}))
-	}
+	r.startReadyLocked(now)
+	r.settleLocked(now)
 	ctx := r.runCtx
 	r.mu.Unlock()
 	if ctx != nil {
@@ -75,7 +69,7 @@ func (r *Router) Reload(cfg Config) error {
 	}
 	r.dispatch()
 	r.poke()
-	return errors.Join(errs...)
+	return nil
 }
 
 func (r *Router) removeInstanceLocked(in *instance) {
@@ -85,18 +79,26 @@ func (r *Router) removeInstanceLocked(in *instance) {
 	r.insts = slices.DeleteFunc(r.insts, func(x *instance) bool { return x == in })
 	if len(in.link.byVRID) == 0 {
 		in.link.closed = true
-		in.link.tr.Close()
+		if in.link.tr != nil {
+			in.link.tr.Close()
+		}
 		delete(r.links, in.link.name)
 	}
 }
 
 // updateLocked moves a kept instance to its new configuration. Priority
 // and fault changes are left to refreshLocked.
-func (r *Router) updateLocked(in *instance, c InstanceConfig) {
+func (r *Router) updateLocked(now time.Time, in *instance, c InstanceConfig) {
 	old := in.cfg
 	in.cfg = c
-	in.m.Reconfigure(c.machineConfig())
-	in.expect = c.expect()
+	if c.SrcAddr.IsValid() {
+		in.src = c.SrcAddr
+	} else if in.link.src.IsValid() {
+		in.src = in.link.src
+	}
+	in.m.Reconfigure(c.machineConfig(in.src))
+	in.expect = c.expect(in.src)
+	in.faults.adv = c.AdvertInterval
 	r.preopenAnnouncersLocked(in)
 	if in.m.State() != StateMaster {
 		return
@@ -105,12 +107,10 @@ func (r *Router) updateLocked(in *instance, c InstanceConfig) {
 	var fresh []VIPAddr
 	for _, v := range newV {
 		if !slices.Contains(oldV, v) {
-			if err := r.deps.Addrs.Add(v); err != nil {
-				r.log.Error("add vip", zap.String("instance", c.Name), zap.Stringer("vip", v.Prefix), zap.Error(err))
-			}
 			fresh = append(fresh, v)
 		}
 	}
+	r.addVIPsLocked(now, in, fresh)
 	for _, v := range oldV {
 		if !slices.Contains(newV, v) {
 			if err := r.deps.Addrs.Remove(v); err != nil {
@@ -121,6 +121,6 @@ func (r *Router) updateLocked(in *instance, c InstanceConfig) {
 	r.announceVIPsLocked(fresh, max(c.GARPMasterRepeat, 1))
 	if len(fresh) > 0 || len(oldV) != len(newV) {
 		// The backups check the address list: tell them the new one now.
-		r.sendLocked(in, in.m.Priority())
+		r.sendLocked(now, in, in.m.Priority())
 	}
 }

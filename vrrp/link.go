@@ -1,5 +1,10 @@
 package vrrp
 
+import (
+	"context"
+	"time"
+)
+
 // Interface flag bits as Linux reports them in ifinfomsg.ifi_flags.
 const (
 	iffUp      = 0x1
@@ -105,4 +110,159 @@ func (t *linkTracker) emit(evs []LinkEvent, name string, up bool) []LinkEvent {
 	}
 	t.last[name] = up
 	return append(evs, LinkEvent{Name: name, Up: up})
+}
+
+// linkSource is a subscription to link notifications plus a way to look
+// links up, behind which link_linux.go puts netlink. A subscription's
+// channel is closed when it fails (typically ENOBUFS after a burst:
+// notifications were lost), and stop ends it.
+type linkSource interface {
+	subscribeLinks() (updates <-chan linkObs, stop func(), err error)
+	lookupAll(names []string) map[string]linkObs
+}
+
+// watchLoop is the watcher's retry policy, shared by links and
+// addresses: after is the clock (time.After), warn reports failures.
+type watchLoop struct {
+	after func(time.Duration) <-chan time.Time
+	delay time.Duration
+	warn  func(msg string, err error)
+}
+
+// resubscribe calls sub until it succeeds or ctx ends (false).
+func (w watchLoop) resubscribe(ctx context.Context, sub func() error) bool {
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-w.after(w.delay):
+		}
+		err := sub()
+		if err == nil {
+			return true
+		}
+		w.warn("re-subscribing to notifications failed", err)
+	}
+}
+
+// runLinks feeds t with src's notifications and sends the resulting
+// events to out until ctx ends; out is closed then. A failed
+// subscription is renewed and every tracked link looked up again, so a
+// lost notification costs a delay, not a wrong state.
+func (w watchLoop) runLinks(ctx context.Context, src linkSource, t *linkTracker, out chan<- LinkEvent, updates <-chan linkObs, stop func()) {
+	defer close(out)
+	defer func() { stop() }()
+	send := func(evs []LinkEvent) bool {
+		for _, ev := range evs {
+			select {
+			case out <- ev:
+			case <-ctx.Done():
+				return false
+			}
+		}
+		return true
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case o, ok := <-updates:
+			if ok {
+				if !send(t.observe(o)) {
+					return
+				}
+				continue
+			}
+			stop()
+			stop = func() {}
+			w.warn("link notifications failed; re-subscribing", nil)
+			if !w.resubscribe(ctx, func() error {
+				u, s, err := src.subscribeLinks()
+				if err == nil {
+					updates, stop = u, s
+				}
+				return err
+			}) {
+				return
+			}
+			if !send(t.resync(src.lookupAll(t.names))) {
+				return
+			}
+		}
+	}
+}
+
+// resync compares a fresh lookup of every tracked name with the last
+// emitted state.
+func (t *linkTracker) resync(obs map[string]linkObs) []LinkEvent {
+	var evs []LinkEvent
+	for _, n := range t.names {
+		o, found := obs[n]
+		if !found {
+			o = linkObs{Name: n, Gone: true}
+		}
+		if found && !o.Gone && t.last[n] {
+			if old, ok := t.indexOf(n); ok && old != o.Index {
+				// Deleted and re-created while notifications were lost:
+				// report it as the down and up it was, so the Router
+				// reopens its socket.
+				evs = append(evs, t.observe(linkObs{Name: n, Index: old, Gone: true})...)
+			}
+		}
+		evs = append(evs, t.observe(o)...)
+	}
+	return evs
+}
+
+func (t *linkTracker) indexOf(name string) (int, bool) {
+	for i, n := range t.index {
+		if n == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// addrSource is a subscription to IPv4 address notifications; the
+// channel is closed when it fails.
+type addrSource interface {
+	subscribeAddrs() (updates <-chan struct{}, stop func(), err error)
+}
+
+// runAddrs forwards address notifications to out (coalesced: out has
+// room for one) until ctx ends. After a failed subscription is renewed
+// it sends one notification, since changes may have been lost.
+func (w watchLoop) runAddrs(ctx context.Context, src addrSource, out chan struct{}, updates <-chan struct{}, stop func()) {
+	defer close(out)
+	defer func() { stop() }()
+	notify := func() {
+		select {
+		case out <- struct{}{}:
+		default:
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-updates:
+			if ok {
+				notify()
+				continue
+			}
+			stop()
+			stop = func() {}
+			w.warn("address notifications failed; re-subscribing", nil)
+			if !w.resubscribe(ctx, func() error {
+				u, s, err := src.subscribeAddrs()
+				if err == nil {
+					updates, stop = u, s
+				}
+				return err
+			}) {
+				return
+			}
+			notify()
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -41,71 +42,160 @@ const resubscribeDelay = time.Second
 // socket fails, Watch re-subscribes and re-reads every link, so a lost
 // notification costs a delay, not a wrong state.
 func (w *NetlinkLinkWatcher) Watch(ctx context.Context, names []string) (<-chan LinkEvent, error) {
-	ns, err := netns.Get()
+	s, err := w.open()
 	if err != nil {
-		return nil, fmt.Errorf("watch links: get netns: %w", err)
-	}
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		ns.Close()
 		return nil, fmt.Errorf("watch links: %w", err)
 	}
-	s := &linkSession{ns: ns, h: h, log: w.log, tracker: newLinkTracker(names)}
+	tracker := newLinkTracker(names)
 	// Subscribe before reading the current state so that no change
 	// falls between the two.
-	updates, stop, err := s.subscribe()
+	updates, stop, err := s.subscribeLinks()
 	if err != nil {
 		s.close()
 		return nil, fmt.Errorf("watch links: %w", err)
 	}
-	initial := s.tracker.initial(s.lookupAll())
+	initial := tracker.initial(s.lookupAll(tracker.names))
 	out := make(chan LinkEvent, len(initial))
 	for _, ev := range initial {
 		out <- ev
 	}
-	go s.run(ctx, out, updates, stop)
+	go func() {
+		defer s.close()
+		w.loop().runLinks(ctx, s, tracker, out, updates, stop)
+	}()
 	return out, nil
 }
 
-// linkSession is one Watch call's state, owned by its goroutine.
-type linkSession struct {
-	ns      netns.NsHandle
-	h       *netlink.Handle
-	log     *zap.Logger
-	tracker *linkTracker
+// WatchAddrs implements AddrWatcher for the calling thread's network
+// namespace, with the same recovery from a failed socket as Watch.
+func (w *NetlinkLinkWatcher) WatchAddrs(ctx context.Context) (<-chan struct{}, error) {
+	s, err := w.open()
+	if err != nil {
+		return nil, fmt.Errorf("watch addresses: %w", err)
+	}
+	updates, stop, err := s.subscribeAddrs()
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("watch addresses: %w", err)
+	}
+	out := make(chan struct{}, 1)
+	go func() {
+		defer s.close()
+		w.loop().runAddrs(ctx, s, out, updates, stop)
+	}()
+	return out, nil
 }
 
-func (s *linkSession) close() {
+func (w *NetlinkLinkWatcher) loop() watchLoop {
+	return watchLoop{after: time.After, delay: resubscribeDelay, warn: func(msg string, err error) {
+		w.log.Warn(msg, zap.Error(err))
+	}}
+}
+
+func (w *NetlinkLinkWatcher) open() (*nlSource, error) {
+	ns, err := netns.Get()
+	if err != nil {
+		return nil, fmt.Errorf("get netns: %w", err)
+	}
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	if err != nil {
+		ns.Close()
+		return nil, err
+	}
+	return &nlSource{ns: ns, h: h, log: w.log}, nil
+}
+
+// nlSource is the netlink linkSource and addrSource of one watch.
+type nlSource struct {
+	ns  netns.NsHandle
+	h   *netlink.Handle
+	log *zap.Logger
+}
+
+func (s *nlSource) close() {
 	s.h.Close()
 	s.ns.Close()
 }
 
-func (s *linkSession) subscribe() (<-chan netlink.LinkUpdate, chan struct{}, error) {
+func (s *nlSource) errorCallback(what string, stop chan struct{}) func(error) {
+	return func(err error) {
+		select {
+		case <-stop: // closing the socket on purpose
+		default:
+			s.log.Warn(what+" notifications failed", zap.Error(err))
+		}
+	}
+}
+
+func (s *nlSource) subscribeLinks() (<-chan linkObs, func(), error) {
 	ch := make(chan netlink.LinkUpdate, 256)
 	stop := make(chan struct{})
 	ns := s.ns
 	err := netlink.LinkSubscribeWithOptions(ch, stop, netlink.LinkSubscribeOptions{
 		Namespace:         &ns,
 		ReceiveBufferSize: 1 << 20,
-		ErrorCallback: func(err error) {
-			select {
-			case <-stop: // closing the socket on purpose
-			default:
-				s.log.Warn("link notifications failed; re-subscribing", zap.Error(err))
-			}
-		},
+		ErrorCallback:     s.errorCallback("link", stop),
 	})
 	if err != nil {
 		close(stop)
 		return nil, nil, fmt.Errorf("subscribe to link notifications: %w", err)
 	}
-	return ch, stop, nil
+	out := make(chan linkObs, 256)
+	go func() {
+		defer close(out)
+		for u := range ch {
+			a := u.Attrs()
+			o := linkObs{Name: a.Name, Index: a.Index, Flags: a.RawFlags, Gone: u.Header.Type == unix.RTM_DELLINK}
+			select {
+			case out <- o:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return out, closeOnce(stop), nil
+}
+
+func (s *nlSource) subscribeAddrs() (<-chan struct{}, func(), error) {
+	ch := make(chan netlink.AddrUpdate, 256)
+	stop := make(chan struct{})
+	ns := s.ns
+	err := netlink.AddrSubscribeWithOptions(ch, stop, netlink.AddrSubscribeOptions{
+		Namespace:         &ns,
+		ReceiveBufferSize: 1 << 20,
+		ErrorCallback:     s.errorCallback("address", stop),
+	})
+	if err != nil {
+		close(stop)
+		return nil, nil, fmt.Errorf("subscribe to address notifications: %w", err)
+	}
+	out := make(chan struct{}, 1)
+	go func() {
+		defer close(out)
+		for u := range ch {
+			if u.LinkAddress.IP.To4() == nil {
+				continue
+			}
+			select {
+			case out <- struct{}{}:
+			case <-stop:
+				return
+			default: // one pending notification says enough
+			}
+		}
+	}()
+	return out, closeOnce(stop), nil
+}
+
+func closeOnce(c chan struct{}) func() {
+	var once sync.Once
+	return func() { once.Do(func() { close(c) }) }
 }
 
 // lookupAll reads the current state of every tracked name.
-func (s *linkSession) lookupAll() map[string]linkObs {
-	obs := make(map[string]linkObs, len(s.tracker.names))
-	for _, n := range s.tracker.names {
+func (s *nlSource) lookupAll(names []string) map[string]linkObs {
+	obs := make(map[string]linkObs, len(names))
+	for _, n := range names {
 		l, err := s.h.LinkByName(n)
 		if err != nil {
 			if !errors.As(err, new(netlink.LinkNotFoundError)) {
@@ -119,70 +209,4 @@ func (s *linkSession) lookupAll() map[string]linkObs {
 	return obs
 }
 
-func (s *linkSession) run(ctx context.Context, out chan<- LinkEvent, updates <-chan netlink.LinkUpdate, stop chan struct{}) {
-	defer close(out)
-	defer s.close()
-	unsubscribe := func() {
-		if stop != nil {
-			close(stop)
-			stop = nil
-		}
-	}
-	defer unsubscribe()
-	send := func(evs []LinkEvent) bool {
-		for _, ev := range evs {
-			select {
-			case out <- ev:
-			case <-ctx.Done():
-				return false
-			}
-		}
-		return true
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case u, ok := <-updates:
-			if ok {
-				a := u.Attrs()
-				o := linkObs{Name: a.Name, Index: a.Index, Flags: a.RawFlags, Gone: u.Header.Type == unix.RTM_DELLINK}
-				if !send(s.tracker.observe(o)) {
-					return
-				}
-				continue
-			}
-			// The subscription died: subscribe again, then resync.
-			unsubscribe()
-			for stop == nil {
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(resubscribeDelay):
-				}
-				var err error
-				if updates, stop, err = s.subscribe(); err != nil {
-					s.log.Warn("re-subscribing to link notifications failed", zap.Error(err))
-				}
-			}
-			if !send(s.resync()) {
-				return
-			}
-		}
-	}
-}
-
-// resync compares a fresh lookup of every tracked name with the last
-// emitted state.
-func (s *linkSession) resync() []LinkEvent {
-	var evs []LinkEvent
-	obs := s.lookupAll()
-	for _, n := range s.tracker.names {
-		o, found := obs[n]
-		if !found {
-			o = linkObs{Name: n, Gone: true}
-		}
-		evs = append(evs, s.tracker.observe(o)...)
-	}
-	return evs
-}
+var _ AddrWatcher = (*NetlinkLinkWatcher)(nil)

@@ -22,3 +22,10 @@ func NewLinkWatcher(*zap.Logger) *NetlinkLinkWatcher { return &NetlinkLinkWatche
 func (*NetlinkLinkWatcher) Watch(context.Context, []string) (<-chan LinkEvent, error) {
 	return nil, fmt.Errorf("watch links: not implemented on this os: %w", errors.ErrUnsupported)
 }
+
+var _ AddrWatcher = (*NetlinkLinkWatcher)(nil)
+
+// WatchAddrs returns an error matching errors.ErrUnsupported.
+func (*NetlinkLinkWatcher) WatchAddrs(context.Context) (<-chan struct{}, error) {
+	return nil, fmt.Errorf("watch addresses: not implemented on this os: %w", errors.ErrUnsupported)
+}

@@ -54,12 +54,14 @@ var _ Transport = (*IPTransport)(nil)
 func DialTransport(ifname string, opts TransportOptions) (*IPTransport, error) {
 	ifi, err := net.InterfaceByName(ifname)
 	if err != nil {
-		return nil, fmt.Errorf("vrrp transport on %s: %w", ifname, err)
+		return nil, fmt.Errorf("vrrp transport on %s: interface not found: %w", ifname, err)
 	}
 	if !opts.SrcIP.IsValid() {
 		if opts.SrcIP, err = PrimaryIPv4(ifname); err != nil {
 			return nil, fmt.Errorf("vrrp transport on %s: %w", ifname, err)
 		}
+	} else if err := checkLocal(opts.SrcIP); err != nil {
+		return nil, fmt.Errorf("vrrp transport on %s: %w", ifname, err)
 	}
 	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
 		return controlRaw(rc, ifname)
@@ -270,4 +272,20 @@ func PrimaryIPv4(ifname string) (netip.Addr, error) {
 		}
 	}
 	return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: %w", ifname, ErrNoIPv4)
+}
+
+// checkLocal fails with EADDRNOTAVAIL when a is not an address of this
+// host: adverts from it would fail to send (the kernel refuses a
+// non-local source), so the instance waits for the address instead.
+func checkLocal(a netip.Addr) error {
+	addrs, err := netlink.AddrList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return fmt.Errorf("source %v: list addresses: %w", a, err)
+	}
+	for _, x := range addrs {
+		if ip, ok := netip.AddrFromSlice(x.IP); ok && ip.Unmap() == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("source %v is not a local address: %w", a, unix.EADDRNOTAVAIL)
 }

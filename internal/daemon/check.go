@@ -3,7 +3,6 @@ package daemon
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
@@ -12,12 +11,11 @@ import (
 )
 
 // checkVRRP runs the router's own config check on every instance,
-// including those whose interface is missing (0.0.0.0 stands in for
-// their source address), so a reload the router would refuse is refused
-// before anything changes rather than half applied.
+// including those whose interface is missing (they wait for it and take
+// its primary address then), so a reload the router would refuse is
+// refused before anything changes rather than half applied.
 func checkVRRP(cfg *config.Config) error {
-	vc, _ := vrrpConfig(cfg, func(string) (netip.Addr, error) { return netip.IPv4Unspecified(), nil })
-	return vrrp.CheckConfig(vc)
+	return vrrp.CheckConfig(vrrpConfig(cfg))
 }
 
 // checkChecks builds every check as the engine would and refuses the

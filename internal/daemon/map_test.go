@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -68,16 +67,12 @@ func mustParse(t *testing.T, src string) *config.Config {
 
 func TestVRRPConfigMapping(t *testing.T) {
 	cfg := mustParse(t, mapConf)
-	primary := netip.MustParseAddr("192.0.2.99")
-	vc, err := vrrpConfig(cfg, func(string) (netip.Addr, error) { return primary, nil })
-	if err != nil {
-		t.Fatal(err)
-	}
+	vc := vrrpConfig(cfg)
 	if len(vc.Instances) != 2 {
 		t.Fatalf("got %d instances", len(vc.Instances))
 	}
 	in := vc.Instances[0]
-	if in.SrcAddr != primary || in.AuthType != vrrp.AuthSimple || in.AuthPass != "pw12" || in.Priority != 150 {
+	if in.SrcAddr.IsValid() || in.AuthType != vrrp.AuthSimple || in.AuthPass != "pw12" || in.Priority != 150 {
 		t.Errorf("VI_1 mapped wrong: %+v", in)
 	}
 	wantVIPs := []vrrp.VIPAddr{
@@ -101,20 +96,12 @@ func TestVRRPConfigMapping(t *testing.T) {
 		t.Errorf("transport options for eth0: %+v", got)
 	}
 
-	// An interface without an address leaves its instance out (the
-	// caller retries) but not the one that names unicast_src_ip.
-	vc, err = vrrpConfig(cfg, func(string) (netip.Addr, error) { return netip.Addr{}, vrrp.ErrNoIPv4 })
-	if !errors.Is(err, vrrp.ErrNoIPv4) {
-		t.Errorf("missing source address: err = %v", err)
-	}
-	if len(vc.Instances) != 1 || vc.Instances[0].Name != "VI_2" {
-		t.Errorf("with eth0 unresolved, instances = %+v, want VI_2 only", vc.Instances)
-	}
 }
 
-// A sync group moves together, so one member waiting for its interface
-// holds back the whole group, and only the group.
-func TestVRRPConfigSkipsWaitingGroup(t *testing.T) {
+// Every instance and sync group is passed on, whatever the state of its
+// interface: the router makes an instance whose interface is missing or
+// has no address wait, alone, and says so in its status.
+func TestVRRPConfigKeepsWaitingInstances(t *testing.T) {
 	cfg := mustParse(t, `
 vrrp_instance "A" {
   interface = "eth0"
@@ -122,28 +109,28 @@ vrrp_instance "A" {
   virtual_ipaddress = ["192.0.2.50"]
 }
 vrrp_instance "B" {
-  interface = "eth1"
+  interface = "late0"
   virtual_router_id = 2
+  unicast_src_ip = "198.51.100.2"
+  unicast_peer = ["198.51.100.3"]
   virtual_ipaddress = ["198.51.100.1"]
-}
-vrrp_instance "C" {
-  interface = "eth0"
-  virtual_router_id = 3
-  virtual_ipaddress = ["192.0.2.51"]
 }
 vrrp_sync_group "G" { group = ["A", "B"] }
 `)
-	vc, err := vrrpConfig(cfg, func(ifname string) (netip.Addr, error) {
-		if ifname == "eth1" {
-			return netip.Addr{}, vrrp.ErrNoIPv4
-		}
-		return netip.MustParseAddr("192.0.2.11"), nil
-	})
-	if err == nil {
-		t.Error("no error for the waiting instance")
+	vc := vrrpConfig(cfg)
+	var names []string
+	for _, in := range vc.Instances {
+		names = append(names, in.Name)
 	}
-	if len(vc.Instances) != 1 || vc.Instances[0].Name != "C" || len(vc.SyncGroups) != 0 {
-		t.Errorf("got instances %+v and groups %+v, want C alone", vc.Instances, vc.SyncGroups)
+	if diff := cmp.Diff([]string{"A", "B"}, names); diff != "" {
+		t.Errorf("instances (-want +got):\n%s", diff)
+	}
+	if len(vc.SyncGroups) != 1 || vc.SyncGroups[0].Name != "G" {
+		t.Errorf("sync groups %+v, want G", vc.SyncGroups)
+	}
+	if vc.Instances[0].SrcAddr.IsValid() || vc.Instances[1].SrcAddr != netip.MustParseAddr("198.51.100.2") {
+		t.Errorf("sources %v and %v, want none (primary, found by the router) and unicast_src_ip",
+			vc.Instances[0].SrcAddr, vc.Instances[1].SrcAddr)
 	}
 }
 

@@ -119,10 +119,7 @@ func TestVRRPConfigTrackFiles(t *testing.T) {
 		Name: "VI_1", Interface: "eth0", VRID: 1, Priority: 150, UnicastSrcIP: netip.MustParseAddr("192.0.2.1"),
 		TrackFiles: []config.TrackedFile{{Name: "maint", Weight: 1}, {Name: "drain", Weight: -2}},
 	}}}
-	vc, err := vrrpConfig(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	vc := vrrpConfig(cfg)
 	want := []vrrp.TrackFile{{Name: "maint", Weight: 1}, {Name: "drain", Weight: -2}}
 	if diff := cmp.Diff(want, vc.Instances[0].TrackFiles); diff != "" {
 		t.Errorf("track files (-want +got):\n%s", diff)

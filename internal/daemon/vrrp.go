@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -38,17 +37,8 @@ type vrrpComponent struct {
 	// onRouter, when set, sees the router after it is built and after
 	// every reload, before it runs (maintenance state).
 	onRouter func(*vrrp.Router)
-	// latest is the config last applied; retry re-applies it while some
-	// instance waits for its interface.
-	latest  *config.Config
-	retry   *time.Timer
-	stopped bool
+	stopped  bool
 }
-
-// retryInterval is how often instances whose interface is missing or
-// has no address are tried again, as keepalived keeps such an instance
-// waiting instead of giving up.
-const retryInterval = 5 * time.Second
 
 func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange)) *vrrpComponent {
 	return &vrrpComponent{log: log.With(zap.String("component", "vrrp")), base: log, onChange: onChange, scripts: map[string]bool{}, files: map[string]int{}}
@@ -56,42 +46,36 @@ func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange)) *vrrpCom
 
 func (c *vrrpComponent) Name() string { return "vrrp" }
 
+// Apply starts the router or moves it to the new config. Instances
+// whose interface is missing or has no address yet wait inside the
+// router, each on its own, and start on the link or address event that
+// makes them possible; the router says which wait and why in Status.
 func (c *vrrpComponent) Apply(ctx context.Context, cfg *config.Config) error {
-	vc, waitErr := vrrpConfig(cfg, vrrp.PrimaryIPv4)
+	vc := vrrpConfig(cfg)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.stopped {
 		return nil
 	}
-	c.latest = cfg
-	if c.retry != nil {
-		c.retry.Stop()
-		c.retry = nil
-	}
-	if waitErr != nil {
-		c.log.Error("vrrp instances waiting for their interface; retrying", zap.Duration("every", retryInterval), zap.Error(waitErr))
-		c.retry = time.AfterFunc(retryInterval, func() {
-			c.mu.Lock()
-			current := c.latest == cfg && !c.stopped
-			c.mu.Unlock()
-			if current {
-				if err := c.Apply(ctx, cfg); err != nil {
-					c.log.Error("vrrp retry", zap.Error(err))
-				}
-			}
-		})
-	}
-	if err := c.applyLocked(vc); err != nil {
-		return errors.Join(waitErr, err)
-	}
-	return nil
+	return c.applyLocked(vc)
 }
 
-// applyLocked starts the router or moves it to vc.
+// applyLocked starts the router or moves it to vc. A router that is
+// not running (its Run ended) is replaced by a new one.
 func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
 	c.optsMu.Lock()
 	c.opts = transportOptions(vc)
 	c.optsMu.Unlock()
+	if c.router != nil {
+		select {
+		case err := <-c.done:
+			c.log.Warn("vrrp router had stopped; starting a new one", zap.Error(err))
+			c.cancel()
+			c.addrs.Close()
+			c.router, c.addrs, c.cancel, c.done = nil, nil, nil, nil
+		default:
+		}
+	}
 	if c.router != nil {
 		err := c.router.Reload(vc)
 		if c.onRouter != nil {
@@ -106,11 +90,14 @@ func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
 	if err != nil {
 		return fmt.Errorf("open address manager: %w", err)
 	}
+	lw := vrrp.NewLinkWatcher(c.base)
 	r, err := vrrp.NewRouter(vc, vrrp.Deps{
 		OpenTransport: c.openTransport,
 		OpenAnnouncer: func(dev string) (vrrp.Announcer, error) { return vrrp.NewAnnouncer(dev) },
 		Addrs:         addrs,
-		Links:         vrrp.NewLinkWatcher(c.base),
+		PrimaryAddr:   vrrp.PrimaryIPv4,
+		Links:         lw,
+		AddrChanges:   lw,
 		Logger:        c.base, // the router adds its own component field
 		OnStateChange: c.stateChanged,
 	})
@@ -193,9 +180,6 @@ func (c *vrrpComponent) Status() []vrrp.Status {
 func (c *vrrpComponent) Stop(ctx context.Context) error {
 	c.mu.Lock()
 	c.stopped = true
-	if c.retry != nil {
-		c.retry.Stop()
-	}
 	r, addrs, cancel, done := c.router, c.addrs, c.cancel, c.done
 	c.mu.Unlock()
 	if r == nil {

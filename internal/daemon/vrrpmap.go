@@ -1,8 +1,6 @@
 package daemon
 
 import (
-	"errors"
-	"fmt"
 	"net/netip"
 
 	"github.com/lbhad/lbhad/config"
@@ -10,45 +8,13 @@ import (
 )
 
 // vrrpConfig maps the validated config onto the VRRP router's own
-// config. srcOf finds an interface's primary IPv4 address, used when an
-// instance names no unicast_src_ip: it is the advert source and the
-// tie-breaker, so an instance cannot run without one. An instance whose
-// interface is missing or has no address yet is left out (with the
-// other members of its sync group, which move together), and the error
-// says which: the others must run regardless, and the caller retries.
-func vrrpConfig(cfg *config.Config, srcOf func(ifname string) (netip.Addr, error)) (vrrp.Config, error) {
+// config. An instance without unicast_src_ip gets no SrcAddr: the
+// router finds its interface's primary address each time it opens the
+// interface, and an instance whose interface is missing or has no
+// address waits there, alone, with the reason in its status.
+func vrrpConfig(cfg *config.Config) vrrp.Config {
 	var out vrrp.Config
-	srcs := map[string]netip.Addr{}
-	skip := map[string]bool{}
-	var errs []error
 	for _, in := range cfg.Instances {
-		src := in.UnicastSrcIP
-		if !src.IsValid() {
-			a, err := srcOf(in.Interface)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("vrrp instance %s: source address of %s: %w", in.Name, in.Interface, err))
-				skip[in.Name] = true
-				continue
-			}
-			src = a
-		}
-		srcs[in.Name] = src
-	}
-	for _, g := range cfg.SyncGroups {
-		for _, m := range g.Group {
-			if skip[m] {
-				for _, other := range g.Group {
-					skip[other] = true
-				}
-				break
-			}
-		}
-	}
-	for _, in := range cfg.Instances {
-		if skip[in.Name] {
-			continue
-		}
-		src := srcs[in.Name]
 		ic := vrrp.InstanceConfig{
 			Name:              in.Name,
 			Interface:         in.Interface,
@@ -58,7 +24,7 @@ func vrrpConfig(cfg *config.Config, srcOf func(ifname string) (netip.Addr, error
 			Nopreempt:         in.Nopreempt,
 			PreemptDelay:      in.PreemptDelay,
 			AuthType:          vrrp.AuthNone,
-			SrcAddr:           src,
+			SrcAddr:           in.UnicastSrcIP,
 			UnicastPeers:      in.UnicastPeers,
 			TrackInterfaces:   in.TrackInterfaces,
 			GARPMasterDelay:   in.GARPMasterDelay,
@@ -81,12 +47,9 @@ func vrrpConfig(cfg *config.Config, srcOf func(ifname string) (netip.Addr, error
 		out.Instances = append(out.Instances, ic)
 	}
 	for _, g := range cfg.SyncGroups {
-		if len(g.Group) > 0 && skip[g.Group[0]] {
-			continue
-		}
 		out.SyncGroups = append(out.SyncGroups, vrrp.SyncGroupConfig{Name: g.Name, Members: g.Group})
 	}
-	return out, errors.Join(errs...)
+	return out
 }
 
 // transportOptions gathers, per interface, what its one shared socket

@@ -1,0 +1,192 @@
+package vrrp
+
+import (
+	"slices"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// A master that cannot do its job gives way: when its adverts cannot be
+// sent, or a VIP cannot be added, for giveUpIntervals advert intervals,
+// the instance goes to Fault (through FaultChanged, like any other
+// fault), which releases the VIPs and sends a priority-0 advert if it
+// can, so the peer takes over. It comes back by itself: a send fault
+// clears when a priority-0 probe advert goes out again, a VIP fault after
+// a hold time that doubles while the add keeps failing (or at once when
+// the VIP's device comes back).
+
+// instFaults is the per-instance part of that: pure bookkeeping with
+// times passed in. The Router turns its flags into FaultChanged.
+type instFaults struct {
+	adv time.Duration
+
+	sendRun   failWindow
+	sendFault bool
+	probeAt   time.Time // next priority-0 probe while sendFault
+	sendLogs  int       // send failures logged in the current run
+
+	vipRun       failWindow
+	vipPending   []VIPAddr
+	vipRetryAt   time.Time
+	vipRetry     backoff
+	vipFault     bool
+	vipFailed    []VIPAddr // the VIPs that made it give up, for Status
+	vipHoldUntil time.Time
+	vipHold      backoff
+}
+
+// maxSendLogs bounds the log lines of one run of failing sends.
+const maxSendLogs = 3
+
+func (f *instFaults) init(adv time.Duration) {
+	f.adv = adv
+	f.vipRetry = backoff{min: 100 * time.Millisecond, max: max(adv/2, 100*time.Millisecond)}
+	f.vipHold = backoff{min: 3 * adv, max: max(64*adv, time.Minute)}
+}
+
+func (f *instFaults) limit() time.Duration { return giveUpIntervals * f.adv }
+
+func (f *instFaults) any() bool { return f.sendFault || f.vipFault }
+
+// logSend reports whether one more failed send should be logged.
+func (f *instFaults) logSend() bool {
+	f.sendLogs++
+	return f.sendLogs <= maxSendLogs
+}
+
+// vipsReleased forgets VIP adds still to retry: the machine took the
+// VIPs off (left Master).
+func (f *instFaults) vipsReleased() {
+	f.vipPending, f.vipRetryAt = nil, time.Time{}
+	f.vipRun.ok()
+}
+
+// wake is the earliest time the Router must call faultTimersLocked.
+func (f *instFaults) wake() time.Time {
+	w := earliest(f.vipRetryAt, f.probeAt)
+	if f.vipFault {
+		w = earliest(w, f.vipHoldUntil)
+	}
+	return w
+}
+
+func (f *instFaults) status() []string {
+	var out []string
+	if f.sendFault {
+		out = append(out, "send:adverts")
+	}
+	if f.vipFault {
+		for _, v := range f.vipFailed {
+			out = append(out, "vip:"+v.Prefix.String())
+		}
+	}
+	return out
+}
+
+// sendResultLocked records whether a master's advert went out to at
+// least one destination.
+func (r *Router) sendResultLocked(now time.Time, in *instance, sent bool) {
+	f := &in.faults
+	if sent {
+		f.sendRun.ok()
+		f.sendLogs = 0
+		return
+	}
+	if f.sendRun.fail(now, f.limit()) && !f.sendFault {
+		r.log.Error("adverts cannot be sent; giving up master", zap.String("instance", in.cfg.Name),
+			zap.Duration("for", now.Sub(f.sendRun.since)))
+		f.sendFault = true
+		f.probeAt = now.Add(f.adv)
+		r.markDirty(in)
+	}
+}
+
+// addVIPsLocked adds vips; those that fail are retried with backoff.
+func (r *Router) addVIPsLocked(now time.Time, in *instance, vips []VIPAddr) {
+	f := &in.faults
+	for _, v := range vips {
+		if err := r.deps.Addrs.Add(v); err != nil {
+			if !slices.Contains(f.vipPending, v) {
+				r.log.Error("add vip", zap.String("instance", in.cfg.Name), zap.Stringer("vip", v.Prefix), zap.Error(err))
+				f.vipPending = append(f.vipPending, v)
+			}
+		}
+	}
+	if len(f.vipPending) == 0 {
+		f.vipRun.ok()
+		f.vipRetry.reset()
+		return
+	}
+	f.vipRun.fail(now, f.limit())
+	f.vipRetryAt = earliest(now.Add(f.vipRetry.next()), f.vipRun.deadline(f.limit()))
+}
+
+// retryVIPsLocked tries the pending VIPs again; it gives up master
+// once they have failed for the limit.
+func (r *Router) retryVIPsLocked(now time.Time, in *instance) {
+	f := &in.faults
+	f.vipRetryAt = time.Time{}
+	if in.m.State() != StateMaster {
+		f.vipsReleased()
+		return
+	}
+	var still, added []VIPAddr
+	for _, v := range f.vipPending {
+		if err := r.deps.Addrs.Add(v); err != nil {
+			still = append(still, v)
+			continue
+		}
+		added = append(added, v)
+	}
+	f.vipPending = still
+	if len(added) > 0 {
+		r.log.Info("vip added after retry", zap.String("instance", in.cfg.Name), zap.Int("count", len(added)))
+		r.announceVIPsLocked(added, max(in.cfg.GARPMasterRepeat, 1))
+	}
+	if len(still) == 0 {
+		f.vipRun.ok()
+		f.vipRetry.reset()
+		f.vipHold.reset()
+		return
+	}
+	if f.vipRun.fail(now, f.limit()) {
+		hold := f.vipHold.next()
+		r.log.Error("vip cannot be added; giving up master", zap.String("instance", in.cfg.Name),
+			zap.Stringer("vip", still[0].Prefix), zap.Duration("retry_in", hold))
+		f.vipFault = true
+		f.vipFailed = slices.Clone(still)
+		f.vipHoldUntil = now.Add(hold)
+		r.markDirty(in)
+		return
+	}
+	f.vipRetryAt = earliest(now.Add(f.vipRetry.next()), f.vipRun.deadline(f.limit()))
+}
+
+// faultTimersLocked runs in's due fault timers: VIP retries, the end of
+// a VIP fault's hold, and send probes.
+func (r *Router) faultTimersLocked(now time.Time, in *instance) {
+	f := &in.faults
+	if !f.vipRetryAt.IsZero() && !now.Before(f.vipRetryAt) {
+		r.retryVIPsLocked(now, in)
+	}
+	if f.vipFault && !now.Before(f.vipHoldUntil) {
+		f.vipFault, f.vipHoldUntil = false, time.Time{}
+		f.vipPending = nil
+		f.vipRun.ok()
+		r.log.Info("retrying vips after hold", zap.String("instance", in.cfg.Name))
+		r.markDirty(in)
+	}
+	if f.sendFault && !f.probeAt.IsZero() && !now.Before(f.probeAt) {
+		f.probeAt = time.Time{}
+		if r.sendLocked(now, in, PriorityStop) {
+			r.log.Info("adverts can be sent again", zap.String("instance", in.cfg.Name))
+			f.sendFault = false
+			f.sendRun.ok()
+			f.sendLogs = 0
+			r.markDirty(in)
+		} else {
+			f.probeAt = now.Add(f.adv)
+		}
+	}
+}
