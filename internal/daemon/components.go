@@ -30,6 +30,9 @@ func defaultComponents(env Env) []Component {
 		m.ObserveTransition(sc.Instance, sc.To.String())
 		nc.VRRPStateChange(sc)
 		sd.VRRPStateChange(sc)
+		if env.StatusChanged != nil {
+			env.StatusChanged()
+		}
 	})
 	ip := newIPVSComponent(log, ipvssync.Open, nc.QuorumChange)
 	ipLoop := env.Loops.Add("ipvs", ipvsPeriod)

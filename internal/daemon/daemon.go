@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +39,10 @@ type Env struct {
 	// Loops is where components register the loops the watchdog
 	// watches; nil when nothing is watched.
 	Loops *Loops
+	// StatusChanged asks the daemon to recompute its STATUS= line (a
+	// VRRP instance started or began to wait); it never blocks. Nil in
+	// tests that build components by hand.
+	StatusChanged func()
 }
 
 // Options configure Run.
@@ -85,6 +90,7 @@ type daemon struct {
 	lastReload *control.ReloadStatus
 	degraded   []control.Problem // Apply errors of the running config
 	status     string            // the last STATUS= line, for the watchdog to restore
+	statusKick chan struct{}     // asks Run's loop to recompute STATUS=
 	comps      []Component
 	ctl        *control.Server
 }
@@ -165,7 +171,8 @@ func Run(ctx context.Context, opts Options) error {
 		now = time.Now
 	}
 	d.loops = newLoops(now)
-	comps := build(Env{Log: log, Metrics: d.metrics, Loops: d.loops})
+	d.statusKick = make(chan struct{}, 1)
+	comps := build(Env{Log: log, Metrics: d.metrics, Loops: d.loops, StatusChanged: d.statusChanged})
 	// Two phases: every part checks the config before any starts, so a
 	// config one part refuses starts nothing.
 	if rej := checkAll(comps, cfg); rej != nil {
@@ -186,9 +193,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	hooks(comps, lifecycleHook.Started)
 	d.n.Notify("READY=1")
-	d.setStatus(statusLine(cfg, degraded))
-	if len(degraded) > 0 {
-		log.Warn("lbhad is running degraded", zap.String("config", d.path), zap.String("status", statusLine(cfg, degraded)))
+	line := d.statusLine()
+	d.setStatus(line)
+	if strings.HasPrefix(line, "degraded") {
+		log.Warn("lbhad is running degraded", zap.String("config", d.path), zap.String("status", line))
 	} else {
 		log.Info("lbhad is running", zap.String("config", d.path))
 	}
@@ -203,12 +211,21 @@ func Run(ctx context.Context, opts Options) error {
 		go wd.run(wctx, iv)
 	}
 
+	// STATUS= follows instances that start or begin to wait; the
+	// ticker catches what no state change announces (an instance that
+	// waits from its first moment).
+	refresh := time.NewTicker(statusRefresh)
+	defer refresh.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return d.stop(stopTimeout)
 		case <-opts.Reload:
 			d.reload(ctx)
+		case <-d.statusKick:
+			d.refreshStatus()
+		case <-refresh.C:
+			d.refreshStatus()
 		}
 	}
 }
@@ -282,7 +299,53 @@ func (d *daemon) reload(ctx context.Context) {
 	d.metrics.ObserveReload(true, now)
 	hooks(d.comps, lifecycleHook.Reloaded)
 	log.Info("reloaded", zap.String("config", d.path))
-	d.setStatus(statusLine(cfg, degraded))
+	d.setStatus(d.statusLine())
+}
+
+// statusRefresh is how often STATUS= is recomputed without a kick.
+const statusRefresh = 5 * time.Second
+
+func (d *daemon) statusChanged() {
+	select {
+	case d.statusKick <- struct{}{}:
+	default:
+	}
+}
+
+// statusLine is the STATUS= text for the running config, its degraded
+// parts and the VRRP instances waiting now.
+func (d *daemon) statusLine() string {
+	d.mu.Lock()
+	cfg, degraded, comps := d.cfg, d.degraded, d.comps
+	d.mu.Unlock()
+	var waiting []string
+	for _, c := range comps {
+		if vc, ok := c.(*vrrpComponent); ok {
+			st := vc.Status()
+			if len(st) == 0 && len(cfg.Instances) > 0 && len(degraded) == 0 && vc.Running() {
+				// The router lists its instances once its loop has
+				// opened them; until then nothing is known to run.
+				return "starting: " + statusCounts(cfg)
+			}
+			waiting = waitingInstances(st)
+		}
+	}
+	return statusLine(cfg, degraded, waiting)
+}
+
+// refreshStatus re-sends STATUS= when it changed, except while it
+// reports a failed reload: that message stays until the next reload.
+func (d *daemon) refreshStatus() {
+	d.mu.Lock()
+	failed := d.lastReload != nil && !d.lastReload.OK
+	cur := d.status
+	d.mu.Unlock()
+	if failed {
+		return
+	}
+	if line := d.statusLine(); line != cur {
+		d.setStatus(line)
+	}
 }
 
 func firstError(diags hcl.Diagnostics) string {

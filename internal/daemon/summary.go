@@ -8,6 +8,7 @@ import (
 
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/control"
+	"github.com/lbhad/lbhad/vrrp"
 )
 
 // logSummary writes one line per VRRP instance and virtual server so an
@@ -39,15 +40,36 @@ func serviceName(vs *config.VirtualServer) string {
 }
 
 // statusLine is the one-line STATUS= text systemd shows: "running"
-// only when every component took the config, else "degraded" and why.
-func statusLine(cfg *config.Config, degraded []control.Problem) string {
-	counts := fmt.Sprintf("%d vrrp instances, %d virtual servers", len(cfg.Instances), len(cfg.VirtualServers))
-	if len(degraded) == 0 {
+// only when every component took the config and every VRRP instance
+// runs, else "degraded" and why (waiting lists the instances that wait
+// for their interface, each with its reason).
+func statusLine(cfg *config.Config, degraded []control.Problem, waiting []string) string {
+	counts := statusCounts(cfg)
+	var why []string
+	for _, p := range degraded {
+		why = append(why, p.Component+": "+p.Error)
+	}
+	if len(waiting) > 0 {
+		why = append(why, fmt.Sprintf("vrrp: %d/%d instances waiting: %s", len(waiting), len(cfg.Instances), strings.Join(waiting, "; ")))
+	}
+	if len(why) == 0 {
 		return "running: " + counts
 	}
-	why := make([]string, len(degraded))
-	for i, p := range degraded {
-		why[i] = p.Component + ": " + p.Error
-	}
 	return "degraded (" + strings.Join(why, "; ") + "): " + counts
+}
+
+func statusCounts(cfg *config.Config) string {
+	return fmt.Sprintf("%d vrrp instances, %d virtual servers", len(cfg.Instances), len(cfg.VirtualServers))
+}
+
+// waitingInstances names the instances that wait for their interface,
+// with the reason, in the form statusLine takes.
+func waitingInstances(st []vrrp.Status) []string {
+	var out []string
+	for _, s := range st {
+		if s.Waiting != "" {
+			out = append(out, s.Name+" ("+s.Waiting+")")
+		}
+	}
+	return out
 }

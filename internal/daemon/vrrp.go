@@ -175,6 +175,14 @@ func (c *vrrpComponent) Status() []vrrp.Status {
 	return r.Status()
 }
 
+// Running reports whether a router was started (it may still be opening
+// its instances).
+func (c *vrrpComponent) Running() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.router != nil
+}
+
 // Stop ends the router gracefully: masters send a priority-0 advert so
 // the peer takes over after its skew time, then the VIPs go.
 func (c *vrrpComponent) Stop(ctx context.Context) error {
