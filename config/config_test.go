@@ -88,7 +88,7 @@ func fullWant() *Config {
 			RouterID: "lb1", ScriptUser: "lbhad_script", EnableScriptSecurity: true,
 			ControlSocket: "/run/lbhad/ctl.sock", MetricsListen: "127.0.0.1:9469", LVSDrainTimeout: 2 * time.Minute, LVSKeepOnStop: true,
 			LVSResyncInterval: 10 * time.Second,
-			LVSTimeouts: LVSTimeouts{TCP: 900 * time.Second, TCPFin: 120 * time.Second, UDP: 5 * time.Minute},
+			LVSTimeouts:       LVSTimeouts{TCP: 900 * time.Second, TCPFin: 120 * time.Second, UDP: 5 * time.Minute},
 			Notification: Notification{
 				Email: &Email{
 					Server: "smtp.example.com:25", From: "lbhad@example.com",

@@ -44,8 +44,8 @@ type Global struct {
 	// Default DefaultLVSResyncInterval.
 	LVSResyncInterval time.Duration
 	LVSTimeouts       LVSTimeouts
-	LVSSyncDaemon *LVSSyncDaemon // nil when no lvs_sync_daemon block
-	Notification  Notification
+	LVSSyncDaemon     *LVSSyncDaemon // nil when no lvs_sync_daemon block
+	Notification      Notification
 }
 
 // LVSSyncDaemon configures the kernel's IPVS connection synchronisation
