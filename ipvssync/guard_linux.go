@@ -92,12 +92,18 @@ func guarded[T any](g *Guard, op string, fn func(Kernel) (T, error)) (T, error) 
 		return zero, fmt.Errorf("%s: waiting for the handle: %w (%v)", op, ErrTimeout, g.timeout)
 	}
 	defer func() { <-g.sem }()
-	h, err := g.handle()
-	if err != nil {
-		return zero, err
-	}
-	done := make(chan result[T], 1) // buffered: a late answer never blocks
+	// Opening a handle (after a timeout) talks to the kernel too, so it
+	// runs on the call's goroutine, under the same deadline. Channels are
+	// buffered: a late answer never blocks.
+	done := make(chan result[T], 1)
+	used := make(chan Handle, 1)
 	go func() {
+		h, err := g.handle()
+		used <- h
+		if err != nil {
+			done <- result[T]{err: err}
+			return
+		}
 		v, err := fn(h)
 		done <- result[T]{v, err}
 	}()
@@ -105,7 +111,11 @@ func guarded[T any](g *Guard, op string, fn func(Kernel) (T, error)) (T, error) 
 	case r := <-done:
 		return r.v, r.err
 	case <-timer.C:
-		g.drop(h)
+		go func() { // the handle may still be opening: drop it when known
+			if h := <-used; h != nil {
+				g.drop(h)
+			}
+		}()
 		return zero, fmt.Errorf("%s: %w (%v); handle replaced", op, ErrTimeout, g.timeout)
 	}
 }
