@@ -52,18 +52,31 @@ var errClosed = errors.New("ipvs handle closed")
 
 func (g *Guard) handle() (Handle, error) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
+	h, closed := g.h, g.closed
+	g.mu.Unlock()
+	if closed {
 		return nil, errClosed
 	}
-	if g.h == nil {
-		h, err := g.open()
-		if err != nil {
-			return nil, fmt.Errorf("reopen ipvs handle: %w", err)
-		}
-		g.h = h
+	if h != nil {
+		return h, nil
 	}
-	return g.h, nil
+	// Open without g.mu: it talks to the kernel and may hang too.
+	h, err := g.open()
+	if err != nil {
+		return nil, fmt.Errorf("reopen ipvs handle: %w", err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch {
+	case g.closed:
+		h.Close()
+		return nil, errClosed
+	case g.h != nil: // a timed-out call's open finished first
+		h.Close()
+		return g.h, nil
+	}
+	g.h = h
+	return h, nil
 }
 
 // drop closes h, which a call has overrun, unless it was already
@@ -111,11 +124,18 @@ func guarded[T any](g *Guard, op string, fn func(Kernel) (T, error)) (T, error) 
 	case r := <-done:
 		return r.v, r.err
 	case <-timer.C:
-		go func() { // the handle may still be opening: drop it when known
-			if h := <-used; h != nil {
-				g.drop(h)
+		select {
+		case h := <-used:
+			if h != nil {
+				g.drop(h) // before the next call can pick it up
 			}
-		}()
+		default:
+			go func() { // still opening: drop it once it exists
+				if h := <-used; h != nil {
+					g.drop(h)
+				}
+			}()
+		}
 		return zero, fmt.Errorf("%s: %w (%v); handle replaced", op, ErrTimeout, g.timeout)
 	}
 }

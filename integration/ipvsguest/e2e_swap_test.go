@@ -16,9 +16,12 @@ const e2eSwapRuns = 5
 // every real server stops (the sorry server takes the traffic), then they
 // all start again. No request that starts after they start may fail: the
 // sorry server leaves the table only after it has sat at weight 0 for
-// ipvssync.QuiesceGrace, so a handshake in flight to it (SYN_RECV,
-// counted inactive by the kernel) has become an active connection, which
-// holds the drain, or has ended.
+// ipvssync.QuiesceGrace, so every connection the scheduler gave it before
+// the weight went to 0 is seen (counted active) and holds the drain.
+//
+// Each run also reports the failures of a steady window of the same
+// length before the swap: a loaded TCG guest fails requests on its own,
+// which tells those apart from failures the swap causes.
 func TestE2ESorrySwapDR(t *testing.T)  { runSorrySwap(t, false) }
 func TestE2ESorrySwapNAT(t *testing.T) { runSorrySwap(t, true) }
 
@@ -38,6 +41,9 @@ func runSorrySwap(t *testing.T, nat bool) {
 
 	failed := 0
 	for run := 1; run <= e2eSwapRuns; run++ {
+		s0 := time.Now()
+		time.Sleep(3 * time.Second)
+		l.result("swap %d/%d: steady control window before it: %v", run, e2eSwapRuns, l.window(s0, time.Now()))
 		t0 := time.Now()
 		for _, s := range l.rs {
 			s.stop(t)

@@ -864,9 +864,10 @@ func runE2E(t *testing.T, nat bool) {
 		l.result("all real servers started: traffic back (steady) after %v; %v", tb.Sub(t1).Round(time.Millisecond), w)
 		// ipvssync adds the real servers before the sorry server leaves,
 		// and the sorry server sits at weight 0 for QuiesceGrace before
-		// its delete (a handshake in SYN_RECV is counted inactive, so
-		// "no active connections" alone let one request in some runs be
-		// dropped): the swap must not fail a request.
+		// its delete (deleting it on a read that showed no active
+		// connection, while it still had weight 1, let a connection the
+		// scheduler gave it in between be dropped: one request lost in
+		// some runs): the swap must not fail a request.
 		if w.Failed != 0 {
 			t.Errorf("%d requests failed while the real servers replaced the sorry server: %v", w.Failed, w)
 		}
