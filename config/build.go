@@ -54,6 +54,7 @@ func (b *builder) build(raw *rawFile) *Config {
 
 func (b *builder) global(raw *rawGlobal, g *Global) {
 	g.ControlSocket = DefaultControlSocket
+	g.LVSResyncInterval = DefaultLVSResyncInterval
 	if raw == nil {
 		g.RouterID = defaultRouterID()
 		return
@@ -81,6 +82,14 @@ func (b *builder) global(raw *rawGlobal, g *Global) {
 	}
 	g.LVSDrainTimeout, _ = b.duration(raw.LVSDrainTimeout, "lvs_drain_timeout")
 	g.LVSKeepOnStop = b.boolDefault(raw.LVSKeepOnStop, "lvs_keep_on_stop", false)
+	if d, ok := b.duration(raw.LVSResyncInterval, "lvs_resync_interval"); ok {
+		if d != 0 && d < time.Second {
+			b.errorf(raw.LVSResyncInterval.Range(), "Invalid lvs_resync_interval",
+				"lvs_resync_interval must be 0 (off) or at least 1s; it is %v.", d)
+		} else {
+			g.LVSResyncInterval = d
+		}
+	}
 	if s, ok := b.str(raw.MetricsListen, "metrics_listen"); ok && s != "" {
 		if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
 			b.errorf(raw.MetricsListen.Range(), "Invalid metrics_listen", "metrics_listen must be host:port, such as \"127.0.0.1:9469\" or \":9469\"; %q is not.", s)

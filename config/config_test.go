@@ -36,7 +36,7 @@ func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 func TestParseGood(t *testing.T) {
 	want := map[string]*Config{
 		"minimal.hcl": {
-			Global: Global{RouterID: "testhost", ControlSocket: DefaultControlSocket},
+			Global: Global{RouterID: "testhost", ControlSocket: DefaultControlSocket, LVSResyncInterval: DefaultLVSResyncInterval},
 			Instances: []*Instance{{
 				Name: "VI_1", Interface: "eth0", VRID: 51, Priority: 100,
 				AdvertInterval: time.Second, State: StateBackup,
@@ -87,7 +87,8 @@ func fullWant() *Config {
 		Global: Global{
 			RouterID: "lb1", ScriptUser: "lbhad_script", EnableScriptSecurity: true,
 			ControlSocket: "/run/lbhad/ctl.sock", MetricsListen: "127.0.0.1:9469", LVSDrainTimeout: 2 * time.Minute, LVSKeepOnStop: true,
-			LVSTimeouts: LVSTimeouts{TCP: 900 * time.Second, TCPFin: 120 * time.Second, UDP: 5 * time.Minute},
+			LVSResyncInterval: 10 * time.Second,
+			LVSTimeouts:       LVSTimeouts{TCP: 900 * time.Second, TCPFin: 120 * time.Second, UDP: 5 * time.Minute},
 			Notification: Notification{
 				Email: &Email{
 					Server: "smtp.example.com:25", From: "lbhad@example.com",
@@ -280,6 +281,7 @@ func TestBadCoverage(t *testing.T) {
 		"auth_pass too long", "Unsupported auth_type", "Invalid unicast_src_ip", "Invalid unicast_peer",
 		"nopreempt with state MASTER", "Invalid lower_threshold", "More than one check block",
 		"Unsupported argument", "Unsupported block type", "Missing required argument",
+		"Invalid lvs_resync_interval",
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.golden"))
 	var all strings.Builder
@@ -354,5 +356,20 @@ func TestDurations(t *testing.T) {
 				t.Errorf("delay_loop = %v, want %v", cfg.VirtualServers[0].DelayLoop, tc.want)
 			}
 		})
+	}
+}
+
+// lvs_resync_interval: 30 s when left out, 0 turns it off.
+func TestLVSResyncInterval(t *testing.T) {
+	for name, want := range map[string]time.Duration{
+		"minimal.hcl": DefaultLVSResyncInterval, "full.hcl": 10 * time.Second, "lvs_resync_off.hcl": 0,
+	} {
+		cfg, _, diags := LoadFile(filepath.Join("testdata", "good", name))
+		if len(diags) > 0 {
+			t.Fatalf("%s: %s", name, formatDiags(diags))
+		}
+		if got := cfg.Global.LVSResyncInterval; got != want {
+			t.Errorf("%s: LVSResyncInterval = %v, want %v", name, got, want)
+		}
 	}
 }

@@ -27,6 +27,7 @@ type rawGlobal struct {
 	StateFile            hcl.Expression    `hcl:"state_file,optional"`
 	LVSDrainTimeout      hcl.Expression    `hcl:"lvs_drain_timeout,optional"`
 	LVSKeepOnStop        hcl.Expression    `hcl:"lvs_keep_on_stop,optional"`
+	LVSResyncInterval    hcl.Expression    `hcl:"lvs_resync_interval,optional"`
 	LVSTimeouts          *rawLVSTimeouts   `hcl:"lvs_timeouts,block"`
 	LVSSyncDaemon        *rawLVSSyncDaemon `hcl:"lvs_sync_daemon,block"`
 	Notification         *rawNotification  `hcl:"notification,block"`

@@ -39,9 +39,14 @@ type Global struct {
 	// (the next lbhad adopts them in place). Default false: removed, as
 	// keepalived does.
 	LVSKeepOnStop bool
-	LVSTimeouts   LVSTimeouts
-	LVSSyncDaemon *LVSSyncDaemon // nil when no lvs_sync_daemon block
-	Notification  Notification
+	// LVSResyncInterval is how often the whole IPVS table is read and
+	// the services lbhad owns put right again, repairing changes made
+	// behind lbhad's back (ipvsadm -C, another tool). 0 turns it off.
+	// Default DefaultLVSResyncInterval.
+	LVSResyncInterval time.Duration
+	LVSTimeouts       LVSTimeouts
+	LVSSyncDaemon     *LVSSyncDaemon // nil when no lvs_sync_daemon block
+	Notification      Notification
 }
 
 // LVSSyncDaemon configures the kernel's IPVS connection synchronisation
@@ -68,6 +73,10 @@ const DefaultControlSocket = "/run/lbhad/lbhad.sock"
 // DefaultStateFile is where lbhad keeps the maintenance state that must
 // survive a restart ("lbhad maint").
 const DefaultStateFile = "/var/lib/lbhad/state.json"
+
+// DefaultLVSResyncInterval is how often the IPVS table is resynchronised
+// when lvs_resync_interval is not set.
+const DefaultLVSResyncInterval = 30 * time.Second
 
 // LVSTimeouts are the IPVS connection timeouts set like `ipvsadm --set`.
 // A zero value leaves the kernel's setting alone.

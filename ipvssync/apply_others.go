@@ -33,3 +33,12 @@ func Apply(Kernel, []Op) (int, error) { return 0, ErrUnavailable }
 
 // ActiveConns fails: IPVS is Linux only.
 func ActiveConns(Kernel, ServiceKey, DestKey) (int, int, error) { return 0, 0, ErrUnavailable }
+
+// ErrTimeout is wrapped by a Guard call that overran its deadline.
+var ErrTimeout = errors.New("ipvs netlink call timed out")
+
+// Guard is a Handle with deadlines; only Linux has one.
+type Guard struct{ Handle }
+
+// NewGuard fails: IPVS is Linux only.
+func NewGuard(func() (Handle, error), time.Duration) (*Guard, error) { return nil, ErrUnavailable }

@@ -18,6 +18,10 @@
 // Reconciler ties these together for the daemon and remembers which
 // services lbhad owns, so services made by hand for other addresses are
 // never touched; existing services the config names are adopted in place.
+// Guard wraps a handle so that every netlink call has a deadline (moby/ipvs
+// alone can block for ever, docs/notes/moby-ipvs.md); KeepDraining is the
+// one rule for how long a leaving destination stays at weight 0, and
+// Backoff spaces the retries of a failed sync.
 // Kernel is the small interface over *ipvs.Handle that Apply uses;
 // FakeKernel implements it in memory for tests. Open loads and checks
 // ip_vs before making the first handle (moby/ipvs resolves the netlink

@@ -40,10 +40,10 @@ func NewReconciler(k Kernel, log *zap.Logger) *Reconciler {
 }
 
 // SetDrainTimeout enables graceful drain: a destination leaving the table
-// (removed from the config, or failed without inhibit_on_failure) that
-// still has active connections is kept at weight 0 until they end or d has
-// passed since it first should have gone. Zero (the default) deletes at
-// once.
+// (removed from the config, the sorry server giving way) is kept at
+// weight 0 for QuiesceGrace and then while it has active connections,
+// until d has passed since it first should have gone (KeepDraining).
+// Zero (the default) deletes at once.
 func (r *Reconciler) SetDrainTimeout(d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -138,7 +138,7 @@ func (r *Reconciler) drainSet(current, desired Table) DrainSet {
 			r.drainSince[rk] = now
 		}
 		d := current[rk.Service].Dests[rk.Dest]
-		if d.ActiveConns > 0 && now.Sub(since) < r.drainTimeout {
+		if KeepDraining(d.ActiveConns, since, now, r.drainTimeout) {
 			drain[rk] = struct{}{}
 		}
 	}

@@ -196,6 +196,21 @@ func TestReconcilerDrain(t *testing.T) {
 		t.Errorf("drained wrote %d, want the delete", n)
 	}
 
+	// Idle (only inactive connections, which may be a handshake in
+	// SYN_RECV): quiesced first, deleted only after the grace.
+	r.Sync(cfgTable(Health{}, nil))
+	k.SetConns(key, k1, 0, 1)
+	if n, _ := r.Sync(oneGone); n != 1 || r.Draining() != 1 {
+		t.Errorf("idle dest leaving wrote %d, draining %d; want the weight-0 write and 1 draining", n, r.Draining())
+	}
+	if got, _ := Read(k); got[key].Dests[k1].Weight != 0 || len(got[key].Dests) != 2 {
+		t.Errorf("idle dest not quiesced: %+v", got[key].Dests)
+	}
+	now = now.Add(QuiesceGrace)
+	if n, _ := r.Sync(oneGone); n != 1 {
+		t.Errorf("after the grace wrote %d, want the delete", n)
+	}
+
 	// Timeout: connections never end.
 	r.Sync(cfgTable(Health{}, nil))
 	k.SetConns(key, k1, 9, 0)

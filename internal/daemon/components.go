@@ -36,10 +36,8 @@ func defaultComponents(env Env) []Component {
 	})
 	ip := newIPVSComponent(log, ipvssync.Open, nc.QuorumChange)
 	ipLoop := env.Loops.Add("ipvs", ipvsPeriod)
-	ip.observe = func(writes int, err error) {
-		ipLoop.Beat() // a sync ran to its end on the IPVS loop
-		m.ObserveIPVS(writes, err)
-	}
+	ip.observe = m.ObserveIPVS
+	ip.beat = ipLoop.Beat
 	ch := newChecksComponent(log, vr.SetTrackScript, func(ref realRef, ev checker.Event) {
 		ip.RealServerEvent(ref.key, ev)
 		nc.RealServerChange(ref, ev)
@@ -57,11 +55,11 @@ func defaultComponents(env Env) []Component {
 	mc := newMaintComponent(log, nc.send)
 	mc.vr, mc.ip, vr.onRouter, ip.overlay = vr, ip, mc.applyRouter, mc.overlay
 
-	// The IPVS loop has nothing to do between health changes: ask it
-	// for a sync (a read, no write when nothing changed) at every
-	// watchdog look. The VRRP loop is judged from
-	// its status (see vrrpProgress).
-	ipLoop.SetProbe(ip.poke)
+	// The IPVS loop has nothing to do between health changes: wake it
+	// at every watchdog look (no sync, no table read) and it beats; a
+	// loop stuck in a sync cannot. The VRRP loop is judged from its
+	// status (see vrrpProgress).
+	ipLoop.SetProbe(ip.ping)
 	vrLoop := env.Loops.Add("vrrp", vrrpPeriod)
 	var vp vrrpProgress
 	vrLoop.SetProbe(func() {

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -13,35 +14,69 @@ import (
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
+// Defaults of the ipvs component's timing; tests shorten them.
+const (
+	ipvsCallTimeout = 5 * time.Second        // one netlink call (ipvssync.Guard)
+	ipvsRetryMin    = 500 * time.Millisecond // first retry of a failed sync
+	ipvsRetryMax    = 30 * time.Second       // longest wait between retries
+)
+
 // ipvsComponent keeps the kernel's IPVS table equal to the config and
 // the real servers' health. Health changes arrive from the check engine
 // and are applied by one goroutine, so the engine never waits on
-// netlink and bursts of verdicts collapse into one sync.
+// netlink and bursts of verdicts collapse into one sync. A failed sync
+// is retried with backoff, and the table is read and put right again
+// at least every lvs_resync_interval, so a change behind lbhad's back
+// (ipvsadm -C) does not last until the next verdict.
+//
+// Locks: syncMu makes syncs (and Apply and Stop) one at a time and is
+// held across netlink calls; mu guards the fields and is never held
+// across one, so check events, status and metrics never wait on the
+// kernel. syncMu is always taken before mu. Every netlink call goes
+// through an ipvssync.Guard, so it has a deadline.
 type ipvsComponent struct {
 	log      *zap.Logger
 	base     *zap.Logger // for the reconciler, which names its own component
 	open     func() (ipvssync.Handle, error)
 	onQuorum func(ipvssync.QuorumChange)
 	observe  func(writes int, err error) // metrics; nil in tests
+	// beat, when set, tells the watchdog the loop is alive; the loop
+	// calls it on every wake, including a ping.
+	beat func()
 	// overlay, when set, lays operator maintenance over the check
-	// verdicts before each sync; read reads the kernel's table.
+	// verdicts before each sync; read reads the kernel's table. It runs
+	// under syncMu, not mu.
 	overlay func(vss []*config.VirtualServer, h ipvssync.Health, read func() (ipvssync.Table, error)) ipvssync.Health
 
-	mu     sync.Mutex
-	cfg    []*config.VirtualServer
-	keep   bool // lvs_keep_on_stop
-	health ipvssync.Health
-	handle ipvssync.Handle
-	rec    *ipvssync.Reconciler
-	kick   chan struct{}
-	relook *time.Timer // see relookLocked
-	stop   chan struct{}
-	done   chan struct{}
+	clock              func() time.Time
+	callTimeout        time.Duration
+	retryMin, retryMax time.Duration
+
+	syncMu sync.Mutex
+
+	mu       sync.Mutex
+	cfg      []*config.VirtualServer
+	keep     bool          // lvs_keep_on_stop
+	resync   time.Duration // lvs_resync_interval; 0 = off
+	health   ipvssync.Health
+	handle   ipvssync.Handle // an *ipvssync.Guard; written holding syncMu and mu
+	reader   ipvssync.Handle // Table's own Guard, so status never queues behind a sync
+	rec      *ipvssync.Reconciler
+	failures int       // failed syncs in a row
+	lastSync time.Time // end of the last sync, failed or not
+	kick     chan struct{}
+	rearm    chan struct{} // the loop's timers changed (failure count, resync)
+	stop     chan struct{}
+	done     chan struct{}
+
+	relookMu sync.Mutex
+	relook   *time.Timer // see relookLocked
 }
 
 func newIPVSComponent(log *zap.Logger, open func() (ipvssync.Handle, error), onQuorum func(ipvssync.QuorumChange)) *ipvsComponent {
 	return &ipvsComponent{
 		log: log.With(zap.String("component", "ipvs")), base: log, open: open, onQuorum: onQuorum,
+		clock: time.Now, callTimeout: ipvsCallTimeout, retryMin: ipvsRetryMin, retryMax: ipvsRetryMax,
 		health: ipvssync.Health{Real: map[ipvssync.RealKey]ipvssync.RealState{}, QuorumUp: map[ipvssync.ServiceKey]bool{}},
 	}
 }
@@ -49,21 +84,32 @@ func newIPVSComponent(log *zap.Logger, open func() (ipvssync.Handle, error), onQ
 func (c *ipvsComponent) Name() string { return "ipvs" }
 
 func (c *ipvsComponent) Apply(_ context.Context, cfg *config.Config) error {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.cfg, c.keep = cfg.VirtualServers, cfg.Global.LVSKeepOnStop
+	c.cfg, c.keep, c.resync = cfg.VirtualServers, cfg.Global.LVSKeepOnStop, cfg.Global.LVSResyncInterval
 	c.forgetStaleLocked()
-	if c.rec == nil {
-		if len(c.cfg) == 0 {
+	started := c.rec != nil
+	c.mu.Unlock()
+	if !started {
+		if len(cfg.VirtualServers) == 0 {
 			return nil
 		}
-		h, err := c.open()
+		h, err := ipvssync.NewGuard(c.open, c.callTimeout)
 		if err != nil {
 			return err // "IPVS is not available: ..." from ipvssync.Open
 		}
-		c.handle, c.rec = h, ipvssync.NewReconciler(h, c.base)
-		c.kick, c.stop, c.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
-		go c.loop()
+		r, err := ipvssync.NewGuard(c.open, c.callTimeout)
+		if err != nil {
+			h.Close()
+			return err
+		}
+		c.mu.Lock()
+		c.handle, c.reader, c.rec = h, r, ipvssync.NewReconciler(h, c.base)
+		c.kick, c.rearm = make(chan struct{}, 1), make(chan struct{}, 1)
+		c.stop, c.done = make(chan struct{}), make(chan struct{})
+		go c.loop(c.kick, c.rearm, c.stop, c.done)
+		c.mu.Unlock()
 	}
 	c.rec.SetDrainTimeout(cfg.Global.LVSDrainTimeout)
 	t := cfg.Global.LVSTimeouts
@@ -72,7 +118,7 @@ func (c *ipvsComponent) Apply(_ context.Context, cfg *config.Config) error {
 			c.log.Error("set lvs_timeouts", zap.Error(err))
 		}
 	}
-	return c.syncLocked()
+	return c.syncHeld()
 }
 
 // forgetStaleLocked drops the health of real servers the config no
@@ -109,9 +155,22 @@ func (c *ipvsComponent) poke() {
 	c.mu.Lock()
 	kick := c.kick
 	c.mu.Unlock()
-	if kick != nil {
+	signal(kick)
+}
+
+// ping wakes the loop without a sync, so the watchdog can see it is
+// alive without costing a table read: the loop beats on every wake.
+func (c *ipvsComponent) ping() {
+	c.mu.Lock()
+	rearm := c.rearm
+	c.mu.Unlock()
+	signal(rearm)
+}
+
+func signal(ch chan struct{}) {
+	if ch != nil {
 		select {
-		case kick <- struct{}{}:
+		case ch <- struct{}{}:
 		default:
 		}
 	}
@@ -120,64 +179,143 @@ func (c *ipvsComponent) poke() {
 // relookLocked asks for one more sync in a second, for destinations that
 // drain (the reconciler's, and maintenance's): they leave the table once
 // idle, which only a later read can see. At most one timer is armed, so
-// every caller during a sync shares it. c.mu must be held.
+// every caller during a sync shares it. It takes its own lock: callers
+// (the sync, maintenance's overlay inside it) may or may not hold c.mu.
 func (c *ipvsComponent) relookLocked() {
+	c.relookMu.Lock()
+	defer c.relookMu.Unlock()
 	if c.relook != nil {
 		return
 	}
 	c.relook = time.AfterFunc(time.Second, func() {
-		c.mu.Lock()
+		c.relookMu.Lock()
 		c.relook = nil
-		c.mu.Unlock()
+		c.relookMu.Unlock()
 		c.poke()
 	})
 }
 
-func (c *ipvsComponent) loop() {
-	defer close(c.done)
+// loop runs the syncs asked for by poke, the retries of a failed sync
+// and the periodic resync.
+func (c *ipvsComponent) loop(kick, rearm, stop, done chan struct{}) {
+	defer close(done)
 	for {
+		wake, why := c.nextWake()
+		var t *time.Timer
+		var timer <-chan time.Time
+		if !wake.IsZero() {
+			t = time.NewTimer(max(wake.Sub(c.clock()), 0))
+			timer = t.C
+		}
+		rearmed := false
 		select {
-		case <-c.stop:
+		case <-stop:
+		case <-rearm:
+			rearmed = true
+		case <-kick:
+			why = "change"
+		case <-timer:
+		}
+		if t != nil {
+			t.Stop()
+		}
+		select {
+		case <-stop:
 			return
-		case <-c.kick:
-			c.mu.Lock()
-			if c.rec == nil { // stopped while this sync waited
-				c.mu.Unlock()
-				return
-			}
-			if err := c.syncLocked(); err != nil {
-				c.log.Error("ipvs sync failed", zap.Error(err))
-			}
-			c.mu.Unlock()
+		default:
+		}
+		if c.beat != nil {
+			c.beat()
+		}
+		if rearmed {
+			continue
+		}
+		if err := c.sync(); err != nil {
+			c.log.Error("ipvs sync failed", zap.String("why", why), zap.Error(err))
 		}
 	}
 }
 
-func (c *ipvsComponent) syncLocked() error {
-	h := c.health
+// nextWake is when the loop syncs without being asked: the retry of a
+// failed sync (backoff), else the periodic resync; zero for never.
+func (c *ipvsComponent) nextWake() (time.Time, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return ipvsNextWake(c.lastSync, c.failures, c.resync, c.retryMin, c.retryMax)
+}
+
+// ipvsNextWake is nextWake's rule, pure: after failures failed syncs in
+// a row the next try is ipvssync.Backoff after the last; with none, the
+// next resync is one interval after the last sync.
+func ipvsNextWake(last time.Time, failures int, resync, retryMin, retryMax time.Duration) (time.Time, string) {
+	if failures > 0 {
+		return last.Add(ipvssync.Backoff(failures, retryMin, retryMax)), "retry"
+	}
+	if resync > 0 {
+		return last.Add(resync), "resync"
+	}
+	return time.Time{}, ""
+}
+
+func (c *ipvsComponent) sync() error {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	return c.syncHeld()
+}
+
+// syncHeld runs one sync; c.syncMu must be held. It snapshots what it
+// needs under c.mu and talks to the kernel without it.
+func (c *ipvsComponent) syncHeld() error {
+	c.mu.Lock()
+	rec, handle, cfg := c.rec, c.handle, c.cfg
+	if rec == nil { // stopped while this sync waited
+		c.mu.Unlock()
+		return nil
+	}
+	h := ipvssync.Health{Real: maps.Clone(c.health.Real), QuorumUp: maps.Clone(c.health.QuorumUp)}
+	c.mu.Unlock()
+
 	if c.overlay != nil {
-		h = c.overlay(c.cfg, h, func() (ipvssync.Table, error) { return ipvssync.Read(c.handle) })
+		h = c.overlay(cfg, h, func() (ipvssync.Table, error) { return ipvssync.Read(handle) })
 	}
-	for _, qc := range ipvssync.UpdateQuorum(c.cfg, &h) {
-		if c.onQuorum != nil {
-			c.onQuorum(qc)
-		}
-	}
+	changes := ipvssync.UpdateQuorum(cfg, &h)
 	failed := ipvssync.DrainSet{}
 	for k, st := range h.Real {
 		if !st.Alive {
 			failed[k] = struct{}{}
 		}
 	}
-	c.rec.SetNoDrain(failed)
-	writes, err := c.rec.Sync(ipvssync.Desired(c.cfg, h))
+	rec.SetNoDrain(failed)
+	writes, err := rec.Sync(ipvssync.Desired(cfg, h))
+
+	c.mu.Lock()
+	c.health.QuorumUp = h.QuorumUp
+	c.lastSync = c.clock()
+	before := c.failures
+	if err != nil {
+		c.failures++
+	} else {
+		c.failures = 0
+	}
+	after, rearm := c.failures, c.rearm
+	c.mu.Unlock()
+	signal(rearm)
+
+	for _, qc := range changes {
+		if c.onQuorum != nil {
+			c.onQuorum(qc)
+		}
+	}
 	if c.observe != nil {
 		c.observe(writes, err)
 	}
 	if writes > 0 {
 		c.log.Info("ipvs table updated", zap.Int("writes", writes))
 	}
-	if c.rec.Draining() > 0 {
+	if before > 0 && after == 0 {
+		c.log.Info("ipvs sync works again", zap.Int("failed_before", before))
+	}
+	if rec.Draining() > 0 {
 		c.relookLocked()
 	}
 	if err != nil {
@@ -186,32 +324,41 @@ func (c *ipvsComponent) syncLocked() error {
 	return nil
 }
 
-// Table reads the kernel's table for status output.
+// Table reads the kernel's table for status output, through a handle of
+// its own: it does not wait for a sync in progress, and each netlink call
+// has the Guard's deadline.
 func (c *ipvsComponent) Table() (ipvssync.Table, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.handle == nil {
+	h := c.reader
+	c.mu.Unlock()
+	if h == nil {
 		return nil, nil
 	}
-	return ipvssync.Read(c.handle)
+	return ipvssync.Read(h)
 }
 
 // Stop removes the services lbhad owns (keepalived does the same on a
 // clean stop) unless lvs_keep_on_stop is set, then closes the netlink
 // handle.
 func (c *ipvsComponent) Stop(context.Context) error {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.rec == nil {
+	rec, h, r, stop, keep := c.rec, c.handle, c.reader, c.stop, c.keep
+	c.rec, c.handle, c.reader = nil, nil, nil
+	c.mu.Unlock()
+	if rec == nil {
 		return nil
 	}
-	close(c.stop)
+	close(stop)
+	c.relookMu.Lock()
 	if c.relook != nil {
 		c.relook.Stop()
 	}
-	_, err := c.rec.Stop(c.keep)
-	c.handle.Close()
-	c.rec = nil
+	c.relookMu.Unlock()
+	_, err := rec.Stop(keep)
+	h.Close()
+	r.Close()
 	return err
 }
 

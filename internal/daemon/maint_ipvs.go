@@ -17,9 +17,10 @@ type rsDrain struct {
 
 // overlayRS lays real-server maintenance over the check verdicts: a real
 // server in maintenance sits at weight 0 (quiescent: its established
-// connections finish, the scheduler sends it no new ones) while the
-// kernel still counts active connections on it and its drain timeout
-// has not run out; then it counts as dead, which takes it out of the
+// connections finish, the scheduler sends it no new ones) for
+// ipvssync.QuiesceGrace and then while the kernel still counts active
+// connections on it, until its drain timeout runs out (the rule is
+// ipvssync.KeepDraining); then it counts as dead, which takes it out of the
 // table (or leaves it at weight 0 with inhibit_on_failure). t is the
 // kernel's table; nil when it could not be read, in which case only the
 // timeout ends a drain. It returns the new health (h is not changed),
@@ -41,7 +42,8 @@ func overlayRS(h ipvssync.Health, ds []rsDrain, t ipvssync.Table, now time.Time)
 		if !ok {
 			st = ipvssync.RealState{Alive: true} // no verdict yet: alive
 		}
-		if !d.Out && now.Sub(d.Since) < d.Timeout && activeConns(t, d.Key) != 0 {
+		n := activeConns(t, d.Key)
+		if !d.Out && (n != 0 || inTable(t, d.Key)) && ipvssync.KeepDraining(n, d.Since, now, d.Timeout) {
 			st.Drain = true
 			draining = true
 		} else {
@@ -66,4 +68,10 @@ func activeConns(t ipvssync.Table, k ipvssync.RealKey) int {
 		return 0
 	}
 	return d.ActiveConns
+}
+
+// inTable reports whether k is in the kernel's table t.
+func inTable(t ipvssync.Table, k ipvssync.RealKey) bool {
+	_, ok := t[k.Service].Dests[k.Dest]
+	return ok
 }

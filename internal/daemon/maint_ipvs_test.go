@@ -37,6 +37,10 @@ func TestOverlayRS(t *testing.T) {
 		{"keeps a dynamic weight while draining", ipvssync.Health{Real: map[ipvssync.RealKey]ipvssync.RealState{ka: {Alive: true, Weight: 7, HasWeight: true}}},
 			d(false), table(3), time.Second, ipvssync.RealState{Alive: true, Weight: 7, HasWeight: true, Drain: true}, nil, true},
 		{"drained: leaves", up, d(false), table(0), time.Second, ipvssync.RealState{}, []int{0}, false},
+		// A connection in SYN_RECV is counted inactive: an idle-looking
+		// server is held at weight 0 for the grace before it leaves.
+		{"idle but just quiesced: held for the grace", up, d(false), table(0), ipvssync.QuiesceGrace / 2, ipvssync.RealState{Alive: true, Drain: true}, nil, true},
+		{"not in the table, just now: leaves", up, d(false), ipvssync.Table{}, 0, ipvssync.RealState{}, []int{0}, false},
 		{"not in the table: leaves", up, d(false), ipvssync.Table{}, time.Second, ipvssync.RealState{}, []int{0}, false},
 		{"timeout: leaves with connections", up, d(false), table(3), time.Minute, ipvssync.RealState{}, []int{0}, false},
 		{"table unreadable: drains until timeout", up, d(false), nil, time.Second, ipvssync.RealState{Alive: true, Drain: true}, nil, true},

@@ -42,8 +42,8 @@ virtual_server "web" {
 	build := func(env Env) []Component {
 		ip = newIPVSComponent(env.Log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)
 		loop := env.Loops.Add("ipvs", ipvsPeriod)
-		ip.observe = func(int, error) { loop.Beat() }
-		loop.SetProbe(ip.poke)
+		ip.beat = loop.Beat
+		loop.SetProbe(ip.ping)
 		return []Component{ip}
 	}
 	n := &countNotes{iv: 2 * time.Millisecond}
@@ -68,6 +68,6 @@ virtual_server "web" {
 		t.Errorf("IPVS writes went %d -> %d over 50 unchanged reloads", before, got)
 	}
 	if c := n.count("WATCHDOG=1"); c == 0 {
-		t.Error("no watchdog ping while the IPVS loop was poked")
+		t.Error("no watchdog ping while the IPVS loop was pinged")
 	}
 }

@@ -7,6 +7,7 @@ global {
   metrics_listen         = "127.0.0.1:9469"
   lvs_drain_timeout      = "2m"
   lvs_keep_on_stop       = true
+  lvs_resync_interval    = "10s"
 
   lvs_timeouts {
     tcp    = "900s"
