@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lbhad/lbhad/internal/control"
+	"github.com/lbhad/lbhad/notify"
 )
 
 func TestMaintStateRoundTrip(t *testing.T) {
@@ -66,4 +67,109 @@ func TestMaintStateBadFiles(t *testing.T) {
 	if err := saveMaintState(dir, maintState{}); err == nil {
 		t.Error("saving over a directory succeeded")
 	}
+}
+
+// TestMaintStateUnusableHoldsDirector: a state file that exists but
+// cannot be used (garbage, truncated to nothing, an unknown version, a
+// directory) puts the whole director in maintenance, announces it, and
+// keeps a copy of the bad file; the next good save replaces it.
+func TestMaintStateUnusableHoldsDirector(t *testing.T) {
+	for name, create := range map[string]func(string) error{
+		"garbage":   func(p string) error { return os.WriteFile(p, []byte("{\"version\":1,\"director\":{"), 0o644) },
+		"empty":     func(p string) error { return os.WriteFile(p, nil, 0o644) },
+		"version":   func(p string) error { return os.WriteFile(p, []byte(`{"version": 9}`), 0o644) },
+		"directory": func(p string) error { return os.Mkdir(p, 0o755) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.json")
+			if err := create(path); err != nil {
+				t.Fatal(err)
+			}
+			m, evs, _ := maintFixture(t, path)
+			st := m.Status()
+			if len(st.Directors) != 1 || st.Directors[0].Instance != "" || !strings.Contains(st.Directors[0].By, "state file unusable") {
+				t.Fatalf("status: %+v", st)
+			}
+			if len(*evs) != 1 || (*evs)[0].Kind != notify.Maintenance || !strings.Contains((*evs)[0].Reason, "director held in maintenance") {
+				t.Errorf("notifications: %+v", *evs)
+			}
+			if name != "directory" {
+				if _, err := os.Stat(path + ".corrupt"); err != nil {
+					t.Errorf("no copy of the bad file: %v", err)
+				}
+				// The operator turns it off: a good file replaces the bad one.
+				if _, err := maintCmd(t, m, control.MaintArgs{Target: "director"}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := loadMaintState(path); err != nil {
+					t.Errorf("after off: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// TestMaintSaveFailureChangesNothing: when the state cannot be written
+// the command fails, says so, and neither memory nor disk changes.
+func TestMaintSaveFailureChangesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	path := filepath.Join(dir, "state.json")
+	m, evs, _ := maintFixture(t, path)
+	if _, err := maintCmd(t, m, control.MaintArgs{Target: "director", On: true}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	// A path under a regular file makes every write fail without root
+	// (the ENOSPC and read-only cases are in integration/).
+	m.mu.Lock()
+	m.path = filepath.Join(path, "x") // a path under a regular file
+	m.mu.Unlock()
+	statusBefore := m.Status()
+	for _, a := range []control.MaintArgs{
+		{Target: "director"},
+		{Target: "real-server", On: true, VirtualServer: "web", RealServer: "a"},
+	} {
+		_, err := maintCmd(t, m, a)
+		if err == nil || !strings.Contains(err.Error(), "maintenance not changed") {
+			t.Errorf("%+v: error %v", a, err)
+		}
+	}
+	if d := cmp.Diff(statusBefore, m.Status()); d != "" {
+		t.Errorf("memory changed (-before +after):\n%s", d)
+	}
+	after, _ := os.ReadFile(path)
+	if string(before) != string(after) {
+		t.Errorf("disk changed:\n%s\n%s", before, after)
+	}
+	if len(*evs) != 1 {
+		t.Errorf("failed commands announced: %+v", *evs)
+	}
+}
+
+// FuzzDecodeMaintState: any bytes decode or fail without panic, and
+// what decodes survives a save and a load unchanged.
+func FuzzDecodeMaintState(f *testing.F) {
+	f.Add([]byte(`{"version":1,"director":{"since":"2026-01-01T00:00:00Z","by":"x"}}`))
+	f.Add([]byte(`{"version":1,"real_servers":{"web/a":{"since":"2026-01-01T00:00:00Z","by":"y","drain_timeout":"5m0s","out":true}}}`))
+	f.Add([]byte(`{"version":1,"instances":{"VI_1":{}}}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(``))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		st, err := decodeMaintState(b)
+		if err != nil {
+			return
+		}
+		path := filepath.Join(dir, "state.json")
+		if err := saveMaintState(path, st); err != nil {
+			t.Fatal(err)
+		}
+		back, err := loadMaintState(path)
+		if err != nil {
+			t.Fatalf("saved state does not load: %v", err)
+		}
+		if d := cmp.Diff(st, back, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); d != "" {
+			t.Fatalf("round trip (-decoded +reloaded):\n%s", d)
+		}
+	})
 }
