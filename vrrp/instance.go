@@ -173,6 +173,8 @@ type Router struct {
 	heap     wakeHeap
 	armedAt  time.Time // when the loop's timer fires; zero: not armed
 
+	drops dropLimiter // which dropped adverts to log (droplog.go)
+
 	dispatchMu sync.Mutex
 	wake       chan struct{}
 	stop       chan struct{}
@@ -659,15 +661,18 @@ func (r *Router) receiveLocked(now time.Time, l *link, b []byte, meta RecvMeta) 
 	adv, why := Parse(b, meta)
 	if why != DropNone {
 		l.counters.Dropped[why]++
+		r.logDrop(now, l.name, meta.Src, why, adv.VRID)
 		return
 	}
 	in := l.byVRID[adv.VRID]
 	if in == nil {
 		l.counters.Dropped[DropUnknownVRID]++
+		r.logDrop(now, l.name, meta.Src, DropUnknownVRID, adv.VRID)
 		return
 	}
 	if why := in.expect.Check(&adv, meta.Src); why != DropNone {
 		in.counters.Dropped[why]++
+		r.logDrop(now, l.name, meta.Src, why, adv.VRID)
 		return
 	}
 	in.counters.AdvertsReceived++
