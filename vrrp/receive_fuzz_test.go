@@ -26,6 +26,7 @@ func FuzzReceive(f *testing.F) {
 		s := newSim(t)
 		n := s.newNode("B", ipB, one(inst("vi", "eth0", 51, 100, vipA)), nil)
 		s.start(n)
+		defer s.stop(n)
 		if master {
 			s.run(10 * time.Second)
 		}
