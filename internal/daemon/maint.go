@@ -351,6 +351,7 @@ func (m *maintComponent) overlay(vss []*config.VirtualServer, h ipvssync.Health,
 		t = nil
 	}
 	out, left, draining := overlayRS(h, ds, t, m.now())
+	saved := cloneMap(m.st.RealServers)
 	for _, i := range left {
 		mk := m.st.RealServers[keys[i]]
 		mk.Out = true
@@ -367,6 +368,9 @@ func (m *maintComponent) overlay(vss []*config.VirtualServer, h ipvssync.Health,
 	}
 	if len(left) > 0 {
 		if err := saveMaintState(m.path, m.st); err != nil {
+			// Memory keeps what the disk has: the next sync finds the
+			// same servers drained and tries the save again.
+			m.st.RealServers = saved
 			m.log.Error("save maintenance state", zap.Error(err))
 		}
 	}

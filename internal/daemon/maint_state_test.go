@@ -14,6 +14,7 @@ import (
 
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/control"
+	"github.com/lbhad/lbhad/ipvssync"
 	"github.com/lbhad/lbhad/notify"
 	"go.uber.org/zap"
 )
@@ -248,4 +249,36 @@ func fuzzDir(f *testing.F) string {
 		return d
 	}
 	return f.TempDir()
+}
+
+// TestMaintOverlaySaveFailure: when the "left the table" mark cannot be
+// saved, memory keeps what the disk has, and the next sync saves it.
+func TestMaintOverlaySaveFailure(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	m, _, cfg := maintFixture(t, path)
+	if _, err := maintCmd(t, m, control.MaintArgs{Target: "real-server", On: true, VirtualServer: "web", RealServer: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	vs := cfg.VirtualServers[0]
+	h := ipvssync.Health{Real: map[ipvssync.RealKey]ipvssync.RealState{}}
+	idle := func() (ipvssync.Table, error) { return ipvssync.Table{}, nil }
+	phase := func() string { return m.Status().RealServers[0].Phase }
+
+	m.mu.Lock()
+	m.path = filepath.Join(path, "x") // under a regular file: every save fails
+	m.mu.Unlock()
+	m.overlay(cfg.VirtualServers, h, idle)
+	if p := phase(); p != "draining" {
+		t.Errorf("after a failed save: phase %s, want draining (as on disk)", p)
+	}
+	m.mu.Lock()
+	m.path = path
+	m.mu.Unlock()
+	m.overlay(cfg.VirtualServers, h, idle)
+	if p := phase(); p != "out" {
+		t.Errorf("after a good save: phase %s, want out", p)
+	}
+	if st, err := loadMaintState(path); err != nil || !st.RealServers[vs.Name+"/"+vs.RealServers[0].Name].Out {
+		t.Errorf("disk: %+v, %v", st, err)
+	}
 }
