@@ -11,7 +11,8 @@ fuzztime=${FUZZTIME:-3s}
 if [ $# -gt 0 ]; then
 	dirs=("$@")
 else
-	mapfile -t dirs < <(git grep -l '^func Fuzz' -- '*_test.go' | xargs -n1 dirname | sort -u)
+	mapfile -t dirs < <(grep -rl --include='*_test.go' --exclude-dir=.work --exclude-dir=.git '^func Fuzz' . |
+		xargs -n1 dirname | sed 's|^\./||' | sort -u)
 fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
