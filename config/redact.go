@@ -144,7 +144,7 @@ func maskURL(b []byte, r hcl.Range, pathSafe bool) {
 
 func mask(b []byte) {
 	for i := range b {
-		if b[i] != '\n' {
+		if b[i] != '\n' && b[i] != '\r' {
 			b[i] = '*'
 		}
 	}
