@@ -193,7 +193,9 @@ func (b *builder) webhook(raw *rawWebhook) *Webhook {
 	if s, ok := b.str(raw.URL, "url"); ok {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			b.errorf(raw.URL.Range(), "Invalid url", "url must be an absolute http:// or https:// URL; %q is not.", s)
+			// The value is not quoted back: a webhook URL often
+			// carries a token.
+			b.errorf(raw.URL.Range(), "Invalid url", "url must be an absolute http:// or https:// URL with a host.")
 		} else {
 			w.URL = s
 		}
@@ -210,6 +212,9 @@ func (b *builder) webhook(raw *rawWebhook) *Webhook {
 	}
 	if n, ok := b.integer(raw.QueueSize, "queue_size", 1, 1000000); ok {
 		w.QueueSize = int(n)
+	}
+	if v, ok := b.boolean(raw.PathSafe, "url_path_safe"); ok {
+		w.URLPathSafe = v
 	}
 	return w
 }

@@ -45,12 +45,10 @@ func loadFile(path string, opts Options) (*Config, map[string]*hcl.File, hcl.Dia
 
 // WriteDiagnostics prints diags in hcl's format, with a source snippet for
 // each one whose file is in files. width wraps the text (0 = no wrapping);
-// color adds terminal escapes.
+// color adds terminal escapes. Secrets in the snippets are masked (see
+// MaskSecrets): this output goes to terminals and the journal.
 func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, width uint, color bool) error {
-	if files == nil {
-		files = map[string]*hcl.File{}
-	}
-	tw := hcl.NewDiagnosticTextWriter(w, files, width, color)
+	tw := hcl.NewDiagnosticTextWriter(w, MaskSecrets(files), width, color)
 	for _, d := range diags {
 		// A compiler-style first line (file:line:col) lets editors and
 		// grep jump to the problem; hcl's snippet follows it.

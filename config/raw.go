@@ -63,6 +63,7 @@ type rawWebhook struct {
 	Timeout   hcl.Expression `hcl:"timeout,optional"`
 	Retries   hcl.Expression `hcl:"retries,optional"`
 	QueueSize hcl.Expression `hcl:"queue_size,optional"`
+	PathSafe  hcl.Expression `hcl:"url_path_safe,optional"`
 	DefRange  hcl.Range      `hcl:",def_range"`
 }
 

@@ -111,6 +111,10 @@ type Webhook struct {
 	Timeout   time.Duration // default 5s
 	Retries   int           // default 3
 	QueueSize int           // default 1000
+	// URLPathSafe: the URL's path may be shown in dumps and diagnostics.
+	// By default it is hidden, since services like Slack put the token
+	// in the path.
+	URLPathSafe bool
 }
 
 // Script is a vrrp_script: a command whose exit status moves the priority

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -46,11 +47,45 @@ func sendMail(ctx context.Context, em *config.Email, tlsConf *tls.Config, deadli
 	}
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	err = converse(conn, host, em, tlsConf, e)
+	err = scrubSecret(converse(conn, host, em, tlsConf, e), em)
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("%w (%w)", err, ctx.Err())
 	}
 	return err
+}
+
+// scrubbedError is an error whose text had a secret taken out; Unwrap
+// still reaches the original for errors.Is.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// scrubSecret removes em's password from err's text, in the forms it
+// travels on the wire (plain for AUTH LOGIN's answer, base64 alone, and
+// base64 of PLAIN's "\x00user\x00password"): a server's error reply is
+// quoted in our errors, and a server may echo what it was sent.
+func scrubSecret(err error, em *config.Email) error {
+	if err == nil || em.Password == "" {
+		return err
+	}
+	msg := err.Error()
+	forms := []string{
+		base64.StdEncoding.EncodeToString([]byte("\x00" + em.Username + "\x00" + em.Password)),
+		base64.StdEncoding.EncodeToString([]byte(em.Password)),
+		em.Password,
+	}
+	clean := msg
+	for _, f := range forms {
+		clean = strings.ReplaceAll(clean, f, "(secret)")
+	}
+	if clean == msg {
+		return err
+	}
+	return &scrubbedError{msg: clean, err: err}
 }
 
 func converse(conn net.Conn, host string, em *config.Email, tlsConf *tls.Config, e Event) error {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs every lbhad test: installs what the tests
 # need, checks formatting and static analysis, runs the unit tests with
-# the race detector, then the integration tests (network namespaces on
+# the race detector, every fuzz target for a few seconds (scripts/fuzz.sh),
+# then the integration tests (network namespaces on
 # this kernel, keepalived as a peer, IPVS in a qemu guest kernel).
 # Run as root. Under CI=true a skipped integration test is a failure.
 set -euo pipefail
@@ -33,6 +34,9 @@ staticcheck -tags 'integration ipvsguest' ./integration/...
 
 step "unit tests (race)"
 go test -race -count=1 ./...
+
+step "fuzzing (every target, briefly)"
+bash scripts/fuzz.sh
 
 step "integration tests"
 log=$(mktemp)

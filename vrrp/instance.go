@@ -205,6 +205,8 @@ type Router struct {
 	settling   bool
 	readersOn  bool // Run's readers are started; new transports get one
 
+	drops dropLimiter // which dropped adverts to log (droplog.go)
+
 	dispatchMu sync.Mutex
 	wake       chan struct{}
 	stop       chan struct{}
@@ -749,15 +751,18 @@ func (r *Router) receiveLocked(now time.Time, l *link, b []byte, meta RecvMeta) 
 	adv, why := Parse(b, meta)
 	if why != DropNone {
 		l.counters.Dropped[why]++
+		r.logDrop(now, l.name, meta.Src, why, adv.VRID)
 		return
 	}
 	in := l.byVRID[adv.VRID]
 	if in == nil {
 		l.counters.Dropped[DropUnknownVRID]++
+		r.logDrop(now, l.name, meta.Src, DropUnknownVRID, adv.VRID)
 		return
 	}
 	if why := in.expect.Check(&adv, meta.Src); why != DropNone {
 		in.counters.Dropped[why]++
+		r.logDrop(now, l.name, meta.Src, why, adv.VRID)
 		return
 	}
 	in.counters.AdvertsReceived++

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strconv"
 	"time"
 
@@ -30,6 +29,9 @@ const PollInterval = time.Second
 // a document (keepalived reads 127 bytes).
 const maxTrackFileRead = 127
 
+// ErrNotRegular says a track file is a named pipe, device or socket.
+var ErrNotRegular = errors.New("not a regular file")
+
 // ParseTrackFile reads the number in a track file's content: an integer
 // (decimal, or 0x/0o/0b prefixed as strtol would take it) with optional
 // surrounding whitespace. Empty content is 0. Anything else is an error,
@@ -49,9 +51,12 @@ func ParseTrackFile(b []byte) (int, error) {
 // ReadTrackFile returns the number in a track file. A missing file is 0
 // without error, as in keepalived: deleting the file is how a flag is
 // cleared. An unreadable file or one that holds no number is 0 with the
-// error (from os.Open, Read or ParseTrackFile) saying why.
+// error (from os.Open, Read or ParseTrackFile) saying why. Only a
+// regular file is read: a named pipe, device or socket is 0 with
+// ErrNotRegular, and opening it never blocks (a FIFO with no writer
+// would otherwise stall the watcher and every file after it).
 func ReadTrackFile(path string) (int, error) {
-	f, err := os.Open(path)
+	f, err := openTrackFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
 	}
@@ -59,6 +64,11 @@ func ReadTrackFile(path string) (int, error) {
 		return 0, fmt.Errorf("read track file: %w", err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return 0, fmt.Errorf("read track file %s: %w", path, err)
+	} else if !fi.Mode().IsRegular() && !fi.IsDir() {
+		return 0, fmt.Errorf("read track file %s: %w (%s)", path, ErrNotRegular, fi.Mode().Type())
+	}
 	buf := make([]byte, maxTrackFileRead)
 	n, err := f.Read(buf)
 	if err != nil && n == 0 && !errors.Is(err, io.EOF) {

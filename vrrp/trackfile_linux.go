@@ -77,6 +77,13 @@ func (t *trackFiles) inotify(ctx context.Context) error {
 	}
 }
 
+// openTrackFile opens path without blocking: O_NONBLOCK makes opening a
+// FIFO that has no writer return at once (ReadTrackFile then refuses it),
+// and O_NOCTTY keeps a terminal device from becoming ours.
+func openTrackFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
+}
+
 func trimNUL(b []byte) []byte {
 	for len(b) > 0 && b[len(b)-1] == 0 {
 		b = b[:len(b)-1]

@@ -2,10 +2,13 @@ package vrrp
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 type fileValue struct {
@@ -149,4 +152,42 @@ func TestWatchTrackFilesDirectoryRemoved(t *testing.T) {
 	}
 	writeFile(t, p, "-9")
 	expectFileValue(t, ch, fileValue{"maint", -9})
+}
+
+// TestTrackFileFIFO: a track file that is a named pipe with no writer
+// is refused at once (value 0, ErrNotRegular) instead of blocking the
+// reader, and the files watched after it are still read.
+func TestTrackFileFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo, reg := filepath.Join(dir, "fifo"), filepath.Join(dir, "reg")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, reg, "5\n")
+	type result struct {
+		v   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := ReadTrackFile(fifo)
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		if r.v != 0 || !errors.Is(r.err, ErrNotRegular) {
+			t.Errorf("ReadTrackFile(fifo) = %d, %v; want 0, ErrNotRegular", r.v, r.err)
+		}
+	case <-time.After(10 * time.Second):
+		// Unblock the stuck open so the goroutine ends with the test.
+		if w, err := os.OpenFile(fifo, os.O_WRONLY|unix.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+		t.Fatal("ReadTrackFile blocked on a FIFO")
+	}
+	ch := watchFiles(t, []WatchedFile{{"fifo", fifo}, {"reg", reg}})
+	got := map[fileValue]bool{nextFileValue(t, ch): true, nextFileValue(t, ch): true}
+	if !got[fileValue{"fifo", 0}] || !got[fileValue{"reg", 5}] {
+		t.Errorf("watcher reported %v, want fifo 0 and reg 5", got)
+	}
 }

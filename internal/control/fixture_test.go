@@ -24,9 +24,13 @@ global {
       password = "SMTPpw-9f3a"
     }
     webhook "chat" {
-      url     = "https://user:URLpw-77c1@hooks.example.com/lbhad?token=URLtok-51e2"
+      url     = "https://user:URLpw-77c1@hooks.example.com/services/PATHtok-3a7c?token=URLtok-51e2"
       secret  = "HOOKsec-4d2b"
       headers = { "Authorization" = "Bearer HDRtok-0c9e" }
+    }
+    webhook "public" {
+      url           = "https://hooks.example.com/lbhad/events#FRAGtok-8b1d"
+      url_path_safe = true
     }
   }
 }
@@ -64,7 +68,7 @@ virtual_server "web" {
 }
 `
 
-var secrets = []string{"SMTPpw-9f3a", "URLpw-77c1", "URLtok-51e2", "HOOKsec-4d2b", "HDRtok-0c9e", "AP-6e1x"}
+var secrets = []string{"SMTPpw-9f3a", "URLpw-77c1", "URLtok-51e2", "HOOKsec-4d2b", "HDRtok-0c9e", "AP-6e1x", "PATHtok-3a7c", "FRAGtok-8b1d"}
 
 var (
 	zone    = time.FixedZone("CET", 3600)

@@ -19,8 +19,9 @@ type Dump struct {
 
 // RedactConfig returns a copy of cfg that is safe to print: auth_pass,
 // the SMTP password, webhook secrets, webhook header values (they often
-// carry tokens) and the password and query of webhook URLs are replaced
-// by Redacted. cfg itself is not modified. A nil cfg gives nil.
+// carry tokens) and the password, path and query of webhook URLs are
+// replaced by Redacted (the path stays when the webhook sets
+// url_path_safe: Slack-style URLs carry the token in the path). cfg itself is not modified. A nil cfg gives nil.
 func RedactConfig(cfg *config.Config) *config.Config {
 	if cfg == nil {
 		return nil
@@ -42,7 +43,7 @@ func RedactConfig(cfg *config.Config) *config.Config {
 	for i, w := range cfg.Global.Notification.Webhooks {
 		c := *w
 		c.Secret = redact(c.Secret)
-		c.URL = redactURL(c.URL)
+		c.URL = redactURL(c.URL, w.URLPathSafe)
 		if w.Headers != nil {
 			c.Headers = make(map[string]string, len(w.Headers))
 			for k, v := range w.Headers {
@@ -61,9 +62,10 @@ func redact(s string) string {
 	return Redacted
 }
 
-// redactURL hides the password and the query (where tokens usually
-// live) of a URL; an unparsable URL is hidden whole.
-func redactURL(s string) string {
+// redactURL hides the password, the query and fragment, and unless
+// pathSafe the path (tokens live in all of them) of a URL; an
+// unparsable URL is hidden whole.
+func redactURL(s string, pathSafe bool) string {
 	if s == "" {
 		return ""
 	}
@@ -73,6 +75,12 @@ func redactURL(s string) string {
 	}
 	if u.RawQuery != "" {
 		u.RawQuery = Redacted
+	}
+	if u.Fragment != "" {
+		u.Fragment, u.RawFragment = Redacted, ""
+	}
+	if !pathSafe && u.Path != "" && u.Path != "/" {
+		u.Path, u.RawPath = "/"+Redacted, "/"+Redacted
 	}
 	return u.Redacted()
 }

@@ -3,7 +3,6 @@ package control
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"testing"
 )
 
@@ -57,8 +56,12 @@ func TestNoSecrets(t *testing.T) {
 			t.Errorf("dump %s = %q, want %q", what, got, Redacted)
 		}
 	}
-	if u := n.Webhooks[0].URL; !strings.HasPrefix(u, "https://user:xxxxx@hooks.example.com/lbhad?") {
+	if u := n.Webhooks[0].URL; u != "https://user:xxxxx@hooks.example.com/(set)?(set)" {
 		t.Errorf("dump webhook url = %q", u)
+	}
+	// url_path_safe keeps the path, not the fragment.
+	if u := n.Webhooks[1].URL; u != "https://hooks.example.com/lbhad/events#(set)" {
+		t.Errorf("dump url_path_safe webhook url = %q", u)
 	}
 	if d.Config.Global.RouterID != "lb1" || n.Email.Username != "lbhad" || d.Snapshot.RouterID != "lb1" {
 		t.Errorf("dump lost non-secret fields: %+v", d.Config.Global)

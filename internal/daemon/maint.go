@@ -59,6 +59,11 @@ func (m *maintComponent) Name() string { return "maint" }
 const StateFileEnv = "LBHAD_STATE_FILE"
 
 // Apply reads the state file at start, and again if state_file moves.
+// A state file that exists but cannot be read or decoded fails safe:
+// the whole director is held in maintenance (what the file said is
+// unknown, and rejoining the election could take VIPs an operator had
+// moved away), with an error log and a maintenance notification, until
+// "lbhad maint director off" writes a good file over it.
 func (m *maintComponent) Apply(_ context.Context, cfg *config.Config) error {
 	path := cfg.Global.StateFile
 	if path == "" {
@@ -68,16 +73,26 @@ func (m *maintComponent) Apply(_ context.Context, cfg *config.Config) error {
 		path = config.DefaultStateFile
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.cfg = cfg
 	if path == m.path {
+		m.mu.Unlock()
 		return nil
 	}
 	m.path = path
 	st, err := loadMaintState(path)
-	m.st = st
 	if err != nil {
-		return err // starts with nothing in maintenance, says why
+		st = failSafeState(err, m.now())
+	}
+	m.st = st
+	m.mu.Unlock()
+	if err != nil {
+		kept := keepCorrupt(path)
+		reason := fmt.Sprintf("maintenance state file %s is unusable (%v): director held in maintenance until \"lbhad maint director off\"", path, err)
+		m.log.Error("maintenance state file unusable, director held in maintenance", zap.String("state_file", path), zap.String("copy", kept), zap.Error(err))
+		if m.announce != nil {
+			m.announce(notify.Event{Kind: notify.Maintenance, Reason: reason})
+		}
+		return nil
 	}
 	if st.Director != nil {
 		m.log.Warn("director in maintenance (from the state file)", zap.String("state_file", path), zap.Time("since", st.Director.Since), zap.String("by", st.Director.By))
@@ -169,7 +184,7 @@ func (m *maintComponent) director(peer control.Peer, a control.MaintArgs) (contr
 	if err := saveMaintState(m.path, m.st); err != nil {
 		m.st = old
 		m.mu.Unlock()
-		return reply, err
+		return reply, fmt.Errorf("%w; maintenance not changed", err)
 	}
 	path := m.path
 	m.mu.Unlock()
@@ -228,7 +243,7 @@ func (m *maintComponent) realServer(peer control.Peer, a control.MaintArgs) (con
 	if err := saveMaintState(m.path, m.st); err != nil {
 		m.st.RealServers = old
 		m.mu.Unlock()
-		return reply, err
+		return reply, fmt.Errorf("%w; maintenance not changed", err)
 	}
 	m.mu.Unlock()
 	reply.Applied = []string{}
@@ -336,6 +351,7 @@ func (m *maintComponent) overlay(vss []*config.VirtualServer, h ipvssync.Health,
 		t = nil
 	}
 	out, left, draining := overlayRS(h, ds, t, m.now())
+	saved := cloneMap(m.st.RealServers)
 	for _, i := range left {
 		mk := m.st.RealServers[keys[i]]
 		mk.Out = true
@@ -352,6 +368,9 @@ func (m *maintComponent) overlay(vss []*config.VirtualServer, h ipvssync.Health,
 	}
 	if len(left) > 0 {
 		if err := saveMaintState(m.path, m.st); err != nil {
+			// Memory keeps what the disk has: the next sync finds the
+			// same servers drained and tries the save again.
+			m.st.RealServers = saved
 			m.log.Error("save maintenance state", zap.Error(err))
 		}
 	}

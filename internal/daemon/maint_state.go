@@ -51,13 +51,46 @@ func loadMaintState(path string) (maintState, error) {
 	if err != nil {
 		return st, fmt.Errorf("read maintenance state: %w", err)
 	}
-	if err := json.Unmarshal(b, &st); err != nil {
-		return maintState{Version: maintStateVersion}, fmt.Errorf("decode maintenance state %s: %w", path, err)
-	}
-	if st.Version != maintStateVersion {
-		return maintState{Version: maintStateVersion}, fmt.Errorf("maintenance state %s has version %d, want %d", path, st.Version, maintStateVersion)
+	st, err = decodeMaintState(b)
+	if err != nil {
+		return st, fmt.Errorf("maintenance state %s: %w", path, err)
 	}
 	return st, nil
+}
+
+// decodeMaintState parses a state file's bytes. An empty file is an
+// error, not an empty state: a file someone truncated may have held
+// maintenance.
+func decodeMaintState(b []byte) (maintState, error) {
+	var st maintState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return maintState{Version: maintStateVersion}, fmt.Errorf("decode: %w", err)
+	}
+	if st.Version != maintStateVersion {
+		return maintState{Version: maintStateVersion}, fmt.Errorf("version %d, want %d", st.Version, maintStateVersion)
+	}
+	return st, nil
+}
+
+// failSafeState is the state used when the state file exists but cannot
+// be used: the whole director in maintenance, marked with why.
+func failSafeState(err error, now time.Time) maintState {
+	return maintState{Version: maintStateVersion, Director: &maintMark{Since: now, By: "lbhad (state file unusable: " + err.Error() + ")"}}
+}
+
+// keepCorrupt copies an unusable state file to path.corrupt (best effort)
+// so the next good save, which replaces it, does not destroy the only
+// record of what it held. It returns the copy's path, or "" if none.
+func keepCorrupt(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	dst := path + ".corrupt"
+	if err := os.WriteFile(dst, b, 0o600); err != nil {
+		return ""
+	}
+	return dst
 }
 
 // saveMaintState writes st to path atomically: a temporary file in the

@@ -14,6 +14,19 @@ import (
 // keepalived stops at the same kind of limit.
 const maxIncludeDepth = 32
 
+// maxIncludeFiles and maxIncludeBytes bound what one conversion reads in
+// total. The depth limit alone does not: 31 files that each include the
+// others twice stay within it and still expand to hundreds of megabytes.
+// Real configurations are far below both.
+const (
+	maxIncludeFiles = 4096
+	maxIncludeBytes = 16 << 20
+)
+
+// ErrTooLarge is wrapped (together with ErrSyntax) when includes read
+// more than maxIncludeFiles files or maxIncludeBytes bytes in total.
+var ErrTooLarge = errors.New("keepalived config too large")
+
 // ErrSyntax is wrapped by every error about the structure of a
 // keepalived.conf file (unbalanced braces, unterminated quotes, include
 // loops), so callers can tell a bad input from an I/O failure.
@@ -125,6 +138,8 @@ func (l *lexer) parse(src []byte, name string) ([]*node, []*node, error) {
 
 type lexer struct {
 	unmatched []*node
+	files     int // files read so far, the top one included
+	bytes     int // bytes read so far
 	// glob and read reach the file system; tests and fuzzing replace them.
 	glob func(pattern string) ([]string, error)
 	read func(name string) ([]byte, error)
@@ -156,7 +171,24 @@ func (l *lexer) file(path string, depth int, out *[]token) error {
 	return l.source(src, path, depth, out)
 }
 
+// count adds one file of n bytes to the totals and fails once they pass
+// the limits; where names the file.
+func (l *lexer) count(n int, where string) error {
+	l.files++
+	l.bytes += n
+	switch {
+	case l.files > maxIncludeFiles:
+		return fmt.Errorf("%s: the config and its includes read more than %d files in total (do files include each other?): %w: %w", where, maxIncludeFiles, ErrTooLarge, ErrSyntax)
+	case l.bytes > maxIncludeBytes:
+		return fmt.Errorf("%s: the config and its includes read more than %d MiB in total (do files include each other?): %w: %w", where, maxIncludeBytes>>20, ErrTooLarge, ErrSyntax)
+	}
+	return nil
+}
+
 func (l *lexer) source(src []byte, name string, depth int, out *[]token) error {
+	if err := l.count(len(src), name); err != nil {
+		return err
+	}
 	lines := strings.Split(string(src), "\n")
 	for i, text := range lines {
 		lineNo := i + 1

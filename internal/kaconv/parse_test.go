@@ -2,6 +2,7 @@ package kaconv
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -178,6 +179,66 @@ func FuzzParse(f *testing.F) {
 		out := c.convert(nodes)
 		if _, diags := hclsyntax.ParseConfig(out, "out.hcl", hcl.InitialPos); diags.HasErrors() {
 			t.Fatalf("converted output is not valid HCL: %v\n%s", diags, out)
+		}
+	})
+}
+
+// TestIncludeTotals: includes that stay within the depth limit can
+// still expand without bound (31 files, each including the next twice,
+// is 2^30 reads and reached 700 MB before the totals were bounded); the
+// conversion stops with ErrTooLarge after a bounded read.
+func TestIncludeTotals(t *testing.T) {
+	t.Run("doubling includes", func(t *testing.T) {
+		dir := t.TempDir()
+		for i := range 31 {
+			body := fmt.Sprintf("include m%02d.conf\ninclude m%02d.conf\nglobal_defs {\n router_id r\n}\n", i+1, i+1)
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("m%02d.conf", i)), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l := newLexer()
+		read := l.read
+		var total int
+		l.read = func(name string) ([]byte, error) {
+			b, err := read(name)
+			total += len(b)
+			return b, err
+		}
+		var toks []token
+		err := l.file(filepath.Join(dir, "m00.conf"), 0, &toks)
+		if !errors.Is(err, ErrTooLarge) || !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "more than 4096 files") {
+			t.Fatalf("err = %v, want ErrTooLarge about files", err)
+		}
+		if l.files != maxIncludeFiles+1 || total > (maxIncludeFiles+1)*100 {
+			t.Errorf("read %d files, %d bytes before stopping", l.files, total)
+		}
+	})
+	t.Run("mutual includes", func(t *testing.T) {
+		// Every file includes every file twice: the depth limit or the
+		// totals stop it, after a bounded number of reads.
+		dir := t.TempDir()
+		for i := range 31 {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("m%02d.conf", i)), []byte("include m*.conf\ninclude m*.conf\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, _, err := Convert(filepath.Join(dir, "m05.conf"))
+		if !errors.Is(err, ErrSyntax) {
+			t.Fatalf("err = %v, want ErrSyntax", err)
+		}
+		t.Logf("mutual includes: %v", err)
+	})
+	t.Run("bytes", func(t *testing.T) {
+		big := strings.Repeat("! padding to make the file large\n", 1<<15) // 1 MiB
+		l := &lexer{glob: func(p string) ([]string, error) { return []string{p}, nil }, read: func(string) ([]byte, error) {
+			return []byte("include next.conf\n" + big), nil
+		}}
+		_, _, err := l.parse([]byte("include next.conf\n"), "top.conf")
+		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "more than 16 MiB") {
+			t.Fatalf("err = %v, want ErrTooLarge about bytes", err)
+		}
+		if l.bytes > maxIncludeBytes+len(big)+100 {
+			t.Errorf("read %d bytes before stopping", l.bytes)
 		}
 	})
 }
