@@ -23,6 +23,7 @@ type scriptChecker struct {
 	timeout time.Duration
 	dynamic bool
 	cred    *syscall.Credential
+	opts    script.Options
 }
 
 func newScript(s Spec) (*scriptChecker, error) {
@@ -30,7 +31,8 @@ func newScript(s Spec) (*scriptChecker, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &scriptChecker{argv: argv, env: scriptEnv(s), timeout: s.Misc.Timeout, dynamic: s.Misc.Dynamic}
+	c := &scriptChecker{argv: argv, env: scriptEnv(s), timeout: s.Misc.Timeout, dynamic: s.Misc.Dynamic,
+		opts: script.Options{Secure: s.Misc.Secure, Track: s.Kind == KindScript}}
 	if c.timeout <= 0 {
 		c.timeout = s.Interval // keepalived's misc_timeout default
 	}
@@ -38,6 +40,13 @@ func newScript(s Spec) (*scriptChecker, error) {
 		if c.cred, err = script.LookupUser(s.Misc.User); err != nil {
 			return nil, err
 		}
+	}
+	// Checked at load so that a refused script shows in the reload's
+	// errors; script.Run checks again before every run, because the file
+	// may change in between. A script that is merely missing is left to
+	// fail at each run, so installing it later needs no reload.
+	if _, err := script.Resolve(argv[0], c.opts.Secure, c.cred); errors.Is(err, script.ErrInsecure) {
+		return nil, err
 	}
 	return c, nil
 }
@@ -53,7 +62,7 @@ func (c *scriptChecker) Check(ctx context.Context) Result {
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = waitDelay
 	start := time.Now()
-	err := script.Run(cmd)
+	err := script.Run(ctx, cmd, c.opts)
 	r := c.result(ctx, cmd, err)
 	r.Latency = time.Since(start)
 	r.Output = out.String()

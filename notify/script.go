@@ -17,36 +17,49 @@ var (
 	ErrEmptyCommand      = script.ErrEmptyCommand
 )
 
-// ErrInsecureScript is wrapped by CheckScriptSecurity when a script could
-// be replaced by someone other than root.
-var ErrInsecureScript = errors.New("insecure script")
+// ErrInsecureScript is wrapped by CheckScriptSecurity, and by a refused
+// notify script's delivery error, when a script could be replaced by
+// someone other than root. It is script.ErrInsecure: the rule lives in
+// internal/script, shared with the checks.
+var ErrInsecureScript = script.ErrInsecure
 
-// runNotifyScript splits cmd, appends extra, refuses an insecure program
-// when security is on, and runs it as cred for at most timeout.
+// CheckScriptSecurity reports whether the program path (a bare name is
+// looked up in script.DefaultPath) passes enable_script_security's
+// ownership rule; see script.Resolve, which it is, for a script run as
+// the daemon's own user. It returns an error wrapping ErrInsecureScript,
+// or the error of looking the path up.
+func CheckScriptSecurity(path string) error {
+	_, err := script.Resolve(path, true, nil)
+	return err
+}
+
+// runNotifyScript splits cmd, appends extra and runs it as cred for at
+// most timeout (the wait for a process slot included) through
+// script.Run, which with security checks the program right before the
+// exec and runs the file it checked.
 func runNotifyScript(ctx context.Context, cmd string, extra []string, security bool, cred *script.Credential, timeout time.Duration) error {
 	argv, err := script.Split(cmd)
 	if err != nil {
 		return fmt.Errorf("notify script %q: %w", cmd, err)
 	}
 	argv = append(argv, extra...)
-	if security {
-		if err := CheckScriptSecurity(argv[0]); err != nil {
+	if err := runScript(ctx, argv, cred, timeout, script.Options{Secure: security}); err != nil {
+		if errors.Is(err, script.ErrInsecure) {
 			return fmt.Errorf("notify script refused: %w", err)
 		}
-	}
-	if err := runScript(ctx, argv, cred, timeout); err != nil {
 		return fmt.Errorf("notify script %s: %w", argv[0], err)
 	}
 	return nil
 }
 
 // runScript runs argv in its own process group with stdin, stdout and
-// stderr on /dev/null, as keepalived does, and kills the whole group at
-// the timeout or when ctx ends, so a script's children die with it.
-func runScript(ctx context.Context, argv []string, cred *script.Credential, timeout time.Duration) error {
+// stderr on /dev/null and a clean environment, as keepalived does, and
+// kills the whole group at the timeout or when ctx ends, so a script's
+// children die with it.
+func runScript(ctx context.Context, argv []string, cred *script.Credential, timeout time.Duration, o script.Options) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	err := script.Run(script.Command(ctx, argv, cred)) // leftovers in the group go too
+	err := script.Run(ctx, script.Command(ctx, argv, cred), o) // leftovers in the group go too
 	if err != nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("killed after timeout %s: %w", timeout, ctx.Err())
 	}

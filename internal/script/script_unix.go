@@ -76,12 +76,36 @@ func Command(ctx context.Context, argv []string, cred *Credential) *exec.Cmd {
 	return cmd
 }
 
-// Run runs cmd (made by Command) to its end and then kills whatever the
-// script left running in its process group, so a script repeated every
-// few seconds cannot pile up orphans. Wait always reaps the script
-// itself: no zombies. It returns cmd.Run's error.
-func Run(cmd *exec.Cmd) error {
-	err := cmd.Run()
+// Run runs cmd (made by Command) as one script of the daemon: it waits
+// for a process slot (SetMaxProcs; ctx bounds the wait), resolves and,
+// with o.Secure, checks the program right before the exec (Resolve) and
+// executes the resolved path, so the file checked is the file run. After
+// the script ends it kills whatever the script left running in its
+// process group, so a script repeated every few seconds cannot pile up
+// orphans; Wait always reaps the script itself: no zombies. A cmd without
+// Env gets Env(). It returns the slot wait's error, Resolve's error or
+// cmd.Run's.
+func Run(ctx context.Context, cmd *exec.Cmd, o Options) error {
+	release, err := procs.Acquire(ctx, o.Track)
+	if err != nil {
+		return fmt.Errorf("wait for a script slot: %w", err)
+	}
+	defer release()
+	var runAs *Credential
+	if cmd.SysProcAttr != nil {
+		runAs = cmd.SysProcAttr.Credential
+	}
+	path, err := Resolve(cmd.Args[0], o.Secure, runAs)
+	if err != nil {
+		return err
+	}
+	// exec.Command looked the name up in the daemon's PATH and may have
+	// stored that failure; the resolved path replaces both.
+	cmd.Path, cmd.Err = path, nil
+	if cmd.Env == nil {
+		cmd.Env = Env()
+	}
+	err = cmd.Run()
 	if cmd.Process != nil {
 		// The group id cannot be reused while a member lives; if none is
 		// left this fails with ESRCH, which is fine.
