@@ -66,37 +66,38 @@ func runScript(ctx context.Context, argv []string, cred *script.Credential, time
 	return err
 }
 
-// ValidateScripts checks every script the config names (notify hooks,
-// notify_up/down, quorum_up/down, vrrp_script and misc_check commands)
-// for `lbhad validate`: each command line must split, and with
-// enable_script_security each program must pass CheckScriptSecurity. It
-// returns one error per problem, naming where the script is configured.
-func ValidateScripts(cfg *config.Config) []error {
-	var errs []error
-	check := func(where, cmd string) {
+// ScriptRef is one script the config names: where, its command line and
+// the user it runs as ("" is the daemon's own).
+type ScriptRef struct {
+	Where   string // e.g. `vrrp_instance "VI_1" notify_master`
+	Command string
+	User    string
+}
+
+// ScriptRefs lists every script the config names (notify hooks,
+// notify_up/down, quorum_up/down, vrrp_script and misc_check commands),
+// empty ones left out, for ValidateScripts and the daemon's start-up
+// audit.
+func ScriptRefs(cfg *config.Config) []ScriptRef {
+	var refs []ScriptRef
+	add := func(where, cmd, user string) {
 		if cmd == "" {
 			return
 		}
-		argv, err := script.Split(cmd)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", where, err))
-			return
+		if user == "" {
+			user = cfg.Global.ScriptUser
 		}
-		if cfg.Global.EnableScriptSecurity {
-			if err := CheckScriptSecurity(argv[0]); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", where, err))
-			}
-		}
+		refs = append(refs, ScriptRef{Where: where, Command: cmd, User: user})
 	}
 	hooks := func(where string, n config.NotifyScripts) {
-		check(where+" notify_master", n.Master)
-		check(where+" notify_backup", n.Backup)
-		check(where+" notify_fault", n.Fault)
-		check(where+" notify_stop", n.Stop)
-		check(where+" notify", n.Generic)
+		add(where+" notify_master", n.Master, "")
+		add(where+" notify_backup", n.Backup, "")
+		add(where+" notify_fault", n.Fault, "")
+		add(where+" notify_stop", n.Stop, "")
+		add(where+" notify", n.Generic, "")
 	}
 	for _, s := range cfg.Scripts {
-		check(fmt.Sprintf("vrrp_script %q script", s.Name), s.Script)
+		add(fmt.Sprintf("vrrp_script %q script", s.Name), s.Script, s.User)
 	}
 	for _, in := range cfg.Instances {
 		hooks(fmt.Sprintf("vrrp_instance %q", in.Name), in.Notify)
@@ -106,14 +107,35 @@ func ValidateScripts(cfg *config.Config) []error {
 	}
 	for _, vs := range cfg.VirtualServers {
 		where := fmt.Sprintf("virtual_server %q", vs.Name)
-		check(where+" quorum_up", vs.QuorumUp)
-		check(where+" quorum_down", vs.QuorumDown)
+		add(where+" quorum_up", vs.QuorumUp, "")
+		add(where+" quorum_down", vs.QuorumDown, "")
 		for _, rs := range vs.RealServers {
 			w := fmt.Sprintf("%s real_server %q", where, rs.Name)
-			check(w+" notify_up", rs.NotifyUp)
-			check(w+" notify_down", rs.NotifyDown)
+			add(w+" notify_up", rs.NotifyUp, "")
+			add(w+" notify_down", rs.NotifyDown, "")
 			if rs.Check != nil && rs.Check.Misc != nil {
-				check(w+" misc_check", rs.Check.Misc.Path)
+				add(w+" misc_check", rs.Check.Misc.Path, rs.Check.Misc.User)
+			}
+		}
+	}
+	return refs
+}
+
+// ValidateScripts checks every script of ScriptRefs for `lbhad
+// validate`: each command line must split, and with
+// enable_script_security each program must pass CheckScriptSecurity. It
+// returns one error per problem, naming where the script is configured.
+func ValidateScripts(cfg *config.Config) []error {
+	var errs []error
+	for _, r := range ScriptRefs(cfg) {
+		argv, err := script.Split(r.Command)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.Where, err))
+			continue
+		}
+		if cfg.Global.EnableScriptSecurity {
+			if err := CheckScriptSecurity(argv[0]); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r.Where, err))
 			}
 		}
 	}
