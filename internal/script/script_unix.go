@@ -105,13 +105,40 @@ func Run(ctx context.Context, cmd *exec.Cmd, o Options) error {
 	if cmd.Env == nil {
 		cmd.Env = Env()
 	}
-	err = cmd.Run()
+	if err = cmd.Start(); err == nil {
+		if !o.Track {
+			lowerPriority(cmd.Process.Pid)
+		}
+		err = cmd.Wait()
+	}
 	if cmd.Process != nil {
 		// The group id cannot be reused while a member lives; if none is
 		// left this fails with ESRCH, which is fine.
 		_ = killGroup(cmd)
 	}
 	return err
+}
+
+// ScriptNice is how much lower than the daemon's the CPU priority of
+// misc_check and notify scripts is: a storm of them (thousands of real
+// servers going down at once) then takes CPU from the election only when
+// it is idle. vrrp_scripts keep the daemon's priority, as they feed the
+// election themselves.
+const ScriptNice = 10
+
+// lowerPriority renices the process group of a just-started script. The
+// script runs at the daemon's priority for the moment between its exec
+// and this call (os/exec cannot set the priority before the exec); what
+// it starts afterwards inherits the lower one. Failure is harmless: the
+// script only keeps the daemon's priority.
+func lowerPriority(pgid int) {
+	cur, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
+	if err != nil {
+		return
+	}
+	// The raw syscall returns 20-nice; the kernel caps nice at 19.
+	nice := min(20-cur+ScriptNice, 19)
+	_ = syscall.Setpriority(syscall.PRIO_PGRP, pgid, nice)
 }
 
 // killGroup sends SIGKILL to cmd's process group, whose id is the pid of

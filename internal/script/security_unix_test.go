@@ -5,6 +5,7 @@ package script
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -249,4 +251,34 @@ func TestSymlinkSwapRace(t *testing.T) {
 		}
 		t.Fatal("the race never beat check-then-exec-the-name: the harness proves nothing")
 	})
+}
+
+// TestRunNice: a misc_check or notify script runs ScriptNice below the
+// daemon; a vrrp_script (Track) at the daemon's own priority.
+func TestRunNice(t *testing.T) {
+	dir := openDir(t, 0o700)
+	for _, tt := range []struct {
+		track bool
+		delta int
+	}{{false, ScriptNice}, {true, 0}} {
+		out := filepath.Join(dir, fmt.Sprint("nice-", tt.track))
+		// The script reads its own nice value after a moment, when the
+		// renice has surely happened.
+		p := writeExec(t, filepath.Join(dir, fmt.Sprint("s-", tt.track, ".sh")), "sleep 0.2; nice > "+out, 0o755)
+		if err := Run(context.Background(), Command(context.Background(), []string{p}, nil), Options{Track: tt.track}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		raw, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(20-raw+tt.delta, 19); got != want {
+			t.Errorf("track=%v: script nice %d, want %d", tt.track, got, want)
+		}
+	}
 }
