@@ -123,7 +123,8 @@ func ScriptRefs(cfg *config.Config) []ScriptRef {
 
 // ValidateScripts checks every script of ScriptRefs for `lbhad
 // validate`: each command line must split, and with
-// enable_script_security each program must pass CheckScriptSecurity. It
+// enable_script_security each program must pass the ownership rule for
+// the user it runs as (script.Resolve). It
 // returns one error per problem, naming where the script is configured.
 func ValidateScripts(cfg *config.Config) []error {
 	var errs []error
@@ -134,7 +135,13 @@ func ValidateScripts(cfg *config.Config) []error {
 			continue
 		}
 		if cfg.Global.EnableScriptSecurity {
-			if err := CheckScriptSecurity(argv[0]); err != nil {
+			// Judged as the daemon will judge it: a file owned by the
+			// user the script runs as is that user's to change.
+			var cred *script.Credential
+			if r.User != "" {
+				cred, _ = script.LookupUserUnlessSelf(r.User) // unknown: judged as root's
+			}
+			if _, err := script.Resolve(argv[0], true, cred); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", r.Where, err))
 			}
 		}
