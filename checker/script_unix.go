@@ -52,8 +52,6 @@ func newScript(s Spec) (*scriptChecker, error) {
 }
 
 func (c *scriptChecker) Check(ctx context.Context) Result {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
 	// Its own process group, so a timeout kills whatever the script
 	// started too, not just the shell; Run sweeps the group afterwards.
 	cmd := script.Command(ctx, c.argv, c.cred)
@@ -62,7 +60,9 @@ func (c *scriptChecker) Check(ctx context.Context) Result {
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = waitDelay
 	start := time.Now()
-	err := script.Run(ctx, cmd, c.opts)
+	o := c.opts
+	o.Timeout = c.timeout // from the start, not from the wait for a slot
+	err := script.Run(ctx, cmd, o)
 	r := c.result(ctx, cmd, err)
 	r.Latency = time.Since(start)
 	r.Output = out.String()
@@ -73,10 +73,10 @@ func (c *scriptChecker) result(ctx context.Context, cmd *exec.Cmd, err error) Re
 	if cmd.ProcessState == nil { // never started
 		return Result{Reason: "cannot run: " + startReason(err)}
 	}
+	if errors.Is(err, script.ErrTimeout) {
+		return Result{Reason: "timeout after " + c.timeout.String()}
+	}
 	if ctx.Err() != nil && !cmd.ProcessState.Success() {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return Result{Reason: "timeout after " + c.timeout.String()}
-		}
 		return Result{Reason: "cancelled"}
 	}
 	if st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && st.Signaled() {

@@ -54,16 +54,12 @@ func runNotifyScript(ctx context.Context, cmd string, extra []string, security b
 
 // runScript runs argv in its own process group with stdin, stdout and
 // stderr on /dev/null and a clean environment, as keepalived does, and
-// kills the whole group at the timeout or when ctx ends, so a script's
-// children die with it.
+// kills the whole group after timeout of running (the wait for a process
+// slot does not count) or when ctx ends, so a script's children die with
+// it.
 func runScript(ctx context.Context, argv []string, cred *script.Credential, timeout time.Duration, o script.Options) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	err := script.Run(ctx, script.Command(ctx, argv, cred), o) // leftovers in the group go too
-	if err != nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("killed after timeout %s: %w", timeout, ctx.Err())
-	}
-	return err
+	o.Timeout = timeout
+	return script.Run(ctx, script.Command(ctx, argv, cred), o) // leftovers in the group go too
 }
 
 // ScriptRef is one script the config names: where, its command line and

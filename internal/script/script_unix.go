@@ -10,7 +10,9 @@ import (
 	"os/exec"
 	"os/user"
 	"strconv"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Credential is the identity a script runs as; a nil *Credential means
@@ -77,14 +79,15 @@ func Command(ctx context.Context, argv []string, cred *Credential) *exec.Cmd {
 }
 
 // Run runs cmd (made by Command) as one script of the daemon: it waits
-// for a process slot (SetMaxProcs; ctx bounds the wait), resolves and,
+// for a process slot (SetMaxProcs; ctx bounds the wait, o.Timeout only
+// the run), resolves and,
 // with o.Secure, checks the program right before the exec (Resolve) and
 // executes the resolved path, so the file checked is the file run. After
 // the script ends it kills whatever the script left running in its
 // process group, so a script repeated every few seconds cannot pile up
 // orphans; Wait always reaps the script itself: no zombies. A cmd without
-// Env gets Env(). It returns the slot wait's error, Resolve's error or
-// cmd.Run's.
+// Env gets Env(). It returns the slot wait's error, Resolve's error, one
+// wrapping ErrTimeout, or cmd.Run's.
 func Run(ctx context.Context, cmd *exec.Cmd, o Options) error {
 	release, err := procs.Acquire(ctx, o.Track)
 	if err != nil {
@@ -105,9 +108,17 @@ func Run(ctx context.Context, cmd *exec.Cmd, o Options) error {
 	if cmd.Env == nil {
 		cmd.Env = Env()
 	}
+	var timedOut atomic.Bool
 	if err = cmd.Start(); err == nil {
 		if !o.Track {
 			lowerPriority(cmd.Process.Pid)
+		}
+		if o.Timeout > 0 {
+			t := time.AfterFunc(o.Timeout, func() {
+				timedOut.Store(true)
+				_ = killGroup(cmd)
+			})
+			defer t.Stop()
 		}
 		err = cmd.Wait()
 	}
@@ -115,6 +126,9 @@ func Run(ctx context.Context, cmd *exec.Cmd, o Options) error {
 		// The group id cannot be reused while a member lives; if none is
 		// left this fails with ESRCH, which is fine.
 		_ = killGroup(cmd)
+	}
+	if timedOut.Load() {
+		return fmt.Errorf("killed after timeout %s: %w", o.Timeout, ErrTimeout)
 	}
 	return err
 }

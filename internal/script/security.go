@@ -1,6 +1,13 @@
 package script
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
+
+// ErrTimeout is wrapped by Run's error when the script ran longer than
+// Options.Timeout and was killed.
+var ErrTimeout = errors.New("script timed out")
 
 // ErrInsecure is wrapped by Resolve when enable_script_security is on and
 // the program, or a directory on its path, could be replaced by a user
@@ -30,4 +37,10 @@ type Options struct {
 	// for track scripts, so a mass hang of misc_checks or a burst of
 	// notify scripts cannot hold up the election's inputs.
 	Track bool
+	// Timeout bounds the run, counted from the script's start, not from
+	// the wait for a process slot: a script queued behind a storm of
+	// others still gets its whole time. At the timeout the script's
+	// process group is killed and Run's error wraps ErrTimeout. Zero
+	// means only ctx bounds it.
+	Timeout time.Duration
 }
