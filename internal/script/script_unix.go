@@ -80,9 +80,10 @@ func Command(ctx context.Context, argv []string, cred *Credential) *exec.Cmd {
 
 // Run runs cmd (made by Command) as one script of the daemon: it waits
 // for a process slot (SetMaxProcs; ctx bounds the wait, o.Timeout only
-// the run), resolves and,
-// with o.Secure, checks the program right before the exec (Resolve) and
-// executes the resolved path, so the file checked is the file run. After
+// the run), resolves and, with o.Secure, checks the program right before
+// the exec (Resolve) and executes the resolved path, so the file checked
+// is the file run. A misc_check or notify script runs ScriptNice below
+// the daemon's CPU priority. After
 // the script ends it kills whatever the script left running in its
 // process group, so a script repeated every few seconds cannot pile up
 // orphans; Wait always reaps the script itself: no zombies. A cmd without
@@ -113,14 +114,17 @@ func Run(ctx context.Context, cmd *exec.Cmd, o Options) error {
 		if !o.Track {
 			lowerPriority(cmd.Process.Pid)
 		}
+		var t *time.Timer
 		if o.Timeout > 0 {
-			t := time.AfterFunc(o.Timeout, func() {
+			t = time.AfterFunc(o.Timeout, func() {
 				timedOut.Store(true)
 				_ = killGroup(cmd)
 			})
-			defer t.Stop()
 		}
 		err = cmd.Wait()
+		if t != nil {
+			t.Stop() // at once: a timer firing after the end is no timeout
+		}
 	}
 	if cmd.Process != nil {
 		// The group id cannot be reused while a member lives; if none is
