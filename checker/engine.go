@@ -306,8 +306,11 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-e.wake:
 		case o := <-results:
 			busy--
+			// The clock is read before taking e.mu, never under it: a
+			// clock with a lock of its own (the tests') may call back.
+			done := e.now()
 			e.mu.Lock()
-			ev, counted := e.complete(e.now(), o)
+			ev, counted := e.complete(done, o)
 			e.mu.Unlock()
 			if counted && e.onResult != nil {
 				e.onResult(o.id, o.res)
