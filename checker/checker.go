@@ -171,6 +171,10 @@ type MiscSpec struct {
 	Timeout time.Duration // default: the spec's Interval
 	Dynamic bool          // misc_dynamic: exit 2..255 means up with weight code-2
 	User    string        // run as this user's uid/gid; "" keeps the daemon's
+	// Secure is enable_script_security: the program must pass the
+	// ownership rule of script.Resolve when the check is built and again
+	// before every run, or it is refused (the check fails).
+	Secure bool
 }
 
 // Event reports a verdict change of one check.

@@ -61,7 +61,7 @@ type Status struct {
 // of workers. A check is rescheduled only when its attempt has finished,
 // so it never runs concurrently with itself.
 type Engine struct {
-	workers  int
+	workers  atomic.Int64 // the pool's size; SetWorkers changes it
 	log      *zap.Logger
 	now      func() time.Time
 	newTimer func(time.Duration) Timer
@@ -105,7 +105,6 @@ type outcome struct {
 // NewEngine returns an engine with no checks.
 func NewEngine(o Options) *Engine {
 	e := &Engine{
-		workers:  o.Workers,
 		log:      o.Logger,
 		now:      o.Now,
 		newTimer: o.NewTimer,
@@ -116,9 +115,7 @@ func NewEngine(o Options) *Engine {
 		checks:   make(map[string]*entry),
 		sched:    newSchedule(),
 	}
-	if e.workers <= 0 {
-		e.workers = DefaultWorkers
-	}
+	e.SetWorkers(o.Workers)
 	if e.log == nil {
 		e.log = zap.NewNop()
 	}
@@ -140,6 +137,25 @@ type realTimer struct{ *time.Timer }
 func (t realTimer) C() <-chan time.Time   { return t.Timer.C }
 func (t realTimer) Reset(d time.Duration) { t.Timer.Reset(d) }
 func (t realTimer) Stop()                 { t.Timer.Stop() }
+
+// SetWorkers changes how many attempts may run at once (n <= 0 means
+// DefaultWorkers), at any time, so a reload that adds thousands of checks
+// grows the pool and one that removes them shrinks it. Attempts already
+// running above a lower limit finish; no new one starts until the count
+// is under it.
+func (e *Engine) SetWorkers(n int) {
+	if n <= 0 {
+		n = DefaultWorkers
+	}
+	e.workers.Store(int64(n))
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Workers returns the pool's current size.
+func (e *Engine) Workers() int { return int(e.workers.Load()) }
 
 // Set replaces the engine's checks with specs, matching them by ID. A
 // check whose spec (with defaults applied) is unchanged keeps its state,
@@ -250,40 +266,37 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	defer e.running.Store(false)
 
-	// Both channels hold a message per worker and at most that many jobs
-	// are out, so neither the loop nor a worker ever blocks on a send.
-	jobs := make(chan job, e.workers)
-	results := make(chan outcome, e.workers)
+	// Each attempt runs on a goroutine of its own, at most Workers() at
+	// once; the loop is the only receiver of results and drains them
+	// all before returning, so no attempt goroutine is ever stuck.
+	results := make(chan outcome)
 	var wg sync.WaitGroup
-	for range e.workers {
-		wg.Go(func() {
-			for j := range jobs {
-				results <- outcome{j, j.checker.Check(ctx)}
-			}
-		})
-	}
+	busy := 0
 	defer e.stopped()
-	defer wg.Wait()
-	defer close(jobs)
+	defer func() {
+		go func() { wg.Wait(); close(results) }()
+		for range results {
+		}
+	}()
 
 	timer := e.newTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
-	busy := 0
 	for {
 		now := e.now()
+		limit := e.Workers()
 		e.mu.Lock()
-		out := e.dispatch(now, e.workers-busy)
+		out := e.dispatch(now, limit-busy)
 		_, due, pending := e.sched.next()
 		e.mu.Unlock()
 		for _, j := range out {
-			jobs <- j
+			wg.Go(func() { results <- outcome{j, j.checker.Check(ctx)} })
 		}
 		busy += len(out)
-		if pending && busy < e.workers {
+		if pending && busy < limit {
 			timer.Reset(max(due.Sub(now), 0))
 		} else {
-			timer.Stop() // woken by a result or by Set
+			timer.Stop() // woken by a result, by Set or by SetWorkers
 		}
 
 		select {
@@ -293,8 +306,11 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-e.wake:
 		case o := <-results:
 			busy--
+			// The clock is read before taking e.mu, never under it: a
+			// clock with a lock of its own (the tests') may call back.
+			done := e.now()
 			e.mu.Lock()
-			ev, counted := e.complete(e.now(), o)
+			ev, counted := e.complete(done, o)
 			e.mu.Unlock()
 			if counted && e.onResult != nil {
 				e.onResult(o.id, o.res)

@@ -3,7 +3,6 @@ package checker
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"sync"
 
@@ -35,9 +34,10 @@ const (
 	EnvScript         = "LBHAD_SCRIPT"
 )
 
-// scriptEnv is the daemon's environment plus the variables above.
+// scriptEnv is the clean script environment (script.Env: a fixed PATH,
+// nothing of the daemon's) plus the variables above.
 func scriptEnv(s Spec) []string {
-	env := append(os.Environ(), EnvCheckID+"="+s.ID)
+	env := script.Env(EnvCheckID + "=" + s.ID)
 	if s.Kind == KindScript {
 		return append(env, EnvScript+"="+s.Name)
 	}

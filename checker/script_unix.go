@@ -23,6 +23,7 @@ type scriptChecker struct {
 	timeout time.Duration
 	dynamic bool
 	cred    *syscall.Credential
+	opts    script.Options
 }
 
 func newScript(s Spec) (*scriptChecker, error) {
@@ -30,7 +31,8 @@ func newScript(s Spec) (*scriptChecker, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &scriptChecker{argv: argv, env: scriptEnv(s), timeout: s.Misc.Timeout, dynamic: s.Misc.Dynamic}
+	c := &scriptChecker{argv: argv, env: scriptEnv(s), timeout: s.Misc.Timeout, dynamic: s.Misc.Dynamic,
+		opts: script.Options{Secure: s.Misc.Secure, Track: s.Kind == KindScript}}
 	if c.timeout <= 0 {
 		c.timeout = s.Interval // keepalived's misc_timeout default
 	}
@@ -39,12 +41,17 @@ func newScript(s Spec) (*scriptChecker, error) {
 			return nil, err
 		}
 	}
+	// Checked at load so that a refused script shows in the reload's
+	// errors; script.Run checks again before every run, because the file
+	// may change in between. A script that is merely missing is left to
+	// fail at each run, so installing it later needs no reload.
+	if _, err := script.Resolve(argv[0], c.opts.Secure, c.cred); errors.Is(err, script.ErrInsecure) {
+		return nil, err
+	}
 	return c, nil
 }
 
 func (c *scriptChecker) Check(ctx context.Context) Result {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
 	// Its own process group, so a timeout kills whatever the script
 	// started too, not just the shell; Run sweeps the group afterwards.
 	cmd := script.Command(ctx, c.argv, c.cred)
@@ -53,7 +60,9 @@ func (c *scriptChecker) Check(ctx context.Context) Result {
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = waitDelay
 	start := time.Now()
-	err := script.Run(cmd)
+	o := c.opts
+	o.Timeout = c.timeout // from the start, not from the wait for a slot
+	err := script.Run(ctx, cmd, o)
 	r := c.result(ctx, cmd, err)
 	r.Latency = time.Since(start)
 	r.Output = out.String()
@@ -64,10 +73,10 @@ func (c *scriptChecker) result(ctx context.Context, cmd *exec.Cmd, err error) Re
 	if cmd.ProcessState == nil { // never started
 		return Result{Reason: "cannot run: " + startReason(err)}
 	}
+	if errors.Is(err, script.ErrTimeout) {
+		return Result{Reason: "timeout after " + c.timeout.String()}
+	}
 	if ctx.Err() != nil && !cmd.ProcessState.Success() {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return Result{Reason: "timeout after " + c.timeout.String()}
-		}
 		return Result{Reason: "cancelled"}
 	}
 	if st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && st.Signaled() {

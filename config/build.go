@@ -55,6 +55,7 @@ func (b *builder) build(raw *rawFile) *Config {
 func (b *builder) global(raw *rawGlobal, g *Global) {
 	g.ControlSocket = DefaultControlSocket
 	g.LVSResyncInterval = DefaultLVSResyncInterval
+	g.MaxScriptProcesses = DefaultMaxScriptProcesses
 	if raw == nil {
 		g.RouterID = defaultRouterID()
 		return
@@ -66,6 +67,9 @@ func (b *builder) global(raw *rawGlobal, g *Global) {
 	g.ScriptUser = b.strDefault(raw.ScriptUser, "script_user", "")
 	b.checkUser(raw.ScriptUser, "script_user", g.ScriptUser)
 	g.EnableScriptSecurity = b.boolDefault(raw.EnableScriptSecurity, "enable_script_security", false)
+	if n, ok := b.integer(raw.MaxScriptProcesses, "max_script_processes", 1, MaxScriptProcessesLimit); ok {
+		g.MaxScriptProcesses = int(n)
+	}
 	if s, ok := b.str(raw.ControlSocket, "control_socket"); ok {
 		if s == "" {
 			b.errorf(raw.ControlSocket.Range(), "Invalid control_socket", "control_socket must be the path of a Unix socket, such as %q.", DefaultControlSocket)

@@ -36,7 +36,7 @@ func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 func TestParseGood(t *testing.T) {
 	want := map[string]*Config{
 		"minimal.hcl": {
-			Global: Global{RouterID: "testhost", ControlSocket: DefaultControlSocket, LVSResyncInterval: DefaultLVSResyncInterval},
+			Global: Global{RouterID: "testhost", ControlSocket: DefaultControlSocket, LVSResyncInterval: DefaultLVSResyncInterval, MaxScriptProcesses: DefaultMaxScriptProcesses},
 			Instances: []*Instance{{
 				Name: "VI_1", Interface: "eth0", VRID: 51, Priority: 100,
 				AdvertInterval: time.Second, State: StateBackup,
@@ -85,7 +85,7 @@ func fullWant() *Config {
 	}
 	return &Config{
 		Global: Global{
-			RouterID: "lb1", ScriptUser: "lbhad_script", EnableScriptSecurity: true,
+			RouterID: "lb1", ScriptUser: "lbhad_script", EnableScriptSecurity: true, MaxScriptProcesses: 16,
 			ControlSocket: "/run/lbhad/ctl.sock", MetricsListen: "127.0.0.1:9469", LVSDrainTimeout: 2 * time.Minute, LVSKeepOnStop: true,
 			LVSResyncInterval: 10 * time.Second,
 			LVSTimeouts:       LVSTimeouts{TCP: 900 * time.Second, TCPFin: 120 * time.Second, UDP: 5 * time.Minute},

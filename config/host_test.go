@@ -46,9 +46,9 @@ func TestHostChecks(t *testing.T) {
 		{"everything present", all, nil},
 		{"nothing present", fakeHost{}, []string{
 			"testdata/good/full.hcl:4:28: error: Unknown user",
-			"testdata/good/full.hcl:46:14: error: Unknown user",
-			"testdata/good/full.hcl:120:28: error: Unreadable ca_file",
-			"testdata/good/full.hcl:158:22: error: Unknown user",
+			"testdata/good/full.hcl:47:14: error: Unknown user",
+			"testdata/good/full.hcl:121:28: error: Unreadable ca_file",
+			"testdata/good/full.hcl:159:22: error: Unknown user",
 		}},
 	}
 	for _, tt := range tests {

@@ -22,6 +22,7 @@ type rawGlobal struct {
 	RouterID             hcl.Expression    `hcl:"router_id,optional"`
 	ScriptUser           hcl.Expression    `hcl:"script_user,optional"`
 	EnableScriptSecurity hcl.Expression    `hcl:"enable_script_security,optional"`
+	MaxScriptProcesses   hcl.Expression    `hcl:"max_script_processes,optional"`
 	ControlSocket        hcl.Expression    `hcl:"control_socket,optional"`
 	MetricsListen        hcl.Expression    `hcl:"metrics_listen,optional"`
 	StateFile            hcl.Expression    `hcl:"state_file,optional"`

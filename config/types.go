@@ -25,9 +25,13 @@ type Global struct {
 	RouterID             string // defaults to the host name
 	ScriptUser           string // user scripts run as; "" means the daemon's user
 	EnableScriptSecurity bool
-	ControlSocket        string // default DefaultControlSocket
-	MetricsListen        string // host:port, "" disables metrics
-	StateFile            string // maintenance state; "" means DefaultStateFile
+	// MaxScriptProcesses bounds how many scripts (vrrp_script,
+	// misc_check, notify) run at once, daemon-wide; more wait their turn.
+	// Default DefaultMaxScriptProcesses.
+	MaxScriptProcesses int
+	ControlSocket      string // default DefaultControlSocket
+	MetricsListen      string // host:port, "" disables metrics
+	StateFile          string // maintenance state; "" means DefaultStateFile
 	// LVSDrainTimeout, when set, drains a destination that leaves the
 	// table while it still answers (removed from the config, the sorry
 	// server giving way): weight 0 until its active connections end or
@@ -393,3 +397,12 @@ type MiscCheck struct {
 	Dynamic bool // misc_dynamic: exit codes 2..255 set weight to code-2
 	User    string
 }
+
+// DefaultMaxScriptProcesses is how many scripts may run at once when the
+// global block sets no max_script_processes. It is the check pool's
+// default too: enough for a burst of notify scripts on a failover, small
+// enough that 10,000 real servers going down fork no more than this.
+const DefaultMaxScriptProcesses = 64
+
+// MaxScriptProcessesLimit is the largest max_script_processes accepted.
+const MaxScriptProcessesLimit = 4096

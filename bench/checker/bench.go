@@ -155,7 +155,7 @@ func (r *Report) write(w io.Writer) {
 	fmt.Fprintf(w, "### lbhad checker benchmark, %s\n\n", r.start.UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "%s, %d CPUs (GOMAXPROCS %d), %s; load average %s at start, %s at end.\n",
 		runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), ns, r.loadStart, r.loadEnd)
-	fmt.Fprintf(w, "Interval %v, timeout %v, %v measured after %v of warm-up; %d engine workers for %d checks.\n\n",
+	fmt.Fprintf(w, "Interval %v, timeout %v, %v measured after %v of warm-up; at most %d attempts in flight for %d checks.\n\n",
 		c.Interval, c.Timeout, c.Duration, c.Warmup, c.poolSize(c.Checks), c.Checks)
 
 	fmt.Fprintln(w, "| throughput | target/s | achieved/s | slowest–fastest second | failed | CPU, % of one core | CPU per attempt | backend process CPU |")
@@ -195,7 +195,7 @@ func (r *Report) write(w io.Writer) {
 	fmt.Fprintf(w, "| RSS before the checks were set | %.1f MiB |\n", mib(m.rssBefore))
 	fmt.Fprintf(w, "| RSS while running | %.1f MiB |\n", mib(m.rssRunning))
 	fmt.Fprintf(w, "| Go heap in use while running | %.1f MiB |\n", mib(m.heapInuse))
-	fmt.Fprintf(w, "| goroutines while running (engine workers: %d) | %d |\n", m.workers, m.goroutines)
+	fmt.Fprintf(w, "| goroutines while running (attempts in flight at most %d) | %d |\n", m.workers, m.goroutines)
 	fmt.Fprintf(w, "| TIME_WAIT sockets in the namespace at the end | %d |\n", m.timeWait)
 }
 

@@ -37,7 +37,9 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("%s: no backend was reported down", l.name)
 		}
 	}
-	if r.mem.rssRunning <= 0 || r.mem.goroutines <= r.mem.workers {
+	// The engine starts a goroutine per attempt in flight (up to its
+	// worker limit), so a quiet moment may show only a few.
+	if r.mem.rssRunning <= 0 || r.mem.goroutines <= 0 {
 		t.Errorf("memory not measured: %+v", r.mem)
 	}
 	if !bytes.Contains(out.Bytes(), []byte("| lbhad tcp_check engine")) {

@@ -2,6 +2,9 @@ package daemon
 
 import (
 	"context"
+	"errors"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -10,10 +13,14 @@ import (
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/script"
+	"github.com/lbhad/lbhad/notify"
 )
 
-// checksComponent runs one check engine for every vrrp_script and real
-// server check and routes each verdict to its consumer.
+// checksComponent runs two check engines, one for the vrrp_scripts and
+// one for the real server checks, so a mass hang of backends that fills
+// the real checks' pool cannot delay the scripts that move VRRP
+// priorities; it routes each verdict to its consumer.
 type checksComponent struct {
 	log      *zap.Logger
 	base     *zap.Logger // for the engine, which names its own component
@@ -21,10 +28,16 @@ type checksComponent struct {
 	onReal   func(ref realRef, ev checker.Event)
 	observe  func(kind string, ok bool, latency time.Duration) // metrics; nil in tests
 
-	mu     sync.Mutex
-	engine *checker.Engine
-	realOf map[string]realRef
-	kindOf map[string]string // check ID -> kind name, for metrics
+	mu      sync.Mutex
+	scripts *engineRun // vrrp_scripts
+	reals   *engineRun // real server checks
+	realOf  map[string]realRef
+	kindOf  map[string]string // check ID -> kind name, for metrics
+}
+
+// engineRun is one running engine and how to stop it.
+type engineRun struct {
+	e      *checker.Engine
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -36,36 +49,65 @@ func newChecksComponent(log *zap.Logger, onScript func(string, bool), onReal fun
 func (c *checksComponent) Name() string { return "checker" }
 
 func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
+	script.SetMaxProcs(cfg.Global.MaxScriptProcesses)
+	auditScripts(c.log, cfg)
 	specs, realOf, err := checkSpecs(cfg)
 	if err != nil {
 		return err
 	}
 	kindOf := make(map[string]string, len(specs))
+	var tracks, reals []checker.Spec
 	for _, s := range specs {
 		kindOf[s.ID] = s.Kind.String()
+		if s.Kind == checker.KindScript {
+			tracks = append(tracks, s)
+		} else {
+			reals = append(reals, s)
+		}
 	}
 	c.mu.Lock()
 	c.realOf, c.kindOf = realOf, kindOf
-	e := c.engine
-	if e == nil {
-		if len(specs) == 0 {
-			c.mu.Unlock()
-			return nil
-		}
-		e = checker.NewEngine(checker.Options{Workers: workersFor(specs), Logger: c.base, OnEvent: c.event, OnResult: c.result})
-		ctx, cancel := context.WithCancel(context.Background())
-		c.engine, c.cancel, c.done = e, cancel, make(chan struct{})
-		go func() {
-			defer close(c.done)
-			if err := e.Run(ctx); err != nil {
-				c.log.Error("check engine stopped", zap.Error(err))
-			}
-		}()
-	}
+	c.scripts = c.ensure(c.scripts, len(tracks))
+	c.reals = c.ensure(c.reals, len(reals))
+	scripts, realRun := c.scripts, c.reals
 	c.mu.Unlock()
 	// A bad check is still scheduled and fails visibly; the error is
-	// only what to tell the operator.
-	return e.Set(specs)
+	// only what to tell the operator. The pools follow the config, so a
+	// reload that adds thousands of checks grows them.
+	var errs []error
+	if scripts != nil {
+		scripts.e.SetWorkers(scriptWorkers(tracks))
+		errs = append(errs, scripts.e.Set(tracks))
+	}
+	if realRun != nil {
+		realRun.e.SetWorkers(workersFor(reals))
+		errs = append(errs, realRun.e.Set(reals))
+	}
+	return errors.Join(errs...)
+}
+
+// ensure returns r, or a new running engine when r is nil and there are
+// n > 0 checks for it; c.mu is held.
+func (c *checksComponent) ensure(r *engineRun, n int) *engineRun {
+	if r != nil || n == 0 {
+		return r
+	}
+	e := checker.NewEngine(checker.Options{Logger: c.base, OnEvent: c.event, OnResult: c.result})
+	ctx, cancel := context.WithCancel(context.Background())
+	r = &engineRun{e: e, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if err := e.Run(ctx); err != nil {
+			c.log.Error("check engine stopped", zap.Error(err))
+		}
+	}()
+	return r
+}
+
+// scriptWorkers gives every vrrp_script a worker of its own: a script
+// never runs concurrently with itself, so none ever waits for the pool.
+func scriptWorkers(specs []checker.Spec) int {
+	return min(max(len(specs), 1), 4096)
 }
 
 // workersFor sizes the pool so that checks which all time out at once
@@ -82,6 +124,43 @@ func workersFor(specs []checker.Spec) int {
 		}
 	}
 	return min(max(checker.DefaultWorkers, int(need*1.25)+1), 4096)
+}
+
+// auditScripts says at load what the config's scripts will meet: with
+// enable_script_security, every script the ownership rule refuses (it
+// will never run; script.Run checks again before each exec); without it,
+// one warning when scripts would run as root, as keepalived's "SECURITY
+// VIOLATION" does.
+func auditScripts(log *zap.Logger, cfg *config.Config) {
+	refs := notify.ScriptRefs(cfg)
+	if !cfg.Global.EnableScriptSecurity {
+		var asRoot []string
+		for _, r := range refs {
+			if os.Geteuid() == 0 && (r.User == "" || r.User == "root") {
+				asRoot = append(asRoot, r.Where)
+			}
+		}
+		if len(asRoot) > 0 {
+			log.Warn("SECURITY VIOLATION - scripts run as root but enable_script_security is off: anyone who can write a script or a directory above it can run code as root",
+				zap.Int("scripts", len(asRoot)), zap.String("first", asRoot[0]))
+		}
+		return
+	}
+	creds := map[string]*script.Credential{}
+	for _, r := range refs {
+		argv, err := script.Split(r.Command)
+		if err != nil {
+			continue // the checker or notifier reports it
+		}
+		cred, seen := creds[r.User]
+		if !seen && r.User != "" {
+			cred, _ = script.LookupUserUnlessSelf(r.User) // unknown: judged as root's
+			creds[r.User] = cred
+		}
+		if _, err := script.Resolve(argv[0], true, cred); errors.Is(err, script.ErrInsecure) {
+			log.Error("script refused: it will not run", zap.String("where", r.Where), zap.Error(err))
+		}
+	}
 }
 
 // event runs on the engine's goroutine: it logs and hands off, never
@@ -114,31 +193,42 @@ func (c *checksComponent) result(id string, r checker.Result) {
 	c.observe(kind, r.OK, r.Latency)
 }
 
-// Statuses is every check's current state, for status output.
+// Statuses is every check's current state, sorted by ID, for status
+// output.
 func (c *checksComponent) Statuses() []checker.Status {
 	c.mu.Lock()
-	e := c.engine
+	runs := []*engineRun{c.scripts, c.reals}
 	c.mu.Unlock()
-	if e == nil {
-		return nil
+	var out []checker.Status
+	for _, r := range runs {
+		if r != nil {
+			out = append(out, r.e.Statuses()...)
+		}
 	}
-	return e.Statuses()
+	slices.SortFunc(out, func(a, b checker.Status) int { return strings.Compare(a.Spec.ID, b.Spec.ID) })
+	return out
 }
 
 func (c *checksComponent) Stop(ctx context.Context) error {
 	c.mu.Lock()
-	cancel, done := c.cancel, c.done
+	runs := []*engineRun{c.scripts, c.reals}
 	c.mu.Unlock()
-	if cancel == nil {
-		return nil
+	for _, r := range runs {
+		if r != nil {
+			r.cancel()
+		}
 	}
-	cancel()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	for _, r := range runs {
+		if r == nil {
+			continue
+		}
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
+	return nil
 }
 
 // Check builds every check as the engine would and refuses the config if

@@ -52,7 +52,7 @@ func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]realRef, error) 
 		specs = append(specs, checker.Spec{
 			ID: scriptCheckID(s.Name), Name: s.Name, Kind: checker.KindScript,
 			Interval: s.Interval, ConnectTimeout: s.Timeout, Rise: s.Rise, Fall: s.Fall,
-			Misc: &checker.MiscSpec{Path: s.Script, Timeout: s.Timeout, User: user},
+			Misc: &checker.MiscSpec{Path: s.Script, Timeout: s.Timeout, User: user, Secure: cfg.Global.EnableScriptSecurity},
 		})
 	}
 	realOf := map[string]realRef{}
@@ -101,7 +101,7 @@ func realSpec(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 		if user == "" {
 			user = cfg.Global.ScriptUser
 		}
-		sp.Misc = &checker.MiscSpec{Path: m.Path, Timeout: m.Timeout, Dynamic: m.Dynamic, User: user}
+		sp.Misc = &checker.MiscSpec{Path: m.Path, Timeout: m.Timeout, Dynamic: m.Dynamic, User: user, Secure: cfg.Global.EnableScriptSecurity}
 	}
 	return sp, nil
 }

@@ -4,7 +4,11 @@
 // shell would without running one (Split), the program runs as the
 // configured script user (LookupUser) in its own process group, and the
 // whole group is killed at the timeout and swept after the script exits
-// (Command, Run), so a script's children never outlive it.
+// (Command, Run), so a script's children never outlive it. Run is also
+// the one place where enable_script_security is enforced (Resolve, right
+// before each exec, on the path actually executed), where scripts get a
+// clean environment (Env) and where the number of scripts running at once
+// is bounded daemon-wide (Limiter, SetMaxProcs).
 //
 // It exists so that checker and notify, which are domain leaves that do
 // not import each other, share one copy of this logic instead of two. It

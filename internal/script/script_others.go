@@ -28,4 +28,7 @@ func Command(ctx context.Context, argv []string, _ *Credential) *exec.Cmd {
 }
 
 // Run returns cmd.Run's error, errUnsupported for a cmd from Command.
-func Run(cmd *exec.Cmd) error { return cmd.Run() }
+func Run(_ context.Context, cmd *exec.Cmd, _ Options) error { return cmd.Run() }
+
+// Resolve fails where scripts cannot run.
+func Resolve(string, bool, *Credential) (string, error) { return "", errUnsupported }

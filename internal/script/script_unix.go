@@ -10,7 +10,9 @@ import (
 	"os/exec"
 	"os/user"
 	"strconv"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Credential is the identity a script runs as; a nil *Credential means
@@ -76,18 +78,85 @@ func Command(ctx context.Context, argv []string, cred *Credential) *exec.Cmd {
 	return cmd
 }
 
-// Run runs cmd (made by Command) to its end and then kills whatever the
-// script left running in its process group, so a script repeated every
-// few seconds cannot pile up orphans. Wait always reaps the script
-// itself: no zombies. It returns cmd.Run's error.
-func Run(cmd *exec.Cmd) error {
-	err := cmd.Run()
+// Run runs cmd (made by Command) as one script of the daemon: it waits
+// for a process slot (SetMaxProcs; ctx bounds the wait, o.Timeout only
+// the run), resolves and, with o.Secure, checks the program right before
+// the exec (Resolve) and executes the resolved path, so the file checked
+// is the file run. A misc_check or notify script runs ScriptNice below
+// the daemon's CPU priority. After
+// the script ends it kills whatever the script left running in its
+// process group, so a script repeated every few seconds cannot pile up
+// orphans; Wait always reaps the script itself: no zombies. A cmd without
+// Env gets Env(). It returns the slot wait's error, Resolve's error, one
+// wrapping ErrTimeout, or cmd.Run's.
+func Run(ctx context.Context, cmd *exec.Cmd, o Options) error {
+	release, err := procs.Acquire(ctx, o.Track)
+	if err != nil {
+		return fmt.Errorf("wait for a script slot: %w", err)
+	}
+	defer release()
+	var runAs *Credential
+	if cmd.SysProcAttr != nil {
+		runAs = cmd.SysProcAttr.Credential
+	}
+	path, err := Resolve(cmd.Args[0], o.Secure, runAs)
+	if err != nil {
+		return err
+	}
+	// exec.Command looked the name up in the daemon's PATH and may have
+	// stored that failure; the resolved path replaces both.
+	cmd.Path, cmd.Err = path, nil
+	if cmd.Env == nil {
+		cmd.Env = Env()
+	}
+	var timedOut atomic.Bool
+	if err = cmd.Start(); err == nil {
+		if !o.Track {
+			lowerPriority(cmd.Process.Pid)
+		}
+		var t *time.Timer
+		if o.Timeout > 0 {
+			t = time.AfterFunc(o.Timeout, func() {
+				timedOut.Store(true)
+				_ = killGroup(cmd)
+			})
+		}
+		err = cmd.Wait()
+		if t != nil {
+			t.Stop() // at once: a timer firing after the end is no timeout
+		}
+	}
 	if cmd.Process != nil {
 		// The group id cannot be reused while a member lives; if none is
 		// left this fails with ESRCH, which is fine.
 		_ = killGroup(cmd)
 	}
+	if timedOut.Load() {
+		return fmt.Errorf("killed after timeout %s: %w", o.Timeout, ErrTimeout)
+	}
 	return err
+}
+
+// ScriptNice is how much lower than the daemon's the CPU priority of
+// misc_check and notify scripts is: a storm of them (thousands of real
+// servers going down at once) then takes CPU from the election only when
+// it is idle. vrrp_scripts keep the daemon's priority, as they feed the
+// election themselves.
+const ScriptNice = 10
+
+// lowerPriority renices the process group of a just-started script. The
+// script runs at the daemon's priority for the moment between its exec
+// and this call (os/exec cannot set the priority before the exec); what
+// it starts afterwards inherits the lower one. Failure is harmless: the
+// script only keeps the daemon's priority.
+func lowerPriority(pgid int) {
+	cur, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
+	if err != nil {
+		return
+	}
+	// The raw syscall returns 20-nice; the kernel caps nice at 19.
+	nice := min(20-cur+ScriptNice, 19)
+	_ = syscall.Setpriority(syscall.PRIO_PGRP, pgid, nice)
 }
 
 // killGroup sends SIGKILL to cmd's process group, whose id is the pid of

@@ -77,7 +77,8 @@ func TestRunKillsGroup(t *testing.T) {
 		run     func(*exec.Cmd) error
 		wantErr func(err error, ctx context.Context) bool
 	}{
-		{"Run sweeps leftovers after exit", "sleep 100 &\necho $! > %s\nexit 0", time.Minute, Run,
+		{"Run sweeps leftovers after exit", "sleep 100 &\necho $! > %s\nexit 0", time.Minute,
+			func(c *exec.Cmd) error { return Run(context.Background(), c, Options{}) },
 			func(err error, _ context.Context) bool { return err == nil }},
 		// Plain cmd.Run: the kill must come from Command's Cancel alone.
 		{"Command kills group at timeout", "sleep 100 &\necho $! > %s\nwait", 300 * time.Millisecond, (*exec.Cmd).Run,
@@ -122,7 +123,7 @@ func TestCommandRunsAs(t *testing.T) {
 	cmd := Command(context.Background(), []string{"id", "-u"}, c)
 	var out strings.Builder
 	cmd.Stdout = &out
-	if err := Run(cmd); err != nil {
+	if err := Run(context.Background(), cmd, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.TrimSpace(out.String()); got != want.Uid {

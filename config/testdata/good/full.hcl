@@ -3,6 +3,7 @@ global {
   router_id              = "lb1"
   script_user            = "lbhad_script"
   enable_script_security = true
+  max_script_processes   = 16
   control_socket         = "/run/lbhad/ctl.sock"
   metrics_listen         = "127.0.0.1:9469"
   lvs_drain_timeout      = "2m"

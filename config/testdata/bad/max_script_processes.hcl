@@ -1,0 +1,3 @@
+global {
+  max_script_processes = 0
+}
