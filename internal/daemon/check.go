@@ -21,6 +21,12 @@ func checkVRRP(cfg *config.Config) error {
 // checkChecks builds every check as the engine would and refuses the
 // config if one cannot be built (an unreadable or invalid CA file, an
 // unknown user): such a check could only ever fail.
+//
+// A script that script security refuses is the exception: its file's
+// mode can change at any time, so the runner refuses it at every exec
+// and the check counts as failed, while the rest of the director (VRRP
+// above all) starts. `lbhad validate` still rejects such a file, as
+// `keepalived -t` does.
 func checkChecks(cfg *config.Config) error {
 	specs, _, err := checkSpecs(cfg)
 	if err != nil {
@@ -28,7 +34,7 @@ func checkChecks(cfg *config.Config) error {
 	}
 	var errs []error
 	for _, s := range specs {
-		if _, err := checker.New(s); err != nil {
+		if _, err := checker.New(s); err != nil && !errors.Is(err, script.ErrInsecure) {
 			errs = append(errs, fmt.Errorf("check %s: %w", s.ID, err))
 		}
 	}
