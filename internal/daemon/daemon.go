@@ -47,11 +47,11 @@ type Env struct {
 
 // Options configure Run.
 type Options struct {
-	ConfigPath  string
-	Logger      *zap.Logger
-	Notifier    Notifier        // nil: no service manager
-	Reload      <-chan struct{} // each receive re-reads the config
-	StopTimeout time.Duration   // default 10s
+	ConfigPath     string
+	Logger         *zap.Logger
+	ServiceManager ServiceManager  // nil: none (sd_notify is not spoken)
+	Reload         <-chan struct{} // each receive re-reads the config
+	StopTimeout    time.Duration   // default 10s
 	// Components builds the parts to run; nil runs the default set.
 	Components func(env Env) []Component
 	// Host is asked about the users and files the config names; nil
@@ -77,7 +77,7 @@ func (e *ConfigError) Error() string {
 // metrics read it through Snapshot.
 type daemon struct {
 	log     *zap.Logger
-	n       Notifier
+	n       ServiceManager
 	path    string
 	metrics *metrics.Metrics
 
@@ -138,7 +138,7 @@ func applyAll(ctx context.Context, log *zap.Logger, comps []Component, cfg *conf
 // It returns a *ConfigError when the first config is invalid and a
 // *RejectedError when a component refuses it; nothing is started then.
 func Run(ctx context.Context, opts Options) error {
-	d := &daemon{log: opts.Logger, n: opts.Notifier, path: opts.ConfigPath, startedAt: time.Now(), host: opts.Host}
+	d := &daemon{log: opts.Logger, n: opts.ServiceManager, path: opts.ConfigPath, startedAt: time.Now(), host: opts.Host}
 	if d.host == nil {
 		d.host = config.OSHost{}
 	}
@@ -146,7 +146,7 @@ func Run(ctx context.Context, opts Options) error {
 		d.log = zap.NewNop()
 	}
 	if d.n == nil {
-		d.n = nopNotifier{}
+		d.n = noServiceManager{}
 	}
 	stopTimeout := opts.StopTimeout
 	if stopTimeout <= 0 {

@@ -51,7 +51,7 @@ virtual_server "web" {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), Notifier: n, Reload: reload, Components: build})
+		done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), ServiceManager: n, Reload: reload, Components: build})
 	}()
 	defer func() { cancel(); <-done }()
 	eventually(t, "table programmed", 10*time.Second, func() bool { return kernel.Writes() >= 3 })
