@@ -163,10 +163,10 @@ func cmdRun(args []string, stderr io.Writer) int {
 	}()
 
 	err = daemon.Run(ctx, daemon.Options{
-		ConfigPath:     *conf,
-		Logger:         log,
-		ServiceManager: daemon.Systemd{},
-		Reload:         reload,
+		ConfigPath: *conf,
+		Logger:     log,
+		Ports:      daemon.Ports{ServiceManager: daemon.Systemd{}},
+		Reload:     reload,
 	})
 	var (
 		cerr *daemon.ConfigError

@@ -136,7 +136,7 @@ func TestRunRefusesInvalidConfig(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "lbhad.hcl")
 	writeFile(t, path, badConf)
 	rec := newRecorder()
-	err := Run(context.Background(), Options{ConfigPath: path, ServiceManager: rec,
+	err := Run(context.Background(), Options{ConfigPath: path, Ports: Ports{ServiceManager: rec},
 		Components: func(Env) []Component { return []Component{rec} }})
 	var cerr *ConfigError
 	if !errors.As(err, &cerr) {
@@ -155,7 +155,7 @@ func TestRunReloadAndStop(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{ConfigPath: path, ServiceManager: rec, Reload: reload,
+		done <- Run(ctx, Options{ConfigPath: path, Ports: Ports{ServiceManager: rec}, Reload: reload,
 			Components: func(Env) []Component { return []Component{rec} }})
 	}()
 	waitApply := func() {

@@ -21,7 +21,7 @@ func TestRunStartRejected(t *testing.T) {
 	writeFile(t, path, goodConf)
 	ok, no := newRecorder(), newRecorder()
 	no.name, no.reject = "vrrp", errors.New("more than 255 vips")
-	err := Run(context.Background(), Options{ConfigPath: path, ServiceManager: ok,
+	err := Run(context.Background(), Options{ConfigPath: path, Ports: Ports{ServiceManager: ok},
 		Components: func(Env) []Component { return []Component{ok, no} }})
 	var rej *RejectedError
 	if !errors.As(err, &rej) || rej.Component != "vrrp" {
@@ -43,7 +43,7 @@ func newTestDaemon(t *testing.T, path string, n ServiceManager, comps ...Compone
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	d := &daemon{log: zap.NewNop(), n: n, path: path, host: config.OSHost{}, cfg: cfg, comps: comps}
+	d := &daemon{log: zap.NewNop(), n: n, path: path, host: config.OSHost{}, cfg: cfg, parts: &Parts{}, comps: comps}
 	d.metrics = metrics.New(d)
 	return d
 }

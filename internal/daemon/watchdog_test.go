@@ -204,7 +204,7 @@ func TestWatchdogOutsideReload(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{ConfigPath: path, ServiceManager: n, Reload: reload,
+		done <- Run(ctx, Options{ConfigPath: path, Ports: Ports{ServiceManager: n}, Reload: reload,
 			Components: func(Env) []Component { return []Component{slow} }})
 	}()
 	reload <- struct{}{}
