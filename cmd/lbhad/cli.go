@@ -165,7 +165,7 @@ func cmdRun(args []string, stderr io.Writer) int {
 	err = daemon.Run(ctx, daemon.Options{
 		ConfigPath: *conf,
 		Logger:     log,
-		Notifier:   daemon.SystemdNotifier{},
+		Ports:      daemon.Ports{ServiceManager: daemon.Systemd{}},
 		Reload:     reload,
 	})
 	var (

@@ -27,6 +27,7 @@ type checksComponent struct {
 	onScript func(name string, ok bool)
 	onReal   func(ref realRef, ev checker.Event)
 	observe  func(kind string, ok bool, latency time.Duration) // metrics; nil in tests
+	newCheck func(checker.Spec) (checker.Checker, error)       // nil: checker.New
 
 	mu      sync.Mutex
 	scripts *engineRun // vrrp_scripts
@@ -42,8 +43,13 @@ type engineRun struct {
 	done   chan struct{}
 }
 
-func newChecksComponent(log *zap.Logger, onScript func(string, bool), onReal func(realRef, checker.Event)) *checksComponent {
-	return &checksComponent{log: log.With(zap.String("component", "checker")), base: log, onScript: onScript, onReal: onReal}
+// newChecksComponent routes script verdicts to onScript, real server
+// verdicts to onReal and every attempt to observe (each may be nil);
+// newCheck makes the checkers, nil being checker.New.
+func newChecksComponent(log *zap.Logger, onScript func(string, bool), onReal func(realRef, checker.Event),
+	observe func(kind string, ok bool, latency time.Duration), newCheck func(checker.Spec) (checker.Checker, error)) *checksComponent {
+	return &checksComponent{log: log.With(zap.String("component", "checker")), base: log,
+		onScript: onScript, onReal: onReal, observe: observe, newCheck: newCheck}
 }
 
 func (c *checksComponent) Name() string { return "checker" }
@@ -92,7 +98,7 @@ func (c *checksComponent) ensure(r *engineRun, n int) *engineRun {
 	if r != nil || n == 0 {
 		return r
 	}
-	e := checker.NewEngine(checker.Options{Logger: c.base, OnEvent: c.event, OnResult: c.result})
+	e := checker.NewEngine(checker.Options{Logger: c.base, NewCheck: c.newCheck, OnEvent: c.event, OnResult: c.result})
 	ctx, cancel := context.WithCancel(context.Background())
 	r = &engineRun{e: e, cancel: cancel, done: make(chan struct{})}
 	go func() {

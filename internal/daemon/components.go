@@ -12,70 +12,129 @@ import (
 	"github.com/lbhad/lbhad/vrrp"
 )
 
-// defaultComponents is the production set, in start order: IPVS first so
-// the table is in place before this node can become master, then the
-// checks that feed it and VRRP. Stop runs in reverse, so VRRP hands the
-// VIPs to the peer (priority-0 advert) before the table is removed.
-//
-// Notifications start first and stop last, so the STOP notices VRRP
-// sends while shutting down are still delivered.
-func defaultComponents(env Env) []Component {
+// Ports are what the daemon needs from the machine, each a function
+// or interface so tests can run the whole daemon, wired as in
+// production, on fakes. A nil field is the real thing.
+type Ports struct {
+	// OpenIPVS opens the kernel's IPVS table; nil is ipvssync.Open.
+	OpenIPVS func() (ipvssync.Handle, error)
+	// OpenSyncDaemons opens the control of the IPVS connection sync
+	// daemons; nil is lbhad's own network namespace.
+	OpenSyncDaemons func() (SyncDaemonControl, error)
+	// OpenTransport opens the VRRP socket of an interface; nil is
+	// vrrp.DialTransport.
+	OpenTransport func(ifname string, o vrrp.TransportOptions) (vrrp.Transport, error)
+	// NewCheck makes the checker of a health check or vrrp_script (it
+	// runs the script); nil is checker.New.
+	NewCheck func(checker.Spec) (checker.Checker, error)
+	// Now is the clock of the watchdog and of maintenance marks; nil is
+	// time.Now.
+	Now func() time.Time
+	// ServiceManager hears READY=1, STATUS= and the watchdog pings; nil
+	// is none.
+	ServiceManager ServiceManager
+}
+
+func (p Ports) withDefaults() Ports {
+	if p.OpenIPVS == nil {
+		p.OpenIPVS = ipvssync.Open
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.ServiceManager == nil {
+		p.ServiceManager = noServiceManager{}
+	}
+	return p // the others default inside their component
+}
+
+// Parts are the daemon's components by name. Run starts them in the
+// order of List and stops them in reverse; the status, the STATUS=
+// line, the lifecycle notices and the control commands use the fields.
+// A nil field is a part a test left out (Options.Components).
+type Parts struct {
+	Notify     *notifyComponent
+	Maint      *maintComponent
+	IPVS       *ipvsComponent
+	Syncd      *SyncdComponent
+	Checks     *checksComponent
+	TrackFiles *trackFileComponent
+	VRRP       *vrrpComponent
+}
+
+// List is the parts in start order: notifications first and last to
+// stop, so the STOP notices VRRP sends while shutting down are still
+// delivered; maintenance before IPVS and VRRP so both come up with the
+// saved state applied; IPVS before the checks that feed it and VRRP,
+// so the table is in place before this node can become master, and
+// VRRP stops first, handing the VIPs to the peer (priority-0 advert)
+// before the table is removed. The connection sync daemon's role
+// follows VRRP; it starts after the table is programmed and stops
+// after VRRP has handed over. Track files start before VRRP so their
+// numbers are in place when the router is built.
+func (p *Parts) List() []Component {
+	return []Component{p.Notify, p.Maint, p.IPVS, p.Syncd, p.Checks, p.TrackFiles, p.VRRP}
+}
+
+// build makes the whole daemon from env and ports and connects the
+// parts: the one place that knows who tells whom. Production (Run),
+// CheckConfig and the daemon's tests all call it.
+func build(env Env, ports Ports) *Parts {
+	ports = ports.withDefaults()
 	log, m := env.Log, env.Metrics
-	nc := newNotifyComponent(log)
-	m.SetNotificationSource(nc.counts)
-	// The connection sync daemon's role follows VRRP; it starts after
-	// the table is programmed and stops after VRRP has handed over.
-	sd := NewSyncdComponent(log, nil)
-	vr := newVRRPComponent(log, func(sc vrrp.StateChange) {
+	p := &Parts{}
+	p.Notify = newNotifyComponent(log)
+	m.SetNotificationSource(p.Notify.counts)
+	p.Syncd = NewSyncdComponent(log, ports.OpenSyncDaemons)
+	p.Maint = newMaintComponent(log, p.Notify.send)
+	p.Maint.now = ports.Now
+	p.VRRP = newVRRPComponent(log, func(sc vrrp.StateChange) {
 		m.ObserveTransition(sc.Instance, sc.To.String())
-		nc.VRRPStateChange(sc)
-		sd.VRRPStateChange(sc)
+		p.Notify.VRRPStateChange(sc)
+		p.Syncd.VRRPStateChange(sc)
 		if env.StatusChanged != nil {
 			env.StatusChanged()
 		}
-	})
-	ip := newIPVSComponent(log, ipvssync.Open, nc.QuorumChange)
+	}, p.Maint.applyRouter, ports.OpenTransport)
+
 	ipLoop := env.Loops.Add("ipvs", ipvsPeriod)
-	ip.observe = m.ObserveIPVS
-	ip.beat = ipLoop.Beat
-	ch := newChecksComponent(log, vr.SetTrackScript, func(ref realRef, ev checker.Event) {
-		ip.RealServerEvent(ref.key, ev)
-		nc.RealServerChange(ref, ev)
-	})
+	p.IPVS = newIPVSComponent(log, ports.OpenIPVS, p.Notify.QuorumChange)
+	p.IPVS.observe = m.ObserveIPVS
+	p.IPVS.beat = ipLoop.Beat
+	p.IPVS.overlay = p.Maint.overlay
+	p.Maint.vr, p.Maint.ip = p.VRRP, p.IPVS
+
 	chLoop := env.Loops.Add("checker", checkerPeriod)
-	ch.observe = func(kind string, ok bool, latency time.Duration) {
+	p.Checks = newChecksComponent(log, p.VRRP.SetTrackScript, func(ref realRef, ev checker.Event) {
+		p.IPVS.RealServerEvent(ref.key, ev)
+		p.Notify.RealServerChange(ref, ev)
+	}, func(kind string, ok bool, latency time.Duration) {
 		chLoop.Beat() // a result reached the engine's loop
 		m.ObserveCheck(kind, ok, latency)
-	}
-	// Track files start before VRRP so their numbers are in place when
-	// the router is built (vr remembers them until then).
-	tf := newTrackFileComponent(log, vr.SetTrackFile)
-	// Maintenance (maint.go) starts before IPVS and VRRP so both come up
-	// with the saved state already applied.
-	mc := newMaintComponent(log, nc.send)
-	mc.vr, mc.ip, vr.onRouter, ip.overlay = vr, ip, mc.applyRouter, mc.overlay
+	}, ports.NewCheck)
+	p.TrackFiles = newTrackFileComponent(log, p.VRRP.SetTrackFile)
 
 	// The IPVS loop has nothing to do between health changes: wake it
 	// at every watchdog look (no sync, no table read) and it beats; a
 	// loop stuck in a sync cannot. The VRRP loop is judged from its
 	// status (see vrrpProgress).
-	ipLoop.SetProbe(ip.ping)
+	ipLoop.SetProbe(p.IPVS.ping)
 	vrLoop := env.Loops.Add("vrrp", vrrpPeriod)
 	var vp vrrpProgress
 	vrLoop.SetProbe(func() {
-		if vp.observe(vr.Status()) {
+		if vp.observe(p.VRRP.Status()) {
 			vrLoop.Beat()
 		}
 	})
-	return []Component{nc, mc, ip, sd, ch, tf, vr}
+	return p
 }
 
-// CheckConfig asks every default component whether it could run cfg,
-// starting nothing: what `lbhad validate` shares with start and reload,
-// so a file validate accepts is not refused by the daemon.
+// CheckConfig asks every part whether it could run cfg, starting
+// nothing: what `lbhad validate` shares with start and reload, so a file
+// validate accepts is not refused by the daemon.
 func CheckConfig(cfg *config.Config) error {
-	comps := defaultComponents(Env{Log: zap.NewNop(), Metrics: metrics.New(nil)})
-	if rej := checkAll(comps, cfg); rej != nil {
+	p := build(Env{Log: zap.NewNop(), Metrics: metrics.New(nil)}, Ports{})
+	if rej := checkAll(p.List(), cfg); rej != nil {
 		return rej
 	}
 	return nil

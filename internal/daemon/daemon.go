@@ -49,16 +49,21 @@ type Env struct {
 type Options struct {
 	ConfigPath  string
 	Logger      *zap.Logger
-	Notifier    Notifier        // nil: no service manager
 	Reload      <-chan struct{} // each receive re-reads the config
 	StopTimeout time.Duration   // default 10s
-	// Components builds the parts to run; nil runs the default set.
+	// Ports are the machine the daemon runs on; the zero value is the
+	// real one. Tests pass fakes and get the production wiring.
+	Ports Ports
+	// Built, when set, sees the parts after they are built and before
+	// any starts, so a test can look at them while the daemon runs.
+	Built func(*Parts)
+	// Components, when set, replaces the parts with the given ones (tests
+	// of Run's own start, reload and stop protocol with fakes); the
+	// named parts are then absent.
 	Components func(env Env) []Component
 	// Host is asked about the users and files the config names; nil
 	// is the real machine (config.OSHost).
 	Host config.Host
-	// Now is the watchdog's clock; nil is time.Now.
-	Now func() time.Time
 }
 
 // ConfigError is returned by Run when the config cannot be used at
@@ -77,7 +82,7 @@ func (e *ConfigError) Error() string {
 // metrics read it through Snapshot.
 type daemon struct {
 	log     *zap.Logger
-	n       Notifier
+	n       ServiceManager
 	path    string
 	metrics *metrics.Metrics
 
@@ -91,7 +96,8 @@ type daemon struct {
 	degraded   []control.Problem // Apply errors of the running config
 	status     string            // the last STATUS= line, for the watchdog to restore
 	statusKick chan struct{}     // asks Run's loop to recompute STATUS=
-	comps      []Component
+	parts      *Parts            // never nil; fields nil when Options.Components replaced them
+	comps      []Component       // what runs, in start order
 	ctl        *control.Server
 }
 
@@ -138,15 +144,13 @@ func applyAll(ctx context.Context, log *zap.Logger, comps []Component, cfg *conf
 // It returns a *ConfigError when the first config is invalid and a
 // *RejectedError when a component refuses it; nothing is started then.
 func Run(ctx context.Context, opts Options) error {
-	d := &daemon{log: opts.Logger, n: opts.Notifier, path: opts.ConfigPath, startedAt: time.Now(), host: opts.Host}
+	ports := opts.Ports.withDefaults()
+	d := &daemon{log: opts.Logger, n: ports.ServiceManager, path: opts.ConfigPath, startedAt: time.Now(), host: opts.Host}
 	if d.host == nil {
 		d.host = config.OSHost{}
 	}
 	if d.log == nil {
 		d.log = zap.NewNop()
-	}
-	if d.n == nil {
-		d.n = nopNotifier{}
 	}
 	stopTimeout := opts.StopTimeout
 	if stopTimeout <= 0 {
@@ -162,17 +166,21 @@ func Run(ctx context.Context, opts Options) error {
 	logSummary(log, d.path, cfg)
 
 	d.metrics = metrics.New(d)
-	build := opts.Components
-	if build == nil {
-		build = defaultComponents
-	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := ports.Now
 	d.loops = newLoops(now)
 	d.statusKick = make(chan struct{}, 1)
-	comps := build(Env{Log: log, Metrics: d.metrics, Loops: d.loops, StatusChanged: d.statusChanged})
+	env := Env{Log: log, Metrics: d.metrics, Loops: d.loops, StatusChanged: d.statusChanged}
+	parts := &Parts{}
+	var comps []Component
+	if opts.Components != nil {
+		comps = opts.Components(env)
+	} else {
+		parts = build(env, ports)
+		comps = parts.List()
+	}
+	if opts.Built != nil {
+		opts.Built(parts)
+	}
 	// Two phases: every part checks the config before any starts, so a
 	// config one part refuses starts nothing.
 	if rej := checkAll(comps, cfg); rej != nil {
@@ -180,7 +188,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	d.metrics.ObserveReload(true, d.startedAt)
 	d.mu.Lock()
-	d.cfg, d.comps = cfg, comps
+	d.cfg, d.parts, d.comps = cfg, parts, comps
 	d.mu.Unlock()
 	degraded := applyAll(ctx, log, comps, cfg)
 	d.mu.Lock()
@@ -191,7 +199,9 @@ func Run(ctx context.Context, opts Options) error {
 	if addr := cfg.Global.MetricsListen; addr != "" {
 		go d.serveMetrics(ctx, addr)
 	}
-	hooks(comps, lifecycleHook.Started)
+	if n := parts.Notify; n != nil {
+		n.Started()
+	}
 	d.n.Notify("READY=1")
 	line := d.statusLine()
 	d.setStatus(line)
@@ -234,7 +244,9 @@ func (d *daemon) stop(timeout time.Duration) error {
 	d.n.Notify("STOPPING=1")
 	d.log.Info("stopping")
 	d.closeControl()
-	hooks(d.comps, lifecycleHook.Stopping)
+	if n := d.parts.Notify; n != nil {
+		n.Stopping()
+	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var errs []error
@@ -297,7 +309,9 @@ func (d *daemon) reload(ctx context.Context) {
 		log.Warn("metrics_listen changed; restart lbhad to move the metrics listener")
 	}
 	d.metrics.ObserveReload(true, now)
-	hooks(d.comps, lifecycleHook.Reloaded)
+	if n := d.parts.Notify; n != nil {
+		n.Reloaded()
+	}
 	log.Info("reloaded", zap.String("config", d.path))
 	d.setStatus(d.statusLine())
 }
@@ -316,19 +330,17 @@ func (d *daemon) statusChanged() {
 // parts and the VRRP instances waiting now.
 func (d *daemon) statusLine() string {
 	d.mu.Lock()
-	cfg, degraded, comps := d.cfg, d.degraded, d.comps
+	cfg, degraded, vc := d.cfg, d.degraded, d.parts.VRRP
 	d.mu.Unlock()
 	var waiting []string
-	for _, c := range comps {
-		if vc, ok := c.(*vrrpComponent); ok {
-			st := vc.Status()
-			if len(st) == 0 && len(cfg.Instances) > 0 && len(degraded) == 0 && vc.Running() {
-				// The router lists its instances once its loop has
-				// opened them; until then nothing is known to run.
-				return "starting: " + statusCounts(cfg)
-			}
-			waiting = waitingInstances(st)
+	if vc != nil {
+		st := vc.Status()
+		if len(st) == 0 && len(cfg.Instances) > 0 && len(degraded) == 0 && vc.Running() {
+			// The router lists its instances once its loop has
+			// opened them; until then nothing is known to run.
+			return "starting: " + statusCounts(cfg)
 		}
+		waiting = waitingInstances(st)
 	}
 	return statusLine(cfg, degraded, waiting)
 }
@@ -384,22 +396,6 @@ func diagPos(d *hcl.Diagnostic) string {
 		return ""
 	}
 	return fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
-}
-
-// lifecycleHook is implemented by components that want to hear about the
-// daemon's own life (the notifier announces start, reload and stop).
-type lifecycleHook interface {
-	Started()
-	Reloaded()
-	Stopping()
-}
-
-func hooks(comps []Component, call func(lifecycleHook)) {
-	for _, c := range comps {
-		if h, ok := c.(lifecycleHook); ok {
-			call(h)
-		}
-	}
 }
 
 // setStatus sends STATUS= and remembers it.

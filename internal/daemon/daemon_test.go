@@ -49,7 +49,7 @@ vrrp_instance "VI_1" {
 }
 `
 
-// recorder is a fake Component and Notifier that remembers every call.
+// recorder is a fake Component and ServiceManager that remembers every call.
 type recorder struct {
 	mu      sync.Mutex
 	applied []uint8 // priority of VI_1 in each applied config
@@ -136,7 +136,7 @@ func TestRunRefusesInvalidConfig(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "lbhad.hcl")
 	writeFile(t, path, badConf)
 	rec := newRecorder()
-	err := Run(context.Background(), Options{ConfigPath: path, Notifier: rec,
+	err := Run(context.Background(), Options{ConfigPath: path, Ports: Ports{ServiceManager: rec},
 		Components: func(Env) []Component { return []Component{rec} }})
 	var cerr *ConfigError
 	if !errors.As(err, &cerr) {
@@ -155,7 +155,7 @@ func TestRunReloadAndStop(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{ConfigPath: path, Notifier: rec, Reload: reload,
+		done <- Run(ctx, Options{ConfigPath: path, Ports: Ports{ServiceManager: rec}, Reload: reload,
 			Components: func(Env) []Component { return []Component{rec} }})
 	}()
 	waitApply := func() {

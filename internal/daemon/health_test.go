@@ -15,7 +15,6 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/internal/control"
 
 	"github.com/lbhad/lbhad/ipvssync"
@@ -26,22 +25,45 @@ type fakeHandle struct{ *ipvssync.FakeKernel }
 
 func (fakeHandle) Close() {}
 
-// scriptLog records track-script verdicts as VRRP would receive them.
-type scriptLog struct {
-	mu   sync.Mutex
-	last map[string]bool
+// fakeIPVS is the ports of a daemon whose IPVS is the in-memory kernel.
+func fakeIPVS(kernel *ipvssync.FakeKernel) Ports {
+	return Ports{OpenIPVS: func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }}
 }
 
-func (s *scriptLog) set(name string, ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.last[name] = ok
+// runBuilt runs the daemon as production builds it, on ports, until
+// the test ends, and returns its parts. The maintenance state file is
+// the test's own.
+func runBuilt(t *testing.T, opts Options) *Parts {
+	t.Helper()
+	t.Setenv(StateFileEnv, filepath.Join(t.TempDir(), "state.json"))
+	opts.Logger = zaptest.NewLogger(t)
+	built := make(chan *Parts, 1)
+	opts.Built = func(p *Parts) { built <- p }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, opts) }()
+	var p *Parts
+	select {
+	case p = <-built:
+	case err := <-done:
+		cancel()
+		t.Fatalf("Run: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return p
 }
 
-func (s *scriptLog) get(name string) (ok, seen bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ok, seen = s.last[name]
+// trackScript is the last verdict of a vrrp_script the VRRP part
+// received (it keeps them for the router).
+func (c *vrrpComponent) trackScript(name string) (ok, seen bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ok, seen = c.scripts[name]
 	return ok, seen
 }
 
@@ -57,8 +79,8 @@ func eventually(t *testing.T, what string, within time.Duration, cond func() boo
 	t.Fatalf("%s did not happen within %v", what, within)
 }
 
-// TestHealthDrivesIPVSAndVRRP wires the real check engine to the IPVS
-// component (on the fake kernel) and to a VRRP stand-in: a real HTTP
+// TestHealthDrivesIPVSAndVRRP runs the daemon as built for production,
+// with IPVS on the fake kernel: a real HTTP
 // backend dies and recovers, a tracked script fails and recovers, and
 // the table and the script verdict follow within fall × interval +
 // timeout (plus scheduling slack).
@@ -115,24 +137,7 @@ virtual_server "web" {
 	}
 
 	kernel := ipvssync.NewFakeKernel()
-	scripts := &scriptLog{last: map[string]bool{}}
-	build := func(env Env) []Component {
-		log := env.Log
-		ip := newIPVSComponent(log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)
-		ch := newChecksComponent(log, scripts.set, func(ref realRef, ev checker.Event) { ip.RealServerEvent(ref.key, ev) })
-		return []Component{ip, ch}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), Components: build})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	parts := runBuilt(t, Options{ConfigPath: path, Ports: fakeIPVS(kernel)})
 
 	vip := netip.MustParseAddr("192.0.2.50")
 	a := netip.MustParseAddr("127.0.0.1")
@@ -166,11 +171,11 @@ virtual_server "web" {
 	if err := os.Remove(flag); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "track script reported failing", bound, func() bool { ok, seen := scripts.get("chk"); return seen && !ok })
+	eventually(t, "track script reported failing", bound, func() bool { ok, seen := parts.VRRP.trackScript("chk"); return seen && !ok })
 	if err := os.WriteFile(flag, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "track script reported OK again", bound, func() bool { ok, seen := scripts.get("chk"); return seen && ok })
+	eventually(t, "track script reported OK again", bound, func() bool { ok, seen := parts.VRRP.trackScript("chk"); return seen && ok })
 }
 
 // TestStatusOverControlSocket asks the running daemon for its status the
@@ -192,13 +197,7 @@ virtual_server "web" {
 		t.Fatal(err)
 	}
 	kernel := ipvssync.NewFakeKernel()
-	build := func(env Env) []Component {
-		return []Component{newIPVSComponent(env.Log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), Components: build}) }()
-	defer func() { cancel(); <-done }()
+	runBuilt(t, Options{ConfigPath: path, Ports: fakeIPVS(kernel)})
 
 	var snap control.Snapshot
 	eventually(t, "status answered", 10*time.Second, func() bool {
@@ -253,16 +252,8 @@ virtual_server "web" {
 		t.Fatal(err)
 	}
 	kernel := ipvssync.NewFakeKernel()
-	build := func(env Env) []Component {
-		return []Component{newIPVSComponent(env.Log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)}
-	}
 	reload := make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), Components: build, Reload: reload})
-	}()
-	defer func() { cancel(); <-done }()
+	runBuilt(t, Options{ConfigPath: path, Ports: fakeIPVS(kernel), Reload: reload})
 
 	svc := ipvssync.ServiceKey{Family: ipvssync.FamilyIPv4, Proto: ipvssync.ProtoTCP, Addr: netip.MustParseAddr("192.0.2.50"), Port: 80}
 	b := ipvssync.DestKey{Addr: netip.MustParseAddr("198.51.100.8"), Port: 80}
@@ -314,12 +305,12 @@ virtual_server "web" {
 				t.Fatal(err)
 			}
 			kernel := ipvssync.NewFakeKernel()
-			build := func(env Env) []Component {
-				return []Component{newIPVSComponent(env.Log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)}
-			}
+			t.Setenv(StateFileEnv, filepath.Join(dir, "state.json"))
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
-			go func() { done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), Components: build}) }()
+			go func() {
+				done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), Ports: fakeIPVS(kernel)})
+			}()
 			eventually(t, "service programmed", 10*time.Second, func() bool { tab, _ := ipvssync.Read(kernel); return len(tab) == 1 })
 			cancel()
 			if err := <-done; err != nil {

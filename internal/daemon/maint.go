@@ -112,18 +112,6 @@ func (m *maintComponent) registerControl(srv *control.Server) {
 	srv.Handle(control.CmdMaint, control.RootOnly(m.handle))
 }
 
-// registerControl lets components serve their own control commands.
-func (d *daemon) registerControl(srv *control.Server) {
-	d.mu.Lock()
-	comps := d.comps
-	d.mu.Unlock()
-	for _, c := range comps {
-		if h, ok := c.(interface{ registerControl(*control.Server) }); ok {
-			h.registerControl(srv)
-		}
-	}
-}
-
 func (m *maintComponent) handle(_ context.Context, peer control.Peer, req control.Command) (any, error) {
 	a, err := control.DecodeMaintArgs(req)
 	if err != nil {

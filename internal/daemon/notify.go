@@ -73,7 +73,8 @@ func (c *notifyComponent) send(e notify.Event) {
 	}
 }
 
-// Started, Reloaded and Stopping implement lifecycleHook.
+// Started, Reloaded and Stopping announce the daemon's own life; Run
+// calls them on the Notify part.
 func (c *notifyComponent) Started()  { c.send(notify.Event{Kind: notify.DaemonStart}) }
 func (c *notifyComponent) Reloaded() { c.send(notify.Event{Kind: notify.DaemonReload}) }
 func (c *notifyComponent) Stopping() { c.send(notify.Event{Kind: notify.DaemonStop}) }

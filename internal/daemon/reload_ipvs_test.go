@@ -3,14 +3,11 @@
 package daemon
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"go.uber.org/zap/zaptest"
 
 	"github.com/lbhad/lbhad/ipvssync"
 )
@@ -38,22 +35,11 @@ virtual_server "web" {
 		t.Fatal(err)
 	}
 	kernel := ipvssync.NewFakeKernel()
-	var ip *ipvsComponent
-	build := func(env Env) []Component {
-		ip = newIPVSComponent(env.Log, func() (ipvssync.Handle, error) { return fakeHandle{kernel}, nil }, nil)
-		loop := env.Loops.Add("ipvs", ipvsPeriod)
-		ip.beat = loop.Beat
-		loop.SetProbe(ip.ping)
-		return []Component{ip}
-	}
 	n := &countNotes{iv: 2 * time.Millisecond}
 	reload := make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{ConfigPath: path, Logger: zaptest.NewLogger(t), Notifier: n, Reload: reload, Components: build})
-	}()
-	defer func() { cancel(); <-done }()
+	ports := fakeIPVS(kernel)
+	ports.ServiceManager = n
+	runBuilt(t, Options{ConfigPath: path, Ports: ports, Reload: reload})
 	eventually(t, "table programmed", 10*time.Second, func() bool { return kernel.Writes() >= 3 })
 	time.Sleep(50 * time.Millisecond) // let a poked sync finish
 	before := kernel.Writes()

@@ -17,45 +17,40 @@ import (
 func (d *daemon) Snapshot() control.Snapshot {
 	d.mu.Lock()
 	in := control.Input{Config: d.cfg, ConfigPath: d.path, StartedAt: d.startedAt, LastReload: d.lastReload, Degraded: d.degraded}
-	comps := d.comps
+	p := d.parts
 	d.mu.Unlock()
-	for _, c := range comps {
-		switch c := c.(type) {
-		case *vrrpComponent:
-			in.VRRP = c.Status()
-		case *checksComponent:
-			in.Checks = c.Statuses()
-		case *ipvsComponent:
-			in.Table, in.TableErr = c.Table()
-			in.QuorumUp = c.Quorum()
-		case *maintComponent:
-			in.Maintenance = c.Status()
-		}
+	if p.VRRP != nil {
+		in.VRRP = p.VRRP.Status()
+	}
+	if p.Checks != nil {
+		in.Checks = p.Checks.Statuses()
+	}
+	if p.IPVS != nil {
+		in.Table, in.TableErr = p.IPVS.Table()
+		in.QuorumUp = p.IPVS.Quorum()
+	}
+	if p.Maint != nil {
+		in.Maintenance = p.Maint.Status()
 	}
 	snap := control.Build(in)
-	snap.SyncDaemons = syncDaemonLines(comps)
+	if p.Syncd != nil {
+		snap.SyncDaemons = syncDaemonLines(p.Syncd)
+	}
 	return snap
 }
 
 // syncDaemonLines renders the sync daemons lbhad runs, if any.
-func syncDaemonLines(comps []Component) []string {
-	for _, c := range comps {
-		sd, ok := c.(*SyncdComponent)
-		if !ok {
-			continue
-		}
-		ds, err := sd.Daemons()
-		if err != nil {
-			return []string{"unreadable: " + err.Error()}
-		}
-		if len(ds) == 0 {
-			return nil
-		}
-		var b strings.Builder
-		_ = ipvssync.FormatDaemons(&b, ds)
-		return strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+func syncDaemonLines(sd *SyncdComponent) []string {
+	ds, err := sd.Daemons()
+	if err != nil {
+		return []string{"unreadable: " + err.Error()}
 	}
-	return nil
+	if len(ds) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	_ = ipvssync.FormatDaemons(&b, ds)
+	return strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 }
 
 // EffectiveConfig is the running config, for `lbhad dump`; the control
@@ -77,7 +72,12 @@ func (d *daemon) listenControl(ctx context.Context, path string) {
 		d.log.Error("control socket unavailable; lbhad status will not work", zap.String("path", path), zap.Error(err))
 		return
 	}
-	d.registerControl(srv)
+	d.mu.Lock()
+	m := d.parts.Maint
+	d.mu.Unlock()
+	if m != nil {
+		m.registerControl(srv) // "lbhad maint"
+	}
 	d.mu.Lock()
 	d.ctl = srv
 	d.mu.Unlock()

@@ -6,25 +6,27 @@ import (
 	sd "github.com/coreos/go-systemd/v22/daemon"
 )
 
-// Notifier reports lifecycle state to a service manager. The default one
-// speaks sd_notify(3) and is silent when NOTIFY_SOCKET is unset, so the
-// daemon behaves the same with or without systemd.
-type Notifier interface {
+// ServiceManager is what the daemon tells its supervisor: readiness,
+// reloads, STATUS= lines and watchdog pings. (notify.Notifier is a
+// different thing: the operator's notification channels.) The default
+// one speaks sd_notify(3) and is silent when NOTIFY_SOCKET is unset, so
+// the daemon behaves the same with or without systemd.
+type ServiceManager interface {
 	Notify(state string)
 	// WatchdogInterval is how often the main loop must ping; 0 disables.
 	WatchdogInterval() time.Duration
 }
 
-// SystemdNotifier implements Notifier with sd_notify.
-type SystemdNotifier struct{}
+// Systemd implements ServiceManager with sd_notify.
+type Systemd struct{}
 
 // Notify sends one sd_notify state line; errors are ignored because a
 // missing or full notify socket must never stop the daemon.
-func (SystemdNotifier) Notify(state string) { _, _ = sd.SdNotify(false, state) }
+func (Systemd) Notify(state string) { _, _ = sd.SdNotify(false, state) }
 
 // WatchdogInterval returns half of WATCHDOG_USEC, the margin systemd's
 // documentation recommends, or 0 when the watchdog is off.
-func (SystemdNotifier) WatchdogInterval() time.Duration {
+func (Systemd) WatchdogInterval() time.Duration {
 	d, err := sd.SdWatchdogEnabled(false)
 	if err != nil || d <= 0 {
 		return 0
@@ -32,7 +34,8 @@ func (SystemdNotifier) WatchdogInterval() time.Duration {
 	return d / 2
 }
 
-type nopNotifier struct{}
+// noServiceManager is the daemon run without a supervisor (tests).
+type noServiceManager struct{}
 
-func (nopNotifier) Notify(string)                   {}
-func (nopNotifier) WatchdogInterval() time.Duration { return 0 }
+func (noServiceManager) Notify(string)                   {}
+func (noServiceManager) WatchdogInterval() time.Duration { return 0 }

@@ -21,7 +21,7 @@ func TestRunStartRejected(t *testing.T) {
 	writeFile(t, path, goodConf)
 	ok, no := newRecorder(), newRecorder()
 	no.name, no.reject = "vrrp", errors.New("more than 255 vips")
-	err := Run(context.Background(), Options{ConfigPath: path, Notifier: ok,
+	err := Run(context.Background(), Options{ConfigPath: path, Ports: Ports{ServiceManager: ok},
 		Components: func(Env) []Component { return []Component{ok, no} }})
 	var rej *RejectedError
 	if !errors.As(err, &rej) || rej.Component != "vrrp" {
@@ -37,13 +37,13 @@ func TestRunStartRejected(t *testing.T) {
 
 // newTestDaemon is a daemon running cfg on comps, without Run's loop,
 // for stepping reload by hand.
-func newTestDaemon(t *testing.T, path string, n Notifier, comps ...Component) *daemon {
+func newTestDaemon(t *testing.T, path string, n ServiceManager, comps ...Component) *daemon {
 	t.Helper()
 	cfg, _, diags := config.LoadFile(path)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	d := &daemon{log: zap.NewNop(), n: n, path: path, host: config.OSHost{}, cfg: cfg, comps: comps}
+	d := &daemon{log: zap.NewNop(), n: n, path: path, host: config.OSHost{}, cfg: cfg, parts: &Parts{}, comps: comps}
 	d.metrics = metrics.New(d)
 	return d
 }

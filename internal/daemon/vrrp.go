@@ -18,6 +18,10 @@ type vrrpComponent struct {
 	log      *zap.Logger
 	base     *zap.Logger
 	onChange func(vrrp.StateChange)
+	// onRouter, when set, sees the router after it is built and after
+	// every reload, before it runs (maintenance state).
+	onRouter func(*vrrp.Router)
+	dial     func(ifname string, o vrrp.TransportOptions) (vrrp.Transport, error)
 
 	mu sync.Mutex
 	// opts holds the per-interface transport options. It has its own
@@ -33,15 +37,20 @@ type vrrpComponent struct {
 	// router exists, so none is lost at start.
 	scripts map[string]bool
 	// files does the same for track_file values.
-	files map[string]int
-	// onRouter, when set, sees the router after it is built and after
-	// every reload, before it runs (maintenance state).
-	onRouter func(*vrrp.Router)
-	stopped  bool
+	files   map[string]int
+	stopped bool
 }
 
-func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange)) *vrrpComponent {
-	return &vrrpComponent{log: log.With(zap.String("component", "vrrp")), base: log, onChange: onChange, scripts: map[string]bool{}, files: map[string]int{}}
+// newVRRPComponent reports every transition to onChange and shows every
+// new or reloaded router to onRouter (either may be nil); dial opens the
+// VRRP socket of an interface, nil being vrrp.DialTransport.
+func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange), onRouter func(*vrrp.Router),
+	dial func(string, vrrp.TransportOptions) (vrrp.Transport, error)) *vrrpComponent {
+	if dial == nil {
+		dial = dialTransport
+	}
+	return &vrrpComponent{log: log.With(zap.String("component", "vrrp")), base: log, onChange: onChange, onRouter: onRouter,
+		dial: dial, scripts: map[string]bool{}, files: map[string]int{}}
 }
 
 func (c *vrrpComponent) Name() string { return "vrrp" }
@@ -130,7 +139,16 @@ func (c *vrrpComponent) openTransport(ifname string) (vrrp.Transport, error) {
 	c.optsMu.Lock()
 	o := c.opts[ifname]
 	c.optsMu.Unlock()
-	return vrrp.DialTransport(ifname, o)
+	return c.dial(ifname, o)
+}
+
+// dialTransport opens the host's VRRP socket on ifname.
+func dialTransport(ifname string, o vrrp.TransportOptions) (vrrp.Transport, error) {
+	t, err := vrrp.DialTransport(ifname, o)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 func (c *vrrpComponent) stateChanged(sc vrrp.StateChange) {

@@ -113,7 +113,7 @@ func staleLoops(now time.Time, loops []loopState) []string {
 // watchdog pings the service manager from its own goroutine, never
 // from the loop that runs reloads.
 type watchdog struct {
-	n      Notifier
+	n      ServiceManager
 	log    *zap.Logger
 	loops  *Loops
 	now    func() time.Time

@@ -34,7 +34,7 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// countNotes is a Notifier that keeps every state.
+// countNotes is a ServiceManager that keeps every state.
 type countNotes struct {
 	mu    sync.Mutex
 	notes []string
@@ -204,7 +204,7 @@ func TestWatchdogOutsideReload(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{ConfigPath: path, Notifier: n, Reload: reload,
+		done <- Run(ctx, Options{ConfigPath: path, Ports: Ports{ServiceManager: n}, Reload: reload,
 			Components: func(Env) []Component { return []Component{slow} }})
 	}()
 	reload <- struct{}{}
