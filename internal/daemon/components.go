@@ -53,7 +53,7 @@ func defaultComponents(env Env) []Component {
 	// Maintenance (maint.go) starts before IPVS and VRRP so both come up
 	// with the saved state already applied.
 	mc := newMaintComponent(log, nc.send)
-	mc.vr, mc.ip, vr.onRouter, ip.overlay = vr, ip, mc.applyRouter, mc.overlay
+	mc.vr, mc.ip, vr.onRouter, ip.maint, ip.maintLeft = vr, ip, mc.applyRouter, mc.marks, mc.markOut
 
 	// The IPVS loop has nothing to do between health changes: wake it
 	// at every watchdog look (no sync, no table read) and it beats; a
