@@ -10,11 +10,11 @@ import (
 // FakeKernel is an in-memory Kernel for tests, on any OS. It reproduces
 // the kernel behaviour measured through moby/ipvs
 // (docs/notes/ipvs-kernel.md): EEXIST when a service or destination
-// exists, ESRCH for a missing service, ENOENT for a missing destination
-// or an unknown scheduler, the HASHED flag on every service read back,
-// Masq read back as forwarding 0 (ForwardMasq is 0), EINVAL for an IPv6
-// netmask outside 1..128. It counts successful writes. Safe for
-// concurrent use.
+// exists, ENOENT for a missing destination or an unknown scheduler, the
+// HASHED flag on every service read back, Masq read back as forwarding 0
+// (ForwardMasq is 0), EINVAL for an IPv6 netmask outside 1..128; a missing
+// service is ESRCH, as the kernel's ip_vs_ctl.c answers. It counts
+// successful writes. Safe for concurrent use.
 type FakeKernel struct {
 	mu     sync.Mutex
 	svcs   map[ServiceKey]*fakeSvc
