@@ -11,34 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"time"
 
 	"github.com/moby/ipvs"
 )
-
-// Kernel is the part of *ipvs.Handle (github.com/moby/ipvs) that lbhad
-// uses; FakeKernel implements it in memory for tests.
-type Kernel interface {
-	GetServices() ([]*ipvs.Service, error)
-	GetDestinations(*ipvs.Service) ([]*ipvs.Destination, error)
-	NewService(*ipvs.Service) error
-	UpdateService(*ipvs.Service) error
-	DelService(*ipvs.Service) error
-	NewDestination(*ipvs.Service, *ipvs.Destination) error
-	UpdateDestination(*ipvs.Service, *ipvs.Destination) error
-	DelDestination(*ipvs.Service, *ipvs.Destination) error
-	GetConfig() (*ipvs.Config, error)
-	SetConfig(*ipvs.Config) error
-}
-
-// Handle is a Kernel that must be closed: what Open returns.
-type Handle interface {
-	Kernel
-	Close()
-}
-
-// ErrUnavailable is wrapped by Open when the kernel has no usable IPVS.
-var ErrUnavailable = errors.New("IPVS is not available")
 
 // Hooks for tests of Open; the real ones look at the running kernel.
 var (
@@ -64,7 +39,13 @@ var (
 		}
 		return nil
 	}
-	newHandle = func() (Handle, error) { return ipvs.New("") }
+	newHandle = func() (Handle, error) {
+		h, err := ipvs.New("")
+		if err != nil {
+			return nil, err
+		}
+		return FromMoby(h), nil
+	}
 )
 
 // Open returns an IPVS handle in the calling thread's network namespace.
@@ -96,100 +77,76 @@ func Open() (Handle, error) {
 	return h, nil
 }
 
-// SetTimeouts sets the connection timeouts like `ipvsadm --set tcp tcpfin
-// udp`; a zero duration leaves that timeout unchanged. Timeouts are whole
-// seconds.
-func SetTimeouts(k Kernel, tcp, tcpFin, udp time.Duration) error {
-	if err := k.SetConfig(&ipvs.Config{TimeoutTCP: tcp, TimeoutTCPFin: tcpFin, TimeoutUDP: udp}); err != nil {
-		return fmt.Errorf("set ipvs timeouts: %w", err)
-	}
-	return nil
-}
+// mobyKernel is the Kernel over a moby/ipvs handle: the one place that
+// converts between ipvssync's types and moby/ipvs's.
+type mobyKernel struct{ h *ipvs.Handle }
 
-// Timeouts returns the current connection timeouts (`ipvsadm -L --timeout`).
-func Timeouts(k Kernel) (tcp, tcpFin, udp time.Duration, err error) {
-	c, err := k.GetConfig()
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("get ipvs timeouts: %w", err)
-	}
-	return c.TimeoutTCP, c.TimeoutTCPFin, c.TimeoutUDP, nil
-}
+// FromMoby returns the Kernel (and Handle) over h, for callers that open
+// their own moby/ipvs handle, e.g. in another network namespace.
+func FromMoby(h *ipvs.Handle) Handle { return mobyKernel{h} }
 
-// Read returns the whole table of the kernel (one dump for the services,
-// one per service for its destinations), with flags, forwarding and
-// netmask normalised as described on Service and Destination.
-func Read(k Kernel) (Table, error) {
-	svcs, err := k.GetServices()
+func (m mobyKernel) Close() { m.h.Close() }
+
+func (m mobyKernel) GetServices() ([]Service, error) {
+	svcs, err := m.h.GetServices()
 	if err != nil {
-		return nil, fmt.Errorf("list ipvs services: %w", err)
+		return nil, err
 	}
-	t := make(Table, len(svcs))
+	out := make([]Service, 0, len(svcs))
 	for _, s := range svcs {
 		svc, err := serviceFromIPVS(s)
 		if err != nil {
 			return nil, err
 		}
-		ds, err := k.GetDestinations(s)
-		if err != nil {
-			return nil, fmt.Errorf("list destinations of %s: %w", svc.Key, err)
-		}
-		e := ServiceEntry{Service: svc, Dests: make(map[DestKey]Destination, len(ds))}
-		for _, d := range ds {
-			dest, err := destFromIPVS(d)
-			if err != nil {
-				return nil, fmt.Errorf("destination of %s: %w", svc.Key, err)
-			}
-			e.Dests[dest.Key()] = dest
-		}
-		t[svc.Key] = e
+		out = append(out, svc)
 	}
-	return t, nil
+	return out, nil
 }
 
-// Apply performs ops in order and stops at the first failure, returning
-// how many succeeded and the error wrapped with the op, e.g. "add
-// destination 192.0.2.7:80 to tcp 192.0.2.50:80: file exists".
-func Apply(k Kernel, ops []Op) (applied int, err error) {
-	for _, op := range ops {
-		s := serviceToIPVS(op.Service)
-		switch op.Kind {
-		case OpAddService:
-			err = k.NewService(s)
-		case OpUpdateService:
-			err = k.UpdateService(s)
-		case OpDelService:
-			err = k.DelService(s)
-		case OpAddDest:
-			err = k.NewDestination(s, destToIPVS(op.Dest))
-		case OpUpdateDest:
-			err = k.UpdateDestination(s, destToIPVS(op.Dest))
-		case OpDelDest:
-			err = k.DelDestination(s, destToIPVS(op.Dest))
-		default:
-			err = fmt.Errorf("unknown op kind %d", op.Kind)
-		}
-		if err != nil {
-			return applied, fmt.Errorf("%s: %w", op, err)
-		}
-		applied++
-	}
-	return applied, nil
-}
-
-// ActiveConns returns the active and inactive connection counts of one
-// destination, for drain decisions.
-func ActiveConns(k Kernel, svc ServiceKey, d DestKey) (active, inactive int, err error) {
-	ds, err := k.GetDestinations(serviceToIPVS(Service{Key: svc}))
+func (m mobyKernel) GetDestinations(k ServiceKey) ([]Destination, error) {
+	ds, err := m.h.GetDestinations(serviceToIPVS(Service{Key: k}))
 	if err != nil {
-		return 0, 0, fmt.Errorf("list destinations of %s: %w", svc, err)
+		return nil, err
 	}
-	for _, x := range ds {
-		dest, err := destFromIPVS(x)
-		if err == nil && dest.Key() == d {
-			return dest.ActiveConns, dest.InactConns, nil
+	out := make([]Destination, 0, len(ds))
+	for _, d := range ds {
+		dest, err := destFromIPVS(d)
+		if err != nil {
+			return nil, fmt.Errorf("destination of %s: %w", k, err)
 		}
+		out = append(out, dest)
 	}
-	return 0, 0, fmt.Errorf("destination %s of %s: %w", d, svc, os.ErrNotExist)
+	return out, nil
+}
+
+func (m mobyKernel) NewService(s Service) error    { return m.h.NewService(serviceToIPVS(s)) }
+func (m mobyKernel) UpdateService(s Service) error { return m.h.UpdateService(serviceToIPVS(s)) }
+func (m mobyKernel) DelService(k ServiceKey) error {
+	return m.h.DelService(serviceToIPVS(Service{Key: k}))
+}
+
+func (m mobyKernel) NewDestination(k ServiceKey, d Destination) error {
+	return m.h.NewDestination(serviceToIPVS(Service{Key: k}), destToIPVS(d))
+}
+
+func (m mobyKernel) UpdateDestination(k ServiceKey, d Destination) error {
+	return m.h.UpdateDestination(serviceToIPVS(Service{Key: k}), destToIPVS(d))
+}
+
+func (m mobyKernel) DelDestination(k ServiceKey, d DestKey) error {
+	return m.h.DelDestination(serviceToIPVS(Service{Key: k}), destToIPVS(Destination{Addr: d.Addr, Port: d.Port}))
+}
+
+func (m mobyKernel) GetConfig() (KernelConfig, error) {
+	c, err := m.h.GetConfig()
+	if err != nil {
+		return KernelConfig{}, err
+	}
+	return KernelConfig{TimeoutTCP: c.TimeoutTCP, TimeoutTCPFin: c.TimeoutTCPFin, TimeoutUDP: c.TimeoutUDP}, nil
+}
+
+func (m mobyKernel) SetConfig(c KernelConfig) error {
+	return m.h.SetConfig(&ipvs.Config{TimeoutTCP: c.TimeoutTCP, TimeoutTCPFin: c.TimeoutTCPFin, TimeoutUDP: c.TimeoutUDP})
 }
 
 func ipFromNet(ip net.IP) (netip.Addr, error) {
@@ -216,7 +173,7 @@ func serviceFromIPVS(s *ipvs.Service) (Service, error) {
 	svc := Service{
 		Key:       k,
 		Scheduler: s.SchedName,
-		Flags:     s.Flags &^ FlagHashed,
+		Flags:     s.Flags,
 		Timeout:   s.Timeout,
 		Netmask:   netmaskFromKernel(fam, s.Netmask),
 		Stats:     statsFrom(ipvs.SvcStats(s.Stats)),

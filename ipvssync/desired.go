@@ -35,6 +35,10 @@ type Health struct {
 	// each virtual server. A missing entry means "no previous answer", and
 	// the initial rule applies. UpdateQuorum maintains it.
 	QuorumUp map[ServiceKey]bool
+	// Maint holds the real servers an operator put in maintenance;
+	// Reconciler.SyncHealth drains them (DrainMaint) and reports when
+	// they leave. Desired itself ignores it.
+	Maint map[RealKey]Maint
 }
 
 // ServiceKeyOf returns the IPVS identity of a virtual server. The family of

@@ -11,7 +11,7 @@
 // The flow is:
 //
 //	Desired(config, health) -> Table     pure
-//	Read(kernel)            -> Table     moby/ipvs dump
+//	Read(kernel)            -> Table     one dump of the kernel's table
 //	Plan(current, desired, owned, drain) -> []Op   pure, minimal
 //	Apply(kernel, ops)                   one netlink write per Op
 //
@@ -22,8 +22,9 @@
 // alone can block for ever, docs/notes/moby-ipvs.md); KeepDraining is the
 // one rule for how long a leaving destination stays at weight 0, and
 // Backoff spaces the retries of a failed sync.
-// Kernel is the small interface over *ipvs.Handle that Apply uses;
-// FakeKernel implements it in memory for tests. Open loads and checks
+// Kernel is the small interface, in this package's types, that Read and
+// Apply use; only apply_linux.go converts to and from github.com/moby/ipvs,
+// and FakeKernel implements it in memory for tests on any OS. Open loads and checks
 // ip_vs before making the first handle (moby/ipvs resolves the netlink
 // family only once per process).
 package ipvssync

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/moby/ipvs"
 )
 
 // ErrTimeout is wrapped by every Guard call that did not finish within
@@ -157,42 +155,42 @@ func (g *Guard) Close() {
 	}
 }
 
-func (g *Guard) GetServices() ([]*ipvs.Service, error) {
-	return guarded(g, "list services", func(k Kernel) ([]*ipvs.Service, error) { return k.GetServices() })
+func (g *Guard) GetServices() ([]Service, error) {
+	return guarded(g, "list services", func(k Kernel) ([]Service, error) { return k.GetServices() })
 }
 
-func (g *Guard) GetDestinations(s *ipvs.Service) ([]*ipvs.Destination, error) {
-	return guarded(g, "list destinations", func(k Kernel) ([]*ipvs.Destination, error) { return k.GetDestinations(s) })
+func (g *Guard) GetDestinations(s ServiceKey) ([]Destination, error) {
+	return guarded(g, "list destinations", func(k Kernel) ([]Destination, error) { return k.GetDestinations(s) })
 }
 
-func (g *Guard) NewService(s *ipvs.Service) error {
+func (g *Guard) NewService(s Service) error {
 	return guardedErr(g, "add service", func(k Kernel) error { return k.NewService(s) })
 }
 
-func (g *Guard) UpdateService(s *ipvs.Service) error {
+func (g *Guard) UpdateService(s Service) error {
 	return guardedErr(g, "update service", func(k Kernel) error { return k.UpdateService(s) })
 }
 
-func (g *Guard) DelService(s *ipvs.Service) error {
+func (g *Guard) DelService(s ServiceKey) error {
 	return guardedErr(g, "delete service", func(k Kernel) error { return k.DelService(s) })
 }
 
-func (g *Guard) NewDestination(s *ipvs.Service, d *ipvs.Destination) error {
+func (g *Guard) NewDestination(s ServiceKey, d Destination) error {
 	return guardedErr(g, "add destination", func(k Kernel) error { return k.NewDestination(s, d) })
 }
 
-func (g *Guard) UpdateDestination(s *ipvs.Service, d *ipvs.Destination) error {
+func (g *Guard) UpdateDestination(s ServiceKey, d Destination) error {
 	return guardedErr(g, "update destination", func(k Kernel) error { return k.UpdateDestination(s, d) })
 }
 
-func (g *Guard) DelDestination(s *ipvs.Service, d *ipvs.Destination) error {
+func (g *Guard) DelDestination(s ServiceKey, d DestKey) error {
 	return guardedErr(g, "delete destination", func(k Kernel) error { return k.DelDestination(s, d) })
 }
 
-func (g *Guard) GetConfig() (*ipvs.Config, error) {
-	return guarded(g, "get timeouts", func(k Kernel) (*ipvs.Config, error) { return k.GetConfig() })
+func (g *Guard) GetConfig() (KernelConfig, error) {
+	return guarded(g, "get timeouts", func(k Kernel) (KernelConfig, error) { return k.GetConfig() })
 }
 
-func (g *Guard) SetConfig(c *ipvs.Config) error {
+func (g *Guard) SetConfig(c KernelConfig) error {
 	return guardedErr(g, "set timeouts", func(k Kernel) error { return k.SetConfig(c) })
 }

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/moby/ipvs"
 )
 
 // stuckKernel is a FakeKernel whose GetServices never answers until the
@@ -26,7 +24,7 @@ func newStuck() *stuckKernel {
 	return &stuckKernel{FakeKernel: NewFakeKernel(), closed: make(chan struct{}), returned: make(chan struct{})}
 }
 
-func (s *stuckKernel) GetServices() ([]*ipvs.Service, error) {
+func (s *stuckKernel) GetServices() ([]Service, error) {
 	defer close(s.returned)
 	<-s.closed
 	return nil, errors.New("Socket got closed on receive")
@@ -71,7 +69,7 @@ func TestGuardTimesOutAndReplacesTheHandle(t *testing.T) {
 		t.Fatal("the call stuck on the old handle never returned: goroutine wedged")
 	}
 	// The next call opens a new handle and works.
-	if err := g.NewService(serviceToIPVS(Service{Key: key, Scheduler: "rr"})); err != nil {
+	if err := g.NewService(Service{Key: key, Scheduler: "rr"}); err != nil {
 		t.Fatalf("call after the timeout: %v", err)
 	}
 	if opens != 2 || fresh.Writes() != 1 {

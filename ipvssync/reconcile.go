@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/lbhad/lbhad/config"
 )
 
 // Reconciler keeps the kernel's IPVS table equal to a desired table, for
@@ -25,6 +27,9 @@ type Reconciler struct {
 	drainTimeout time.Duration
 	drainSince   map[RealKey]time.Time
 	noDrain      DrainSet
+	// maintDraining counts the real servers in maintenance that the last
+	// SyncHealth kept draining.
+	maintDraining int
 }
 
 // NewReconciler returns a Reconciler writing through k. A nil log means
@@ -62,12 +67,13 @@ func (r *Reconciler) SetNoDrain(keys DrainSet) {
 }
 
 // Draining reports how many destinations the last Sync kept at weight 0
-// to drain; while it is not zero the caller should Sync again from time
-// to time, so they leave once idle or at the timeout.
+// to drain, leaving destinations and real servers in maintenance alike;
+// while it is not zero the caller should Sync again from time to time, so
+// they leave once idle or at the timeout.
 func (r *Reconciler) Draining() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.drainSince)
+	return len(r.drainSince) + r.maintDraining
 }
 
 // SetClock replaces time.Now, for tests.
@@ -99,6 +105,56 @@ func (r *Reconciler) Sync(desired Table) (writes int, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("sync: %w", err)
 	}
+	return r.syncLocked(current, desired)
+}
+
+// SyncResult is what one SyncHealth did besides writing.
+type SyncResult struct {
+	Writes int
+	// Quorum and QuorumUp are UpdateQuorum's changes and memory.
+	Quorum   []QuorumChange
+	QuorumUp map[ServiceKey]bool
+	// Left are the real servers in maintenance that have just left the
+	// table; the caller records them (Maint.Out) for the next syncs.
+	Left []MaintLeft
+}
+
+// SyncHealth is the daemon's sync: from one read of the kernel table it
+// drains the real servers in maintenance (DrainMaint), updates the quorum
+// memory (UpdateQuorum), marks the failed real servers as never drained
+// (SetNoDrain) and syncs to Desired(vss, h). h is not changed. When the
+// table cannot be read, maintenance and quorum are still decided (only a
+// drain timeout ends a drain then) and returned with the error.
+func (r *Reconciler) SyncHealth(vss []*config.VirtualServer, h Health) (SyncResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	current, rerr := Read(r.k)
+	var t Table
+	if rerr == nil {
+		t = current
+	}
+	h, left, draining := DrainMaint(h, t, r.now())
+	r.maintDraining = draining
+	var res SyncResult
+	res.Left = left
+	res.Quorum = UpdateQuorum(vss, &h)
+	res.QuorumUp = h.QuorumUp
+	if rerr != nil {
+		return res, fmt.Errorf("sync: %w", rerr)
+	}
+	failed := DrainSet{}
+	for k, st := range h.Real {
+		if !st.Alive {
+			failed[k] = struct{}{}
+		}
+	}
+	r.noDrain = failed
+	var err error
+	res.Writes, err = r.syncLocked(current, Desired(vss, h))
+	return res, err
+}
+
+func (r *Reconciler) syncLocked(current, desired Table) (writes int, err error) {
 	for k := range desired {
 		r.owned[k] = struct{}{}
 	}

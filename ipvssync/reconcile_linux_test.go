@@ -4,7 +4,6 @@ package ipvssync
 
 import (
 	"errors"
-	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/moby/ipvs"
 
 	"github.com/lbhad/lbhad/config"
 )
@@ -66,18 +64,16 @@ func TestReadApplyRoundTrip(t *testing.T) {
 	if ops := Plan(got, want, nil, nil); len(ops) != 0 {
 		t.Errorf("re-plan after apply: %v", opStrings(ops))
 	}
-	// The raw kernel view: hashed flag set, Masq = 0, IPv4 mask in
-	// network byte order.
+	// The raw kernel view: hashed flag set, the persistence netmask
+	// passed as written (the adapter encodes it; TestMobyConversion).
 	svcs, _ := k.GetServices()
 	for _, s := range svcs {
-		if s.Port == 80 {
+		if s.Key == key {
 			if s.Flags&FlagHashed == 0 {
 				t.Error("fake does not report HASHED")
 			}
-			mask := make([]byte, 4)
-			mask[0], mask[1], mask[2], mask[3] = byte(s.Netmask), byte(s.Netmask>>8), byte(s.Netmask>>16), byte(s.Netmask>>24)
-			if net.IP(mask).String() != "255.255.255.0" {
-				t.Errorf("netmask bytes %v, want 255.255.255.0 (little-endian host assumed)", mask)
+			if s.Netmask != 24 {
+				t.Errorf("netmask %d, want 24", s.Netmask)
 			}
 		}
 	}
@@ -85,8 +81,8 @@ func TestReadApplyRoundTrip(t *testing.T) {
 
 func TestApplyWrapsErrors(t *testing.T) {
 	k := NewFakeKernel()
-	k.Fail = func(op string, s *ipvs.Service, d *ipvs.Destination) error {
-		if op == "NewDestination" && d.Address.Equal(net.ParseIP("192.0.2.8")) {
+	k.Fail = func(op string, _ ServiceKey, d DestKey) error {
+		if op == "NewDestination" && d.Addr == netip.MustParseAddr("192.0.2.8") {
 			return syscall.EEXIST
 		}
 		return nil

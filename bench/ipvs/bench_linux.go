@@ -156,12 +156,12 @@ func lbhadConverge(desired ipvssync.Table) (d time.Duration, writes int, err err
 	err = withTable(func(_ netns.NsHandle, h *ipvs.Handle) error {
 		runtime.GC()
 		t0 := time.Now()
-		writes, err = ipvssync.NewReconciler(h, nil).Sync(desired)
+		writes, err = ipvssync.NewReconciler(ipvssync.FromMoby(h), nil).Sync(desired)
 		d = time.Since(t0)
 		if err != nil {
 			return err
 		}
-		return check(h, desired)
+		return check(ipvssync.FromMoby(h), desired)
 	})
 	return d, writes, err
 }
@@ -183,7 +183,7 @@ func ipvsadmConverge(bin string, save []byte, desired ipvssync.Table) (d time.Du
 		if err != nil {
 			return err
 		}
-		return check(h, desired)
+		return check(ipvssync.FromMoby(h), desired)
 	})
 	return d, err
 }
@@ -210,7 +210,7 @@ func runIn(ns netns.NsHandle, bin string, args ...string) (d time.Duration, err 
 func steady(res *Result, cfg []*config.VirtualServer, desired ipvssync.Table, log io.Writer) error {
 	o := res.Config
 	return withTable(func(ns netns.NsHandle, h *ipvs.Handle) error {
-		r := ipvssync.NewReconciler(h, nil)
+		r := ipvssync.NewReconciler(ipvssync.FromMoby(h), nil)
 		if _, err := r.Sync(desired); err != nil {
 			return fmt.Errorf("converge: %w", err)
 		}
@@ -273,7 +273,7 @@ func steady(res *Result, cfg []*config.VirtualServer, desired ipvssync.Table, lo
 			res.Noop, res.NoopWrites = append(res.Noop, d), append(res.NoopWrites, n)
 
 			t0 = time.Now()
-			cur, err := ipvssync.Read(h)
+			cur, err := ipvssync.Read(ipvssync.FromMoby(h))
 			res.Read = append(res.Read, time.Since(t0))
 			if err != nil {
 				return err

@@ -162,7 +162,7 @@ func assertKernel(t *testing.T, ns netns.NsHandle, k ipvssync.Kernel, want ipvss
 
 func TestIPVSSyncEverything(t *testing.T) {
 	ns := syncNS(t)
-	h := ipvstest.Handle(t, ns)
+	h := ipvssync.FromMoby(ipvstest.Handle(t, ns))
 	r := ipvssync.NewReconciler(h, nil)
 	cfg := syncConfig()
 	want := ipvssync.Desired(cfg, ipvssync.Health{})
@@ -195,12 +195,12 @@ func TestIPVSSyncEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertKernel(t, ns2, ipvstest.Handle(t, ns2), want)
+	assertKernel(t, ns2, ipvssync.FromMoby(ipvstest.Handle(t, ns2)), want)
 }
 
 func TestIPVSSyncFailureRecoveryAndSorry(t *testing.T) {
 	ns := syncNS(t)
-	h := ipvstest.Handle(t, ns)
+	h := ipvssync.FromMoby(ipvstest.Handle(t, ns))
 	r := ipvssync.NewReconciler(h, nil)
 	v := &config.VirtualServer{Name: "web", Address: netip.MustParseAddrPort("192.0.2.50:80"), Scheduler: "wlc",
 		Kind: config.KindNAT, Quorum: 1, SorryServer: netip.MustParseAddrPort("127.0.0.1:80"),
@@ -248,7 +248,7 @@ func TestIPVSSyncFailureRecoveryAndSorry(t *testing.T) {
 
 func TestIPVSSyncAdoptionLeavesTableUntouched(t *testing.T) {
 	ns := syncNS(t)
-	h := ipvstest.Handle(t, ns)
+	h := ipvssync.FromMoby(ipvstest.Handle(t, ns))
 	// An operator (or an earlier lbhad) made our service and a foreign one.
 	for _, args := range [][]string{
 		{"-A", "-t", "192.0.2.50:80", "-s", "wlc"},
@@ -287,7 +287,7 @@ func TestIPVSSyncAdoptionLeavesTableUntouched(t *testing.T) {
 
 func TestIPVSSyncTimeouts(t *testing.T) {
 	ns := syncNS(t)
-	h := ipvstest.Handle(t, ns)
+	h := ipvssync.FromMoby(ipvstest.Handle(t, ns))
 	if err := ipvssync.SetTimeouts(h, 60*time.Second, 30*time.Second, 45*time.Second); err != nil {
 		t.Fatal(err)
 	}

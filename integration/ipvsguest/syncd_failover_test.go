@@ -198,7 +198,7 @@ func newSyncdLab(t *testing.T, dr bool) *syncdLab {
 	l.cfg = cfg
 	// Both directors get the same table, as two lbhad with one config do.
 	for _, ns := range l.dir {
-		rec := ipvssync.NewReconciler(ipvstest.Handle(t, ns), nil)
+		rec := ipvssync.NewReconciler(ipvssync.FromMoby(ipvstest.Handle(t, ns)), nil)
 		h := ipvssync.Health{Real: map[ipvssync.RealKey]ipvssync.RealState{}}
 		ipvssync.UpdateQuorum(cfg.VirtualServers, &h)
 		if _, err := rec.Sync(ipvssync.Desired(cfg.VirtualServers, h)); err != nil {

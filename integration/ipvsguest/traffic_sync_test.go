@@ -168,7 +168,7 @@ func newTrafficLab(t *testing.T, dr bool) *trafficLab {
 	if diags.HasErrors() {
 		t.Fatalf("config: %v", diags)
 	}
-	k := ipvstest.Handle(t, director)
+	k := ipvssync.FromMoby(ipvstest.Handle(t, director))
 	ips := map[string]string{}
 	for _, s := range servers {
 		ips[s.name] = s.ip

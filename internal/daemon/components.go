@@ -101,7 +101,7 @@ func build(env Env, ports Ports) *Parts {
 	p.IPVS = newIPVSComponent(log, ports.OpenIPVS, p.Notify.QuorumChange)
 	p.IPVS.observe = m.ObserveIPVS
 	p.IPVS.beat = ipLoop.Beat
-	p.IPVS.overlay = p.Maint.overlay
+	p.IPVS.maint, p.IPVS.maintLeft = p.Maint.marks, p.Maint.markOut
 	p.Maint.vr, p.Maint.ip = p.VRRP, p.IPVS
 
 	chLoop := env.Loops.Add("checker", checkerPeriod)

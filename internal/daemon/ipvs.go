@@ -43,10 +43,13 @@ type ipvsComponent struct {
 	// beat, when set, tells the watchdog the loop is alive; the loop
 	// calls it on every wake, including a ping.
 	beat func()
-	// overlay, when set, lays operator maintenance over the check
-	// verdicts before each sync; read reads the kernel's table. It runs
-	// under syncMu, not mu.
-	overlay func(vss []*config.VirtualServer, h ipvssync.Health, read func() (ipvssync.Table, error)) ipvssync.Health
+	// maint, when set, returns the real servers in operator maintenance,
+	// which the reconciler drains (ipvssync.DrainMaint); it runs before
+	// each sync, under syncMu, not mu. maintLeft, when set, is told which
+	// of them a sync took out of the table, to persist and announce it;
+	// it runs after the sync, holding no lock of this component.
+	maint     func(vss []*config.VirtualServer) map[ipvssync.RealKey]ipvssync.Maint
+	maintLeft func(vss []*config.VirtualServer, left []ipvssync.MaintLeft)
 
 	clock              func() time.Time
 	callTimeout        time.Duration
@@ -85,7 +88,15 @@ func (c *ipvsComponent) Name() string { return "ipvs" }
 
 func (c *ipvsComponent) Apply(_ context.Context, cfg *config.Config) error {
 	c.syncMu.Lock()
-	defer c.syncMu.Unlock()
+	post, err := c.applyHeld(cfg)
+	c.syncMu.Unlock()
+	post()
+	return err
+}
+
+// applyHeld is Apply under c.syncMu; post is syncHeld's.
+func (c *ipvsComponent) applyHeld(cfg *config.Config) (post func(), err error) {
+	nothing := func() {}
 	c.mu.Lock()
 	c.cfg, c.keep, c.resync = cfg.VirtualServers, cfg.Global.LVSKeepOnStop, cfg.Global.LVSResyncInterval
 	c.forgetStaleLocked()
@@ -93,16 +104,16 @@ func (c *ipvsComponent) Apply(_ context.Context, cfg *config.Config) error {
 	c.mu.Unlock()
 	if !started {
 		if len(cfg.VirtualServers) == 0 {
-			return nil
+			return nothing, nil
 		}
 		h, err := ipvssync.NewGuard(c.open, c.callTimeout)
 		if err != nil {
-			return err // "IPVS is not available: ..." from ipvssync.Open
+			return nothing, err // "IPVS is not available: ..." from ipvssync.Open
 		}
 		r, err := ipvssync.NewGuard(c.open, c.callTimeout)
 		if err != nil {
 			h.Close()
-			return err
+			return nothing, err
 		}
 		c.mu.Lock()
 		c.handle, c.reader, c.rec = h, r, ipvssync.NewReconciler(h, c.base)
@@ -177,10 +188,10 @@ func signal(ch chan struct{}) {
 }
 
 // relookLocked asks for one more sync in a second, for destinations that
-// drain (the reconciler's, and maintenance's): they leave the table once
-// idle, which only a later read can see. At most one timer is armed, so
-// every caller during a sync shares it. It takes its own lock: callers
-// (the sync, maintenance's overlay inside it) may or may not hold c.mu.
+// drain (leaving ones and real servers in maintenance; ipvssync decides):
+// they leave the table once idle, which only a later read can see. At
+// most one timer is armed, so every caller during a sync shares it. It
+// takes its own lock: callers may or may not hold c.mu.
 func (c *ipvsComponent) relookLocked() {
 	c.relookMu.Lock()
 	defer c.relookMu.Unlock()
@@ -259,37 +270,38 @@ func ipvsNextWake(last time.Time, failures int, resync, retryMin, retryMax time.
 
 func (c *ipvsComponent) sync() error {
 	c.syncMu.Lock()
-	defer c.syncMu.Unlock()
-	return c.syncHeld()
+	post, err := c.syncHeld()
+	c.syncMu.Unlock()
+	post()
+	return err
 }
 
 // syncHeld runs one sync; c.syncMu must be held. It snapshots what it
-// needs under c.mu and talks to the kernel without it.
-func (c *ipvsComponent) syncHeld() error {
+// needs under c.mu and talks to the kernel without it. The caller runs
+// post once it has released c.syncMu: it hands the real servers in
+// maintenance that left the table to maintLeft.
+func (c *ipvsComponent) syncHeld() (post func(), err error) {
+	post = func() {}
 	c.mu.Lock()
-	rec, handle, cfg := c.rec, c.handle, c.cfg
+	rec, cfg := c.rec, c.cfg
 	if rec == nil { // stopped while this sync waited
 		c.mu.Unlock()
-		return nil
+		return post, nil
 	}
 	h := ipvssync.Health{Real: maps.Clone(c.health.Real), QuorumUp: maps.Clone(c.health.QuorumUp)}
 	c.mu.Unlock()
 
-	if c.overlay != nil {
-		h = c.overlay(cfg, h, func() (ipvssync.Table, error) { return ipvssync.Read(handle) })
+	if c.maint != nil {
+		h.Maint = c.maint(cfg)
 	}
-	changes := ipvssync.UpdateQuorum(cfg, &h)
-	failed := ipvssync.DrainSet{}
-	for k, st := range h.Real {
-		if !st.Alive {
-			failed[k] = struct{}{}
-		}
+	res, err := rec.SyncHealth(cfg, h)
+	changes, writes := res.Quorum, res.Writes
+	if len(res.Left) > 0 && c.maintLeft != nil {
+		post = func() { c.maintLeft(cfg, res.Left) }
 	}
-	rec.SetNoDrain(failed)
-	writes, err := rec.Sync(ipvssync.Desired(cfg, h))
 
 	c.mu.Lock()
-	c.health.QuorumUp = h.QuorumUp
+	c.health.QuorumUp = res.QuorumUp
 	c.lastSync = c.clock()
 	before := c.failures
 	if err != nil {
@@ -319,9 +331,9 @@ func (c *ipvsComponent) syncHeld() error {
 		c.relookLocked()
 	}
 	if err != nil {
-		return fmt.Errorf("sync ipvs: %w", err)
+		return post, fmt.Errorf("sync ipvs: %w", err)
 	}
-	return nil
+	return post, nil
 }
 
 // Table reads the kernel's table for status output, through a handle of

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moby/ipvs"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/lbhad/lbhad/checker"
@@ -101,7 +100,7 @@ func TestIPVSRetriesFailedSync(t *testing.T) {
 	k := ipvssync.NewFakeKernel()
 	var mu sync.Mutex
 	fails := 3
-	k.Fail = func(op string, _ *ipvs.Service, d *ipvs.Destination) error {
+	k.Fail = func(op string, _ ipvssync.ServiceKey, _ ipvssync.DestKey) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if op == "NewDestination" && fails > 0 {
@@ -127,12 +126,12 @@ func TestIPVSRetriesFailedSync(t *testing.T) {
 // back and a changed weight, and leaves a foreign service alone.
 func TestIPVSResyncRepairs(t *testing.T) {
 	k := ipvssync.NewFakeKernel()
-	foreign := &ipvs.Service{AddressFamily: 2, Protocol: 6, Address: netip.MustParseAddr("203.0.113.9").AsSlice(), Port: 443, SchedName: "rr"}
-	foreignDest := &ipvs.Destination{Address: netip.MustParseAddr("198.51.100.99").AsSlice(), Port: 443, Weight: 7}
+	foreign := ipvssync.Service{Key: ipvssync.ServiceKey{Family: ipvssync.FamilyIPv4, Proto: ipvssync.ProtoTCP, Addr: netip.MustParseAddr("203.0.113.9"), Port: 443}, Scheduler: "rr", Netmask: 32}
+	foreignDest := ipvssync.Destination{Addr: netip.MustParseAddr("198.51.100.99"), Port: 443, Weight: 7}
 	if err := k.NewService(foreign); err != nil {
 		t.Fatal(err)
 	}
-	if err := k.NewDestination(foreign, foreignDest); err != nil {
+	if err := k.NewDestination(foreign.Key, foreignDest); err != nil {
 		t.Fatal(err)
 	}
 	c := newTestIPVS(t, func() (ipvssync.Handle, error) { return fakeHandle{k}, nil })
@@ -142,16 +141,14 @@ func TestIPVSResyncRepairs(t *testing.T) {
 	if !wantTable(k) {
 		t.Fatal("first sync did not make the table")
 	}
-	svc := &ipvs.Service{AddressFamily: 2, Protocol: 6, Address: webKey.Addr.AsSlice(), Port: 80, SchedName: "wlc"}
-
 	// A weight changed by hand.
-	if err := k.UpdateDestination(svc, &ipvs.Destination{Address: destA.Addr.AsSlice(), Port: 80, Weight: 9, ConnectionFlags: ipvs.ConnectionFlagDirectRoute}); err != nil {
+	if err := k.UpdateDestination(webKey, ipvssync.Destination{Addr: destA.Addr, Port: 80, Weight: 9, Forward: ipvssync.ForwardDR}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "weight put back", 5*time.Second, func() bool { return wantTable(k) })
 
 	// ipvsadm -D of the whole service.
-	if err := k.DelService(svc); err != nil {
+	if err := k.DelService(webKey); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "service put back", 5*time.Second, func() bool { return wantTable(k) })
@@ -174,8 +171,7 @@ func TestIPVSResyncOff(t *testing.T) {
 	if err := c.Apply(context.Background(), ipvsTestConfig(t, 0)); err != nil {
 		t.Fatal(err)
 	}
-	svc := &ipvs.Service{AddressFamily: 2, Protocol: 6, Address: webKey.Addr.AsSlice(), Port: 80, SchedName: "wlc"}
-	if err := k.DelService(svc); err != nil {
+	if err := k.DelService(webKey); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -196,7 +192,7 @@ type blockingHandle struct {
 
 func (b blockingHandle) Close() {}
 
-func (b blockingHandle) UpdateDestination(s *ipvs.Service, d *ipvs.Destination) error {
+func (b blockingHandle) UpdateDestination(s ipvssync.ServiceKey, d ipvssync.Destination) error {
 	b.entered <- struct{}{}
 	<-b.release
 	return b.FakeKernel.UpdateDestination(s, d)
@@ -253,7 +249,7 @@ type stuckHandle struct {
 
 func (s stuckHandle) Close() { s.once.Do(func() { close(s.closed) }) }
 
-func (s stuckHandle) GetServices() ([]*ipvs.Service, error) {
+func (s stuckHandle) GetServices() ([]ipvssync.Service, error) {
 	<-s.closed
 	return nil, errors.New("socket closed")
 }

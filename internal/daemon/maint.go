@@ -27,7 +27,8 @@ const DefaultDrainTimeout = 5 * time.Minute
 
 // maintComponent serves "lbhad maint": it keeps the maintenance state in
 // global.state_file and lays it over the VRRP router (vrrp.Router
-// SetMaintenance) and the IPVS reconciler (overlayRS). It starts before
+// SetMaintenance) and the IPVS reconciler (marks, markOut; the drain rule
+// is ipvssync's). It starts before
 // both, so a restarted daemon brings its instances up already in
 // maintenance and never puts a drained real server back.
 type maintComponent struct {
@@ -310,62 +311,77 @@ func (m *maintComponent) applyRouter(r *vrrp.Router) {
 	}
 }
 
-// overlay is the ipvs component's hook: it runs under that component's
-// lock before every sync.
-func (m *maintComponent) overlay(vss []*config.VirtualServer, h ipvssync.Health, read func() (ipvssync.Table, error)) ipvssync.Health {
+// marks is the ipvs component's maint hook: the real servers of vss in
+// maintenance, for the reconciler to drain (ipvssync.DrainMaint).
+func (m *maintComponent) marks(vss []*config.VirtualServer) map[ipvssync.RealKey]ipvssync.Maint {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.st.RealServers) == 0 {
-		return h
+		return nil
 	}
-	var ds []rsDrain
-	var keys []string
+	out := map[ipvssync.RealKey]ipvssync.Maint{}
 	for _, vs := range vss {
 		for _, rs := range vs.RealServers {
-			key := vs.Name + "/" + rs.Name
-			mk, ok := m.st.RealServers[key]
+			mk, ok := m.st.RealServers[vs.Name+"/"+rs.Name]
 			if !ok {
 				continue
 			}
-			ds = append(ds, rsDrain{Key: ipvssync.RealKeyOf(vs, rs), Since: mk.Since, Timeout: time.Duration(mk.DrainTimeout), Out: mk.Out})
-			keys = append(keys, key)
+			out[ipvssync.RealKeyOf(vs, rs)] = ipvssync.Maint{Since: mk.Since, Timeout: time.Duration(mk.DrainTimeout), Out: mk.Out}
 		}
-	}
-	if len(ds) == 0 {
-		return h
-	}
-	t, err := read()
-	if err != nil {
-		t = nil
-	}
-	out, left, draining := overlayRS(h, ds, t, m.now())
-	saved := cloneMap(m.st.RealServers)
-	for _, i := range left {
-		mk := m.st.RealServers[keys[i]]
-		mk.Out = true
-		m.st.RealServers[keys[i]] = mk
-		why := "its connections finished"
-		if n := activeConns(t, ds[i].Key); n != 0 {
-			why = "its drain timeout ran out"
-		}
-		m.log.Info("real server in maintenance leaves the table", zap.String("real_server", keys[i]), zap.String("why", why))
-		if m.announce != nil {
-			m.announce(notify.Event{Kind: notify.Maintenance, VirtualServer: strings.SplitN(keys[i], "/", 2)[0],
-				RealServer: strings.SplitN(keys[i], "/", 2)[1], Reason: "real server " + keys[i] + " left the table: " + why})
-		}
-	}
-	if len(left) > 0 {
-		if err := saveMaintState(m.path, m.st); err != nil {
-			// Memory keeps what the disk has: the next sync finds the
-			// same servers drained and tries the save again.
-			m.st.RealServers = saved
-			m.log.Error("save maintenance state", zap.Error(err))
-		}
-	}
-	if draining && m.ip != nil {
-		m.ip.relookLocked() // the overlay runs inside the ipvs sync
 	}
 	return out
+}
+
+// markOut is the ipvs component's maintLeft hook, called after a sync
+// that took real servers in maintenance out of the table: it records them
+// as out in the state file and announces it. A server no longer in
+// maintenance, or already out (a concurrent sync said so first), is
+// skipped. When the save fails, memory keeps what the disk has: the next
+// sync finds the same servers drained and tries again.
+func (m *maintComponent) markOut(vss []*config.VirtualServer, left []ipvssync.MaintLeft) {
+	names := map[ipvssync.RealKey][2]string{}
+	for _, vs := range vss {
+		for _, rs := range vs.RealServers {
+			names[ipvssync.RealKeyOf(vs, rs)] = [2]string{vs.Name, rs.Name}
+		}
+	}
+	type gone struct{ vs, rs, why string }
+	var done []gone
+	m.mu.Lock()
+	saved := cloneMap(m.st.RealServers)
+	for _, l := range left {
+		n, ok := names[l.Key]
+		key := n[0] + "/" + n[1]
+		mk, in := m.st.RealServers[key]
+		if !ok || !in || mk.Out {
+			continue
+		}
+		mk.Out = true
+		m.st.RealServers[key] = mk
+		why := "its connections finished"
+		if l.TimedOut {
+			why = "its drain timeout ran out"
+		}
+		done = append(done, gone{n[0], n[1], why})
+	}
+	var err error
+	if len(done) > 0 {
+		if err = saveMaintState(m.path, m.st); err != nil {
+			m.st.RealServers = saved
+		}
+	}
+	m.mu.Unlock()
+	if err != nil {
+		m.log.Error("save maintenance state", zap.Error(err))
+	}
+	for _, g := range done {
+		key := g.vs + "/" + g.rs
+		m.log.Info("real server in maintenance leaves the table", zap.String("real_server", key), zap.String("why", g.why))
+		if m.announce != nil {
+			m.announce(notify.Event{Kind: notify.Maintenance, VirtualServer: g.vs, RealServer: g.rs,
+				Reason: "real server " + key + " left the table: " + g.why})
+		}
+	}
 }
 
 // Status is the maintenance part of the Snapshot.

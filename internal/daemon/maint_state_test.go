@@ -251,30 +251,29 @@ func fuzzDir(f *testing.F) string {
 	return f.TempDir()
 }
 
-// TestMaintOverlaySaveFailure: when the "left the table" mark cannot be
-// saved, memory keeps what the disk has, and the next sync saves it.
-func TestMaintOverlaySaveFailure(t *testing.T) {
+// TestMaintLeftSaveFailure: when the "left the table" mark cannot be
+// saved, memory keeps what the disk has, and the next report saves it.
+func TestMaintLeftSaveFailure(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	m, _, cfg := maintFixture(t, path)
 	if _, err := maintCmd(t, m, control.MaintArgs{Target: "real-server", On: true, VirtualServer: "web", RealServer: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	vs := cfg.VirtualServers[0]
-	h := ipvssync.Health{Real: map[ipvssync.RealKey]ipvssync.RealState{}}
-	idle := func() (ipvssync.Table, error) { return ipvssync.Table{}, nil }
+	left := []ipvssync.MaintLeft{{Key: ipvssync.RealKeyOf(vs, vs.RealServers[0])}}
 	phase := func() string { return m.Status().RealServers[0].Phase }
 
 	m.mu.Lock()
 	m.path = filepath.Join(path, "x") // under a regular file: every save fails
 	m.mu.Unlock()
-	m.overlay(cfg.VirtualServers, h, idle)
+	m.markOut(cfg.VirtualServers, left)
 	if p := phase(); p != "draining" {
 		t.Errorf("after a failed save: phase %s, want draining (as on disk)", p)
 	}
 	m.mu.Lock()
 	m.path = path
 	m.mu.Unlock()
-	m.overlay(cfg.VirtualServers, h, idle)
+	m.markOut(cfg.VirtualServers, left)
 	if p := phase(); p != "out" {
 		t.Errorf("after a good save: phase %s, want out", p)
 	}

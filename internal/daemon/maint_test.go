@@ -101,7 +101,7 @@ func TestMaintCommands(t *testing.T) {
 	}
 
 	// A restart (a new component reading the same file) keeps it all.
-	m2, _, _ := maintFixture(t, path)
+	m2, evs2, _ := maintFixture(t, path)
 	want := &control.MaintStatus{StateFile: path,
 		Directors:   []control.MaintDirectorSt{{Since: m.now(), By: "pid 42 uid 0 gid 0"}},
 		RealServers: []control.MaintRealSt{{VirtualServer: "web", RealServer: "a", Since: m.now(), By: "pid 42 uid 0 gid 0", DrainTimeout: control.Duration(time.Minute), Phase: "draining"}},
@@ -110,19 +110,22 @@ func TestMaintCommands(t *testing.T) {
 		t.Errorf("status after restart (-want +got):\n%s", d)
 	}
 
-	// The overlay drains web/a, then takes it out once idle, and says so
-	// in the state file.
+	// The reconciler is told web/a is in maintenance since the command;
+	// once it reports web/a left, that is in the state file.
 	vs := cfg.VirtualServers[0]
 	ka := ipvssync.RealKeyOf(vs, vs.RealServers[0])
-	busy := ipvssync.Table{ka.Service: {Dests: map[ipvssync.DestKey]ipvssync.Destination{ka.Dest: {Addr: ka.Dest.Addr, Port: ka.Dest.Port, ActiveConns: 2}}}}
-	h := ipvssync.Health{Real: map[ipvssync.RealKey]ipvssync.RealState{}}
-	got := m2.overlay(cfg.VirtualServers, h, func() (ipvssync.Table, error) { return busy, nil })
-	if st := got.Real[ka]; !st.Alive || !st.Drain {
-		t.Errorf("busy: %+v", st)
+	want2 := map[ipvssync.RealKey]ipvssync.Maint{ka: {Since: m.now(), Timeout: time.Minute}}
+	if d := cmp.Diff(want2, m2.marks(cfg.VirtualServers)); d != "" {
+		t.Errorf("marks (-want +got):\n%s", d)
 	}
-	got = m2.overlay(cfg.VirtualServers, h, func() (ipvssync.Table, error) { return ipvssync.Table{}, nil })
-	if st := got.Real[ka]; st.Alive {
-		t.Errorf("idle: %+v", st)
+	m2.markOut(cfg.VirtualServers, []ipvssync.MaintLeft{{Key: ka}})
+	if mk := m2.marks(cfg.VirtualServers)[ka]; !mk.Out {
+		t.Errorf("after left: %+v", mk)
+	}
+	// A second report (a concurrent sync) changes and announces nothing.
+	m2.markOut(cfg.VirtualServers, []ipvssync.MaintLeft{{Key: ka, TimedOut: true}})
+	if len(*evs2) != 1 || (*evs2)[0].RealServer != "a" || !strings.HasSuffix((*evs2)[0].Reason, "left the table: its connections finished") {
+		t.Errorf("left notifications: %+v", *evs2)
 	}
 	m3, _, _ := maintFixture(t, path)
 	if st := m3.Status(); len(st.RealServers) != 1 || st.RealServers[0].Phase != "out" {
