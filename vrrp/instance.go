@@ -76,13 +76,16 @@ type Config struct {
 }
 
 type instance struct {
-	cfg      InstanceConfig
-	m        *Machine
-	link     *link
-	expect   Expect
+	cfg    InstanceConfig
+	m      *Machine
+	link   *link
+	expect Expect
+	// advert is the template of what the instance sends, built from cfg;
+	// the priority is filled in per send from m, the one place the
+	// effective priority lives.
+	advert   Advertisement
 	group    *Group
 	ownFault bool
-	prio     uint8
 	// gratuitous ARP schedule: the next burst at garpAt (zero: none);
 	// garpRefresh is true once the two master bursts are done.
 	garpAt      time.Time
@@ -171,15 +174,25 @@ func (c *InstanceConfig) machineConfig(src netip.Addr) MachineConfig {
 	}
 }
 
-func (c *InstanceConfig) expect(src netip.Addr) Expect {
-	e := Expect{AuthType: c.AuthType, AdvertInt: uint8(c.AdvertInterval / time.Second), Own: []netip.Addr{src}}
+// advert is what the instance sends, all but the priority, which is the
+// machine's at the time of each send.
+func (c *InstanceConfig) advert() Advertisement {
+	a := Advertisement{VRID: c.VRID, AuthType: c.AuthType, AdvertInt: uint8(c.AdvertInterval / time.Second)}
 	if c.AuthType == AuthSimple {
-		e.AuthData = AuthPassword(c.AuthPass)
+		a.AuthData = AuthPassword(c.AuthPass)
 	}
 	for _, v := range c.VIPs {
-		e.Addresses = append(e.Addresses, v.Prefix.Addr())
+		a.Addresses = append(a.Addresses, v.Prefix.Addr())
 	}
-	return e
+	return a
+}
+
+// expect is what the instance accepts from its peers: the adverts it
+// sends itself, from another source than src.
+func (c *InstanceConfig) expect(src netip.Addr) Expect {
+	a := c.advert()
+	return Expect{AuthType: a.AuthType, AuthData: a.AuthData, AdvertInt: a.AdvertInt,
+		Addresses: a.Addresses, Own: []netip.Addr{src}}
 }
 
 func (c *InstanceConfig) vips() []VIPAddr {

@@ -263,7 +263,7 @@ func (r *Router) addInstanceLocked(c InstanceConfig) *instance {
 		r.links[c.Interface] = l
 	}
 	in := &instance{cfg: c, m: NewMachine(c.machineConfig(c.SrcAddr)), link: l, expect: c.expect(c.SrcAddr),
-		prio: c.Priority, hidx: -1, src: c.SrcAddr}
+		advert: c.advert(), hidx: -1, src: c.SrcAddr}
 	in.faults.init(c.AdvertInterval)
 	if r.maint[c.Name] {
 		in.m.Handle(time.Time{}, Maintenance{On: true}) // in Init: remembered for Startup

@@ -95,8 +95,8 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 }
 
 func (r *Router) sendLocked(now time.Time, in *instance, prio uint8) bool {
-	adv := Advertisement{VRID: in.cfg.VRID, Priority: prio, AuthType: in.expect.AuthType,
-		AdvertInt: in.expect.AdvertInt, Addresses: in.expect.Addresses, AuthData: in.expect.AuthData}
+	adv := in.advert
+	adv.Priority = prio
 	var err error
 	in.out, err = adv.AppendTo(in.out[:0])
 	if err != nil { // checkConfig rules this out

@@ -153,8 +153,7 @@ func (r *Router) refreshLocked(now time.Time, in *instance) {
 	if in.link.tr == nil || in.faults.any() {
 		fault = true
 	}
-	if prio != in.prio {
-		in.prio = prio
+	if prio != in.m.Priority() {
 		r.apply(now, in, in.m.Handle(now, PriorityChanged{prio}))
 	}
 	in.ownFault = fault
