@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 // Deps are the ports and hooks of a Router. OpenTransport and Addrs are
@@ -35,8 +37,8 @@ type Deps struct {
 	// instances are tried again at once and a changed primary address
 	// is followed. Nil: waiting instances are retried by a slow poll.
 	AddrChanges AddrWatcher
-	// Clock is nil for real time.
-	Clock  Clock
+	// Clock drives the Router's timers and stamps; nil means clock.Real.
+	Clock  clock.Clock
 	Logger *zap.Logger
 	// OnStateChange is called for every transition, in order, from a
 	// goroutine of the Router without its lock held. It may call Status
@@ -67,7 +69,7 @@ var ErrStopped = errors.New("vrrp: router stopped")
 type Router struct {
 	deps  Deps
 	log   *zap.Logger
-	clock Clock
+	clock clock.Clock
 
 	mu       sync.Mutex
 	cfg      Config
@@ -135,9 +137,7 @@ func NewRouter(cfg Config, deps Deps) (*Router, error) {
 	if err := checkSources(cfg, deps); err != nil {
 		return nil, err
 	}
-	if deps.Clock == nil {
-		deps.Clock = realClock{}
-	}
+	deps.Clock = clock.OrReal(deps.Clock)
 	if deps.Logger == nil {
 		deps.Logger = zap.NewNop()
 	}
@@ -330,10 +330,8 @@ func (r *Router) startReader(l *link, tr Transport) {
 					return
 				}
 				r.log.Warn("read vrrp", zap.String("interface", l.name), zap.Error(err))
-				select {
-				case <-r.stop:
+				if !r.pause(100 * time.Millisecond) {
 					return
-				case <-time.After(100 * time.Millisecond):
 				}
 				continue
 			}
@@ -345,6 +343,18 @@ func (r *Router) startReader(l *link, tr Transport) {
 			r.dispatch()
 		}
 	}()
+}
+
+// pause waits d on the Router's clock; false when the Router stops first.
+func (r *Router) pause(d time.Duration) bool {
+	t := r.clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-r.stop:
+		return false
+	case <-t.C():
+		return true
+	}
 }
 
 // fireLocked delivers every deadline that has passed.
