@@ -17,12 +17,18 @@
 //     goroutine, clock or socket, so every transition is a table test.
 //   - priority.go applies keepalived's track_script weights and group.go
 //     coordinates vrrp_sync_group members; both are plain bookkeeping.
-//   - instance*.go is the driver: a Router runs many instances over one
-//     Transport per interface, feeds validated adverts, timers, link
-//     events and script results to the machines under one lock, and
-//     carries out their actions through the ports of ports.go
-//     (Transport, AddrManager, Announcer, LinkWatcher), whose Linux
-//     implementations live in *_linux.go.
+//   - router*.go and instance*.go are the driver: a Router runs many
+//     instances over one Transport per interface, feeds validated
+//     adverts, timers, link events and script results to the machines
+//     under one lock, and carries out their actions through the ports of
+//     ports.go (Transport, AddrManager, Announcer, LinkWatcher), whose
+//     Linux implementations live in *_linux.go. router.go builds and runs
+//     the Router (loop, readers, shutdown); router_track.go takes in
+//     link, script and file state; router_actions.go receives adverts
+//     and carries out the machines' actions; router_status.go reports.
+//     instance.go holds an instance's configuration and its checks;
+//     instance_link.go, instance_fault.go and instance_reload.go follow
+//     interfaces, hold faults and apply reloads.
 //
 // Choices where RFC 3768 leaves room or keepalived differs:
 //

@@ -8,77 +8,9 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/lbhad/lbhad/internal/clock"
 )
-
-// fakeClock is a Clock whose time moves only when a test sets it.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) NewTimer(d time.Duration) ClockTimer {
-	t := &fakeTimer{c: c, ch: make(chan time.Time, 1)}
-	c.mu.Lock()
-	c.timers = append(c.timers, t)
-	c.mu.Unlock()
-	t.Reset(d)
-	return t
-}
-
-// Set moves the clock to t (never backwards) and fires due timers.
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t
-	}
-	for _, tm := range c.timers {
-		tm.fireLocked()
-	}
-}
-
-func (c *fakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
-
-type fakeTimer struct {
-	c     *fakeClock
-	ch    chan time.Time
-	at    time.Time
-	armed bool
-}
-
-func (t *fakeTimer) C() <-chan time.Time { return t.ch }
-
-func (t *fakeTimer) Reset(d time.Duration) {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	t.at, t.armed = t.c.now.Add(d), true
-	t.fireLocked()
-}
-
-func (t *fakeTimer) Stop() {
-	t.c.mu.Lock()
-	t.armed = false
-	t.c.mu.Unlock()
-}
-
-func (t *fakeTimer) fireLocked() {
-	if t.armed && !t.c.now.Before(t.at) {
-		t.armed = false
-		select {
-		case t.ch <- t.c.now:
-		default:
-		}
-	}
-}
 
 // fakeLAN joins fake transports like one Ethernet segment: a multicast
 // advert reaches every other open port, a unicast one the port with that
@@ -86,7 +18,7 @@ func (t *fakeTimer) fireLocked() {
 // log so tests can check their order and times.
 type fakeLAN struct {
 	name  string
-	clock *fakeClock
+	clock *clock.Fake
 	log   *eventLog
 	mu    sync.Mutex
 	ports []*fakePort
@@ -197,7 +129,7 @@ func (l *eventLog) filter(f func(e event) bool) []event {
 // fakeAddrs is an AddrManager holding the node's VIPs in a set.
 type fakeAddrs struct {
 	node  string
-	clock *fakeClock
+	clock *clock.Fake
 	log   *eventLog
 	mu    sync.Mutex
 	have  map[VIPAddr]bool
@@ -233,7 +165,7 @@ func (f *fakeAddrs) list() []string {
 // fakeAnnouncer logs every gratuitous ARP.
 type fakeAnnouncer struct {
 	node, dev string
-	clock     *fakeClock
+	clock     *clock.Fake
 	log       *eventLog
 }
 

@@ -98,6 +98,7 @@ func (r *Router) updateLocked(now time.Time, in *instance, c InstanceConfig) {
 	}
 	in.m.Reconfigure(c.machineConfig(in.src))
 	in.expect = c.expect(in.src)
+	in.advert = c.advert()
 	in.faults.adv = c.AdvertInterval
 	r.preopenAnnouncersLocked(in)
 	if in.m.State() != StateMaster {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 // The driver tests run whole Routers against each other on fake LANs in a
@@ -44,7 +46,7 @@ func (n *node) status(name string) Status {
 
 type sim struct {
 	t     *testing.T
-	clock *fakeClock
+	clock *clock.Fake
 	log   *eventLog
 	mu    sync.Mutex
 	lans  map[string]*fakeLAN
@@ -52,7 +54,7 @@ type sim struct {
 }
 
 func newSim(t *testing.T) *sim {
-	return &sim{t: t, clock: newFakeClock(t0), log: &eventLog{}, lans: map[string]*fakeLAN{}}
+	return &sim{t: t, clock: clock.NewFake(t0), log: &eventLog{}, lans: map[string]*fakeLAN{}}
 }
 
 func (s *sim) lan(name string) *fakeLAN {

@@ -3,6 +3,8 @@ package vrrp
 import (
 	"context"
 	"time"
+
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 // Interface flag bits as Linux reports them in ifinfomsg.ifi_flags.
@@ -122,9 +124,10 @@ type linkSource interface {
 }
 
 // watchLoop is the watcher's retry policy, shared by links and
-// addresses: after is the clock (time.After), warn reports failures.
+// addresses: it waits delay on clock before re-subscribing, and warn
+// reports failures.
 type watchLoop struct {
-	after func(time.Duration) <-chan time.Time
+	clock clock.Clock
 	delay time.Duration
 	warn  func(msg string, err error)
 }
@@ -132,10 +135,12 @@ type watchLoop struct {
 // resubscribe calls sub until it succeeds or ctx ends (false).
 func (w watchLoop) resubscribe(ctx context.Context, sub func() error) bool {
 	for {
+		t := w.clock.NewTimer(w.delay)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return false
-		case <-w.after(w.delay):
+		case <-t.C():
 		}
 		err := sub()
 		if err == nil {

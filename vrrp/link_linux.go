@@ -11,6 +11,8 @@ import (
 	"github.com/vishvananda/netns"
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
+
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 // NetlinkLinkWatcher is the Linux LinkWatcher. It subscribes to
@@ -87,7 +89,7 @@ func (w *NetlinkLinkWatcher) WatchAddrs(ctx context.Context) (<-chan struct{}, e
 }
 
 func (w *NetlinkLinkWatcher) loop() watchLoop {
-	return watchLoop{after: time.After, delay: resubscribeDelay, warn: func(msg string, err error) {
+	return watchLoop{clock: clock.Real(), delay: resubscribeDelay, warn: func(msg string, err error) {
 		w.log.Warn(msg, zap.Error(err))
 	}}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 // fakeSource is a linkSource and addrSource whose subscriptions a test
@@ -55,16 +57,10 @@ func (f *fakeSource) lookupAll(names []string) map[string]linkObs {
 	return out
 }
 
-// instantLoop retries at once: the test controls failures, not time.
+// instantLoop retries at once (no delay): the test controls failures,
+// not time.
 func instantLoop() watchLoop {
-	return watchLoop{
-		after: func(time.Duration) <-chan time.Time {
-			c := make(chan time.Time, 1)
-			c <- time.Time{}
-			return c
-		},
-		warn: func(string, error) {},
-	}
+	return watchLoop{clock: clock.Real(), warn: func(string, error) {}}
 }
 
 func recv[T any](t *testing.T, ch <-chan T) T {

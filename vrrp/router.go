@@ -1,0 +1,467 @@
+package vrrp
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/lbhad/lbhad/internal/clock"
+)
+
+// Deps are the ports and hooks of a Router. OpenTransport and Addrs are
+// required.
+type Deps struct {
+	// OpenTransport opens the VRRP socket of an interface, by name. It is
+	// called when the first instance on the interface starts, and again
+	// whenever the interface comes back (re-created, renamed back, set
+	// up) or a send says its device is gone. Until a call succeeds the
+	// interface's instances wait (Status.Waiting says why) and the others
+	// run.
+	OpenTransport func(ifname string) (Transport, error)
+	// OpenAnnouncer opens the gratuitous-ARP sender of a device; it is
+	// called per VIP device when first needed and again after the device
+	// comes back. Nil: no GARP.
+	OpenAnnouncer func(dev string) (Announcer, error)
+	Addrs         AddrManager
+	// PrimaryAddr finds the primary IPv4 address of an interface, the
+	// source of instances without SrcAddr. Nil: such instances wait.
+	PrimaryAddr func(ifname string) (netip.Addr, error)
+	// Links reports tracked interfaces; nil means all are up.
+	Links LinkWatcher
+	// AddrChanges reports that IPv4 addresses changed, so that waiting
+	// instances are tried again at once and a changed primary address
+	// is followed. Nil: waiting instances are retried by a slow poll.
+	AddrChanges AddrWatcher
+	// Clock drives the Router's timers and stamps; nil means clock.Real.
+	Clock  clock.Clock
+	Logger *zap.Logger
+	// OnStateChange is called for every transition, in order, from a
+	// goroutine of the Router without its lock held. It may call Status
+	// but not Reload, SetTrackScript or Stop synchronously.
+	OnStateChange func(StateChange)
+}
+
+// StateChange is one transition of one instance, for notify scripts,
+// IPVS and logs.
+type StateChange struct {
+	Instance  string
+	SyncGroup string // "" when not in a group
+	VRID      uint8
+	From, To  State
+	Reason    Reason
+	Priority  uint8 // effective priority at the time
+	At        time.Time
+}
+
+// ErrStopped is returned by Run when the Router was stopped or has run
+// before.
+var ErrStopped = errors.New("vrrp: router stopped")
+
+// Router runs VRRP instances over one Transport per interface, with one
+// loop goroutine arming the earliest deadline and one reader goroutine
+// per interface. All protocol state lives under one lock; the state
+// machines decide and the Router carries out their actions.
+type Router struct {
+	deps  Deps
+	log   *zap.Logger
+	clock clock.Clock
+
+	mu       sync.Mutex
+	cfg      Config
+	insts    []*instance // config order
+	byName   map[string]*instance
+	links    map[string]*link
+	groups   map[string]*Group
+	scripts  map[string]bool // last reported script results; absent = OK
+	files    map[string]int  // last reported track_file values; absent = 0
+	maint    map[string]bool // instances in maintenance (maint_router.go)
+	linkUp   map[string]bool // absent = up
+	annc     map[string]Announcer
+	running  bool
+	ended    bool // Run has returned; a Router runs once
+	readers  sync.WaitGroup
+	watchEnd context.CancelFunc
+	runCtx   context.Context
+	pending  []StateChange
+	heap     wakeHeap
+	armedAt  time.Time // when the loop's timer fires; zero: not armed
+
+	// anncRetry holds when a device whose GARP sender failed to open may
+	// be tried again; nothing is cached as failed for good.
+	anncRetry map[string]time.Time
+	// retryAt is when interfaces that could not be opened are tried
+	// again (zero: none waits); link and address events try them sooner.
+	retryAt time.Time
+	// dirty instances need refreshLocked once the actions in progress
+	// are done (a send or VIP failure found inside apply).
+	dirty      []*instance
+	applyDepth int
+	settling   bool
+	readersOn  bool // Run's readers are started; new transports get one
+
+	drops dropLimiter // which dropped adverts to log (droplog.go)
+
+	dispatchMu sync.Mutex
+	wake       chan struct{}
+	stop       chan struct{}
+	stopOnce   sync.Once
+	done       chan struct{}
+}
+
+type link struct {
+	name     string
+	tr       Transport // nil while waiting to open
+	byVRID   map[uint8]*instance
+	counters Counters
+	closed   bool
+	// waitErr says why tr is nil; src is the primary address found when
+	// tr was opened (invalid when no instance needs it).
+	waitErr error
+	src     netip.Addr
+}
+
+// NewRouter checks cfg and returns a Router that does nothing until Run.
+// Errors name the offending instance.
+func NewRouter(cfg Config, deps Deps) (*Router, error) {
+	if deps.OpenTransport == nil || deps.Addrs == nil {
+		return nil, errors.New("vrrp: OpenTransport and Addrs are required")
+	}
+	if err := checkConfig(cfg); err != nil {
+		return nil, err
+	}
+	if err := checkSources(cfg, deps); err != nil {
+		return nil, err
+	}
+	deps.Clock = clock.OrReal(deps.Clock)
+	if deps.Logger == nil {
+		deps.Logger = zap.NewNop()
+	}
+	r := &Router{
+		deps:    deps,
+		log:     deps.Logger.With(zap.String("component", "vrrp")),
+		clock:   deps.Clock,
+		byName:  map[string]*instance{},
+		links:   map[string]*link{},
+		groups:  map[string]*Group{},
+		scripts: map[string]bool{},
+		files:   map[string]int{},
+		maint:   map[string]bool{},
+		linkUp:  map[string]bool{},
+		annc:    map[string]Announcer{},
+		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	r.anncRetry = map[string]time.Time{}
+	r.cfg = cfg
+	return r, nil
+}
+
+// Run opens the transports, removes VIPs a crash may have left, starts
+// every instance in Backup (Master for an owner) and runs until ctx ends
+// or Stop is called. Then it stops gracefully: a master sends a
+// priority-0 advert and releases its VIPs. An instance whose interface
+// cannot be opened yet waits, alone, and starts when it can. Run returns
+// ErrStopped for a Router stopped before it ran or run before, and an
+// error for one already running.
+func (r *Router) Run(ctx context.Context) error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	defer close(r.done)
+	r.mu.Lock()
+	r.runCtx = ctx
+	r.mu.Unlock()
+	r.startReaders()
+	r.restartWatch(ctx)
+	r.watchAddrs(ctx)
+	r.dispatch()
+
+	timer := r.clock.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		r.mu.Lock()
+		next := r.nextDeadlineLocked()
+		now := r.clock.Now()
+		if next.IsZero() {
+			next = now.Add(time.Hour)
+		}
+		r.armedAt = next
+		r.mu.Unlock()
+		timer.Reset(max(next.Sub(now), 0))
+		select {
+		case <-ctx.Done():
+			r.shutdown()
+			return nil
+		case <-r.stop:
+			r.shutdown()
+			return nil
+		case <-r.wake:
+			timer.Stop()
+			drain(timer.C())
+		case <-timer.C():
+			r.mu.Lock()
+			r.fireLocked(r.clock.Now())
+			r.mu.Unlock()
+			r.dispatch()
+		}
+	}
+}
+
+func drain(c <-chan time.Time) {
+	select {
+	case <-c:
+	default:
+	}
+}
+
+// open is the synchronous part of Run: transports, then Startup of the
+// instances whose interface could be opened. The others wait; open fails
+// only for a Router that was stopped or is already running.
+func (r *Router) open() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case <-r.stop:
+		return ErrStopped
+	default:
+	}
+	if r.ended {
+		return ErrStopped
+	}
+	if r.running {
+		return errors.New("vrrp: router already running")
+	}
+	now := r.clock.Now()
+	for _, c := range r.cfg.Instances {
+		r.addInstanceLocked(c)
+	}
+	r.rebuildGroupsLocked()
+	r.running = true
+	for _, in := range r.insts {
+		r.openLinkLocked(now, in.link)
+	}
+	for _, in := range r.insts {
+		r.refreshLocked(now, in)
+	}
+	r.startReadyLocked(now)
+	r.settleLocked(now)
+	return nil
+}
+
+// addInstanceLocked creates an instance and its link; it neither opens
+// the link nor starts the instance.
+func (r *Router) addInstanceLocked(c InstanceConfig) *instance {
+	l, ok := r.links[c.Interface]
+	if !ok {
+		l = &link{name: c.Interface, byVRID: map[uint8]*instance{}, waitErr: errNotOpened}
+		r.links[c.Interface] = l
+	}
+	in := &instance{cfg: c, m: NewMachine(c.machineConfig(c.SrcAddr)), link: l, expect: c.expect(c.SrcAddr),
+		advert: c.advert(), hidx: -1, src: c.SrcAddr}
+	in.faults.init(c.AdvertInterval)
+	if r.maint[c.Name] {
+		in.m.Handle(time.Time{}, Maintenance{On: true}) // in Init: remembered for Startup
+	}
+	r.preopenAnnouncersLocked(in)
+	r.heapAdd(in)
+	l.byVRID[c.VRID] = in
+	r.insts = append(r.insts, in)
+	r.byName[c.Name] = in
+	return in
+}
+
+func (r *Router) rebuildGroupsLocked() {
+	r.groups = map[string]*Group{}
+	for _, in := range r.insts {
+		in.group = nil
+	}
+	for _, gc := range r.cfg.SyncGroups {
+		g := NewGroup(gc.Name, gc.Members)
+		for _, m := range gc.Members {
+			if in := r.byName[m]; in != nil {
+				in.group = g
+				g.state[m] = in.m.State()
+				g.fault[m] = in.ownFault
+			}
+		}
+		r.groups[gc.Name] = g
+	}
+}
+
+func (r *Router) startReaders() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.readersOn = true
+	for _, l := range r.links {
+		if l.tr != nil {
+			r.startReader(l, l.tr)
+		}
+	}
+}
+
+// startReader reads tr until it is closed or replaced by a new
+// transport of l.
+func (r *Router) startReader(l *link, tr Transport) {
+	r.readers.Add(1)
+	go func() {
+		defer r.readers.Done()
+		buf := make([]byte, 2048)
+		for {
+			n, meta, err := tr.ReadFrom(buf)
+			if err != nil {
+				r.mu.Lock()
+				stale := l.closed || l.tr != tr
+				if !stale && deviceGone(err) {
+					now := r.clock.Now()
+					r.breakLinkLocked(now, l, err)
+					r.settleLocked(now)
+					stale = true
+				}
+				r.mu.Unlock()
+				if stale || errors.Is(err, net.ErrClosed) {
+					r.dispatch()
+					r.poke()
+					return
+				}
+				r.log.Warn("read vrrp", zap.String("interface", l.name), zap.Error(err))
+				if !r.pause(100 * time.Millisecond) {
+					return
+				}
+				continue
+			}
+			r.mu.Lock()
+			if !l.closed && l.tr == tr {
+				r.receiveLocked(r.clock.Now(), l, buf[:n], meta)
+			}
+			r.mu.Unlock()
+			r.dispatch()
+		}
+	}()
+}
+
+// pause waits d on the Router's clock; false when the Router stops first.
+func (r *Router) pause(d time.Duration) bool {
+	t := r.clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-r.stop:
+		return false
+	case <-t.C():
+		return true
+	}
+}
+
+// fireLocked delivers every deadline that has passed.
+func (r *Router) fireLocked(now time.Time) {
+	defer r.settleLocked(now)
+	if !r.retryAt.IsZero() && !now.Before(r.retryAt) {
+		r.retryWaitingLocked(now)
+	}
+	// Each step moves the instance's wake-up past now (or clears it);
+	// the bound only guards the loop against a future bug.
+	for range 3*len(r.heap) + 1 {
+		if len(r.heap) == 0 {
+			return
+		}
+		in := r.heap[0]
+		if in.wake.IsZero() || now.Before(in.wake) {
+			return
+		}
+		r.faultTimersLocked(now, in)
+		if dl := in.m.Deadline(); !dl.IsZero() && !now.Before(dl) {
+			r.apply(now, in, in.m.Handle(now, Timer{}))
+		}
+		if !in.garpAt.IsZero() && !now.Before(in.garpAt) {
+			if in.garpRefresh {
+				r.announceLocked(in, max(in.cfg.GARPRefreshRepeat, 1))
+			} else {
+				r.announceLocked(in, max(in.cfg.GARPMasterRepeat, 1))
+				in.garpRefresh = true
+			}
+			in.garpAt = time.Time{}
+			if in.cfg.GARPMasterRefresh > 0 {
+				in.garpAt = now.Add(in.cfg.GARPMasterRefresh)
+			}
+		}
+		r.touch(in)
+	}
+}
+
+func (r *Router) nextDeadlineLocked() time.Time {
+	if len(r.heap) == 0 {
+		return r.retryAt
+	}
+	return earliest(r.heap[0].wake, r.retryAt)
+}
+
+// dispatch hands queued transitions to OnStateChange in order.
+func (r *Router) dispatch() {
+	r.dispatchMu.Lock()
+	defer r.dispatchMu.Unlock()
+	r.mu.Lock()
+	batch := r.pending
+	r.pending = nil
+	r.mu.Unlock()
+	if r.deps.OnStateChange == nil {
+		return
+	}
+	for _, sc := range batch {
+		r.deps.OnStateChange(sc)
+	}
+}
+
+// poke makes the loop re-arm its timer after a change from outside it.
+func (r *Router) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// shutdown stops every instance (priority-0 advert and VIP removal from
+// Master), closes the transports and waits for the readers.
+func (r *Router) shutdown() {
+	r.mu.Lock()
+	now := r.clock.Now()
+	for _, in := range r.insts {
+		r.apply(now, in, in.m.Handle(now, Shutdown{}))
+	}
+	for _, l := range r.links {
+		l.closed = true
+		if l.tr != nil {
+			l.tr.Close()
+		}
+	}
+	if r.watchEnd != nil {
+		r.watchEnd()
+	}
+	r.running, r.ended = false, true
+	r.mu.Unlock()
+	r.readers.Wait()
+	r.dispatch()
+}
+
+// Stop makes Run stop gracefully and waits for it to return or for ctx
+// to end (returning ctx's error). Stop before Run makes Run return
+// ErrStopped.
+func (r *Router) Stop(ctx context.Context) error {
+	r.stopOnce.Do(func() { close(r.stop) })
+	r.mu.Lock()
+	running := r.running
+	r.mu.Unlock()
+	if !running {
+		return nil
+	}
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
