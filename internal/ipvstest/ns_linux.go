@@ -13,6 +13,8 @@ import (
 
 	"github.com/moby/ipvs"
 	"github.com/vishvananda/netns"
+
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // EnsureModule makes sure the ip_vs module is loaded (running modprobe if
@@ -76,10 +78,7 @@ func NetNS(t testing.TB) netns.NsHandle {
 	t.Helper()
 	ns, err := NewNetNS()
 	if err != nil {
-		if errors.Is(err, os.ErrPermission) && os.Getenv("CI") != "true" {
-			t.Skipf("needs root (CAP_SYS_ADMIN): %v", err)
-		}
-		t.Fatalf("new netns: %v", err)
+		netnstest.SkipOrFail(t, fmt.Errorf("new netns: %w", err))
 	}
 	t.Cleanup(func() { ns.Close() })
 	return ns

@@ -3,37 +3,12 @@
 package netnstest
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
 )
-
-// RequireRoot skips t (or fails it under CI=true) unless the process
-// runs with uid 0.
-func RequireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		SkipOrFail(t, fmt.Errorf("euid %d: %w", os.Geteuid(), os.ErrPermission))
-	}
-}
-
-// SkipOrFail ends t because a privileged operation failed with err. A
-// permission error skips with a hint when run by hand, but fails under
-// CI=true; any other error fails.
-func SkipOrFail(t testing.TB, err error) {
-	t.Helper()
-	if !errors.Is(err, os.ErrPermission) {
-		t.Fatalf("privileged setup: %v", err)
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("privileged test cannot run under CI=true: %v", err)
-	}
-	t.Skipf("needs root (CAP_NET_ADMIN, CAP_NET_RAW): %v; run with sudo -E go test, or go test -exec 'sudo -n'", err)
-}
 
 // Netns is a handle on a network namespace, kept alive by an open fd.
 type Netns struct{ fd int }
