@@ -8,5 +8,7 @@
 //
 // and runs the binary in one boot, so add new kernel-facing IPVS tests
 // here. Each test works in fresh network namespaces (internal/ipvstest),
-// whose IPVS tables start empty.
+// whose IPVS tables start empty. The one untagged part, load.go, measures
+// the client request stream of the end-to-end tests; it is pure, so its
+// tests run everywhere.
 package ipvsguest

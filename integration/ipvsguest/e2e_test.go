@@ -27,7 +27,6 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/lbhad/lbhad/internal/e2elab"
 	"github.com/lbhad/lbhad/internal/ipvstest"
 	"github.com/lbhad/lbhad/internal/netnstest"
 )
@@ -257,7 +256,7 @@ type e2eLab struct {
 	lbs      [2]*e2eDirector
 	rs       []*e2eServer
 	sorry    *e2eServer
-	load     *e2elab.Load
+	load     *Load
 	instance string // the instance whose state the test follows
 	hookMu   sync.Mutex
 	hooks    []map[string]any
@@ -529,7 +528,7 @@ func (l *e2eLab) startLoad() {
 		}
 		return string(b), nil
 	}
-	l.load = e2elab.Start(get, e2eEvery, e2eReqTimeout, nil)
+	l.load = StartLoad(get, e2eEvery, e2eReqTimeout, nil)
 	l.t.Cleanup(l.load.Stop)
 }
 
@@ -541,7 +540,7 @@ func (l *e2eLab) waitSteady(what string, since time.Time, within time.Duration, 
 	deadline := time.Now().Add(within)
 	for {
 		s := l.load.Samples()
-		if e2elab.SteadySince(s, since, 25) {
+		if SteadySince(s, since, 25) {
 			fine := true
 			for _, x := range s[len(s)-25:] {
 				if (x.Server == "sorry") != sorry {
@@ -553,15 +552,15 @@ func (l *e2eLab) waitSteady(what string, since time.Time, within time.Duration, 
 			}
 		}
 		if time.Now().After(deadline) {
-			w := e2elab.Summarize(s, since, time.Now())
+			w := Summarize(s, since, time.Now())
 			l.t.Fatalf("%s: the stream did not settle within %v: %v", what, within, w)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func (l *e2eLab) window(from, to time.Time) e2elab.Window {
-	return e2elab.Summarize(l.load.Samples(), from, to)
+func (l *e2eLab) window(from, to time.Time) Window {
+	return Summarize(l.load.Samples(), from, to)
 }
 
 func (l *e2eLab) result(format string, args ...any) {
