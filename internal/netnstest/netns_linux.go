@@ -3,10 +3,14 @@
 package netnstest
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"testing"
 
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -64,33 +68,123 @@ func InNewNetns(t testing.TB, fn func()) {
 	fn()
 }
 
-// NewNetns creates another fresh namespace (lo up) without leaving the
-// calling thread in it. Call it inside InNewNetns; the handle is closed
-// at the end of the test.
+// New creates a fresh network namespace with lo up and returns a handle
+// on it. The work happens on a throw-away OS thread, so the caller's
+// thread stays where it was and New may be called from any goroutine,
+// also outside tests (benchmarks). The namespace goes away when the
+// handle is closed and nothing else uses it, so a crashed run leaves
+// nothing behind. Without privilege the error matches os.ErrPermission.
+func New() (*Netns, error) {
+	type result struct {
+		n   *Netns
+		err error
+	}
+	c := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		here, err := current()
+		if err != nil {
+			runtime.UnlockOSThread()
+			c <- result{err: err}
+			return
+		}
+		defer unix.Close(here.fd)
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
+			c <- result{err: fmt.Errorf("unshare(CLONE_NEWNET): %w", err)}
+			return
+		}
+		n, err := current()
+		if err == nil {
+			if err = loUp(); err != nil {
+				unix.Close(n.fd)
+				n = nil
+			}
+		}
+		if serr := unix.Setns(here.fd, unix.CLONE_NEWNET); serr != nil {
+			// The thread is stuck in the new namespace: it stays
+			// locked, so the runtime discards it when this goroutine
+			// exits.
+			if n != nil {
+				unix.Close(n.fd)
+			}
+			c <- result{err: fmt.Errorf("return to previous netns: %w", serr)}
+			return
+		}
+		runtime.UnlockOSThread()
+		c <- result{n: n, err: err}
+	}()
+	r := <-c
+	return r.n, r.err
+}
+
+// Open returns a handle on the existing namespace at path, such as a
+// named one under /run/netns made by `ip netns add`, so that the named
+// namespaces of internal/lab are entered the same way as fresh ones.
+func Open(path string) (*Netns, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open netns %s: %w", path, err)
+	}
+	return &Netns{fd: fd}, nil
+}
+
+// NewNetns is New for tests: it skips or fails t as SkipOrFail says
+// and closes the handle at the end of the test. The calling thread's
+// namespace does not change, inside InNewNetns or not.
 func NewNetns(t testing.TB) *Netns {
 	t.Helper()
-	here, err := current()
+	n, err := New()
 	if err != nil {
-		t.Fatal(err)
+		SkipOrFail(t, err)
 	}
-	defer unix.Close(here.fd)
-	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-		SkipOrFail(t, fmt.Errorf("unshare(CLONE_NEWNET): %w", err))
-	}
-	n, err := current()
-	if err == nil {
-		err = loUp()
-	}
-	if serr := unix.Setns(here.fd, unix.CLONE_NEWNET); serr != nil {
-		// The thread is stuck in the wrong namespace; InNewNetns will
-		// fail to restore it too and discard the thread.
-		t.Fatalf("return to previous netns: %v", serr)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(n.fd) })
+	t.Cleanup(func() { n.Close() })
 	return n
+}
+
+// Close releases the handle; the namespace lives on while anything else
+// (a socket, a process, a thread) still uses it.
+func (n *Netns) Close() error { return unix.Close(n.fd) }
+
+// Path is a /proc path naming n, for APIs that take one (ipvs.New).
+func (n *Netns) Path() string {
+	return "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/" + strconv.Itoa(n.fd)
+}
+
+// Handle returns n as the handle type of github.com/vishvananda/netns,
+// for netlink.NewHandleAt and netlink.NsFd. It stays owned by n.
+func (n *Netns) Handle() netns.NsHandle { return netns.NsHandle(n.fd) }
+
+// Run runs fn on a throw-away OS thread switched into n, from any
+// goroutine, and returns fn's error. Sockets fn creates belong to n for
+// their whole life; processes fn starts run in n. Unlike Do, the
+// calling thread never changes namespace.
+func (n *Netns) Run(fn func() error) error {
+	c := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		here, err := current()
+		if err != nil {
+			runtime.UnlockOSThread()
+			c <- err
+			return
+		}
+		defer unix.Close(here.fd)
+		if err := unix.Setns(n.fd, unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
+			c <- fmt.Errorf("enter netns: %w", err)
+			return
+		}
+		ferr := fn()
+		if err := unix.Setns(here.fd, unix.CLONE_NEWNET); err != nil {
+			// The thread stays locked and dies with this goroutine.
+			c <- errors.Join(ferr, fmt.Errorf("leave netns: %w", err))
+			return
+		}
+		runtime.UnlockOSThread()
+		c <- ferr
+	}()
+	return <-c
 }
 
 // Do runs fn with the calling thread (which must be locked, as inside
