@@ -275,7 +275,7 @@ func (b *builder) realServer(r *rawRealServer, vs *VirtualServer) *RealServer {
 	return rs
 }
 
-func (b *builder) checkCommon(c checkCommon, kind CheckKind, vs *VirtualServer) *Check {
+func (b *builder) checkCommon(c *rawCheck, kind CheckKind, vs *VirtualServer) *Check {
 	ck := &Check{
 		Kind:             kind,
 		Interval:         vs.DelayLoop,
@@ -317,8 +317,10 @@ func (b *builder) checkCommon(c checkCommon, kind CheckKind, vs *VirtualServer) 
 	return ck
 }
 
-func (b *builder) httpCheck(r *rawHTTPCheck, kind CheckKind, vs *VirtualServer) *Check {
-	ck := b.checkCommon(r.common(), kind, vs)
+func (b *builder) httpCheck(c *rawCheck, kind CheckKind, vs *VirtualServer) *Check {
+	r := &rawHTTPCheck{}
+	b.diags = append(b.diags, decodeCheck(c, r)...)
+	ck := b.checkCommon(c, kind, vs)
 	h := &HTTPCheck{Path: "/", Status: []StatusRange{{200, 299}}}
 	ck.HTTP = h
 	if s, ok := b.str(r.Path, "path"); ok {
@@ -371,7 +373,7 @@ func (b *builder) httpCheck(r *rawHTTPCheck, kind CheckKind, vs *VirtualServer) 
 			h.ServerName = h.VirtualHost
 		}
 		if (h.CertFile == "") != (h.KeyFile == "") {
-			b.errorf(r.DefRange, "Incomplete client certificate", "cert_file and key_file must be given together.")
+			b.errorf(c.DefRange, "Incomplete client certificate", "cert_file and key_file must be given together.")
 		}
 	}
 	return ck
@@ -436,8 +438,10 @@ func (b *builder) statusCodes(e hcl.Expression) ([]StatusRange, bool) {
 	return out, true
 }
 
-func (b *builder) tcpCheck(r *rawTCPCheck, vs *VirtualServer) *Check {
-	ck := b.checkCommon(r.common(), CheckTCP, vs)
+func (b *builder) tcpCheck(c *rawCheck, vs *VirtualServer) *Check {
+	r := &rawTCPCheck{}
+	b.diags = append(b.diags, decodeCheck(c, r)...)
+	ck := b.checkCommon(c, CheckTCP, vs)
 	ck.TCP = &TCPCheck{
 		Send:   b.strDefault(r.Send, "send", ""),
 		Expect: b.strDefault(r.Expect, "expect", ""),
@@ -445,8 +449,10 @@ func (b *builder) tcpCheck(r *rawTCPCheck, vs *VirtualServer) *Check {
 	return ck
 }
 
-func (b *builder) miscCheck(r *rawMiscCheck, vs *VirtualServer) *Check {
-	ck := b.checkCommon(r.common(), CheckMisc, vs)
+func (b *builder) miscCheck(c *rawCheck, vs *VirtualServer) *Check {
+	r := &rawMiscCheck{}
+	b.diags = append(b.diags, decodeCheck(c, r)...)
+	ck := b.checkCommon(c, CheckMisc, vs)
 	m := &MiscCheck{Timeout: ck.Interval}
 	ck.Misc = m
 	b.require(r.Path, "path")

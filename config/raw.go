@@ -1,6 +1,9 @@
 package config
 
-import "github.com/hashicorp/hcl/v2"
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+)
 
 // The raw structs mirror the file's syntax one to one. Every attribute is
 // an hcl.Expression so that the builder can evaluate it itself: that gives
@@ -169,32 +172,30 @@ type rawVirtualServer struct {
 }
 
 type rawRealServer struct {
-	Name             string          `hcl:"name,label"`
-	Address          hcl.Expression  `hcl:"address"`
-	Weight           hcl.Expression  `hcl:"weight,optional"`
-	LBKind           hcl.Expression  `hcl:"lb_kind,optional"`
-	UpperThreshold   hcl.Expression  `hcl:"upper_threshold,optional"`
-	LowerThreshold   hcl.Expression  `hcl:"lower_threshold,optional"`
-	InhibitOnFailure hcl.Expression  `hcl:"inhibit_on_failure,optional"`
-	NotifyUp         hcl.Expression  `hcl:"notify_up,optional"`
-	NotifyDown       hcl.Expression  `hcl:"notify_down,optional"`
-	HTTPGet          []*rawHTTPCheck `hcl:"http_get,block"`
-	SSLGet           []*rawHTTPCheck `hcl:"ssl_get,block"`
-	TCPCheck         []*rawTCPCheck  `hcl:"tcp_check,block"`
-	MiscCheck        []*rawMiscCheck `hcl:"misc_check,block"`
-	DefRange         hcl.Range       `hcl:",def_range"`
+	Name             string         `hcl:"name,label"`
+	Address          hcl.Expression `hcl:"address"`
+	Weight           hcl.Expression `hcl:"weight,optional"`
+	LBKind           hcl.Expression `hcl:"lb_kind,optional"`
+	UpperThreshold   hcl.Expression `hcl:"upper_threshold,optional"`
+	LowerThreshold   hcl.Expression `hcl:"lower_threshold,optional"`
+	InhibitOnFailure hcl.Expression `hcl:"inhibit_on_failure,optional"`
+	NotifyUp         hcl.Expression `hcl:"notify_up,optional"`
+	NotifyDown       hcl.Expression `hcl:"notify_down,optional"`
+	HTTPGet          []*rawCheck    `hcl:"http_get,block"`
+	SSLGet           []*rawCheck    `hcl:"ssl_get,block"`
+	TCPCheck         []*rawCheck    `hcl:"tcp_check,block"`
+	MiscCheck        []*rawCheck    `hcl:"misc_check,block"`
+	DefRange         hcl.Range      `hcl:",def_range"`
 }
 
-// checkCommon holds the attributes every check block shares. gohcl does
-// not look into embedded structs, so each check struct repeats them and
-// hands them over through common().
-type checkCommon struct {
-	ConnectTimeout, DelayLoop, Rise, Fall, Retry, DelayBeforeRetry,
-	Warmup, ConnectIP, ConnectPort, BindTo hcl.Expression
-	DefRange hcl.Range
-}
+// Check blocks are decoded in two passes. The first decodes the
+// attributes every kind shares into rawCheck, once for all kinds, and
+// keeps the rest of the block (Rest); the second decodes Rest into the
+// kind's own struct (decodeCheck). A new check kind is a struct of its own
+// attributes and nothing more.
 
-type rawHTTPCheck struct {
+// rawCheck is the first pass over any check block.
+type rawCheck struct {
 	ConnectTimeout   hcl.Expression `hcl:"connect_timeout,optional"`
 	DelayLoop        hcl.Expression `hcl:"delay_loop,optional"`
 	Rise             hcl.Expression `hcl:"rise,optional"`
@@ -205,64 +206,55 @@ type rawHTTPCheck struct {
 	ConnectIP        hcl.Expression `hcl:"connect_ip,optional"`
 	ConnectPort      hcl.Expression `hcl:"connect_port,optional"`
 	BindTo           hcl.Expression `hcl:"bindto,optional"`
-	Path             hcl.Expression `hcl:"path,optional"`
-	VirtualHost      hcl.Expression `hcl:"virtualhost,optional"`
-	StatusCode       hcl.Expression `hcl:"status_code,optional"`
-	BodyRegex        hcl.Expression `hcl:"body_regex,optional"`
-	Digest           hcl.Expression `hcl:"digest,optional"`
-	SNI              hcl.Expression `hcl:"sni,optional"`
-	CAFile           hcl.Expression `hcl:"ca_file,optional"`
-	CertFile         hcl.Expression `hcl:"cert_file,optional"`
-	KeyFile          hcl.Expression `hcl:"key_file,optional"`
-	Insecure         hcl.Expression `hcl:"insecure,optional"`
+	Body             hcl.Body       `hcl:",body"`   // the whole block, for decodeCheck's unknown-name check
+	Rest             hcl.Body       `hcl:",remain"` // the kind's own attributes, for the second pass
 	DefRange         hcl.Range      `hcl:",def_range"`
 }
 
-func (r *rawHTTPCheck) common() checkCommon {
-	return checkCommon{r.ConnectTimeout, r.DelayLoop, r.Rise, r.Fall, r.Retry, r.DelayBeforeRetry,
-		r.Warmup, r.ConnectIP, r.ConnectPort, r.BindTo, r.DefRange}
+// The kinds' own attributes. Each struct has a remain field so that the
+// second pass leaves reporting unknown names to decodeCheck.
+
+type rawHTTPCheck struct {
+	Path        hcl.Expression `hcl:"path,optional"`
+	VirtualHost hcl.Expression `hcl:"virtualhost,optional"`
+	StatusCode  hcl.Expression `hcl:"status_code,optional"`
+	BodyRegex   hcl.Expression `hcl:"body_regex,optional"`
+	Digest      hcl.Expression `hcl:"digest,optional"`
+	SNI         hcl.Expression `hcl:"sni,optional"`
+	CAFile      hcl.Expression `hcl:"ca_file,optional"`
+	CertFile    hcl.Expression `hcl:"cert_file,optional"`
+	KeyFile     hcl.Expression `hcl:"key_file,optional"`
+	Insecure    hcl.Expression `hcl:"insecure,optional"`
+	Rest        hcl.Body       `hcl:",remain"`
 }
 
 type rawTCPCheck struct {
-	ConnectTimeout   hcl.Expression `hcl:"connect_timeout,optional"`
-	DelayLoop        hcl.Expression `hcl:"delay_loop,optional"`
-	Rise             hcl.Expression `hcl:"rise,optional"`
-	Fall             hcl.Expression `hcl:"fall,optional"`
-	Retry            hcl.Expression `hcl:"retry,optional"`
-	DelayBeforeRetry hcl.Expression `hcl:"delay_before_retry,optional"`
-	Warmup           hcl.Expression `hcl:"warmup,optional"`
-	ConnectIP        hcl.Expression `hcl:"connect_ip,optional"`
-	ConnectPort      hcl.Expression `hcl:"connect_port,optional"`
-	BindTo           hcl.Expression `hcl:"bindto,optional"`
-	Send             hcl.Expression `hcl:"send,optional"`
-	Expect           hcl.Expression `hcl:"expect,optional"`
-	DefRange         hcl.Range      `hcl:",def_range"`
-}
-
-func (r *rawTCPCheck) common() checkCommon {
-	return checkCommon{r.ConnectTimeout, r.DelayLoop, r.Rise, r.Fall, r.Retry, r.DelayBeforeRetry,
-		r.Warmup, r.ConnectIP, r.ConnectPort, r.BindTo, r.DefRange}
+	Send   hcl.Expression `hcl:"send,optional"`
+	Expect hcl.Expression `hcl:"expect,optional"`
+	Rest   hcl.Body       `hcl:",remain"`
 }
 
 type rawMiscCheck struct {
-	ConnectTimeout   hcl.Expression `hcl:"connect_timeout,optional"`
-	DelayLoop        hcl.Expression `hcl:"delay_loop,optional"`
-	Rise             hcl.Expression `hcl:"rise,optional"`
-	Fall             hcl.Expression `hcl:"fall,optional"`
-	Retry            hcl.Expression `hcl:"retry,optional"`
-	DelayBeforeRetry hcl.Expression `hcl:"delay_before_retry,optional"`
-	Warmup           hcl.Expression `hcl:"warmup,optional"`
-	ConnectIP        hcl.Expression `hcl:"connect_ip,optional"`
-	ConnectPort      hcl.Expression `hcl:"connect_port,optional"`
-	BindTo           hcl.Expression `hcl:"bindto,optional"`
-	Path             hcl.Expression `hcl:"path"`
-	Timeout          hcl.Expression `hcl:"timeout,optional"`
-	MiscDynamic      hcl.Expression `hcl:"misc_dynamic,optional"`
-	User             hcl.Expression `hcl:"user,optional"`
-	DefRange         hcl.Range      `hcl:",def_range"`
+	Path        hcl.Expression `hcl:"path"`
+	Timeout     hcl.Expression `hcl:"timeout,optional"`
+	MiscDynamic hcl.Expression `hcl:"misc_dynamic,optional"`
+	User        hcl.Expression `hcl:"user,optional"`
+	Rest        hcl.Body       `hcl:",remain"`
 }
 
-func (r *rawMiscCheck) common() checkCommon {
-	return checkCommon{r.ConnectTimeout, r.DelayLoop, r.Rise, r.Fall, r.Retry, r.DelayBeforeRetry,
-		r.Warmup, r.ConnectIP, r.ConnectPort, r.BindTo, r.DefRange}
+// decodeCheck is the second pass: it decodes c.Rest into kind (a pointer
+// to one of the structs above), then checks the whole block against the
+// shared and the kind's attributes together, in that order. That is the
+// schema a one-pass decode would use, so an unknown name is reported
+// once, at the same place and with the same "Did you mean" hint.
+func decodeCheck(c *rawCheck, kind any) hcl.Diagnostics {
+	diags := gohcl.DecodeBody(c.Rest, nil, kind)
+	schema, _ := gohcl.ImpliedBodySchema(c)
+	own, _ := gohcl.ImpliedBodySchema(kind)
+	all := &hcl.BodySchema{
+		Attributes: append(append([]hcl.AttributeSchema(nil), schema.Attributes...), own.Attributes...),
+		Blocks:     append(append([]hcl.BlockHeaderSchema(nil), schema.Blocks...), own.Blocks...),
+	}
+	_, more := c.Body.Content(all)
+	return append(diags, more...)
 }

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lbhad/lbhad/internal/lab"
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // TestDemoScript runs the README's main command exactly as a user would,
 // so the demo cannot silently break.
 func TestDemoScript(t *testing.T) {
-	lab.RequireRoot(t)
+	netnstest.RequireRoot(t)
 	out, err := exec.Command("bash", "../scripts/demo.sh").CombinedOutput()
 	if err != nil {
 		t.Fatalf("scripts/demo.sh: %v\n%s", err, out)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lbhad/lbhad/integration/vm"
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // TestIPVSInGuest runs the kernel-facing IPVS tests of
@@ -41,7 +42,7 @@ func TestIPVSInGuest(t *testing.T) {
 	}
 	// go test caches this test's result keyed on the files it opens; stat
 	// the guest-side sources so editing them reruns it.
-	ipvsStatSources(t, root, "integration/ipvsguest", "internal/ipvstest")
+	ipvsStatSources(t, root, "integration/ipvsguest", "internal/ipvstest", "internal/netnstest")
 
 	bin := filepath.Join(t.TempDir(), "ipvsguest.test")
 	t0 := time.Now()
@@ -129,11 +130,7 @@ func TestIPVSInGuest(t *testing.T) {
 // prerequisite is a failure: CI must run these tests.
 func ipvsVMUnavailable(t *testing.T, err error) {
 	t.Helper()
-	const hint = "prepare with: sudo bash integration/vm/setup.sh"
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("IPVS VM tests cannot run under CI: %v (%s)", err, hint)
-	}
-	t.Skipf("IPVS VM tests skipped: %v (%s)", err, hint)
+	netnstest.Unavailable(t, "IPVS VM tests: %v (prepare with: sudo bash integration/vm/setup.sh)", err)
 }
 
 // ipvsOnHost reports whether the host kernel has IPVS, loading the module

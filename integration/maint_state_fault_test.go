@@ -15,6 +15,7 @@ import (
 
 	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/internal/lab"
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // stateFS is a small tmpfs the test mounts for one lbhad's state file,
@@ -71,10 +72,7 @@ func (fs *stateFS) remount(opt string) {
 
 func failOrSkipCI(t *testing.T, format string, args ...any) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
+	netnstest.Unavailable(t, format, args...)
 }
 
 // startWithState runs lbhad on n with its state file at state.

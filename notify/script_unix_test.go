@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/netnstest"
 	"github.com/lbhad/lbhad/internal/script/scripttest"
 )
 
@@ -246,9 +247,7 @@ func TestScriptUser(t *testing.T) {
 	if _, err := New(&config.Config{Global: config.Global{ScriptUser: "no-such-user-lbhad"}}, nil); err == nil {
 		t.Error("New accepted an unknown script_user")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("running scripts as another user needs root")
-	}
+	netnstest.RequireRoot(t) // running scripts as another user
 	// t.TempDir's parent is private to root; nobody needs a way in.
 	dir, err := os.MkdirTemp("", "lbhad-notify-test-")
 	if err != nil {

@@ -19,11 +19,11 @@ import (
 
 	"github.com/moby/ipvs"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/ipvstest"
+	"github.com/lbhad/lbhad/internal/netnstest"
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
@@ -82,13 +82,13 @@ func Run(ctx context.Context, o Config, out, log io.Writer) (*Result, error) {
 
 // benchNS is a fresh netns (an empty IPVS table) where the real servers'
 // subnet is routable, as the kernel requires of destinations.
-func benchNS() (netns.NsHandle, error) {
-	ns, err := ipvstest.NewNetNS()
+func benchNS() (*netnstest.Netns, error) {
+	ns, err := netnstest.New()
 	if err != nil {
-		return ns, err
+		return nil, err
 	}
 	err = func() error {
-		h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+		h, err := netlink.NewHandleAt(ns.Handle(), unix.NETLINK_ROUTE)
 		if err != nil {
 			return fmt.Errorf("netlink handle: %w", err)
 		}
@@ -111,7 +111,7 @@ func benchNS() (netns.NsHandle, error) {
 	}()
 	if err != nil {
 		ns.Close()
-		return netns.None(), err
+		return nil, err
 	}
 	return ns, nil
 }
@@ -134,13 +134,13 @@ func check(k ipvssync.Kernel, want ipvssync.Table) error {
 // withTable runs fn with an IPVS handle on a fresh benchNS and flushes
 // the table before the namespace goes, so the kernel's asynchronous netns
 // cleanup has little left to do while the next run is measured.
-func withTable(fn func(ns netns.NsHandle, h *ipvs.Handle) error) error {
+func withTable(fn func(ns *netnstest.Netns, h *ipvs.Handle) error) error {
 	ns, err := benchNS()
 	if err != nil {
 		return err
 	}
 	defer ns.Close()
-	h, err := ipvs.New(ipvstest.Path(ns))
+	h, err := ipvs.New(ns.Path())
 	if err != nil {
 		return fmt.Errorf("ipvs handle: %w", err)
 	}
@@ -153,7 +153,7 @@ func withTable(fn func(ns netns.NsHandle, h *ipvs.Handle) error) error {
 }
 
 func lbhadConverge(desired ipvssync.Table) (d time.Duration, writes int, err error) {
-	err = withTable(func(_ netns.NsHandle, h *ipvs.Handle) error {
+	err = withTable(func(_ *netnstest.Netns, h *ipvs.Handle) error {
 		runtime.GC()
 		t0 := time.Now()
 		writes, err = ipvssync.NewReconciler(ipvssync.FromMoby(h), nil).Sync(desired)
@@ -167,9 +167,9 @@ func lbhadConverge(desired ipvssync.Table) (d time.Duration, writes int, err err
 }
 
 func ipvsadmConverge(bin string, save []byte, desired ipvssync.Table) (d time.Duration, err error) {
-	err = withTable(func(ns netns.NsHandle, h *ipvs.Handle) error {
+	err = withTable(func(ns *netnstest.Netns, h *ipvs.Handle) error {
 		runtime.GC()
-		err := ipvstest.Do(ns, func() error {
+		err := ns.Run(func() error {
 			cmd := exec.Command(bin, "-R")
 			cmd.Stdin = bytes.NewReader(save)
 			t0 := time.Now()
@@ -189,8 +189,8 @@ func ipvsadmConverge(bin string, save []byte, desired ipvssync.Table) (d time.Du
 }
 
 // runIn times one ipvsadm invocation inside ns, output discarded.
-func runIn(ns netns.NsHandle, bin string, args ...string) (d time.Duration, err error) {
-	err = ipvstest.Do(ns, func() error {
+func runIn(ns *netnstest.Netns, bin string, args ...string) (d time.Duration, err error) {
+	err = ns.Run(func() error {
 		cmd := exec.Command(bin, args...)
 		var stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = io.Discard, &stderr
@@ -209,7 +209,7 @@ func runIn(ns netns.NsHandle, bin string, args ...string) (d time.Duration, err 
 // measures what the daemon does all day on it.
 func steady(res *Result, cfg []*config.VirtualServer, desired ipvssync.Table, log io.Writer) error {
 	o := res.Config
-	return withTable(func(ns netns.NsHandle, h *ipvs.Handle) error {
+	return withTable(func(ns *netnstest.Netns, h *ipvs.Handle) error {
 		r := ipvssync.NewReconciler(ipvssync.FromMoby(h), nil)
 		if _, err := r.Sync(desired); err != nil {
 			return fmt.Errorf("converge: %w", err)

@@ -15,10 +15,10 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/moby/ipvs"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/lbhad/lbhad/internal/ipvstest"
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 func TestModuleLoaded(t *testing.T) {
@@ -30,7 +30,7 @@ func TestModuleLoaded(t *testing.T) {
 		t.Errorf("/proc/net/ip_vs = %q, want the IPVS banner", data)
 	}
 	// A fresh namespace starts with an empty table, through both readers.
-	ns := ipvstest.NetNS(t)
+	ns := netnstest.NewNetns(t)
 	h := ipvstest.Handle(t, ns)
 	got, err := ipvstest.ReadMoby(h)
 	if err != nil {
@@ -52,10 +52,10 @@ func TestModuleLoaded(t *testing.T) {
 // is routable: the kernel refuses (EINVAL) a destination whose address has
 // no route (ip_vs_new_dest checks inet_addr_type), which is always so in an
 // empty namespace.
-func tableNS(t *testing.T) netns.NsHandle {
+func tableNS(t *testing.T) *netnstest.Netns {
 	t.Helper()
-	ns := ipvstest.NetNS(t)
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	ns := netnstest.NewNetns(t)
+	h, err := netlink.NewHandleAt(ns.Handle(), unix.NETLINK_ROUTE)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestSchedulers(t *testing.T) {
 		})
 	}
 	t.Run("unknown", func(t *testing.T) {
-		ns := ipvstest.NetNS(t)
+		ns := netnstest.NewNetns(t)
 		h := ipvstest.Handle(t, ns)
 		if err := h.NewService(tcpService("192.0.2.10", 80, "nosuch")); err == nil {
 			t.Error("NewService with an unknown scheduler succeeded, want an error")
@@ -110,7 +110,7 @@ func TestSchedulers(t *testing.T) {
 }
 
 // compare checks the table in ns through moby/ipvs and through ipvsadm.
-func compare(t *testing.T, ns netns.NsHandle, h *ipvs.Handle, want []ipvstest.Service) {
+func compare(t *testing.T, ns *netnstest.Netns, h *ipvs.Handle, want []ipvstest.Service) {
 	t.Helper()
 	want = slices.Clone(want)
 	ipvstest.Sort(want)

@@ -7,6 +7,8 @@
 //	CGO_ENABLED=0 go test -c -tags 'integration ipvsguest' ./integration/ipvsguest
 //
 // and runs the binary in one boot, so add new kernel-facing IPVS tests
-// here. Each test works in fresh network namespaces (internal/ipvstest),
-// whose IPVS tables start empty.
+// here. Each test works in fresh network namespaces (internal/netnstest),
+// whose IPVS tables start empty. The one untagged part, load.go, measures
+// the client request stream of the end-to-end tests; it is pure, so its
+// tests run everywhere.
 package ipvsguest

@@ -228,7 +228,7 @@ func TestE2ESynRecvHoldsSorryServer(t *testing.T) {
 	}
 	l.waitDests("sorry server alone again", h, 20*time.Second, sorryOnly)
 	l.sorry.stop(t)
-	_ = ipvstest.Do(l.client, func() error {
+	_ = l.client.Run(func() error {
 		c, err := net.DialTimeout("tcp4", e2eVIP+":80", time.Second)
 		if err == nil {
 			c.Close()

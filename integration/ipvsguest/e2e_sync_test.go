@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netns"
-
 	"github.com/lbhad/lbhad/internal/ipvstest"
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // TestE2ESyncFailover is the connection sync proof with lbhad's own VRRP:
@@ -74,7 +73,7 @@ virtual_server "echo" {
 
 // e2eEchoConns counts the ESTABLISHED entries of `ipvsadm -Lnc` in ns
 // for the echo service.
-func e2eEchoConns(t *testing.T, ns netns.NsHandle) (int, string) {
+func e2eEchoConns(t *testing.T, ns *netnstest.Netns) (int, string) {
 	t.Helper()
 	out, err := ipvstest.Ipvsadm(ns, "-Lnc")
 	if err != nil {
@@ -112,7 +111,7 @@ func (l *e2eLab) dialEcho(n int) []*echoConn {
 	var out []*echoConn
 	for i := 0; i < n; i++ {
 		var c net.Conn
-		err := ipvstest.Do(l.client, func() (err error) {
+		err := l.client.Run(func() (err error) {
 			c, err = net.DialTimeout("tcp4", net.JoinHostPort(e2eVIP, fmt.Sprint(e2eEchoPort)), 5*time.Second)
 			return err
 		})

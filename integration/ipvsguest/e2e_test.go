@@ -24,11 +24,10 @@ import (
 
 	"github.com/moby/ipvs"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/lbhad/lbhad/internal/e2elab"
 	"github.com/lbhad/lbhad/internal/ipvstest"
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // A director pair end to end: two real lbhad processes (shipped into the
@@ -66,10 +65,7 @@ func e2eBinary(t *testing.T) string {
 		p = "/lbhad/lbhad"
 	}
 	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("lbhad binary missing (%v): TestIPVSInGuest ships it via integration/e2e_guest_test.go; set LBHAD_E2E_BIN when running elsewhere", err)
-		}
-		t.Skipf("lbhad binary missing (%v): set LBHAD_E2E_BIN", err)
+		netnstest.Unavailable(t, "lbhad binary missing (%v): TestIPVSInGuest ships it via integration/e2e_guest_test.go; set LBHAD_E2E_BIN when running elsewhere", err)
 	}
 	return p
 }
@@ -77,7 +73,7 @@ func e2eBinary(t *testing.T) string {
 type e2eServer struct {
 	name, ip string
 	port     int
-	ns       netns.NsHandle
+	ns       *netnstest.Netns
 	mu       sync.Mutex
 	srv      *http.Server
 	done     chan error
@@ -86,7 +82,7 @@ type e2eServer struct {
 func (s *e2eServer) start(t *testing.T) {
 	t.Helper()
 	var ln net.Listener
-	if err := ipvstest.Do(s.ns, func() (err error) {
+	if err := s.ns.Run(func() (err error) {
 		ln, err = net.Listen("tcp4", fmt.Sprintf(":%d", s.port))
 		return err
 	}); err != nil {
@@ -120,7 +116,7 @@ func (s *e2eServer) stop(t *testing.T) {
 
 type e2eDirector struct {
 	name    string
-	ns      netns.NsHandle
+	ns      *netnstest.Netns
 	cfg     string
 	logDir  string
 	runs    int
@@ -141,7 +137,7 @@ func (d *e2eDirector) start(t *testing.T, bin string) {
 	}
 	cmd := exec.Command(bin, "run", "-c", d.cfg, "--log-format", "json")
 	cmd.Stdout, cmd.Stderr = f, f
-	if err := ipvstest.Do(d.ns, cmd.Start); err != nil {
+	if err := d.ns.Run(cmd.Start); err != nil {
 		f.Close()
 		t.Fatalf("start lbhad on %s: %v", d.name, err)
 	}
@@ -254,12 +250,12 @@ type e2eLab struct {
 	t        *testing.T
 	nat      bool
 	bin      string
-	sw       netns.NsHandle
-	client   netns.NsHandle
+	sw       *netnstest.Netns
+	client   *netnstest.Netns
 	lbs      [2]*e2eDirector
 	rs       []*e2eServer
 	sorry    *e2eServer
-	load     *e2elab.Load
+	load     *Load
 	instance string // the instance whose state the test follows
 	hookMu   sync.Mutex
 	hooks    []map[string]any
@@ -278,8 +274,8 @@ func newE2ELab(t *testing.T, nat bool) *e2eLab {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	l.sw = ipvstest.NetNS(t)
-	hs, err := netlink.NewHandleAt(l.sw, unix.NETLINK_ROUTE)
+	l.sw = netnstest.NewNetns(t)
+	hs, err := netlink.NewHandleAt(l.sw.Handle(), unix.NETLINK_ROUTE)
 	must("switch handle", err)
 	defer hs.Close()
 	bridge := func(name string) int {
@@ -296,19 +292,19 @@ func newE2ELab(t *testing.T, nat bool) *e2eLab {
 	}
 	// plug connects ns's ifname to a bridge through a veth whose switch
 	// end is port, and configures it.
-	plug := func(ns netns.NsHandle, br int, port, ifname, cidr string) {
+	plug := func(ns *netnstest.Netns, br int, port, ifname, cidr string) {
 		t.Helper()
-		must("veth "+port, hs.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: port, MasterIndex: br}, PeerName: ifname, PeerNamespace: netlink.NsFd(ns)}))
+		must("veth "+port, hs.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: port, MasterIndex: br}, PeerName: ifname, PeerNamespace: netlink.NsFd(ns.FD())}))
 		addrUp(t, hs, port, "")
-		h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+		h, err := netlink.NewHandleAt(ns.Handle(), unix.NETLINK_ROUTE)
 		must("handle", err)
 		defer h.Close()
 		addrUp(t, h, ifname, cidr)
 		addrUp(t, h, "lo", "")
 	}
-	sysctl := func(ns netns.NsHandle, kv ...string) {
+	sysctl := func(ns *netnstest.Netns, kv ...string) {
 		t.Helper()
-		must("sysctl", ipvstest.Do(ns, func() error {
+		must("sysctl", ns.Run(func() error {
 			for i := 0; i < len(kv); i += 2 {
 				p := "/proc/sys/net/ipv4/" + kv[i]
 				if err := os.WriteFile(p, []byte(kv[i+1]+"\n"), 0o644); err != nil {
@@ -319,12 +315,12 @@ func newE2ELab(t *testing.T, nat bool) *e2eLab {
 		}))
 	}
 
-	l.client = ipvstest.NetNS(t)
+	l.client = netnstest.NewNetns(t)
 	plug(l.client, lan, "p-client", "eth0", e2eClientIP+"/24")
 
 	dir := t.TempDir()
 	for i := range l.lbs {
-		d := &e2eDirector{name: fmt.Sprintf("lb%d", i+1), ns: ipvstest.NetNS(t), logDir: dir}
+		d := &e2eDirector{name: fmt.Sprintf("lb%d", i+1), ns: netnstest.NewNetns(t), logDir: dir}
 		plug(d.ns, lan, "p-"+d.name, "eth0", fmt.Sprintf("192.0.2.%d/24", 11+i))
 		if nat {
 			plug(d.ns, internal, "i-"+d.name, "eth1", fmt.Sprintf("198.51.100.%d/24", 11+i))
@@ -338,7 +334,7 @@ func newE2ELab(t *testing.T, nat bool) *e2eLab {
 
 	names := []string{"rs1", "rs2", "rs3", "sorry"}
 	for i, name := range names {
-		s := &e2eServer{name: name, ns: ipvstest.NetNS(t), port: 80}
+		s := &e2eServer{name: name, ns: netnstest.NewNetns(t), port: 80}
 		last := 21 + i
 		if name == "sorry" {
 			last = 30
@@ -346,7 +342,7 @@ func newE2ELab(t *testing.T, nat bool) *e2eLab {
 		if nat {
 			s.ip, s.port = fmt.Sprintf("198.51.100.%d", last), 8080
 			plug(s.ns, internal, "i-"+name, "eth0", s.ip+"/24")
-			h, err := netlink.NewHandleAt(s.ns, unix.NETLINK_ROUTE)
+			h, err := netlink.NewHandleAt(s.ns.Handle(), unix.NETLINK_ROUTE)
 			must("handle", err)
 			defaultRoute(t, h, "198.51.100.1")
 			h.Close()
@@ -355,7 +351,7 @@ func newE2ELab(t *testing.T, nat bool) *e2eLab {
 			sysctl(s.ns, "conf/all/arp_ignore", "1", "conf/all/arp_announce", "2")
 			plug(s.ns, lan, "p-"+name, "eth0", s.ip+"/24")
 			sysctl(s.ns, "conf/eth0/arp_ignore", "1", "conf/eth0/arp_announce", "2")
-			h, err := netlink.NewHandleAt(s.ns, unix.NETLINK_ROUTE)
+			h, err := netlink.NewHandleAt(s.ns.Handle(), unix.NETLINK_ROUTE)
 			must("handle", err)
 			addrUp(t, h, "lo", e2eVIP+"/32")
 			h.Close()
@@ -469,7 +465,7 @@ virtual_server "web" {
 func (l *e2eLab) startHook(t *testing.T) {
 	t.Helper()
 	var ln net.Listener
-	if err := ipvstest.Do(l.client, func() (err error) {
+	if err := l.client.Run(func() (err error) {
 		ln, err = net.Listen("tcp4", fmt.Sprintf("%s:%d", e2eClientIP, e2eHookPort))
 		return err
 	}); err != nil {
@@ -500,7 +496,7 @@ func (l *e2eLab) startLoad() {
 		DisableKeepAlives: true, // a new connection, so a new scheduling decision, per request
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			var c net.Conn
-			err := ipvstest.Do(l.client, func() (err error) {
+			err := l.client.Run(func() (err error) {
 				portMu.Lock()
 				port := 20000 + next%20000
 				next++
@@ -531,7 +527,7 @@ func (l *e2eLab) startLoad() {
 		}
 		return string(b), nil
 	}
-	l.load = e2elab.Start(get, e2eEvery, e2eReqTimeout, nil)
+	l.load = StartLoad(get, e2eEvery, e2eReqTimeout, nil)
 	l.t.Cleanup(l.load.Stop)
 }
 
@@ -543,7 +539,7 @@ func (l *e2eLab) waitSteady(what string, since time.Time, within time.Duration, 
 	deadline := time.Now().Add(within)
 	for {
 		s := l.load.Samples()
-		if e2elab.SteadySince(s, since, 25) {
+		if SteadySince(s, since, 25) {
 			fine := true
 			for _, x := range s[len(s)-25:] {
 				if (x.Server == "sorry") != sorry {
@@ -555,15 +551,15 @@ func (l *e2eLab) waitSteady(what string, since time.Time, within time.Duration, 
 			}
 		}
 		if time.Now().After(deadline) {
-			w := e2elab.Summarize(s, since, time.Now())
+			w := Summarize(s, since, time.Now())
 			l.t.Fatalf("%s: the stream did not settle within %v: %v", what, within, w)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func (l *e2eLab) window(from, to time.Time) e2elab.Window {
-	return e2elab.Summarize(l.load.Samples(), from, to)
+func (l *e2eLab) window(from, to time.Time) Window {
+	return Summarize(l.load.Samples(), from, to)
 }
 
 func (l *e2eLab) result(format string, args ...any) {
@@ -636,7 +632,7 @@ func (l *e2eLab) waitDests(what string, h *ipvs.Handle, within time.Duration, co
 
 // hasVIP reports whether d's namespace holds the VIP.
 func (l *e2eLab) hasVIP(d *e2eDirector) bool {
-	h, err := netlink.NewHandleAt(d.ns, unix.NETLINK_ROUTE)
+	h, err := netlink.NewHandleAt(d.ns.Handle(), unix.NETLINK_ROUTE)
 	if err != nil {
 		l.t.Fatal(err)
 	}
@@ -656,7 +652,7 @@ func (l *e2eLab) hasVIP(d *e2eDirector) bool {
 // unplug sets d's cables (its switch ports) down or up.
 func (l *e2eLab) unplug(d *e2eDirector, down bool) {
 	l.t.Helper()
-	hs, err := netlink.NewHandleAt(l.sw, unix.NETLINK_ROUTE)
+	hs, err := netlink.NewHandleAt(l.sw.Handle(), unix.NETLINK_ROUTE)
 	if err != nil {
 		l.t.Fatal(err)
 	}
@@ -684,7 +680,7 @@ func (l *e2eLab) unplug(d *e2eDirector, down bool) {
 // wipe leaves d as a rebooted machine: no VIPs, an empty IPVS table.
 func (l *e2eLab) wipe(d *e2eDirector) {
 	l.t.Helper()
-	h, err := netlink.NewHandleAt(d.ns, unix.NETLINK_ROUTE)
+	h, err := netlink.NewHandleAt(d.ns.Handle(), unix.NETLINK_ROUTE)
 	if err != nil {
 		l.t.Fatal(err)
 	}

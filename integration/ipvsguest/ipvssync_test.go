@@ -12,11 +12,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/ipvstest"
+	"github.com/lbhad/lbhad/internal/netnstest"
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
@@ -25,10 +25,10 @@ var syncAddrCmp = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
 // syncNS is a fresh netns where the real servers 198.51.100.0/24 and
 // 2001:db8:1::/64 are routable (the kernel refuses unroutable
 // destinations) and lo is up, so 127.0.0.1 can be a sorry server.
-func syncNS(t *testing.T) netns.NsHandle {
+func syncNS(t *testing.T) *netnstest.Netns {
 	t.Helper()
-	ns := ipvstest.NetNS(t)
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	ns := netnstest.NewNetns(t)
+	h, err := netlink.NewHandleAt(ns.Handle(), unix.NETLINK_ROUTE)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func countEntries(t ipvssync.Table) int {
 
 // assertKernel checks the kernel table against want through moby/ipvs and,
 // byte for byte, through `ipvsadm -Ln`.
-func assertKernel(t *testing.T, ns netns.NsHandle, k ipvssync.Kernel, want ipvssync.Table) ipvssync.Table {
+func assertKernel(t *testing.T, ns *netnstest.Netns, k ipvssync.Kernel, want ipvssync.Table) ipvssync.Table {
 	t.Helper()
 	got, err := ipvssync.Read(k)
 	if err != nil {
@@ -184,7 +184,7 @@ func TestIPVSSyncEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	ns2 := syncNS(t)
-	err = ipvstest.Do(ns2, func() error {
+	err = ns2.Run(func() error {
 		cmd := execIpvsadm("-R")
 		cmd.Stdin = bytes.NewReader(save.Bytes())
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -305,7 +305,7 @@ func TestIPVSSyncTimeouts(t *testing.T) {
 }
 
 func TestIPVSSyncOpen(t *testing.T) {
-	err := ipvstest.Do(ipvstest.NetNS(t), func() error {
+	err := netnstest.NewNetns(t).Run(func() error {
 		h, err := ipvssync.Open()
 		if err != nil {
 			return err

@@ -19,7 +19,6 @@ import (
 	"github.com/moby/ipvs"
 
 	"github.com/lbhad/lbhad/internal/daemon"
-	"github.com/lbhad/lbhad/internal/ipvstest"
 )
 
 // weightOf returns the kernel weight of the destination ip of the VIP
@@ -81,7 +80,7 @@ func TestMaintRealServer(t *testing.T) {
 	var held net.Conn
 	for i := 0; i < 20 && held == nil; i++ {
 		var c net.Conn
-		if err := ipvstest.Do(l.client, func() (err error) {
+		if err := l.client.Run(func() (err error) {
 			c, err = net.DialTimeout("tcp4", e2eVIP+":80", 2*time.Second)
 			return err
 		}); err != nil {

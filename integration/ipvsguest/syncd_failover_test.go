@@ -16,12 +16,12 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/daemon"
 	"github.com/lbhad/lbhad/internal/ipvstest"
+	"github.com/lbhad/lbhad/internal/netnstest"
 	"github.com/lbhad/lbhad/ipvssync"
 	"github.com/lbhad/lbhad/vrrp"
 )
@@ -44,9 +44,9 @@ const syncdPort = 8080 // real servers listen here in both modes
 type syncdLab struct {
 	t            *testing.T
 	dr           bool
-	client, lan  netns.NsHandle
-	dir          [2]netns.NsHandle // A, B
-	rs           []netns.NsHandle
+	client, lan  *netnstest.Netns
+	dir          [2]*netnstest.Netns // A, B
+	rs           []*netnstest.Netns
 	vip, vipCIDR string
 	vipDev       string
 	cfg          *config.Config
@@ -82,9 +82,9 @@ virtual_server "echo" {
 `, vip, kind, syncdPort)
 }
 
-func sysctl(t *testing.T, ns netns.NsHandle, kv ...string) {
+func sysctl(t *testing.T, ns *netnstest.Netns, kv ...string) {
 	t.Helper()
-	if err := ipvstest.Do(ns, func() error {
+	if err := ns.Run(func() error {
 		for i := 0; i < len(kv); i += 2 {
 			if err := os.WriteFile(filepath.Join("/proc/sys", kv[i]), []byte(kv[i+1]+"\n"), 0o644); err != nil {
 				return err
@@ -96,9 +96,9 @@ func sysctl(t *testing.T, ns netns.NsHandle, kv ...string) {
 	}
 }
 
-func nlHandle(t *testing.T, ns netns.NsHandle) *netlink.Handle {
+func nlHandle(t *testing.T, ns *netnstest.Netns) *netlink.Handle {
 	t.Helper()
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	h, err := netlink.NewHandleAt(ns.Handle(), unix.NETLINK_ROUTE)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func nlHandle(t *testing.T, ns netns.NsHandle) *netlink.Handle {
 }
 
 // plug connects ns to the lan bridge br with a veth named ifname inside ns.
-func (l *syncdLab) plug(ns netns.NsHandle, br, ifname, cidr string) {
+func (l *syncdLab) plug(ns *netnstest.Netns, br, ifname, cidr string) {
 	t := l.t
 	hl := nlHandle(t, l.lan)
 	b, err := hl.LinkByName(br)
@@ -116,7 +116,7 @@ func (l *syncdLab) plug(ns netns.NsHandle, br, ifname, cidr string) {
 	}
 	// The lan side name must be unique in lan: derive it from a counter.
 	name := fmt.Sprintf("p%d", len(mustLinks(t, hl)))
-	if err := hl.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name, MasterIndex: b.Attrs().Index}, PeerName: ifname, PeerNamespace: netlink.NsFd(ns)}); err != nil {
+	if err := hl.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name, MasterIndex: b.Attrs().Index}, PeerName: ifname, PeerNamespace: netlink.NsFd(ns.FD())}); err != nil {
 		t.Fatalf("veth %s: %v", ifname, err)
 	}
 	addrUp(t, hl, name, "")
@@ -132,8 +132,8 @@ func mustLinks(t *testing.T, h *netlink.Handle) []netlink.Link {
 }
 
 func newSyncdLab(t *testing.T, dr bool) *syncdLab {
-	l := &syncdLab{t: t, dr: dr, client: ipvstest.NetNS(t), lan: ipvstest.NetNS(t),
-		dir: [2]netns.NsHandle{ipvstest.NetNS(t), ipvstest.NetNS(t)}}
+	l := &syncdLab{t: t, dr: dr, client: netnstest.NewNetns(t), lan: netnstest.NewNetns(t),
+		dir: [2]*netnstest.Netns{netnstest.NewNetns(t), netnstest.NewNetns(t)}}
 	hl := nlHandle(t, l.lan)
 	for _, br := range []string{"front", "back"} {
 		if err := hl.LinkAdd(&netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: br}}); err != nil {
@@ -158,7 +158,7 @@ func newSyncdLab(t *testing.T, dr bool) *syncdLab {
 	// The sync link, IPv6 off so its counters hold sync messages only
 	// (plus a few IGMP reports).
 	hA := nlHandle(t, l.dir[0])
-	if err := hA.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "sync"}, PeerName: "sync", PeerNamespace: netlink.NsFd(l.dir[1])}); err != nil {
+	if err := hA.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "sync"}, PeerName: "sync", PeerNamespace: netlink.NsFd(l.dir[1].FD())}); err != nil {
 		t.Fatal(err)
 	}
 	for i, ns := range l.dir {
@@ -174,7 +174,7 @@ func newSyncdLab(t *testing.T, dr bool) *syncdLab {
 	addrUp(t, nlHandle(t, l.client), "lo", "")
 
 	for i := 0; i < 2; i++ {
-		ns := ipvstest.NetNS(t)
+		ns := netnstest.NewNetns(t)
 		l.rs = append(l.rs, ns)
 		l.plug(ns, "back", "eth0", fmt.Sprintf("198.51.100.%d/24", 21+i))
 		lo := ""
@@ -214,7 +214,7 @@ func newSyncdLab(t *testing.T, dr bool) *syncdLab {
 func (l *syncdLab) startSync() {
 	t := l.t
 	for i, ns := range l.dir {
-		path := ipvstest.Path(ns)
+		path := ns.Path()
 		c := daemon.NewSyncdComponent(nil, func() (daemon.SyncDaemonControl, error) { return ipvssync.OpenSyncDaemons(path) })
 		if err := c.Apply(context.Background(), l.cfg); err != nil {
 			t.Fatalf("syncd %c: %v", 'A'+i, err)
@@ -259,7 +259,7 @@ func (l *syncdLab) activate(i int) {
 	if !l.dr {
 		l.addrAdd(h, "back", "198.51.100.1/24")
 	}
-	for _, ns := range append([]netns.NsHandle{l.client}, l.rs...) {
+	for _, ns := range append([]*netnstest.Netns{l.client}, l.rs...) {
 		hn := nlHandle(t, ns)
 		ns, err := hn.NeighList(0, unix.AF_INET)
 		if err != nil {
@@ -297,9 +297,9 @@ func (l *syncdLab) addrDel(h *netlink.Handle, dev, cidr string) {
 }
 
 // serveEcho echoes every line back, on every connection, until cleanup.
-func serveEcho(t *testing.T, ns netns.NsHandle, addr string) {
+func serveEcho(t *testing.T, ns *netnstest.Netns, addr string) {
 	var ln net.Listener
-	if err := ipvstest.Do(ns, func() (err error) {
+	if err := ns.Run(func() (err error) {
 		ln, err = net.Listen("tcp4", addr)
 		return err
 	}); err != nil {
@@ -350,7 +350,7 @@ func (l *syncdLab) dial(n int) []*echoConn {
 	var out []*echoConn
 	for i := 0; i < n; i++ {
 		var c net.Conn
-		err := ipvstest.Do(l.client, func() (err error) {
+		err := l.client.Run(func() (err error) {
 			c, err = net.DialTimeout("tcp4", net.JoinHostPort(l.vip, fmt.Sprint(syncdPort)), 5*time.Second)
 			return err
 		})
@@ -399,7 +399,7 @@ func ping(conns []*echoConn, round int, timeout time.Duration) (ok int, errs []s
 
 // ipvsConns counts the entries of `ipvsadm -Lnc` in ns to the VIP's
 // port in state ESTABLISHED.
-func ipvsConns(t *testing.T, ns netns.NsHandle) (int, string) {
+func ipvsConns(t *testing.T, ns *netnstest.Netns) (int, string) {
 	out, err := ipvstest.Ipvsadm(ns, "-Lnc")
 	if err != nil {
 		t.Fatalf("ipvsadm -Lnc: %v: %s", err, out)

@@ -12,19 +12,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/lbhad/lbhad/internal/ipvstest"
+	"github.com/lbhad/lbhad/internal/netnstest"
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
 // syncdNS is a fresh namespace with a veth pair sync0/sync1 (MTU 1500,
 // multicast capable) for the sync daemons to bind to.
-func syncdNS(t *testing.T) netns.NsHandle {
+func syncdNS(t *testing.T) *netnstest.Netns {
 	t.Helper()
-	ns := ipvstest.NetNS(t)
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	ns := netnstest.NewNetns(t)
+	h, err := netlink.NewHandleAt(ns.Handle(), unix.NETLINK_ROUTE)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,9 +38,9 @@ func syncdNS(t *testing.T) netns.NsHandle {
 	return ns
 }
 
-func openSyncd(t *testing.T, ns netns.NsHandle) *ipvssync.SyncDaemons {
+func openSyncd(t *testing.T, ns *netnstest.Netns) *ipvssync.SyncDaemons {
 	t.Helper()
-	sd, err := ipvssync.OpenSyncDaemons(ipvstest.Path(ns))
+	sd, err := ipvssync.OpenSyncDaemons(ns.Path())
 	if err != nil {
 		t.Fatal(err)
 	}

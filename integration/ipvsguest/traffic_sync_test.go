@@ -18,11 +18,11 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/ipvstest"
+	"github.com/lbhad/lbhad/internal/netnstest"
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
@@ -62,7 +62,7 @@ func trafficHCL(lbKind string, rsPort int) string {
 }
 
 type trafficLab struct {
-	client netns.NsHandle
+	client *netnstest.Netns
 	// local is the address a server sees a request arrive on; clientIP
 	// the source address it sees.
 	local    func(serverIP string) string
@@ -83,8 +83,8 @@ func newTrafficLab(t *testing.T, dr bool) *trafficLab {
 	if dr {
 		lbKind, rsPort = "DR", 80
 	}
-	client, director := ipvstest.NetNS(t), ipvstest.NetNS(t)
-	hd, err := netlink.NewHandleAt(director, unix.NETLINK_ROUTE)
+	client, director := netnstest.NewNetns(t), netnstest.NewNetns(t)
+	hd, err := netlink.NewHandleAt(director.Handle(), unix.NETLINK_ROUTE)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func newTrafficLab(t *testing.T, dr bool) *trafficLab {
 		clientLink.MasterIndex = br.Attrs().Index
 		clientIP, clientGW = "198.51.100.2/24", "198.51.100.1"
 	}
-	must("add veth to client", hd.LinkAdd(&netlink.Veth{LinkAttrs: clientLink, PeerName: "eth0", PeerNamespace: netlink.NsFd(client)}))
+	must("add veth to client", hd.LinkAdd(&netlink.Veth{LinkAttrs: clientLink, PeerName: "eth0", PeerNamespace: netlink.NsFd(client.FD())}))
 	if dr {
 		addrUp(t, hd, "to-client", "")
 	} else {
@@ -117,11 +117,11 @@ func newTrafficLab(t *testing.T, dr bool) *trafficLab {
 	addrUp(t, hd, "br0", "198.51.100.1/24")
 	addrUp(t, hd, "vip0", trafficVIP+"/32")
 	addrUp(t, hd, "lo", "")
-	must("enable forwarding", ipvstest.Do(director, func() error {
+	must("enable forwarding", director.Run(func() error {
 		return os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1\n"), 0o644)
 	}))
 
-	hc, err := netlink.NewHandleAt(client, unix.NETLINK_ROUTE)
+	hc, err := netlink.NewHandleAt(client.Handle(), unix.NETLINK_ROUTE)
 	must("client handle", err)
 	defer hc.Close()
 	addrUp(t, hc, "eth0", clientIP)
@@ -137,17 +137,17 @@ func newTrafficLab(t *testing.T, dr bool) *trafficLab {
 		servers = append(servers, server{"sorry", trafficSorryIP})
 	}
 	for i, s := range servers {
-		ns := ipvstest.NetNS(t)
+		ns := netnstest.NewNetns(t)
 		veth := fmt.Sprintf("to-%d", i)
-		must("add veth to "+s.name, hd.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: veth, MasterIndex: br.Attrs().Index}, PeerName: "eth0", PeerNamespace: netlink.NsFd(ns)}))
+		must("add veth to "+s.name, hd.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: veth, MasterIndex: br.Attrs().Index}, PeerName: "eth0", PeerNamespace: netlink.NsFd(ns.FD())}))
 		addrUp(t, hd, veth, "")
-		h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+		h, err := netlink.NewHandleAt(ns.Handle(), unix.NETLINK_ROUTE)
 		must("handle of "+s.name, err)
 		lo := ""
 		if dr {
 			// The VIP on lo, and never answered for in ARP.
 			lo = trafficVIP + "/32"
-			must("arp sysctls", ipvstest.Do(ns, func() error {
+			must("arp sysctls", ns.Run(func() error {
 				for _, kv := range [][2]string{{"all/arp_ignore", "1"}, {"all/arp_announce", "2"}, {"eth0/arp_ignore", "1"}, {"eth0/arp_announce", "2"}} {
 					p := filepath.Join("/proc/sys/net/ipv4/conf", kv[0])
 					if err := os.WriteFile(p, []byte(kv[1]+"\n"), 0o644); err != nil {
@@ -189,7 +189,7 @@ func newTrafficLab(t *testing.T, dr bool) *trafficLab {
 				DisableKeepAlives: true, // one IPVS connection, so one scheduling decision, per request
 				DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 					var conn net.Conn
-					err := ipvstest.Do(client, func() (err error) {
+					err := client.Run(func() (err error) {
 						conn, err = (&net.Dialer{}).DialContext(ctx, network, addr)
 						return err
 					})
@@ -300,10 +300,10 @@ func configuredWeights() map[string]int {
 
 // serveName answers every request with name, from a listener created
 // inside ns on addr.
-func serveName(t *testing.T, ns netns.NsHandle, addr, name string) {
+func serveName(t *testing.T, ns *netnstest.Netns, addr, name string) {
 	t.Helper()
 	var ln net.Listener
-	if err := ipvstest.Do(ns, func() (err error) {
+	if err := ns.Run(func() (err error) {
 		ln, err = net.Listen("tcp4", addr)
 		return err
 	}); err != nil {

@@ -16,10 +16,10 @@ import (
 
 	"github.com/moby/ipvs"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/lbhad/lbhad/internal/ipvstest"
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // TestNATTraffic sends HTTP requests from a client namespace through a
@@ -28,11 +28,11 @@ import (
 //	client 192.0.2.2 --veth-- 192.0.2.1 director (VIP 203.0.113.10 on dummy)
 //	director br0 198.51.100.1 --veth-- rs1 198.51.100.11, rs2 198.51.100.12
 func TestNATTraffic(t *testing.T) {
-	client, director := ipvstest.NetNS(t), ipvstest.NetNS(t)
-	rs := []netns.NsHandle{ipvstest.NetNS(t), ipvstest.NetNS(t)}
+	client, director := netnstest.NewNetns(t), netnstest.NewNetns(t)
+	rs := []*netnstest.Netns{netnstest.NewNetns(t), netnstest.NewNetns(t)}
 	rsIP := []string{"198.51.100.11", "198.51.100.12"}
 
-	hd, err := netlink.NewHandleAt(director, unix.NETLINK_ROUTE)
+	hd, err := netlink.NewHandleAt(director.Handle(), unix.NETLINK_ROUTE)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,14 +45,14 @@ func TestNATTraffic(t *testing.T) {
 	}
 	// Director side: veth to the client, a bridge to the real servers and a
 	// dummy holding the VIP.
-	must("add veth to client", hd.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "to-client"}, PeerName: "eth0", PeerNamespace: netlink.NsFd(client)}))
+	must("add veth to client", hd.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "to-client"}, PeerName: "eth0", PeerNamespace: netlink.NsFd(client.FD())}))
 	must("add bridge", hd.LinkAdd(&netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "br0"}}))
 	must("add dummy", hd.LinkAdd(&netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Name: "vip0"}}))
 	br, err := hd.LinkByName("br0")
 	must("bridge", err)
 	for i, ns := range rs {
 		name := fmt.Sprintf("to-rs%d", i+1)
-		must("add veth to rs", hd.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name, MasterIndex: br.Attrs().Index}, PeerName: "eth0", PeerNamespace: netlink.NsFd(ns)}))
+		must("add veth to rs", hd.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name, MasterIndex: br.Attrs().Index}, PeerName: "eth0", PeerNamespace: netlink.NsFd(ns.FD())}))
 	}
 	addrUp(t, hd, "to-client", "192.0.2.1/24")
 	addrUp(t, hd, "br0", "198.51.100.1/24")
@@ -60,11 +60,11 @@ func TestNATTraffic(t *testing.T) {
 	addrUp(t, hd, "to-rs1", "")
 	addrUp(t, hd, "to-rs2", "")
 	addrUp(t, hd, "lo", "")
-	must("enable forwarding", ipvstest.Do(director, func() error {
+	must("enable forwarding", director.Run(func() error {
 		return os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1\n"), 0o644)
 	}))
 
-	hc, err := netlink.NewHandleAt(client, unix.NETLINK_ROUTE)
+	hc, err := netlink.NewHandleAt(client.Handle(), unix.NETLINK_ROUTE)
 	must("client handle", err)
 	defer hc.Close()
 	addrUp(t, hc, "eth0", "192.0.2.2/24")
@@ -72,7 +72,7 @@ func TestNATTraffic(t *testing.T) {
 	defaultRoute(t, hc, "192.0.2.1")
 
 	for i, ns := range rs {
-		h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+		h, err := netlink.NewHandleAt(ns.Handle(), unix.NETLINK_ROUTE)
 		must("rs handle", err)
 		addrUp(t, h, "eth0", rsIP[i]+"/24")
 		addrUp(t, h, "lo", "")
@@ -97,7 +97,7 @@ func TestNATTraffic(t *testing.T) {
 			DisableKeepAlives: true,
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 				var conn net.Conn
-				err := ipvstest.Do(client, func() (err error) {
+				err := client.Run(func() (err error) {
 					conn, err = (&net.Dialer{}).DialContext(ctx, network, addr)
 					return err
 				})
@@ -167,10 +167,10 @@ func defaultRoute(t *testing.T, h *netlink.Handle, gw string) {
 
 // serveHTTP answers every request with name, from a listener created inside
 // ns (the accepted connections inherit its namespace).
-func serveHTTP(t *testing.T, ns netns.NsHandle, name string) {
+func serveHTTP(t *testing.T, ns *netnstest.Netns, name string) {
 	t.Helper()
 	var ln net.Listener
-	if err := ipvstest.Do(ns, func() (err error) {
+	if err := ns.Run(func() (err error) {
 		ln, err = net.Listen("tcp4", ":8080")
 		return err
 	}); err != nil {

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // Family is the prefix of every namespace name a lab creates:
@@ -153,7 +155,7 @@ func New(spec Spec) (_ *Lab, err error) {
 // broken runner, so it fails.
 func NewT(t testing.TB, spec Spec) *Lab {
 	t.Helper()
-	RequireRoot(t)
+	netnstest.RequireRoot(t)
 	if spec.Dir == "" {
 		spec.Dir = t.TempDir()
 	}
@@ -171,19 +173,6 @@ func NewT(t testing.TB, spec Spec) *Lab {
 		}
 	})
 	return l
-}
-
-// RequireRoot skips the test when not root (with a hint), or fails it when
-// CI=true.
-func RequireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("lab tests need root and CI=true forbids skipping: run with go test -exec 'sudo -n'")
-	}
-	t.Skip("lab tests need root: go test -tags integration -exec 'sudo -n' ./integration/")
 }
 
 // Nodes returns every node of the lab.

@@ -5,47 +5,37 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime"
+	"path/filepath"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
+
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // handle opens a netlink handle bound to namespace ns.
 func handle(ns string) (*netlink.Handle, error) {
-	nsh, err := netns.GetFromName(ns)
+	n, err := netnstest.Open(filepath.Join("/run/netns", ns))
 	if err != nil {
-		return nil, fmt.Errorf("open netns %s: %w", ns, err)
+		return nil, err
 	}
-	defer nsh.Close()
-	h, err := netlink.NewHandleAt(nsh)
+	defer n.Close()
+	h, err := netlink.NewHandleAt(n.Handle())
 	if err != nil {
 		return nil, fmt.Errorf("netlink in %s: %w", ns, err)
 	}
 	return h, nil
 }
 
-// InNS runs fn on an OS thread switched into namespace ns. Sockets opened
-// by fn stay in ns after it returns, so callers use it to create sockets.
+// InNS runs fn on an OS thread switched into the named namespace ns.
+// Sockets opened by fn stay in ns after it returns, so callers use it to
+// create sockets.
 func InNS(ns string, fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		// The thread is never unlocked: it dies with the goroutine rather
-		// than going back to the pool in the wrong namespace.
-		runtime.LockOSThread()
-		target, err := netns.GetFromName(ns)
-		if err != nil {
-			errc <- fmt.Errorf("open netns %s: %w", ns, err)
-			return
-		}
-		defer target.Close()
-		if err := netns.Set(target); err != nil {
-			errc <- fmt.Errorf("enter netns %s: %w", ns, err)
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
+	n, err := netnstest.Open(filepath.Join("/run/netns", ns))
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	return n.Run(fn)
 }
 
 // LinkMAC returns the hardware address of dev in ns.

@@ -3,6 +3,7 @@
 package netnstest
 
 import (
+	"errors"
 	"net"
 	"testing"
 
@@ -49,5 +50,42 @@ func TestInNewNetnsIsolates(t *testing.T) {
 	// in the original namespace.
 	if after := netnsInode(t); after != before {
 		t.Fatalf("netns after = %d, before = %d: original netns not restored", after, before)
+	}
+}
+
+func TestRunEntersFromAnyGoroutine(t *testing.T) {
+	RequireRoot(t)
+	before := netnsInode(t)
+	n := NewNetns(t) // outside InNewNetns: the caller's thread must not move
+	if after := netnsInode(t); after != before {
+		t.Fatalf("NewNetns moved the calling thread: netns %d, was %d", after, before)
+	}
+	var inside uint64
+	err := n.Run(func() error {
+		inside = netnsInode(t)
+		ifs, err := net.Interfaces()
+		if err != nil {
+			return err
+		}
+		if len(ifs) != 1 || ifs[0].Name != "lo" || ifs[0].Flags&net.FlagUp == 0 {
+			t.Errorf("fresh netns interfaces = %+v, want only lo, up", ifs)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inside == before {
+		t.Fatal("Run ran fn in the caller's netns")
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(n.Path(), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Ino != inside {
+		t.Errorf("Path names netns %d, Run entered %d", st.Ino, inside)
+	}
+	if err := n.Run(func() error { return errors.New("boom") }); err == nil || err.Error() != "boom" {
+		t.Errorf("Run returned %v, want fn's error", err)
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // writeExec writes an executable shell script body at path with mode.
@@ -107,9 +109,7 @@ func TestResolveRule(t *testing.T) {
 // TestResolveOwner needs root to give files away: a script owned by
 // another user is refused unless the script runs as that user.
 func TestResolveOwner(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("chown needs root (CI runs as root)")
-	}
+	netnstest.RequireRoot(t) // chown
 	nobody, err := user.Lookup("nobody")
 	if err != nil {
 		t.Skipf("no user nobody: %v", err)

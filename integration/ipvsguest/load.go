@@ -1,4 +1,13 @@
-package e2elab
+package ipvsguest
+
+// This file drives and measures a steady client request stream for the
+// end-to-end tests of a director pair (e2e_test.go): one request per tick
+// on a fresh connection, each recorded with its start time, outcome and
+// the real server that answered, and a summary of any time window (failed
+// requests, the longest stretch without a successful request). It
+// implements no protocol; the HTTP exchange is a function the caller
+// passes in. It carries no build tag, so load_test.go checks the
+// measuring part in every test run, without root, a network or IPVS.
 
 import (
 	"context"
@@ -34,9 +43,9 @@ type Load struct {
 	wg     sync.WaitGroup
 }
 
-// Start begins the stream; each request gets timeout. now is the clock
+// StartLoad begins the stream; each request gets timeout. now is the clock
 // (nil = time.Now).
-func Start(get Get, interval, timeout time.Duration, now func() time.Time) *Load {
+func StartLoad(get Get, interval, timeout time.Duration, now func() time.Time) *Load {
 	if now == nil {
 		now = time.Now
 	}

@@ -1,18 +1,17 @@
 package ipvstest
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
 
 	"github.com/moby/ipvs"
-	"github.com/vishvananda/netns"
+
+	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
 // EnsureModule makes sure the ip_vs module is loaded (running modprobe if
@@ -29,103 +28,13 @@ func EnsureModule() error {
 	return fmt.Errorf("ip_vs is not loaded and modprobe ip_vs failed: %w: %s", err, out)
 }
 
-// NewNetNS creates an unnamed network namespace and returns a handle to it;
-// the calling goroutine's thread stays in its own namespace. The namespace
-// goes away when the handle is closed and nothing else uses it, so crashed
-// runs leave nothing behind.
-func NewNetNS() (netns.NsHandle, error) {
-	type result struct {
-		ns  netns.NsHandle
-		err error
-	}
-	c := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			c <- result{err: fmt.Errorf("get current netns: %w", err)}
-			return
-		}
-		defer orig.Close()
-		ns, err := netns.New() // unshare(CLONE_NEWNET) on this thread
-		if err != nil {
-			runtime.UnlockOSThread()
-			c <- result{err: fmt.Errorf("unshare netns: %w", err)}
-			return
-		}
-		if err := netns.Set(orig); err != nil {
-			// The thread is stuck in the new namespace: keep it locked so
-			// the runtime discards it when this goroutine exits.
-			c <- result{ns: ns, err: fmt.Errorf("restore netns: %w", err)}
-			return
-		}
-		runtime.UnlockOSThread()
-		c <- result{ns: ns}
-	}()
-	r := <-c
-	if r.err != nil && r.ns.IsOpen() {
-		r.ns.Close()
-	}
-	return r.ns, r.err
-}
-
-// NetNS is NewNetNS for tests: it fails the test on error and closes the
-// handle at cleanup. It skips with a hint when not root, unless CI=true.
-func NetNS(t testing.TB) netns.NsHandle {
-	t.Helper()
-	ns, err := NewNetNS()
-	if err != nil {
-		if errors.Is(err, os.ErrPermission) && os.Getenv("CI") != "true" {
-			t.Skipf("needs root (CAP_SYS_ADMIN): %v", err)
-		}
-		t.Fatalf("new netns: %v", err)
-	}
-	t.Cleanup(func() { ns.Close() })
-	return ns
-}
-
-// Do runs fn on a thread inside ns. Sockets fn creates belong to ns for
-// their whole life; processes fn starts run in ns.
-func Do(ns netns.NsHandle, fn func() error) error {
-	c := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			c <- fmt.Errorf("get current netns: %w", err)
-			return
-		}
-		defer orig.Close()
-		if err := netns.Set(ns); err != nil {
-			runtime.UnlockOSThread()
-			c <- fmt.Errorf("enter netns: %w", err)
-			return
-		}
-		ferr := fn()
-		if err := netns.Set(orig); err != nil {
-			c <- errors.Join(ferr, fmt.Errorf("restore netns: %w", err)) // thread stays locked and dies
-			return
-		}
-		runtime.UnlockOSThread()
-		c <- ferr
-	}()
-	return <-c
-}
-
-// Path is a /proc path naming ns, for APIs that take one (ipvs.New).
-func Path(ns netns.NsHandle) string {
-	return "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/" + strconv.Itoa(int(ns))
-}
-
 // Handle opens a moby/ipvs handle on ns's table, closed at cleanup.
-func Handle(t testing.TB, ns netns.NsHandle) *ipvs.Handle {
+func Handle(t testing.TB, ns *netnstest.Netns) *ipvs.Handle {
 	t.Helper()
 	if err := EnsureModule(); err != nil {
 		t.Fatal(err)
 	}
-	h, err := ipvs.New(Path(ns))
+	h, err := ipvs.New(ns.Path())
 	if err != nil {
 		t.Fatalf("ipvs.New: %v", err)
 	}
@@ -134,9 +43,9 @@ func Handle(t testing.TB, ns netns.NsHandle) *ipvs.Handle {
 }
 
 // Ipvsadm runs ipvsadm with args inside ns and returns its standard output.
-func Ipvsadm(ns netns.NsHandle, args ...string) ([]byte, error) {
+func Ipvsadm(ns *netnstest.Netns, args ...string) ([]byte, error) {
 	var out []byte
-	err := Do(ns, func() error {
+	err := ns.Run(func() error {
 		cmd := exec.Command("ipvsadm", args...)
 		var stderr []byte
 		o, err := cmd.Output()
@@ -153,7 +62,7 @@ func Ipvsadm(ns netns.NsHandle, args ...string) ([]byte, error) {
 }
 
 // ReadIpvsadm lists ns's table through ipvsadm (with thresholds).
-func ReadIpvsadm(ns netns.NsHandle) ([]Service, error) {
+func ReadIpvsadm(ns *netnstest.Netns) ([]Service, error) {
 	list, err := Ipvsadm(ns, "-Ln")
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package e2elab
+package ipvsguest
 
 import (
 	"context"
@@ -102,7 +102,7 @@ func TestLoadRecordsEveryRequest(t *testing.T) {
 		}
 		return "rs1", nil
 	}
-	l := Start(get, time.Millisecond, time.Second, nil)
+	l := StartLoad(get, time.Millisecond, time.Second, nil)
 	deadline := time.Now().Add(5 * time.Second)
 	for len(l.Samples()) < 10 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
@@ -132,7 +132,7 @@ func TestLoadHungRequestDoesNotStopTheStream(t *testing.T) {
 		}
 		return "rs1", nil
 	}
-	l := Start(get, time.Millisecond, 200*time.Millisecond, nil)
+	l := StartLoad(get, time.Millisecond, 200*time.Millisecond, nil)
 	time.Sleep(50 * time.Millisecond)
 	if got := len(l.Samples()); got == 0 {
 		t.Error("no request finished while the first one hung")
