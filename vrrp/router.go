@@ -40,6 +40,10 @@ type Deps struct {
 	// Clock drives the Router's timers and stamps; nil means clock.Real.
 	Clock  clock.Clock
 	Logger *zap.Logger
+	// Beat, when set, is called each time the router's loop turns (a
+	// timer fired, an event or a Ping woke it) with the router's lock
+	// free: the proof of life the daemon's watchdog waits for.
+	Beat func()
 	// OnStateChange is called for every transition, in order, from a
 	// goroutine of the Router without its lock held. It may call Status
 	// but not Reload, SetTrackScript or Stop synchronously.
@@ -193,6 +197,9 @@ func (r *Router) Run(ctx context.Context) error {
 		}
 		r.armedAt = next
 		r.mu.Unlock()
+		if r.deps.Beat != nil {
+			r.deps.Beat()
+		}
 		timer.Reset(max(next.Sub(now), 0))
 		select {
 		case <-ctx.Done():
@@ -417,6 +424,10 @@ func (r *Router) dispatch() {
 }
 
 // poke makes the loop re-arm its timer after a change from outside it.
+// Ping wakes the router's loop without an event, so a caller can see it
+// turn (Deps.Beat): a backup's loop otherwise only waits.
+func (r *Router) Ping() { r.poke() }
+
 func (r *Router) poke() {
 	select {
 	case r.wake <- struct{}{}:

@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/netip"
@@ -76,5 +77,69 @@ func TestReaderPausesOnRouterClock(t *testing.T) {
 	clk.Advance(100 * time.Millisecond)
 	if n := recv(t, tr.calls); n != 2 {
 		t.Fatalf("read %d after the pause, want the second", n)
+	}
+}
+
+// TestPingBeats: a Ping makes the router's loop turn and call
+// Deps.Beat, even for a backup that hears nothing; while the router's
+// lock is held (a wedged loop), a Ping brings no beat. The daemon's
+// watchdog relies on exactly this.
+func TestPingBeats(t *testing.T) {
+	clk := clock.NewFake(t0)
+	lan := &fakeLAN{name: "eth0", clock: clk, log: &eventLog{}}
+	beats := make(chan struct{}, 16)
+	c := inst("vi", "eth0", 1, 100)
+	c.SrcAddr = netip.MustParseAddr("192.0.2.1")
+	r, err := NewRouter(one(c), Deps{
+		OpenTransport: func(string) (Transport, error) { return lan.port("n", c.SrcAddr), nil },
+		OpenAnnouncer: func(dev string) (Announcer, error) {
+			return &fakeAnnouncer{node: "n", dev: dev, clock: clk, log: lan.log}, nil
+		},
+		Addrs: &fakeAddrs{clock: clk, log: lan.log, have: map[VIPAddr]bool{}},
+		Clock: clk,
+		Beat: func() {
+			select {
+			case beats <- struct{}{}:
+			default:
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitBeat := func(within time.Duration) bool {
+		select {
+		case <-beats:
+			return true
+		case <-time.After(within):
+			return false
+		}
+	}
+	if !waitBeat(5 * time.Second) {
+		t.Fatal("the loop never beat after Run started")
+	}
+	for len(beats) > 0 {
+		<-beats
+	}
+	r.Ping()
+	if !waitBeat(5 * time.Second) {
+		t.Fatal("a Ping brought no beat")
+	}
+	for len(beats) > 0 {
+		<-beats
+	}
+	r.mu.Lock() // the loop cannot turn now
+	r.Ping()
+	wedged := waitBeat(200 * time.Millisecond)
+	r.mu.Unlock()
+	if wedged {
+		t.Fatal("a beat came while the router's lock was held")
+	}
+	if !waitBeat(5 * time.Second) {
+		t.Fatal("no beat once the lock was free again")
 	}
 }

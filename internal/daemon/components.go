@@ -88,6 +88,7 @@ func build(env Env, ports Ports) *Parts {
 	p.Syncd = NewSyncdComponent(log, ports.OpenSyncDaemons)
 	p.Maint = newMaintComponent(log, p.Notify.send)
 	p.Maint.now = ports.Now
+	vrLoop := env.Loops.Add("vrrp", vrrpPeriod)
 	p.VRRP = newVRRPComponent(log, func(sc vrrp.StateChange) {
 		m.ObserveTransition(sc.Instance, sc.To.String())
 		p.Notify.VRRPStateChange(sc)
@@ -95,7 +96,7 @@ func build(env Env, ports Ports) *Parts {
 		if env.StatusChanged != nil {
 			env.StatusChanged()
 		}
-	}, p.Maint.applyRouter, ports.OpenTransport)
+	}, p.Maint.applyRouter, ports.OpenTransport, vrLoop.Beat)
 
 	ipLoop := env.Loops.Add("ipvs", ipvsPeriod)
 	p.IPVS = newIPVSComponent(log, ports.OpenIPVS, p.Notify.QuorumChange)
@@ -114,18 +115,12 @@ func build(env Env, ports Ports) *Parts {
 	}, ports.NewCheck)
 	p.TrackFiles = newTrackFileComponent(log, p.VRRP.SetTrackFile)
 
-	// The IPVS loop has nothing to do between health changes: wake it
-	// at every watchdog look (no sync, no table read) and it beats; a
-	// loop stuck in a sync cannot. The VRRP loop is judged from its
-	// status (see vrrpProgress).
+	// The IPVS loop and the VRRP router's loop may have nothing to do
+	// between events (a backup only waits): the watchdog wakes each at
+	// every look and each beats from inside its own loop, which a loop
+	// stuck in a sync or behind a held lock cannot.
 	ipLoop.SetProbe(p.IPVS.ping)
-	vrLoop := env.Loops.Add("vrrp", vrrpPeriod)
-	var vp vrrpProgress
-	vrLoop.SetProbe(func() {
-		if vp.observe(p.VRRP.Status()) {
-			vrLoop.Beat()
-		}
-	})
+	vrLoop.SetProbe(p.VRRP.Ping)
 	return p
 }
 
@@ -138,31 +133,6 @@ func CheckConfig(cfg *config.Config) error {
 		return rej
 	}
 	return nil
-}
-
-// vrrpProgress tells from successive status reads whether the router's
-// loop moves: the status could be read at all (nothing holds the
-// router's lock), and while some instance is master, the masters
-// together sent something since the previous read, which only the
-// loop's timers do. A backup's loop only waits for adverts, so for it
-// the read is all the proof there is.
-type vrrpProgress struct {
-	sent    uint64
-	masters bool
-}
-
-func (p *vrrpProgress) observe(st []vrrp.Status) bool {
-	var sent uint64
-	masters := false
-	for _, s := range st {
-		if s.State == vrrp.StateMaster {
-			masters = true
-			sent += s.Counters.AdvertsSent + s.Counters.PriorityZeroSent + s.Counters.SendErrors
-		}
-	}
-	ok := !masters || !p.masters || sent != p.sent
-	p.sent, p.masters = sent, masters
-	return ok
 }
 
 // vrrpPeriod allows two of the slowest advert intervals (a master sends

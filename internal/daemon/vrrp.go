@@ -22,6 +22,7 @@ type vrrpComponent struct {
 	// every reload, before it runs (maintenance state).
 	onRouter func(*vrrp.Router)
 	dial     func(ifname string, o vrrp.TransportOptions) (vrrp.Transport, error)
+	beat     func() // the router loop's heartbeat for the watchdog; may be nil
 
 	mu sync.Mutex
 	// opts holds the per-interface transport options. It has its own
@@ -44,13 +45,15 @@ type vrrpComponent struct {
 // newVRRPComponent reports every transition to onChange and shows every
 // new or reloaded router to onRouter (either may be nil); dial opens the
 // VRRP socket of an interface, nil being vrrp.DialTransport.
+// newVRRPComponent: beat (may be nil) is called each time the router's
+// loop turns, for the watchdog.
 func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange), onRouter func(*vrrp.Router),
-	dial func(string, vrrp.TransportOptions) (vrrp.Transport, error)) *vrrpComponent {
+	dial func(string, vrrp.TransportOptions) (vrrp.Transport, error), beat func()) *vrrpComponent {
 	if dial == nil {
 		dial = dialTransport
 	}
 	return &vrrpComponent{log: log.With(zap.String("component", "vrrp")), base: log, onChange: onChange, onRouter: onRouter,
-		dial: dial, scripts: map[string]bool{}, files: map[string]int{}}
+		dial: dial, beat: beat, scripts: map[string]bool{}, files: map[string]int{}}
 }
 
 func (c *vrrpComponent) Name() string { return "vrrp" }
@@ -109,6 +112,7 @@ func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
 		AddrChanges:   lw,
 		Logger:        c.base, // the router adds its own component field
 		OnStateChange: c.stateChanged,
+		Beat:          c.beat,
 	})
 	if err != nil {
 		addrs.Close()
@@ -191,6 +195,17 @@ func (c *vrrpComponent) Status() []vrrp.Status {
 		return nil
 	}
 	return r.Status()
+}
+
+// Ping wakes the router's loop so it beats (see newVRRPComponent); a
+// no-op before the router exists.
+func (c *vrrpComponent) Ping() {
+	c.mu.Lock()
+	r := c.router
+	c.mu.Unlock()
+	if r != nil {
+		r.Ping()
+	}
 }
 
 // Running reports whether a router was started (it may still be opening

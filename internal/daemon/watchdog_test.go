@@ -13,7 +13,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
-	"github.com/lbhad/lbhad/vrrp"
 )
 
 // fakeClock is a settable clock.
@@ -145,34 +144,6 @@ func TestWatchdogProbeOneAtATime(t *testing.T) {
 		t.Errorf("%d probes started while the first was stuck, want 1", n)
 	}
 	close(release)
-}
-
-// The VRRP loop is judged from its status: while a master exists, its
-// sent counter must move between two looks.
-func TestVRRPProgress(t *testing.T) {
-	master := func(sent uint64) vrrp.Status {
-		s := vrrp.Status{Name: "VI_1", State: vrrp.StateMaster}
-		s.Counters.AdvertsSent = sent
-		return s
-	}
-	backup := vrrp.Status{Name: "VI_1", State: vrrp.StateBackup}
-	var p vrrpProgress
-	for i, tc := range []struct {
-		st   []vrrp.Status
-		want bool
-	}{
-		{nil, true},                       // no instance: the read is the proof
-		{[]vrrp.Status{backup}, true},     // a backup only waits
-		{[]vrrp.Status{master(5)}, true},  // just became master
-		{[]vrrp.Status{master(6)}, true},  // sent one more
-		{[]vrrp.Status{master(6)}, false}, // a master that sends nothing: stuck
-		{[]vrrp.Status{master(7)}, true},
-		{[]vrrp.Status{backup}, true},
-	} {
-		if got := p.observe(tc.st); got != tc.want {
-			t.Errorf("look %d: progress = %v, want %v", i, got, tc.want)
-		}
-	}
 }
 
 // blockingComp blocks in its second Apply (the reload) until released.
