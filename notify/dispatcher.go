@@ -25,7 +25,6 @@ const (
 	DefaultEmailDeadline   = 2 * time.Minute // whole SMTP conversation
 	defaultBackoffBase     = 200 * time.Millisecond
 	defaultBackoffMax      = 10 * time.Second
-	defaultDrainTimeout    = 5 * time.Second
 )
 
 // ErrClosed is returned by Update after Close.
@@ -399,24 +398,3 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 		return fmt.Errorf("drain notifications: %w", ctx.Err())
 	}
 }
-
-// Run blocks until ctx is done, then closes the Dispatcher, allowing
-// queued deliveries five seconds. Use it where a component is a
-// function run until cancelled; the daemon, which sends a last
-// DaemonStop after cancellation, calls Close itself instead.
-func (d *Dispatcher) Run(ctx context.Context) error {
-	<-ctx.Done()
-	cctx, cancel := context.WithTimeout(context.Background(), defaultDrainTimeout)
-	defer cancel()
-	return d.Close(cctx)
-}
-
-// Name, Apply and Stop let internal/daemon run the Dispatcher as one of
-// its components.
-func (d *Dispatcher) Name() string { return "notify" }
-
-// Apply is Update; ctx is unused because Update does no I/O.
-func (d *Dispatcher) Apply(_ context.Context, cfg *config.Config) error { return d.Update(cfg) }
-
-// Stop is Close.
-func (d *Dispatcher) Stop(ctx context.Context) error { return d.Close(ctx) }

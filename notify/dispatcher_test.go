@@ -83,29 +83,6 @@ func TestCloseDrainsQueued(t *testing.T) {
 	}
 }
 
-func TestRunClosesOnCancel(t *testing.T) {
-	rec := &recorder{}
-	srv := httptest.NewServer(rec)
-	defer srv.Close()
-	d, _ := newTest(t, hookConfig(srv.URL, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	d.Notify(Event{Kind: DaemonStart})
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run = %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
-	if got := len(rec.requests()); got != 1 {
-		t.Errorf("%d requests, want the queued event drained", got)
-	}
-}
-
 func TestHostAndTimeFilledIn(t *testing.T) {
 	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	rec := &recorder{}
