@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,7 +23,6 @@ const (
 	DefaultEmailDeadline   = 2 * time.Minute // whole SMTP conversation
 	defaultBackoffBase     = 200 * time.Millisecond
 	defaultBackoffMax      = 10 * time.Second
-	defaultDrainTimeout    = 5 * time.Second
 )
 
 // ErrClosed is returned by Update after Close.
@@ -73,13 +70,11 @@ func WithBackoff(base, max time.Duration) Option {
 // WithClock sets the clock used to stamp events without a Time.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// Stats are the per-channel counters of a Dispatcher. One script run,
-// one mail or one webhook POST (with its retries) counts once.
-type Stats struct {
-	Scripts  ChannelStats            // all script targets together; also events sent after Close
-	Email    ChannelStats            // one mail per event
-	Webhooks map[string]ChannelStats // by webhook name
-}
+// Stats are the counters of a Dispatcher by channel name: "script" (all
+// script targets together, and events sent after Close), "email", and
+// "webhook:" followed by the webhook's name. One script run, one mail or
+// one webhook POST (with its retries) counts once.
+type Stats map[string]ChannelStats
 
 // plan is what a config says about routing; Update swaps it whole.
 type plan struct {
@@ -93,31 +88,22 @@ type plan struct {
 	email     *config.Email
 }
 
-type hook struct {
-	cfg   *config.Webhook
-	q     *serialQueue
-	stats *counters
-}
-
 // Dispatcher is the Notifier the daemon uses: it routes each Event to the
 // configured scripts, email and webhooks, each behind its own bounded
 // queue. It is safe for concurrent use.
 type Dispatcher struct {
-	log    *zap.Logger
-	opts   options
-	ctx    context.Context // cancelled when Close stops waiting
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	client *webhookClient
+	log     *zap.Logger
+	opts    options
+	ctx     context.Context // cancelled when Close stops waiting
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	client  *webhookClient
+	targets *scriptTargets
 
-	mu          sync.Mutex
-	closed      bool
-	plan        *plan
-	scripts     map[string]*serialQueue
-	scriptStats counters
-	email       *serialQueue
-	emailStats  counters
-	hooks       map[string]*hook
+	mu      sync.Mutex
+	closed  bool
+	plan    *plan
+	outlets []*outlet // scripts, email, then webhooks in config order
 }
 
 // New returns a Dispatcher for cfg. Deliveries run on goroutines started
@@ -138,10 +124,10 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Dispatcher, erro
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &Dispatcher{
 		log: log.With(zap.String("component", "notify")), opts: o, ctx: ctx, cancel: cancel,
-		client:  newWebhookClient(),
-		scripts: map[string]*serialQueue{}, hooks: map[string]*hook{},
+		client: newWebhookClient(),
 	}
-	d.email = newSerialQueue(ctx, &d.wg, &d.emailStats, d.log.With(zap.String("channel", "email")), o.emailQueueSize)
+	d.targets = &scriptTargets{ctx: ctx, wg: &d.wg, log: d.log.With(zap.String("channel", "script")),
+		size: o.scriptQueueSize, queues: map[string]*serialQueue{}}
 	if err := d.Update(cfg); err != nil {
 		cancel()
 		return nil, err
@@ -197,174 +183,75 @@ func (d *Dispatcher) Update(cfg *config.Config) error {
 		return ErrClosed
 	}
 	d.plan = p
-	keep := map[string]bool{}
+	old := map[string]*outlet{}
+	for _, o := range d.outlets {
+		old[o.name] = o
+	}
+	// reuse keeps an outlet's queue and counters across reloads; the
+	// channel value is always the new one.
+	reuse := func(name string, ch channel, log *zap.Logger, size int) *outlet {
+		o := old[name]
+		delete(old, name)
+		if o == nil {
+			o = &outlet{name: name, stats: &counters{}}
+			o.q = newSerialQueue(d.ctx, &d.wg, o.stats, log, size)
+		} else {
+			o.q.setMax(size)
+		}
+		o.ch = ch
+		return o
+	}
+	scripts := &outlet{name: "script", ch: scriptChannel{p: p, timeout: d.opts.scriptTimeout, t: d.targets}, stats: &d.targets.stats}
+	delete(old, scripts.name)
+	outlets := []*outlet{scripts,
+		reuse("email", mailChannel{p: p, tls: d.opts.tlsConfig, deadline: d.opts.emailDeadline},
+			d.log.With(zap.String("channel", "email")), d.opts.emailQueueSize)}
 	for _, w := range cfg.Global.Notification.Webhooks {
-		keep[w.Name] = true
-		h := d.hooks[w.Name]
-		if h == nil {
-			h = &hook{stats: &counters{}}
-			h.q = newSerialQueue(d.ctx, &d.wg, h.stats, d.log.With(zap.String("channel", "webhook"), zap.String("webhook", w.Name)), w.QueueSize)
-			d.hooks[w.Name] = h
-		}
-		h.cfg = w
-		h.q.setMax(w.QueueSize)
+		ch := webhookChannel{cfg: w, client: d.client, base: d.opts.backoffBase, max: d.opts.backoffMax}
+		outlets = append(outlets, reuse("webhook:"+w.Name, ch,
+			d.log.With(zap.String("channel", "webhook"), zap.String("webhook", w.Name)), w.QueueSize))
 	}
-	for name, h := range d.hooks {
-		if !keep[name] {
-			h.q.close()
-			delete(d.hooks, name)
-		}
+	for _, o := range old { // removed webhooks deliver what they hold and go
+		o.q.close()
 	}
+	d.outlets = outlets
 	return nil
 }
 
 // Notify routes e to every channel that wants it and returns at once: it
 // only queues. Events after Close are dropped and counted in
-// Stats().Scripts.Dropped.
+// Stats()["script"].Dropped.
 func (d *Dispatcher) Notify(e Event) {
 	if e.Time.IsZero() {
 		e.Time = d.opts.now()
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	p := d.plan
 	if e.Host == "" {
-		e.Host = p.host
+		e.Host = d.plan.host
 	}
 	if d.closed {
-		d.scriptStats.dropped.Add(1)
+		d.targets.stats.dropped.Add(1)
 		return
 	}
-	d.queueScripts(p, e)
-	if p.email != nil && wantsEmail(p, e) {
-		em, tc, deadline := p.email, d.opts.tlsConfig, d.opts.emailDeadline
-		d.email.push(func(ctx context.Context) error { return sendMail(ctx, em, tc, deadline, e) })
+	for _, o := range d.outlets {
+		o.send(e)
 	}
-	for _, h := range d.hooks {
-		w, c, base, max := h.cfg, d.client, d.opts.backoffBase, d.opts.backoffMax
-		h.q.push(func(ctx context.Context) error { return c.deliver(ctx, w, e, base, max) })
-	}
-}
-
-// wantsEmail applies smtp_alert: instances and groups opt in; real-server
-// and quorum changes are mailed whenever email is configured, as
-// keepalived's checkers do; daemon events are not mailed.
-func wantsEmail(p *plan, e Event) bool {
-	switch e.Kind {
-	case InstanceState:
-		in := p.instances[e.Instance]
-		return in != nil && in.SMTPAlert
-	case GroupState:
-		g := p.groups[e.Group]
-		return g != nil && g.SMTPAlert
-	case RealServerUp, RealServerDown, QuorumLost, QuorumRegained:
-		return true
-	}
-	return false
-}
-
-// queueScripts queues the scripts e calls for, in keepalived's order: the
-// state's own script, then the generic notify with its four arguments.
-func (d *Dispatcher) queueScripts(p *plan, e Event) {
-	var key string
-	var cmds []string
-	var generic []string // extra arguments of the generic notify
-	switch e.Kind {
-	case InstanceState:
-		in := p.instances[e.Instance]
-		if in == nil {
-			return
-		}
-		key = "instance\x00" + e.Instance
-		cmds, generic = stateScripts(in.Notify, e.NewState, "INSTANCE", e.Instance, e.Priority)
-	case GroupState:
-		g := p.groups[e.Group]
-		if g == nil {
-			return
-		}
-		key = "group\x00" + e.Group
-		// keepalived 2.2.7 passes priority 0 for groups (measured).
-		cmds, generic = stateScripts(g.Notify, e.NewState, "GROUP", e.Group, 0)
-	case RealServerUp, RealServerDown:
-		rs := p.rss[[2]string{e.VirtualServer, e.RealServer}]
-		if rs == nil {
-			return
-		}
-		key = "rs\x00" + e.VirtualServer + "\x00" + e.RealServer
-		if e.Kind == RealServerUp {
-			cmds = []string{rs.NotifyUp}
-		} else {
-			cmds = []string{rs.NotifyDown}
-		}
-	case QuorumLost, QuorumRegained:
-		vs := p.vss[e.VirtualServer]
-		if vs == nil {
-			return
-		}
-		key = "vs\x00" + e.VirtualServer
-		if e.Kind == QuorumRegained {
-			cmds = []string{vs.QuorumUp}
-		} else {
-			cmds = []string{vs.QuorumDown}
-		}
-	default:
-		return
-	}
-	var q *serialQueue
-	for i, c := range cmds {
-		if c == "" {
-			continue
-		}
-		var extra []string
-		if i == len(cmds)-1 {
-			extra = generic
-		}
-		if q == nil {
-			if q = d.scripts[key]; q == nil {
-				q = newSerialQueue(d.ctx, &d.wg, &d.scriptStats, d.log.With(zap.String("channel", "script")), d.opts.scriptQueueSize)
-				d.scripts[key] = q
-			}
-		}
-		cmd, security, cred, timeout := c, p.security, p.cred, d.opts.scriptTimeout
-		q.push(func(ctx context.Context) error { return runNotifyScript(ctx, cmd, extra, security, cred, timeout) })
-	}
-}
-
-// stateScripts returns the command lines for a transition to state: the
-// state's script (possibly empty) followed by the generic one, and the
-// arguments keepalived appends to the generic one.
-func stateScripts(n config.NotifyScripts, state, typ, name string, prio int) (cmds, generic []string) {
-	var specific string
-	switch strings.ToUpper(state) {
-	case StateMaster:
-		specific = n.Master
-	case StateBackup:
-		specific = n.Backup
-	case StateFault:
-		specific = n.Fault
-	case StateStop:
-		specific = n.Stop
-	default:
-		return nil, nil // INIT and the like call nothing, as in keepalived
-	}
-	return []string{specific, n.Generic}, []string{typ, name, strings.ToUpper(state), strconv.Itoa(prio)}
 }
 
 // Stats returns the counters of every channel.
 func (d *Dispatcher) Stats() Stats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := Stats{Scripts: d.scriptStats.snapshot(), Email: d.emailStats.snapshot(), Webhooks: map[string]ChannelStats{}}
-	for _, q := range d.scripts {
-		p, f := q.load()
-		s.Scripts.Pending += p
-		s.Scripts.InFlight += f
-	}
-	s.Email.Pending, s.Email.InFlight = d.email.load()
-	for name, h := range d.hooks {
-		cs := h.stats.snapshot()
-		cs.Pending, cs.InFlight = h.q.load()
-		s.Webhooks[name] = cs
+	s := Stats{}
+	for _, o := range d.outlets {
+		cs := o.stats.snapshot()
+		if o.q != nil {
+			cs.Pending, cs.InFlight = o.q.load()
+		} else {
+			cs.Pending, cs.InFlight = d.targets.load()
+		}
+		s[o.name] = cs
 	}
 	return s
 }
@@ -377,12 +264,11 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	d.mu.Lock()
 	if !d.closed {
 		d.closed = true
-		for _, q := range d.scripts {
-			q.close()
-		}
-		d.email.close()
-		for _, h := range d.hooks {
-			h.q.close()
+		d.targets.close()
+		for _, o := range d.outlets {
+			if o.q != nil {
+				o.q.close()
+			}
 		}
 	}
 	d.mu.Unlock()
@@ -399,24 +285,3 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 		return fmt.Errorf("drain notifications: %w", ctx.Err())
 	}
 }
-
-// Run blocks until ctx is done, then closes the Dispatcher, allowing
-// queued deliveries five seconds. Use it where a component is a
-// function run until cancelled; the daemon, which sends a last
-// DaemonStop after cancellation, calls Close itself instead.
-func (d *Dispatcher) Run(ctx context.Context) error {
-	<-ctx.Done()
-	cctx, cancel := context.WithTimeout(context.Background(), defaultDrainTimeout)
-	defer cancel()
-	return d.Close(cctx)
-}
-
-// Name, Apply and Stop let internal/daemon run the Dispatcher as one of
-// its components.
-func (d *Dispatcher) Name() string { return "notify" }
-
-// Apply is Update; ctx is unused because Update does no I/O.
-func (d *Dispatcher) Apply(_ context.Context, cfg *config.Config) error { return d.Update(cfg) }
-
-// Stop is Close.
-func (d *Dispatcher) Stop(ctx context.Context) error { return d.Close(ctx) }

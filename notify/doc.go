@@ -13,6 +13,10 @@
 // instances and groups with smtp_alert, and JSON webhooks signed with
 // HMAC-SHA256 (RFC 2104).
 //
+// Each channel implements one small interface (Wants, Deliver; see
+// channel.go) and sits, under its name, in the Dispatcher's slice of
+// outlets; Stats are keyed by that name.
+//
 // Failover must never wait for a notification, so Dispatcher.Notify only
 // routes the event into bounded queues and returns: each channel has its
 // own worker, a hung SMTP server or webhook delays nothing but its own

@@ -109,9 +109,9 @@ func TestEmailDelivered(t *testing.T) {
 		VIPs: []string{"192.0.2.50/24", "192.0.2.51/32"}, Time: at})
 	d.Notify(Event{Kind: RealServerDown, VirtualServer: "web", RealServer: "w1", Reason: "connection refused", Time: at})
 	d.Notify(Event{Kind: DaemonStart, Time: at}) // daemon events are not mailed
-	s := waitStats(t, d, "mail", func(s Stats) bool { return s.Email.Delivered+s.Email.Failed == 2 })
-	if s.Email.Failed != 0 {
-		t.Fatalf("email stats %+v", s.Email)
+	s := waitStats(t, d, "mail", func(s Stats) bool { return s["email"].Delivered+s["email"].Failed == 2 })
+	if s["email"].Failed != 0 {
+		t.Fatalf("email stats %+v", s["email"])
 	}
 	msgs := messages(t, maildir)
 	if len(msgs) != 2 {
@@ -172,9 +172,9 @@ func TestEmailAuth(t *testing.T) {
 			addr, maildir := smtpd(t, tt.serverArgs...)
 			d, logs := newTest(t, emailConfig(addr, func(e *config.Email) { e.Username, e.Password = "alert", tt.password }))
 			d.Notify(Event{Kind: GroupState, Group: "G1", NewState: "BACKUP"})
-			s := waitStats(t, d, "mail", func(s Stats) bool { return s.Email.Delivered+s.Email.Failed == 1 })
-			if got := s.Email.Delivered == 1; got != tt.wantOK {
-				t.Fatalf("delivered %v, want %v (%+v)", got, tt.wantOK, s.Email)
+			s := waitStats(t, d, "mail", func(s Stats) bool { return s["email"].Delivered+s["email"].Failed == 1 })
+			if got := s["email"].Delivered == 1; got != tt.wantOK {
+				t.Fatalf("delivered %v, want %v (%+v)", got, tt.wantOK, s["email"])
 			}
 			if n := len(messages(t, maildir)); (n == 1) != tt.wantOK {
 				t.Errorf("%d messages stored", n)
@@ -234,16 +234,16 @@ func TestEmailStartTLS(t *testing.T) {
 	d, _ := newTest(t, emailConfig(addr, func(e *config.Email) { e.StartTLS, e.Username, e.Password = true, "alert", "pw" }),
 		WithTLSConfig(&tls.Config{RootCAs: pool}))
 	d.Notify(Event{Kind: InstanceState, Instance: "VI_1", NewState: "FAULT"})
-	s := waitStats(t, d, "mail", func(s Stats) bool { return s.Email.Delivered+s.Email.Failed == 1 })
-	if s.Email.Delivered != 1 || len(messages(t, maildir)) != 1 {
-		t.Fatalf("not delivered over STARTTLS: %+v", s.Email)
+	s := waitStats(t, d, "mail", func(s Stats) bool { return s["email"].Delivered+s["email"].Failed == 1 })
+	if s["email"].Delivered != 1 || len(messages(t, maildir)) != 1 {
+		t.Fatalf("not delivered over STARTTLS: %+v", s["email"])
 	}
 
 	// Without STARTTLS configured the same server refuses us.
 	d2, _ := newTest(t, emailConfig(addr, func(e *config.Email) { e.Username, e.Password = "alert", "pw" }))
 	d2.Notify(Event{Kind: InstanceState, Instance: "VI_1", NewState: "FAULT"})
-	if s := waitStats(t, d2, "refusal", func(s Stats) bool { return s.Email.Delivered+s.Email.Failed == 1 }); s.Email.Failed != 1 {
-		t.Errorf("delivered without STARTTLS: %+v", s.Email)
+	if s := waitStats(t, d2, "refusal", func(s Stats) bool { return s["email"].Delivered+s["email"].Failed == 1 }); s["email"].Failed != 1 {
+		t.Errorf("delivered without STARTTLS: %+v", s["email"])
 	}
 }
 
@@ -281,8 +281,8 @@ func TestEmailDeadlineCutsStalledServer(t *testing.T) {
 	addr := stallingSMTP(t)
 	d, _ := newTest(t, emailConfig(addr, nil), WithEmailDeadline(300*time.Millisecond))
 	d.Notify(Event{Kind: InstanceState, Instance: "VI_1", NewState: "MASTER"})
-	s := waitStats(t, d, "failure", func(s Stats) bool { return s.Email.Failed == 1 })
-	if s.Email.Delivered != 0 {
-		t.Errorf("stats %+v", s.Email)
+	s := waitStats(t, d, "failure", func(s Stats) bool { return s["email"].Failed == 1 })
+	if s["email"].Delivered != 0 {
+		t.Errorf("stats %+v", s["email"])
 	}
 }

@@ -38,9 +38,9 @@ func TestScriptsBoundedAndOrdered(t *testing.T) {
 		d.Notify(Event{Kind: RealServerDown, VirtualServer: "web", RealServer: rs.Name})
 		d.Notify(Event{Kind: RealServerUp, VirtualServer: "web", RealServer: rs.Name})
 	}
-	s := waitStats(t, d, "all scripts", func(s Stats) bool { return s.Scripts.Delivered+s.Scripts.Failed+s.Scripts.Dropped == 2*n })
-	if s.Scripts.Delivered != 2*n {
-		t.Fatalf("stats %+v: want all %d delivered", s.Scripts, 2*n)
+	s := waitStats(t, d, "all scripts", func(s Stats) bool { return s["script"].Delivered+s["script"].Failed+s["script"].Dropped == 2*n })
+	if s["script"].Delivered != 2*n {
+		t.Fatalf("stats %+v: want all %d delivered", s["script"], 2*n)
 	}
 	type span struct{ from, to int64 }
 	var spans []span

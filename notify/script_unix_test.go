@@ -69,10 +69,10 @@ func TestKeepalivedScriptArguments(t *testing.T) {
 		want = append(want, s.want...)
 		// One at a time: different targets run concurrently, so only
 		// waiting makes the file's order comparable.
-		waitStats(t, d, "scripts", func(st Stats) bool { return int(st.Scripts.Delivered+st.Scripts.Failed) == len(want) })
+		waitStats(t, d, "scripts", func(st Stats) bool { return int(st["script"].Delivered+st["script"].Failed) == len(want) })
 	}
-	if s := d.Stats(); s.Scripts.Failed != 0 {
-		t.Errorf("script failures: %+v", s.Scripts)
+	if s := d.Stats(); s["script"].Failed != 0 {
+		t.Errorf("script failures: %+v", s["script"])
 	}
 	if diff := cmp.Diff(want, readLines(t, out)); diff != "" {
 		t.Errorf("script calls (-want +got):\n%s", diff)
@@ -94,10 +94,10 @@ func TestScriptOrderUnderBurst(t *testing.T) {
 		want = append(want, fmt.Sprintf("%s %d", st, i))
 	}
 	t.Logf("%d Notify calls took %v", n, time.Since(start))
-	s := waitStats(t, d, "all scripts", func(s Stats) bool { return s.Scripts.Delivered+s.Scripts.Failed+s.Scripts.Dropped == n })
+	s := waitStats(t, d, "all scripts", func(s Stats) bool { return s["script"].Delivered+s["script"].Failed+s["script"].Dropped == n })
 	t.Logf("%d scripts ran in %v", n, time.Since(start))
-	if s.Scripts.Dropped != 0 || s.Scripts.Failed != 0 {
-		t.Errorf("stats %+v: want all %d delivered", s.Scripts, n)
+	if s["script"].Dropped != 0 || s["script"].Failed != 0 {
+		t.Errorf("stats %+v: want all %d delivered", s["script"], n)
 	}
 	if diff := cmp.Diff(want, readLines(t, out)); diff != "" {
 		t.Errorf("order (-want +got):\n%s", diff)
@@ -114,16 +114,16 @@ func TestScriptQueueDropsOldest(t *testing.T) {
 	cfg.Instances = []*config.Instance{{Name: "VI_1", Notify: config.NotifyScripts{Generic: rec}}}
 	d, _ := newTest(t, cfg, WithScriptQueueSize(3))
 	d.Notify(Event{Kind: InstanceState, Instance: "VI_1", NewState: "MASTER", Priority: 0})
-	waitStats(t, d, "first script started", func(s Stats) bool { return s.Scripts.InFlight == 1 })
+	waitStats(t, d, "first script started", func(s Stats) bool { return s["script"].InFlight == 1 })
 	for i := 1; i <= 10; i++ {
 		d.Notify(Event{Kind: InstanceState, Instance: "VI_1", NewState: "MASTER", Priority: i})
 	}
 	if err := os.WriteFile(gate, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := waitStats(t, d, "scripts", func(s Stats) bool { return s.Scripts.Delivered+s.Scripts.Failed == 4 })
-	if s.Scripts.Dropped != 7 {
-		t.Errorf("dropped %d, want 7", s.Scripts.Dropped)
+	s := waitStats(t, d, "scripts", func(s Stats) bool { return s["script"].Delivered+s["script"].Failed == 4 })
+	if s["script"].Dropped != 7 {
+		t.Errorf("dropped %d, want 7", s["script"].Dropped)
 	}
 	if diff := cmp.Diff([]string{"0", "8", "9", "10"}, readLines(t, out)); diff != "" {
 		t.Errorf("calls (-want +got): the newest must survive\n%s", diff)
@@ -137,7 +137,7 @@ func TestScriptTimeoutKillsProcessGroup(t *testing.T) {
 	cfg.Instances = []*config.Instance{{Name: "VI_1", Notify: config.NotifyScripts{Master: rec}}}
 	d, logs := newTest(t, cfg, WithScriptTimeout(300*time.Millisecond))
 	d.Notify(Event{Kind: InstanceState, Instance: "VI_1", NewState: "MASTER"})
-	waitStats(t, d, "timeout", func(s Stats) bool { return s.Scripts.Failed == 1 })
+	waitStats(t, d, "timeout", func(s Stats) bool { return s["script"].Failed == 1 })
 	if logs.FilterMessage("notification failed").Len() != 1 || !strings.Contains(toString(logs.All()[0].ContextMap()["error"]), "timeout") {
 		t.Errorf("log does not say timeout: %+v", logs.All())
 	}
@@ -222,9 +222,9 @@ func TestScriptSecurity(t *testing.T) {
 		d, _ := newTest(t, cfg)
 		d.Notify(Event{Kind: InstanceState, Instance: "VI_1", NewState: "MASTER"})
 		d.Notify(Event{Kind: InstanceState, Instance: "VI_1", NewState: "BACKUP"})
-		s := waitStats(t, d, "scripts", func(s Stats) bool { return s.Scripts.Delivered+s.Scripts.Failed == 2 })
-		if s.Scripts.Failed != 1 || s.Scripts.Delivered != 1 {
-			t.Errorf("stats %+v: want the insecure script refused and the good one run", s.Scripts)
+		s := waitStats(t, d, "scripts", func(s Stats) bool { return s["script"].Delivered+s["script"].Failed == 2 })
+		if s["script"].Failed != 1 || s["script"].Delivered != 1 {
+			t.Errorf("stats %+v: want the insecure script refused and the good one run", s["script"])
 		}
 		if _, err := os.Stat(marker); err == nil {
 			t.Error("the insecure script ran")
@@ -273,8 +273,8 @@ func TestScriptUser(t *testing.T) {
 	cfg.Instances = []*config.Instance{{Name: "VI_1", Notify: config.NotifyScripts{Master: rec}}}
 	d, _ := newTest(t, cfg)
 	d.Notify(Event{Kind: InstanceState, Instance: "VI_1", NewState: "MASTER"})
-	if s := waitStats(t, d, "script", func(s Stats) bool { return s.Scripts.Delivered+s.Scripts.Failed == 1 }); s.Scripts.Failed != 0 {
-		t.Fatalf("script failed: %+v", s.Scripts)
+	if s := waitStats(t, d, "script", func(s Stats) bool { return s["script"].Delivered+s["script"].Failed == 1 }); s["script"].Failed != 0 {
+		t.Fatalf("script failed: %+v", s["script"])
 	}
 	b, _ := os.ReadFile(out)
 	if got := strings.TrimSpace(string(b)); got == "0" || got == "" {

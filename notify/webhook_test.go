@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,7 +73,7 @@ func TestWebhookPayloadSignatureHeaders(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
 	d.Notify(Event{Kind: InstanceState, Instance: "VI_1", OldState: "BACKUP", NewState: "MASTER", Priority: 150,
 		VIPs: []string{"192.0.2.50/24"}, Reason: "higher priority", Time: at})
-	waitStats(t, d, "delivery", func(s Stats) bool { return s.Webhooks["ops"].Delivered == 1 })
+	waitStats(t, d, "delivery", func(s Stats) bool { return s["webhook:ops"].Delivered == 1 })
 
 	reqs := rec.requests()
 	if len(reqs) != 1 {
@@ -109,7 +110,7 @@ func TestWebhookNoSecretNoSignature(t *testing.T) {
 	defer srv.Close()
 	d, _ := newTest(t, hookConfig(srv.URL, nil))
 	d.Notify(Event{Kind: DaemonStart})
-	waitStats(t, d, "delivery", func(s Stats) bool { return s.Webhooks["ops"].Delivered == 1 })
+	waitStats(t, d, "delivery", func(s Stats) bool { return s["webhook:ops"].Delivered == 1 })
 	if got := rec.requests()[0].header.Get(SignatureHeader); got != "" {
 		t.Errorf("signature %q without a secret", got)
 	}
@@ -136,12 +137,12 @@ func TestWebhookRetries(t *testing.T) {
 			d, _ := newTest(t, hookConfig(srv.URL, func(w *config.Webhook) { w.Retries = tt.retries }), WithBackoff(5*time.Millisecond, 20*time.Millisecond))
 			d.Notify(Event{Kind: RealServerDown, VirtualServer: "web", RealServer: "w1"})
 			s := waitStats(t, d, "delivery", func(s Stats) bool {
-				return s.Webhooks["ops"].Delivered+s.Webhooks["ops"].Failed == 1
+				return s["webhook:ops"].Delivered+s["webhook:ops"].Failed == 1
 			})
 			if got := len(rec.requests()); got != tt.wantRequests {
 				t.Errorf("%d requests, want %d", got, tt.wantRequests)
 			}
-			if w := s.Webhooks["ops"]; w.Delivered != tt.wantDelivered || w.Failed != tt.wantFailed {
+			if w := s["webhook:ops"]; w.Delivered != tt.wantDelivered || w.Failed != tt.wantFailed {
 				t.Errorf("stats %+v, want delivered %d failed %d", w, tt.wantDelivered, tt.wantFailed)
 			}
 		})
@@ -160,7 +161,7 @@ func TestBackoffGrows(t *testing.T) {
 	defer srv.Close()
 	d, _ := newTest(t, hookConfig(srv.URL, func(w *config.Webhook) { w.Retries = 3 }), WithBackoff(40*time.Millisecond, 100*time.Millisecond))
 	d.Notify(Event{Kind: DaemonStart})
-	waitStats(t, d, "failure", func(s Stats) bool { return s.Webhooks["ops"].Failed == 1 })
+	waitStats(t, d, "failure", func(s Stats) bool { return s["webhook:ops"].Failed == 1 })
 	mu.Lock()
 	defer mu.Unlock()
 	// Waits are 40, 80, 100 (capped) ms; sleeping never ends early, so
@@ -197,7 +198,7 @@ func TestWebhookQueueDropsOldestWhenFull(t *testing.T) {
 		d.Notify(Event{Kind: InstanceState, Instance: "VI_1", Priority: i})
 	}
 	t.Logf("%d Notify calls with a hung webhook took %v", n, time.Since(start))
-	s := d.Stats().Webhooks["ops"]
+	s := d.Stats()["webhook:ops"]
 	if got := s.Dropped + uint64(s.Pending) + uint64(s.InFlight) + s.Delivered + s.Failed; got != n {
 		t.Errorf("dropped+pending+inflight+done = %d, want %d (%+v)", got, n, s)
 	}
@@ -212,7 +213,7 @@ func TestWebhookQueueDropsOldestWhenFull(t *testing.T) {
 	if err := d.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Close = %v, want deadline exceeded", err)
 	}
-	s = d.Stats().Webhooks["ops"]
+	s = d.Stats()["webhook:ops"]
 	if s.Pending != 0 || s.InFlight != 0 || s.Dropped+s.Failed != n {
 		t.Errorf("after Close: %+v, want everything dropped or failed", s)
 	}
@@ -227,7 +228,7 @@ func TestWebhookErrorsHideURLAndSecret(t *testing.T) {
 	d, logs := newTest(t, hookConfig(url, func(w *config.Webhook) { w.Secret = "sig-s3cret"; w.Retries = 1 }),
 		WithBackoff(time.Millisecond, time.Millisecond))
 	d.Notify(Event{Kind: DaemonStart})
-	waitStats(t, d, "failure", func(s Stats) bool { return s.Webhooks["ops"].Failed == 1 })
+	waitStats(t, d, "failure", func(s Stats) bool { return s["webhook:ops"].Failed == 1 })
 	if logs.Len() == 0 {
 		t.Fatal("failure not logged")
 	}
@@ -261,7 +262,7 @@ func TestUpdateWebhooks(t *testing.T) {
 	defer srv.Close()
 	d, _ := newTest(t, hookConfig(srv.URL+"/a", nil))
 	d.Notify(Event{Kind: DaemonStart})
-	waitStats(t, d, "first", func(s Stats) bool { return s.Webhooks["ops"].Delivered == 1 })
+	waitStats(t, d, "first", func(s Stats) bool { return s["webhook:ops"].Delivered == 1 })
 
 	// Same name, new URL: counters carry on. A second webhook appears.
 	cfg := hookConfig(srv.URL+"/b", nil)
@@ -272,15 +273,21 @@ func TestUpdateWebhooks(t *testing.T) {
 	}
 	d.Notify(Event{Kind: DaemonReload})
 	waitStats(t, d, "after reload", func(s Stats) bool {
-		return s.Webhooks["ops"].Delivered == 2 && s.Webhooks["chat"].Delivered == 1
+		return s["webhook:ops"].Delivered == 2 && s["webhook:chat"].Delivered == 1
 	})
 	// Removed webhooks stop receiving.
 	if err := d.Update(baseConfig()); err != nil {
 		t.Fatal(err)
 	}
 	d.Notify(Event{Kind: DaemonReload})
-	if s := d.Stats(); len(s.Webhooks) != 0 {
-		t.Errorf("webhooks after removal: %+v", s.Webhooks)
+	s := d.Stats()
+	var names []string
+	for name := range s {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if diff := cmp.Diff([]string{"email", "script"}, names); diff != "" {
+		t.Errorf("channels after removal (-want +got):\n%s", diff)
 	}
 	var paths []string
 	for _, r := range rec.requests() {

@@ -126,7 +126,8 @@ func (c *notifyComponent) QuorumChange(qc ipvssync.QuorumChange) {
 	c.send(notify.Event{Kind: kind, VirtualServer: qc.VirtualServer.Name})
 }
 
-// counts is the dispatcher's delivery counters by channel, for metrics.
+// counts is the dispatcher's delivery counters by channel name
+// ("script", "email", "webhook:<name>"), for metrics.
 func (c *notifyComponent) counts() map[string]metrics.NotificationCounts {
 	c.mu.Lock()
 	d := c.d
@@ -134,13 +135,9 @@ func (c *notifyComponent) counts() map[string]metrics.NotificationCounts {
 	if d == nil {
 		return nil
 	}
-	st := d.Stats()
-	conv := func(cs notify.ChannelStats) metrics.NotificationCounts {
-		return metrics.NotificationCounts{Delivered: cs.Delivered, Failed: cs.Failed, Dropped: cs.Dropped}
-	}
-	out := map[string]metrics.NotificationCounts{"script": conv(st.Scripts), "email": conv(st.Email)}
-	for name, cs := range st.Webhooks {
-		out["webhook:"+name] = conv(cs)
+	out := map[string]metrics.NotificationCounts{}
+	for name, cs := range d.Stats() {
+		out[name] = metrics.NotificationCounts{Delivered: cs.Delivered, Failed: cs.Failed, Dropped: cs.Dropped}
 	}
 	return out
 }
