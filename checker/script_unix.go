@@ -59,6 +59,8 @@ func (c *scriptChecker) Check(ctx context.Context) Result {
 	out := &capWriter{max: MaxScriptOutput}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = waitDelay
+	// Latency is measured on the wall clock, not the engine's Clock: it
+	// times real I/O, which a fake clock would not see pass.
 	start := time.Now()
 	o := c.opts
 	o.Timeout = c.timeout // from the start, not from the wait for a slot
