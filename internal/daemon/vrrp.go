@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/vrrp"
 )
 
@@ -22,6 +23,7 @@ type vrrpComponent struct {
 	// every reload, before it runs (maintenance state).
 	onRouter func(*vrrp.Router)
 	dial     func(ifname string, o vrrp.TransportOptions) (vrrp.Transport, error)
+	clock    clock.Clock // the router's timers
 
 	mu sync.Mutex
 	// opts holds the per-interface transport options. It has its own
@@ -45,12 +47,12 @@ type vrrpComponent struct {
 // new or reloaded router to onRouter (either may be nil); dial opens the
 // VRRP socket of an interface, nil being vrrp.DialTransport.
 func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange), onRouter func(*vrrp.Router),
-	dial func(string, vrrp.TransportOptions) (vrrp.Transport, error)) *vrrpComponent {
+	dial func(string, vrrp.TransportOptions) (vrrp.Transport, error), clk clock.Clock) *vrrpComponent {
 	if dial == nil {
 		dial = dialTransport
 	}
 	return &vrrpComponent{log: log.With(zap.String("component", "vrrp")), base: log, onChange: onChange, onRouter: onRouter,
-		dial: dial, scripts: map[string]bool{}, files: map[string]int{}}
+		dial: dial, clock: clock.OrReal(clk), scripts: map[string]bool{}, files: map[string]int{}}
 }
 
 func (c *vrrpComponent) Name() string { return "vrrp" }
@@ -109,6 +111,7 @@ func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
 		AddrChanges:   lw,
 		Logger:        c.base, // the router adds its own component field
 		OnStateChange: c.stateChanged,
+		Clock:         c.clock,
 	})
 	if err != nil {
 		addrs.Close()
