@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 // DefaultWorkers is the worker pool size when Options.Workers is zero.
@@ -22,20 +24,11 @@ const DefaultWorkers = 64
 // ErrRunning is returned by Run when the engine is already running.
 var ErrRunning = errors.New("engine is already running")
 
-// Timer is the part of *time.Timer the engine uses, so tests can supply a
-// fake that fires when they say.
-type Timer interface {
-	C() <-chan time.Time
-	Reset(d time.Duration)
-	Stop()
-}
-
 // Options configure an Engine. Every field is optional.
 type Options struct {
 	Workers  int
 	Logger   *zap.Logger                 // nil: zap.NewNop(); used for debug lines only
-	Now      func() time.Time            // default time.Now
-	NewTimer func(d time.Duration) Timer // default wraps time.NewTimer
+	Clock    clock.Clock                 // nil: clock.Real(); tests pass a clock.Fake
 	NewCheck func(Spec) (Checker, error) // default New; tests inject fakes
 
 	// OnEvent receives every verdict change, in order, from the engine's
@@ -63,8 +56,7 @@ type Status struct {
 type Engine struct {
 	workers  atomic.Int64 // the pool's size; SetWorkers changes it
 	log      *zap.Logger
-	now      func() time.Time
-	newTimer func(time.Duration) Timer
+	clock    clock.Clock
 	newCheck func(Spec) (Checker, error)
 	onEvent  func(Event)
 	onResult func(string, Result)
@@ -106,8 +98,7 @@ type outcome struct {
 func NewEngine(o Options) *Engine {
 	e := &Engine{
 		log:      o.Logger,
-		now:      o.Now,
-		newTimer: o.NewTimer,
+		clock:    clock.OrReal(o.Clock),
 		newCheck: o.NewCheck,
 		onEvent:  o.OnEvent,
 		onResult: o.OnResult,
@@ -120,23 +111,11 @@ func NewEngine(o Options) *Engine {
 		e.log = zap.NewNop()
 	}
 	e.log = e.log.With(zap.String("component", "checker"))
-	if e.now == nil {
-		e.now = time.Now
-	}
-	if e.newTimer == nil {
-		e.newTimer = func(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
-	}
 	if e.newCheck == nil {
 		e.newCheck = New
 	}
 	return e
 }
-
-type realTimer struct{ *time.Timer }
-
-func (t realTimer) C() <-chan time.Time   { return t.Timer.C }
-func (t realTimer) Reset(d time.Duration) { t.Timer.Reset(d) }
-func (t realTimer) Stop()                 { t.Timer.Stop() }
 
 // SetWorkers changes how many attempts may run at once (n <= 0 means
 // DefaultWorkers), at any time, so a reload that adds thousands of checks
@@ -174,7 +153,7 @@ func (e *Engine) Workers() int { return int(e.workers.Load()) }
 func (e *Engine) Set(specs []Spec) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
+	now := e.clock.Now()
 	var errs []error
 	seen := make(map[string]bool, len(specs))
 	for _, s := range specs {
@@ -279,11 +258,11 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 	}()
 
-	timer := e.newTimer(time.Hour)
+	timer := e.clock.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
 	for {
-		now := e.now()
+		now := e.clock.Now()
 		limit := e.Workers()
 		e.mu.Lock()
 		out := e.dispatch(now, limit-busy)
@@ -308,7 +287,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			busy--
 			// The clock is read before taking e.mu, never under it: a
 			// clock with a lock of its own (the tests') may call back.
-			done := e.now()
+			done := e.clock.Now()
 			e.mu.Lock()
 			ev, counted := e.complete(done, o)
 			e.mu.Unlock()
@@ -330,7 +309,7 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) stopped() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
+	now := e.clock.Now()
 	for id, c := range e.checks {
 		if c.running {
 			c.running = false

@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 // These tests drive the engine's single steps (dispatch, complete) with a
@@ -19,17 +21,17 @@ type fakeCheck struct{ spec Spec }
 
 func (fakeCheck) Check(context.Context) Result { return Result{OK: true} }
 
-func newStepEngine(t *testing.T, specs ...Spec) (*Engine, *time.Time) {
+func newStepEngine(t *testing.T, specs ...Spec) (*Engine, *clock.Fake) {
 	t.Helper()
-	now := t0
+	c := clock.NewFake(t0)
 	e := NewEngine(Options{
-		Now:      func() time.Time { return now },
+		Clock:    c,
 		NewCheck: func(s Spec) (Checker, error) { return fakeCheck{s}, nil },
 	})
 	if err := e.Set(specs); err != nil {
 		t.Fatal(err)
 	}
-	return e, &now
+	return e, c
 }
 
 func ids(jobs []job) []string {
@@ -261,7 +263,7 @@ func TestSetWhileRunning(t *testing.T) {
 }
 
 func TestSetErrors(t *testing.T) {
-	e := NewEngine(Options{Now: func() time.Time { return t0 }})
+	e := NewEngine(Options{Clock: clock.NewFake(t0)})
 	err := e.Set([]Spec{
 		{ID: ""},
 		{ID: "dup", Kind: KindTCP, Target: mustAddrPort("192.0.2.1:80")},

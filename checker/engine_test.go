@@ -9,55 +9,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/lbhad/lbhad/internal/clock"
 )
-
-// fakeClock and fakeTimer let a test run Engine.Run in virtual time: the
-// test moves the clock to the deadline the engine armed and fires.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-	// timer state
-	c       chan time.Time
-	armed   bool
-	at      time.Time
-	armSeq  int // Reset or Stop calls
-	fireSeq int // armSeq when the test last fired
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeClock) NewTimer(d time.Duration) Timer {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.c = make(chan time.Time, 1)
-	f.armed, f.at = true, f.now.Add(d)
-	return (*fakeTimer)(f)
-}
-
-type fakeTimer fakeClock
-
-func (t *fakeTimer) C() <-chan time.Time { return t.c }
-func (t *fakeTimer) Reset(d time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.armed, t.at = true, t.now.Add(d)
-	t.armSeq++
-}
-func (t *fakeTimer) Stop() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.armed = false
-	t.armSeq++
-}
 
 // recorder is a checker that notes the virtual time of each call.
 type recorder struct {
 	id    string
-	clock *fakeClock
+	clock *clock.Fake
 	mu    *sync.Mutex
 	calls map[string][]time.Time
 }
@@ -71,22 +30,20 @@ func (r recorder) Check(context.Context) Result {
 }
 
 func TestRunInVirtualTime(t *testing.T) {
-	clock := &fakeClock{now: t0}
+	fake := clock.NewFake(t0)
 	var (
-		mu          sync.Mutex
-		calls       = map[string][]time.Time{}
-		lastDoneSeq atomic.Int64
+		mu    sync.Mutex
+		calls = map[string][]time.Time{}
+		// lastDoneArms is the fake's arm count when the engine last
+		// reported a result: the engine has re-armed since when the
+		// count has moved past it.
+		lastDoneArms atomic.Uint64
 	)
 	e := NewEngine(Options{
 		Workers:  4,
-		Now:      clock.Now,
-		NewTimer: clock.NewTimer,
-		NewCheck: func(s Spec) (Checker, error) { return recorder{s.ID, clock, &mu, calls}, nil },
-		OnResult: func(string, Result) {
-			clock.mu.Lock()
-			lastDoneSeq.Store(int64(clock.armSeq))
-			clock.mu.Unlock()
-		},
+		Clock:    fake,
+		NewCheck: func(s Spec) (Checker, error) { return recorder{s.ID, fake, &mu, calls}, nil },
+		OnResult: func(string, Result) { lastDoneArms.Store(fake.Arms()) },
 	})
 	const n = 100
 	interval := 10 * time.Second
@@ -101,13 +58,16 @@ func TestRunInVirtualTime(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- e.Run(ctx) }()
 
-	// quiet reports whether the engine has consumed the last fire, has no
-	// attempt running and has armed its timer since the last result, and
-	// if so for when.
+	// quiet reports whether the engine has re-armed its timer since the
+	// last fire and the last result, has no attempt running, and if so
+	// for when. A fire the engine has not read yet (it was woken by a
+	// result first) stays in the channel and only wakes it once more at
+	// the same virtual time, which changes nothing it schedules.
+	var firedArms uint64
 	quiet := func() (time.Time, bool) {
-		clock.mu.Lock()
-		defer clock.mu.Unlock()
-		if !clock.armed || len(clock.c) > 0 || clock.armSeq <= clock.fireSeq || int64(clock.armSeq) <= lastDoneSeq.Load() {
+		arms := fake.Arms()
+		at, armed := fake.Next()
+		if !armed || arms <= firedArms || arms <= lastDoneArms.Load() || fake.Arms() != arms {
 			return time.Time{}, false
 		}
 		e.mu.Lock()
@@ -117,7 +77,7 @@ func TestRunInVirtualTime(t *testing.T) {
 				return time.Time{}, false
 			}
 		}
-		return clock.at, true
+		return at, true
 	}
 	end := t0.Add(100 * time.Second)
 	for {
@@ -135,11 +95,8 @@ func TestRunInVirtualTime(t *testing.T) {
 		if at.After(end) {
 			break
 		}
-		clock.mu.Lock()
-		clock.now = at
-		clock.fireSeq = clock.armSeq
-		clock.c <- at
-		clock.mu.Unlock()
+		firedArms = fake.Arms()
+		fake.Set(at)
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -59,6 +59,8 @@ func (c *scriptChecker) Check(ctx context.Context) Result {
 	out := &capWriter{max: MaxScriptOutput}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = waitDelay
+	// Latency is measured on the wall clock, not the engine's Clock: it
+	// times real I/O, which a fake clock would not see pass.
 	start := time.Now()
 	o := c.opts
 	o.Timeout = c.timeout // from the start, not from the wait for a slot
@@ -71,6 +73,11 @@ func (c *scriptChecker) Check(ctx context.Context) Result {
 
 func (c *scriptChecker) result(ctx context.Context, cmd *exec.Cmd, err error) Result {
 	if cmd.ProcessState == nil { // never started
+		if ctx.Err() != nil {
+			// Cancelled while it waited for a process slot or before
+			// the exec: the engine stopped it, the script is not broken.
+			return Result{Reason: "cancelled"}
+		}
 		return Result{Reason: "cannot run: " + startReason(err)}
 	}
 	if errors.Is(err, script.ErrTimeout) {

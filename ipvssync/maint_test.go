@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 func TestDrainMaint(t *testing.T) {
@@ -77,9 +78,8 @@ func TestDrainMaint(t *testing.T) {
 // connections, and is reported once as it leaves; then it stays out.
 func TestSyncHealthMaint(t *testing.T) {
 	k := NewFakeKernel()
-	r := NewReconciler(k, nil)
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	r.SetClock(func() time.Time { return now })
+	fake := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := NewReconciler(k, nil, WithClock(fake))
 	vss := []*config.VirtualServer{vs(nil)}
 	rk := RealKey{Service: key, Dest: k1}
 	h := Health{}
@@ -87,15 +87,15 @@ func TestSyncHealthMaint(t *testing.T) {
 		t.Fatalf("first sync: %+v, %v", res, err)
 	}
 	k.SetConns(key, k1, 2, 0)
-	h.Maint = map[RealKey]Maint{rk: {Since: now, Timeout: time.Minute}}
-	now = now.Add(time.Second)
+	h.Maint = map[RealKey]Maint{rk: {Since: fake.Now(), Timeout: time.Minute}}
+	fake.Advance(time.Second)
 	res, err := r.SyncHealth(vss, h)
 	tab, _ := Read(k)
 	if err != nil || len(res.Left) != 0 || tab[key].Dests[k1].Weight != 0 || r.Draining() != 1 {
 		t.Fatalf("busy: %+v, %v; weight %d, draining %d", res, err, tab[key].Dests[k1].Weight, r.Draining())
 	}
 	k.SetConns(key, k1, 0, 0)
-	now = now.Add(QuiesceGrace)
+	fake.Advance(QuiesceGrace)
 	res, err = r.SyncHealth(vss, h)
 	tab, _ = Read(k)
 	if _, in := tab[key].Dests[k1]; err != nil || !cmp.Equal(res.Left, []MaintLeft{{Key: rk}}, addrCmp) || in || r.Draining() != 0 {

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 // Reconciler keeps the kernel's IPVS table equal to a desired table, for
@@ -18,9 +19,9 @@ import (
 // alone (like a hand-made one), which errs on the side of not deleting
 // what someone else may have made.
 type Reconciler struct {
-	k   Kernel
-	log *zap.Logger
-	now func() time.Time
+	k     Kernel
+	log   *zap.Logger
+	clock clock.Clock
 
 	mu           sync.Mutex
 	owned        OwnedSet
@@ -32,16 +33,28 @@ type Reconciler struct {
 	maintDraining int
 }
 
+// ReconcilerOption configures a Reconciler at construction.
+type ReconcilerOption func(*Reconciler)
+
+// WithClock sets the clock that times drains; nil means clock.Real().
+func WithClock(c clock.Clock) ReconcilerOption {
+	return func(r *Reconciler) { r.clock = clock.OrReal(c) }
+}
+
 // NewReconciler returns a Reconciler writing through k. A nil log means
-// zap.NewNop().
-func NewReconciler(k Kernel, log *zap.Logger) *Reconciler {
+// zap.NewNop(); without WithClock it reads the wall clock.
+func NewReconciler(k Kernel, log *zap.Logger, opts ...ReconcilerOption) *Reconciler {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Reconciler{
-		k: k, log: log.With(zap.String("component", "ipvssync")), now: time.Now,
+	r := &Reconciler{
+		k: k, log: log.With(zap.String("component", "ipvssync")), clock: clock.Real(),
 		owned: OwnedSet{}, drainSince: map[RealKey]time.Time{},
 	}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
 }
 
 // SetDrainTimeout enables graceful drain: a destination leaving the table
@@ -74,13 +87,6 @@ func (r *Reconciler) Draining() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.drainSince) + r.maintDraining
-}
-
-// SetClock replaces time.Now, for tests.
-func (r *Reconciler) SetClock(now func() time.Time) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.now = now
 }
 
 // Owned returns a copy of the set of services the Reconciler owns.
@@ -133,7 +139,7 @@ func (r *Reconciler) SyncHealth(vss []*config.VirtualServer, h Health) (SyncResu
 	if rerr == nil {
 		t = current
 	}
-	h, left, draining := DrainMaint(h, t, r.now())
+	h, left, draining := DrainMaint(h, t, r.clock.Now())
 	r.maintDraining = draining
 	var res SyncResult
 	res.Left = left
@@ -180,7 +186,7 @@ func (r *Reconciler) drainSet(current, desired Table) DrainSet {
 		clear(r.drainSince)
 		return nil
 	}
-	now := r.now()
+	now := r.clock.Now()
 	drain := DrainSet{}
 	seen := map[RealKey]bool{}
 	for _, rk := range Removals(current, desired, r.owned) {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 func cfgTable(h Health, mods ...func(*config.VirtualServer)) Table {
@@ -168,9 +169,8 @@ func TestReconcilerStopKeep(t *testing.T) {
 
 func TestReconcilerDrain(t *testing.T) {
 	k := NewFakeKernel()
-	r := NewReconciler(k, nil)
-	now := time.Unix(1000, 0)
-	r.SetClock(func() time.Time { return now })
+	fake := clock.NewFake(time.Unix(1000, 0))
+	r := NewReconciler(k, nil, WithClock(fake))
 	r.SetDrainTimeout(30 * time.Second)
 	r.Sync(cfgTable(Health{}, nil))
 	k.SetConns(key, k1, 4, 1)
@@ -183,7 +183,7 @@ func TestReconcilerDrain(t *testing.T) {
 	if d, ok := got[key].Dests[k1]; !ok || d.Weight != 0 {
 		t.Fatalf("draining dest = %+v, %v; want present at weight 0", d, ok)
 	}
-	now = now.Add(10 * time.Second)
+	fake.Advance(10 * time.Second)
 	if n, _ := r.Sync(oneGone); n != 0 {
 		t.Errorf("still draining wrote %d", n)
 	}
@@ -202,7 +202,7 @@ func TestReconcilerDrain(t *testing.T) {
 	if got, _ := Read(k); got[key].Dests[k1].Weight != 0 || len(got[key].Dests) != 2 {
 		t.Errorf("idle dest not quiesced: %+v", got[key].Dests)
 	}
-	now = now.Add(QuiesceGrace)
+	fake.Advance(QuiesceGrace)
 	if n, _ := r.Sync(oneGone); n != 1 {
 		t.Errorf("after the grace wrote %d, want the delete", n)
 	}
@@ -211,7 +211,7 @@ func TestReconcilerDrain(t *testing.T) {
 	r.Sync(cfgTable(Health{}, nil))
 	k.SetConns(key, k1, 9, 0)
 	r.Sync(oneGone)
-	now = now.Add(31 * time.Second)
+	fake.Advance(31 * time.Second)
 	if n, _ := r.Sync(oneGone); n != 1 {
 		t.Errorf("timed-out drain wrote %d, want the delete", n)
 	}

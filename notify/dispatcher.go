@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/script"
 )
 
@@ -32,7 +33,7 @@ var ErrClosed = errors.New("notify: dispatcher closed")
 type Option func(*options)
 
 type options struct {
-	now             func() time.Time
+	clock           clock.Clock
 	scriptTimeout   time.Duration
 	scriptQueueSize int
 	emailQueueSize  int
@@ -67,8 +68,9 @@ func WithBackoff(base, max time.Duration) Option {
 	return func(o *options) { o.backoffBase, o.backoffMax = base, max }
 }
 
-// WithClock sets the clock used to stamp events without a Time.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+// WithClock sets the clock that stamps events without a Time and times
+// the waits between webhook retries; nil means clock.Real().
+func WithClock(c clock.Clock) Option { return func(o *options) { o.clock = clock.OrReal(c) } }
 
 // Stats are the counters of a Dispatcher by channel name: "script" (all
 // script targets together, and events sent after Close), "email", and
@@ -114,7 +116,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Dispatcher, erro
 		log = zap.NewNop()
 	}
 	o := options{
-		now: time.Now, scriptTimeout: DefaultScriptTimeout, scriptQueueSize: DefaultScriptQueueSize,
+		clock: clock.Real(), scriptTimeout: DefaultScriptTimeout, scriptQueueSize: DefaultScriptQueueSize,
 		emailQueueSize: DefaultEmailQueueSize, emailDeadline: DefaultEmailDeadline,
 		backoffBase: defaultBackoffBase, backoffMax: defaultBackoffMax,
 	}
@@ -124,7 +126,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Dispatcher, erro
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &Dispatcher{
 		log: log.With(zap.String("component", "notify")), opts: o, ctx: ctx, cancel: cancel,
-		client: newWebhookClient(),
+		client: newWebhookClient(o.clock),
 	}
 	d.targets = &scriptTargets{ctx: ctx, wg: &d.wg, log: d.log.With(zap.String("channel", "script")),
 		size: o.scriptQueueSize, queues: map[string]*serialQueue{}}
@@ -223,7 +225,7 @@ func (d *Dispatcher) Update(cfg *config.Config) error {
 // Stats()["script"].Dropped.
 func (d *Dispatcher) Notify(e Event) {
 	if e.Time.IsZero() {
-		e.Time = d.opts.now()
+		e.Time = d.opts.clock.Now()
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

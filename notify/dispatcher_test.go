@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 // TestNotifyNeverWaitsForDelivery is the point of the package: with a
@@ -88,7 +89,7 @@ func TestHostAndTimeFilledIn(t *testing.T) {
 	rec := &recorder{}
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
-	d, _ := newTest(t, hookConfig(srv.URL, nil), WithClock(func() time.Time { return at }))
+	d, _ := newTest(t, hookConfig(srv.URL, nil), WithClock(clock.NewFake(at)))
 	d.Notify(Event{Kind: DaemonStart})
 	d.Notify(Event{Kind: DaemonReload, Host: "other", Time: at.Add(time.Hour)})
 	waitStats(t, d, "delivery", func(s Stats) bool { return s["webhook:ops"].Delivered == 2 })

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 // SignatureHeader carries "sha256=" and the hex HMAC-SHA256 of the body,
@@ -29,9 +30,12 @@ func Sign(body []byte, secret string) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-type webhookClient struct{ c *http.Client }
+type webhookClient struct {
+	c     *http.Client
+	clock clock.Clock // times the waits between retries
+}
 
-func newWebhookClient() *webhookClient {
+func newWebhookClient(clk clock.Clock) *webhookClient {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 2
 	// Redirects are not followed: a POST that moved is a config error
@@ -39,7 +43,7 @@ func newWebhookClient() *webhookClient {
 	return &webhookClient{c: &http.Client{
 		Transport:     t,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	}, clock: clock.OrReal(clk)}
 }
 
 // errStatus is a non-2xx answer.
@@ -66,12 +70,12 @@ func (c *webhookClient) deliver(ctx context.Context, w *config.Webhook, e Event,
 			if d > max || d <= 0 {
 				d = max
 			}
-			t := time.NewTimer(d)
+			t := c.clock.NewTimer(d)
 			select {
 			case <-ctx.Done():
 				t.Stop()
 				return fmt.Errorf("webhook %s: gave up after %d attempts: %w (last: %w)", w.Name, attempt, ctx.Err(), last)
-			case <-t.C:
+			case <-t.C():
 			}
 		}
 		if last = c.post(ctx, w, body, sig, e); last == nil {

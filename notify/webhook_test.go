@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 type gotRequest struct {
@@ -297,5 +298,46 @@ func TestUpdateWebhooks(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"daemon_start", "daemon_reload", "daemon_reload"}, paths); diff != "" {
 		t.Errorf("events received (-want +got):\n%s", diff)
+	}
+}
+
+// TestWebhookRetryWaitsOnClock holds the wait between retries to the
+// injected clock: with an hour's backoff the second POST comes only when
+// the fake clock is moved to the deadline it armed, never on the wall
+// clock.
+func TestWebhookRetryWaitsOnClock(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	fake := clock.NewFake(t0)
+	rec := &recorder{codes: []int{500}}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	d, _ := newTest(t, hookConfig(srv.URL, func(w *config.Webhook) { w.Retries = 1 }),
+		WithBackoff(time.Hour, 2*time.Hour), WithClock(fake))
+	d.Notify(Event{Kind: RealServerDown, VirtualServer: "web", RealServer: "w1"})
+	var at time.Time
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		var armed bool
+		if at, armed = fake.Next(); armed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no retry timer armed on the injected clock")
+		}
+	}
+	if want := t0.Add(time.Hour); !at.Equal(want) {
+		t.Errorf("retry armed for %v, want %v", at, want)
+	}
+	if got := len(rec.requests()); got != 1 {
+		t.Fatalf("%d requests before the clock moved, want 1", got)
+	}
+	fake.Set(at)
+	s := waitStats(t, d, "delivery", func(s Stats) bool {
+		return s["webhook:ops"].Delivered+s["webhook:ops"].Failed == 1
+	})
+	if got := len(rec.requests()); got != 2 {
+		t.Errorf("%d requests, want 2", got)
+	}
+	if w := s["webhook:ops"]; w.Delivered != 1 {
+		t.Errorf("stats %+v, want the retry delivered", w)
 	}
 }

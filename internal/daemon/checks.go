@@ -13,6 +13,7 @@ import (
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/script"
 	"github.com/lbhad/lbhad/notify"
 )
@@ -28,6 +29,7 @@ type checksComponent struct {
 	onReal   func(ref realRef, ev checker.Event)
 	observe  func(kind string, ok bool, latency time.Duration) // metrics; nil in tests
 	newCheck func(checker.Spec) (checker.Checker, error)       // nil: checker.New
+	clock    clock.Clock                                       // the engine's scheduler
 
 	mu      sync.Mutex
 	scripts *engineRun // vrrp_scripts
@@ -47,8 +49,9 @@ type engineRun struct {
 // verdicts to onReal and every attempt to observe (each may be nil);
 // newCheck makes the checkers, nil being checker.New.
 func newChecksComponent(log *zap.Logger, onScript func(string, bool), onReal func(realRef, checker.Event),
-	observe func(kind string, ok bool, latency time.Duration), newCheck func(checker.Spec) (checker.Checker, error)) *checksComponent {
-	return &checksComponent{log: log.With(zap.String("component", "checker")), base: log,
+	observe func(kind string, ok bool, latency time.Duration), newCheck func(checker.Spec) (checker.Checker, error),
+	clk clock.Clock) *checksComponent {
+	return &checksComponent{log: log.With(zap.String("component", "checker")), base: log, clock: clock.OrReal(clk),
 		onScript: onScript, onReal: onReal, observe: observe, newCheck: newCheck}
 }
 
@@ -98,7 +101,7 @@ func (c *checksComponent) ensure(r *engineRun, n int) *engineRun {
 	if r != nil || n == 0 {
 		return r
 	}
-	e := checker.NewEngine(checker.Options{Logger: c.base, NewCheck: c.newCheck, OnEvent: c.event, OnResult: c.result})
+	e := checker.NewEngine(checker.Options{Logger: c.base, Clock: c.clock, NewCheck: c.newCheck, OnEvent: c.event, OnResult: c.result})
 	ctx, cancel := context.WithCancel(context.Background())
 	r = &engineRun{e: e, cancel: cancel, done: make(chan struct{})}
 	go func() {

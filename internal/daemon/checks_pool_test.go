@@ -36,7 +36,7 @@ func poolConfig(t *testing.T, n int, security bool, scriptPath string) *config.C
 // in separate engines, and the real checks' pool is resized by a reload
 // that adds checks (it used to be sized once at start).
 func TestChecksPoolsFollowConfig(t *testing.T) {
-	c := newChecksComponent(zap.NewNop(), nil, nil, nil, nil)
+	c := newChecksComponent(zap.NewNop(), nil, nil, nil, nil, nil)
 	defer func() { _ = c.Stop(context.Background()) }()
 	if err := c.Apply(context.Background(), poolConfig(t, 10, false, "/bin/true")); err != nil {
 		t.Fatal(err)

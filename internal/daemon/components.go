@@ -7,6 +7,7 @@ import (
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/metrics"
 	"github.com/lbhad/lbhad/ipvssync"
 	"github.com/lbhad/lbhad/vrrp"
@@ -27,9 +28,11 @@ type Ports struct {
 	// NewCheck makes the checker of a health check or vrrp_script (it
 	// runs the script); nil is checker.New.
 	NewCheck func(checker.Spec) (checker.Checker, error)
-	// Now is the clock of the watchdog and of maintenance marks; nil is
-	// time.Now.
-	Now func() time.Time
+	// Clock is the one clock of the daemon: VRRP timers, the check
+	// scheduler, event stamps and webhook retries, IPVS drains, retries
+	// and resyncs, maintenance marks and the watchdog; nil is
+	// clock.Real().
+	Clock clock.Clock
 	// ServiceManager hears READY=1, STATUS= and the watchdog pings; nil
 	// is none.
 	ServiceManager ServiceManager
@@ -39,9 +42,7 @@ func (p Ports) withDefaults() Ports {
 	if p.OpenIPVS == nil {
 		p.OpenIPVS = ipvssync.Open
 	}
-	if p.Now == nil {
-		p.Now = time.Now
-	}
+	p.Clock = clock.OrReal(p.Clock)
 	if p.ServiceManager == nil {
 		p.ServiceManager = noServiceManager{}
 	}
@@ -83,11 +84,11 @@ func build(env Env, ports Ports) *Parts {
 	ports = ports.withDefaults()
 	log, m := env.Log, env.Metrics
 	p := &Parts{}
-	p.Notify = newNotifyComponent(log)
+	p.Notify = newNotifyComponent(log, ports.Clock)
 	m.SetNotificationSource(p.Notify.counts)
 	p.Syncd = NewSyncdComponent(log, ports.OpenSyncDaemons)
 	p.Maint = newMaintComponent(log, p.Notify.send)
-	p.Maint.now = ports.Now
+	p.Maint.now = ports.Clock.Now
 	vrLoop := env.Loops.Add("vrrp", vrrpPeriod)
 	p.VRRP = newVRRPComponent(log, func(sc vrrp.StateChange) {
 		m.ObserveTransition(sc.Instance, sc.To.String())
@@ -96,10 +97,10 @@ func build(env Env, ports Ports) *Parts {
 		if env.StatusChanged != nil {
 			env.StatusChanged()
 		}
-	}, p.Maint.applyRouter, ports.OpenTransport, vrLoop.Beat)
+	}, p.Maint.applyRouter, ports.OpenTransport, ports.Clock, vrLoop.Beat)
 
 	ipLoop := env.Loops.Add("ipvs", ipvsPeriod)
-	p.IPVS = newIPVSComponent(log, ports.OpenIPVS, p.Notify.QuorumChange)
+	p.IPVS = newIPVSComponent(log, ports.OpenIPVS, p.Notify.QuorumChange, ports.Clock)
 	p.IPVS.observe = m.ObserveIPVS
 	p.IPVS.beat = ipLoop.Beat
 	p.IPVS.maint, p.IPVS.maintLeft = p.Maint.marks, p.Maint.markOut
@@ -112,7 +113,7 @@ func build(env Env, ports Ports) *Parts {
 	}, func(kind string, ok bool, latency time.Duration) {
 		chLoop.Beat() // a result reached the engine's loop
 		m.ObserveCheck(kind, ok, latency)
-	}, ports.NewCheck)
+	}, ports.NewCheck, ports.Clock)
 	p.TrackFiles = newTrackFileComponent(log, p.VRRP.SetTrackFile)
 
 	// The IPVS loop and the VRRP router's loop may have nothing to do

@@ -166,8 +166,8 @@ func Run(ctx context.Context, opts Options) error {
 	logSummary(log, d.path, cfg)
 
 	d.metrics = metrics.New(d)
-	now := ports.Now
-	d.loops = newLoops(now)
+	now := ports.Clock
+	d.loops = newLoops(now.Now)
 	d.statusKick = make(chan struct{}, 1)
 	env := Env{Log: log, Metrics: d.metrics, Loops: d.loops, StatusChanged: d.statusChanged}
 	parts := &Parts{}
@@ -215,7 +215,7 @@ func Run(ctx context.Context, opts Options) error {
 	// VRRP, checker and IPVS loops make progress; a reload, which runs
 	// here, can take its time without being mistaken for a hang.
 	if iv := d.n.WatchdogInterval(); iv > 0 {
-		wd := &watchdog{n: d.n, log: log, loops: d.loops, now: now, expect: d.expectedLoops, status: d.lastStatus}
+		wd := &watchdog{n: d.n, log: log, loops: d.loops, clock: now, expect: d.expectedLoops, status: d.lastStatus}
 		wctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		go wd.run(wctx, iv)

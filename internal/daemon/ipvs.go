@@ -11,6 +11,7 @@ import (
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
@@ -51,7 +52,7 @@ type ipvsComponent struct {
 	maint     func(vss []*config.VirtualServer) map[ipvssync.RealKey]ipvssync.Maint
 	maintLeft func(vss []*config.VirtualServer, left []ipvssync.MaintLeft)
 
-	clock              func() time.Time
+	clock              clock.Clock
 	callTimeout        time.Duration
 	retryMin, retryMax time.Duration
 
@@ -76,10 +77,10 @@ type ipvsComponent struct {
 	relook   *time.Timer // see relookLocked
 }
 
-func newIPVSComponent(log *zap.Logger, open func() (ipvssync.Handle, error), onQuorum func(ipvssync.QuorumChange)) *ipvsComponent {
+func newIPVSComponent(log *zap.Logger, open func() (ipvssync.Handle, error), onQuorum func(ipvssync.QuorumChange), clk clock.Clock) *ipvsComponent {
 	return &ipvsComponent{
 		log: log.With(zap.String("component", "ipvs")), base: log, open: open, onQuorum: onQuorum,
-		clock: time.Now, callTimeout: ipvsCallTimeout, retryMin: ipvsRetryMin, retryMax: ipvsRetryMax,
+		clock: clock.OrReal(clk), callTimeout: ipvsCallTimeout, retryMin: ipvsRetryMin, retryMax: ipvsRetryMax,
 		health: ipvssync.Health{Real: map[ipvssync.RealKey]ipvssync.RealState{}, QuorumUp: map[ipvssync.ServiceKey]bool{}},
 	}
 }
@@ -116,7 +117,7 @@ func (c *ipvsComponent) applyHeld(cfg *config.Config) (post func(), err error) {
 			return nothing, err
 		}
 		c.mu.Lock()
-		c.handle, c.reader, c.rec = h, r, ipvssync.NewReconciler(h, c.base)
+		c.handle, c.reader, c.rec = h, r, ipvssync.NewReconciler(h, c.base, ipvssync.WithClock(c.clock))
 		c.kick, c.rearm = make(chan struct{}, 1), make(chan struct{}, 1)
 		c.stop, c.done = make(chan struct{}), make(chan struct{})
 		go c.loop(c.kick, c.rearm, c.stop, c.done)
@@ -212,11 +213,11 @@ func (c *ipvsComponent) loop(kick, rearm, stop, done chan struct{}) {
 	defer close(done)
 	for {
 		wake, why := c.nextWake()
-		var t *time.Timer
+		var t clock.Timer
 		var timer <-chan time.Time
 		if !wake.IsZero() {
-			t = time.NewTimer(max(wake.Sub(c.clock()), 0))
-			timer = t.C
+			t = c.clock.NewTimer(max(wake.Sub(c.clock.Now()), 0))
+			timer = t.C()
 		}
 		rearmed := false
 		select {
@@ -302,7 +303,7 @@ func (c *ipvsComponent) syncHeld() (post func(), err error) {
 
 	c.mu.Lock()
 	c.health.QuorumUp = res.QuorumUp
-	c.lastSync = c.clock()
+	c.lastSync = c.clock.Now()
 	before := c.failures
 	if err != nil {
 		c.failures++

@@ -48,7 +48,7 @@ func ipvsTestConfig(t *testing.T, resync time.Duration) *config.Config {
 
 // newTestIPVS is an ipvs component on open with short timings.
 func newTestIPVS(t *testing.T, open func() (ipvssync.Handle, error)) *ipvsComponent {
-	c := newIPVSComponent(zaptest.NewLogger(t), open, nil)
+	c := newIPVSComponent(zaptest.NewLogger(t), open, nil, nil)
 	c.retryMin, c.retryMax, c.callTimeout = 20*time.Millisecond, 200*time.Millisecond, 5*time.Second
 	t.Cleanup(func() { c.Stop(context.Background()) })
 	return c

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/metrics"
 	"github.com/lbhad/lbhad/ipvssync"
 	"github.com/lbhad/lbhad/notify"
@@ -19,7 +20,8 @@ import (
 // delivery runs on the dispatcher's own workers, so a hung webhook or
 // SMTP server never reaches the election path.
 type notifyComponent struct {
-	log *zap.Logger
+	log   *zap.Logger
+	clock clock.Clock // stamps events, times webhook retries
 
 	mu     sync.Mutex
 	d      *notify.Dispatcher
@@ -27,8 +29,8 @@ type notifyComponent struct {
 	groups map[string]string   // sync group -> last state announced
 }
 
-func newNotifyComponent(log *zap.Logger) *notifyComponent {
-	return &notifyComponent{log: log, vips: map[string][]string{}, groups: map[string]string{}}
+func newNotifyComponent(log *zap.Logger, clk clock.Clock) *notifyComponent {
+	return &notifyComponent{log: log, clock: clock.OrReal(clk), vips: map[string][]string{}, groups: map[string]string{}}
 }
 
 func (c *notifyComponent) Name() string { return "notify" }
@@ -46,7 +48,7 @@ func (c *notifyComponent) Apply(ctx context.Context, cfg *config.Config) error {
 	if c.d != nil {
 		return c.d.Update(cfg)
 	}
-	d, err := notify.New(cfg, c.log)
+	d, err := notify.New(cfg, c.log, notify.WithClock(c.clock))
 	if err != nil {
 		return err
 	}

@@ -106,7 +106,7 @@ func TestTrackFileInitError(t *testing.T) {
 
 // Values that arrive before the router exists are kept for it.
 func TestVRRPComponentRemembersTrackFiles(t *testing.T) {
-	c := newVRRPComponent(zap.NewNop(), nil, nil, nil, nil)
+	c := newVRRPComponent(zap.NewNop(), nil, nil, nil, nil, nil)
 	c.SetTrackFile("maint", -100)
 	c.SetTrackFile("maint", -254)
 	if c.files["maint"] != -254 {

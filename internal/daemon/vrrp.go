@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/vrrp"
 )
 
@@ -22,7 +23,8 @@ type vrrpComponent struct {
 	// every reload, before it runs (maintenance state).
 	onRouter func(*vrrp.Router)
 	dial     func(ifname string, o vrrp.TransportOptions) (vrrp.Transport, error)
-	beat     func() // the router loop's heartbeat for the watchdog; may be nil
+	beat     func()      // the router loop's heartbeat for the watchdog; may be nil
+	clock    clock.Clock // the router's timers
 
 	mu sync.Mutex
 	// opts holds the per-interface transport options. It has its own
@@ -44,16 +46,16 @@ type vrrpComponent struct {
 
 // newVRRPComponent reports every transition to onChange and shows every
 // new or reloaded router to onRouter (either may be nil); dial opens the
-// VRRP socket of an interface, nil being vrrp.DialTransport.
-// newVRRPComponent: beat (may be nil) is called each time the router's
-// loop turns, for the watchdog.
+// VRRP socket of an interface, nil being vrrp.DialTransport; clk drives
+// the router's timers (nil: the real clock); beat (may be nil) is called
+// each time the router's loop turns, for the watchdog.
 func newVRRPComponent(log *zap.Logger, onChange func(vrrp.StateChange), onRouter func(*vrrp.Router),
-	dial func(string, vrrp.TransportOptions) (vrrp.Transport, error), beat func()) *vrrpComponent {
+	dial func(string, vrrp.TransportOptions) (vrrp.Transport, error), clk clock.Clock, beat func()) *vrrpComponent {
 	if dial == nil {
 		dial = dialTransport
 	}
 	return &vrrpComponent{log: log.With(zap.String("component", "vrrp")), base: log, onChange: onChange, onRouter: onRouter,
-		dial: dial, beat: beat, scripts: map[string]bool{}, files: map[string]int{}}
+		dial: dial, clock: clock.OrReal(clk), beat: beat, scripts: map[string]bool{}, files: map[string]int{}}
 }
 
 func (c *vrrpComponent) Name() string { return "vrrp" }
@@ -113,6 +115,7 @@ func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
 		Logger:        c.base, // the router adds its own component field
 		OnStateChange: c.stateChanged,
 		Beat:          c.beat,
+		Clock:         c.clock,
 	})
 	if err != nil {
 		addrs.Close()

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 )
 
 // Loops holds the heartbeats of the loops the systemd watchdog stands
@@ -116,7 +117,7 @@ type watchdog struct {
 	n      ServiceManager
 	log    *zap.Logger
 	loops  *Loops
-	now    func() time.Time
+	clock  clock.Clock // nil: clock.Real()
 	iv     time.Duration
 	expect func(l *Loop, iv time.Duration) time.Duration
 	// status is the daemon's own STATUS= line, restored when every
@@ -130,7 +131,7 @@ type watchdog struct {
 // step judges the loops once and pings if all made progress. It
 // returns the stale loops (none: pinged).
 func (w *watchdog) step() []string {
-	now := w.now()
+	now := clock.OrReal(w.clock).Now()
 	if w.since == nil {
 		w.since = map[string]time.Time{}
 	}
@@ -169,14 +170,17 @@ func (w *watchdog) step() []string {
 
 func (w *watchdog) run(ctx context.Context, iv time.Duration) {
 	w.iv = iv
-	t := time.NewTicker(iv)
+	// A timer re-armed after each step, not a ticker: the Clock has no
+	// ticker, and a step that overran is not followed by a burst.
+	t := clock.OrReal(w.clock).NewTimer(iv)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.C():
 			w.step()
+			t.Reset(iv)
 		}
 	}
 }

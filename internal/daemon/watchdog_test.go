@@ -13,25 +13,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 )
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // countNotes is a ServiceManager that keeps every state.
 type countNotes struct {
@@ -70,7 +53,7 @@ func (n *countNotes) count(s string) int {
 // moves. A loop that is not expected (no work, or degraded) does not
 // hold the ping back, and one that becomes expected gets a full period.
 func TestWatchdogStep(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1000, 0)}
+	clk := clock.NewFake(time.Unix(1000, 0))
 	loops := newLoops(clk.Now)
 	fixed := func(d time.Duration) func(*config.Config, time.Duration) time.Duration {
 		return func(*config.Config, time.Duration) time.Duration { return d }
@@ -79,7 +62,7 @@ func TestWatchdogStep(t *testing.T) {
 	loops.Add("ipvs", fixed(10*time.Second))
 	ipExpected := false
 	n := &countNotes{}
-	w := &watchdog{n: n, log: zap.NewNop(), loops: loops, now: clk.Now, iv: time.Second,
+	w := &watchdog{n: n, log: zap.NewNop(), loops: loops, clock: clk, iv: time.Second,
 		expect: func(l *Loop, iv time.Duration) time.Duration {
 			if l.name == "ipvs" && !ipExpected {
 				return 0
@@ -106,7 +89,7 @@ func TestWatchdogStep(t *testing.T) {
 		{"ipvs no longer expected", time.Second, []*Loop{vr}, false, []string{"WATCHDOG=1", "STATUS=running: 1 vrrp instances, 0 virtual servers"}},
 	}
 	for _, st := range steps {
-		clk.Add(st.advance)
+		clk.Advance(st.advance)
 		for _, l := range st.beat {
 			l.Beat()
 		}
@@ -121,7 +104,7 @@ func TestWatchdogStep(t *testing.T) {
 // A probe runs once per look while its loop is expected, never two at
 // a time: a probe stuck on a wedged loop does not pile up goroutines.
 func TestWatchdogProbeOneAtATime(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1000, 0)}
+	clk := clock.NewFake(time.Unix(1000, 0))
 	loops := newLoops(clk.Now)
 	l := loops.Add("vrrp", func(*config.Config, time.Duration) time.Duration { return time.Minute })
 	var started atomic.Int32
@@ -130,7 +113,7 @@ func TestWatchdogProbeOneAtATime(t *testing.T) {
 		started.Add(1)
 		<-release
 	})
-	w := &watchdog{n: &countNotes{}, log: zap.NewNop(), loops: loops, now: clk.Now, iv: time.Second,
+	w := &watchdog{n: &countNotes{}, log: zap.NewNop(), loops: loops, clock: clk, iv: time.Second,
 		expect: func(l *Loop, iv time.Duration) time.Duration { return l.period(nil, iv) }}
 	w.step()
 	if !wdWaitFor(5*time.Second, func() bool { return started.Load() == 1 }) {
