@@ -109,8 +109,10 @@ func (q *serialQueue) work() {
 			continue
 		}
 		if err := d(q.ctx); err != nil {
-			q.stats.failed.Add(1)
+			// Log before counting: whoever sees the count (status,
+			// metrics, tests) can then also find the reason.
 			q.log.Warn("notification failed", zap.Error(err))
+			q.stats.failed.Add(1)
 		} else {
 			q.stats.delivered.Add(1)
 		}
