@@ -42,16 +42,12 @@ vrrp_instance "LATE" {
 	if got := last(); !strings.Contains(got, "late0") {
 		t.Errorf("STATUS= %q does not name the missing interface", got)
 	}
-	for _, args := range [][]string{
+	b.ipSteps(b.l.D1.NS, [][]string{
 		{"link", "add", "late0", "type", "veth", "peer", "name", "late1"},
 		{"addr", "add", "203.0.113.1/24", "dev", "late0"},
 		{"link", "set", "late0", "up"},
 		{"link", "set", "late1", "up"},
-	} {
-		if out, err := lab.Exec(b.l.D1.NS, append([]string{"ip"}, args...)...); err != nil {
-			t.Fatalf("ip %v: %v\n%s", args, err, out)
-		}
-	}
+	})
 	if !lab.Eventually(10*time.Second, func() bool { return strings.HasPrefix(last(), "STATUS=running: 2 vrrp instances") }) {
 		t.Fatalf("STATUS= lines %q, want running once late0 appeared", nl.lines("STATUS="))
 	}

@@ -291,3 +291,15 @@ func hasLine(log string, words ...string) bool {
 	}
 	return false
 }
+
+// ipSteps runs each `ip` command in ns in order and fails the test on
+// the first error (which names the command, the namespace and ip's
+// output).
+func (b *bed) ipSteps(ns string, steps [][]string) {
+	b.t.Helper()
+	for _, args := range steps {
+		if err := b.l.IP(ns, args...); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+}

@@ -69,17 +69,13 @@ func containsPrio(ps []uint8, p uint8) bool {
 // d1 (higher priority) takes the VIP back.
 func TestVRRPTrackInterface(t *testing.T) {
 	b := newBed(t)
-	for _, args := range [][]string{
+	b.ipSteps(b.l.D1.NS, [][]string{
 		// A veth pair, not a dummy: the test kernel may lack the dummy
 		// module.
 		{"link", "add", "trk0", "type", "veth", "peer", "name", "trk1"},
 		{"link", "set", "trk1", "up"},
 		{"link", "set", "trk0", "up"},
-	} {
-		if err := b.l.IP(b.l.D1.NS, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	b.start("lbhad", b.l.D1, lab.Instance{Priority: 150, AuthPass: "pw12", TrackInterfaces: []string{"trk0"}})
 	b.start("lbhad", b.l.D2, lab.Instance{Priority: 100, AuthPass: "pw12"})
 	b.waitOwner(b.l.D1, 15*time.Second, 2*time.Second, "both started, trk0 up")

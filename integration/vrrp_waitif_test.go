@@ -85,16 +85,12 @@ vrrp_instance "LATEU" {
 
 	// late2 appears (down), gets its address, then comes up: LATEU starts
 	// within 1 s of the last step.
-	for _, args := range [][]string{
+	b.ipSteps(b.l.D1.NS, [][]string{
 		{"link", "add", "late2", "type", "veth", "peer", "name", "late3"},
 		{"addr", "add", "198.51.100.1/24", "dev", "late2"},
 		{"link", "set", "late3", "up"},
 		{"link", "set", "late2", "up"},
-	} {
-		if out, err := lab.Exec(b.l.D1.NS, append([]string{"ip"}, args...)...); err != nil {
-			t.Fatalf("ip %v: %v\n%s", args, err, out)
-		}
-	}
+	})
 	ready := time.Now()
 	if !lab.Eventually(5*time.Second, func() bool {
 		st, _ = lateu()
@@ -114,16 +110,12 @@ vrrp_instance "LATEU" {
 		t.Fatalf("LATEU never became master (no peer answers); log:\n%s", p.Output())
 	}
 	// The interface appears with an address: LATE starts on its own.
-	for _, args := range [][]string{
+	b.ipSteps(b.l.D1.NS, [][]string{
 		{"link", "add", "late0", "type", "veth", "peer", "name", "late1"},
 		{"addr", "add", "203.0.113.1/24", "dev", "late0"},
 		{"link", "set", "late0", "up"},
 		{"link", "set", "late1", "up"},
-	} {
-		if out, err := lab.Exec(b.l.D1.NS, append([]string{"ip"}, args...)...); err != nil {
-			t.Fatalf("ip %v: %v\n%s", args, err, out)
-		}
-	}
+	})
 	if !lab.Eventually(25*time.Second, func() bool {
 		ok, _ := lab.HasAddr(b.l.D1.NS, "late0", "203.0.113.77/24")
 		return ok
