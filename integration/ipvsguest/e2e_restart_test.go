@@ -19,14 +19,7 @@ import (
 func TestE2ECrashRestartAdopts(t *testing.T) {
 	l := newE2ELab(t, false)
 	lb1 := l.lbs[0]
-	begin := time.Now()
-	lb1.start(t, l.bin)
-	lb1.waitLog(t, `^VI_1 is now MASTER$`, begin, 30*time.Second)
-	h := l.ipvsHandle(lb1)
-	all3 := func(ds []string) bool {
-		return len(ds) == 3 && contains(ds, "rs1") && contains(ds, "rs2") && contains(ds, "rs3")
-	}
-	l.waitDests("table holds rs1..3", h, 15*time.Second, all3)
+	l.startMaster(t, lb1)
 	save := func() string {
 		t.Helper()
 		out, err := ipvstest.Ipvsadm(lb1.ns, "-Sn")

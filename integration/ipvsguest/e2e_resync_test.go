@@ -38,14 +38,7 @@ func TestE2EResyncAfterFlush(t *testing.T) {
 	l := newE2ELab(t, false)
 	lb1 := l.lbs[0]
 	withGlobal(t, lb1, `  lvs_resync_interval = "2s"`)
-	begin := time.Now()
-	lb1.start(t, l.bin)
-	lb1.waitLog(t, `^VI_1 is now MASTER$`, begin, 30*time.Second)
-	h := l.ipvsHandle(lb1)
-	all3 := func(ds []string) bool {
-		return len(ds) == 3 && contains(ds, "rs1") && contains(ds, "rs2") && contains(ds, "rs3")
-	}
-	l.waitDests("table holds rs1..3", h, 15*time.Second, all3)
+	h := l.startMaster(t, lb1)
 	adm := func(args ...string) string {
 		t.Helper()
 		out, err := ipvstest.Ipvsadm(lb1.ns, args...)
@@ -68,7 +61,7 @@ func TestE2EResyncAfterFlush(t *testing.T) {
 	adm("-A", "-t", "203.0.113.9:443", "-s", "sh")
 	adm("-a", "-t", "203.0.113.9:443", "-r", "192.0.2.99:443", "-g", "-w", "7")
 	before := foreign()
-	back := l.waitDests("owned table back after ipvsadm -C", h, e2eResync+10*time.Second, all3)
+	back := l.waitDests("owned table back after ipvsadm -C", h, e2eResync+10*time.Second, allThree)
 	took := back.Sub(t0)
 	l.result("ipvsadm -C: owned table back after %v (lvs_resync_interval %v)", took.Round(time.Millisecond), e2eResync)
 	// Generous for a slow guest: one interval plus 2 s for the sync.
@@ -177,9 +170,6 @@ func TestE2ESynRecvHoldsSorryServer(t *testing.T) {
 	h := l.ipvsHandle(lb1)
 	sorryOnly := func(ds []string) bool { return len(ds) == 1 && ds[0] == "sorry" }
 	anyRS := func(ds []string) bool { return contains(ds, "rs1") || contains(ds, "rs2") || contains(ds, "rs3") }
-	all3 := func(ds []string) bool {
-		return len(ds) == 3 && contains(ds, "rs1") && contains(ds, "rs2") && contains(ds, "rs3")
-	}
 	for _, s := range l.rs {
 		s.stop(t)
 	}
@@ -219,7 +209,7 @@ func TestE2ESynRecvHoldsSorryServer(t *testing.T) {
 	if !present || w > 0 {
 		t.Errorf("when the first real server was in, the sorry server was present=%v weight=%d; want present at weight 0 (quiesced before its delete)", present, w)
 	}
-	gone := l.waitDests("sorry server leaves after the grace", h, 15*time.Second, all3)
+	gone := l.waitDests("sorry server leaves after the grace", h, 15*time.Second, allThree)
 	l.result("idle swap: sorry server deleted %v after the first real server was in (grace 1 s)", gone.Sub(seen).Round(time.Millisecond))
 
 	// 2. SYN_RECV counts as active.

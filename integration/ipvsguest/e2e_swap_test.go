@@ -28,14 +28,7 @@ func TestE2ESorrySwapNAT(t *testing.T) { runSorrySwap(t, true) }
 func runSorrySwap(t *testing.T, nat bool) {
 	l := newE2ELab(t, nat)
 	lb1 := l.lbs[0]
-	begin := time.Now()
-	lb1.start(t, l.bin)
-	lb1.waitLog(t, `^`+l.instance+` is now MASTER$`, begin, 30*time.Second)
-	h := l.ipvsHandle(lb1)
-	all3 := func(ds []string) bool {
-		return len(ds) == 3 && contains(ds, "rs1") && contains(ds, "rs2") && contains(ds, "rs3")
-	}
-	l.waitDests("table holds rs1..3", h, 15*time.Second, all3)
+	h := l.startMaster(t, lb1)
 	l.startLoad()
 	l.waitSteady("initial traffic", time.Now(), 20*time.Second, false)
 
@@ -56,7 +49,7 @@ func runSorrySwap(t *testing.T, nat bool) {
 		tb := l.waitSteady("real servers back", t1, 30*time.Second, false)
 		// The sorry server leaves after the grace and a re-look (about
 		// 2 s); wait for it so the window covers its delete.
-		left := l.waitDests("sorry server leaves the table", h, 15*time.Second, all3)
+		left := l.waitDests("sorry server leaves the table", h, 15*time.Second, allThree)
 		time.Sleep(time.Second)
 		w := l.window(t1, time.Now())
 		l.result("swap %d/%d: real servers steady after %v, sorry server out of the table after %v; %v",

@@ -574,6 +574,19 @@ func (l *e2eLab) result(format string, args ...any) {
 
 func (l *e2eLab) ipvsHandle(d *e2eDirector) *ipvs.Handle { return ipvstest.Handle(l.t, d.ns) }
 
+// startMaster starts lbhad on d alone, waits until it is master of the
+// followed instance and its table holds rs1..rs3, and returns a handle
+// on that table.
+func (l *e2eLab) startMaster(t *testing.T, d *e2eDirector) *ipvs.Handle {
+	t.Helper()
+	begin := time.Now()
+	d.start(t, l.bin)
+	d.waitLog(t, `^`+l.instance+` is now MASTER$`, begin, 30*time.Second)
+	h := l.ipvsHandle(d)
+	l.waitDests("table holds rs1..3", h, 15*time.Second, allThree)
+	return h
+}
+
 // dests lists the real servers (by last octet name) in d's table for the VIP.
 func (l *e2eLab) dests(h *ipvs.Handle) []string {
 	svcs, err := h.GetServices()
@@ -603,6 +616,11 @@ func (l *e2eLab) serverName(ip string) string {
 		}
 	}
 	return ip
+}
+
+// allThree: the table holds exactly the three real servers rs1..rs3.
+func allThree(ds []string) bool {
+	return len(ds) == 3 && contains(ds, "rs1") && contains(ds, "rs2") && contains(ds, "rs3")
 }
 
 func contains(list []string, s string) bool {
@@ -735,11 +753,8 @@ func runE2E(t *testing.T, nat bool) {
 	}
 	l.result("start: lb1 MASTER %v after start", tm.Sub(lb1.started).Round(time.Millisecond))
 	h1, h2 := l.ipvsHandle(lb1), l.ipvsHandle(lb2)
-	all3 := func(ds []string) bool {
-		return len(ds) == 3 && contains(ds, "rs1") && contains(ds, "rs2") && contains(ds, "rs3")
-	}
-	l.waitDests("lb1 table holds rs1..3", h1, 15*time.Second, all3)
-	l.waitDests("lb2 table holds rs1..3", h2, 15*time.Second, all3)
+	l.waitDests("lb1 table holds rs1..3", h1, 15*time.Second, allThree)
+	l.waitDests("lb2 table holds rs1..3", h2, 15*time.Second, allThree)
 	if !l.hasVIP(lb1) || l.hasVIP(lb2) {
 		t.Fatalf("VIP on lb1 %v, on lb2 %v: want lb1 only", l.hasVIP(lb1), l.hasVIP(lb2))
 	}
@@ -773,7 +788,7 @@ func runE2E(t *testing.T, nat bool) {
 		tm1 := lb1.waitLog(t, master, t1, 30*time.Second)
 		lb2.waitLog(t, backup, t1, 10*time.Second)
 		steady = l.waitSteady("after lb1 returned", tm1, 20*time.Second, false)
-		l.waitDests("lb1 table after restart", h1, 15*time.Second, all3)
+		l.waitDests("lb1 table after restart", h1, 15*time.Second, allThree)
 		l.result("lb1 back (preempts): MASTER %v after start; %v", tm1.Sub(t1).Round(time.Millisecond), l.window(t1, steady))
 	}()
 	if t.Failed() {
@@ -802,7 +817,7 @@ func runE2E(t *testing.T, nat bool) {
 		lb1.start(t, l.bin)
 		tm1 := lb1.waitLog(t, master, t1, 30*time.Second)
 		lb2.waitLog(t, backup, t1, 10*time.Second)
-		l.waitDests("lb1 table after restart", h1, 15*time.Second, all3)
+		l.waitDests("lb1 table after restart", h1, 15*time.Second, allThree)
 		steady = l.waitSteady("after lb1 returned", tm1, 20*time.Second, false)
 		l.result("lb1 back (preempts): %v", l.window(t1, steady))
 	}()
@@ -833,7 +848,7 @@ func runE2E(t *testing.T, nat bool) {
 		}
 		t3 := time.Now()
 		rs3.start(t)
-		l.waitDests("rs3 back in lb1's table", h1, 20*time.Second, all3)
+		l.waitDests("rs3 back in lb1's table", h1, 20*time.Second, allThree)
 		l.result("rs3 restarted: back in lb1's table after %v", time.Since(t3).Round(time.Millisecond))
 	}()
 	if t.Failed() {
@@ -873,7 +888,7 @@ func runE2E(t *testing.T, nat bool) {
 		if late := l.window(tb, time.Now()); late.Servers["sorry"] != 0 {
 			t.Errorf("the sorry server still answered after the real servers returned: %v", late)
 		}
-		l.waitDests("lb1 table back to rs1..3", h1, 10*time.Second, all3)
+		l.waitDests("lb1 table back to rs1..3", h1, 10*time.Second, allThree)
 	}()
 	if t.Failed() {
 		return
