@@ -117,6 +117,11 @@ func checkSources(cfg Config, deps Deps) error {
 	return nil
 }
 
+// checkConfig refuses what the wire or the state machine cannot carry
+// (a zero VRID or priority, an interval the advert field cannot hold).
+// It is the package's guard for any caller; the ranges an operator
+// meets, with file:line:col, are checked once, in config, so a config
+// that loads never reaches these errors.
 func checkConfig(cfg Config) error {
 	names := map[string]bool{}
 	ids := map[string]bool{}

@@ -2,7 +2,9 @@ package archtest
 
 import (
 	"go/build"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -70,4 +72,29 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestDaemonReadsOnlyItsClock: every time the daemon reads or waits on
+// comes from Ports.Clock, so a test that moves the fake clock moves the
+// whole daemon (docs/ARCHITECTURE.md, "one clock").
+func TestDaemonReadsOnlyItsClock(t *testing.T) {
+	files, err := filepath.Glob("../daemon/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall := regexp.MustCompile(`\btime\.(Now|Since|Until|After|AfterFunc|NewTimer|NewTicker|Tick|Sleep)\b`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if code, _, _ := strings.Cut(line, "//"); wall.MatchString(code) {
+				t.Errorf("%s:%d reads the wall clock (%s); use the injected clock", filepath.Base(f), i+1, strings.TrimSpace(line))
+			}
+		}
+	}
 }

@@ -87,8 +87,14 @@ func build(env Env, ports Ports) *Parts {
 	p.Notify = newNotifyComponent(log, ports.Clock)
 	m.SetNotificationSource(p.Notify.counts)
 	p.Syncd = NewSyncdComponent(log, ports.OpenSyncDaemons)
-	p.Maint = newMaintComponent(log, p.Notify.send)
-	p.Maint.now = ports.Clock.Now
+	// The parts below reach each other through closures over p, so
+	// every link is given at construction, here, even where two parts
+	// need each other (maintenance and IPVS).
+	p.Maint = newMaintComponent(log, ports.Clock, maintLinks{
+		announce: p.Notify.send,
+		router:   func() *vrrp.Router { return p.VRRP.currentRouter() },
+		resync:   func() { p.IPVS.poke() },
+	})
 	vrLoop := env.Loops.Add("vrrp", vrrpPeriod)
 	p.VRRP = newVRRPComponent(log, func(sc vrrp.StateChange) {
 		m.ObserveTransition(sc.Instance, sc.To.String())
@@ -100,11 +106,13 @@ func build(env Env, ports Ports) *Parts {
 	}, p.Maint.applyRouter, ports.OpenTransport, ports.Clock, vrLoop.Beat)
 
 	ipLoop := env.Loops.Add("ipvs", ipvsPeriod)
-	p.IPVS = newIPVSComponent(log, ports.OpenIPVS, p.Notify.QuorumChange, ports.Clock)
-	p.IPVS.observe = m.ObserveIPVS
-	p.IPVS.beat = ipLoop.Beat
-	p.IPVS.maint, p.IPVS.maintLeft = p.Maint.marks, p.Maint.markOut
-	p.Maint.vr, p.Maint.ip = p.VRRP, p.IPVS
+	p.IPVS = newIPVSComponent(log, ports.OpenIPVS, ports.Clock, ipvsLinks{
+		onQuorum:  p.Notify.QuorumChange,
+		observe:   m.ObserveIPVS,
+		beat:      ipLoop.Beat,
+		maint:     p.Maint.marks,
+		maintLeft: p.Maint.markOut,
+	})
 
 	chLoop := env.Loops.Add("checker", checkerPeriod)
 	p.Checks = newChecksComponent(log, p.VRRP.SetTrackScript, func(ref realRef, ev checker.Event) {

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/internal/metrics"
 )
@@ -82,6 +83,7 @@ func (e *ConfigError) Error() string {
 // metrics read it through Snapshot.
 type daemon struct {
 	log     *zap.Logger
+	clock   clock.Clock // Ports.Clock: start and reload stamps, the STATUS= refresh
 	n       ServiceManager
 	path    string
 	metrics *metrics.Metrics
@@ -145,7 +147,8 @@ func applyAll(ctx context.Context, log *zap.Logger, comps []Component, cfg *conf
 // *RejectedError when a component refuses it; nothing is started then.
 func Run(ctx context.Context, opts Options) error {
 	ports := opts.Ports.withDefaults()
-	d := &daemon{log: opts.Logger, n: ports.ServiceManager, path: opts.ConfigPath, startedAt: time.Now(), host: opts.Host}
+	d := &daemon{log: opts.Logger, n: ports.ServiceManager, path: opts.ConfigPath, clock: ports.Clock, host: opts.Host}
+	d.startedAt = d.clock.Now()
 	if d.host == nil {
 		d.host = config.OSHost{}
 	}
@@ -224,7 +227,7 @@ func Run(ctx context.Context, opts Options) error {
 	// STATUS= follows instances that start or begin to wait; the
 	// ticker catches what no state change announces (an instance that
 	// waits from its first moment).
-	refresh := time.NewTicker(statusRefresh)
+	refresh := d.clock.NewTimer(statusRefresh)
 	defer refresh.Stop()
 	for {
 		select {
@@ -234,7 +237,8 @@ func Run(ctx context.Context, opts Options) error {
 			d.reload(ctx)
 		case <-d.statusKick:
 			d.refreshStatus()
-		case <-refresh.C:
+		case <-refresh.C():
+			refresh.Reset(statusRefresh)
 			d.refreshStatus()
 		}
 	}
@@ -269,7 +273,7 @@ func (d *daemon) reload(ctx context.Context) {
 	defer d.n.Notify("READY=1")
 	log.Info("reloading", zap.String("config", d.path))
 	cfg, _, diags := config.LoadFileWith(d.path, config.Options{Host: d.host})
-	now := time.Now()
+	now := d.clock.Now()
 	if diags.HasErrors() {
 		for _, dg := range diags {
 			log.Error("config problem", zap.String("where", diagPos(dg)), zap.String("problem", dg.Summary), zap.String("detail", dg.Detail))

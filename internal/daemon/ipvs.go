@@ -20,6 +20,7 @@ const (
 	ipvsCallTimeout = 5 * time.Second        // one netlink call (ipvssync.Guard)
 	ipvsRetryMin    = 500 * time.Millisecond // first retry of a failed sync
 	ipvsRetryMax    = 30 * time.Second       // longest wait between retries
+	ipvsRelook      = time.Second            // next look at draining destinations
 )
 
 // ipvsComponent keeps the kernel's IPVS table equal to the config and
@@ -36,21 +37,10 @@ const (
 // kernel. syncMu is always taken before mu. Every netlink call goes
 // through an ipvssync.Guard, so it has a deadline.
 type ipvsComponent struct {
-	log      *zap.Logger
-	base     *zap.Logger // for the reconciler, which names its own component
-	open     func() (ipvssync.Handle, error)
-	onQuorum func(ipvssync.QuorumChange)
-	observe  func(writes int, err error) // metrics; nil in tests
-	// beat, when set, tells the watchdog the loop is alive; the loop
-	// calls it on every wake, including a ping.
-	beat func()
-	// maint, when set, returns the real servers in operator maintenance,
-	// which the reconciler drains (ipvssync.DrainMaint); it runs before
-	// each sync, under syncMu, not mu. maintLeft, when set, is told which
-	// of them a sync took out of the table, to persist and announce it;
-	// it runs after the sync, holding no lock of this component.
-	maint     func(vss []*config.VirtualServer) map[ipvssync.RealKey]ipvssync.Maint
-	maintLeft func(vss []*config.VirtualServer, left []ipvssync.MaintLeft)
+	log  *zap.Logger
+	base *zap.Logger // for the reconciler, which names its own component
+	open func() (ipvssync.Handle, error)
+	ipvsLinks
 
 	clock              clock.Clock
 	callTimeout        time.Duration
@@ -73,13 +63,34 @@ type ipvsComponent struct {
 	stop     chan struct{}
 	done     chan struct{}
 
-	relookMu sync.Mutex
-	relook   *time.Timer // see relookLocked
+	// relookAt, when set, is one more sync a second after a sync that
+	// left destinations draining (leaving ones and real servers in
+	// maintenance; ipvssync decides): they leave the table once idle,
+	// which only a later read can see.
+	relookAt time.Time
 }
 
-func newIPVSComponent(log *zap.Logger, open func() (ipvssync.Handle, error), onQuorum func(ipvssync.QuorumChange), clk clock.Clock) *ipvsComponent {
+// ipvsLinks are whom the IPVS component tells and asks, all given at
+// construction (build); a nil field is nobody, as in tests that make
+// the component alone.
+type ipvsLinks struct {
+	onQuorum func(ipvssync.QuorumChange)
+	observe  func(writes int, err error) // metrics
+	// beat tells the watchdog the loop is alive; the loop calls it on
+	// every wake, including a ping.
+	beat func()
+	// maint returns the real servers in operator maintenance, which the
+	// reconciler drains (ipvssync.DrainMaint); it runs before each sync,
+	// under syncMu, not mu. maintLeft is told which of them a sync took
+	// out of the table, to persist and announce it; it runs after the
+	// sync, holding no lock of this component.
+	maint     func(vss []*config.VirtualServer) map[ipvssync.RealKey]ipvssync.Maint
+	maintLeft func(vss []*config.VirtualServer, left []ipvssync.MaintLeft)
+}
+
+func newIPVSComponent(log *zap.Logger, open func() (ipvssync.Handle, error), clk clock.Clock, links ipvsLinks) *ipvsComponent {
 	return &ipvsComponent{
-		log: log.With(zap.String("component", "ipvs")), base: log, open: open, onQuorum: onQuorum,
+		log: log.With(zap.String("component", "ipvs")), base: log, open: open, ipvsLinks: links,
 		clock: clock.OrReal(clk), callTimeout: ipvsCallTimeout, retryMin: ipvsRetryMin, retryMax: ipvsRetryMax,
 		health: ipvssync.Health{Real: map[ipvssync.RealKey]ipvssync.RealState{}, QuorumUp: map[ipvssync.ServiceKey]bool{}},
 	}
@@ -188,25 +199,6 @@ func signal(ch chan struct{}) {
 	}
 }
 
-// relookLocked asks for one more sync in a second, for destinations that
-// drain (leaving ones and real servers in maintenance; ipvssync decides):
-// they leave the table once idle, which only a later read can see. At
-// most one timer is armed, so every caller during a sync shares it. It
-// takes its own lock: callers may or may not hold c.mu.
-func (c *ipvsComponent) relookLocked() {
-	c.relookMu.Lock()
-	defer c.relookMu.Unlock()
-	if c.relook != nil {
-		return
-	}
-	c.relook = time.AfterFunc(time.Second, func() {
-		c.relookMu.Lock()
-		c.relook = nil
-		c.relookMu.Unlock()
-		c.poke()
-	})
-}
-
 // loop runs the syncs asked for by poke, the retries of a failed sync
 // and the periodic resync.
 func (c *ipvsComponent) loop(kick, rearm, stop, done chan struct{}) {
@@ -253,7 +245,11 @@ func (c *ipvsComponent) loop(kick, rearm, stop, done chan struct{}) {
 func (c *ipvsComponent) nextWake() (time.Time, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return ipvsNextWake(c.lastSync, c.failures, c.resync, c.retryMin, c.retryMax)
+	at, why := ipvsNextWake(c.lastSync, c.failures, c.resync, c.retryMin, c.retryMax)
+	if !c.relookAt.IsZero() && (at.IsZero() || c.relookAt.Before(at)) {
+		return c.relookAt, "drain"
+	}
+	return at, why
 }
 
 // ipvsNextWake is nextWake's rule, pure: after failures failed syncs in
@@ -297,6 +293,7 @@ func (c *ipvsComponent) syncHeld() (post func(), err error) {
 	}
 	res, err := rec.SyncHealth(cfg, h)
 	changes, writes := res.Quorum, res.Writes
+	draining := rec.Draining() > 0
 	if len(res.Left) > 0 && c.maintLeft != nil {
 		post = func() { c.maintLeft(cfg, res.Left) }
 	}
@@ -304,6 +301,10 @@ func (c *ipvsComponent) syncHeld() (post func(), err error) {
 	c.mu.Lock()
 	c.health.QuorumUp = res.QuorumUp
 	c.lastSync = c.clock.Now()
+	c.relookAt = time.Time{}
+	if draining {
+		c.relookAt = c.lastSync.Add(ipvsRelook)
+	}
 	before := c.failures
 	if err != nil {
 		c.failures++
@@ -327,9 +328,6 @@ func (c *ipvsComponent) syncHeld() (post func(), err error) {
 	}
 	if before > 0 && after == 0 {
 		c.log.Info("ipvs sync works again", zap.Int("failed_before", before))
-	}
-	if rec.Draining() > 0 {
-		c.relookLocked()
 	}
 	if err != nil {
 		return post, fmt.Errorf("sync ipvs: %w", err)
@@ -364,11 +362,6 @@ func (c *ipvsComponent) Stop(context.Context) error {
 		return nil
 	}
 	close(stop)
-	c.relookMu.Lock()
-	if c.relook != nil {
-		c.relook.Stop()
-	}
-	c.relookMu.Unlock()
 	_, err := rec.Stop(keep)
 	h.Close()
 	r.Close()

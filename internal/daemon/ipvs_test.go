@@ -13,6 +13,7 @@ import (
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
@@ -48,7 +49,7 @@ func ipvsTestConfig(t *testing.T, resync time.Duration) *config.Config {
 
 // newTestIPVS is an ipvs component on open with short timings.
 func newTestIPVS(t *testing.T, open func() (ipvssync.Handle, error)) *ipvsComponent {
-	c := newIPVSComponent(zaptest.NewLogger(t), open, nil, nil)
+	c := newIPVSComponent(zaptest.NewLogger(t), open, nil, ipvsLinks{})
 	c.retryMin, c.retryMax, c.callTimeout = 20*time.Millisecond, 200*time.Millisecond, 5*time.Second
 	t.Cleanup(func() { c.Stop(context.Background()) })
 	return c
@@ -280,4 +281,66 @@ func TestIPVSStuckCallTimesOut(t *testing.T) {
 		t.Errorf("Apply returned after %v, want about the 100ms deadline", d)
 	}
 	eventually(t, "the table through a new handle", 5*time.Second, func() bool { return wantTable(k) })
+}
+
+// A real server in maintenance that still has connections stays at
+// weight 0; the component looks again a second later by its own clock
+// (no wall-clock timer), and the server leaves once idle.
+func TestIPVSRelooksDrainingOnItsClock(t *testing.T) {
+	k := ipvssync.NewFakeKernel()
+	clk := clock.NewFake(time.Unix(1000, 0))
+	rk := ipvssync.RealKey{Service: webKey, Dest: destB}
+	var mu sync.Mutex
+	var left []ipvssync.MaintLeft
+	c := newIPVSComponent(zaptest.NewLogger(t), func() (ipvssync.Handle, error) { return fakeHandle{k}, nil }, clk, ipvsLinks{
+		maint: func([]*config.VirtualServer) map[ipvssync.RealKey]ipvssync.Maint {
+			return map[ipvssync.RealKey]ipvssync.Maint{rk: {Since: time.Unix(1000, 0), Timeout: time.Hour}}
+		},
+		maintLeft: func(_ []*config.VirtualServer, l []ipvssync.MaintLeft) {
+			mu.Lock()
+			left = append(left, l...)
+			mu.Unlock()
+		},
+	})
+	t.Cleanup(func() { c.Stop(context.Background()) })
+	// b must already be in the table with a connection, as on a director
+	// that has been serving: a first sync without maintenance puts it in.
+	maint := c.maint
+	c.maint = nil
+	if err := c.Apply(context.Background(), ipvsTestConfig(t, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if !k.SetConns(webKey, destB, 1, 0) {
+		t.Fatal("b not in the table")
+	}
+	c.syncMu.Lock()
+	c.maint = maint
+	c.syncMu.Unlock()
+	if err := c.sync(); err != nil {
+		t.Fatal(err)
+	}
+	weightB := func() (int, bool) {
+		tab, err := ipvssync.Read(k)
+		if err != nil {
+			return 0, false
+		}
+		d, ok := tab[webKey].Dests[destB]
+		return d.Weight, ok
+	}
+	if w, ok := weightB(); !ok || w != 0 {
+		t.Fatalf("b with a connection in maintenance: weight %d present %v, want draining at 0", w, ok)
+	}
+	k.SetConns(webKey, destB, 0, 0)
+	// Only the relook can sync now: resync is off, nothing failed and no
+	// verdict arrives. Move the clock until it fires.
+	eventually(t, "b leaves after the relook", 5*time.Second, func() bool {
+		clk.Advance(ipvsRelook)
+		_, ok := weightB()
+		return !ok
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(left) != 1 || left[0].Key != rk {
+		t.Errorf("maintLeft heard %+v, want b once", left)
+	}
 }

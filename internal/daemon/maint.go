@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/ipvssync"
 	"github.com/lbhad/lbhad/notify"
@@ -33,11 +34,9 @@ const DefaultDrainTimeout = 5 * time.Minute
 // maintenance and never puts a drained real server back.
 type maintComponent struct {
 	log          *zap.Logger
-	announce     func(notify.Event)
 	now          func() time.Time
 	defaultDrain time.Duration
-	vr           *vrrpComponent // nil in tests without VRRP
-	ip           *ipvsComponent // nil in tests without IPVS
+	maintLinks
 
 	mu   sync.Mutex
 	path string
@@ -45,9 +44,21 @@ type maintComponent struct {
 	cfg  *config.Config
 }
 
-func newMaintComponent(log *zap.Logger, announce func(notify.Event)) *maintComponent {
+// maintLinks are whom the maintenance component tells and asks, all
+// given at construction (build); a nil field is nobody, as in tests
+// that make the component alone.
+type maintLinks struct {
+	announce func(notify.Event)
+	// router returns the running VRRP router, or nil before it exists.
+	router func() *vrrp.Router
+	// resync asks the IPVS component for a sync, which lays the new
+	// real-server marks over the table.
+	resync func()
+}
+
+func newMaintComponent(log *zap.Logger, clk clock.Clock, links maintLinks) *maintComponent {
 	return &maintComponent{
-		log: log.With(zap.String("component", "maint")), announce: announce, now: time.Now,
+		log: log.With(zap.String("component", "maint")), now: clock.OrReal(clk).Now, maintLinks: links,
 		defaultDrain: DefaultDrainTimeout, st: maintState{Version: maintStateVersion},
 	}
 }
@@ -179,8 +190,8 @@ func (m *maintComponent) director(peer control.Peer, a control.MaintArgs) (contr
 	m.mu.Unlock()
 
 	var r *vrrp.Router
-	if m.vr != nil {
-		r = m.vr.currentRouter()
+	if m.router != nil {
+		r = m.router()
 	}
 	reply.Applied = []string{}
 	if r != nil {
@@ -239,8 +250,8 @@ func (m *maintComponent) realServer(peer control.Peer, a control.MaintArgs) (con
 	if a.On != was {
 		reply.Applied = []string{key}
 	}
-	if m.ip != nil {
-		m.ip.poke()
+	if m.resync != nil {
+		m.resync()
 	}
 	reason := fmt.Sprintf("real server %s maintenance %s, asked by %s", key, onOff(a.On), peer)
 	m.log.Info(reason, zap.Bool("on", a.On), zap.String("virtual_server", a.VirtualServer), zap.String("real_server", a.RealServer),

@@ -207,7 +207,7 @@ func FuzzMaintHandler(f *testing.F) {
 	start := func(path string) *maintComponent {
 		cfg := *base
 		cfg.Global.StateFile = path
-		m := newMaintComponent(zap.NewNop(), nil)
+		m := newMaintComponent(zap.NewNop(), nil, maintLinks{})
 		m.now = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 		if err := m.Apply(context.Background(), &cfg); err != nil {
 			f.Fatal(err)

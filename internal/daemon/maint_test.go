@@ -41,7 +41,7 @@ func maintFixture(t *testing.T, path string) (*maintComponent, *[]notify.Event, 
 		t.Fatal(diags)
 	}
 	var evs []notify.Event
-	m := newMaintComponent(zap.NewNop(), func(e notify.Event) { evs = append(evs, e) })
+	m := newMaintComponent(zap.NewNop(), nil, maintLinks{announce: func(e notify.Event) { evs = append(evs, e) }})
 	m.now = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 	if err := m.Apply(context.Background(), cfg); err != nil {
 		t.Fatal(err)

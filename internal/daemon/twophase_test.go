@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/internal/metrics"
 )
@@ -43,7 +44,7 @@ func newTestDaemon(t *testing.T, path string, n ServiceManager, comps ...Compone
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	d := &daemon{log: zap.NewNop(), n: n, path: path, host: config.OSHost{}, cfg: cfg, parts: &Parts{}, comps: comps}
+	d := &daemon{log: zap.NewNop(), n: n, path: path, clock: clock.Real(), host: config.OSHost{}, cfg: cfg, parts: &Parts{}, comps: comps}
 	d.metrics = metrics.New(d)
 	return d
 }

@@ -44,7 +44,7 @@ type Loop struct {
 // degraded (not running) is not expected to make progress. l may be nil
 // (no watchdog): the Loop still works and nobody looks at it.
 func (l *Loops) Add(name string, period func(*config.Config, time.Duration) time.Duration) *Loop {
-	now := time.Now
+	now := clock.Real().Now
 	if l != nil {
 		now = l.now
 	}
