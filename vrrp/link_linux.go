@@ -20,6 +20,9 @@ import (
 // notion of up: IFF_UP and IFF_RUNNING.
 type NetlinkLinkWatcher struct {
 	log *zap.Logger
+	// rcvbuf is the notification sockets' receive buffer; a test shrinks
+	// it to make the kernel drop notifications (ENOBUFS) for real.
+	rcvbuf int
 }
 
 var _ LinkWatcher = (*NetlinkLinkWatcher)(nil)
@@ -30,8 +33,12 @@ func NewLinkWatcher(log *zap.Logger) *NetlinkLinkWatcher {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &NetlinkLinkWatcher{log: log.With(zap.String("component", "vrrp-link"))}
+	return &NetlinkLinkWatcher{log: log.With(zap.String("component", "vrrp-link")), rcvbuf: notifyRcvBuf}
 }
+
+// notifyRcvBuf is the receive buffer of the notification sockets: room
+// for a few hundred link messages, so only a real storm overruns it.
+const notifyRcvBuf = 1 << 20
 
 // resubscribeDelay is how long to wait before re-subscribing after the
 // notification socket failed (typically ENOBUFS after a burst).
@@ -104,14 +111,15 @@ func (w *NetlinkLinkWatcher) open() (*nlSource, error) {
 		ns.Close()
 		return nil, err
 	}
-	return &nlSource{ns: ns, h: h, log: w.log}, nil
+	return &nlSource{ns: ns, h: h, log: w.log, rcvbuf: w.rcvbuf}, nil
 }
 
 // nlSource is the netlink linkSource and addrSource of one watch.
 type nlSource struct {
-	ns  netns.NsHandle
-	h   *netlink.Handle
-	log *zap.Logger
+	ns     netns.NsHandle
+	h      *netlink.Handle
+	log    *zap.Logger
+	rcvbuf int
 }
 
 func (s *nlSource) close() {
@@ -135,7 +143,7 @@ func (s *nlSource) subscribeLinks() (<-chan linkObs, func(), error) {
 	ns := s.ns
 	err := netlink.LinkSubscribeWithOptions(ch, stop, netlink.LinkSubscribeOptions{
 		Namespace:         &ns,
-		ReceiveBufferSize: 1 << 20,
+		ReceiveBufferSize: s.rcvbuf,
 		ErrorCallback:     s.errorCallback("link", stop),
 	})
 	if err != nil {
@@ -164,7 +172,7 @@ func (s *nlSource) subscribeAddrs() (<-chan struct{}, func(), error) {
 	ns := s.ns
 	err := netlink.AddrSubscribeWithOptions(ch, stop, netlink.AddrSubscribeOptions{
 		Namespace:         &ns,
-		ReceiveBufferSize: 1 << 20,
+		ReceiveBufferSize: s.rcvbuf,
 		ErrorCallback:     s.errorCallback("address", stop),
 	})
 	if err != nil {
