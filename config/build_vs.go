@@ -61,8 +61,10 @@ func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Ran
 			vs.Protocol = TCP
 		case "udp":
 			vs.Protocol = UDP
+		case "sctp":
+			vs.Protocol = SCTP
 		default:
-			b.errorf(r.Protocol.Range(), "Invalid protocol", "protocol must be \"tcp\" or \"udp\"; %q is neither.", s)
+			b.errorf(r.Protocol.Range(), "Invalid protocol", "protocol must be \"tcp\", \"udp\" or \"sctp\"; %q is none of them.", s)
 		}
 	}
 	if s, ok := b.str(r.LBAlgo, "lb_algo"); ok {
@@ -70,8 +72,10 @@ func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Ran
 			b.errorf(r.LBAlgo.Range(), "Unknown scheduler", "lb_algo must be one of the IPVS schedulers %s; %q is not.", strings.Join(Schedulers, ", "), s)
 		} else {
 			vs.Scheduler = strings.ToLower(s)
+			b.checkScheduler(r.LBAlgo, vs.Scheduler)
 		}
 	}
+	b.schedFlags(r, vs)
 	if k, ok := b.kind(r.LBKind); ok {
 		vs.Kind = k
 	}
@@ -472,4 +476,44 @@ func (b *builder) miscCheck(c *rawCheck, vs *VirtualServer) *Check {
 	m.User = b.strDefault(r.User, "user", "")
 	b.checkUser(r.User, "user", m.User)
 	return ck
+}
+
+// schedFlags reads ops and the sh/mh scheduler flags. Each is refused
+// where IPVS would ignore it, so a config never carries a setting that
+// does nothing: ops only schedules UDP datagrams, the sh_* flags only
+// mean something to sh and the mh_* flags to mh.
+func (b *builder) schedFlags(r *rawVirtualServer, vs *VirtualServer) {
+	if on, ok := b.boolean(r.OPS, "ops"); ok && on {
+		if vs.Protocol != UDP || vs.FWMark != 0 {
+			b.errorf(r.OPS.Range(), "ops needs a UDP service", "ops (one-packet scheduling) applies only to UDP virtual services given by address; this one is %s.", serviceKindName(vs))
+		}
+		vs.OnePacket = true
+	}
+	for _, f := range []struct {
+		e     hcl.Expression
+		name  string
+		sched string
+		dst   *bool
+	}{
+		{r.SHFallback, "sh_fallback", "sh", &vs.SchedFallback},
+		{r.SHPort, "sh_port", "sh", &vs.SchedPort},
+		{r.MHFallback, "mh_fallback", "mh", &vs.SchedFallback},
+		{r.MHPort, "mh_port", "mh", &vs.SchedPort},
+	} {
+		on, ok := b.boolean(f.e, f.name)
+		if !ok || !on {
+			continue
+		}
+		if vs.Scheduler != f.sched {
+			b.errorf(f.e.Range(), "Flag of another scheduler", "%s is a flag of the %s scheduler; this virtual server uses %q (set lb_algo = %q or remove it).", f.name, f.sched, vs.Scheduler, f.sched)
+		}
+		*f.dst = true
+	}
+}
+
+func serviceKindName(vs *VirtualServer) string {
+	if vs.FWMark != 0 {
+		return "a firewall-mark service"
+	}
+	return "a " + strings.ToUpper(vs.Protocol.String()) + " service"
 }

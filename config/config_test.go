@@ -281,7 +281,7 @@ func TestBadCoverage(t *testing.T) {
 		"auth_pass too long", "Unsupported auth_type", "Invalid unicast_src_ip", "Invalid unicast_peer",
 		"nopreempt with state MASTER", "Invalid lower_threshold", "More than one check block",
 		"Unsupported argument", "Unsupported block type", "Missing required argument",
-		"Invalid lvs_resync_interval",
+		"Invalid lvs_resync_interval", "ops needs a UDP service", "Flag of another scheduler", "Invalid protocol",
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.golden"))
 	var all strings.Builder
@@ -371,5 +371,71 @@ func TestLVSResyncInterval(t *testing.T) {
 		if got := cfg.Global.LVSResyncInterval; got != want {
 			t.Errorf("%s: LVSResyncInterval = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// SCTP services, ops and the sh/mh flags reach the config; twos is
+// accepted and warned about only where the host's kernel lacks it.
+func TestSchedulerFlags(t *testing.T) {
+	src := []byte(`
+virtual_server "sctp" {
+  address  = "192.0.2.50:3868"
+  protocol = "sctp"
+  lb_algo  = "sh"
+  sh_fallback = true
+  sh_port     = true
+}
+virtual_server "dns" {
+  address  = "192.0.2.50:53"
+  protocol = "udp"
+  lb_algo  = "mh"
+  ops      = true
+  mh_port  = true
+}
+virtual_server "two" {
+  address = "192.0.2.51:80"
+  lb_algo = "twos"
+}
+`)
+	cfg, diags := Parse(src, "flags.hcl")
+	if diags.HasErrors() || len(diags) != 0 {
+		t.Fatalf("diagnostics without a host: %v", diags)
+	}
+	got := map[string][5]any{}
+	for _, vs := range cfg.VirtualServers {
+		got[vs.Name] = [5]any{vs.Protocol.String(), vs.Scheduler, vs.OnePacket, vs.SchedFallback, vs.SchedPort}
+	}
+	want := map[string][5]any{
+		"sctp": {"sctp", "sh", false, true, true},
+		"dns":  {"udp", "mh", true, false, true},
+		"two":  {"tcp", "twos", false, false, false},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("virtual servers (-want +got):\n%s", diff)
+	}
+	_, diags = ParseWith(src, "flags.hcl", Options{Host: fakeHost{}})
+	if diags.HasErrors() || len(diags) != 1 || diags[0].Summary != "Scheduler missing from this kernel" || diags[0].Subject.Start.Line != 18 {
+		t.Errorf("with a kernel lacking twos: %v, want one warning at line 18", diags)
+	}
+}
+
+func TestHasModule(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "modules.builtin"), []byte("kernel/net/netfilter/ipvs/ip_vs.ko\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "modules.dep"), []byte("kernel/net/netfilter/ipvs/ip_vs_rr.ko.zst: kernel/net/netfilter/ipvs/ip_vs.ko\nkernel/net/netfilter/ipvs/ip_vs_rr_extra.ko:\n"), 0o644)
+	for _, tc := range []struct {
+		mod        string
+		has, known bool
+	}{
+		{"ip_vs", true, true},
+		{"ip_vs_rr", true, true},
+		{"ip_vs_twos", false, true},
+	} {
+		if has, known := hasModule(dir, tc.mod); has != tc.has || known != tc.known {
+			t.Errorf("hasModule(%s) = %v, %v; want %v, %v", tc.mod, has, known, tc.has, tc.known)
+		}
+	}
+	if _, known := hasModule(filepath.Join(dir, "none"), "ip_vs_rr"); known {
+		t.Error("a kernel without module lists is reported as known")
 	}
 }

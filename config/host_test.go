@@ -29,6 +29,9 @@ func (h fakeHost) Readable(path string) error {
 	return errors.New("no such file")
 }
 
+// fakeHost's kernel has every scheduler but twos.
+func (h fakeHost) HasScheduler(name string) (bool, bool) { return name != "twos", true }
+
 // The host checks name every user and file the daemon would need, at
 // the position of the value, and only when a Host is given.
 func TestHostChecks(t *testing.T) {

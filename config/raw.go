@@ -157,6 +157,11 @@ type rawVirtualServer struct {
 	FWMark             hcl.Expression   `hcl:"fwmark,optional"`
 	Protocol           hcl.Expression   `hcl:"protocol,optional"`
 	LBAlgo             hcl.Expression   `hcl:"lb_algo,optional"`
+	OPS                hcl.Expression   `hcl:"ops,optional"`
+	SHFallback         hcl.Expression   `hcl:"sh_fallback,optional"`
+	SHPort             hcl.Expression   `hcl:"sh_port,optional"`
+	MHFallback         hcl.Expression   `hcl:"mh_fallback,optional"`
+	MHPort             hcl.Expression   `hcl:"mh_port,optional"`
 	LBKind             hcl.Expression   `hcl:"lb_kind,optional"`
 	PersistenceTimeout hcl.Expression   `hcl:"persistence_timeout,optional"`
 	PersistenceNetmask hcl.Expression   `hcl:"persistence_netmask,optional"`

@@ -253,11 +253,15 @@ type Protocol int
 const (
 	TCP Protocol = iota
 	UDP
+	SCTP
 )
 
 func (p Protocol) String() string {
-	if p == UDP {
+	switch p {
+	case UDP:
 		return "udp"
+	case SCTP:
+		return "sctp"
 	}
 	return "tcp"
 }
@@ -284,7 +288,9 @@ func (k ForwardKind) String() string {
 }
 
 // Schedulers lists the lb_algo values IPVS accepts.
-var Schedulers = []string{"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh", "fo", "ovf"}
+// twos (random of two, Linux 6.2+) may be missing from older kernels;
+// validate warns when the running kernel has no module for a scheduler.
+var Schedulers = []string{"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh", "fo", "ovf", "twos"}
 
 // VirtualServer is a virtual_server: an IPVS service and its real servers.
 type VirtualServer struct {
@@ -293,6 +299,15 @@ type VirtualServer struct {
 	FWMark             uint32         // 0 when Address is set
 	Protocol           Protocol
 	Scheduler          string // one of Schedulers, default "wlc"
+	// OnePacket is keepalived's ops: IPVS schedules every UDP datagram
+	// on its own, with no connection entry (UDP services only).
+	OnePacket bool
+	// SchedFallback and SchedPort are the sh and mh schedulers' flags
+	// (keepalived's sh-fallback/mh-fallback and sh-port/mh-port): pick
+	// another real server when the hashed one is unavailable, and hash
+	// the source port too.
+	SchedFallback bool
+	SchedPort     bool
 	Kind               ForwardKind
 	PersistenceTimeout time.Duration // 0 = no persistence
 	PersistenceNetmask netip.Addr    // invalid = /32

@@ -60,8 +60,11 @@ func ServiceKeyOf(vs *config.VirtualServer) ServiceKey {
 }
 
 func protoOf(p config.Protocol) Proto {
-	if p == config.UDP {
+	switch p {
+	case config.UDP:
 		return ProtoUDP
+	case config.SCTP:
+		return ProtoSCTP
 	}
 	return ProtoTCP
 }
@@ -199,6 +202,15 @@ func Desired(cfg []*config.VirtualServer, h Health) Table {
 		svc := Service{Key: key, Scheduler: vs.Scheduler}
 		if svc.Scheduler == "" {
 			svc.Scheduler = "wlc"
+		}
+		if vs.OnePacket {
+			svc.Flags |= FlagOnePacket
+		}
+		if vs.SchedFallback {
+			svc.Flags |= FlagSched1
+		}
+		if vs.SchedPort {
+			svc.Flags |= FlagSched2
 		}
 		if vs.PersistenceTimeout > 0 {
 			svc.Flags |= FlagPersistent

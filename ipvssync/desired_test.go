@@ -104,6 +104,10 @@ func TestDesired(t *testing.T) {
 			v.PersistenceNetmask = netip.MustParseAddr("255.255.255.0")
 		}), Health{}, entry(Service{Key: key, Scheduler: "wlc", Flags: FlagPersistent, Timeout: 300, Netmask: 24},
 			dest(rs1, 2, ForwardDR), dest(rs2, 3, ForwardDR))},
+		{"sh with fallback and port", vs(func(v *config.VirtualServer) { v.Scheduler, v.SchedFallback, v.SchedPort = "sh", true, true }),
+			Health{}, entry(Service{Key: key, Scheduler: "sh", Flags: FlagSched1 | FlagSched2}, dest(rs1, 2, ForwardDR), dest(rs2, 3, ForwardDR))},
+		{"mh with fallback only", vs(func(v *config.VirtualServer) { v.Scheduler, v.SchedFallback = "mh", true }),
+			Health{}, entry(Service{Key: key, Scheduler: "mh", Flags: FlagSched1}, dest(rs1, 2, ForwardDR), dest(rs2, 3, ForwardDR))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,6 +135,23 @@ func TestDesiredKeys(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got, addrCmp); diff != "" {
 		t.Errorf("Desired (-want +got):\n%s", diff)
+	}
+}
+
+// SCTP and UDP services keep their protocol in the key; ops sets the
+// one-packet flag.
+func TestDesiredProtocolsAndOPS(t *testing.T) {
+	sctp := vs(func(v *config.VirtualServer) { v.Protocol = config.SCTP })
+	udp := vs(func(v *config.VirtualServer) { v.Protocol, v.OnePacket = config.UDP, true })
+	udp.Address = netip.AddrPortFrom(udp.Address.Addr(), 53)
+	got := Desired([]*config.VirtualServer{sctp, udp}, Health{})
+	sk := ServiceKey{Family: FamilyIPv4, Proto: ProtoSCTP, Addr: key.Addr, Port: key.Port}
+	uk := ServiceKey{Family: FamilyIPv4, Proto: ProtoUDP, Addr: key.Addr, Port: 53}
+	if e, ok := got[sk]; !ok || e.Service.Flags != 0 {
+		t.Errorf("sctp service: %+v present %v, want key %v without flags", e.Service, ok, sk)
+	}
+	if e, ok := got[uk]; !ok || e.Service.Flags != FlagOnePacket {
+		t.Errorf("udp service: %+v present %v, want key %v with FlagOnePacket", e.Service, ok, uk)
 	}
 }
 

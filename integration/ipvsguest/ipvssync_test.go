@@ -63,12 +63,16 @@ func rsrv(addr string, w int, kind config.ForwardKind) *config.RealServer {
 	return &config.RealServer{Address: netip.MustParseAddrPort(addr), Weight: w, Kind: kind}
 }
 
-// syncConfig exercises every scheduler, every forwarding method,
-// persistence with a netmask, thresholds, UDP, fwmark and IPv6.
+// syncConfig exercises every scheduler the guest kernel has, every
+// forwarding method, persistence with a netmask, thresholds, UDP with
+// ops, SCTP, the sh and mh flags, fwmark and IPv6.
 func syncConfig() []*config.VirtualServer {
 	var vss []*config.VirtualServer
 	kinds := []config.ForwardKind{config.KindNAT, config.KindDR, config.KindTUN}
 	for i, s := range config.Schedulers {
+		if has, known := (config.OSHost{}).HasScheduler(s); known && !has {
+			continue // twos needs Linux 6.2; TestSchedulerMissingWarns covers it
+		}
 		v := &config.VirtualServer{
 			Name: s, Address: netip.AddrPortFrom(netip.MustParseAddr("192.0.2.50"), uint16(8000+i)),
 			Protocol: config.TCP, Scheduler: s, Kind: kinds[i%3], Quorum: 1,
@@ -95,6 +99,12 @@ func syncConfig() []*config.VirtualServer {
 			Scheduler: "rr", Quorum: 1, RealServers: []*config.RealServer{rsrv("198.51.100.20:53", 1, config.KindDR)}},
 		&config.VirtualServer{Name: "mark", FWMark: 7, Scheduler: "wlc", Quorum: 1, PersistenceTimeout: 300 * time.Second,
 			RealServers: []*config.RealServer{rsrv("198.51.100.21:0", 2, config.KindDR), rsrv("198.51.100.22:0", 1, config.KindDR)}},
+		&config.VirtualServer{Name: "diameter", Address: netip.MustParseAddrPort("192.0.2.50:3868"), Protocol: config.SCTP,
+			Scheduler: "sh", SchedFallback: true, SchedPort: true, Quorum: 1,
+			RealServers: []*config.RealServer{rsrv("198.51.100.23:3868", 1, config.KindDR), rsrv("198.51.100.24:3868", 1, config.KindDR)}},
+		&config.VirtualServer{Name: "syslog", Address: netip.MustParseAddrPort("192.0.2.50:514"), Protocol: config.UDP,
+			Scheduler: "mh", OnePacket: true, SchedPort: true, Quorum: 1,
+			RealServers: []*config.RealServer{rsrv("198.51.100.25:514", 1, config.KindDR)}},
 		&config.VirtualServer{Name: "v6", Address: netip.MustParseAddrPort("[2001:db8::50]:443"), Scheduler: "wrr", Quorum: 1,
 			RealServers: []*config.RealServer{rsrv("[2001:db8:1::10]:443", 3, config.KindNAT), rsrv("[2001:db8:1::11]:443", 1, config.KindDR)}},
 	)
@@ -196,6 +206,28 @@ func TestIPVSSyncEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertKernel(t, ns2, ipvssync.FromMoby(ipvstest.Handle(t, ns2)), want)
+}
+
+// The guest's 6.1 kernel has no twos scheduler: the host check of
+// validate says so, and the kernel refuses the service as it warned.
+func TestSchedulerMissingWarns(t *testing.T) {
+	if has, known := (config.OSHost{}).HasScheduler("rr"); !has || !known {
+		t.Fatalf("HasScheduler(rr) = %v, %v in the guest; want true, true", has, known)
+	}
+	if has, known := (config.OSHost{}).HasScheduler("twos"); has || !known {
+		t.Fatalf("HasScheduler(twos) = %v, %v on the guest's 6.1 kernel; want false, true", has, known)
+	}
+	_, diags := config.ParseWith([]byte("virtual_server \"w\" {\n  address = \"192.0.2.50:80\"\n  lb_algo = \"twos\"\n}\n"), "twos.hcl",
+		config.Options{Host: config.OSHost{}})
+	if diags.HasErrors() || len(diags) != 1 || diags[0].Summary != "Scheduler missing from this kernel" {
+		t.Errorf("validate of lb_algo twos on 6.1: %v, want one warning", diags)
+	}
+	ns := syncNS(t)
+	h := ipvssync.FromMoby(ipvstest.Handle(t, ns))
+	vs := &config.VirtualServer{Name: "w", Address: netip.MustParseAddrPort("192.0.2.50:80"), Scheduler: "twos", Quorum: 1}
+	if _, err := ipvssync.NewReconciler(h, nil).Sync(ipvssync.Desired([]*config.VirtualServer{vs}, ipvssync.Health{})); err == nil {
+		t.Error("the 6.1 kernel accepted a twos service")
+	}
 }
 
 func TestIPVSSyncFailureRecoveryAndSorry(t *testing.T) {
