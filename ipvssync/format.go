@@ -156,7 +156,8 @@ func listName(k ServiceKey) string {
 		}
 		return fmt.Sprintf("FWM  %d", k.FWMark)
 	}
-	s := protoName(k.Proto) + "  " + addrPort(k.Addr, k.Port)
+	// ipvsadm pads the protocol to four columns: "TCP  a:p", "SCTP a:p".
+	s := fmt.Sprintf("%-4s %s", protoName(k.Proto), addrPort(k.Addr, k.Port))
 	if k.Family != FamilyIPv6 && len(s) > 33 {
 		s = s[:33]
 	}

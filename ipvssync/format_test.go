@@ -97,3 +97,19 @@ func TestLargenum(t *testing.T) {
 		}
 	}
 }
+
+// ipvsadm -Ln pads the protocol to four columns, so SCTP has one space
+// where TCP and UDP have two (checked against ipvsadm in the guest).
+func TestListNameSCTP(t *testing.T) {
+	for _, tc := range []struct {
+		k    ServiceKey
+		want string
+	}{
+		{ServiceKey{Family: FamilyIPv4, Proto: ProtoTCP, Addr: netip.MustParseAddr("192.0.2.50"), Port: 80}, "TCP  192.0.2.50:80"},
+		{ServiceKey{Family: FamilyIPv4, Proto: ProtoSCTP, Addr: netip.MustParseAddr("192.0.2.50"), Port: 3868}, "SCTP 192.0.2.50:3868"},
+	} {
+		if got := listName(tc.k); got != tc.want {
+			t.Errorf("listName = %q, want %q", got, tc.want)
+		}
+	}
+}
