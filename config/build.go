@@ -48,7 +48,7 @@ func (b *builder) build(raw *rawFile) *Config {
 	b.instanceTrackFiles(raw.Instances, cfg, trackFiles)
 	b.syncGroups(raw.SyncGroups, cfg)
 	b.lvsSyncDaemon(raw.Global, cfg) // after instances: it names one
-	b.virtualServers(raw.VirtualServers, cfg)
+	b.virtualServers(raw.VirtualServers, cfg, b.virtualServerGroups(raw.VSGroups, cfg))
 	return cfg
 }
 

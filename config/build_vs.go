@@ -16,7 +16,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-func (b *builder) virtualServers(raws []*rawVirtualServer, cfg *Config) {
+func (b *builder) virtualServers(raws []*rawVirtualServer, cfg *Config, groups map[string]*VirtualServerGroup) {
 	byName := map[string]*VirtualServer{}
 	services := map[string]hcl.Range{}
 	for _, r := range raws {
@@ -24,13 +24,13 @@ func (b *builder) virtualServers(raws []*rawVirtualServer, cfg *Config) {
 			b.dupName(r.DefRange, "virtual_server", r.Name, first.Range)
 			continue
 		}
-		vs := b.virtualServer(r, services)
+		vs := b.virtualServer(r, services, groups)
 		byName[r.Name] = vs
 		cfg.VirtualServers = append(cfg.VirtualServers, vs)
 	}
 }
 
-func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Range) *VirtualServer {
+func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Range, groups map[string]*VirtualServerGroup) *VirtualServer {
 	vs := &VirtualServer{
 		Name:      r.Name,
 		Scheduler: defaultScheduler,
@@ -38,12 +38,15 @@ func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Ran
 		DelayLoop: defaultDelayLoop,
 		Range:     r.DefRange,
 	}
-	hasAddr, hasMark := present(r.Address), present(r.FWMark)
+	hasAddr, hasMark, hasGroup := present(r.Address), present(r.FWMark), present(r.Group)
 	switch {
+	case hasGroup && (hasAddr || hasMark):
+		b.errorf(r.Group.Range(), "Conflicting group and address", "A virtual_server is either a group (group = \"name\") or one address or fwmark, not both.")
+	case hasGroup:
 	case hasAddr && hasMark:
 		b.errorf(r.FWMark.Range(), "Conflicting address and fwmark", "A virtual_server is either an address (address = \"172.16.100.1:80\") or a firewall mark (fwmark = 10), not both.")
 	case !hasAddr && !hasMark:
-		b.errorf(r.DefRange, "Missing address or fwmark", "A virtual_server needs either address = \"IP:PORT\" or fwmark = MARK.")
+		b.errorf(r.DefRange, "Missing address or fwmark", "A virtual_server needs either address = \"IP:PORT\", fwmark = MARK or group = \"NAME\" (a virtual_server_group).")
 	}
 	if s, ok := b.str(r.Address, "address"); ok {
 		if ap, err := netip.ParseAddrPort(strings.TrimSpace(s)); err != nil || ap.Addr().Zone() != "" {
@@ -95,7 +98,9 @@ func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Ran
 	if vs.Address.IsValid() && vs.Address.Port() == 0 && vs.PersistenceTimeout == 0 {
 		b.errorf(r.Address.Range(), "Invalid address", "Port 0 (all ports) needs persistence: set persistence_timeout, or give the service's port.")
 	}
-	if vs.Address.IsValid() || vs.FWMark != 0 {
+	if hasGroup && !hasAddr && !hasMark {
+		b.groupOf(r, vs, groups, services)
+	} else if vs.Address.IsValid() || vs.FWMark != 0 {
 		key := fmt.Sprintf("%s %s/%d", vs.Protocol, vs.Address, vs.FWMark)
 		if first, dup := services[key]; dup {
 			b.errorf(r.DefRange, "Duplicate virtual service", "The virtual_server at %s already uses this %s %s; IPVS has one service per address, port and protocol (or firewall mark).", first.String(), vs.Protocol, serviceName(vs))
@@ -221,8 +226,9 @@ func (b *builder) realServer(r *rawRealServer, vs *VirtualServer) *RealServer {
 		switch {
 		case err != nil:
 			b.errorf(r.Address.Range(), "Invalid address", "A real server address must be IP or IP:PORT, such as \"172.16.100.7:80\"; %q is not.", s)
-		case vs.FWMark == 0 && vs.Address.IsValid() && rs.Kind != KindNAT && ap.Port() != vs.Address.Port():
-			b.errorf(r.Address.Range(), "Port mapping with "+strings.ToUpper(rs.Kind.String()), "With lb_kind %s packets reach the real server unchanged, so its port must equal the virtual port %d; it is %d. Use NAT to map ports.", strings.ToUpper(rs.Kind.String()), vs.Address.Port(), ap.Port())
+		case mismatch(dirPortMismatch(vs, rs.Kind, ap.Port())):
+			vport, _ := dirPortMismatch(vs, rs.Kind, ap.Port())
+			b.errorf(r.Address.Range(), "Port mapping with "+strings.ToUpper(rs.Kind.String()), "With lb_kind %s packets reach the real server unchanged, so its port must equal the virtual port %d; it is %d. Use NAT to map ports.", strings.ToUpper(rs.Kind.String()), vport, ap.Port())
 		case vs.FWMark == 0 && vs.Address.IsValid() && rs.Kind != KindTUN && ap.Addr().Is4() != vs.Address.Addr().Is4():
 			b.errorf(r.Address.Range(), "Address family mismatch", "With lb_kind %s a real server must have the same address family as the virtual server %s; only TUN can mix IPv4 and IPv6.", strings.ToUpper(rs.Kind.String()), vs.Address.Addr())
 		default:

@@ -282,6 +282,7 @@ func TestBadCoverage(t *testing.T) {
 		"nopreempt with state MASTER", "Invalid lower_threshold", "More than one check block",
 		"Unsupported argument", "Unsupported block type", "Missing required argument",
 		"Invalid lvs_resync_interval", "ops needs a UDP service", "Flag of another scheduler", "Invalid protocol",
+		"Mixed families in a group", "Invalid group address", "Invalid group fwmark", "Conflicting group and address", "Unknown virtual_server_group", "Duplicate virtual service",
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.golden"))
 	var all strings.Builder
@@ -437,5 +438,53 @@ func TestHasModule(t *testing.T) {
 	}
 	if _, known := hasModule(filepath.Join(dir, "none"), "ip_vs_rr"); known {
 		t.Error("a kernel without module lists is reported as known")
+	}
+}
+
+// A group virtual server carries every member, ranges expanded, with the
+// first as its address; the IPVS side makes one service per member.
+func TestVirtualServerGroup(t *testing.T) {
+	cfg, diags := Parse([]byte(`
+virtual_server_group "web" {
+  addresses = ["192.0.2.10-12:80", "192.0.2.20:443"]
+  fwmarks   = [7]
+}
+virtual_server_group "v6" {
+  addresses = ["[2001:db8::fe-101]:80"]
+}
+virtual_server "web" {
+  group   = "web"
+  lb_kind = "NAT"
+  real_server "a" { address = "198.51.100.7:8080" }
+}
+virtual_server "v6" {
+  group = "v6"
+  lb_kind = "DR"
+  real_server "a" { address = "[2001:db8:1::7]:80" }
+}
+`), "group.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var got []string
+	for _, vs := range cfg.VirtualServers {
+		for _, m := range vs.Members {
+			if m.FWMark != 0 {
+				got = append(got, fmt.Sprintf("%s fwmark %d", vs.Name, m.FWMark))
+			} else {
+				got = append(got, vs.Name+" "+m.Address.String())
+			}
+		}
+		if vs.Group != vs.Name || vs.Address != vs.Members[0].Address {
+			t.Errorf("%s: group %q address %v, want its group and first member", vs.Name, vs.Group, vs.Address)
+		}
+	}
+	want := []string{"web 192.0.2.10:80", "web 192.0.2.11:80", "web 192.0.2.12:80", "web 192.0.2.20:443", "web fwmark 7",
+		"v6 [2001:db8::fe]:80", "v6 [2001:db8::ff]:80", "v6 [2001:db8::100]:80", "v6 [2001:db8::101]:80"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+	if len(cfg.VirtualServerGroups) != 2 {
+		t.Errorf("%d groups, want 2", len(cfg.VirtualServerGroups))
 	}
 }

@@ -18,6 +18,7 @@ type rawFile struct {
 	TrackFiles     []*rawTrackFileDef  `hcl:"track_file,block"`
 	Instances      []*rawInstance      `hcl:"vrrp_instance,block"`
 	SyncGroups     []*rawSyncGroup     `hcl:"vrrp_sync_group,block"`
+	VSGroups       []*rawVSGroup       `hcl:"virtual_server_group,block"`
 	VirtualServers []*rawVirtualServer `hcl:"virtual_server,block"`
 }
 
@@ -151,8 +152,16 @@ type rawSyncGroup struct {
 	DefRange     hcl.Range      `hcl:",def_range"`
 }
 
+type rawVSGroup struct {
+	Name      string         `hcl:"name,label"`
+	Addresses hcl.Expression `hcl:"addresses,optional"`
+	FWMarks   hcl.Expression `hcl:"fwmarks,optional"`
+	DefRange  hcl.Range      `hcl:",def_range"`
+}
+
 type rawVirtualServer struct {
 	Name               string           `hcl:"name,label"`
+	Group              hcl.Expression   `hcl:"group,optional"`
 	Address            hcl.Expression   `hcl:"address,optional"`
 	FWMark             hcl.Expression   `hcl:"fwmark,optional"`
 	Protocol           hcl.Expression   `hcl:"protocol,optional"`

@@ -18,6 +18,9 @@ type Config struct {
 	Instances      []*Instance
 	SyncGroups     []*SyncGroup
 	VirtualServers []*VirtualServer
+	// VirtualServerGroups are keepalived's virtual_server_group blocks;
+	// the virtual servers that name one carry its members too.
+	VirtualServerGroups []*VirtualServerGroup
 }
 
 // Global holds the settings of the global block.
@@ -294,11 +297,11 @@ var Schedulers = []string{"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh",
 
 // VirtualServer is a virtual_server: an IPVS service and its real servers.
 type VirtualServer struct {
-	Name               string
-	Address            netip.AddrPort // invalid when FWMark is set
-	FWMark             uint32         // 0 when Address is set
-	Protocol           Protocol
-	Scheduler          string // one of Schedulers, default "wlc"
+	Name      string
+	Address   netip.AddrPort // invalid when FWMark is set
+	FWMark    uint32         // 0 when Address is set
+	Protocol  Protocol
+	Scheduler string // one of Schedulers, default "wlc"
 	// OnePacket is keepalived's ops: IPVS schedules every UDP datagram
 	// on its own, with no connection entry (UDP services only).
 	OnePacket bool
@@ -306,8 +309,8 @@ type VirtualServer struct {
 	// (keepalived's sh-fallback/mh-fallback and sh-port/mh-port): pick
 	// another real server when the hashed one is unavailable, and hash
 	// the source port too.
-	SchedFallback bool
-	SchedPort     bool
+	SchedFallback      bool
+	SchedPort          bool
 	Kind               ForwardKind
 	PersistenceTimeout time.Duration // 0 = no persistence
 	PersistenceNetmask netip.Addr    // invalid = /32
@@ -319,7 +322,26 @@ type VirtualServer struct {
 	QuorumUp           string        // script run when quorum is regained
 	QuorumDown         string        // script run when quorum is lost
 	RealServers        []*RealServer
-	Range              hcl.Range
+	// Group names the virtual_server_group this virtual server serves;
+	// Members are then its services, Address or FWMark the first of them.
+	Group   string
+	Members []GroupMember
+	Range   hcl.Range
+}
+
+// VirtualServerGroup is a virtual_server_group: addresses (ranges
+// expanded) and firewall marks that one virtual server serves as as many
+// IPVS services, with one set of real servers and one check each.
+type VirtualServerGroup struct {
+	Name    string
+	Members []GroupMember
+	Range   hcl.Range
+}
+
+// GroupMember is one service of a group: an address or a firewall mark.
+type GroupMember struct {
+	Address netip.AddrPort // invalid when FWMark is set
+	FWMark  uint32
 }
 
 // RealServer is a real_server of a virtual server.

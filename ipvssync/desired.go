@@ -1,6 +1,7 @@
 package ipvssync
 
 import (
+	"maps"
 	"net/netip"
 
 	"github.com/lbhad/lbhad/config"
@@ -39,6 +40,10 @@ type Health struct {
 	// Reconciler.SyncHealth drains them (DrainMaint) and reports when
 	// they leave. Desired itself ignores it.
 	Maint map[RealKey]Maint
+	// Members maps the first service of a group virtual server to its
+	// other services (groupMembers): a real server in maintenance drains
+	// while any of them counts connections on it. SyncHealth fills it.
+	Members map[ServiceKey][]ServiceKey
 }
 
 // ServiceKeyOf returns the IPVS identity of a virtual server. The family of
@@ -57,6 +62,44 @@ func ServiceKeyOf(vs *config.VirtualServer) ServiceKey {
 	}
 	a := vs.Address.Addr().Unmap()
 	return ServiceKey{Family: familyOf(a), Proto: protoOf(vs.Protocol), Addr: a, Port: vs.Address.Port()}
+}
+
+// ServiceKeysOf returns every IPVS service of vs: ServiceKeyOf(vs) for a
+// plain virtual server; for one serving a virtual_server_group, one key
+// per member, the first being ServiceKeyOf(vs). The members share vs's
+// real servers, their health and quorum, which are keyed by the first.
+func ServiceKeysOf(vs *config.VirtualServer) []ServiceKey {
+	first := ServiceKeyOf(vs)
+	if len(vs.Members) == 0 {
+		return []ServiceKey{first}
+	}
+	keys := make([]ServiceKey, 0, len(vs.Members))
+	for _, m := range vs.Members {
+		if m.FWMark != 0 {
+			keys = append(keys, ServiceKey{Family: first.Family, FWMark: m.FWMark})
+			continue
+		}
+		a := m.Address.Addr().Unmap()
+		keys = append(keys, ServiceKey{Family: familyOf(a), Proto: protoOf(vs.Protocol), Addr: a, Port: m.Address.Port()})
+	}
+	return keys
+}
+
+// groupMembers maps the first service of every group virtual server in
+// vss to the others, for the checks that read the kernel's state of a
+// real server (drain): a group's real server is one, on every member.
+func groupMembers(vss []*config.VirtualServer) map[ServiceKey][]ServiceKey {
+	var out map[ServiceKey][]ServiceKey
+	for _, vs := range vss {
+		if len(vs.Members) > 1 {
+			if out == nil {
+				out = map[ServiceKey][]ServiceKey{}
+			}
+			keys := ServiceKeysOf(vs)
+			out[keys[0]] = keys[1:]
+		}
+	}
+	return out
 }
 
 func protoOf(p config.Protocol) Proto {
@@ -249,6 +292,11 @@ func Desired(cfg []*config.VirtualServer, h Health) Table {
 			}
 		}
 		t[key] = ServiceEntry{Service: svc, Dests: dests}
+		for _, mk := range ServiceKeysOf(vs)[1:] {
+			msvc := svc
+			msvc.Key = mk // config keeps a group to one family
+			t[mk] = ServiceEntry{Service: msvc, Dests: maps.Clone(dests)}
+		}
 	}
 	return t
 }

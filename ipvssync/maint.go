@@ -51,8 +51,17 @@ func DrainMaint(h Health, t Table, now time.Time) (Health, []MaintLeft, int) {
 		if !ok {
 			st = RealState{Alive: true} // no verdict yet: alive
 		}
-		n := activeConnsIn(t, k)
-		if !m.Out && (n != 0 || inTable(t, k)) && KeepDraining(n, m.Since, now, m.Timeout) {
+		n, in := 0, false
+		for _, svc := range append([]ServiceKey{k.Service}, h.Members[k.Service]...) {
+			mk := RealKey{Service: svc, Dest: k.Dest}
+			if c := activeConnsIn(t, mk); c < 0 || n < 0 {
+				n = -1
+			} else {
+				n += c
+			}
+			in = in || inTable(t, mk)
+		}
+		if !m.Out && (n != 0 || in) && KeepDraining(n, m.Since, now, m.Timeout) {
 			st.Drain = true
 			draining++
 		} else {

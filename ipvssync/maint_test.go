@@ -109,3 +109,60 @@ func TestSyncHealthMaint(t *testing.T) {
 		t.Errorf("after out: %+v, %v", res, err)
 	}
 }
+
+// A group virtual server is one IPVS service per member sharing its real
+// servers: a failed check takes the real server out of every member, and
+// maintenance drains it while any member still counts connections on it.
+func TestGroupServicesShareRealServers(t *testing.T) {
+	k := NewFakeKernel()
+	fake := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := NewReconciler(k, nil, WithClock(fake))
+	key2 := ServiceKey{Family: FamilyIPv4, Proto: ProtoTCP, Addr: netip.MustParseAddr("192.0.2.51"), Port: 80}
+	mark := ServiceKey{Family: FamilyIPv4, FWMark: 7}
+	g := vs(func(v *config.VirtualServer) {
+		v.Group = "web"
+		v.Members = []config.GroupMember{{Address: v.Address}, {Address: netip.AddrPortFrom(key2.Addr, 80)}, {FWMark: 7}}
+	})
+	vss := []*config.VirtualServer{g}
+	if got := ServiceKeysOf(g); !cmp.Equal(got, []ServiceKey{key, key2, mark}, addrCmp) {
+		t.Fatalf("ServiceKeysOf = %v", got)
+	}
+	if res, err := r.SyncHealth(vss, Health{}); err != nil || res.Writes != 9 {
+		t.Fatalf("first sync: %+v, %v; want 3 services and 6 destinations", res, err)
+	}
+	rk := RealKey{Service: key, Dest: k1} // health is keyed by the first member
+	h := Health{Real: map[RealKey]RealState{rk: down}}
+	if _, err := r.SyncHealth(vss, h); err != nil {
+		t.Fatal(err)
+	}
+	tab, _ := Read(k)
+	for _, s := range []ServiceKey{key, key2, mark} {
+		if _, in := tab[s].Dests[k1]; in || len(tab[s].Dests) != 1 {
+			t.Errorf("%v after rs1 failed: %v, want only rs2", s, tab[s].Dests)
+		}
+	}
+	h.Real[rk] = RealState{Alive: true}
+	if _, err := r.SyncHealth(vss, h); err != nil {
+		t.Fatal(err)
+	}
+	// rs1 has connections on the second member only.
+	k.SetConns(key2, k1, 3, 0)
+	h.Maint = map[RealKey]Maint{rk: {Since: fake.Now(), Timeout: time.Minute}}
+	fake.Advance(QuiesceGrace + time.Second)
+	res, err := r.SyncHealth(vss, h)
+	tab, _ = Read(k)
+	if err != nil || len(res.Left) != 0 || tab[key].Dests[k1].Weight != 0 || tab[key2].Dests[k1].Weight != 0 || r.Draining() != 1 {
+		t.Fatalf("busy on one member: left %v, %v; weights %d/%d; draining %d", res.Left, err, tab[key].Dests[k1].Weight, tab[key2].Dests[k1].Weight, r.Draining())
+	}
+	k.SetConns(key2, k1, 0, 0)
+	res, err = r.SyncHealth(vss, h)
+	tab, _ = Read(k)
+	if err != nil || !cmp.Equal(res.Left, []MaintLeft{{Key: rk}}, addrCmp) {
+		t.Fatalf("idle: left %v, %v", res.Left, err)
+	}
+	for _, s := range []ServiceKey{key, key2, mark} {
+		if _, in := tab[s].Dests[k1]; in {
+			t.Errorf("%v still has rs1 after its drain", s)
+		}
+	}
+}

@@ -139,6 +139,7 @@ func (r *Reconciler) SyncHealth(vss []*config.VirtualServer, h Health) (SyncResu
 	if rerr == nil {
 		t = current
 	}
+	h.Members = groupMembers(vss)
 	h, left, draining := DrainMaint(h, t, r.clock.Now())
 	r.maintDraining = draining
 	var res SyncResult
@@ -152,6 +153,9 @@ func (r *Reconciler) SyncHealth(vss []*config.VirtualServer, h Health) (SyncResu
 	for k, st := range h.Real {
 		if !st.Alive {
 			failed[k] = struct{}{}
+			for _, svc := range h.Members[k.Service] {
+				failed[RealKey{Service: svc, Dest: k.Dest}] = struct{}{}
+			}
 		}
 	}
 	r.noDrain = failed
