@@ -87,6 +87,7 @@ func Instance(st vrrp.Status) InstanceStatus {
 		MasterPriority: st.MasterPriority, VIPs: make([]string, 0, len(st.VIPs)),
 		Faults: append([]string(nil), st.Faults...), LastTransition: st.LastTransition,
 		LastReason: string(st.LastReason), Maintenance: st.Maintenance, HandingOver: st.HandingOver,
+		Waiting: st.Waiting,
 		Counters: Counters{
 			AdvertsSent: st.Counters.AdvertsSent, AdvertsReceived: st.Counters.AdvertsReceived,
 			PriorityZeroSent: st.Counters.PriorityZeroSent, PriorityZeroReceived: st.Counters.PriorityZeroReceived,
@@ -169,6 +170,9 @@ func VirtualServers(cfg []*config.VirtualServer, checks []checker.Status, t ipvs
 			Name: vs.Name, Service: serviceName(vs), Scheduler: vs.Scheduler, Kind: vs.Kind.String(),
 			InKernel: inKernel, RealServers: make([]RSStatus, 0, len(vs.RealServers)),
 		}
+		if inKernel {
+			v.Traffic = trafficOf(entry.Service.Stats)
+		}
 		if vs.SorryServer.IsValid() {
 			v.SorryServer = vs.SorryServer.String()
 		}
@@ -199,6 +203,7 @@ func VirtualServers(cfg []*config.VirtualServer, checks []checker.Status, t ipvs
 					w := d.Weight
 					r.CurrentWeight = &w
 					r.ActiveConns, r.InactConns = d.ActiveConns, d.InactConns
+					r.Traffic = trafficOf(d.Stats)
 				}
 			}
 			v.RealServers = append(v.RealServers, r)
@@ -211,6 +216,10 @@ func VirtualServers(cfg []*config.VirtualServer, checks []checker.Status, t ipvs
 		out = append(out, v)
 	}
 	return out
+}
+
+func trafficOf(s ipvssync.Stats) *Traffic {
+	return &Traffic{Conns: s.Conns, PacketsIn: s.PacketsIn, PacketsOut: s.PacketsOut, BytesIn: s.BytesIn, BytesOut: s.BytesOut}
 }
 
 func serviceName(vs *config.VirtualServer) string {

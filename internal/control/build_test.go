@@ -28,12 +28,14 @@ func TestBuild(t *testing.T) {
 		}},
 		VirtualServers: []VSStatus{{
 			Name: "web", Service: "tcp 192.0.2.50:80", Scheduler: "wrr", Kind: "dr", QuorumUp: true, InKernel: true,
+			Traffic: &Traffic{Conns: 40, PacketsIn: 400, PacketsOut: 380, BytesIn: 40000, BytesOut: 90000},
 			RealServers: []RSStatus{
 				{Name: "rs1", Address: "192.0.2.7:80", Weight: 2, CurrentWeight: intp(2), Health: HealthUp, Check: "http_get",
-					LastCheck: tCheck, Latency: 12345678, ActiveConns: 3, InactConns: 10},
+					LastCheck: tCheck, Latency: 12345678, ActiveConns: 3, InactConns: 10,
+					Traffic: &Traffic{Conns: 40, PacketsIn: 400, PacketsOut: 380, BytesIn: 40000, BytesOut: 90000}},
 				{Name: "rs2", Address: "192.0.2.8:80", Weight: 1, Health: HealthDown, Check: "tcp_check",
 					LastCheck: tCheck, Latency: Duration(300000), LastReason: "connection refused", Failures: 1},
-				{Name: "rs3", Address: "192.0.2.9:80", Weight: 1, CurrentWeight: intp(1), Health: HealthUp},
+				{Name: "rs3", Address: "192.0.2.9:80", Weight: 1, CurrentWeight: intp(1), Health: HealthUp, Traffic: &Traffic{}},
 			},
 		}},
 		Checks: []CheckStatus{{Name: "chk_nginx", Kind: "vrrp_script", Health: HealthDown, LastCheck: tCheck,
