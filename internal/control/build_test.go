@@ -10,6 +10,7 @@ import (
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/ipvssync"
+	"github.com/lbhad/lbhad/vrrp"
 )
 
 func intp(v int) *int { return &v }
@@ -102,5 +103,29 @@ func TestEmptyInput(t *testing.T) {
 		if !strings.Contains(string(b), f) {
 			t.Errorf("empty snapshot %s lacks %s", b, f)
 		}
+	}
+}
+
+// Without a VRRP router (nil status) every configured instance is still
+// listed, INIT and waiting "not running"; a router that runs but has not
+// opened its instances yet (empty status) lists none, so no instance
+// appears twice or as not running while it starts.
+func TestBuildUnreportedInstances(t *testing.T) {
+	in := fixtureInput()
+	in.VRRP = nil
+	got := Build(in).Instances
+	want := []InstanceStatus{{Name: "VI_1", Interface: "eth0", VRID: 51, State: "INIT", BasePriority: 150, EffectivePriority: 150,
+		VIPs: []string{"192.0.2.50/24"}, Waiting: "not running", Faults: []string{"waiting:not running"}}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("router down (-want +got):\n%s", d)
+	}
+	in.VRRP = []vrrp.Status{}
+	if got := Build(in).Instances; len(got) != 0 {
+		t.Errorf("router starting: %+v, want none", got)
+	}
+	in = fixtureInput()
+	in.VRRP[0].Waiting = "interface eth0 not found"
+	if got := Build(in).Instances; len(got) != 1 || got[0].Waiting != "interface eth0 not found" {
+		t.Errorf("waiting instance: %+v", got)
 	}
 }
