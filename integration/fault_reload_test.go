@@ -324,7 +324,7 @@ virtual_server "web" {
 	b.startNotified(b.l.D1, conf, nl)
 	b.waitOwner(b.l.D1, 15*time.Second, time.Second, "VRRP runs without IPVS")
 	status := nl.lines("STATUS=")
-	if len(status) == 0 || !strings.HasPrefix(status[0], "STATUS=degraded (ipvs: ") || !strings.Contains(status[0], "IPVS is not available") {
+	if len(status) == 0 || !strings.HasPrefix(status[0], "STATUS=degraded: ") || !strings.Contains(status[0], "; ipvs: ") || !strings.Contains(status[0], "IPVS is not available") {
 		t.Errorf("STATUS= lines %q, want degraded naming ipvs and why", status)
 	}
 	st, err := control.Status(context.Background(), sock)

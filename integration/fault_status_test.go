@@ -35,7 +35,7 @@ vrrp_instance "LATE" {
 		return st[len(st)-1]
 	}
 	if !lab.Eventually(10*time.Second, func() bool {
-		return strings.HasPrefix(last(), "STATUS=degraded (vrrp: 1/2 instances waiting: LATE (")
+		return strings.HasPrefix(last(), "STATUS=degraded: 1/2 VRRP instances up; waiting: LATE (")
 	}) {
 		t.Fatalf("STATUS= lines %q, want degraded naming the waiting LATE", nl.lines("STATUS="))
 	}
@@ -48,7 +48,7 @@ vrrp_instance "LATE" {
 		{"link", "set", "late0", "up"},
 		{"link", "set", "late1", "up"},
 	})
-	if !lab.Eventually(10*time.Second, func() bool { return strings.HasPrefix(last(), "STATUS=running: 2 vrrp instances") }) {
+	if !lab.Eventually(10*time.Second, func() bool { return strings.HasPrefix(last(), "STATUS=running: 2/2 VRRP instances up") }) {
 		t.Fatalf("STATUS= lines %q, want running once late0 appeared", nl.lines("STATUS="))
 	}
 	t.Logf("STATUS= went %q", nl.lines("STATUS="))

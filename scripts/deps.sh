@@ -18,6 +18,9 @@ need_root
 # tcpdump for captures, ipvsadm for cross-checking IPVS tables; the VM
 # harness adds its own list in integration/vm/setup.sh.
 pkgs=(iproute2 keepalived tcpdump ipvsadm kmod procps psmisc ca-certificates git make python3-aiosmtpd)
+# prometheus for promtool, which checks and unit-tests examples/monitoring's
+# alert rules (internal/metrics TestAlertRules); its service is never started.
+pkgs+=(prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,6 +37,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	fi
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
 	[ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+	# The prometheus package enables its server; only promtool is wanted.
+	if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+		systemctl disable --now prometheus >/dev/null 2>&1 || true
+	fi
 fi
 
 # Go 1.26: from PATH or /usr/local/go, else fetched (scripts/go-toolchain.sh).

@@ -1,32 +1,24 @@
 package main
 
 import (
-	"fmt"
 	"io"
+	"os"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
+
+	"github.com/lbhad/lbhad/internal/logging"
 )
 
-// newLogger builds the one logger the daemon passes down. Console output
-// is for people at a terminal or in journald; json is for log shippers.
+// newLogger builds the one logger the daemon passes down (console for
+// people, json for log shippers) and routes moby/ipvs's logrus output
+// into it. When w is stderr and systemd connected it to journald, lines
+// carry a syslog priority instead of a time of their own.
 func newLogger(format, level string, w io.Writer) (*zap.Logger, error) {
-	lvl, err := zapcore.ParseLevel(level)
+	f, _ := w.(*os.File)
+	log, err := logging.New(logging.Options{Format: format, Level: level, Journal: logging.JournalStream(f)}, w)
 	if err != nil {
-		return nil, fmt.Errorf("bad --log-level %q: use debug, info, warn or error", level)
+		return nil, err
 	}
-	encCfg := zap.NewProductionEncoderConfig()
-	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
-	var enc zapcore.Encoder
-	switch format {
-	case "console":
-		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
-		enc = zapcore.NewConsoleEncoder(encCfg)
-	case "json":
-		enc = zapcore.NewJSONEncoder(encCfg)
-	default:
-		return nil, fmt.Errorf("bad --log-format %q: use console or json", format)
-	}
-	core := zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), lvl)
-	return zap.New(core), nil
+	logging.RouteLogrus(log)
+	return log, nil
 }

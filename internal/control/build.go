@@ -19,8 +19,12 @@ type Input struct {
 	Now        time.Time     // default time.Now()
 	LastReload *ReloadStatus // nil: never reloaded
 	Degraded   []Problem     // copied as it is
-	VRRP       []vrrp.Status
-	Checks     []checker.Status
+	// VRRP is the router's status. nil means no router runs (the vrrp
+	// part is degraded or stopped): the config's instances are then
+	// listed as INIT, waiting "not running". An empty, non-nil list is a
+	// router that has not opened its instances yet, and lists none.
+	VRRP   []vrrp.Status
+	Checks []checker.Status
 	// Table is the kernel's IPVS table (ipvsComponent.Table); TableErr
 	// the error reading it. A nil Table without error means IPVS is not
 	// in use.
@@ -55,6 +59,9 @@ func Build(in Input) Snapshot {
 		s.IPVSError = in.TableErr.Error()
 	}
 	if in.Config != nil {
+		if in.VRRP == nil {
+			s.Instances = append(s.Instances, unreported(in.Config.Instances, s.Instances)...)
+		}
 		s.RouterID = in.Config.Global.RouterID
 		s.VirtualServers = VirtualServers(in.Config.VirtualServers, in.Checks, in.Table, in.QuorumUp)
 	}
@@ -68,6 +75,37 @@ func Build(in Input) Snapshot {
 		s.Checks = []CheckStatus{}
 	}
 	return s
+}
+
+// notRunning is the Waiting reason of a configured instance the VRRP
+// router does not report: it is not running (Snapshot.Degraded says why)
+// or not started yet.
+const notRunning = "not running"
+
+// unreported returns the configured instances missing from have, in
+// config order, as INIT and waiting, so status and the metrics list
+// every configured instance even when the VRRP router does not run.
+func unreported(cfg []*config.Instance, have []InstanceStatus) []InstanceStatus {
+	seen := make(map[string]bool, len(have))
+	for _, in := range have {
+		seen[in.Name] = true
+	}
+	var out []InstanceStatus
+	for _, c := range cfg {
+		if seen[c.Name] {
+			continue
+		}
+		is := InstanceStatus{
+			Name: c.Name, Interface: c.Interface, VRID: c.VRID, State: "INIT",
+			BasePriority: c.Priority, EffectivePriority: c.Priority, VIPs: make([]string, 0, len(c.VIPs)),
+			Waiting: notRunning, Faults: []string{"waiting:" + notRunning},
+		}
+		for _, v := range c.VIPs {
+			is.VIPs = append(is.VIPs, v.Prefix.String())
+		}
+		out = append(out, is)
+	}
+	return out
 }
 
 // Instances converts the VRRP router's statuses, keeping their order.
@@ -87,6 +125,7 @@ func Instance(st vrrp.Status) InstanceStatus {
 		MasterPriority: st.MasterPriority, VIPs: make([]string, 0, len(st.VIPs)),
 		Faults: append([]string(nil), st.Faults...), LastTransition: st.LastTransition,
 		LastReason: string(st.LastReason), Maintenance: st.Maintenance, HandingOver: st.HandingOver,
+		Waiting: st.Waiting,
 		Counters: Counters{
 			AdvertsSent: st.Counters.AdvertsSent, AdvertsReceived: st.Counters.AdvertsReceived,
 			PriorityZeroSent: st.Counters.PriorityZeroSent, PriorityZeroReceived: st.Counters.PriorityZeroReceived,
@@ -169,6 +208,9 @@ func VirtualServers(cfg []*config.VirtualServer, checks []checker.Status, t ipvs
 			Name: vs.Name, Service: serviceName(vs), Scheduler: vs.Scheduler, Kind: vs.Kind.String(),
 			InKernel: inKernel, RealServers: make([]RSStatus, 0, len(vs.RealServers)),
 		}
+		if inKernel {
+			v.Traffic = trafficOf(entry.Service.Stats)
+		}
 		if vs.SorryServer.IsValid() {
 			v.SorryServer = vs.SorryServer.String()
 		}
@@ -199,6 +241,7 @@ func VirtualServers(cfg []*config.VirtualServer, checks []checker.Status, t ipvs
 					w := d.Weight
 					r.CurrentWeight = &w
 					r.ActiveConns, r.InactConns = d.ActiveConns, d.InactConns
+					r.Traffic = trafficOf(d.Stats)
 				}
 			}
 			v.RealServers = append(v.RealServers, r)
@@ -211,6 +254,10 @@ func VirtualServers(cfg []*config.VirtualServer, checks []checker.Status, t ipvs
 		out = append(out, v)
 	}
 	return out
+}
+
+func trafficOf(s ipvssync.Stats) *Traffic {
+	return &Traffic{Conns: s.Conns, PacketsIn: s.PacketsIn, PacketsOut: s.PacketsOut, BytesIn: s.BytesIn, BytesOut: s.BytesOut}
 }
 
 func serviceName(vs *config.VirtualServer) string {

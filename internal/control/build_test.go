@@ -10,6 +10,7 @@ import (
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/ipvssync"
+	"github.com/lbhad/lbhad/vrrp"
 )
 
 func intp(v int) *int { return &v }
@@ -28,12 +29,14 @@ func TestBuild(t *testing.T) {
 		}},
 		VirtualServers: []VSStatus{{
 			Name: "web", Service: "tcp 192.0.2.50:80", Scheduler: "wrr", Kind: "dr", QuorumUp: true, InKernel: true,
+			Traffic: &Traffic{Conns: 40, PacketsIn: 400, PacketsOut: 380, BytesIn: 40000, BytesOut: 90000},
 			RealServers: []RSStatus{
 				{Name: "rs1", Address: "192.0.2.7:80", Weight: 2, CurrentWeight: intp(2), Health: HealthUp, Check: "http_get",
-					LastCheck: tCheck, Latency: 12345678, ActiveConns: 3, InactConns: 10},
+					LastCheck: tCheck, Latency: 12345678, ActiveConns: 3, InactConns: 10,
+					Traffic: &Traffic{Conns: 40, PacketsIn: 400, PacketsOut: 380, BytesIn: 40000, BytesOut: 90000}},
 				{Name: "rs2", Address: "192.0.2.8:80", Weight: 1, Health: HealthDown, Check: "tcp_check",
 					LastCheck: tCheck, Latency: Duration(300000), LastReason: "connection refused", Failures: 1},
-				{Name: "rs3", Address: "192.0.2.9:80", Weight: 1, CurrentWeight: intp(1), Health: HealthUp},
+				{Name: "rs3", Address: "192.0.2.9:80", Weight: 1, CurrentWeight: intp(1), Health: HealthUp, Traffic: &Traffic{}},
 			},
 		}},
 		Checks: []CheckStatus{{Name: "chk_nginx", Kind: "vrrp_script", Health: HealthDown, LastCheck: tCheck,
@@ -100,5 +103,29 @@ func TestEmptyInput(t *testing.T) {
 		if !strings.Contains(string(b), f) {
 			t.Errorf("empty snapshot %s lacks %s", b, f)
 		}
+	}
+}
+
+// Without a VRRP router (nil status) every configured instance is still
+// listed, INIT and waiting "not running"; a router that runs but has not
+// opened its instances yet (empty status) lists none, so no instance
+// appears twice or as not running while it starts.
+func TestBuildUnreportedInstances(t *testing.T) {
+	in := fixtureInput()
+	in.VRRP = nil
+	got := Build(in).Instances
+	want := []InstanceStatus{{Name: "VI_1", Interface: "eth0", VRID: 51, State: "INIT", BasePriority: 150, EffectivePriority: 150,
+		VIPs: []string{"192.0.2.50/24"}, Waiting: "not running", Faults: []string{"waiting:not running"}}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("router down (-want +got):\n%s", d)
+	}
+	in.VRRP = []vrrp.Status{}
+	if got := Build(in).Instances; len(got) != 0 {
+		t.Errorf("router starting: %+v, want none", got)
+	}
+	in = fixtureInput()
+	in.VRRP[0].Waiting = "interface eth0 not found"
+	if got := Build(in).Instances; len(got) != 1 || got[0].Waiting != "interface eth0 not found" {
+		t.Errorf("waiting instance: %+v", got)
 	}
 }

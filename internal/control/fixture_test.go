@@ -102,9 +102,11 @@ func fixtureInput() Input {
 	rk1 := ipvssync.RealKeyOf(vs, vs.RealServers[0])
 	rk3 := ipvssync.RealKeyOf(vs, vs.RealServers[2])
 	table := ipvssync.Table{svc: {
-		Service: ipvssync.Service{Key: svc, Scheduler: "wrr"},
+		Service: ipvssync.Service{Key: svc, Scheduler: "wrr",
+			Stats: ipvssync.Stats{Conns: 40, PacketsIn: 400, PacketsOut: 380, BytesIn: 40000, BytesOut: 90000, CPS: 1}},
 		Dests: map[ipvssync.DestKey]ipvssync.Destination{
-			rk1.Dest: {Addr: rk1.Dest.Addr, Port: rk1.Dest.Port, Weight: 2, Forward: ipvssync.ForwardDR, ActiveConns: 3, InactConns: 10},
+			rk1.Dest: {Addr: rk1.Dest.Addr, Port: rk1.Dest.Port, Weight: 2, Forward: ipvssync.ForwardDR, ActiveConns: 3, InactConns: 10,
+				Stats: ipvssync.Stats{Conns: 40, PacketsIn: 400, PacketsOut: 380, BytesIn: 40000, BytesOut: 90000}},
 			rk3.Dest: {Addr: rk3.Dest.Addr, Port: rk3.Dest.Port, Weight: 1, Forward: ipvssync.ForwardDR},
 		},
 	}}

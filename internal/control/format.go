@@ -93,8 +93,17 @@ func formatStatus(ew *bytes.Buffer, s Snapshot) {
 			}
 			fmt.Fprintf(ew, ", dropped %s", strings.Join(parts, ", "))
 		}
-		if len(in.Faults) > 0 {
-			fmt.Fprintf(ew, ", FAULT: %s", strings.Join(in.Faults, ", "))
+		var faults []string
+		for _, f := range in.Faults {
+			if in.Waiting == "" || !strings.HasPrefix(f, "waiting:") {
+				faults = append(faults, f)
+			}
+		}
+		if len(faults) > 0 {
+			fmt.Fprintf(ew, ", FAULT: %s", strings.Join(faults, ", "))
+		}
+		if in.Waiting != "" {
+			fmt.Fprintf(ew, ", WAITING: %s", in.Waiting)
 		}
 		if in.HandingOver {
 			fmt.Fprint(ew, ", MAINTENANCE (handing over)")

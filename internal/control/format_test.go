@@ -3,6 +3,7 @@ package control
 import (
 	"bytes"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -24,6 +25,15 @@ func TestFormatStatusGolden(t *testing.T) {
 	degraded := in
 	degraded.LastReload = &ReloadStatus{At: tReload, Component: "vrrp", Error: "vrrp: instance VI_1: more than 255 vips"}
 	degraded.Degraded = []Problem{{Component: "ipvs", Error: "IPVS is not available: no such file"}}
+	// VI_1 waits for its interface; with the router down, the config's
+	// instances are listed anyway, waiting, and DEGRADED says why.
+	waiting := fixtureInput()
+	waiting.VRRP[0].State, waiting.VRRP[0].Master, waiting.VRRP[0].MasterPriority = 0, netip.Addr{}, 0 // vrrp.StateInit
+	waiting.VRRP[0].Waiting = "interface eth0 not found"
+	waiting.VRRP[0].Faults = []string{"waiting:interface eth0 not found"}
+	vrrpDown := fixtureInput()
+	vrrpDown.VRRP = nil
+	vrrpDown.Degraded = []Problem{{Component: "vrrp", Error: "open vrrp socket: operation not permitted"}}
 
 	for _, tc := range []struct {
 		name string
@@ -32,6 +42,8 @@ func TestFormatStatusGolden(t *testing.T) {
 		{"status", Build(in)},
 		{"status-reload-failed", Build(failed)},
 		{"status-degraded", Build(degraded)},
+		{"status-waiting", Build(waiting)},
+		{"status-vrrp-down", Build(vrrpDown)},
 		{"status-empty", Build(Input{Now: tNow, StartedAt: tStart})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

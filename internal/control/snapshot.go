@@ -65,7 +65,11 @@ type InstanceStatus struct {
 	VIPs              []string `json:"vips"`
 	// Faults lists what holds the instance in FAULT: "link:eth1",
 	// "script:chk_nginx", "group:g1".
-	Faults         []string  `json:"faults,omitempty"`
+	Faults []string `json:"faults,omitempty"`
+	// Waiting, when not empty, says why the instance's interface cannot
+	// be used yet ("interface late0 not found"): the instance is
+	// configured but not in the election.
+	Waiting        string    `json:"waiting,omitempty"`
 	LastTransition time.Time `json:"last_transition"`
 	LastReason     string    `json:"last_reason,omitempty"`
 	Counters       Counters  `json:"counters"`
@@ -102,14 +106,28 @@ const (
 
 // VSStatus is one virtual_server.
 type VSStatus struct {
-	Name        string     `json:"name"`
-	Service     string     `json:"service"` // "tcp 192.0.2.50:80", "fwmark 7"
-	Scheduler   string     `json:"scheduler"`
-	Kind        string     `json:"kind"` // nat, dr, tun
-	QuorumUp    bool       `json:"quorum_up"`
-	SorryServer string     `json:"sorry_server,omitempty"`
-	InKernel    bool       `json:"in_kernel"` // the service is in the IPVS table
+	Name        string `json:"name"`
+	Service     string `json:"service"` // "tcp 192.0.2.50:80", "fwmark 7"
+	Scheduler   string `json:"scheduler"`
+	Kind        string `json:"kind"` // nat, dr, tun
+	QuorumUp    bool   `json:"quorum_up"`
+	SorryServer string `json:"sorry_server,omitempty"`
+	InKernel    bool   `json:"in_kernel"` // the service is in the IPVS table
+	// Traffic is the kernel's counters of the service; nil when it is
+	// not in the table or the table was not read.
+	Traffic     *Traffic   `json:"traffic,omitempty"`
 	RealServers []RSStatus `json:"real_servers"`
+}
+
+// Traffic is what IPVS counted for a service or real server since it
+// entered the table (ipvsadm -L --stats): connections scheduled, and
+// packets and bytes in (client to director) and out.
+type Traffic struct {
+	Conns      uint64 `json:"conns"`
+	PacketsIn  uint64 `json:"packets_in"`
+	PacketsOut uint64 `json:"packets_out"`
+	BytesIn    uint64 `json:"bytes_in"`
+	BytesOut   uint64 `json:"bytes_out"`
 }
 
 // RSStatus is one real_server: configuration, check verdict and kernel
@@ -130,6 +148,7 @@ type RSStatus struct {
 	Failures      int       `json:"failures,omitempty"` // consecutive counted failures
 	ActiveConns   int       `json:"active_conns"`
 	InactConns    int       `json:"inact_conns"`
+	Traffic       *Traffic  `json:"traffic,omitempty"` // nil when not in the table
 }
 
 // CheckStatus is one vrrp_script.

@@ -97,7 +97,7 @@ func build(env Env, ports Ports) *Parts {
 	})
 	vrLoop := env.Loops.Add("vrrp", vrrpPeriod)
 	p.VRRP = newVRRPComponent(log, func(sc vrrp.StateChange) {
-		m.ObserveTransition(sc.Instance, sc.To.String())
+		m.ObserveTransition(sc.Instance, sc.VRID, sc.To.String())
 		p.Notify.VRRPStateChange(sc)
 		p.Syncd.VRRPStateChange(sc)
 		if env.StatusChanged != nil {

@@ -189,9 +189,9 @@ func TestRunReloadAndStop(t *testing.T) {
 		t.Error("component was not stopped")
 	}
 	want := []string{
-		"READY=1", "STATUS=running: 1 vrrp instances, 0 virtual servers",
+		"READY=1", "STATUS=running: 1 VRRP instance; 0 virtual servers",
 		"RELOADING=1", "STATUS=reload failed (1 problems), still running the previous config", "READY=1",
-		"RELOADING=1", "STATUS=running: 1 vrrp instances, 0 virtual servers", "READY=1",
+		"RELOADING=1", "STATUS=running: 1 VRRP instance; 0 virtual servers", "READY=1",
 		"STOPPING=1",
 	}
 	if diff := cmp.Diff(want, notes); diff != "" {

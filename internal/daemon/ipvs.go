@@ -68,6 +68,8 @@ type ipvsComponent struct {
 	// maintenance; ipvssync decides): they leave the table once idle,
 	// which only a later read can see.
 	relookAt time.Time
+
+	tables tableCache // Table's shared read; see ipvsTableMaxAge
 }
 
 // ipvsLinks are whom the IPVS component tells and asks, all given at
@@ -294,6 +296,9 @@ func (c *ipvsComponent) syncHeld() (post func(), err error) {
 	res, err := rec.SyncHealth(cfg, h)
 	changes, writes := res.Quorum, res.Writes
 	draining := rec.Draining() > 0
+	if writes > 0 || err != nil {
+		c.tables.invalidate()
+	}
 	if len(res.Left) > 0 && c.maintLeft != nil {
 		post = func() { c.maintLeft(cfg, res.Left) }
 	}
@@ -335,9 +340,10 @@ func (c *ipvsComponent) syncHeld() (post func(), err error) {
 	return post, nil
 }
 
-// Table reads the kernel's table for status output, through a handle of
-// its own: it does not wait for a sync in progress, and each netlink call
-// has the Guard's deadline.
+// Table reads the kernel's table for status and metrics, through a
+// handle of its own: it does not wait for a sync in progress, and each
+// netlink call has the Guard's deadline. Reads are shared for
+// ipvsTableMaxAge (tableCache), so scrapes never cost a dump each.
 func (c *ipvsComponent) Table() (ipvssync.Table, error) {
 	c.mu.Lock()
 	h := c.reader
@@ -345,7 +351,7 @@ func (c *ipvsComponent) Table() (ipvssync.Table, error) {
 	if h == nil {
 		return nil, nil
 	}
-	return ipvssync.Read(h)
+	return c.tables.get(c.clock.Now, ipvsTableMaxAge, func() (ipvssync.Table, error) { return ipvssync.Read(h) })
 }
 
 // Stop removes the services lbhad owns (keepalived does the same on a
@@ -358,6 +364,7 @@ func (c *ipvsComponent) Stop(context.Context) error {
 	rec, h, r, stop, keep := c.rec, c.handle, c.reader, c.stop, c.keep
 	c.rec, c.handle, c.reader = nil, nil, nil
 	c.mu.Unlock()
+	c.tables.invalidate()
 	if rec == nil {
 		return nil
 	}

@@ -39,31 +39,68 @@ func serviceName(vs *config.VirtualServer) string {
 	return vs.Protocol.String() + " " + vs.Address.String()
 }
 
-// statusLine is the one-line STATUS= text systemd shows: "running"
-// only when every component took the config and every VRRP instance
-// runs, else "degraded" and why (waiting lists the instances that wait
-// for their interface, each with its reason).
-func statusLine(cfg *config.Config, degraded []control.Problem, waiting []string) string {
-	counts := statusCounts(cfg)
-	var why []string
+// statusLine is the one-line STATUS= text systemd shows, read by a
+// person in `systemctl status`: how many VRRP instances are in the
+// election, which wait and why, what else does not run, and how many
+// virtual servers there are, e.g.
+//
+//	degraded: 2/3 VRRP instances up; waiting: VI_2 (interface late0 not found); 1 virtual server
+//
+// It starts with "running" only when every component took the config
+// and every VRRP instance runs, else with "degraded". st is the VRRP
+// router's status: an instance counts as up when it is listed and not
+// waiting. A nil st means no router runs: none is up when the vrrp
+// component is degraded, else the count is unknown and only the
+// configured number is shown.
+func statusLine(cfg *config.Config, degraded []control.Problem, st []vrrp.Status) string {
+	waiting := waitingInstances(st)
+	known := st != nil
 	for _, p := range degraded {
-		why = append(why, p.Component+": "+p.Error)
+		known = known || p.Component == "vrrp"
 	}
+	count := plural(len(cfg.Instances), "VRRP instance")
+	if known || len(cfg.Instances) == 0 {
+		count = instanceCount(len(st)-len(waiting), len(cfg.Instances))
+	}
+	parts := []string{count}
 	if len(waiting) > 0 {
-		why = append(why, fmt.Sprintf("vrrp: %d/%d instances waiting: %s", len(waiting), len(cfg.Instances), strings.Join(waiting, "; ")))
+		parts = append(parts, "waiting: "+strings.Join(waiting, ", "))
 	}
-	if len(why) == 0 {
-		return "running: " + counts
+	for _, p := range degraded {
+		parts = append(parts, p.Component+": "+p.Error)
 	}
-	return "degraded (" + strings.Join(why, "; ") + "): " + counts
+	parts = append(parts, plural(len(cfg.VirtualServers), "virtual server"))
+	state := "running"
+	if len(degraded) > 0 || len(waiting) > 0 || (known && len(st) < len(cfg.Instances)) {
+		state = "degraded"
+	}
+	return state + ": " + strings.Join(parts, "; ")
 }
 
+// instanceCount is "2/3 VRRP instances up", or "no VRRP instances".
+func instanceCount(up, n int) string {
+	if n == 0 {
+		return "no VRRP instances"
+	}
+	return fmt.Sprintf("%d/%d VRRP %s up", max(up, 0), n, pluralWord(n, "instance"))
+}
+
+// statusCounts is what the config holds, for the "starting" line.
 func statusCounts(cfg *config.Config) string {
-	return fmt.Sprintf("%d vrrp instances, %d virtual servers", len(cfg.Instances), len(cfg.VirtualServers))
+	return plural(len(cfg.Instances), "VRRP instance") + "; " + plural(len(cfg.VirtualServers), "virtual server")
+}
+
+func plural(n int, what string) string { return fmt.Sprintf("%d %s", n, pluralWord(n, what)) }
+
+func pluralWord(n int, what string) string {
+	if n == 1 {
+		return what
+	}
+	return what + "s"
 }
 
 // waitingInstances names the instances that wait for their interface,
-// with the reason, in the form statusLine takes.
+// each with its reason: "VI_2 (interface late0 not found)".
 func waitingInstances(st []vrrp.Status) []string {
 	var out []string
 	for _, s := range st {

@@ -109,7 +109,7 @@ func TestReloadDegraded(t *testing.T) {
 	d := newTestDaemon(t, path, rec, rec, ipvs)
 	d.reload(context.Background())
 	_, _, notes := rec.snapshot()
-	want := []string{"RELOADING=1", "STATUS=degraded (ipvs: IPVS is not available): 1 vrrp instances, 0 virtual servers", "READY=1"}
+	want := []string{"RELOADING=1", "STATUS=degraded: 1 VRRP instance; ipvs: IPVS is not available; 0 virtual servers", "READY=1"}
 	if diff := cmp.Diff(want, notes); diff != "" {
 		t.Errorf("sd_notify (-want +got):\n%s", diff)
 	}

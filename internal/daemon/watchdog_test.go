@@ -69,7 +69,7 @@ func TestWatchdogStep(t *testing.T) {
 			}
 			return l.period(nil, iv)
 		},
-		status: func() string { return "running: 1 vrrp instances, 0 virtual servers" }}
+		status: func() string { return "running: 1 VRRP instance; 0 virtual servers" }}
 
 	steps := []struct {
 		name    string
@@ -82,11 +82,11 @@ func TestWatchdogStep(t *testing.T) {
 		{"within the period", 2 * time.Second, nil, false, []string{"WATCHDOG=1"}},
 		{"vrrp silent past its period", 2 * time.Second, nil, false, []string{"STATUS=watchdog withheld: no progress in vrrp"}},
 		{"still silent: said once", time.Second, nil, false, nil},
-		{"vrrp moves again", time.Second, []*Loop{vr}, false, []string{"WATCHDOG=1", "STATUS=running: 1 vrrp instances, 0 virtual servers"}},
+		{"vrrp moves again", time.Second, []*Loop{vr}, false, []string{"WATCHDOG=1", "STATUS=running: 1 VRRP instance; 0 virtual servers"}},
 		{"ipvs expected late gets a full period", 2 * time.Second, []*Loop{vr}, true, []string{"WATCHDOG=1"}},
 		{"ipvs within its period", 8 * time.Second, []*Loop{vr}, true, []string{"WATCHDOG=1"}},
 		{"ipvs past its period", 3 * time.Second, []*Loop{vr}, true, []string{"STATUS=watchdog withheld: no progress in ipvs"}},
-		{"ipvs no longer expected", time.Second, []*Loop{vr}, false, []string{"WATCHDOG=1", "STATUS=running: 1 vrrp instances, 0 virtual servers"}},
+		{"ipvs no longer expected", time.Second, []*Loop{vr}, false, []string{"WATCHDOG=1", "STATUS=running: 1 VRRP instance; 0 virtual servers"}},
 	}
 	for _, st := range steps {
 		clk.Advance(st.advance)

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,25 +22,44 @@ var States = []string{"INIT", "BACKUP", "MASTER", "FAULT", "STOP"}
 
 const ns = "lbhad"
 
+// vrrpLabels name a VRRP instance on every per-instance series. Not
+// "instance": Prometheus puts its own target label there, and a series
+// carrying one is renamed exported_instance at ingestion. vrid and
+// interface let a query match the two directors of a pair, whose
+// instance names may differ.
+var vrrpLabels = []string{"vrrp_instance", "vrid", "interface"}
+
+func vrrpDesc(name, help string, extra ...string) *prometheus.Desc {
+	return prometheus.NewDesc(ns+name, help, append(append([]string(nil), vrrpLabels...), extra...), nil)
+}
+
 var (
-	descVRRPState     = prometheus.NewDesc(ns+"_vrrp_state", "VRRP state of an instance: 1 for the current state, 0 for the others.", []string{"instance", "state"}, nil)
-	descPriority      = prometheus.NewDesc(ns+"_vrrp_priority", "VRRP priority of an instance: kind=base is configured, kind=effective after tracked scripts and interfaces.", []string{"instance", "kind"}, nil)
-	descMasterPrio    = prometheus.NewDesc(ns+"_vrrp_master_priority", "Priority of the master last heard by an instance.", []string{"instance"}, nil)
-	descAdvSent       = prometheus.NewDesc(ns+"_vrrp_adverts_sent_total", "VRRP advertisements sent.", []string{"instance"}, nil)
-	descAdvRecv       = prometheus.NewDesc(ns+"_vrrp_adverts_received_total", "VRRP advertisements received and accepted.", []string{"instance"}, nil)
-	descAdvDropped    = prometheus.NewDesc(ns+"_vrrp_adverts_dropped_total", "VRRP advertisements discarded, by reason (RFC 3768 section 7.1 checks).", []string{"instance", "reason"}, nil)
-	descSendErrors    = prometheus.NewDesc(ns+"_vrrp_send_errors_total", "VRRP advertisements that could not be sent.", []string{"instance"}, nil)
-	descBecameMaster  = prometheus.NewDesc(ns+"_vrrp_became_master_total", "Transitions of an instance to MASTER.", []string{"instance"}, nil)
+	descVRRPState     = vrrpDesc("_vrrp_state", "VRRP state of an instance: 1 for the current state, 0 for the others.", "state")
+	descWaiting       = vrrpDesc("_vrrp_instance_waiting", "1 while a configured instance waits for its interface (missing, no address) and is not in the election; lbhad status says why.")
+	descPriority      = vrrpDesc("_vrrp_priority", "VRRP priority of an instance: kind=base is configured, kind=effective after tracked scripts and interfaces.", "kind")
+	descMasterPrio    = vrrpDesc("_vrrp_master_priority", "Priority of the master last heard by an instance.")
+	descAdvSent       = vrrpDesc("_vrrp_adverts_sent_total", "VRRP advertisements sent.")
+	descAdvRecv       = vrrpDesc("_vrrp_adverts_received_total", "VRRP advertisements received and accepted.")
+	descAdvDropped    = vrrpDesc("_vrrp_adverts_dropped_total", "VRRP advertisements discarded, by reason (RFC 3768 section 7.1 checks).", "reason")
+	descSendErrors    = vrrpDesc("_vrrp_send_errors_total", "VRRP advertisements that could not be sent.")
+	descBecameMaster  = vrrpDesc("_vrrp_became_master_total", "Transitions of an instance to MASTER.")
 	descRSUp          = prometheus.NewDesc(ns+"_real_server_up", "1 when the real server's check says up (or it has no check), 0 when down or not yet checked.", []string{"vs", "rs"}, nil)
 	descRSWeight      = prometheus.NewDesc(ns+"_real_server_weight", "Weight of a real server: kind=configured from the config, kind=kernel in IPVS (absent when not in the table).", []string{"vs", "rs", "kind"}, nil)
 	descRSActive      = prometheus.NewDesc(ns+"_real_server_active_connections", "Active connections to a real server, from IPVS.", []string{"vs", "rs"}, nil)
 	descRSInact       = prometheus.NewDesc(ns+"_real_server_inactive_connections", "Inactive connections to a real server, from IPVS.", []string{"vs", "rs"}, nil)
+	descRSConns       = prometheus.NewDesc(ns+"_real_server_connections_total", "Connections IPVS scheduled to a real server since it entered the table (ipvsadm --stats Conns; read at most every few seconds).", []string{"vs", "rs"}, nil)
+	descRSPackets     = prometheus.NewDesc(ns+"_real_server_packets_total", "Packets IPVS forwarded for a real server since it entered the table, by direction (in: from clients, out: replies through the director).", []string{"vs", "rs", "direction"}, nil)
+	descRSBytes       = prometheus.NewDesc(ns+"_real_server_bytes_total", "Bytes IPVS forwarded for a real server since it entered the table, by direction.", []string{"vs", "rs", "direction"}, nil)
+	descVSConns       = prometheus.NewDesc(ns+"_virtual_server_connections_total", "Connections IPVS scheduled for a virtual server since it entered the table (ipvsadm --stats Conns; read at most every few seconds).", []string{"vs"}, nil)
+	descVSPackets     = prometheus.NewDesc(ns+"_virtual_server_packets_total", "Packets IPVS handled for a virtual server since it entered the table, by direction (in: from clients, out: replies through the director).", []string{"vs", "direction"}, nil)
+	descVSBytes       = prometheus.NewDesc(ns+"_virtual_server_bytes_total", "Bytes IPVS handled for a virtual server since it entered the table, by direction.", []string{"vs", "direction"}, nil)
 	descQuorum        = prometheus.NewDesc(ns+"_virtual_server_quorum_up", "1 when the virtual server has quorum.", []string{"vs"}, nil)
 	descScriptUp      = prometheus.NewDesc(ns+"_script_up", "1 when a vrrp_script succeeds, 0 when it fails or has not run.", []string{"script"}, nil)
-	descIPVSReadable  = prometheus.NewDesc(ns+"_ipvs_table_readable", "1 when the IPVS table could be read at this scrape.", nil, nil)
+	descIPVSReadable  = prometheus.NewDesc(ns+"_ipvs_table_readable", "1 when the IPVS table could be read at its last read (at most a few seconds old).", nil, nil)
 	descNotifications = prometheus.NewDesc(ns+"_notifications_total", "Notifications by channel (script, email, webhook:NAME) and result: ok delivered, error failed after retries, dropped (queue full or shut down).", []string{"channel", "result"}, nil)
 	descStartTime     = prometheus.NewDesc(ns+"_start_time_seconds", "When the daemon started, in seconds since the Unix epoch.", nil, nil)
 	descDegraded      = prometheus.NewDesc(ns+"_component_degraded", "1 for each part of the daemon (vrrp, ipvs, checker, ...) that could not start or take the running config; see lbhad status for why. Absent when it runs.", []string{"component"}, nil)
+	descBuildInfo     = prometheus.NewDesc(ns+"_build_info", "Always 1; the labels say which lbhad runs: version (module version or (devel)), revision (VCS commit, with -dirty for a modified tree) and goversion.", []string{"version", "revision", "goversion"}, nil)
 )
 
 // Metrics exports lbhad's state. Gauges and the VRRP counters are read
@@ -59,13 +79,14 @@ type Metrics struct {
 	reloadOK      prometheus.Gauge
 	reloadTime    prometheus.Gauge
 	reloadFails   *prometheus.CounterVec
+	build         BuildInfo
 }
 
 // New returns Metrics reading src at every scrape. src may be nil (only
 // the Observe metrics are then exported).
 func New(src Source) *Metrics {
 	return &Metrics{
-		src: src,
+		src: src, build: ReadBuildInfo(),
 		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "checks_total",
 			Help: "Health check attempts by kind (http_get, ssl_get, tcp_check, misc_check, vrrp_script) and result (ok, fail).",
@@ -83,7 +104,7 @@ func New(src Source) *Metrics {
 		}),
 		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "vrrp_transitions_total", Help: "VRRP state transitions of an instance, by the state entered.",
-		}, []string{"instance", "to"}),
+		}, []string{"vrrp_instance", "vrid", "to"}),
 		reloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "config_reload_last_success", Help: "1 when the last config load or reload succeeded, 0 when it failed and the previous config is still running.",
 		}),
@@ -140,10 +161,11 @@ type NotificationCounts struct{ Delivered, Failed, Dropped uint64 }
 // cannot drift from what the notifier counted. Call it before serving.
 func (m *Metrics) SetNotificationSource(f func() map[string]NotificationCounts) { m.notify = f }
 
-// ObserveTransition counts a VRRP state change of instance into state
-// to (vrrp.State.String(): "MASTER", "BACKUP", ...).
-func (m *Metrics) ObserveTransition(instance, to string) {
-	m.transitions.WithLabelValues(instance, to).Inc()
+// ObserveTransition counts a VRRP state change of instance (with its
+// virtual router id) into state to (vrrp.State.String(): "MASTER",
+// "BACKUP", ...).
+func (m *Metrics) ObserveTransition(instance string, vrid uint8, to string) {
+	m.transitions.WithLabelValues(instance, strconv.Itoa(int(vrid)), to).Inc()
 }
 
 // ObserveReload records a config load or reload at time at. A failed
@@ -168,7 +190,8 @@ func (m *Metrics) ObserveReloadFailure(stage string) {
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descVRRPState, descPriority, descMasterPrio, descAdvSent, descAdvRecv,
 		descAdvDropped, descSendErrors, descBecameMaster, descRSUp, descRSWeight, descRSActive, descRSInact,
-		descQuorum, descScriptUp, descIPVSReadable, descStartTime, descDegraded} {
+		descQuorum, descScriptUp, descIPVSReadable, descStartTime, descDegraded,
+		descWaiting, descRSConns, descRSPackets, descRSBytes, descVSConns, descVSPackets, descVSBytes, descBuildInfo} {
 		ch <- d
 	}
 	m.checks.Describe(ch)
@@ -185,6 +208,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector: it takes one Snapshot and
 // exports it, then the event metrics.
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(descBuildInfo, prometheus.GaugeValue, 1, m.build.Version, m.build.Revision, m.build.GoVersion)
 	if m.src != nil {
 		collectSnapshot(ch, m.src.Snapshot())
 	}
@@ -224,23 +248,33 @@ func collectSnapshot(ch chan<- prometheus.Metric, s control.Snapshot) {
 		}
 	}
 	for _, in := range s.Instances {
+		id := []string{in.Name, strconv.Itoa(int(in.VRID)), in.Interface}
+		l := func(extra ...string) []string { return append(append([]string(nil), id...), extra...) }
 		for _, st := range States {
-			gauge(descVRRPState, b2f(in.State == st), in.Name, st)
+			gauge(descVRRPState, b2f(in.State == st), l(st)...)
 		}
-		gauge(descPriority, float64(in.BasePriority), in.Name, "base")
-		gauge(descPriority, float64(in.EffectivePriority), in.Name, "effective")
-		gauge(descMasterPrio, float64(in.MasterPriority), in.Name)
+		gauge(descWaiting, b2f(in.Waiting != ""), id...)
+		gauge(descPriority, float64(in.BasePriority), l("base")...)
+		gauge(descPriority, float64(in.EffectivePriority), l("effective")...)
+		gauge(descMasterPrio, float64(in.MasterPriority), id...)
 		c := in.Counters
-		counter(descAdvSent, c.AdvertsSent, in.Name)
-		counter(descAdvRecv, c.AdvertsReceived, in.Name)
-		counter(descSendErrors, c.SendErrors, in.Name)
-		counter(descBecameMaster, c.BecameMaster, in.Name)
+		counter(descAdvSent, c.AdvertsSent, id...)
+		counter(descAdvRecv, c.AdvertsReceived, id...)
+		counter(descSendErrors, c.SendErrors, id...)
+		counter(descBecameMaster, c.BecameMaster, id...)
 		for reason, n := range c.Dropped {
-			counter(descAdvDropped, n, in.Name, reason)
+			counter(descAdvDropped, n, l(reason)...)
 		}
 	}
 	for _, vs := range s.VirtualServers {
 		gauge(descQuorum, b2f(vs.QuorumUp), vs.Name)
+		if t := vs.Traffic; t != nil {
+			counter(descVSConns, t.Conns, vs.Name)
+			counter(descVSPackets, t.PacketsIn, vs.Name, "in")
+			counter(descVSPackets, t.PacketsOut, vs.Name, "out")
+			counter(descVSBytes, t.BytesIn, vs.Name, "in")
+			counter(descVSBytes, t.BytesOut, vs.Name, "out")
+		}
 		for _, rs := range vs.RealServers {
 			gauge(descRSUp, b2f(rs.Health == control.HealthUp), vs.Name, rs.Name)
 			gauge(descRSWeight, float64(rs.Weight), vs.Name, rs.Name, "configured")
@@ -248,6 +282,13 @@ func collectSnapshot(ch chan<- prometheus.Metric, s control.Snapshot) {
 				gauge(descRSWeight, float64(*rs.CurrentWeight), vs.Name, rs.Name, "kernel")
 				gauge(descRSActive, float64(rs.ActiveConns), vs.Name, rs.Name)
 				gauge(descRSInact, float64(rs.InactConns), vs.Name, rs.Name)
+			}
+			if t := rs.Traffic; t != nil {
+				counter(descRSConns, t.Conns, vs.Name, rs.Name)
+				counter(descRSPackets, t.PacketsIn, vs.Name, rs.Name, "in")
+				counter(descRSPackets, t.PacketsOut, vs.Name, rs.Name, "out")
+				counter(descRSBytes, t.BytesIn, vs.Name, rs.Name, "in")
+				counter(descRSBytes, t.BytesOut, vs.Name, rs.Name, "out")
 			}
 		}
 	}

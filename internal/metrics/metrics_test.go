@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -84,44 +86,63 @@ func fixture(t *testing.T) control.Snapshot {
 	return control.Build(control.Input{
 		Config: cfg, StartedAt: time.Unix(1700000000, 0), Now: time.Unix(1700000100, 0),
 		VRRP: []vrrp.Status{{Name: "VI_1", Interface: "eth0", VRID: 51, State: vrrp.StateMaster,
-			BasePriority: 150, EffectivePriority: 130, MasterPriority: 130, Counters: c}},
+			BasePriority: 150, EffectivePriority: 130, MasterPriority: 130, Counters: c},
+			{Name: "VI_2", Interface: "late0", VRID: 52, State: vrrp.StateInit, BasePriority: 100,
+				EffectivePriority: 100, Waiting: "interface late0 not found"}},
 		Checks: []checker.Status{
 			{Spec: checker.Spec{Kind: checker.KindTCP, VirtualServer: "web", Target: netip.MustParseAddrPort("192.0.2.7:80")}, State: checker.StateUp},
 			{Spec: checker.Spec{Kind: checker.KindTCP, VirtualServer: "web", Target: netip.MustParseAddrPort("192.0.2.8:80")}, State: checker.StateDown},
 			{Spec: checker.Spec{Kind: checker.KindScript, Name: "chk_nginx"}, State: checker.StateUp},
 		},
-		Table: ipvssync.Table{svc: {Service: ipvssync.Service{Key: svc}, Dests: map[ipvssync.DestKey]ipvssync.Destination{
-			rk.Dest: {Addr: rk.Dest.Addr, Port: rk.Dest.Port, Weight: 3, ActiveConns: 7, InactConns: 9},
-		}}},
+		Table: ipvssync.Table{svc: {Service: ipvssync.Service{Key: svc, Stats: ipvssync.Stats{Conns: 20, PacketsIn: 200, PacketsOut: 150, BytesIn: 2e4, BytesOut: 3e5, CPS: 2}},
+			Dests: map[ipvssync.DestKey]ipvssync.Destination{
+				rk.Dest: {Addr: rk.Dest.Addr, Port: rk.Dest.Port, Weight: 3, ActiveConns: 7, InactConns: 9,
+					Stats: ipvssync.Stats{Conns: 12, PacketsIn: 120, PacketsOut: 90, BytesIn: 1.2e4, BytesOut: 1.8e5}},
+			}}},
 	})
 }
 
 func TestSnapshotMetrics(t *testing.T) {
 	m := New(fakeSource{fixture(t)})
+	m.SetBuildInfo(BuildInfo{Version: "v1.2.3", Revision: "0123abc-dirty", GoVersion: "go1.26.0"})
 	want := `
 # HELP lbhad_vrrp_state VRRP state of an instance: 1 for the current state, 0 for the others.
 # TYPE lbhad_vrrp_state gauge
-lbhad_vrrp_state{instance="VI_1",state="BACKUP"} 0
-lbhad_vrrp_state{instance="VI_1",state="FAULT"} 0
-lbhad_vrrp_state{instance="VI_1",state="INIT"} 0
-lbhad_vrrp_state{instance="VI_1",state="MASTER"} 1
-lbhad_vrrp_state{instance="VI_1",state="STOP"} 0
+lbhad_vrrp_state{interface="eth0",state="BACKUP",vrid="51",vrrp_instance="VI_1"} 0
+lbhad_vrrp_state{interface="eth0",state="FAULT",vrid="51",vrrp_instance="VI_1"} 0
+lbhad_vrrp_state{interface="eth0",state="INIT",vrid="51",vrrp_instance="VI_1"} 0
+lbhad_vrrp_state{interface="eth0",state="MASTER",vrid="51",vrrp_instance="VI_1"} 1
+lbhad_vrrp_state{interface="eth0",state="STOP",vrid="51",vrrp_instance="VI_1"} 0
+lbhad_vrrp_state{interface="late0",state="BACKUP",vrid="52",vrrp_instance="VI_2"} 0
+lbhad_vrrp_state{interface="late0",state="FAULT",vrid="52",vrrp_instance="VI_2"} 0
+lbhad_vrrp_state{interface="late0",state="INIT",vrid="52",vrrp_instance="VI_2"} 1
+lbhad_vrrp_state{interface="late0",state="MASTER",vrid="52",vrrp_instance="VI_2"} 0
+lbhad_vrrp_state{interface="late0",state="STOP",vrid="52",vrrp_instance="VI_2"} 0
+# HELP lbhad_vrrp_instance_waiting 1 while a configured instance waits for its interface (missing, no address) and is not in the election; lbhad status says why.
+# TYPE lbhad_vrrp_instance_waiting gauge
+lbhad_vrrp_instance_waiting{interface="eth0",vrid="51",vrrp_instance="VI_1"} 0
+lbhad_vrrp_instance_waiting{interface="late0",vrid="52",vrrp_instance="VI_2"} 1
 # HELP lbhad_vrrp_priority VRRP priority of an instance: kind=base is configured, kind=effective after tracked scripts and interfaces.
 # TYPE lbhad_vrrp_priority gauge
-lbhad_vrrp_priority{instance="VI_1",kind="base"} 150
-lbhad_vrrp_priority{instance="VI_1",kind="effective"} 130
+lbhad_vrrp_priority{interface="eth0",kind="base",vrid="51",vrrp_instance="VI_1"} 150
+lbhad_vrrp_priority{interface="eth0",kind="effective",vrid="51",vrrp_instance="VI_1"} 130
+lbhad_vrrp_priority{interface="late0",kind="base",vrid="52",vrrp_instance="VI_2"} 100
+lbhad_vrrp_priority{interface="late0",kind="effective",vrid="52",vrrp_instance="VI_2"} 100
 # HELP lbhad_vrrp_adverts_sent_total VRRP advertisements sent.
 # TYPE lbhad_vrrp_adverts_sent_total counter
-lbhad_vrrp_adverts_sent_total{instance="VI_1"} 100
+lbhad_vrrp_adverts_sent_total{interface="eth0",vrid="51",vrrp_instance="VI_1"} 100
+lbhad_vrrp_adverts_sent_total{interface="late0",vrid="52",vrrp_instance="VI_2"} 0
 # HELP lbhad_vrrp_adverts_received_total VRRP advertisements received and accepted.
 # TYPE lbhad_vrrp_adverts_received_total counter
-lbhad_vrrp_adverts_received_total{instance="VI_1"} 5
+lbhad_vrrp_adverts_received_total{interface="eth0",vrid="51",vrrp_instance="VI_1"} 5
+lbhad_vrrp_adverts_received_total{interface="late0",vrid="52",vrrp_instance="VI_2"} 0
 # HELP lbhad_vrrp_adverts_dropped_total VRRP advertisements discarded, by reason (RFC 3768 section 7.1 checks).
 # TYPE lbhad_vrrp_adverts_dropped_total counter
-lbhad_vrrp_adverts_dropped_total{instance="VI_1",reason="auth"} 4
+lbhad_vrrp_adverts_dropped_total{interface="eth0",reason="auth",vrid="51",vrrp_instance="VI_1"} 4
 # HELP lbhad_vrrp_became_master_total Transitions of an instance to MASTER.
 # TYPE lbhad_vrrp_became_master_total counter
-lbhad_vrrp_became_master_total{instance="VI_1"} 2
+lbhad_vrrp_became_master_total{interface="eth0",vrid="51",vrrp_instance="VI_1"} 2
+lbhad_vrrp_became_master_total{interface="late0",vrid="52",vrrp_instance="VI_2"} 0
 # HELP lbhad_real_server_up 1 when the real server's check says up (or it has no check), 0 when down or not yet checked.
 # TYPE lbhad_real_server_up gauge
 lbhad_real_server_up{rs="rs1",vs="web"} 1
@@ -134,23 +155,51 @@ lbhad_real_server_weight{kind="kernel",rs="rs1",vs="web"} 3
 # HELP lbhad_real_server_active_connections Active connections to a real server, from IPVS.
 # TYPE lbhad_real_server_active_connections gauge
 lbhad_real_server_active_connections{rs="rs1",vs="web"} 7
+# HELP lbhad_real_server_connections_total Connections IPVS scheduled to a real server since it entered the table (ipvsadm --stats Conns; read at most every few seconds).
+# TYPE lbhad_real_server_connections_total counter
+lbhad_real_server_connections_total{rs="rs1",vs="web"} 12
+# HELP lbhad_real_server_packets_total Packets IPVS forwarded for a real server since it entered the table, by direction (in: from clients, out: replies through the director).
+# TYPE lbhad_real_server_packets_total counter
+lbhad_real_server_packets_total{direction="in",rs="rs1",vs="web"} 120
+lbhad_real_server_packets_total{direction="out",rs="rs1",vs="web"} 90
+# HELP lbhad_real_server_bytes_total Bytes IPVS forwarded for a real server since it entered the table, by direction.
+# TYPE lbhad_real_server_bytes_total counter
+lbhad_real_server_bytes_total{direction="in",rs="rs1",vs="web"} 12000
+lbhad_real_server_bytes_total{direction="out",rs="rs1",vs="web"} 180000
+# HELP lbhad_virtual_server_connections_total Connections IPVS scheduled for a virtual server since it entered the table (ipvsadm --stats Conns; read at most every few seconds).
+# TYPE lbhad_virtual_server_connections_total counter
+lbhad_virtual_server_connections_total{vs="web"} 20
+# HELP lbhad_virtual_server_packets_total Packets IPVS handled for a virtual server since it entered the table, by direction (in: from clients, out: replies through the director).
+# TYPE lbhad_virtual_server_packets_total counter
+lbhad_virtual_server_packets_total{direction="in",vs="web"} 200
+lbhad_virtual_server_packets_total{direction="out",vs="web"} 150
+# HELP lbhad_virtual_server_bytes_total Bytes IPVS handled for a virtual server since it entered the table, by direction.
+# TYPE lbhad_virtual_server_bytes_total counter
+lbhad_virtual_server_bytes_total{direction="in",vs="web"} 20000
+lbhad_virtual_server_bytes_total{direction="out",vs="web"} 300000
 # HELP lbhad_virtual_server_quorum_up 1 when the virtual server has quorum.
 # TYPE lbhad_virtual_server_quorum_up gauge
 lbhad_virtual_server_quorum_up{vs="web"} 1
 # HELP lbhad_script_up 1 when a vrrp_script succeeds, 0 when it fails or has not run.
 # TYPE lbhad_script_up gauge
 lbhad_script_up{script="chk_nginx"} 1
-# HELP lbhad_ipvs_table_readable 1 when the IPVS table could be read at this scrape.
+# HELP lbhad_ipvs_table_readable 1 when the IPVS table could be read at its last read (at most a few seconds old).
 # TYPE lbhad_ipvs_table_readable gauge
 lbhad_ipvs_table_readable 1
 # HELP lbhad_start_time_seconds When the daemon started, in seconds since the Unix epoch.
 # TYPE lbhad_start_time_seconds gauge
 lbhad_start_time_seconds 1.7e+09
+# HELP lbhad_build_info Always 1; the labels say which lbhad runs: version (module version or (devel)), revision (VCS commit, with -dirty for a modified tree) and goversion.
+# TYPE lbhad_build_info gauge
+lbhad_build_info{goversion="go1.26.0",revision="0123abc-dirty",version="v1.2.3"} 1
 `
 	names := []string{"lbhad_vrrp_state", "lbhad_vrrp_priority", "lbhad_vrrp_adverts_sent_total",
 		"lbhad_vrrp_adverts_received_total", "lbhad_vrrp_adverts_dropped_total", "lbhad_vrrp_became_master_total",
 		"lbhad_real_server_up", "lbhad_real_server_weight", "lbhad_real_server_active_connections",
-		"lbhad_virtual_server_quorum_up", "lbhad_script_up", "lbhad_ipvs_table_readable", "lbhad_start_time_seconds"}
+		"lbhad_virtual_server_quorum_up", "lbhad_script_up", "lbhad_ipvs_table_readable", "lbhad_start_time_seconds",
+		"lbhad_vrrp_instance_waiting", "lbhad_real_server_connections_total", "lbhad_real_server_packets_total",
+		"lbhad_real_server_bytes_total", "lbhad_virtual_server_connections_total", "lbhad_virtual_server_packets_total",
+		"lbhad_virtual_server_bytes_total", "lbhad_build_info"}
 	if err := testutil.CollectAndCompare(m, strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
@@ -172,8 +221,8 @@ func TestObserve(t *testing.T) {
 	m.ObserveIPVS(3, nil)
 	m.ObserveIPVS(0, errors.New("netlink: no such file"))
 	m.ObserveIPVS(0, nil)
-	m.ObserveTransition("VI_1", "MASTER")
-	m.ObserveTransition("VI_1", "MASTER")
+	m.ObserveTransition("VI_1", 51, "MASTER")
+	m.ObserveTransition("VI_1", 51, "MASTER")
 	m.ObserveReload(true, time.Unix(1700000000, 500000000))
 	m.ObserveReload(false, time.Unix(1700000500, 0))
 
@@ -186,7 +235,7 @@ func TestObserve(t *testing.T) {
 		{m.checks.WithLabelValues("tcp_check", "ok"), 1},
 		{m.ipvsOps, 3},
 		{m.ipvsErrors, 1},
-		{m.transitions.WithLabelValues("VI_1", "MASTER"), 2},
+		{m.transitions.WithLabelValues("VI_1", "51", "MASTER"), 2},
 		{m.reloadOK, 0},
 		{m.reloadTime, 1700000000.5}, // the failed reload keeps the last success
 	} {
@@ -261,7 +310,7 @@ func TestScrapeHasNoSecrets(t *testing.T) {
 		t.Fatalf("scrape: %d %v", resp.StatusCode, err)
 	}
 	page := string(body)
-	for _, want := range []string{`lbhad_vrrp_state{instance="VI_1",state="MASTER"} 1`, "go_goroutines", `lbhad_notifications_total{channel="webhook:chat",result="ok"} 1`} {
+	for _, want := range []string{`lbhad_vrrp_state{interface="eth0",state="MASTER",vrid="51",vrrp_instance="VI_1"} 1`, "go_goroutines", `lbhad_notifications_total{channel="webhook:chat",result="ok"} 1`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("scrape lacks %q", want)
 		}
@@ -339,5 +388,36 @@ func TestReloadFailureAndDegraded(t *testing.T) {
 	n, err := testutil.GatherAndCount(reg, "lbhad_component_degraded")
 	if err != nil || n != 2 {
 		t.Errorf("lbhad_component_degraded series = %d (%v), want 2", n, err)
+	}
+}
+
+// TestBuildInfoFrom reads version, revision (dirty marked) and Go
+// version from what the toolchain stamps, and survives their absence.
+func TestBuildInfoFrom(t *testing.T) {
+	tests := []struct {
+		name string
+		bi   *debug.BuildInfo
+		want BuildInfo
+	}{
+		{"nil", nil, BuildInfo{"unknown", "unknown", "unknown"}},
+		{"plain build", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}},
+			BuildInfo{"(devel)", "unknown", "go1.26.8"}},
+		{"clean vcs", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v0.9.0"},
+			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "d606f7d"}, {Key: "vcs.modified", Value: "false"}}},
+			BuildInfo{"v0.9.0", "d606f7d", "go1.26.8"}},
+		{"dirty vcs", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"},
+			Settings: []debug.BuildSetting{{Key: "vcs.modified", Value: "true"}, {Key: "vcs.revision", Value: "d606f7d"}}},
+			BuildInfo{"(devel)", "d606f7d-dirty", "go1.26.8"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := BuildInfoFrom(tt.bi); got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	// The test binary has build info; its Go version is the runtime's.
+	if got := ReadBuildInfo(); got.GoVersion != runtime.Version() {
+		t.Errorf("ReadBuildInfo GoVersion = %q, want %q", got.GoVersion, runtime.Version())
 	}
 }
