@@ -35,7 +35,8 @@ type checksComponent struct {
 	scripts *engineRun // vrrp_scripts
 	reals   *engineRun // real server checks
 	realOf  map[string]realRef
-	kindOf  map[string]string // check ID -> kind name, for metrics
+	kindOf  map[string]string     // check ID -> kind name, for metrics
+	lastAll map[string]allVerdict // first check ID -> folded verdict, for real servers with several checks
 }
 
 // engineRun is one running engine and how to stop it.
@@ -76,6 +77,13 @@ func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
 	}
 	c.mu.Lock()
 	c.realOf, c.kindOf = realOf, kindOf
+	lastAll := map[string]allVerdict{}
+	for _, ref := range realOf {
+		if v, ok := c.lastAll[ref.ids[0]]; ok && len(ref.ids) > 1 {
+			lastAll[ref.ids[0]] = v
+		}
+	}
+	c.lastAll = lastAll
 	c.scripts = c.ensure(c.scripts, len(tracks))
 	c.reals = c.ensure(c.reals, len(reals))
 	scripts, realRun := c.scripts, c.reals
@@ -185,10 +193,33 @@ func (c *checksComponent) event(ev checker.Event) {
 	}
 	c.mu.Lock()
 	ref, ok := c.realOf[ev.ID]
+	reals := c.reals
 	c.mu.Unlock()
-	if ok && c.onReal != nil {
-		c.onReal(ref, ev)
+	if !ok || c.onReal == nil {
+		return
 	}
+	if len(ref.ids) > 1 && reals != nil {
+		sts := make([]checker.Status, 0, len(ref.ids))
+		for _, id := range ref.ids {
+			if st, ok := reals.e.Status(id); ok {
+				sts = append(sts, st)
+			}
+		}
+		c.mu.Lock()
+		prev, seen := c.lastAll[ref.ids[0]]
+		if !seen {
+			prev = allVerdict{up: true} // every check starts up, as the real server does
+		}
+		folded, now, changed := foldEvent(ev, sts, prev)
+		c.lastAll[ref.ids[0]] = now
+		c.mu.Unlock()
+		if !changed {
+			return
+		}
+		c.log.Info(folded.String(), zap.String("check", folded.ID), zap.Bool("up", folded.Up), zap.String("reason", folded.Reason))
+		ev = folded
+	}
+	c.onReal(ref, ev)
 }
 
 // result feeds every attempt to the metrics.
@@ -202,16 +233,34 @@ func (c *checksComponent) result(id string, r checker.Result) {
 	c.observe(kind, r.OK, r.Latency)
 }
 
-// Statuses is every check's current state, sorted by ID, for status
-// output.
+// Statuses is every script's and every real server's current state,
+// sorted by ID, for status output. A real server with several checks is
+// one status, folded by combine: its reason names each failing check.
 func (c *checksComponent) Statuses() []checker.Status {
 	c.mu.Lock()
 	runs := []*engineRun{c.scripts, c.reals}
+	realOf := c.realOf
 	c.mu.Unlock()
 	var out []checker.Status
 	for _, r := range runs {
-		if r != nil {
-			out = append(out, r.e.Statuses()...)
+		if r == nil {
+			continue
+		}
+		group := map[string][]checker.Status{}
+		for _, st := range r.e.Statuses() {
+			ref, ok := realOf[st.Spec.ID]
+			if !ok || len(ref.ids) < 2 {
+				out = append(out, st)
+				continue
+			}
+			group[ref.ids[0]] = append(group[ref.ids[0]], st)
+		}
+		for first, sts := range group {
+			ids := realOf[first].ids
+			slices.SortFunc(sts, func(a, b checker.Status) int {
+				return slices.Index(ids, a.Spec.ID) - slices.Index(ids, b.Spec.ID)
+			})
+			out = append(out, combine(sts))
 		}
 	}
 	slices.SortFunc(out, func(a, b checker.Status) int { return strings.Compare(a.Spec.ID, b.Spec.ID) })
