@@ -357,7 +357,11 @@ func New(s Spec) (Checker, error) {
 		return newTCP(s)
 	case KindMisc, KindScript:
 		return newScript(s)
-	case KindDNS, KindUDP, KindPing, KindSMTP, KindFile:
+	case KindUDP:
+		return newUDP(s)
+	case KindSMTP:
+		return newSMTP(s)
+	case KindDNS, KindPing, KindFile:
 		return nil, fmt.Errorf("%s: not built yet", s.Kind)
 	default:
 		return nil, fmt.Errorf("unknown check kind %d", int(s.Kind))
