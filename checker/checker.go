@@ -361,7 +361,9 @@ func New(s Spec) (Checker, error) {
 		return newUDP(s)
 	case KindSMTP:
 		return newSMTP(s)
-	case KindDNS, KindPing, KindFile:
+	case KindDNS:
+		return newDNS(s)
+	case KindPing, KindFile:
 		return nil, fmt.Errorf("%s: not built yet", s.Kind)
 	default:
 		return nil, fmt.Errorf("unknown check kind %d", int(s.Kind))
