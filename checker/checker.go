@@ -363,7 +363,9 @@ func New(s Spec) (Checker, error) {
 		return newSMTP(s)
 	case KindDNS:
 		return newDNS(s)
-	case KindPing, KindFile:
+	case KindFile:
+		return newFile(s)
+	case KindPing:
 		return nil, fmt.Errorf("%s: not built yet", s.Kind)
 	default:
 		return nil, fmt.Errorf("unknown check kind %d", int(s.Kind))
