@@ -366,7 +366,7 @@ func New(s Spec) (Checker, error) {
 	case KindFile:
 		return newFile(s)
 	case KindPing:
-		return nil, fmt.Errorf("%s: not built yet", s.Kind)
+		return newPing(s)
 	default:
 		return nil, fmt.Errorf("unknown check kind %d", int(s.Kind))
 	}

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -35,7 +34,6 @@ func startAiosmtpd(t *testing.T) (netip.AddrPort, func()) {
 	port := closedTCPPort(t)
 	cmd := exec.Command(python, "-m", "aiosmtpd", "-n", "-l", port.String())
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
