@@ -99,8 +99,42 @@ func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
 	if realRun != nil {
 		realRun.e.SetWorkers(workersFor(reals))
 		errs = append(errs, realRun.e.Set(reals))
+		c.refold(realRun, realOf)
 	}
 	return errors.Join(errs...)
+}
+
+// refold announces the real servers with several checks whose folded
+// verdict a reload changed without an event: a replaced check starts
+// afresh, silently, so a server kept down by the check a reload replaced
+// would otherwise stay down.
+func (c *checksComponent) refold(r *engineRun, realOf map[string]realRef) {
+	for id, ref := range realOf {
+		if id != ref.ids[0] || len(ref.ids) < 2 {
+			continue
+		}
+		sts := make([]checker.Status, 0, len(ref.ids))
+		for _, cid := range ref.ids {
+			if st, ok := r.e.Status(cid); ok {
+				sts = append(sts, st)
+			}
+		}
+		if len(sts) != len(ref.ids) {
+			continue // refused specs are reported by Set
+		}
+		c.mu.Lock()
+		prev, seen := c.lastAll[id]
+		if !seen {
+			prev = allVerdict{up: true}
+		}
+		ev, now, changed := foldEvent(checker.Event{ID: id, Name: ref.rs, Kind: sts[0].Spec.Kind, Target: sts[0].Spec.Target, Time: c.clock.Now()}, sts, prev)
+		c.lastAll[id] = now
+		c.mu.Unlock()
+		if changed && c.onReal != nil {
+			c.log.Info(ev.String(), zap.String("check", ev.ID), zap.Bool("up", ev.Up), zap.String("reason", ev.Reason))
+			c.onReal(ref, ev)
+		}
+	}
 }
 
 // ensure returns r, or a new running engine when r is nil and there are

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/lbhad/lbhad/checker"
+	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
@@ -201,4 +205,78 @@ virtual_server "web" {
 	ln = ln2
 	go serve(ln2)
 	eventually(t, "a back when both pass", bound, inTable)
+}
+
+// TestReloadReplacingFailingCheck: a real server kept down by its second
+// check comes back when a reload replaces that check by one that
+// passes, although the replaced check starts afresh without an event.
+func TestReloadReplacingFailingCheck(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	_, open, _ := net.SplitHostPort(ln.Addr().String())
+	closed := closedPort(t)
+	conf := func(second string) *config.Config {
+		return mustParse(t, fmt.Sprintf(`
+virtual_server "web" {
+  address = "192.0.2.50:80"
+  real_server "a" {
+    address = "127.0.0.1:%s"
+    tcp_check {
+      delay_loop = 0.1
+    }
+    tcp_check {
+      connect_port = %s
+      delay_loop   = 0.1
+    }
+  }
+}
+`, open, second))
+	}
+	var mu sync.Mutex
+	var events []checker.Event
+	c := newChecksComponent(zap.NewNop(), nil, func(_ realRef, ev checker.Event) {
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+	}, nil, nil, nil)
+	defer func() { _ = c.Stop(context.Background()) }()
+	last := func() (checker.Event, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(events) == 0 {
+			return checker.Event{}, 0
+		}
+		return events[len(events)-1], len(events)
+	}
+	if err := c.Apply(context.Background(), conf(closed)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a down by its second check", 10*time.Second, func() bool { ev, n := last(); return n == 1 && !ev.Up })
+	if err := c.Apply(context.Background(), conf(open)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a up after the reload", 10*time.Second, func() bool { ev, n := last(); return n == 2 && ev.Up && ev.StateChanged })
+}
+
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	return port
 }
