@@ -280,3 +280,103 @@ func closedPort(t *testing.T) string {
 	ln.Close()
 	return port
 }
+
+// TestFileAndUDPChecksDriveIPVS runs the daemon as built for production
+// (IPVS on the fake kernel) with one real server carrying a udp_check
+// against a real UDP echo and a file_check: the file's number moves the
+// weight in the table, its fault value and the echo's port closing each
+// take the server out, and it comes back with the file's weight.
+func TestFileAndUDPChecksDriveIPVS(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	echoAddr := pc.LocalAddr().String()
+	echo := func(pc net.PacketConn) {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(buf[:n], from)
+		}
+	}
+	go echo(pc)
+	defer func() { pc.Close() }()
+	_, port, _ := net.SplitHostPort(echoAddr)
+
+	dir := t.TempDir()
+	flag := filepath.Join(dir, "maint")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(flag, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("0\n")
+	conf := fmt.Sprintf(`
+track_file "maint" {
+  file = "%s"
+}
+virtual_server "dns" {
+  address  = "192.0.2.53:%s"
+  protocol = "udp"
+  real_server "a" {
+    address = "127.0.0.1:%s"
+    weight  = 10
+    udp_check {
+      payload         = "c0ffee"
+      require_reply   = "c0ffee"
+      delay_loop      = 0.2
+      connect_timeout = 0.5
+    }
+    file_check {
+      track_file = "maint"
+      weight     = -3
+      delay_loop = 0.2
+    }
+  }
+}
+`, flag, port, port)
+	path := filepath.Join(dir, "lbhad.hcl")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kernel := ipvssync.NewFakeKernel()
+	runBuilt(t, Options{ConfigPath: path, Ports: fakeIPVS(kernel)})
+
+	a := netip.MustParseAddr("127.0.0.1")
+	weight := func() (int, bool) {
+		tab, err := ipvssync.Read(kernel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range tab {
+			for dk, d := range e.Dests {
+				if dk.Addr == a {
+					return d.Weight, true
+				}
+			}
+		}
+		return 0, false
+	}
+	weightIs := func(w int) func() bool { return func() bool { got, ok := weight(); return ok && got == w } }
+	const bound = 10 * time.Second
+	eventually(t, "a at weight 10 (file says 0)", bound, weightIs(10))
+	write("2\n")
+	eventually(t, "a at weight 4 (10 + 2 × -3)", bound, weightIs(4))
+	write("30000\n") // 30000 × -3 is below -65535: keepalived's fault
+	eventually(t, "a out on the file's fault value", bound, func() bool { _, ok := weight(); return !ok })
+	write("1\n")
+	eventually(t, "a back at weight 7", bound, weightIs(7))
+	pc.Close()
+	eventually(t, "a out when the UDP port is closed", bound, func() bool { _, ok := weight(); return !ok })
+	pc2, err := net.ListenPacket("udp", echoAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc = pc2
+	go echo(pc2)
+	eventually(t, "a back at weight 7 with both checks passing", bound, weightIs(7))
+}
