@@ -284,6 +284,9 @@ func TestBadCoverage(t *testing.T) {
 		"nopreempt with state MASTER", "Invalid lower_threshold",
 		"Unsupported argument", "Unsupported block type", "Missing required argument",
 		"Invalid lvs_resync_interval",
+		"Attribute beside url blocks", "Unknown DNS type", "Invalid DNS name", "Invalid payload",
+		"Invalid require_reply", "Invalid reply lengths", "connect_port in ping_check", "Invalid helo_name",
+		"Network setting in file_check",
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.golden"))
 	var all strings.Builder
