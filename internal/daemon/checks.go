@@ -36,7 +36,7 @@ type checksComponent struct {
 	reals   *engineRun // real server checks
 	realOf  map[string]realRef
 	kindOf  map[string]string     // check ID -> kind name, for metrics
-	lastAll map[string]allVerdict // first check ID -> folded verdict, for real servers with several checks
+	lastAll map[string]allVerdict // first check ID -> the real server's last announced verdict
 }
 
 // engineRun is one running engine and how to stop it.
@@ -79,7 +79,7 @@ func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
 	c.realOf, c.kindOf = realOf, kindOf
 	lastAll := map[string]allVerdict{}
 	for _, ref := range realOf {
-		if v, ok := c.lastAll[ref.ids[0]]; ok && len(ref.ids) > 1 {
+		if v, ok := c.lastAll[ref.ids[0]]; ok {
 			lastAll[ref.ids[0]] = v
 		}
 	}
@@ -104,13 +104,13 @@ func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
 	return errors.Join(errs...)
 }
 
-// refold announces the real servers with several checks whose folded
-// verdict a reload changed without an event: a replaced check starts
-// afresh, silently, so a server kept down by the check a reload replaced
-// would otherwise stay down.
+// refold announces the real servers whose verdict a reload changed
+// without an event: a replaced check starts afresh, silently, so a
+// server kept down by the check a reload replaced (or removed) would
+// otherwise stay down. A server with one check is folded the same way.
 func (c *checksComponent) refold(r *engineRun, realOf map[string]realRef) {
 	for id, ref := range realOf {
-		if id != ref.ids[0] || len(ref.ids) < 2 {
+		if id != ref.ids[0] {
 			continue
 		}
 		sts := make([]checker.Status, 0, len(ref.ids))
@@ -252,6 +252,10 @@ func (c *checksComponent) event(ev checker.Event) {
 		}
 		c.log.Info(folded.String(), zap.String("check", folded.ID), zap.Bool("up", folded.Up), zap.String("reason", folded.Reason))
 		ev = folded
+	} else {
+		c.mu.Lock()
+		c.lastAll[ref.ids[0]] = allVerdict{up: ev.Up, weight: ev.Weight}
+		c.mu.Unlock()
 	}
 	c.onReal(ref, ev)
 }

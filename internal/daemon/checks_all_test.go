@@ -207,10 +207,17 @@ virtual_server "web" {
 	eventually(t, "a back when both pass", bound, inTable)
 }
 
-// TestReloadReplacingFailingCheck: a real server kept down by its second
-// check comes back when a reload replaces that check by one that
-// passes, although the replaced check starts afresh without an event.
+// TestReloadReplacingFailingCheck: a real server kept down by a check
+// comes back when a reload replaces that check by one that passes,
+// although the replaced check starts afresh without an event; with one
+// check or with two.
 func TestReloadReplacingFailingCheck(t *testing.T) {
+	for _, two := range []bool{false, true} {
+		t.Run(fmt.Sprintf("two checks %v", two), func(t *testing.T) { testReloadReplacing(t, two) })
+	}
+}
+
+func testReloadReplacing(t *testing.T, two bool) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -228,21 +235,23 @@ func TestReloadReplacingFailingCheck(t *testing.T) {
 	_, open, _ := net.SplitHostPort(ln.Addr().String())
 	closed := closedPort(t)
 	conf := func(second string) *config.Config {
+		first := "tcp_check {\n      delay_loop = 0.1\n    }"
+		if !two {
+			first = ""
+		}
 		return mustParse(t, fmt.Sprintf(`
 virtual_server "web" {
   address = "192.0.2.50:80"
   real_server "a" {
     address = "127.0.0.1:%s"
-    tcp_check {
-      delay_loop = 0.1
-    }
+    %s
     tcp_check {
       connect_port = %s
       delay_loop   = 0.1
     }
   }
 }
-`, open, second))
+`, open, first, second))
 	}
 	var mu sync.Mutex
 	var events []checker.Event
