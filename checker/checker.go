@@ -33,8 +33,8 @@ type Result struct {
 	Output string
 }
 
-// Kind selects the probe of a Spec. The first four mirror config.CheckKind
-// in the same order.
+// Kind selects the probe of a Spec. The daemon maps config.CheckKind to
+// it by name.
 type Kind int
 
 // Probe kinds.
@@ -44,6 +44,11 @@ const (
 	KindTCP                // tcp_check
 	KindMisc               // misc_check
 	KindScript             // vrrp_script
+	KindDNS                // dns_check
+	KindUDP                // udp_check
+	KindPing               // ping_check
+	KindSMTP               // smtp_check
+	KindFile               // file_check
 )
 
 func (k Kind) String() string {
@@ -58,6 +63,16 @@ func (k Kind) String() string {
 		return "misc_check"
 	case KindScript:
 		return "vrrp_script"
+	case KindDNS:
+		return "dns_check"
+	case KindUDP:
+		return "udp_check"
+	case KindPing:
+		return "ping_check"
+	case KindSMTP:
+		return "smtp_check"
+	case KindFile:
+		return "file_check"
 	default:
 		return fmt.Sprintf("Kind(%d)", int(k))
 	}
@@ -136,6 +151,10 @@ type Spec struct {
 	HTTP *HTTPSpec // KindHTTP, KindSSL; nil means all defaults
 	TCP  *TCPSpec  // KindTCP; nil means connect only
 	Misc *MiscSpec // KindMisc, KindScript; required
+	DNS  *DNSSpec  // KindDNS; nil means keepalived's SOA query for "."
+	UDP  *UDPSpec  // KindUDP; nil means the default payload, no reply needed
+	SMTP *SMTPSpec // KindSMTP; nil means all defaults
+	File *FileSpec // KindFile; required
 }
 
 // HTTPSpec mirrors config.HTTPCheck.
@@ -145,6 +164,11 @@ type HTTPSpec struct {
 	Status      []StatusRange
 	BodyRegex   string // RE2 syntax, matched against the first MaxBody bytes
 	Digest      string // hex MD5 of the body, as keepalived's genhash prints it
+	// URLs, when not empty, replace Path, Status, BodyRegex and Digest:
+	// every URL is fetched in order on each attempt and all must pass
+	// (keepalived's url blocks). A URL without a VirtualHost uses the
+	// spec's.
+	URLs []URLSpec
 	// TLS, used by ssl_get. Unlike keepalived, certificates are verified
 	// unless Insecure is set.
 	ServerName string // SNI and verified name; defaults to VirtualHost
@@ -152,6 +176,15 @@ type HTTPSpec struct {
 	CertFile   string // client certificate (PEM), with KeyFile
 	KeyFile    string
 	Insecure   bool
+}
+
+// URLSpec is one URL of an http_get or ssl_get.
+type URLSpec struct {
+	Path        string
+	VirtualHost string
+	Status      []StatusRange
+	BodyRegex   string
+	Digest      string
 }
 
 // StatusRange is an inclusive range of accepted HTTP status codes. No
@@ -175,6 +208,38 @@ type MiscSpec struct {
 	// ownership rule of script.Resolve when the check is built and again
 	// before every run, or it is refused (the check fails).
 	Secure bool
+}
+
+// DNSSpec mirrors config.DNSCheck.
+type DNSSpec struct {
+	Type   string // record type name, such as "A"; default "SOA"
+	Name   string // default "." (the root)
+	Expect string // "": any NOERROR reply passes
+}
+
+// UDPSpec mirrors config.UDPCheck.
+type UDPSpec struct {
+	Payload      []byte // nil: keepalived's filler
+	RequireReply bool
+	Reply        []byte
+	ReplyMask    []byte
+	MinReplyLen  int
+	MaxReplyLen  int // 0: 255
+}
+
+// SMTPSpec mirrors config.SMTPCheck.
+type SMTPSpec struct {
+	HeloName string // default "smtpchecker.keepalived.org"
+	EHLO     bool
+}
+
+// FileSpec mirrors config.FileCheck plus the real server's configured
+// weight, which the file's number is added to.
+type FileSpec struct {
+	Path       string
+	Weight     int
+	Reverse    bool
+	BaseWeight int
 }
 
 // Event reports a verdict change of one check.
@@ -276,8 +341,12 @@ func (s Spec) dialAddr() netip.AddrPort {
 func New(s Spec) (Checker, error) {
 	s = s.withDefaults()
 	switch s.Kind {
-	case KindHTTP, KindSSL, KindTCP:
+	case KindHTTP, KindSSL, KindTCP, KindDNS, KindUDP, KindSMTP:
 		if a := s.dialAddr(); !a.Addr().IsValid() || a.Port() == 0 {
+			return nil, errNoAddress
+		}
+	case KindPing:
+		if !s.dialAddr().Addr().IsValid() {
 			return nil, errNoAddress
 		}
 	}
@@ -288,6 +357,16 @@ func New(s Spec) (Checker, error) {
 		return newTCP(s)
 	case KindMisc, KindScript:
 		return newScript(s)
+	case KindUDP:
+		return newUDP(s)
+	case KindSMTP:
+		return newSMTP(s)
+	case KindDNS:
+		return newDNS(s)
+	case KindFile:
+		return newFile(s)
+	case KindPing:
+		return newPing(s)
 	default:
 		return nil, fmt.Errorf("unknown check kind %d", int(s.Kind))
 	}

@@ -1,11 +1,16 @@
 // Package checker is lbhad's health-check engine: keepalived's
-// HTTP_GET, SSL_GET, TCP_CHECK and MISC_CHECK for real servers, and
+// HTTP_GET, SSL_GET, TCP_CHECK, MISC_CHECK, DNS_CHECK, UDP_CHECK,
+// PING_CHECK, SMTP_CHECK and FILE_CHECK for real servers, and
 // vrrp_script for VRRP instances, behind one Checker interface and one
-// scheduler.
+// scheduler. A real server with several checks is judged by the daemon,
+// which folds their verdicts (all must pass).
 //
 // No RFC defines health checking; the probes speak HTTP/1.1 (RFC 9112,
 // status semantics of RFC 9110), TLS 1.2+ (RFC 5246, RFC 8446) with SNI
-// (RFC 6066 §3), plain TCP, and keepalived's script exit-code contract.
+// (RFC 6066 §3), plain TCP, DNS (RFC 1035, TCP fallback per RFC 7766),
+// UDP, ICMP and ICMPv6 echo (RFC 792, RFC 4443), SMTP greeting (RFC 5321
+// §4.2, §4.1.1.1), and keepalived's script exit-code and track-file
+// contracts.
 //
 // # Probes
 //
@@ -24,6 +29,19 @@
 //     need one or the other.
 //   - tcp_check connects, optionally writes Send and waits until the reply
 //     contains Expect, within ConnectTimeout.
+//   - http_get / ssl_get with URLs fetch each in order and pass only if
+//     all do; the reason names the failing path.
+//   - dns_check sends one recursive query over UDP and passes on NOERROR;
+//     with Expect an answer of the asked type must carry it, and a
+//     truncated reply is asked again over TCP (github.com/miekg/dns).
+//   - udp_check sends a payload on a connected socket: ICMP port
+//     unreachable fails; silence passes unless RequireReply; expected
+//     reply bytes are compared under a wildcard mask.
+//   - ping_check sends one echo request over a ping socket, or a raw ICMP
+//     socket where ping_group_range refuses it, and waits for its reply.
+//   - smtp_check wants a 220 banner and 250 to HELO (or EHLO), then quits.
+//   - file_check reads a track file's number and sets the weight from it,
+//     or fails at keepalived's fault value.
 //   - misc_check and vrrp_script run a command (split by SplitCommand, no
 //     shell) in its own process group, optionally as another user, with
 //     LBHAD_RS_ADDR, LBHAD_RS_PORT, LBHAD_VS and LBHAD_CHECK_ID (or

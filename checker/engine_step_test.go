@@ -330,7 +330,7 @@ func TestRunAbandonedAttemptsAreRescheduled(t *testing.T) {
 }
 
 func TestStrings(t *testing.T) {
-	for k, want := range map[Kind]string{KindHTTP: "http_get", KindSSL: "ssl_get", KindTCP: "tcp_check", KindMisc: "misc_check", KindScript: "vrrp_script", Kind(9): "Kind(9)"} {
+	for k, want := range map[Kind]string{KindHTTP: "http_get", KindSSL: "ssl_get", KindTCP: "tcp_check", KindMisc: "misc_check", KindScript: "vrrp_script", KindDNS: "dns_check", KindUDP: "udp_check", KindPing: "ping_check", KindSMTP: "smtp_check", KindFile: "file_check", Kind(99): "Kind(99)"} {
 		if k.String() != want {
 			t.Errorf("%d.String() = %q, want %q", int(k), k.String(), want)
 		}

@@ -22,43 +22,25 @@ import (
 const MaxBody = 1 << 20
 
 type httpChecker struct {
-	url     string
-	host    string
+	urls    []urlCheck
 	client  *http.Client
 	timeout time.Duration
-	status  []StatusRange
-	re      *regexp.Regexp
-	digest  string
+}
+
+// urlCheck is one URL to fetch and what its reply must be.
+type urlCheck struct {
+	url    string
+	path   string
+	host   string
+	status []StatusRange
+	re     *regexp.Regexp
+	digest string
 }
 
 func newHTTP(s Spec) (*httpChecker, error) {
 	h := s.HTTP
 	if h == nil {
 		h = &HTTPSpec{}
-	}
-	c := &httpChecker{host: h.VirtualHost, timeout: s.ConnectTimeout, status: h.Status}
-	if len(c.status) == 0 {
-		c.status = []StatusRange{{200, 299}}
-	}
-	if h.BodyRegex != "" {
-		re, err := regexp.Compile(h.BodyRegex)
-		if err != nil {
-			return nil, fmt.Errorf("compile body regex: %w", err)
-		}
-		c.re = re
-	}
-	if h.Digest != "" {
-		d := strings.ToLower(h.Digest)
-		if b, err := hex.DecodeString(d); err != nil || len(b) != md5.Size {
-			return nil, fmt.Errorf("digest %q is not 32 hex digits", h.Digest)
-		}
-		c.digest = d
-	}
-	path := h.Path
-	if path == "" {
-		path = "/"
-	} else if !strings.HasPrefix(path, "/") {
-		path = "/" + path
 	}
 	scheme := "http"
 	var tc *tls.Config
@@ -69,7 +51,18 @@ func newHTTP(s Spec) (*httpChecker, error) {
 			return nil, err
 		}
 	}
-	c.url = scheme + "://" + s.dialAddr().String() + path
+	c := &httpChecker{timeout: s.ConnectTimeout}
+	urls := h.URLs
+	if len(urls) == 0 {
+		urls = []URLSpec{{Path: h.Path, Status: h.Status, BodyRegex: h.BodyRegex, Digest: h.Digest}}
+	}
+	for _, u := range urls {
+		uc, err := newURLCheck(u, scheme+"://"+s.dialAddr().String(), h.VirtualHost)
+		if err != nil {
+			return nil, err
+		}
+		c.urls = append(c.urls, uc)
+	}
 
 	d := &net.Dialer{Timeout: s.ConnectTimeout, KeepAlive: -1}
 	if s.BindTo.IsValid() {
@@ -94,14 +87,50 @@ func newHTTP(s Spec) (*httpChecker, error) {
 	return c, nil
 }
 
+func newURLCheck(u URLSpec, base, host string) (urlCheck, error) {
+	c := urlCheck{host: u.VirtualHost, status: u.Status}
+	if c.host == "" {
+		c.host = host
+	}
+	if len(c.status) == 0 {
+		c.status = []StatusRange{{200, 299}}
+	}
+	if u.BodyRegex != "" {
+		re, err := regexp.Compile(u.BodyRegex)
+		if err != nil {
+			return c, fmt.Errorf("compile body regex: %w", err)
+		}
+		c.re = re
+	}
+	if u.Digest != "" {
+		d := strings.ToLower(u.Digest)
+		if b, err := hex.DecodeString(d); err != nil || len(b) != md5.Size {
+			return c, fmt.Errorf("digest %q is not 32 hex digits", u.Digest)
+		}
+		c.digest = d
+	}
+	c.path = u.Path
+	if c.path == "" {
+		c.path = "/"
+	} else if !strings.HasPrefix(c.path, "/") {
+		c.path = "/" + c.path
+	}
+	c.url = base + c.path
+	return c, nil
+}
+
 func tlsConfig(h *HTTPSpec) (*tls.Config, error) {
 	tc := &tls.Config{
 		ServerName:         h.ServerName,
 		InsecureSkipVerify: h.Insecure,
 		MinVersion:         tls.VersionTLS12,
 	}
-	if tc.ServerName == "" && h.VirtualHost != "" {
-		tc.ServerName = h.VirtualHost
+	vhost := h.VirtualHost
+	if vhost == "" && len(h.URLs) > 0 {
+		vhost = h.URLs[0].VirtualHost
+	}
+	if tc.ServerName == "" && vhost != "" {
+		tc.ServerName = vhost
 		if host, _, err := net.SplitHostPort(h.VirtualHost); err == nil {
 			tc.ServerName = host
 		}
@@ -129,13 +158,28 @@ func tlsConfig(h *HTTPSpec) (*tls.Config, error) {
 
 func (c *httpChecker) Check(ctx context.Context) Result { return timed(ctx, c.timeout, c.check) }
 
+// check fetches every URL in order, all under the one timeout, and fails
+// at the first that does not pass; with several URLs the reason names
+// the path.
 func (c *httpChecker) check(ctx context.Context) Result {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	for _, u := range c.urls {
+		if r := c.fetch(ctx, u); !r.OK {
+			if len(c.urls) > 1 {
+				r.Reason = "GET " + u.path + ": " + r.Reason
+			}
+			return r
+		}
+	}
+	return Result{OK: true}
+}
+
+func (c *httpChecker) fetch(ctx context.Context, u urlCheck) Result {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.url, nil)
 	if err != nil {
 		return Result{Reason: err.Error()}
 	}
-	if c.host != "" {
-		req.Host = c.host
+	if u.host != "" {
+		req.Host = u.host
 	}
 	req.Close = true
 	req.Header.Set("User-Agent", "lbhad-checker")
@@ -144,10 +188,10 @@ func (c *httpChecker) check(ctx context.Context) Result {
 		return Result{Reason: reason(err, c.timeout)}
 	}
 	defer resp.Body.Close()
-	if !statusOK(c.status, resp.StatusCode) {
+	if !statusOK(u.status, resp.StatusCode) {
 		return Result{Reason: "HTTP " + strconv.Itoa(resp.StatusCode)}
 	}
-	if c.re == nil && c.digest == "" {
+	if u.re == nil && u.digest == "" {
 		return Result{OK: true}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
@@ -155,18 +199,18 @@ func (c *httpChecker) check(ctx context.Context) Result {
 		return Result{Reason: "reading body: " + reason(err, c.timeout)}
 	}
 	if len(body) > MaxBody {
-		if c.digest != "" {
+		if u.digest != "" {
 			return Result{Reason: "body larger than 1 MiB"}
 		}
 		body = body[:MaxBody]
 	}
-	if c.digest != "" {
+	if u.digest != "" {
 		sum := md5.Sum(body)
-		if got := hex.EncodeToString(sum[:]); got != c.digest {
+		if got := hex.EncodeToString(sum[:]); got != u.digest {
 			return Result{Reason: "digest mismatch (got " + got + ")"}
 		}
 	}
-	if c.re != nil && !c.re.Match(body) {
+	if u.re != nil && !u.re.Match(body) {
 		return Result{Reason: "body did not match"}
 	}
 	return Result{OK: true}

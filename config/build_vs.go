@@ -24,13 +24,13 @@ func (b *builder) virtualServers(raws []*rawVirtualServer, cfg *Config, groups m
 			b.dupName(r.DefRange, "virtual_server", r.Name, first.Range)
 			continue
 		}
-		vs := b.virtualServer(r, services, groups)
+		vs := b.virtualServer(r, services, cfg, groups)
 		byName[r.Name] = vs
 		cfg.VirtualServers = append(cfg.VirtualServers, vs)
 	}
 }
 
-func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Range, groups map[string]*VirtualServerGroup) *VirtualServer {
+func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Range, cfg *Config, groups map[string]*VirtualServerGroup) *VirtualServer {
 	vs := &VirtualServer{
 		Name:      r.Name,
 		Scheduler: defaultScheduler,
@@ -137,7 +137,7 @@ func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Ran
 			continue
 		}
 		names[rr.Name] = rr.DefRange
-		rs := b.realServer(rr, vs)
+		rs := b.realServer(rr, vs, cfg)
 		if rs.Address.IsValid() {
 			if first, dup := addrs[rs.Address]; dup {
 				b.errorf(rr.Address.Range(), "Duplicate real server address", "%s is already a real server of this virtual_server at %s.", rs.Address, first.String())
@@ -209,7 +209,7 @@ func parseHostPort(s string, defPort uint16) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(a, defPort), nil
 }
 
-func (b *builder) realServer(r *rawRealServer, vs *VirtualServer) *RealServer {
+func (b *builder) realServer(r *rawRealServer, vs *VirtualServer, cfg *Config) *RealServer {
 	rs := &RealServer{
 		Name:             r.Name,
 		Weight:           1,
@@ -270,19 +270,41 @@ func (b *builder) realServer(r *rawRealServer, vs *VirtualServer) *RealServer {
 	for _, c := range r.MiscCheck {
 		checks = append(checks, block{c.DefRange, func() *Check { return b.miscCheck(c, vs) }})
 	}
+	for _, c := range r.DNSCheck {
+		checks = append(checks, block{c.DefRange, func() *Check { return b.dnsCheck(c, vs) }})
+	}
+	for _, c := range r.UDPCheck {
+		checks = append(checks, block{c.DefRange, func() *Check { return b.udpCheck(c, vs) }})
+	}
+	for _, c := range r.PingCheck {
+		checks = append(checks, block{c.DefRange, func() *Check { return b.pingCheck(c, vs) }})
+	}
+	for _, c := range r.SMTPCheck {
+		checks = append(checks, block{c.DefRange, func() *Check { return b.smtpCheck(c, vs) }})
+	}
+	for _, c := range r.FileCheck {
+		checks = append(checks, block{c.DefRange, func() *Check { return b.fileCheck(c, vs, cfg) }})
+	}
+	// Every block is a checker of its own, in file order; the real
+	// server is up only while all of them pass, as in keepalived.
 	slices.SortFunc(checks, func(x, y block) int { return x.rng.Start.Byte - y.rng.Start.Byte })
-	for i, c := range checks {
+	for _, c := range checks {
 		ck := c.build() // validate every block, report all problems
-		if ck.Kind != CheckMisc && ck.ConnectPort == 0 && rs.Address.IsValid() && rs.Address.Port() == 0 {
+		if needsPort(ck.Kind) && ck.ConnectPort == 0 && rs.Address.IsValid() && rs.Address.Port() == 0 {
 			b.errorf(c.rng, "Missing connect_port", "The real server has no port (it serves a fwmark service), so %s must say which port to check with connect_port.", ck.Kind)
 		}
-		if i == 0 {
-			rs.Check = ck
-			continue
-		}
-		b.errorf(c.rng, "More than one check block", "A real_server takes at most one of http_get, ssl_get, tcp_check or misc_check; the first is at %s.", checks[0].rng.String())
+		rs.Checks = append(rs.Checks, ck)
 	}
 	return rs
+}
+
+// needsPort reports whether a check kind connects to a port.
+func needsPort(k CheckKind) bool {
+	switch k {
+	case CheckMisc, CheckPing, CheckFile:
+		return false
+	}
+	return true
 }
 
 func (b *builder) checkCommon(c *rawCheck, kind CheckKind, vs *VirtualServer) *Check {
@@ -331,32 +353,21 @@ func (b *builder) httpCheck(c *rawCheck, kind CheckKind, vs *VirtualServer) *Che
 	r := &rawHTTPCheck{}
 	b.diags = append(b.diags, decodeCheck(c, r)...)
 	ck := b.checkCommon(c, kind, vs)
-	h := &HTTPCheck{Path: "/", Status: []StatusRange{{200, 299}}}
+	h := &HTTPCheck{VirtualHost: b.strDefault(r.VirtualHost, "virtualhost", "")}
 	ck.HTTP = h
-	if s, ok := b.str(r.Path, "path"); ok {
-		if !strings.HasPrefix(s, "/") || strings.ContainsAny(s, " \t\r\n") {
-			b.errorf(r.Path.Range(), "Invalid path", "path must be an absolute request path such as \"/health\"; %q is not.", s)
-		} else {
-			h.Path = s
-		}
+	own := rawURL{Path: r.Path, StatusCode: r.StatusCode, BodyRegex: r.BodyRegex, Digest: r.Digest}
+	if len(r.URLs) == 0 {
+		h.URLs = []HTTPURL{b.httpURL(&own)}
 	}
-	h.VirtualHost = b.strDefault(r.VirtualHost, "virtualhost", "")
-	if st, ok := b.statusCodes(r.StatusCode); ok {
-		h.Status = st
-	}
-	if s, ok := b.str(r.BodyRegex, "body_regex"); ok {
-		if _, err := regexp.Compile(s); err != nil {
-			b.errorf(r.BodyRegex.Range(), "Invalid body_regex", "body_regex must be a regular expression in Go (RE2) syntax: %v.", err)
-		} else {
-			h.BodyRegex = s
+	for i, u := range r.URLs {
+		if i == 0 {
+			for _, e := range []hcl.Expression{r.Path, r.StatusCode, r.BodyRegex, r.Digest} {
+				if present(e) {
+					b.errorf(e.Range(), "Attribute beside url blocks", "With url blocks, each url says what to fetch and expect; move this attribute into a url block.")
+				}
+			}
 		}
-	}
-	if s, ok := b.str(r.Digest, "digest"); ok {
-		if _, err := hex.DecodeString(s); err != nil || len(s) != 32 {
-			b.errorf(r.Digest.Range(), "Invalid digest", "digest must be the MD5 of the body as 32 hexadecimal digits, as `genhash` prints it; %q is not.", s)
-		} else {
-			h.Digest = strings.ToLower(s)
-		}
+		h.URLs = append(h.URLs, b.httpURL(u))
 	}
 	tls := []struct {
 		e    hcl.Expression
@@ -382,11 +393,45 @@ func (b *builder) httpCheck(c *rawCheck, kind CheckKind, vs *VirtualServer) *Che
 		if h.ServerName == "" {
 			h.ServerName = h.VirtualHost
 		}
+		if h.ServerName == "" && len(h.URLs) > 0 {
+			h.ServerName = h.URLs[0].VirtualHost
+		}
 		if (h.CertFile == "") != (h.KeyFile == "") {
 			b.errorf(c.DefRange, "Incomplete client certificate", "cert_file and key_file must be given together.")
 		}
 	}
 	return ck
+}
+
+// httpURL reads one url block (or the check's own attributes).
+func (b *builder) httpURL(r *rawURL) HTTPURL {
+	u := HTTPURL{Path: "/", Status: []StatusRange{{200, 299}}}
+	if s, ok := b.str(r.Path, "path"); ok {
+		if !strings.HasPrefix(s, "/") || strings.ContainsAny(s, " \t\r\n") {
+			b.errorf(r.Path.Range(), "Invalid path", "path must be an absolute request path such as \"/health\"; %q is not.", s)
+		} else {
+			u.Path = s
+		}
+	}
+	u.VirtualHost = b.strDefault(r.VirtualHost, "virtualhost", "")
+	if st, ok := b.statusCodes(r.StatusCode); ok {
+		u.Status = st
+	}
+	if s, ok := b.str(r.BodyRegex, "body_regex"); ok {
+		if _, err := regexp.Compile(s); err != nil {
+			b.errorf(r.BodyRegex.Range(), "Invalid body_regex", "body_regex must be a regular expression in Go (RE2) syntax: %v.", err)
+		} else {
+			u.BodyRegex = s
+		}
+	}
+	if s, ok := b.str(r.Digest, "digest"); ok {
+		if _, err := hex.DecodeString(s); err != nil || len(s) != 32 {
+			b.errorf(r.Digest.Range(), "Invalid digest", "digest must be the MD5 of the body as 32 hexadecimal digits, as `genhash` prints it; %q is not.", s)
+		} else {
+			u.Digest = strings.ToLower(s)
+		}
+	}
+	return u
 }
 
 var statusRangeRE = regexp.MustCompile(`^\s*([0-9]{3})\s*(?:-\s*([0-9]{3})\s*)?$`)

@@ -48,11 +48,11 @@ func TestParseGood(t *testing.T) {
 				Kind: KindNAT, Quorum: 1, DelayLoop: 60 * time.Second,
 				RealServers: []*RealServer{{
 					Name: "rs1", Address: mustAP("198.51.100.7:80"), Weight: 1, Kind: KindNAT,
-					Check: &Check{
+					Checks: []*Check{{
 						Kind: CheckHTTP, Interval: 60 * time.Second, ConnectTimeout: 5 * time.Second,
 						Rise: 1, Fall: 1, DelayBeforeRetry: time.Second,
-						HTTP: &HTTPCheck{Path: "/", Status: []StatusRange{{200, 299}}},
-					},
+						HTTP: &HTTPCheck{URLs: []HTTPURL{{Path: "/", Status: []StatusRange{{200, 299}}}}},
+					}},
 				}},
 			}},
 		},
@@ -139,36 +139,38 @@ func fullWant() *Config {
 				Name: "rs1", Address: mustAP("192.0.2.7:80"), Weight: 2, Kind: KindDR,
 				UpperThreshold: 1000, LowerThreshold: 800, InhibitOnFailure: true,
 				NotifyUp: "/etc/lbhad/rs-up.sh", NotifyDown: "/etc/lbhad/rs-down.sh",
-				Check: &Check{
+				Checks: []*Check{{
 					Kind: CheckSSL, Interval: 5 * time.Second, ConnectTimeout: 3 * time.Second,
 					Rise: 2, Fall: 3, Retry: 1, DelayBeforeRetry: 500 * time.Millisecond,
 					Warmup: 4 * time.Second, ConnectIP: mustAddr("192.0.2.70"), ConnectPort: 8443,
 					BindTo: mustAddr("192.0.2.11"),
 					HTTP: &HTTPCheck{
-						Path: "/health", VirtualHost: "www.example.com",
-						Status:    []StatusRange{{200, 200}, {300, 302}},
-						BodyRegex: "^ok", Digest: "9e107d9d372bb6826bd81d3542a419d6",
-						ServerName: "www.example.com", CAFile: "/etc/ssl/ca.pem",
+						URLs: []HTTPURL{{
+							Path: "/health", Status: []StatusRange{{200, 200}, {300, 302}},
+							BodyRegex: "^ok", Digest: "9e107d9d372bb6826bd81d3542a419d6",
+						}},
+						VirtualHost: "www.example.com",
+						ServerName:  "www.example.com", CAFile: "/etc/ssl/ca.pem",
 					},
-				},
+				}},
 			}, {
 				Name: "rs2", Address: mustAP("192.0.2.8:80"), Weight: 1, Kind: KindDR,
-				Check: &Check{
+				Checks: []*Check{{
 					Kind: CheckTCP, Interval: 10 * time.Second, ConnectTimeout: 5 * time.Second,
 					Rise: 1, Fall: 1, DelayBeforeRetry: time.Second,
 					TCP: &TCPCheck{Send: "PING\r\n", Expect: "+PONG"},
-				},
+				}},
 			}},
 		}, {
 			Name: "dns", FWMark: 7, Protocol: UDP, Scheduler: "rr", Kind: KindTUN, Quorum: 1,
 			DelayLoop: 60 * time.Second,
 			RealServers: []*RealServer{{
 				Name: "ns1", Address: mustAP("198.51.100.53:0"), Weight: 0, Kind: KindNAT,
-				Check: &Check{
+				Checks: []*Check{{
 					Kind: CheckMisc, Interval: 60 * time.Second, ConnectTimeout: 5 * time.Second,
 					Rise: 1, Fall: 1, DelayBeforeRetry: time.Second,
 					Misc: &MiscCheck{Path: "/usr/local/bin/check_dns 198.51.100.53", Timeout: 20 * time.Second, Dynamic: true, User: "nobody"},
-				},
+				}},
 			}},
 		}},
 	}
@@ -279,10 +281,13 @@ func TestBadCoverage(t *testing.T) {
 		"Unknown track_script", "Unknown instance in group", "Instance in two sync groups",
 		"Invalid timeout", "Invalid weight", "smtp_alert without email settings",
 		"auth_pass too long", "Unsupported auth_type", "Invalid unicast_src_ip", "Invalid unicast_peer",
-		"nopreempt with state MASTER", "Invalid lower_threshold", "More than one check block",
+		"nopreempt with state MASTER", "Invalid lower_threshold",
 		"Unsupported argument", "Unsupported block type", "Missing required argument",
 		"Invalid lvs_resync_interval", "ops needs a UDP service", "Flag of another scheduler", "Invalid protocol",
 		"Mixed families in a group", "Invalid group address", "Invalid group fwmark", "Conflicting group and address", "Unknown virtual_server_group", "Duplicate virtual service",
+		"Attribute beside url blocks", "Unknown DNS type", "Invalid DNS name", "Invalid payload",
+		"Invalid require_reply", "Invalid reply lengths", "connect_port in ping_check", "Invalid helo_name",
+		"Network setting in file_check",
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.golden"))
 	var all strings.Builder

@@ -26,7 +26,7 @@ func TestExamples(t *testing.T) {
 			}
 			want := map[string]int{"172.16.100.7:80": 2, "172.16.100.8:80": 5}
 			for _, rs := range vs.RealServers {
-				if want[rs.Address.String()] != rs.Weight || rs.Check == nil || rs.Check.Kind != CheckHTTP || rs.Kind != KindDR {
+				if want[rs.Address.String()] != rs.Weight || len(rs.Checks) != 1 || rs.Checks[0].Kind != CheckHTTP || rs.Kind != KindDR {
 					t.Errorf("real server %s = %+v", rs.Name, rs)
 				}
 			}
@@ -60,8 +60,8 @@ func TestExamples(t *testing.T) {
 				t.Errorf("virtual server = %+v", vs)
 			}
 			for _, rs := range vs.RealServers {
-				if rs.Address.Port() != 0 || rs.Check.ConnectPort != 443 || rs.Check.Kind != CheckSSL {
-					t.Errorf("real server %s = %+v check %+v", rs.Name, rs, rs.Check)
+				if rs.Address.Port() != 0 || len(rs.Checks) != 1 || rs.Checks[0].ConnectPort != 443 || rs.Checks[0].Kind != CheckSSL {
+					t.Errorf("real server %s = %+v checks %+v", rs.Name, rs, rs.Checks)
 				}
 			}
 		},

@@ -199,6 +199,11 @@ type rawRealServer struct {
 	SSLGet           []*rawCheck    `hcl:"ssl_get,block"`
 	TCPCheck         []*rawCheck    `hcl:"tcp_check,block"`
 	MiscCheck        []*rawCheck    `hcl:"misc_check,block"`
+	DNSCheck         []*rawCheck    `hcl:"dns_check,block"`
+	UDPCheck         []*rawCheck    `hcl:"udp_check,block"`
+	PingCheck        []*rawCheck    `hcl:"ping_check,block"`
+	SMTPCheck        []*rawCheck    `hcl:"smtp_check,block"`
+	FileCheck        []*rawCheck    `hcl:"file_check,block"`
 	DefRange         hcl.Range      `hcl:",def_range"`
 }
 
@@ -239,7 +244,19 @@ type rawHTTPCheck struct {
 	CertFile    hcl.Expression `hcl:"cert_file,optional"`
 	KeyFile     hcl.Expression `hcl:"key_file,optional"`
 	Insecure    hcl.Expression `hcl:"insecure,optional"`
+	URLs        []*rawURL      `hcl:"url,block"`
 	Rest        hcl.Body       `hcl:",remain"`
+}
+
+// rawURL is one of keepalived's url blocks: http_get and ssl_get fetch
+// every one and pass only when all do.
+type rawURL struct {
+	Path        hcl.Expression `hcl:"path,optional"`
+	VirtualHost hcl.Expression `hcl:"virtualhost,optional"`
+	StatusCode  hcl.Expression `hcl:"status_code,optional"`
+	BodyRegex   hcl.Expression `hcl:"body_regex,optional"`
+	Digest      hcl.Expression `hcl:"digest,optional"`
+	DefRange    hcl.Range      `hcl:",def_range"`
 }
 
 type rawTCPCheck struct {
@@ -254,6 +271,38 @@ type rawMiscCheck struct {
 	MiscDynamic hcl.Expression `hcl:"misc_dynamic,optional"`
 	User        hcl.Expression `hcl:"user,optional"`
 	Rest        hcl.Body       `hcl:",remain"`
+}
+
+type rawDNSCheck struct {
+	Type   hcl.Expression `hcl:"type,optional"`
+	Name   hcl.Expression `hcl:"name,optional"`
+	Expect hcl.Expression `hcl:"expect,optional"`
+	Rest   hcl.Body       `hcl:",remain"`
+}
+
+type rawUDPCheck struct {
+	Payload        hcl.Expression `hcl:"payload,optional"`
+	RequireReply   hcl.Expression `hcl:"require_reply,optional"`
+	MinReplyLength hcl.Expression `hcl:"min_reply_length,optional"`
+	MaxReplyLength hcl.Expression `hcl:"max_reply_length,optional"`
+	Rest           hcl.Body       `hcl:",remain"`
+}
+
+type rawPingCheck struct {
+	Rest hcl.Body `hcl:",remain"`
+}
+
+type rawSMTPCheck struct {
+	HeloName hcl.Expression `hcl:"helo_name,optional"`
+	EHLO     hcl.Expression `hcl:"ehlo,optional"`
+	Rest     hcl.Body       `hcl:",remain"`
+}
+
+type rawFileCheck struct {
+	TrackFile hcl.Expression `hcl:"track_file"`
+	Weight    hcl.Expression `hcl:"weight,optional"`
+	Reverse   hcl.Expression `hcl:"reverse,optional"`
+	Rest      hcl.Body       `hcl:",remain"`
 }
 
 // decodeCheck is the second pass: it decodes c.Rest into kind (a pointer

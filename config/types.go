@@ -355,8 +355,11 @@ type RealServer struct {
 	InhibitOnFailure bool // the virtual server's unless overridden
 	NotifyUp         string
 	NotifyDown       string
-	Check            *Check // nil: always considered alive
-	Range            hcl.Range
+	// Checks are the real server's health checks, in file order. The
+	// server is up only while every one of them passes, as in
+	// keepalived; none means always considered alive.
+	Checks []*Check
+	Range  hcl.Range
 }
 
 // CheckKind names the health-check block of a real server.
@@ -368,6 +371,11 @@ const (
 	CheckSSL                   // ssl_get
 	CheckTCP                   // tcp_check
 	CheckMisc                  // misc_check
+	CheckDNS                   // dns_check
+	CheckUDP                   // udp_check
+	CheckPing                  // ping_check
+	CheckSMTP                  // smtp_check
+	CheckFile                  // file_check
 )
 
 func (k CheckKind) String() string {
@@ -380,6 +388,16 @@ func (k CheckKind) String() string {
 		return "tcp_check"
 	case CheckMisc:
 		return "misc_check"
+	case CheckDNS:
+		return "dns_check"
+	case CheckUDP:
+		return "udp_check"
+	case CheckPing:
+		return "ping_check"
+	case CheckSMTP:
+		return "smtp_check"
+	case CheckFile:
+		return "file_check"
 	default:
 		return fmt.Sprintf("CheckKind(%d)", int(k))
 	}
@@ -401,21 +419,33 @@ type Check struct {
 	HTTP             *HTTPCheck    // for http_get and ssl_get
 	TCP              *TCPCheck     // for tcp_check
 	Misc             *MiscCheck    // for misc_check
+	DNS              *DNSCheck     // for dns_check
+	UDP              *UDPCheck     // for udp_check
+	SMTP             *SMTPCheck    // for smtp_check
+	File             *FileCheck    // for file_check
 }
 
-// HTTPCheck is an http_get or ssl_get check.
+// HTTPCheck is an http_get or ssl_get check. Its URLs are fetched in
+// order on every attempt and all must pass, as keepalived's url blocks.
 type HTTPCheck struct {
-	Path        string // default "/"
-	VirtualHost string // Host header; "" uses the address
-	Status      []StatusRange
-	BodyRegex   string // "" means not checked
-	Digest      string // lower-case hex MD5 of the body; "" means not checked
+	URLs        []HTTPURL // at least one
+	VirtualHost string    // Host header of URLs that set none; "" uses the address
 	// TLS settings, used by ssl_get.
 	ServerName string // SNI; defaults to VirtualHost
 	CAFile     string
 	CertFile   string
 	KeyFile    string
 	Insecure   bool
+}
+
+// HTTPURL is one url block of an http_get or ssl_get (or the check's own
+// path, status_code, body_regex and digest when it has no url block).
+type HTTPURL struct {
+	Path        string // default "/"
+	VirtualHost string // "": the check's
+	Status      []StatusRange
+	BodyRegex   string // "" means not checked
+	Digest      string // lower-case hex MD5 of the body; "" means not checked
 }
 
 // StatusRange is an inclusive range of accepted HTTP status codes.
@@ -425,6 +455,40 @@ type StatusRange struct{ Min, Max int }
 type TCPCheck struct {
 	Send   string
 	Expect string
+}
+
+// DNSCheck is a dns_check: a query that must be answered with NOERROR.
+type DNSCheck struct {
+	Type   string // upper-case record type, default "SOA"
+	Name   string // fully qualified, default "." (the root)
+	Expect string // "": any NOERROR answer; else some answer's data must equal it
+}
+
+// UDPCheck is a udp_check: Payload is sent; without RequireReply silence
+// until the timeout passes and only an ICMP error fails.
+type UDPCheck struct {
+	Payload      []byte // nil: keepalived's 32-byte filler
+	RequireReply bool
+	Reply        []byte // a reply must start with these bytes (up to its length)
+	ReplyMask    []byte // per byte of Reply, bits set are wildcards; nil: none
+	MinReplyLen  int    // default 0
+	MaxReplyLen  int    // default 255
+}
+
+// SMTPCheck is an smtp_check: banner 220, HELO (or EHLO) answered 250,
+// then QUIT.
+type SMTPCheck struct {
+	HeloName string // default "smtpchecker.keepalived.org"
+	EHLO     bool
+}
+
+// FileCheck is a file_check: the number in File (a top-level
+// track_file) sets the real server's weight or takes it down.
+type FileCheck struct {
+	TrackFile string // the track_file's name
+	File      string // its path
+	Weight    int    // -65535..65535; 0: any number but 0 means down
+	Reverse   bool
 }
 
 // MiscCheck is a misc_check running an external command.

@@ -109,8 +109,10 @@ func ScriptRefs(cfg *config.Config) []ScriptRef {
 			w := fmt.Sprintf("%s real_server %q", where, rs.Name)
 			add(w+" notify_up", rs.NotifyUp, "")
 			add(w+" notify_down", rs.NotifyDown, "")
-			if rs.Check != nil && rs.Check.Misc != nil {
-				add(w+" misc_check", rs.Check.Misc.Path, rs.Check.Misc.User)
+			for _, c := range rs.Checks {
+				if c.Misc != nil {
+					add(w+" misc_check", c.Misc.Path, c.Misc.User)
+				}
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package control
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lbhad/lbhad/checker"
@@ -216,8 +217,12 @@ func VirtualServers(cfg []*config.VirtualServer, checks []checker.Status, t ipvs
 		}
 		for _, rs := range vs.RealServers {
 			r := RSStatus{Name: rs.Name, Address: rs.Address.String(), Weight: rs.Weight, Health: HealthUp}
-			if rs.Check != nil {
-				r.Check = rs.Check.Kind.String()
+			if len(rs.Checks) > 0 {
+				kinds := make([]string, len(rs.Checks))
+				for i, c := range rs.Checks {
+					kinds[i] = c.Kind.String()
+				}
+				r.Check = strings.Join(kinds, "+")
 				r.Health = HealthUnknown
 				if st, ok := byRS[rsKey{vs.Name, rs.Address.String()}]; ok {
 					r.Health = healthOf(st.State)

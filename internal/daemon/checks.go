@@ -35,7 +35,8 @@ type checksComponent struct {
 	scripts *engineRun // vrrp_scripts
 	reals   *engineRun // real server checks
 	realOf  map[string]realRef
-	kindOf  map[string]string // check ID -> kind name, for metrics
+	kindOf  map[string]string     // check ID -> kind name, for metrics
+	lastAll map[string]allVerdict // first check ID -> the real server's last announced verdict
 }
 
 // engineRun is one running engine and how to stop it.
@@ -76,6 +77,13 @@ func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
 	}
 	c.mu.Lock()
 	c.realOf, c.kindOf = realOf, kindOf
+	lastAll := map[string]allVerdict{}
+	for _, ref := range realOf {
+		if v, ok := c.lastAll[ref.ids[0]]; ok {
+			lastAll[ref.ids[0]] = v
+		}
+	}
+	c.lastAll = lastAll
 	c.scripts = c.ensure(c.scripts, len(tracks))
 	c.reals = c.ensure(c.reals, len(reals))
 	scripts, realRun := c.scripts, c.reals
@@ -91,8 +99,42 @@ func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
 	if realRun != nil {
 		realRun.e.SetWorkers(workersFor(reals))
 		errs = append(errs, realRun.e.Set(reals))
+		c.refold(realRun, realOf)
 	}
 	return errors.Join(errs...)
+}
+
+// refold announces the real servers whose verdict a reload changed
+// without an event: a replaced check starts afresh, silently, so a
+// server kept down by the check a reload replaced (or removed) would
+// otherwise stay down. A server with one check is folded the same way.
+func (c *checksComponent) refold(r *engineRun, realOf map[string]realRef) {
+	for id, ref := range realOf {
+		if id != ref.ids[0] {
+			continue
+		}
+		sts := make([]checker.Status, 0, len(ref.ids))
+		for _, cid := range ref.ids {
+			if st, ok := r.e.Status(cid); ok {
+				sts = append(sts, st)
+			}
+		}
+		if len(sts) != len(ref.ids) {
+			continue // refused specs are reported by Set
+		}
+		c.mu.Lock()
+		prev, seen := c.lastAll[id]
+		if !seen {
+			prev = allVerdict{up: true}
+		}
+		ev, now, changed := foldEvent(checker.Event{ID: id, Name: ref.rs, Kind: sts[0].Spec.Kind, Target: sts[0].Spec.Target, Time: c.clock.Now()}, sts, prev)
+		c.lastAll[id] = now
+		c.mu.Unlock()
+		if changed && c.onReal != nil {
+			c.log.Info(ev.String(), zap.String("check", ev.ID), zap.Bool("up", ev.Up), zap.String("reason", ev.Reason))
+			c.onReal(ref, ev)
+		}
+	}
 }
 
 // ensure returns r, or a new running engine when r is nil and there are
@@ -185,10 +227,37 @@ func (c *checksComponent) event(ev checker.Event) {
 	}
 	c.mu.Lock()
 	ref, ok := c.realOf[ev.ID]
+	reals := c.reals
 	c.mu.Unlock()
-	if ok && c.onReal != nil {
-		c.onReal(ref, ev)
+	if !ok || c.onReal == nil {
+		return
 	}
+	if len(ref.ids) > 1 && reals != nil {
+		sts := make([]checker.Status, 0, len(ref.ids))
+		for _, id := range ref.ids {
+			if st, ok := reals.e.Status(id); ok {
+				sts = append(sts, st)
+			}
+		}
+		c.mu.Lock()
+		prev, seen := c.lastAll[ref.ids[0]]
+		if !seen {
+			prev = allVerdict{up: true} // every check starts up, as the real server does
+		}
+		folded, now, changed := foldEvent(ev, sts, prev)
+		c.lastAll[ref.ids[0]] = now
+		c.mu.Unlock()
+		if !changed {
+			return
+		}
+		c.log.Info(folded.String(), zap.String("check", folded.ID), zap.Bool("up", folded.Up), zap.String("reason", folded.Reason))
+		ev = folded
+	} else {
+		c.mu.Lock()
+		c.lastAll[ref.ids[0]] = allVerdict{up: ev.Up, weight: ev.Weight}
+		c.mu.Unlock()
+	}
+	c.onReal(ref, ev)
 }
 
 // result feeds every attempt to the metrics.
@@ -202,16 +271,34 @@ func (c *checksComponent) result(id string, r checker.Result) {
 	c.observe(kind, r.OK, r.Latency)
 }
 
-// Statuses is every check's current state, sorted by ID, for status
-// output.
+// Statuses is every script's and every real server's current state,
+// sorted by ID, for status output. A real server with several checks is
+// one status, folded by combine: its reason names each failing check.
 func (c *checksComponent) Statuses() []checker.Status {
 	c.mu.Lock()
 	runs := []*engineRun{c.scripts, c.reals}
+	realOf := c.realOf
 	c.mu.Unlock()
 	var out []checker.Status
 	for _, r := range runs {
-		if r != nil {
-			out = append(out, r.e.Statuses()...)
+		if r == nil {
+			continue
+		}
+		group := map[string][]checker.Status{}
+		for _, st := range r.e.Statuses() {
+			ref, ok := realOf[st.Spec.ID]
+			if !ok || len(ref.ids) < 2 {
+				out = append(out, st)
+				continue
+			}
+			group[ref.ids[0]] = append(group[ref.ids[0]], st)
+		}
+		for first, sts := range group {
+			ids := realOf[first].ids
+			slices.SortFunc(sts, func(a, b checker.Status) int {
+				return slices.Index(ids, a.Spec.ID) - slices.Index(ids, b.Spec.ID)
+			})
+			out = append(out, combine(sts))
 		}
 	}
 	slices.SortFunc(out, func(a, b checker.Status) int { return strings.Compare(a.Spec.ID, b.Spec.ID) })

@@ -15,11 +15,23 @@ func realCheckID(vs *config.VirtualServer, rs *config.RealServer) string {
 	return "rs/" + vs.Name + "/" + rs.Name
 }
 
+// realCheckIDAt names the real server's i-th check (from 0): the first
+// keeps the one-check ID, so a config with one check per real server
+// keeps its check IDs, and with them its check states across upgrade and
+// reload.
+func realCheckIDAt(vs *config.VirtualServer, rs *config.RealServer, i int) string {
+	if i == 0 {
+		return realCheckID(vs, rs)
+	}
+	return fmt.Sprintf("%s#%d", realCheckID(vs, rs), i+1)
+}
+
 // realRef names a checked real server for its consumers: IPVS needs the
 // key, notifications the config names.
 type realRef struct {
 	key    ipvssync.RealKey
 	vs, rs string
+	ids    []string // every check of the real server, in config order
 }
 
 // checkKind maps a config check kind to the engine's probe by name. The
@@ -35,13 +47,24 @@ func checkKind(k config.CheckKind) (checker.Kind, error) {
 		return checker.KindTCP, nil
 	case config.CheckMisc:
 		return checker.KindMisc, nil
+	case config.CheckDNS:
+		return checker.KindDNS, nil
+	case config.CheckUDP:
+		return checker.KindUDP, nil
+	case config.CheckPing:
+		return checker.KindPing, nil
+	case config.CheckSMTP:
+		return checker.KindSMTP, nil
+	case config.CheckFile:
+		return checker.KindFile, nil
 	}
 	return 0, fmt.Errorf("no checker for check kind %v", k)
 }
 
 // checkSpecs maps every vrrp_script and every real server check to an
-// engine spec. realOf maps a real server's check ID back to it. It fails
-// on a check kind the engine does not know.
+// engine spec. realOf maps each of a real server's check IDs back to it
+// (realRef.ids lists them all). It fails on a check kind the engine does
+// not know.
 func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]realRef, error) {
 	var specs []checker.Spec
 	for _, s := range cfg.Scripts {
@@ -58,23 +81,25 @@ func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]realRef, error) 
 	realOf := map[string]realRef{}
 	for _, vs := range cfg.VirtualServers {
 		for _, rs := range vs.RealServers {
-			if rs.Check == nil {
-				continue
+			ref := realRef{key: ipvssync.RealKeyOf(vs, rs), vs: vs.Name, rs: rs.Name}
+			for i := range rs.Checks {
+				ref.ids = append(ref.ids, realCheckIDAt(vs, rs, i))
 			}
-			id := realCheckID(vs, rs)
-			realOf[id] = realRef{key: ipvssync.RealKeyOf(vs, rs), vs: vs.Name, rs: rs.Name}
-			sp, err := realSpec(cfg, vs, rs, id)
-			if err != nil {
-				return nil, nil, fmt.Errorf("virtual server %s, real server %s: %w", vs.Name, rs.Name, err)
+			for i, c := range rs.Checks {
+				id := ref.ids[i]
+				realOf[id] = ref
+				sp, err := realSpec(cfg, vs, rs, c, id)
+				if err != nil {
+					return nil, nil, fmt.Errorf("virtual server %s, real server %s: %w", vs.Name, rs.Name, err)
+				}
+				specs = append(specs, sp)
 			}
-			specs = append(specs, sp)
 		}
 	}
 	return specs, realOf, nil
 }
 
-func realSpec(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServer, id string) (checker.Spec, error) {
-	c := rs.Check
+func realSpec(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServer, c *config.Check, id string) (checker.Spec, error) {
 	kind, err := checkKind(c.Kind)
 	if err != nil {
 		return checker.Spec{}, err
@@ -86,12 +111,29 @@ func realSpec(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 		ConnectIP: c.ConnectIP, ConnectPort: c.ConnectPort, BindTo: c.BindTo,
 	}
 	if h := c.HTTP; h != nil {
-		hs := &checker.HTTPSpec{Path: h.Path, VirtualHost: h.VirtualHost, BodyRegex: h.BodyRegex, Digest: h.Digest,
+		hs := &checker.HTTPSpec{VirtualHost: h.VirtualHost,
 			ServerName: h.ServerName, CAFile: h.CAFile, CertFile: h.CertFile, KeyFile: h.KeyFile, Insecure: h.Insecure}
-		for _, r := range h.Status {
-			hs.Status = append(hs.Status, checker.StatusRange{Min: r.Min, Max: r.Max})
+		for _, u := range h.URLs {
+			us := checker.URLSpec{Path: u.Path, VirtualHost: u.VirtualHost, BodyRegex: u.BodyRegex, Digest: u.Digest}
+			for _, r := range u.Status {
+				us.Status = append(us.Status, checker.StatusRange{Min: r.Min, Max: r.Max})
+			}
+			hs.URLs = append(hs.URLs, us)
 		}
 		sp.HTTP = hs
+	}
+	if d := c.DNS; d != nil {
+		sp.DNS = &checker.DNSSpec{Type: d.Type, Name: d.Name, Expect: d.Expect}
+	}
+	if u := c.UDP; u != nil {
+		sp.UDP = &checker.UDPSpec{Payload: u.Payload, RequireReply: u.RequireReply, Reply: u.Reply, ReplyMask: u.ReplyMask,
+			MinReplyLen: u.MinReplyLen, MaxReplyLen: u.MaxReplyLen}
+	}
+	if m := c.SMTP; m != nil {
+		sp.SMTP = &checker.SMTPSpec{HeloName: m.HeloName, EHLO: m.EHLO}
+	}
+	if f := c.File; f != nil {
+		sp.File = &checker.FileSpec{Path: f.File, Weight: f.Weight, Reverse: f.Reverse, BaseWeight: rs.Weight}
 	}
 	if t := c.TCP; t != nil {
 		sp.TCP = &checker.TCPSpec{Send: t.Send, Expect: t.Expect}

@@ -152,7 +152,7 @@ func TestCheckSpecsMapping(t *testing.T) {
 		t.Errorf("script spec: %+v", s)
 	}
 	a := byID["rs/web/a"]
-	if a.Kind != checker.KindHTTP || a.HTTP == nil || a.HTTP.Path != "/health" || a.Target != netip.MustParseAddrPort("198.51.100.7:80") {
+	if a.Kind != checker.KindHTTP || a.HTTP == nil || len(a.HTTP.URLs) != 1 || a.HTTP.URLs[0].Path != "/health" || a.Target != netip.MustParseAddrPort("198.51.100.7:80") {
 		t.Errorf("http spec: %+v", a)
 	}
 	if b := byID["rs/web/b"]; b.Kind != checker.KindTCP || b.TCP == nil {
@@ -163,6 +163,49 @@ func TestCheckSpecsMapping(t *testing.T) {
 	}
 	if k := realOf["rs/web/a"].key; k.Dest.Addr != netip.MustParseAddr("198.51.100.7") {
 		t.Errorf("real key: %+v", k)
+	}
+}
+
+// TestCheckSpecsSeveralChecks: each check block of a real server is a
+// spec of its own; the first keeps the one-check ID and all map back to
+// the same real server, which lists them in config order.
+func TestCheckSpecsSeveralChecks(t *testing.T) {
+	cfg := mustParse(t, `
+virtual_server "web" {
+  address = "192.0.2.50:80"
+  real_server "a" {
+    address = "198.51.100.7:80"
+    tcp_check {}
+    http_get {
+      url { path = "/a" }
+      url { path = "/b" }
+    }
+    tcp_check { connect_port = 81 }
+  }
+}
+`)
+	specs, realOf, err := checkSpecs(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range specs {
+		ids = append(ids, s.ID+" "+s.Kind.String())
+	}
+	if diff := cmp.Diff([]string{"rs/web/a tcp_check", "rs/web/a#2 http_get", "rs/web/a#3 tcp_check"}, ids); diff != "" {
+		t.Errorf("specs (-want +got):\n%s", diff)
+	}
+	want := []string{"rs/web/a", "rs/web/a#2", "rs/web/a#3"}
+	for _, id := range want {
+		if diff := cmp.Diff(want, realOf[id].ids); diff != "" || realOf[id].rs != "a" {
+			t.Errorf("realOf[%s] = %+v, want real server a with ids %v", id, realOf[id], want)
+		}
+	}
+	if u := specs[1].HTTP.URLs; len(u) != 2 || u[0].Path != "/a" || u[1].Path != "/b" {
+		t.Errorf("http_get urls: %+v", u)
+	}
+	if specs[2].ConnectPort != 81 {
+		t.Errorf("third check port %d, want 81", specs[2].ConnectPort)
 	}
 }
 
