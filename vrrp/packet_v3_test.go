@@ -19,19 +19,19 @@ var keepalivedV3 = []struct {
 }{
 	{
 		name: "ipv4 multicast advert_int 0.1", src: "192.0.2.1", dst: "224.0.0.18",
-		hex:  "31 33 96 01 000a d3fd c0000232",
+		hex: "31 33 96 01 000a d3fd c0000232",
 		want: Advertisement{Version: Version3, VRID: 51, Priority: 150, MaxAdvertInt: 10,
 			Addresses: []netip.Addr{netip.MustParseAddr("192.0.2.50")}},
 	},
 	{
 		name: "ipv4 unicast advert_int 0.5", src: "192.0.2.1", dst: "192.0.2.2",
-		hex:  "31 35 78 01 0032 0fe1 c0000235",
+		hex: "31 35 78 01 0032 0fe1 c0000235",
 		want: Advertisement{Version: Version3, VRID: 53, Priority: 120, MaxAdvertInt: 50,
 			Addresses: []netip.Addr{netip.MustParseAddr("192.0.2.53")}},
 	},
 	{
 		name: "ipv6 multicast advert_int 1", src: "fe80::58c7:fbff:fe09:3b60", dst: "ff02::12",
-		hex:  "31 34 96 01 0064 7e0d 20010db8000000000000000000000050",
+		hex: "31 34 96 01 0064 7e0d 20010db8000000000000000000000050",
 		want: Advertisement{Version: Version3, VRID: 52, Priority: 150, MaxAdvertInt: 100,
 			Addresses: []netip.Addr{netip.MustParseAddr("2001:db8::50")}},
 	},
