@@ -14,6 +14,10 @@ import (
 // packet's source and destination. The addresses are of the packet's own
 // family: 4 bytes each over IPv4, 16 over IPv6.
 
+// GroupAddr6 is the IPv6 multicast group VRRPv3 adverts are sent to
+// (RFC 5798 §5.1.2.2).
+var GroupAddr6 = netip.AddrFrom16([16]byte{0: 0xff, 1: 0x02, 15: 0x12})
+
 // AppendPacket appends the encoded advertisement to b. For VRRPv3 src
 // and dst are the IP source and destination the packet is sent with,
 // which the checksum covers; VRRPv2 ignores them. Besides the errors of

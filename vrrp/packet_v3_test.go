@@ -9,7 +9,7 @@ import (
 )
 
 // VRRPv3 adverts captured from keepalived 2.2.7 (vrrp_version 3, see
-// docs/notes/keepalived.md), VRRP part only, with the IP addresses the
+// docs/notes/vrrpv3.md), VRRP part only, with the IP addresses the
 // checksum covers.
 var keepalivedV3 = []struct {
 	name     string
