@@ -222,3 +222,33 @@ func TestVRRPv3MalformedAdverts(t *testing.T) {
 		b.waitOwner(b.l.D1, 10*time.Second, time.Second, "fake master went silent")
 	})
 }
+
+// TestVRRPv3UnicastKeepalived: VRRPv3 unicast at advert_int 0.1 with
+// keepalived, both ways round. The VRRPv3 checksum covers the unicast
+// destination, so a disagreement on it would make the backup deaf: two
+// masters, which waitOwner's settling catches.
+func TestVRRPv3UnicastKeepalived(t *testing.T) {
+	const advert = 100 * time.Millisecond
+	uni := func(prio uint8, src, peer netip.Addr) lab.Instance {
+		in := v3Instance(prio, advert)
+		in.UnicastSrc, in.UnicastPeers = src, []netip.Addr{peer}
+		return in
+	}
+	for _, tc := range []struct{ master, backup string }{
+		{"lbhad", "keepalived"},
+		{"keepalived", "lbhad"},
+	} {
+		t.Run(tc.master+"-master_"+tc.backup+"-backup", func(t *testing.T) {
+			requireKeepalived(t)
+			b := newBed(t)
+			m := b.start(tc.master, b.l.D1, uni(150, lab.D1IP, lab.D2IP))
+			bk := b.start(tc.backup, b.l.D2, uni(100, lab.D2IP, lab.D1IP))
+			b.waitOwner(b.l.D1, 15*time.Second, 2*time.Second, tc.master+" (150) and "+tc.backup+" (100) started")
+			if a, ok := b.lastAdvert(b.l.D1, time.Now()); !ok || a.VRRP.Version != 3 || a.VRRP.Dst != lab.D2IP {
+				t.Fatalf("d1's last advert %+v, want VRRPv3 to %v", a.VRRP, lab.D2IP)
+			}
+			gap, takeover := b.failover(m, bk, false, 4*time.Second)
+			t.Logf("unicast SIGKILL: takeover %v, client gap %v", takeover.Round(time.Millisecond), gap.Len.Round(time.Millisecond))
+		})
+	}
+}
