@@ -43,8 +43,8 @@ func TestRouterV3Failover(t *testing.T) {
 func TestRouterV3LearnsInterval(t *testing.T) {
 	ms := time.Millisecond
 	s, a, b := electAB(t, func(ca, cb *InstanceConfig) { v3(ca, 100*ms); v3(cb, time.Second) })
-	if st := b.status("vi"); st.State != StateBackup {
-		t.Fatalf("B is %v", st.State)
+	if st := b.status("vi"); st.State != StateBackup || st.Version != Version3 || st.MasterAdverInterval != 100*ms {
+		t.Fatalf("B status: %v, version %d, master interval %v; want BACKUP, 3, 100ms learned", st.State, st.Version, st.MasterAdverInterval)
 	}
 	s.crash(a)
 	s.run(20 * time.Second)
