@@ -175,11 +175,7 @@ func (s *nlSource) subscribeAddrs() (<-chan struct{}, func(), error) {
 	go func() {
 		defer close(out)
 		for u := range ch {
-			// IPv4 addresses are VRRPv2/v3 sources; IPv6 link-local
-			// ones are VRRPv3-over-IPv6 sources, usable once their
-			// DAD ends (another notification). Other IPv6 changes,
-			// such as our own IPv6 VIPs, matter to no instance.
-			if ip := u.LinkAddress.IP; ip.To4() == nil && !ip.IsLinkLocalUnicast() {
+			if u.LinkAddress.IP.To4() == nil {
 				continue
 			}
 			select {
