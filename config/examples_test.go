@@ -15,6 +15,17 @@ import (
 // example cannot go untested.
 func TestExamples(t *testing.T) {
 	checks := map[string]func(t *testing.T, c *Config){
+		"dual-stack-v3.hcl": func(t *testing.T, c *Config) {
+			if len(c.Instances) != 2 || len(c.SyncGroups) != 1 {
+				t.Fatalf("%d instances, %d sync groups", len(c.Instances), len(c.SyncGroups))
+			}
+			for i, v6 := range []bool{false, true} {
+				in := c.Instances[i]
+				if in.Version != 3 || in.IPv6 != v6 || in.AdvertInterval != 100*time.Millisecond || in.VRID != 51 {
+					t.Errorf("instance %s = %+v", in.Name, in)
+				}
+			}
+		},
 		"dr-pair.hcl": func(t *testing.T, c *Config) {
 			in := c.Instances[0]
 			if in.Interface != "eth0" || in.VRID != 51 || in.Priority != 150 || in.VIPs[0].Prefix.Addr().String() != "172.16.100.1" {

@@ -2,7 +2,8 @@
 # The main job: a local lab of a director pair. Builds lbhad, starts two
 # directors and a client in network namespaces, shows who is master, kills
 # it and measures the failover gap the client sees, then cleans up.
-# Pass -keepalived to run keepalived as the second director.
+# Pass -keepalived to run keepalived as the second director, -v3 for
+# VRRPv3 at advert_int 0.1 (a sub-second failover).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh

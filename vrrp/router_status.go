@@ -36,6 +36,13 @@ type Status struct {
 	// waiting for its successor.
 	Maintenance bool
 	HandingOver bool
+	// Version is Version or Version3; IPv6 is the instance's family.
+	Version uint8
+	IPv6    bool
+	// MasterAdverInterval is the interval the master is expected to
+	// advertise at: learned from its adverts in VRRPv3 (RFC 5798
+	// §6.4.2), the configured one in VRRPv2.
+	MasterAdverInterval time.Duration
 }
 
 // Status returns a snapshot of every instance, in configuration order.
@@ -49,6 +56,7 @@ func (r *Router) Status() []Status {
 			State: in.m.State(), BasePriority: in.cfg.Priority, EffectivePriority: in.m.Priority(),
 			LastTransition: in.lastChange, LastReason: in.lastReason, Counters: in.counters,
 			Maintenance: in.m.InMaintenance(), HandingOver: in.m.HandingOver(),
+			Version: max(in.cfg.Version, Version), IPv6: in.cfg.IPv6, MasterAdverInterval: in.m.MasterAdverInterval(),
 		}
 		s.Master, s.MasterPriority = in.m.Master()
 		if in.group != nil {

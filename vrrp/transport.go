@@ -24,6 +24,9 @@ type TransportOptions struct {
 	// each peer instead of 224.0.0.18, the group is not joined, and only
 	// packets whose source is a peer are accepted.
 	UnicastPeers []netip.Addr
+	// IPv6 opens the IPv6 transport (ff02::12, link-local source,
+	// hop limit 255, traffic class 0xc0) instead of the IPv4 one.
+	IPv6 bool
 }
 
 // recvVerdict says whether a received packet is handed to the core, and

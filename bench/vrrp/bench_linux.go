@@ -137,11 +137,18 @@ func (b *bench) run() (*Result, error) {
 
 	res := &Result{}
 	if o.Only == "" || o.Only == "failover" {
-		f, err := b.failovers()
+		f, err := b.failovers(0)
 		if err != nil {
 			return nil, fmt.Errorf("failover runs: %w", err)
 		}
 		res.Failovers = f
+	}
+	if (o.Only == "" || o.Only == "failover3") && o.V3Advert > 0 {
+		f, err := b.failovers(o.V3Advert)
+		if err != nil {
+			return nil, fmt.Errorf("vrrpv3 failover runs: %w", err)
+		}
+		res.Failovers3 = f
 	}
 	if o.Only == "" || o.Only == "scale" {
 		s, err := b.scales()

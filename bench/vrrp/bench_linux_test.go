@@ -94,3 +94,25 @@ func TestSmokeFailover(t *testing.T) {
 	}
 	wantTables(t, out, "### Failover", "| SIGKILL of master: client ping gap | ", "GARPs in the new master's first second, lbhad: ")
 }
+
+// TestSmokeFailoverV3 is one VRRPv3 failover per event at advert_int 0.1,
+// lbhad alone.
+func TestSmokeFailoverV3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: one failover per event takes about 20 s")
+	}
+	res, out := smoke(t, Config{Only: "failover3", Kinds: []string{"lbhad"}, Runs: 1, V3Advert: 100 * time.Millisecond})
+	if res.Failovers != nil {
+		t.Errorf("Only failover3 ran VRRPv2 failovers: %v", res.Failovers)
+	}
+	for _, graceful := range []bool{false, true} {
+		f := res.Failovers3["lbhad"][graceful]
+		if len(f) != 1 {
+			t.Fatalf("graceful %v: %d failover samples, want 1", graceful, len(f))
+		}
+		if r := f[0]; r.Gap <= 0 || r.Takeover <= 0 || r.GARPs == 0 || r.Got == 0 {
+			t.Errorf("graceful %v: failover not measured: %+v", graceful, r)
+		}
+	}
+	wantTables(t, out, "### Failover, VRRPv3 (advert_int 0.1", "| SIGTERM: priority-0 advert → new master's first advert | ")
+}

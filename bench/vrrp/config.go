@@ -16,10 +16,13 @@ type Config struct {
 	// Settle is the wait between all VIPs owned and the window; 0 means
 	// 7 s, past the second GARP burst (garp_master_delay 5 s) into
 	// steady state. The smoke test shortens it.
-	Settle   time.Duration
-	Links    int    // veth links between the directors for the many-instance runs
-	PerLink  int    // VRRP instances (VRIDs 1..N) per link for the many-instance runs
-	Only     string // run only "failover" or "scale"; "" runs both
+	Settle  time.Duration
+	Links   int    // veth links between the directors for the many-instance runs
+	PerLink int    // VRRP instances (VRIDs 1..N) per link for the many-instance runs
+	Only    string // run only "failover", "failover3" or "scale"; "" runs all
+	// V3Advert is the advert_int of the VRRPv3 failover runs (RFC 5798,
+	// no authentication); 0 skips them.
+	V3Advert time.Duration
 	AuthPass string // PASS authentication for the failover runs; "" none
 	// Kinds are the daemons compared, run alternately in this order;
 	// nil means lbhad, then keepalived. The smoke test runs lbhad alone.
@@ -35,6 +38,7 @@ func DefaultConfig() Config {
 		Links:     4,
 		PerLink:   250,
 		AuthPass:  "pw12",
+		V3Advert:  100 * time.Millisecond,
 	}
 }
 
@@ -49,7 +53,9 @@ var (
 // "keepalived"); a part Config.Only skipped is nil.
 type Result struct {
 	Failovers map[string]map[bool][]Failover // by kind, then graceful (SIGTERM) or not (SIGKILL)
-	Scales    map[string][]Scale
+	// Failovers3 are the same runs in VRRPv3 at Config.V3Advert.
+	Failovers3 map[string]map[bool][]Failover
+	Scales     map[string][]Scale
 }
 
 // Failover is one failover of one daemon kind.

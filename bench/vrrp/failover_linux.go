@@ -14,7 +14,9 @@ import (
 
 // ---- failover --------------------------------------------------------
 
-func (b *bench) failovers() (map[string]map[bool][]Failover, error) {
+// failovers runs the failover comparison: VRRPv2 at advert_int 1 with
+// v3 zero, else VRRPv3 at advert_int v3.
+func (b *bench) failovers(v3 time.Duration) (map[string]map[bool][]Failover, error) {
 	o := b.cfg
 	res := map[string]map[bool][]Failover{}
 	for _, k := range b.kinds {
@@ -23,18 +25,22 @@ func (b *bench) failovers() (map[string]map[bool][]Failover, error) {
 	for _, graceful := range []bool{false, true} {
 		for i := 0; i < o.Runs; i++ {
 			for _, k := range b.kinds {
-				r, err := b.failoverRun(k, graceful)
+				r, err := b.failoverRun(k, graceful, v3)
 				if err != nil {
 					return nil, fmt.Errorf("%s %s run %d: %w", k, event(graceful), i+1, err)
 				}
-				fmt.Fprintf(b.log, "%-10s %-7s run %d: gap %v, takeover %v, first advert -> first GARP %v (%d GARPs), pings %d/%d, load %s\n",
-					k, event(graceful), i+1, ms(r.Gap), ms(r.Takeover), us(r.AdvToGARP), r.GARPs, r.Got, r.Sent, loadavg())
+				fmt.Fprintf(b.log, "%-10s %-7s %s run %d: gap %v, takeover %v, first advert -> first GARP %v (%d GARPs), pings %d/%d, load %s\n",
+					k, event(graceful), version(v3), i+1, ms(r.Gap), ms(r.Takeover), us(r.AdvToGARP), r.GARPs, r.Got, r.Sent, loadavg())
 				res[k][graceful] = append(res[k][graceful], r)
 			}
 		}
 	}
 
-	fmt.Fprintf(b.out, "### Failover (advert_int 1, priorities 150/100, PASS auth %q, %d runs each, alternating; median, range in brackets)\n\n", o.AuthPass, o.Runs)
+	if v3 > 0 {
+		fmt.Fprintf(b.out, "### Failover, VRRPv3 (advert_int %v, priorities 150/100, no auth, %d runs each, alternating; median, range in brackets)\n\n", v3.Seconds(), o.Runs)
+	} else {
+		fmt.Fprintf(b.out, "### Failover (advert_int 1, priorities 150/100, PASS auth %q, %d runs each, alternating; median, range in brackets)\n\n", o.AuthPass, o.Runs)
+	}
 	fmt.Fprintln(b.out, "| metric | lbhad | keepalived | lbhad/keepalived | target |")
 	fmt.Fprintln(b.out, "| --- | --- | --- | --- | --- |")
 	row := func(name, target string, graceful bool, get func(Failover) time.Duration, unit func(time.Duration) string) {
@@ -50,10 +56,18 @@ func (b *bench) failovers() (map[string]map[bool][]Failover, error) {
 	gap := func(r Failover) time.Duration { return r.Gap }
 	take := func(r Failover) time.Duration { return r.Takeover }
 	garp := func(r Failover) time.Duration { return r.AdvToGARP }
-	row("SIGKILL of master: client ping gap", "≤ keepalived", false, gap, ms)
-	row("SIGKILL: old master's last advert → new master's first advert", "3 × 1 s + skew 0.609 s = 3.609 s", false, take, ms)
-	row("SIGTERM of master: client ping gap", "≤ skew + 20 ms = 629 ms", true, gap, ms)
-	row("SIGTERM: priority-0 advert → new master's first advert", "skew 609 ms", true, take, ms)
+	if v3 > 0 {
+		skew := v3 * 156 / 256
+		row("SIGKILL of master: client ping gap", fmt.Sprintf("≤ keepalived and ≤ 3 × %v + skew + 30 ms = %v", v3, ms(3*v3+skew+30*time.Millisecond)), false, gap, ms)
+		row("SIGKILL: old master's last advert → new master's first advert", fmt.Sprintf("3 × %v + skew %v = %v", v3, ms(skew), ms(3*v3+skew)), false, take, ms)
+		row("SIGTERM of master: client ping gap", fmt.Sprintf("≤ skew + 10 ms = %v", ms(skew+10*time.Millisecond)), true, gap, ms)
+		row("SIGTERM: priority-0 advert → new master's first advert", "skew "+ms(skew), true, take, ms)
+	} else {
+		row("SIGKILL of master: client ping gap", "≤ keepalived", false, gap, ms)
+		row("SIGKILL: old master's last advert → new master's first advert", "3 × 1 s + skew 0.609 s = 3.609 s", false, take, ms)
+		row("SIGTERM of master: client ping gap", "≤ skew + 20 ms = 629 ms", true, gap, ms)
+		row("SIGTERM: priority-0 advert → new master's first advert", "skew 609 ms", true, take, ms)
+	}
 	row("new master's first advert → first GARP (after SIGKILL)", "≤ 1 ms", false, garp, us)
 	row("new master's first advert → first GARP (after SIGTERM)", "≤ 1 ms", true, garp, us)
 	for _, k := range b.kinds {
@@ -76,8 +90,20 @@ func event(graceful bool) string {
 	return "SIGKILL"
 }
 
-func start(l *lab.Lab, o Config, kind string, n *lab.Node, prio uint8) (*lab.Director, error) {
+func version(v3 time.Duration) string {
+	if v3 > 0 {
+		return "v3"
+	}
+	return "v2"
+}
+
+// start runs kind on n: VRRPv2 with the configured authentication, or
+// VRRPv3 (which has none) at advert_int v3.
+func start(l *lab.Lab, o Config, kind string, n *lab.Node, prio uint8, v3 time.Duration) (*lab.Director, error) {
 	in := lab.Instance{Priority: prio, AuthPass: o.AuthPass}
+	if v3 > 0 {
+		in = lab.Instance{Priority: prio, Version: 3, Advert: v3}
+	}
 	if kind == "lbhad" {
 		return l.StartLBHAD(o.Lbhad, n, in)
 	}
@@ -86,7 +112,7 @@ func start(l *lab.Lab, o Config, kind string, n *lab.Node, prio uint8) (*lab.Dir
 
 // failoverRun builds a fresh lab, elects d1 (150) over d2 (100), pings the
 // VIP from the client every 10 ms, then kills or stops d1.
-func (b *bench) failoverRun(kind string, graceful bool) (_ Failover, err error) {
+func (b *bench) failoverRun(kind string, graceful bool, v3 time.Duration) (_ Failover, err error) {
 	o := b.cfg
 	var r Failover
 	l, err := b.newLab()
@@ -104,11 +130,11 @@ func (b *bench) failoverRun(kind string, graceful bool) (_ Failover, err error) 
 		return r, err
 	}
 	defer c.Stop()
-	d1, err := start(l, o, kind, l.D1, 150)
+	d1, err := start(l, o, kind, l.D1, 150, v3)
 	if err != nil {
 		return r, err
 	}
-	if _, err := start(l, o, kind, l.D2, 100); err != nil {
+	if _, err := start(l, o, kind, l.D2, 100, v3); err != nil {
 		return r, err
 	}
 	only := func(n *lab.Node) func() bool {

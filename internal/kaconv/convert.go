@@ -2,6 +2,7 @@ package kaconv
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"slices"
@@ -72,6 +73,9 @@ type converter struct {
 	scripts   map[string]bool // vrrp_script names
 	vsLabels  map[string]bool
 	instances map[string]bool
+	// vrrp3 is global_defs' vrrp_version 3: instances without a version
+	// of their own speak VRRPv3.
+	vrrp3 bool
 }
 
 func (c *converter) fileOrder(f string) int {
@@ -296,6 +300,9 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 			c.lvsTimeouts(body, n)
 		case "lvs_sync_daemon":
 			c.syncDaemon(body, n)
+		case "vrrp_version":
+			c.setNumber(body, "vrrp_version", n)
+			c.vrrp3 = len(n.Args) == 1 && n.Args[0].Text == "3"
 		default:
 			c.dropNode(body, n)
 		}
@@ -445,8 +452,13 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 	name := in.Args[0].Text
 	c.instances[name] = true
 	body := parent.AppendNewBlock("vrrp_instance", []string{name}).Body()
+	ipv6, v3 := c.instanceFamily(in)
 	for _, n := range in.Children {
 		switch n.Name {
+		case "version":
+			c.setNumber(body, "version", n)
+		case "native_ipv6":
+			c.setFlag(body, "native_ipv6", n)
 		case "state":
 			s, ok := c.oneArg(body, n)
 			if !ok {
@@ -466,11 +478,16 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 			if !ok {
 				continue
 			}
-			if v, err := strconv.ParseUint(s, 10, 8); err != nil || v == 0 {
-				c.drop(body, n, n.Text(), "VRRPv2 carries advert_int in whole seconds from 1 to 255 (sub-second intervals need VRRPv3)")
+			if v, err := strconv.ParseUint(s, 10, 8); err == nil && v > 0 {
+				c.setNumberText(body, "advert_int", n, s)
 				continue
 			}
-			c.setNumberText(body, "advert_int", n, s)
+			// VRRPv3 carries centiseconds from 0.01 to 40.95 s.
+			if f, err := strconv.ParseFloat(s, 64); v3 && err == nil && f >= 0.01 && f <= 40.95 && math.Abs(f*100-math.Round(f*100)) < 1e-6 {
+				c.setNumberText(body, "advert_int", n, s)
+				continue
+			}
+			c.drop(body, n, n.Text(), "VRRPv2 carries advert_int in whole seconds from 1 to 255 and VRRPv3 in centiseconds from 0.01 to 40.95 (keepalived rounds a VRRPv2 fraction to whole seconds; lbhad needs version 3 for it)")
 		case "nopreempt":
 			c.setFlag(body, "nopreempt", n)
 		case "preempt":
@@ -478,18 +495,10 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 		case "authentication":
 			c.auth(body, n)
 		case "virtual_ipaddress":
-			c.vips(body, n)
+			c.vips(body, n, ipv6)
 		case "unicast_peer":
 			c.listBlock(body, "unicast_peer", n, func(e *node) (string, bool) {
-				a, err := netip.ParseAddr(e.Name)
-				if err != nil || !a.Is4() {
-					c.drop(body, e, e.Text(), "unicast_peer must be an IPv4 address (VRRPv2)")
-					return "", false
-				}
-				if len(e.Args) > 0 {
-					c.drop(body, e, e.Text(), "per-peer options (min_ttl, max_ttl) are not supported; the address is kept")
-				}
-				return e.Name, true
+				return c.unicastPeer(body, e, ipv6)
 			})
 		case "track_interface":
 			c.listBlock(body, "track_interface", n, func(e *node) (string, bool) {
@@ -556,9 +565,59 @@ func (c *converter) auth(parent *hclwrite.Body, a *node) {
 	body.SetAttributeValue("auth_pass", cty.StringVal(p))
 }
 
+// instanceFamily finds, as keepalived does, whether an instance is IPv6
+// (native_ipv6, or its first virtual address) and whether it speaks
+// VRRPv3 (its version, else global_defs' vrrp_version; IPv6 always).
+func (c *converter) instanceFamily(in *node) (ipv6, v3 bool) {
+	v3 = c.vrrp3
+	for _, n := range in.Children {
+		switch n.Name {
+		case "native_ipv6":
+			ipv6 = len(n.Args) == 0 || slices.Contains([]string{"true", "yes", "on", "1"}, strings.ToLower(n.Args[0].Text))
+		case "version":
+			v3 = len(n.Args) == 1 && n.Args[0].Text == "3"
+		}
+	}
+	for _, n := range in.Children {
+		if n.Name == "virtual_ipaddress" && len(n.Children) > 0 && !ipv6 {
+			addr, _, _ := strings.Cut(n.Children[0].Name, "/")
+			if a, err := netip.ParseAddr(addr); err == nil && a.Is6() {
+				ipv6 = true
+			}
+		}
+	}
+	return ipv6, v3 || ipv6
+}
+
+// unicastPeer converts one unicast_peer entry of an instance of the
+// given family, with keepalived's min_ttl and max_ttl.
+func (c *converter) unicastPeer(body *hclwrite.Body, e *node, ipv6 bool) (string, bool) {
+	a, err := netip.ParseAddr(e.Name)
+	if err != nil {
+		c.drop(body, e, e.Text(), "not an IP address")
+		return "", false
+	}
+	if a.Is6() != ipv6 {
+		c.drop(body, e, e.Text(), "a unicast peer must be of the instance's address family (an instance is IPv4 or IPv6)")
+		return "", false
+	}
+	words := []string{e.Name}
+	for i := 0; i < len(e.Args); i++ {
+		k := e.Args[i].Text
+		if (k == "min_ttl" || k == "max_ttl") && i+1 < len(e.Args) {
+			words = append(words, k, e.Args[i+1].Text)
+			i++
+			continue
+		}
+		c.drop(body, e, e.Text(), fmt.Sprintf("lbhad takes only min_ttl and max_ttl on a unicast peer; %q left out, the address is kept", k))
+	}
+	return strings.Join(words, " "), true
+}
+
 // vips converts virtual_ipaddress, keeping the address with its dev and
-// label; other per-address options are dropped.
-func (c *converter) vips(parent *hclwrite.Body, blk *node) {
+// label; other per-address options are dropped, and so are addresses of
+// the other family than the instance's.
+func (c *converter) vips(parent *hclwrite.Body, blk *node, ipv6 bool) {
 	var list []cty.Value
 	for _, e := range blk.Children {
 		addr := e.Name
@@ -571,8 +630,8 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node) {
 			}
 			pfx = netip.PrefixFrom(a, a.BitLen())
 		}
-		if !pfx.Addr().Is4() {
-			c.drop(parent, e, e.Text(), "lbhad speaks VRRPv2, which carries IPv4 virtual addresses only")
+		if pfx.Addr().Is6() != ipv6 {
+			c.drop(parent, e, e.Text(), "an instance is IPv4 or IPv6, as in keepalived; put the other family's addresses in a second vrrp_instance in a vrrp_sync_group with this one")
 			continue
 		}
 		words := []string{addr}

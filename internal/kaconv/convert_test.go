@@ -32,6 +32,7 @@ func TestConvert(t *testing.T) {
 			"testdata/nat_sync.conf:79: misc_timeout 10",
 		}},
 		{name: "fwmark"},
+		{name: "vrrpv3"},
 		{name: "sync_daemon"},
 		{name: "include", want: []string{
 			"testdata/include.conf:8: include include.d/missing-*.conf",

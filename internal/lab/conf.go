@@ -3,17 +3,25 @@ package lab
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Instance is one VRRP instance, rendered alike for lbhad and keepalived
 // so that mixed pairs run with equal settings.
 type Instance struct {
-	Name            string // default "VI_1"
-	Interface       string // default "eth0"
-	VRID            uint8  // default 51
-	Priority        uint8
-	AdvertInt       int    // seconds, default 1
+	Name      string // default "VI_1"
+	Interface string // default "eth0"
+	VRID      uint8  // default 51
+	Priority  uint8
+	AdvertInt int // seconds, default 1
+	// Advert, when set, is the advertisement interval instead of
+	// AdvertInt, written as decimal seconds (0.1) for both daemons.
+	Advert time.Duration
+	// Version is the VRRP version (2 or 3); 0 leaves the daemon's
+	// default, 2.
+	Version         int
 	State           string // initial state, default "BACKUP"
 	Nopreempt       bool
 	AuthPass        string   // PASS authentication; empty means none
@@ -87,6 +95,14 @@ func (in Instance) withDefaults() Instance {
 	return in
 }
 
+// advertInt is the interval as both daemons' configs write it.
+func (in Instance) advertInt() string {
+	if in.Advert > 0 {
+		return strconv.FormatFloat(in.Advert.Seconds(), 'f', -1, 64)
+	}
+	return strconv.Itoa(in.AdvertInt)
+}
+
 func quoteAll(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
@@ -112,8 +128,11 @@ func LBHADConf(routerID, controlSocket string, in Instance) string {
 		fmt.Fprintf(&b, "track_file %q {\n  file = %q\n  weight = %d\n}\n\n", f.Name, f.Path, f.Weight)
 	}
 	fmt.Fprintf(&b, "vrrp_instance %q {\n", in.Name)
-	fmt.Fprintf(&b, "  interface = %q\n  virtual_router_id = %d\n  priority = %d\n  advert_int = %d\n  state = %q\n",
-		in.Interface, in.VRID, in.Priority, in.AdvertInt, in.State)
+	fmt.Fprintf(&b, "  interface = %q\n  virtual_router_id = %d\n  priority = %d\n  advert_int = %s\n  state = %q\n",
+		in.Interface, in.VRID, in.Priority, in.advertInt(), in.State)
+	if in.Version != 0 {
+		fmt.Fprintf(&b, "  version = %d\n", in.Version)
+	}
 	if in.Nopreempt {
 		b.WriteString("  nopreempt = true\n")
 	}
@@ -160,8 +179,11 @@ func KeepalivedConf(routerID string, in Instance) string {
 		fmt.Fprintf(&b, "vrrp_track_file %s {\n  file %q\n  weight %d\n}\n\n", f.Name, f.Path, f.Weight)
 	}
 	fmt.Fprintf(&b, "vrrp_instance %s {\n", in.Name)
-	fmt.Fprintf(&b, "  state %s\n  interface %s\n  virtual_router_id %d\n  priority %d\n  advert_int %d\n",
-		in.State, in.Interface, in.VRID, in.Priority, in.AdvertInt)
+	fmt.Fprintf(&b, "  state %s\n  interface %s\n  virtual_router_id %d\n  priority %d\n  advert_int %s\n",
+		in.State, in.Interface, in.VRID, in.Priority, in.advertInt())
+	if in.Version != 0 {
+		fmt.Fprintf(&b, "  version %d\n", in.Version)
+	}
 	if in.Nopreempt {
 		b.WriteString("  nopreempt\n")
 	}

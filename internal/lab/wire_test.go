@@ -91,3 +91,19 @@ func FuzzParseFrame(f *testing.F) {
 		ParseFrame(b) // must not panic on any input
 	})
 }
+
+// TestAdvertV3Keepalived checks the independent VRRPv3 encoder against
+// an advert captured from keepalived 2.2.7 (docs/notes/vrrpv3.md).
+func TestAdvertV3Keepalived(t *testing.T) {
+	a := AdvertV3{VRID: 51, Priority: 150, Count: -1, MaxAdvertInt: 10, VIPs: []netip.Addr{netip.MustParseAddr("192.0.2.50")}}
+	got := a.Marshal(netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("224.0.0.18"))
+	want := []byte{0x31, 0x33, 0x96, 0x01, 0x00, 0x0a, 0xd3, 0xfd, 192, 0, 2, 50}
+	if !bytes.Equal(got, want) {
+		t.Errorf("got % x, want % x", got, want)
+	}
+	a6 := AdvertV3{VRID: 52, Priority: 150, Count: -1, MaxAdvertInt: 100, VIPs: []netip.Addr{netip.MustParseAddr("2001:db8::50")}}
+	got = a6.Marshal(netip.MustParseAddr("fe80::58c7:fbff:fe09:3b60"), netip.MustParseAddr("ff02::12"))
+	if got[6] != 0x7e || got[7] != 0x0d {
+		t.Errorf("ipv6 checksum % x, want 7e 0d", got[6:8])
+	}
+}

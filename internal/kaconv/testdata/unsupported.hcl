@@ -28,14 +28,14 @@ vrrp_instance "VI_1" {
   # not converted (testdata/unsupported.conf:30): use_vmac vrrp51: lbhad adds virtual addresses to the interface itself and has no VMAC (macvlan) interfaces
   virtual_router_id = 51
   priority          = 100
-  # not converted (testdata/unsupported.conf:33): advert_int 0.5: VRRPv2 carries advert_int in whole seconds from 1 to 255 (sub-second intervals need VRRPv3)
+  # not converted (testdata/unsupported.conf:33): advert_int 0.5: VRRPv2 carries advert_int in whole seconds from 1 to 255 and VRRPv3 in centiseconds from 0.01 to 40.95 (keepalived rounds a VRRPv2 fraction to whole seconds; lbhad needs version 3 for it)
   authentication {
     auth_type = "PASS"
     # not converted (testdata/unsupported.conf:36): auth_pass (longer than 8 bytes): VRRPv2 carries 8 bytes; keepalived silently used only the first 8, and so does the converted auth_pass, so peers still agree
     auth_pass = "toolongp"
   }
   # not converted (testdata/unsupported.conf:39): 192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global: lbhad sets only dev and label on a virtual address; "brd 192.0.2.255 scope global" left out, the address is kept
-  # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: lbhad speaks VRRPv2, which carries IPv4 virtual addresses only
+  # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: an instance is IPv4 or IPv6, as in keepalived; put the other family's addresses in a second vrrp_instance in a vrrp_sync_group with this one
   virtual_ipaddress = ["192.0.2.50/24 dev eth0"]
   # not converted (testdata/unsupported.conf:42): virtual_ipaddress_excluded { ... }: lbhad advertises every virtual address; move these into virtual_ipaddress or manage them outside lbhad
   # not converted (testdata/unsupported.conf:46): eth1 weight -10: lbhad has no weighted track_interface: a tracked interface going down always puts the instance into FAULT
