@@ -44,17 +44,36 @@ func NewAddrManager(log *zap.Logger) (*NetlinkAddrManager, error) {
 // Close releases the netlink socket.
 func (m *NetlinkAddrManager) Close() { m.h.Close() }
 
+// nlAddr is v as netlink sends it. An IPv6 address goes with
+// IFA_F_NODAD: a virtual address must be usable the moment the master
+// takes it, not tentative for the second or more that duplicate address
+// detection takes (and the other router, by design, may just have held
+// it), as keepalived has it. Both families get scope global (the zero
+// Scope).
 func nlAddr(v VIPAddr) *netlink.Addr {
 	a := v.Prefix.Addr()
-	return &netlink.Addr{
-		IPNet: &net.IPNet{IP: a.AsSlice(), Mask: net.CIDRMask(v.Prefix.Bits(), 32)},
+	na := &netlink.Addr{
+		IPNet: &net.IPNet{IP: a.AsSlice(), Mask: net.CIDRMask(v.Prefix.Bits(), a.BitLen())},
 		Label: v.Label,
 	}
+	if a.Is6() {
+		na.Flags = unix.IFA_F_NODAD
+	}
+	return na
+}
+
+// family is v's netlink address family.
+func family(v VIPAddr) int {
+	if v.Prefix.Addr().Is6() {
+		return netlink.FAMILY_V6
+	}
+	return netlink.FAMILY_V4
 }
 
 // Add puts v on its device. An address already present is not an
-// error. It returns an error wrapping ErrVIPLabel, ErrVIPNotIPv4 or
-// ErrVIPNoDev for an invalid v, and keeps os.ErrPermission without
+// error. An IPv6 address is added without duplicate address detection
+// (see nlAddr). It returns an error wrapping ErrVIPLabel, ErrVIPNotIPv4
+// or ErrVIPNoDev for an invalid v, and keeps os.ErrPermission without
 // CAP_NET_ADMIN.
 func (m *NetlinkAddrManager) Add(v VIPAddr) error {
 	if err := validateVIP(v); err != nil {
@@ -145,7 +164,7 @@ func (m *NetlinkAddrManager) Present(v VIPAddr) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("look up %v on %s: %w", v.Prefix, v.Dev, err)
 	}
-	addrs, err := m.h.AddrList(link, netlink.FAMILY_V4)
+	addrs, err := m.h.AddrList(link, family(v))
 	if err != nil {
 		return false, fmt.Errorf("look up %v on %s: %w", v.Prefix, v.Dev, err)
 	}
