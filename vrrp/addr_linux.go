@@ -3,8 +3,12 @@ package vrrp
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/netip"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"go.uber.org/zap"
@@ -23,6 +27,12 @@ type NetlinkAddrManager struct {
 	// the device and the address still there and reachable).
 	mu    sync.Mutex
 	added map[VIPAddr]int
+
+	// igmp6 is /proc/net/igmp6 of the manager's namespace (nil if it
+	// could not be opened), read to see an IPv6 VIP's solicited-node
+	// group joined (see addr6.go).
+	igmp6Mu sync.Mutex
+	igmp6   *os.File
 }
 
 var _ AddrManager = (*NetlinkAddrManager)(nil)
@@ -38,11 +48,61 @@ func NewAddrManager(log *zap.Logger) (*NetlinkAddrManager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open netlink for virtual addresses: %w", err)
 	}
-	return &NetlinkAddrManager{h: h, log: log.With(zap.String("component", "vrrp-addr")), added: map[VIPAddr]int{}}, nil
+	m := &NetlinkAddrManager{h: h, log: log.With(zap.String("component", "vrrp-addr")), added: map[VIPAddr]int{}}
+	// A proc file belongs to the namespace of the thread that opens
+	// it, so open it here, beside the netlink socket.
+	if f, err := os.Open("/proc/thread-self/net/igmp6"); err == nil {
+		m.igmp6 = f
+	}
+	return m, nil
 }
 
 // Close releases the netlink socket.
-func (m *NetlinkAddrManager) Close() { m.h.Close() }
+func (m *NetlinkAddrManager) Close() {
+	m.h.Close()
+	if m.igmp6 != nil {
+		m.igmp6.Close()
+	}
+}
+
+// joinWait bounds how long Add waits for an IPv6 VIP's solicited-node
+// group; the kernel's work queue normally joins it within a
+// millisecond.
+const joinWait = 100 * time.Millisecond
+
+// waitJoined waits until the solicited-node group of ip is joined on
+// ifindex, so that the VIP answers neighbour solicitations from the
+// moment Add returns. It gives up quietly after joinWait: the VIP is
+// still usable, a neighbour may just wait a second for its answer.
+func (m *NetlinkAddrManager) waitJoined(ifindex int, ip netip.Addr) {
+	if m.igmp6 == nil {
+		return
+	}
+	m.igmp6Mu.Lock()
+	defer m.igmp6Mu.Unlock()
+	group := solicitedNode(ip)
+	start := time.Now()
+	pause := 100 * time.Microsecond
+	for {
+		if _, err := m.igmp6.Seek(0, io.SeekStart); err != nil {
+			return
+		}
+		b, err := io.ReadAll(m.igmp6)
+		if err != nil {
+			return
+		}
+		if igmp6Has(b, ifindex, group) {
+			return
+		}
+		if time.Since(start) > joinWait {
+			m.log.Debug("solicited-node group not joined yet; going on", zap.Stringer("addr", ip),
+				zap.Stringer("group", group), zap.Duration("waited", time.Since(start)))
+			return
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 5*time.Millisecond)
+	}
+}
 
 // nlAddr is v as netlink sends it. An IPv6 address goes with
 // IFA_F_NODAD: a virtual address must be usable the moment the master
@@ -72,7 +132,8 @@ func family(v VIPAddr) int {
 
 // Add puts v on its device. An address already present is not an
 // error. An IPv6 address is added without duplicate address detection
-// (see nlAddr). It returns an error wrapping ErrVIPLabel, ErrVIPNotIPv4
+// (see nlAddr), and Add returns once the kernel answers neighbour
+// solicitations for it (at most joinWait later). It returns an error wrapping ErrVIPLabel, ErrVIPNotIPv4
 // or ErrVIPNoDev for an invalid v, and keeps os.ErrPermission without
 // CAP_NET_ADMIN.
 func (m *NetlinkAddrManager) Add(v VIPAddr) error {
@@ -94,6 +155,9 @@ func (m *NetlinkAddrManager) Add(v VIPAddr) error {
 	m.mu.Lock()
 	m.added[v] = link.Attrs().Index
 	m.mu.Unlock()
+	if v.Prefix.Addr().Is6() {
+		m.waitJoined(link.Attrs().Index, v.Prefix.Addr())
+	}
 	return nil
 }
 
