@@ -195,6 +195,24 @@ func checksum6(src, dst netip.Addr, msg []byte) uint16 {
 	return ^uint16(sum)
 }
 
+// TestChecksum6Oracle checks the test's own pseudo-header checksum on a
+// VRRPv3 advert keepalived 2.2.7 sent (VRID 61, priority 150, 10 cs,
+// VIP 2001:db8:9::100, from fe80::b005:d8ff:fee4:7292 to ff02::12).
+func TestChecksum6Oracle(t *testing.T) {
+	msg := []byte{
+		0x31, 0x3d, 0x96, 0x01, 0x00, 0x0a, 0x11, 0x5a,
+		0x20, 0x01, 0x0d, 0xb8, 0x00, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00,
+	}
+	src := netip.MustParseAddr("fe80::b005:d8ff:fee4:7292")
+	if c := checksum6(src, vrrpGroup6, msg); c != 0 {
+		t.Errorf("keepalived's advert does not verify: residue %#04x", c)
+	}
+	msg[2] = 100
+	if checksum6(src, vrrpGroup6, msg) == 0 {
+		t.Error("a changed advert still verifies")
+	}
+}
+
 // wire6 is the IPv6 header of a captured frame.
 type wire6 struct {
 	dstMAC   net.HardwareAddr
@@ -511,6 +529,39 @@ func TestIPv6AnnouncerNA(t *testing.T) {
 		nsB.Do(t, func() {
 			t.Logf("B with no entry before the NA: %q afterwards", strings.TrimSpace(run(t, "ip", "-6", "neigh", "show", vip.String(), "dev", "v6b0")))
 		})
+
+		// A fresh interface whose link-local address is still
+		// tentative: the NA goes from the VIP (added without DAD).
+		netnstest.Veth(t, netnstest.End{Name: "v6a2"}, netnstest.End{Name: "v6b2", NS: nsB})
+		vip2 := netip.MustParsePrefix("2001:db8:8::100/64")
+		am, err := vrrp.NewAddrManager(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer am.Close()
+		if err := am.Add(vrrp.VIPAddr{Prefix: vip2, Dev: "v6a2"}); err != nil {
+			t.Fatal(err)
+		}
+		a2, err := vrrp.NewAnnouncer("v6a2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a2.Close()
+		var cap2 *packet.Conn
+		nsB.Do(t, func() { cap2 = listenIPv6Frames(t, "v6b2") })
+		if _, err := vrrp.LinkLocalIPv6("v6a2"); !errors.Is(err, vrrp.ErrNoLinkLocal) {
+			t.Fatalf("fresh v6a2: LinkLocalIPv6 = %v, want ErrNoLinkLocal (still in DAD)", err)
+		}
+		if err := a2.Announce(vip2.Addr()); err != nil {
+			t.Fatalf("Announce while the link-local address is tentative: %v", err)
+		}
+		w = capture6(t, cap2, 58)
+		for w.payload[0] != byte(ipv6.ICMPTypeNeighborAdvertisement) {
+			w = capture6(t, cap2, 58)
+		}
+		if w.src != vip2.Addr() || w.dst.String() != "ff02::1" || w.hopLimit != 255 {
+			t.Errorf("NA during DAD: %v -> %v hop limit %d, want from the VIP %v to ff02::1, 255", w.src, w.dst, w.hopLimit, vip2.Addr())
+		}
 	})
 }
 

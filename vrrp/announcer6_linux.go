@@ -22,9 +22,10 @@ import (
 // limit in a control message, so no zone or route is consulted.
 //
 // The socket and the link-local source are found on first use and
-// again after a send fails, so an interface whose link-local address is
-// still tentative when the Announcer is made announces as soon as the
-// address is usable.
+// again after a send fails. While the interface has no usable
+// link-local address (duplicate address detection of a fresh interface
+// takes 1-2 s) the advertisement goes from the VIP itself, as
+// keepalived 2.2.7 sends all of its advertisements.
 type naSender struct {
 	ifname  string
 	ifindex int
@@ -63,14 +64,22 @@ func (s *naSender) prepare() error {
 func (s *naSender) announce(ip netip.Addr) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.prepare(); err != nil {
+	var src netip.Addr
+	if err := s.prepare(); err == nil {
+		src = s.src
+	} else if s.pc != nil && errors.Is(err, ErrNoLinkLocal) {
+		// The link-local address is still tentative (a fresh or
+		// re-created interface): send from the VIP itself, which
+		// nodad made usable at once and keepalived always uses.
+		src = ip.WithZone("")
+	} else {
 		return err
 	}
 	b, err := UnsolicitedNA(s.mac, ip, s.router)
 	if err != nil {
 		return err
 	}
-	cm := &ipv6.ControlMessage{Src: s.src.AsSlice(), IfIndex: s.ifindex, HopLimit: naHopLimit}
+	cm := &ipv6.ControlMessage{Src: src.AsSlice(), IfIndex: s.ifindex, HopLimit: naHopLimit}
 	if _, err := s.pc.WriteTo(b, cm, &net.IPAddr{IP: allNodes.AsSlice()}); err != nil {
 		// The source may have gone (address removed, interface
 		// re-created): look it up again next time.

@@ -67,9 +67,7 @@ func (a *PacketAnnouncer) MAC() net.HardwareAddr { return a.mac }
 // Announce implements Announcer: one gratuitous ARP request for an IPv4
 // ip, one unsolicited Neighbor Advertisement for an IPv6 one. The caller
 // repeats it (keepalived: 5 at once, 5 more after 5 s). It returns
-// ErrNAAddress for an IPv6 address that cannot be a target, and an error
-// wrapping ErrNoLinkLocal while the interface has no usable link-local
-// address to send the advertisement from.
+// ErrNAAddress for an IPv6 address that cannot be a target.
 func (a *PacketAnnouncer) Announce(ip netip.Addr) error {
 	if ip.Is6() && !ip.Is4In6() {
 		if err := a.na.announce(ip); err != nil {
