@@ -56,9 +56,13 @@ func (b *builder) global(raw *rawGlobal, g *Global) {
 	g.ControlSocket = DefaultControlSocket
 	g.LVSResyncInterval = DefaultLVSResyncInterval
 	g.MaxScriptProcesses = DefaultMaxScriptProcesses
+	g.VRRPVersion = 2
 	if raw == nil {
 		g.RouterID = defaultRouterID()
 		return
+	}
+	if n, ok := b.integer(raw.VRRPVersion, "vrrp_version", 2, 3); ok {
+		g.VRRPVersion = uint8(n)
 	}
 	g.RouterID = b.strDefault(raw.RouterID, "router_id", "")
 	if g.RouterID == "" {
@@ -319,25 +323,14 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 			}
 			in.Interface = s
 		}
+		vridOK := false
 		if n, ok := b.integer(r.VRID, "virtual_router_id", 1, 255); ok {
-			in.VRID = uint8(n)
-			key := fmt.Sprintf("%s/%d", in.Interface, n)
-			if first, dup := vrids[key]; dup && in.Interface != "" {
-				b.errorf(r.VRID.Range(), "Duplicate virtual_router_id", "virtual_router_id %d is already used on interface %s by the instance at %s; each VRRP instance on an interface needs its own ID.", n, in.Interface, first.String())
-			} else {
-				vrids[key] = r.DefRange
-			}
+			in.VRID, vridOK = uint8(n), true
 		}
 		if n, ok := b.integer(r.Priority, "priority", 1, 255); ok {
 			in.Priority = uint8(n)
 		}
-		if d, ok := b.duration(r.AdvertInt, "advert_int"); ok {
-			if d%time.Second != 0 || d < time.Second || d > 255*time.Second {
-				b.errorf(r.AdvertInt.Range(), "Invalid advert_int", "advert_int must be a whole number of seconds from 1 to 255, because VRRPv2 carries it in whole seconds; it is %s.", d)
-			} else {
-				in.AdvertInterval = d
-			}
-		}
+		advertInt, advertOK := b.duration(r.AdvertInt, "advert_int")
 		if s, ok := b.str(r.State, "state"); ok {
 			switch strings.ToUpper(s) {
 			case "MASTER":
@@ -363,19 +356,30 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 			b.auth(a, in)
 		}
 		b.vips(r, in, vips)
-		if a, ok := b.addr(r.UnicastSrcIP, "unicast_src_ip", true); ok {
-			in.UnicastSrcIP = a
+		b.family(r, in, cfg.Global.VRRPVersion)
+		if advertOK {
+			b.advertInt(r.AdvertInt, in, advertInt)
 		}
-		if peers, ok := b.strList(r.UnicastPeer, "unicast_peer"); ok {
-			for _, p := range peers {
-				a, err := parseAddr(p, true)
-				if err != nil {
-					b.errorf(r.UnicastPeer.Range(), "Invalid unicast_peer", "unicast_peer must list IPv4 addresses such as 192.0.2.12; %q %v.", p, err)
-					continue
-				}
-				in.UnicastPeers = append(in.UnicastPeers, a)
+		if vridOK {
+			// RFC 5798 §5.2.3: IPv4 and IPv6 have separate VRID spaces.
+			key := fmt.Sprintf("%s/%d", in.Interface, in.VRID)
+			if in.IPv6 {
+				key = fmt.Sprintf("%s/ipv6/%d", in.Interface, in.VRID)
+			}
+			if first, dup := vrids[key]; dup && in.Interface != "" {
+				b.errorf(r.VRID.Range(), "Duplicate virtual_router_id", "virtual_router_id %d is already used on interface %s by the instance at %s; each VRRP instance on an interface needs its own ID.", in.VRID, in.Interface, first.String())
+			} else {
+				vrids[key] = r.DefRange
 			}
 		}
+		if a, ok := b.addr(r.UnicastSrcIP, "unicast_src_ip", false); ok {
+			if a.Is6() != in.IPv6 {
+				b.errorf(r.UnicastSrcIP.Range(), "Invalid unicast_src_ip", "unicast_src_ip %s is %s but the instance is %s: %s", a, familyName(a.Is6()), familyName(in.IPv6), oneFamily)
+			} else {
+				in.UnicastSrcIP = a
+			}
+		}
+		b.unicastPeers(r.UnicastPeer, in)
 		if ifs, ok := b.strList(r.TrackInterface, "track_interface"); ok {
 			for _, s := range ifs {
 				if !validIfName(s) {
@@ -471,7 +475,7 @@ func (b *builder) vips(r *rawInstance, in *Instance, seen map[netip.Addr]vipOwne
 	for _, s := range list {
 		v, err := parseVIP(s)
 		if err != nil {
-			b.errorf(r.VIPs.Range(), "Invalid virtual_ipaddress", "Each virtual_ipaddress entry must be \"IPv4[/len] [dev IFACE] [label LABEL]\", such as \"192.0.2.50/24 dev eth0\"; %q: %v.", s, err)
+			b.errorf(r.VIPs.Range(), "Invalid virtual_ipaddress", "Each virtual_ipaddress entry must be \"ADDRESS[/len] [dev IFACE] [label LABEL]\", such as \"192.0.2.50/24 dev eth0\" or \"2001:db8::50/64\"; %q: %v.", s, err)
 			continue
 		}
 		if v.Dev == "" {
@@ -505,16 +509,19 @@ func parseVIP(s string) (VIP, error) {
 		if err != nil {
 			return VIP{}, fmt.Errorf("%s is not an address with prefix length", f[0])
 		}
-		if !p.Addr().Is4() {
-			return VIP{}, errNotV4
+		if p.Addr().Zone() != "" {
+			return VIP{}, fmt.Errorf("%s has a zone, which is not allowed", f[0])
 		}
-		v.Prefix = p
+		v.Prefix = netip.PrefixFrom(p.Addr().Unmap(), p.Bits())
+		if p.Addr().Is4In6() {
+			return VIP{}, fmt.Errorf("%s is an IPv4-mapped IPv6 prefix", f[0])
+		}
 	} else {
-		a, err := parseAddr(f[0], true)
+		a, err := parseAddr(f[0], false)
 		if err != nil {
 			return VIP{}, fmt.Errorf("%s %w", f[0], err)
 		}
-		v.Prefix = netip.PrefixFrom(a, 32)
+		v.Prefix = netip.PrefixFrom(a, a.BitLen())
 	}
 	for i := 1; i < len(f); i += 2 {
 		if i+1 >= len(f) {

@@ -36,9 +36,9 @@ func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 func TestParseGood(t *testing.T) {
 	want := map[string]*Config{
 		"minimal.hcl": {
-			Global: Global{RouterID: "testhost", ControlSocket: DefaultControlSocket, LVSResyncInterval: DefaultLVSResyncInterval, MaxScriptProcesses: DefaultMaxScriptProcesses},
+			Global: Global{RouterID: "testhost", ControlSocket: DefaultControlSocket, LVSResyncInterval: DefaultLVSResyncInterval, MaxScriptProcesses: DefaultMaxScriptProcesses, VRRPVersion: 2},
 			Instances: []*Instance{{
-				Name: "VI_1", Interface: "eth0", VRID: 51, Priority: 100,
+				Name: "VI_1", Interface: "eth0", VRID: 51, Priority: 100, Version: 2,
 				AdvertInterval: time.Second, State: StateBackup,
 				VIPs:            []VIP{{Prefix: mustPrefix("192.0.2.50/32"), Dev: "eth0"}},
 				GARPMasterDelay: 5 * time.Second, GARPMasterRepeat: 5,
@@ -85,7 +85,8 @@ func fullWant() *Config {
 	}
 	return &Config{
 		Global: Global{
-			RouterID: "lb1", ScriptUser: "lbhad_script", EnableScriptSecurity: true, MaxScriptProcesses: 16,
+			VRRPVersion: 2,
+			RouterID:    "lb1", ScriptUser: "lbhad_script", EnableScriptSecurity: true, MaxScriptProcesses: 16,
 			ControlSocket: "/run/lbhad/ctl.sock", MetricsListen: "127.0.0.1:9469", LVSDrainTimeout: 2 * time.Minute, LVSKeepOnStop: true,
 			LVSResyncInterval: 10 * time.Second,
 			LVSTimeouts:       LVSTimeouts{TCP: 900 * time.Second, TCPFin: 120 * time.Second, UDP: 5 * time.Minute},
@@ -104,7 +105,7 @@ func fullWant() *Config {
 		},
 		Scripts: []*Script{script},
 		Instances: []*Instance{{
-			Name: "VI_1", Interface: "eth0", VRID: 51, Priority: 150, AdvertInterval: 2 * time.Second,
+			Name: "VI_1", Interface: "eth0", VRID: 51, Priority: 150, AdvertInterval: 2 * time.Second, Version: 2,
 			State: StateMaster, PreemptDelay: 30 * time.Second, AuthType: AuthPass, AuthPass: "pw12",
 			VIPs: []VIP{
 				{Prefix: mustPrefix("192.0.2.50/24"), Dev: "eth0"},
@@ -119,7 +120,7 @@ func fullWant() *Config {
 			},
 			SMTPAlert: true,
 		}, {
-			Name: "VI_2", Interface: "eth1", VRID: 52, Priority: 100, AdvertInterval: time.Second,
+			Name: "VI_2", Interface: "eth1", VRID: 52, Priority: 100, AdvertInterval: time.Second, Version: 2,
 			State: StateBackup, Nopreempt: true,
 			VIPs:            []VIP{{Prefix: mustPrefix("198.51.100.1/24"), Dev: "eth1"}},
 			TrackScripts:    []TrackScript{{Name: "chk_haproxy", Weight: -50}},
@@ -282,6 +283,8 @@ func TestBadCoverage(t *testing.T) {
 		"nopreempt with state MASTER", "Invalid lower_threshold", "More than one check block",
 		"Unsupported argument", "Unsupported block type", "Missing required argument",
 		"Invalid lvs_resync_interval",
+		"Invalid vrrp_version", "Invalid version", "No authentication in VRRPv3", "IPv6 needs VRRPv3",
+		"Mixed address families", "Unsupported no_accept", "Unsupported accept = false",
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.golden"))
 	var all strings.Builder

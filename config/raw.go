@@ -35,6 +35,7 @@ type rawGlobal struct {
 	LVSTimeouts          *rawLVSTimeouts   `hcl:"lvs_timeouts,block"`
 	LVSSyncDaemon        *rawLVSSyncDaemon `hcl:"lvs_sync_daemon,block"`
 	Notification         *rawNotification  `hcl:"notification,block"`
+	VRRPVersion          hcl.Expression    `hcl:"vrrp_version,optional"`
 }
 
 type rawLVSTimeouts struct {
@@ -108,6 +109,10 @@ type rawInstance struct {
 	NotifyStop        hcl.Expression    `hcl:"notify_stop,optional"`
 	Notify            hcl.Expression    `hcl:"notify,optional"`
 	SMTPAlert         hcl.Expression    `hcl:"smtp_alert,optional"`
+	Version           hcl.Expression    `hcl:"version,optional"`
+	NativeIPv6        hcl.Expression    `hcl:"native_ipv6,optional"`
+	Accept            hcl.Expression    `hcl:"accept,optional"`
+	NoAccept          hcl.Expression    `hcl:"no_accept,optional"`
 	DefRange          hcl.Range         `hcl:",def_range"`
 }
 

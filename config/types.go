@@ -51,6 +51,9 @@ type Global struct {
 	LVSTimeouts       LVSTimeouts
 	LVSSyncDaemon     *LVSSyncDaemon // nil when no lvs_sync_daemon block
 	Notification      Notification
+	// VRRPVersion is the default VRRP version of the instances, 2 or 3
+	// (keepalived's vrrp_version); default 2.
+	VRRPVersion uint8
 }
 
 // LVSSyncDaemon configures the kernel's IPVS connection synchronisation
@@ -170,12 +173,24 @@ const (
 
 // Instance is a vrrp_instance.
 type Instance struct {
-	Name              string
-	Interface         string
-	VRID              uint8
-	Priority          uint8         // 1..255; 255 means address owner
-	AdvertInterval    time.Duration // whole seconds 1..255, default 1s
-	State             State         // initial state: StateBackup or StateMaster
+	Name      string
+	Interface string
+	VRID      uint8
+	Priority  uint8 // 1..255; 255 means address owner
+	// AdvertInterval is whole seconds 1..255 in VRRPv2, whole
+	// centiseconds 0.01..40.95 s in VRRPv3; default 1s.
+	AdvertInterval time.Duration
+	// Version is the VRRP version, 2 (RFC 3768) or 3 (RFC 5798): the
+	// instance's version, else global vrrp_version, else 2; always 3
+	// for IPv6, as in keepalived.
+	Version uint8
+	// IPv6 is true for an IPv6 instance (native_ipv6, or IPv6 VIPs):
+	// its VIPs, unicast_src_ip and unicast peers are all IPv6.
+	IPv6 bool
+	// UnicastPeerTTL holds the min_ttl/max_ttl bounds of the
+	// unicast_peer entries that have them.
+	UnicastPeerTTL    map[netip.Addr]TTLRange
+	State             State // initial state: StateBackup or StateMaster
 	Nopreempt         bool
 	PreemptDelay      time.Duration
 	AuthType          AuthType
@@ -193,6 +208,9 @@ type Instance struct {
 	SMTPAlert         bool
 	Range             hcl.Range
 }
+
+// TTLRange is an inclusive TTL (hop limit) range, 0..255.
+type TTLRange struct{ Min, Max uint8 }
 
 // VIP is one virtual_ipaddress entry: "192.0.2.50/24 dev eth0 label eth0:vip".
 type VIP struct {

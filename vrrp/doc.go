@@ -1,11 +1,13 @@
 // Package vrrp implements the Virtual Router Redundancy Protocol version 2
-// (RFC 3768) the way keepalived 2.2.7 speaks it, so lbhad and keepalived
+// (RFC 3768) and version 3 (RFC 5798, IPv4 and IPv6, centisecond
+// adverts) the way keepalived 2.2.7 speaks them, so lbhad and keepalived
 // can run as the two halves of one director pair.
 //
 // The package is cut into a pure core and thin edges:
 //
 //   - packet.go encodes and decodes ADVERTISEMENTs (RFC 3768 §5) with
-//     sentinel errors; packet_check.go applies the receive checks of
+//     sentinel errors, packet_v3.go VRRPv3's (RFC 5798 §5, checksum over
+//     the IP pseudo-header); packet_check.go applies the receive checks of
 //     §7.1 (TTL 255, version, type, length, checksum, VRID, auth,
 //     advert interval, address list) as pure functions returning a
 //     DropReason, which the driver counts.

@@ -69,14 +69,14 @@ func (p *fakePort) WriteTo(payload []byte, dst netip.Addr) error {
 		return net.ErrClosed
 	}
 	var a Advertisement
-	if err := a.UnmarshalBinary(payload); err != nil {
+	if err := a.DecodePacket(payload, p.src, dst); err != nil {
 		return fmt.Errorf("fake lan: node sent a bad advert: %w", err)
 	}
 	p.lan.log.add(event{At: p.lan.clock.Now(), Node: p.node, Kind: "advert", Prio: a.Priority, VRID: a.VRID, LAN: p.lan.name})
 	p.lan.mu.Lock()
 	defer p.lan.mu.Unlock()
 	for _, q := range p.lan.ports {
-		if q == p || q.isClosed() || (dst != GroupAddr && dst != q.src) {
+		if q == p || q.isClosed() || (dst != GroupAddr && dst != GroupAddr6 && dst != q.src) {
 			continue
 		}
 		q.in <- rxPacket{append([]byte(nil), payload...), RecvMeta{Src: p.src, Dst: dst, TTL: TTL}}

@@ -72,6 +72,10 @@ type MachineConfig struct {
 	// OwnAddr is the primary address adverts are sent from; it breaks
 	// priority ties (RFC 3768 §6.4.3).
 	OwnAddr netip.Addr
+	// Version is Version3 for the timers of RFC 5798 §6 (a backup learns
+	// Master_Adver_Interval from the master's adverts and scales
+	// Skew_Time by it); anything else means VRRPv2's (RFC 3768 §6.1).
+	Version uint8
 }
 
 // Event is an input to Machine.Handle.
@@ -85,6 +89,10 @@ type (
 	AdvertReceived struct {
 		Src      netip.Addr
 		Priority uint8
+		// Interval is the advert's Max Adver Int (VRRPv3), which a
+		// VRRPv3 backup adopts as Master_Adver_Interval; zero (and
+		// VRRPv2) leave it alone.
+		Interval time.Duration
 	}
 	// Timer reports that the deadline returned by Deadline has passed.
 	Timer struct{}
@@ -146,7 +154,8 @@ func (AnnounceVIPs) isAction()   {}
 func (StopAnnouncing) isAction() {}
 func (StateChanged) isAction()   {}
 
-// Machine is the VRRPv2 state machine of RFC 3768 §6.4 for one virtual
+// Machine is the VRRP state machine of RFC 3768 §6.4 (and RFC 5798 §6.4
+// with MachineConfig.Version 3) for one virtual
 // router. It owns no goroutine, clock or socket: time comes in with each
 // event and the single timer leaves as Deadline, which the driver arms.
 // In Backup the deadline is the Master_Down_Timer, in Master the
@@ -160,6 +169,10 @@ type Machine struct {
 	preemptAt  time.Time // lower-priority masters are honoured until then
 	masterAddr netip.Addr
 	masterPrio uint8
+	// masterAdverInt is RFC 5798's Master_Adver_Interval: the
+	// configured interval until a master's advert says otherwise.
+	// VRRPv2 keeps it equal to the configured interval.
+	masterAdverInt time.Duration
 	// maint holds the machine out of Master (maint.go); handoverUntil
 	// is when a master in maintenance gives up its VIPs even though no
 	// successor has been heard (zero: no handover running).
@@ -169,7 +182,7 @@ type Machine struct {
 
 // NewMachine returns a machine in Init.
 func NewMachine(cfg MachineConfig) *Machine {
-	return &Machine{cfg: cfg, prio: cfg.Priority}
+	return &Machine{cfg: cfg, prio: cfg.Priority, masterAdverInt: cfg.AdvertInterval}
 }
 
 // State is the current state.
@@ -195,6 +208,9 @@ func (m *Machine) Master() (netip.Addr, uint8) {
 // Timers already armed keep running with their old length.
 func (m *Machine) Reconfigure(cfg MachineConfig) {
 	cfg.Priority = m.cfg.Priority
+	if cfg.Version != Version3 || cfg.Version != m.cfg.Version {
+		m.masterAdverInt = cfg.AdvertInterval
+	}
 	m.cfg = cfg
 }
 
@@ -206,6 +222,47 @@ func SkewTime(prio uint8) time.Duration {
 // MasterDownInterval is 3 × Advertisement_Interval + Skew_Time.
 func MasterDownInterval(advertInterval time.Duration, prio uint8) time.Duration {
 	return 3*advertInterval + SkewTime(prio)
+}
+
+// SkewTimeV3 is ((256 − Priority) × Master_Adver_Interval) / 256 (RFC
+// 5798 §6.1), computed in nanoseconds, not RFC 5798's centiseconds, so
+// the timer is not rounded by up to 10 ms.
+func SkewTimeV3(prio uint8, masterAdverInt time.Duration) time.Duration {
+	return time.Duration(256-int(prio)) * masterAdverInt / 256
+}
+
+// MasterDownIntervalV3 is 3 × Master_Adver_Interval + Skew_Time (RFC
+// 5798 §6.1).
+func MasterDownIntervalV3(masterAdverInt time.Duration, prio uint8) time.Duration {
+	return 3*masterAdverInt + SkewTimeV3(prio, masterAdverInt)
+}
+
+// MasterAdverInterval is the interval a backup expects the master to
+// advertise at: learned from the master's adverts in VRRPv3, the
+// configured one in VRRPv2.
+func (m *Machine) MasterAdverInterval() time.Duration { return m.masterAdverInt }
+
+// skew and masterDown are the machine's Skew_Time and
+// Master_Down_Interval under its protocol version's rules.
+func (m *Machine) skew() time.Duration {
+	if m.cfg.Version == Version3 {
+		return SkewTimeV3(m.prio, m.masterAdverInt)
+	}
+	return SkewTime(m.prio)
+}
+
+func (m *Machine) masterDown() time.Duration {
+	if m.cfg.Version == Version3 {
+		return MasterDownIntervalV3(m.masterAdverInt, m.prio)
+	}
+	return MasterDownInterval(m.cfg.AdvertInterval, m.prio)
+}
+
+// learn adopts a master's advertised interval (RFC 5798 §6.4.2, §6.4.3).
+func (m *Machine) learn(a AdvertReceived) {
+	if m.cfg.Version == Version3 && a.Interval > 0 {
+		m.masterAdverInt = a.Interval
+	}
 }
 
 // Handle applies one event at time now and returns the actions to carry
@@ -243,6 +300,7 @@ func (m *Machine) start(now time.Time, why Reason) []Action {
 	from := m.state
 	m.preemptAt = now.Add(m.cfg.PreemptDelay)
 	m.masterAddr, m.masterPrio = netip.Addr{}, 0
+	m.masterAdverInt = m.cfg.AdvertInterval // RFC 5798 §6.4.1
 	if m.faulty {
 		m.state, m.deadline = StateFault, time.Time{}
 		return []Action{RemoveVIPs{}, StateChanged{from, StateFault, ReasonFault}}
@@ -363,12 +421,13 @@ func (m *Machine) advert(now time.Time, a AdvertReceived) []Action {
 			// The master is leaving: take over after Skew_Time unless a
 			// higher-priority backup does so first.
 			if !m.maint {
-				m.deadline = now.Add(SkewTime(m.prio))
+				m.deadline = now.Add(m.skew())
 			}
 			m.masterAddr, m.masterPrio = netip.Addr{}, 0
 			return nil
 		}
 		if m.maint || m.cfg.Nopreempt || a.Priority >= m.prio || now.Before(m.preemptAt) {
+			m.learn(a)
 			m.deadline = m.backupDeadline(now)
 			m.masterAddr, m.masterPrio = a.Src, a.Priority
 			return nil
@@ -388,10 +447,12 @@ func (m *Machine) advert(now time.Time, a AdvertReceived) []Action {
 		}
 		if a.Priority > m.prio {
 			m.masterAddr, m.masterPrio = a.Src, a.Priority
+			m.learn(a)
 			return m.becomeBackup(now, ReasonHigherPriority)
 		}
 		if a.Priority == m.prio && a.Src.Compare(m.cfg.OwnAddr) > 0 {
 			m.masterAddr, m.masterPrio = a.Src, a.Priority
+			m.learn(a)
 			return m.becomeBackup(now, ReasonTieBreak)
 		}
 		// A lower-priority router thinks it is master: answer at once so

@@ -15,10 +15,17 @@ type InstanceConfig struct {
 	VRID      uint8
 	// Priority is the base priority, 1..255 (255: address owner).
 	Priority uint8
-	// AdvertInterval is a whole number of seconds, 1..255 s.
+	// AdvertInterval is a whole number of seconds, 1..255 s, in VRRPv2,
+	// and a whole number of centiseconds, 10 ms..40.95 s, in VRRPv3.
 	AdvertInterval time.Duration
-	Nopreempt      bool
-	PreemptDelay   time.Duration
+	// Version is Version3 for VRRPv3 (RFC 5798); 0 or Version is VRRPv2.
+	Version uint8
+	// IPv6 makes the instance an IPv6 one (VRRPv3 only): its VIPs,
+	// source and peers are IPv6 and it runs on the interface's IPv6
+	// transport. An instance is of one family, as in keepalived.
+	IPv6         bool
+	Nopreempt    bool
+	PreemptDelay time.Duration
 	// AuthType is AuthNone or AuthSimple; AuthPass (at most 8 bytes) is
 	// the simple-text password.
 	AuthType uint8
@@ -28,9 +35,14 @@ type InstanceConfig struct {
 	// Interface, which the Router looks up through Deps.PrimaryAddr each
 	// time it opens the interface, so the instance follows a change.
 	SrcAddr netip.Addr
-	// UnicastPeers, when set, receive the adverts instead of 224.0.0.18.
+	// UnicastPeers, when set, receive the adverts instead of 224.0.0.18
+	// (ff02::12).
 	UnicastPeers []netip.Addr
-	// VIPs are IPv4; an empty Dev means Interface.
+	// PeerTTL bounds the TTL (hop limit) accepted from some of the
+	// UnicastPeers; other peers' adverts are accepted at any TTL, as
+	// keepalived does in unicast mode.
+	PeerTTL map[netip.Addr]TTLBounds
+	// VIPs are of the instance's family; an empty Dev means Interface.
 	VIPs []VIPAddr
 	// TrackInterfaces put the instance in Fault while any is down. The
 	// instance's own Interface is always tracked, as in keepalived.
@@ -104,18 +116,52 @@ type instance struct {
 }
 
 // checkSources refuses an instance without SrcAddr when there is no
-// way to find its interface's primary address.
+// way to find its interface's primary (IPv6: link-local) address.
 func checkSources(cfg Config, deps Deps) error {
-	if deps.PrimaryAddr != nil {
-		return nil
-	}
 	for _, c := range cfg.Instances {
-		if !c.SrcAddr.IsValid() {
+		find := deps.PrimaryAddr
+		if c.IPv6 {
+			find = deps.PrimaryAddr6
+		}
+		if !c.SrcAddr.IsValid() && find == nil {
 			return fmt.Errorf("vrrp: instance %s: no source address and no way to find one", c.Name)
 		}
 	}
 	return nil
 }
+
+// checkVersion checks what depends on the protocol version and the
+// address family.
+func checkVersion(c InstanceConfig) error {
+	v3 := c.Version == Version3
+	switch {
+	case c.Version != 0 && c.Version != Version && !v3:
+		return fmt.Errorf("vrrp: instance %s: version %d unsupported", c.Name, c.Version)
+	case !v3 && (c.AdvertInterval < time.Second || c.AdvertInterval > 255*time.Second || c.AdvertInterval%time.Second != 0):
+		return fmt.Errorf("vrrp: instance %s: advert interval %v is not 1..255 whole seconds", c.Name, c.AdvertInterval)
+	case v3 && (c.AdvertInterval < centisecond || c.AdvertInterval > MaxAdvertIntV3*centisecond || c.AdvertInterval%centisecond != 0):
+		return fmt.Errorf("vrrp: instance %s: advert interval %v is not 0.01..40.95 s in whole centiseconds", c.Name, c.AdvertInterval)
+	case v3 && c.AuthType != AuthNone:
+		return fmt.Errorf("vrrp: instance %s: vrrpv3 has no authentication", c.Name)
+	case c.IPv6 && !v3:
+		return fmt.Errorf("vrrp: instance %s: ipv6 needs vrrpv3", c.Name)
+	case c.SrcAddr.IsValid() && c.SrcAddr.Is4() == c.IPv6:
+		return fmt.Errorf("vrrp: instance %s: source address %v is not of the instance's family", c.Name, c.SrcAddr)
+	}
+	for _, v := range c.VIPs {
+		if v.Prefix.Addr().Is4() == c.IPv6 {
+			return fmt.Errorf("vrrp: instance %s: vip %v is not of the instance's family", c.Name, v.Prefix)
+		}
+	}
+	for _, p := range c.UnicastPeers {
+		if p.Is4() == c.IPv6 {
+			return fmt.Errorf("vrrp: instance %s: unicast peer %v is not of the instance's family", c.Name, p)
+		}
+	}
+	return nil
+}
+
+const centisecond = 10 * time.Millisecond
 
 func checkConfig(cfg Config) error {
 	names := map[string]bool{}
@@ -130,23 +176,18 @@ func checkConfig(cfg Config) error {
 			return fmt.Errorf("vrrp: instance %s: vrid 0", c.Name)
 		case c.Priority == 0:
 			return fmt.Errorf("vrrp: instance %s: priority 0", c.Name)
-		case c.AdvertInterval < time.Second || c.AdvertInterval > 255*time.Second || c.AdvertInterval%time.Second != 0:
-			return fmt.Errorf("vrrp: instance %s: advert interval %v is not 1..255 whole seconds", c.Name, c.AdvertInterval)
 		case c.AuthType != AuthNone && c.AuthType != AuthSimple:
 			return fmt.Errorf("vrrp: instance %s: auth type %d unsupported", c.Name, c.AuthType)
 		case len(c.AuthPass) > 8:
 			return fmt.Errorf("vrrp: instance %s: password longer than 8 bytes", c.Name)
-		case c.SrcAddr.IsValid() && !c.SrcAddr.Is4():
-			return fmt.Errorf("vrrp: instance %s: source address %v is not ipv4", c.Name, c.SrcAddr)
 		case len(c.VIPs) > MaxAddresses:
 			return fmt.Errorf("vrrp: instance %s: more than %d vips", c.Name, MaxAddresses)
 		}
-		for _, v := range c.VIPs {
-			if !v.Prefix.Addr().Is4() {
-				return fmt.Errorf("vrrp: instance %s: vip %v is not ipv4", c.Name, v.Prefix)
-			}
+		if err := checkVersion(c); err != nil {
+			return err
 		}
-		id := fmt.Sprintf("%s/%d", c.Interface, c.VRID)
+		// RFC 5798 §5.2.3: IPv4 and IPv6 have separate VRID spaces.
+		id := fmt.Sprintf("%s/%d", linkKey(c.Interface, c.IPv6), c.VRID)
 		if ids[id] {
 			return fmt.Errorf("vrrp: instance %s: vrid %d already used on %s", c.Name, c.VRID, c.Interface)
 		}
@@ -170,13 +211,20 @@ func checkConfig(cfg Config) error {
 func (c *InstanceConfig) machineConfig(src netip.Addr) MachineConfig {
 	return MachineConfig{
 		VRID: c.VRID, Priority: c.Priority, AdvertInterval: c.AdvertInterval,
-		Nopreempt: c.Nopreempt, PreemptDelay: c.PreemptDelay, OwnAddr: src,
+		Nopreempt: c.Nopreempt, PreemptDelay: c.PreemptDelay, OwnAddr: src, Version: c.Version,
 	}
 }
 
 // advert is what the instance sends, all but the priority, which is the
 // machine's at the time of each send.
 func (c *InstanceConfig) advert() Advertisement {
+	if c.Version == Version3 {
+		a := Advertisement{Version: Version3, VRID: c.VRID, MaxAdvertInt: uint16(c.AdvertInterval / centisecond)}
+		for _, v := range c.VIPs {
+			a.Addresses = append(a.Addresses, v.Prefix.Addr())
+		}
+		return a
+	}
 	a := Advertisement{VRID: c.VRID, AuthType: c.AuthType, AdvertInt: uint8(c.AdvertInterval / time.Second)}
 	if c.AuthType == AuthSimple {
 		a.AuthData = AuthPassword(c.AuthPass)
@@ -191,8 +239,8 @@ func (c *InstanceConfig) advert() Advertisement {
 // sends itself, from another source than src.
 func (c *InstanceConfig) expect(src netip.Addr) Expect {
 	a := c.advert()
-	return Expect{AuthType: a.AuthType, AuthData: a.AuthData, AdvertInt: a.AdvertInt,
-		Addresses: a.Addresses, Own: []netip.Addr{src}}
+	return Expect{Version: a.Version, AuthType: a.AuthType, AuthData: a.AuthData, AdvertInt: a.AdvertInt,
+		Addresses: a.Addresses, Own: []netip.Addr{src}, PeerTTL: c.PeerTTL}
 }
 
 func (c *InstanceConfig) vips() []VIPAddr {
@@ -204,6 +252,14 @@ func (c *InstanceConfig) vips() []VIPAddr {
 		out[i] = v
 	}
 	return out
+}
+
+// group is where multicast adverts go: 224.0.0.18 or ff02::12.
+func (c *InstanceConfig) group() netip.Addr {
+	if c.IPv6 {
+		return GroupAddr6
+	}
+	return GroupAddr
 }
 
 // watched are the interfaces whose state the instance depends on.

@@ -50,17 +50,25 @@ func (r *Router) openLinkLocked(now time.Time, l *link) {
 	}
 	if needPrimary {
 		var err error
-		if r.deps.PrimaryAddr == nil {
+		if find := r.primaryFinder(l); find == nil {
 			err = ErrNoIPv4
 		} else {
-			src, err = r.deps.PrimaryAddr(l.name)
+			src, err = find(l.name)
 		}
 		if err != nil {
 			r.waitLocked(now, l, fmt.Errorf("source address: %w", err))
 			return
 		}
 	}
-	tr, err := r.deps.OpenTransport(l.name)
+	open := r.deps.OpenTransport
+	if l.v6 {
+		open = r.deps.OpenTransport6
+	}
+	if open == nil {
+		r.waitLocked(now, l, errNoIPv6Transport)
+		return
+	}
+	tr, err := open(l.name)
 	if err != nil {
 		r.waitLocked(now, l, fmt.Errorf("open transport: %w", err))
 		return
@@ -84,6 +92,18 @@ func (r *Router) openLinkLocked(now time.Time, l *link) {
 	if r.readersOn {
 		r.startReader(l, tr)
 	}
+}
+
+// errNoIPv6Transport is the wait reason of IPv6 instances in a Router
+// without Deps.OpenTransport6.
+var errNoIPv6Transport = errors.New("no ipv6 transport")
+
+// primaryFinder is the way to find l's default advert source.
+func (r *Router) primaryFinder(l *link) func(string) (netip.Addr, error) {
+	if l.v6 {
+		return r.deps.PrimaryAddr6
+	}
+	return r.deps.PrimaryAddr
 }
 
 // setSrcLocked moves in to a new advert source (tie-breaker and the
@@ -135,7 +155,10 @@ func (r *Router) followLinkLocked(now time.Time, name string, known, wasUp, up b
 	if !r.running {
 		return
 	}
-	if l := r.links[name]; l != nil {
+	for _, l := range []*link{r.links[linkKey(name, false)], r.links[linkKey(name, true)]} {
+		if l == nil {
+			continue
+		}
 		switch decideTransport(l.tr != nil, known, wasUp, up) {
 		case openTransport:
 			r.openLinkLocked(now, l)
@@ -182,10 +205,11 @@ func (r *Router) addrsChangedLocked(now time.Time) {
 	// Once per interface, not per instance: our own VIP adds cause
 	// these events too.
 	for _, l := range r.links {
-		if l.tr == nil || !l.src.IsValid() || r.deps.PrimaryAddr == nil {
+		find := r.primaryFinder(l)
+		if l.tr == nil || !l.src.IsValid() || find == nil {
 			continue
 		}
-		src, err := r.deps.PrimaryAddr(l.name)
+		src, err := find(l.name)
 		if err == nil && src == l.src {
 			continue
 		}

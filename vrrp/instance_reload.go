@@ -36,7 +36,7 @@ func (r *Router) Reload(cfg Config) error {
 	}
 	for _, in := range slices.Clone(r.insts) {
 		c, ok := want[in.cfg.Name]
-		if ok && c.Interface == in.cfg.Interface && c.VRID == in.cfg.VRID {
+		if ok && c.Interface == in.cfg.Interface && c.VRID == in.cfg.VRID && c.IPv6 == in.cfg.IPv6 {
 			continue
 		}
 		r.apply(now, in, in.m.Handle(now, Shutdown{}))
@@ -82,8 +82,10 @@ func (r *Router) removeInstanceLocked(in *instance) {
 		if in.link.tr != nil {
 			in.link.tr.Close()
 		}
-		delete(r.links, in.link.name)
+		delete(r.links, in.link.key)
+		return
 	}
+	in.link.setMode()
 }
 
 // updateLocked moves a kept instance to its new configuration. Priority
@@ -91,6 +93,7 @@ func (r *Router) removeInstanceLocked(in *instance) {
 func (r *Router) updateLocked(now time.Time, in *instance, c InstanceConfig) {
 	old := in.cfg
 	in.cfg = c
+	in.link.setMode()
 	if c.SrcAddr.IsValid() {
 		in.src = c.SrcAddr
 	} else if in.link.src.IsValid() {

@@ -42,7 +42,7 @@ func (m *Machine) backupDeadline(now time.Time) time.Time {
 	if m.maint {
 		return time.Time{}
 	}
-	return now.Add(MasterDownInterval(m.cfg.AdvertInterval, m.prio))
+	return now.Add(m.masterDown())
 }
 
 func (m *Machine) setMaintenance(now time.Time, on bool) []Action {

@@ -7,11 +7,14 @@ import (
 	"net/netip"
 )
 
-// Wire constants of RFC 3768 §5.
+// Wire constants of RFC 3768 §5 and RFC 5798 §5.
 const (
-	// Version is the only VRRP version this package speaks.
+	// Version is VRRPv2 (RFC 3768), the default.
 	Version = 2
-	// TypeAdvertisement is the only VRRPv2 packet type.
+	// Version3 is VRRPv3 (RFC 5798): centisecond intervals, no
+	// authentication, IPv4 or IPv6, checksum over a pseudo-header.
+	Version3 = 3
+	// TypeAdvertisement is the only VRRP packet type.
 	TypeAdvertisement = 1
 	// ProtocolNumber is the IP protocol number of VRRP.
 	ProtocolNumber = 112
@@ -34,6 +37,8 @@ const (
 	MinLen = headerLen + authLen
 	// MaxAddresses is the most addresses the 8-bit count can carry.
 	MaxAddresses = 255
+	// MaxAdvertIntV3 is the largest Max Adver Int (12 bits, centiseconds).
+	MaxAdvertIntV3 = 0xfff
 )
 
 // GroupAddr is the IPv4 multicast group VRRP adverts are sent to.
@@ -49,17 +54,30 @@ var (
 	ErrLength           = errors.New("vrrp: length does not match address count")
 	ErrTooManyAddresses = errors.New("vrrp: more than 255 addresses")
 	ErrAddressNotIPv4   = errors.New("vrrp: address is not IPv4")
+	// ErrAddressFamily: a VRRPv3 advert carries addresses of the family
+	// of the IP packet it travels in, and all of one family.
+	ErrAddressFamily = errors.New("vrrp: address family differs from the packet's")
+	// ErrInterval: a VRRPv3 interval does not fit 12 bits.
+	ErrInterval = errors.New("vrrp: advert interval does not fit 12 bits")
+	// ErrPseudoHeader: a VRRPv3 checksum covers the IP pseudo-header,
+	// so VRRPv3 is encoded and decoded with AppendPacket and
+	// DecodePacket, which take the addresses.
+	ErrPseudoHeader = errors.New("vrrp: vrrpv3 needs the ip source and destination")
 )
 
-// Advertisement is one VRRPv2 ADVERTISEMENT (RFC 3768 §5.1). Version,
-// type, count and checksum are implied: MarshalBinary computes them and
-// UnmarshalBinary verifies them.
+// Advertisement is one VRRP ADVERTISEMENT: VRRPv2 (RFC 3768 §5.1) or
+// VRRPv3 (RFC 5798 §5.1). Type, count and checksum are implied: the
+// encoders compute them and the decoders verify them.
 type Advertisement struct {
+	// Version is Version (2, also meant by 0) or Version3.
+	Version  uint8
 	VRID     uint8
 	Priority uint8
 	AuthType uint8
-	// AdvertInt is the advertisement interval in whole seconds.
+	// AdvertInt is the VRRPv2 advertisement interval in whole seconds.
 	AdvertInt uint8
+	// MaxAdvertInt is the VRRPv3 Max Adver Int in centiseconds.
+	MaxAdvertInt uint16
 	// Addresses are the IPv4 virtual addresses, in wire order.
 	Addresses []netip.Addr
 	// AuthData is the simple-text password, zero padded (auth type 1),
@@ -68,11 +86,20 @@ type Advertisement struct {
 }
 
 // Len is the length in bytes of the encoded advertisement.
-func (a *Advertisement) Len() int { return headerLen + 4*len(a.Addresses) + authLen }
+func (a *Advertisement) Len() int {
+	if a.Version == Version3 {
+		n := headerLen
+		for _, ip := range a.Addresses {
+			n += ip.BitLen() / 8
+		}
+		return n
+	}
+	return headerLen + 4*len(a.Addresses) + authLen
+}
 
-// MarshalBinary encodes a with a fresh checksum. It returns
-// ErrTooManyAddresses or ErrAddressNotIPv4 for addresses VRRPv2 cannot
-// carry.
+// MarshalBinary encodes a VRRPv2 advert with a fresh checksum. It
+// returns ErrTooManyAddresses or ErrAddressNotIPv4 for addresses VRRPv2
+// cannot carry, and ErrPseudoHeader for a VRRPv3 advert.
 func (a *Advertisement) MarshalBinary() ([]byte, error) {
 	b := make([]byte, a.Len())
 	if _, err := a.AppendTo(b[:0]); err != nil {
@@ -81,9 +108,13 @@ func (a *Advertisement) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
-// AppendTo appends the encoded advertisement to b, so a sender can reuse
-// one buffer for every advert. Errors are those of MarshalBinary.
+// AppendTo appends the encoded VRRPv2 advertisement to b, so a sender
+// can reuse one buffer for every advert. Errors are those of
+// MarshalBinary.
 func (a *Advertisement) AppendTo(b []byte) ([]byte, error) {
+	if a.Version == Version3 {
+		return b, ErrPseudoHeader
+	}
 	if len(a.Addresses) > MaxAddresses {
 		return b, ErrTooManyAddresses
 	}
@@ -102,11 +133,11 @@ func (a *Advertisement) AppendTo(b []byte) ([]byte, error) {
 	return b, nil
 }
 
-// UnmarshalBinary decodes one VRRP message (the IP payload, without the IP
-// header). It verifies version, type, length against the address count
-// and the checksum, returning ErrTooShort, ErrVersion, ErrType, ErrLength
-// or ErrChecksum, in that order of checking. It never panics and does not
-// retain b.
+// UnmarshalBinary decodes one VRRPv2 message (the IP payload, without
+// the IP header). It verifies version, type, length against the address
+// count and the checksum, returning ErrTooShort, ErrVersion, ErrType,
+// ErrLength or ErrChecksum, in that order of checking. It never panics
+// and does not retain b. DecodePacket also decodes VRRPv3.
 func (a *Advertisement) UnmarshalBinary(b []byte) error {
 	if len(b) < headerLen {
 		return ErrTooShort

@@ -15,9 +15,9 @@ type DropReason uint8
 // advertisement is accepted.
 const (
 	DropNone        DropReason = iota
-	DropTTL                    // IP TTL is not 255
+	DropTTL                    // TTL/hop limit not 255 (multicast) or outside a unicast peer's bounds
 	DropTooShort               // shorter than a VRRP header
-	DropVersion                // not version 2
+	DropVersion                // not the instance's version (2 or 3)
 	DropType                   // not an ADVERTISEMENT
 	DropLength                 // length does not match the address count
 	DropChecksum               // checksum does not verify
@@ -57,6 +57,8 @@ func (d DropReason) String() string {
 // Expect is what the local configuration of one virtual router requires
 // of a received advertisement.
 type Expect struct {
+	// Version is Version3 or VRRPv2 (Version, or 0).
+	Version   uint8
 	AuthType  uint8
 	AuthData  [8]byte
 	AdvertInt uint8
@@ -65,16 +67,51 @@ type Expect struct {
 	// Own are this router's addresses: adverts from them are our own,
 	// looped back, and must not count as a peer.
 	Own []netip.Addr
+	// PeerTTL bounds the TTL (hop limit) of adverts from some unicast
+	// peers (keepalived's min_ttl/max_ttl); a peer without bounds is
+	// not checked, as in keepalived.
+	PeerTTL map[netip.Addr]TTLBounds
 }
 
-// Parse applies the checks of RFC 3768 §7.1 that need no configuration:
-// TTL, then everything UnmarshalBinary verifies.
+// TTLBounds is an inclusive TTL (hop limit) range, keepalived's
+// "unicast_peer { ADDR min_ttl N max_ttl M }".
+type TTLBounds struct{ Min, Max uint8 }
+
+// Parse applies the checks of RFC 3768 §7.1 that need no configuration
+// to a VRRPv2 multicast advert: TTL, then everything UnmarshalBinary
+// verifies. It is Receive{V2: true}.Parse.
 func Parse(b []byte, meta RecvMeta) (Advertisement, DropReason) {
+	return Receive{V2: true}.Parse(b, meta)
+}
+
+// Receive is how one interface (one family) receives: the versions its
+// instances speak and whether it is in unicast mode. A version none of
+// them speaks is dropped before decoding (DropVersion), so an interface
+// of VRRPv2 instances sees exactly what it did before VRRPv3 existed;
+// on an interface with both, Expect.Check drops the other version.
+type Receive struct {
+	V2, V3 bool
+	// Unicast: the transport passes only the configured peers'
+	// packets, and, as in keepalived, TTL 255 is not required, so peers
+	// routed across subnets can pair (bounds are Expect.PeerTTL's).
+	Unicast bool
+}
+
+// Parse applies the checks of RFC 3768 §7.1 and RFC 5798 §7.1 that need
+// no configuration: TTL (hop limit) 255 unless unicast, the version,
+// then everything DecodePacket verifies.
+func (rc Receive) Parse(b []byte, meta RecvMeta) (Advertisement, DropReason) {
 	var a Advertisement
-	if meta.TTL != TTL {
+	if !rc.Unicast && meta.TTL != TTL {
 		return a, DropTTL
 	}
-	if err := a.UnmarshalBinary(b); err != nil {
+	if len(b) < headerLen {
+		return a, DropTooShort
+	}
+	if v := b[0] >> 4; !(v == Version && rc.V2) && !(v == Version3 && rc.V3) {
+		return a, DropVersion
+	}
+	if err := a.DecodePacket(b, meta.Src, meta.Dst); err != nil {
 		return a, dropForError(err)
 	}
 	return a, DropNone
@@ -88,7 +125,7 @@ func dropForError(err error) DropReason {
 		return DropType
 	case errors.Is(err, ErrLength):
 		return DropLength
-	case errors.Is(err, ErrChecksum):
+	case errors.Is(err, ErrChecksum), errors.Is(err, ErrPseudoHeader):
 		return DropChecksum
 	default:
 		return DropTooShort
@@ -100,9 +137,25 @@ func dropForError(err error) DropReason {
 // address list differs (it only SHOULD log); keepalived drops it, and so
 // does lbhad, counting it, because a mismatch means two configurations
 // disagree on what the master owns.
+//
+// VRRPv3 (RFC 5798 §7.1) has no authentication and no interval check: a
+// backup learns the master's interval instead; an interval of zero,
+// which would make Master_Down_Interval nothing, is dropped.
 func (e *Expect) Check(a *Advertisement, src netip.Addr) DropReason {
 	if slices.Contains(e.Own, src) {
 		return DropOwnPacket
+	}
+	if isV3(a.Version) != isV3(e.Version) {
+		return DropVersion
+	}
+	if isV3(e.Version) {
+		if a.MaxAdvertInt == 0 {
+			return DropInterval
+		}
+		if !sameAddrSet(a.Addresses, e.Addresses) {
+			return DropAddresses
+		}
+		return DropNone
 	}
 	if a.AuthType != e.AuthType {
 		return DropAuthType
@@ -119,8 +172,20 @@ func (e *Expect) Check(a *Advertisement, src netip.Addr) DropReason {
 	return DropNone
 }
 
+func isV3(v uint8) bool { return v == Version3 }
+
+// CheckTTL applies a unicast peer's TTL bounds (DropTTL outside them).
+func (e *Expect) CheckTTL(meta RecvMeta) DropReason {
+	if b, ok := e.PeerTTL[meta.Src.Unmap()]; ok && (meta.TTL < int(b.Min) || meta.TTL > int(b.Max)) {
+		return DropTTL
+	}
+	return DropNone
+}
+
 // Validate runs Parse, looks up the virtual router by VRID (nil or false
-// means not configured here: DropUnknownVRID) and runs Check.
+// means not configured here: DropUnknownVRID) and runs Check; the
+// receive path of an interface (Router.receiveLocked) is this with its
+// own Receive and CheckTTL.
 func Validate(b []byte, meta RecvMeta, lookup func(vrid uint8) (*Expect, bool)) (Advertisement, DropReason) {
 	a, r := Parse(b, meta)
 	if r != DropNone {

@@ -23,6 +23,11 @@ type Deps struct {
 	// interface's instances wait (Status.Waiting says why) and the others
 	// run.
 	OpenTransport func(ifname string) (Transport, error)
+	// OpenTransport6 opens the IPv6 VRRP socket (ff02::12) of an
+	// interface for its IPv6 instances, as OpenTransport does the IPv4
+	// one: an interface with IPv4 and IPv6 instances has one of each.
+	// Nil: IPv6 instances wait.
+	OpenTransport6 func(ifname string) (Transport, error)
 	// OpenAnnouncer opens the gratuitous-ARP sender of a device; it is
 	// called per VIP device when first needed and again after the device
 	// comes back. Nil: no GARP.
@@ -31,6 +36,10 @@ type Deps struct {
 	// PrimaryAddr finds the primary IPv4 address of an interface, the
 	// source of instances without SrcAddr. Nil: such instances wait.
 	PrimaryAddr func(ifname string) (netip.Addr, error)
+	// PrimaryAddr6 finds the IPv6 link-local address of an interface,
+	// the source of IPv6 instances without SrcAddr (RFC 5798 §5.1.2.1).
+	// Nil: such instances are refused.
+	PrimaryAddr6 func(ifname string) (netip.Addr, error)
 	// Links reports tracked interfaces; nil means all are up.
 	Links LinkWatcher
 	// AddrChanges reports that IPv4 addresses changed, so that waiting
@@ -118,7 +127,15 @@ type Router struct {
 }
 
 type link struct {
-	name     string
+	name string
+	// v6 links carry the interface's IPv6 instances; key is the name
+	// for IPv4 and linkKey's for IPv6 (r.links, InterfaceCounters).
+	v6  bool
+	key string
+	// recv says which versions the link's instances speak and whether
+	// some has unicast peers (then the transport passes only their
+	// packets and TTL 255 is not required).
+	recv     Receive
 	tr       Transport // nil while waiting to open
 	byVRID   map[uint8]*instance
 	counters Counters
@@ -127,6 +144,30 @@ type link struct {
 	// tr was opened (invalid when no instance needs it).
 	waitErr error
 	src     netip.Addr
+}
+
+// linkKey names the link of an interface and family: the interface's
+// name for IPv4, "NAME/ipv6" for IPv6.
+func linkKey(ifname string, v6 bool) string {
+	if v6 {
+		return ifname + "/ipv6"
+	}
+	return ifname
+}
+
+// setMode recomputes how the link receives.
+func (l *link) setMode() {
+	l.recv = Receive{}
+	for _, in := range l.byVRID {
+		if len(in.cfg.UnicastPeers) > 0 {
+			l.recv.Unicast = true
+		}
+		if in.cfg.Version == Version3 {
+			l.recv.V3 = true
+		} else {
+			l.recv.V2 = true
+		}
+	}
 }
 
 // NewRouter checks cfg and returns a Router that does nothing until Run.
@@ -264,10 +305,11 @@ func (r *Router) open() error {
 // addInstanceLocked creates an instance and its link; it neither opens
 // the link nor starts the instance.
 func (r *Router) addInstanceLocked(c InstanceConfig) *instance {
-	l, ok := r.links[c.Interface]
+	key := linkKey(c.Interface, c.IPv6)
+	l, ok := r.links[key]
 	if !ok {
-		l = &link{name: c.Interface, byVRID: map[uint8]*instance{}, waitErr: errNotOpened}
-		r.links[c.Interface] = l
+		l = &link{name: c.Interface, v6: c.IPv6, key: key, byVRID: map[uint8]*instance{}, waitErr: errNotOpened}
+		r.links[key] = l
 	}
 	in := &instance{cfg: c, m: NewMachine(c.machineConfig(c.SrcAddr)), link: l, expect: c.expect(c.SrcAddr),
 		advert: c.advert(), hidx: -1, src: c.SrcAddr}
@@ -278,6 +320,7 @@ func (r *Router) addInstanceLocked(c InstanceConfig) *instance {
 	r.preopenAnnouncersLocked(in)
 	r.heapAdd(in)
 	l.byVRID[c.VRID] = in
+	l.setMode()
 	r.insts = append(r.insts, in)
 	r.byName[c.Name] = in
 	return in

@@ -8,7 +8,7 @@ import (
 )
 
 func (r *Router) receiveLocked(now time.Time, l *link, b []byte, meta RecvMeta) {
-	adv, why := Parse(b, meta)
+	adv, why := l.recv.Parse(b, meta)
 	if why != DropNone {
 		l.counters.Dropped[why]++
 		r.logDrop(now, l.name, meta.Src, why, adv.VRID)
@@ -20,7 +20,11 @@ func (r *Router) receiveLocked(now time.Time, l *link, b []byte, meta RecvMeta) 
 		r.logDrop(now, l.name, meta.Src, DropUnknownVRID, adv.VRID)
 		return
 	}
-	if why := in.expect.Check(&adv, meta.Src); why != DropNone {
+	why = in.expect.CheckTTL(meta)
+	if why == DropNone {
+		why = in.expect.Check(&adv, meta.Src)
+	}
+	if why != DropNone {
 		in.counters.Dropped[why]++
 		r.logDrop(now, l.name, meta.Src, why, adv.VRID)
 		return
@@ -29,7 +33,8 @@ func (r *Router) receiveLocked(now time.Time, l *link, b []byte, meta RecvMeta) 
 	if adv.Priority == PriorityStop {
 		in.counters.PriorityZeroReceived++
 	}
-	r.apply(now, in, in.m.Handle(now, AdvertReceived{Src: meta.Src, Priority: adv.Priority}))
+	r.apply(now, in, in.m.Handle(now, AdvertReceived{Src: meta.Src, Priority: adv.Priority,
+		Interval: time.Duration(adv.MaxAdvertInt) * centisecond}))
 }
 
 // apply carries out a machine's actions in order.
@@ -97,22 +102,27 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 func (r *Router) sendLocked(now time.Time, in *instance, prio uint8) bool {
 	adv := in.advert
 	adv.Priority = prio
-	var err error
-	in.out, err = adv.AppendTo(in.out[:0])
-	if err != nil { // checkConfig rules this out
-		in.counters.SendErrors++
-		r.log.Error("encode advert", zap.String("instance", in.cfg.Name), zap.Error(err))
-		return false
-	}
 	dsts := in.cfg.UnicastPeers
 	if len(dsts) == 0 {
-		dsts = []netip.Addr{GroupAddr}
+		dsts = []netip.Addr{in.cfg.group()}
 	}
 	sent := false
-	for _, dst := range dsts {
+	for i, dst := range dsts {
 		if in.link.tr == nil {
 			in.counters.SendErrors++
 			continue
+		}
+		// A VRRPv2 advert is the same for every peer; a VRRPv3
+		// checksum covers the destination.
+		if i == 0 || adv.Version == Version3 {
+			var err error
+			if in.out, err = adv.AppendPacket(in.out[:0], in.src, dst); err != nil {
+				// checkConfig rules this out, but for a source of the
+				// wrong family found on the interface.
+				in.counters.SendErrors++
+				r.log.Error("encode advert", zap.String("instance", in.cfg.Name), zap.Error(err))
+				return false
+			}
 		}
 		if err := in.link.tr.WriteTo(in.out, dst); err != nil {
 			in.counters.SendErrors++

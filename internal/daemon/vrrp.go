@@ -106,16 +106,18 @@ func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
 	}
 	lw := vrrp.NewLinkWatcher(c.base)
 	r, err := vrrp.NewRouter(vc, vrrp.Deps{
-		OpenTransport: c.openTransport,
-		OpenAnnouncer: func(dev string) (vrrp.Announcer, error) { return vrrp.NewAnnouncer(dev) },
-		Addrs:         addrs,
-		PrimaryAddr:   vrrp.PrimaryIPv4,
-		Links:         lw,
-		AddrChanges:   lw,
-		Logger:        c.base, // the router adds its own component field
-		OnStateChange: c.stateChanged,
-		Beat:          c.beat,
-		Clock:         c.clock,
+		OpenTransport:  c.openTransport,
+		OpenTransport6: c.openTransport6,
+		PrimaryAddr6:   linkLocalIPv6,
+		OpenAnnouncer:  func(dev string) (vrrp.Announcer, error) { return vrrp.NewAnnouncer(dev) },
+		Addrs:          addrs,
+		PrimaryAddr:    vrrp.PrimaryIPv4,
+		Links:          lw,
+		AddrChanges:    lw,
+		Logger:         c.base, // the router adds its own component field
+		OnStateChange:  c.stateChanged,
+		Beat:           c.beat,
+		Clock:          c.clock,
 	})
 	if err != nil {
 		addrs.Close()
@@ -146,6 +148,16 @@ func (c *vrrpComponent) openTransport(ifname string) (vrrp.Transport, error) {
 	c.optsMu.Lock()
 	o := c.opts[ifname]
 	c.optsMu.Unlock()
+	return c.dial(ifname, o)
+}
+
+// openTransport6 opens the IPv6 VRRP socket of ifname, for its IPv6
+// instances.
+func (c *vrrpComponent) openTransport6(ifname string) (vrrp.Transport, error) {
+	c.optsMu.Lock()
+	o := c.opts[optsKey(ifname, true)]
+	c.optsMu.Unlock()
+	o.IPv6 = true
 	return c.dial(ifname, o)
 }
 

@@ -21,6 +21,8 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 			VRID:              in.VRID,
 			Priority:          in.Priority,
 			AdvertInterval:    in.AdvertInterval,
+			Version:           vrrpVersion(in.Version),
+			IPv6:              in.IPv6,
 			Nopreempt:         in.Nopreempt,
 			PreemptDelay:      in.PreemptDelay,
 			AuthType:          vrrp.AuthNone,
@@ -34,6 +36,12 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 		if in.AuthType == config.AuthPass {
 			ic.AuthType = vrrp.AuthSimple
 			ic.AuthPass = in.AuthPass
+		}
+		for a, r := range in.UnicastPeerTTL {
+			if ic.PeerTTL == nil {
+				ic.PeerTTL = map[netip.Addr]vrrp.TTLBounds{}
+			}
+			ic.PeerTTL[a] = vrrp.TTLBounds{Min: r.Min, Max: r.Max}
 		}
 		for _, v := range in.VIPs {
 			ic.VIPs = append(ic.VIPs, vrrp.VIPAddr{Prefix: v.Prefix, Dev: v.Dev, Label: v.Label})
@@ -52,13 +60,32 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 	return out
 }
 
-// transportOptions gathers, per interface, what its one shared socket
-// must know: the unicast source and the union of the unicast peers of
-// every instance on it.
+// vrrpVersion maps config's VRRP version onto vrrp's constants by name.
+func vrrpVersion(v uint8) uint8 {
+	if v == 3 {
+		return vrrp.Version3
+	}
+	return vrrp.Version
+}
+
+// optsKey names the transport of an interface and family: the interface
+// for IPv4, "NAME/ipv6" for IPv6 (an interface may carry both).
+func optsKey(ifname string, v6 bool) string {
+	if v6 {
+		return ifname + "/ipv6"
+	}
+	return ifname
+}
+
+// transportOptions gathers, per interface and family, what its one
+// shared socket must know: the family, the unicast source and the union
+// of the unicast peers of every instance on it.
 func transportOptions(vc vrrp.Config) map[string]vrrp.TransportOptions {
 	opts := map[string]vrrp.TransportOptions{}
 	for _, in := range vc.Instances {
-		o := opts[in.Interface]
+		key := optsKey(in.Interface, in.IPv6)
+		o := opts[key]
+		o.IPv6 = in.IPv6
 		if len(in.UnicastPeers) > 0 {
 			o.SrcIP = in.SrcAddr
 			for _, p := range in.UnicastPeers {
@@ -67,7 +94,7 @@ func transportOptions(vc vrrp.Config) map[string]vrrp.TransportOptions {
 				}
 			}
 		}
-		opts[in.Interface] = o
+		opts[key] = o
 	}
 	return opts
 }
