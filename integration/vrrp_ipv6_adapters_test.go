@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os/exec"
@@ -658,36 +659,45 @@ func addrLine(t *testing.T, dev, prefix string) string {
 // within 2 s. The host's ping is not needed.
 func echo6(t *testing.T, dst netip.Addr) time.Duration {
 	t.Helper()
-	c, err := icmp.ListenPacket("ip6:ipv6-icmp", "::")
+	rtt, err := echo6Err(dst, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return rtt
+}
+
+// echo6Err is echo6 for any goroutine (such as lab.InNS's).
+func echo6Err(dst netip.Addr, timeout time.Duration) (time.Duration, error) {
+	c, err := icmp.ListenPacket("ip6:ipv6-icmp", "::")
+	if err != nil {
+		return 0, err
 	}
 	defer c.Close()
 	const id = 0x6b6
 	msg := icmp.Message{Type: ipv6.ICMPTypeEchoRequest, Body: &icmp.Echo{ID: id, Seq: 1, Data: []byte("lbhad-v6")}}
 	b, err := msg.Marshal(nil)
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	start := time.Now()
 	if _, err := c.WriteTo(b, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
-		t.Fatalf("echo to %v: %v", dst, err)
+		return 0, fmt.Errorf("echo to %v: %w", dst, err)
 	}
-	if err := c.SetReadDeadline(start.Add(2 * time.Second)); err != nil {
-		t.Fatal(err)
+	if err := c.SetReadDeadline(start.Add(timeout)); err != nil {
+		return 0, err
 	}
 	buf := make([]byte, 1500)
 	for {
 		n, from, err := c.ReadFrom(buf)
 		if err != nil {
-			t.Fatalf("no echo reply from %v within 2 s: %v", dst, err)
+			return 0, fmt.Errorf("no echo reply from %v within %v: %w", dst, timeout, err)
 		}
 		r, err := icmp.ParseMessage(58, buf[:n])
 		if err != nil || r.Type != ipv6.ICMPTypeEchoReply {
 			continue
 		}
 		if e, ok := r.Body.(*icmp.Echo); ok && e.ID == id && from.String() == dst.String() {
-			return time.Since(start)
+			return time.Since(start), nil
 		}
 	}
 }
