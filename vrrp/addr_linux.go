@@ -66,9 +66,14 @@ func (m *NetlinkAddrManager) Close() {
 }
 
 // joinWait bounds how long Add waits for an IPv6 VIP's solicited-node
-// group; the kernel's work queue normally joins it within a
-// millisecond.
-const joinWait = 100 * time.Millisecond
+// group. The kernel's work queue normally joins it well within a
+// millisecond, but the work needs the RTNL lock, and on a busy host
+// (namespaces being torn down) that can take tens of milliseconds. The
+// router sends the VIP's first NA only after Add returns, and the NA
+// matters more (every client that already talks to the VIP follows it)
+// than a solicitation from a brand new client in that window, so the
+// wait is kept short.
+const joinWait = 10 * time.Millisecond
 
 // waitJoined waits until the solicited-node group of ip is joined on
 // ifindex, so that the VIP answers neighbour solicitations from the
@@ -133,7 +138,7 @@ func family(v VIPAddr) int {
 // Add puts v on its device. An address already present is not an
 // error. An IPv6 address is added without duplicate address detection
 // (see nlAddr), and Add returns once the kernel answers neighbour
-// solicitations for it (at most joinWait later). It returns an error wrapping ErrVIPLabel, ErrVIPNotIPv4
+// solicitations for it, or after joinWait. It returns an error wrapping ErrVIPLabel, ErrVIPNotIPv4
 // or ErrVIPNoDev for an invalid v, and keeps os.ErrPermission without
 // CAP_NET_ADMIN.
 func (m *NetlinkAddrManager) Add(v VIPAddr) error {
