@@ -475,3 +475,51 @@ func TestVRRPv3IPv6Keepalived(t *testing.T) {
 	b.clientReaches(b.l.D1, false, "lbhad master")
 	b.failover6(d, k, false)
 }
+
+// TestVRRPv3IPv6InterfaceRecreated: the IPv6 instance follows its
+// interface by name, as the IPv4 one does (TestVRRPInterfaceFollowed).
+// The master's interface is deleted: the backup takes over. It is
+// re-created (new ifindex and MAC, a new link-local address that is
+// tentative for a second or two): the master's transport cannot open
+// until DAD ends, then opens on that address event, and the master
+// preempts back; the client's entry follows the new MAC.
+func TestVRRPv3IPv6InterfaceRecreated(t *testing.T) {
+	b := newBed6(t)
+	d1 := b.lbhad(b.l.D1, 150, false)
+	b.lbhad(b.l.D2, 100, false)
+	b.waitOwner6(b.l.D1, 10*time.Second, 500*time.Millisecond, "election")
+	b.clientReaches(b.l.D1, false, "after the election")
+
+	n := b.l.D1
+	ip := func(ns string, args ...string) {
+		t.Helper()
+		if err := b.l.IP(ns, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ip(n.NS, "link", "del", n.Dev)
+	b.waitOwner6(b.l.D2, failover6Bound, 300*time.Millisecond, "d1's interface deleted")
+	b.clientReaches(b.l.D2, true, "d1's interface deleted")
+
+	ip(b.l.BridgeNS, "link", "add", n.Port, "type", "veth", "peer", "name", n.Dev, "netns", n.NS)
+	ip(b.l.BridgeNS, "link", "set", n.Port, "master", "br0")
+	ip(b.l.BridgeNS, "link", "set", n.Port, "up")
+	ip(n.NS, "addr", "add", n.IP.String()+"/24", "dev", n.Dev)
+	ip(n.NS, "-6", "addr", "add", e2eD1.String(), "dev", n.Dev)
+	ip(n.NS, "link", "set", n.Dev, "up")
+	back := time.Now()
+	mac, err := lab.LinkMAC(n.NS, n.Dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.MAC = mac
+	at := b.waitOwner6(b.l.D1, 8*time.Second, 300*time.Millisecond, "d1's interface re-created")
+	t.Logf("d1 master again %v after its interface came back (its link-local address was tentative first)",
+		at.Sub(back).Round(time.Millisecond))
+	b.clientReaches(b.l.D1, true, "d1's interface re-created")
+	for _, l := range strings.Split(d1.proc.Output(), "\n") {
+		if strings.Contains(l, "waiting for their interface") || strings.Contains(l, "interface ready") {
+			t.Logf("d1: %s", l)
+		}
+	}
+}
