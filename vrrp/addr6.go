@@ -1,7 +1,6 @@
 package vrrp
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
 	"net/netip"
@@ -28,9 +27,8 @@ func solicitedNode(ip netip.Addr) netip.Addr {
 func igmp6Has(content []byte, ifindex int, group netip.Addr) bool {
 	g := group.As16()
 	want := hex.EncodeToString(g[:])
-	sc := bufio.NewScanner(bytes.NewReader(content))
-	for sc.Scan() {
-		f := bytes.Fields(sc.Bytes())
+	for _, line := range bytes.Split(content, []byte("\n")) {
+		f := bytes.Fields(line)
 		if len(f) < 3 {
 			continue
 		}

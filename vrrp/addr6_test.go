@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 )
@@ -47,4 +48,26 @@ bad line
 	if igmp6Has(nil, 5, g) {
 		t.Error("igmp6Has(empty) = true")
 	}
+}
+
+// FuzzIgmp6Has: any /proc/net/igmp6 content is read without panicking,
+// and a line written for the group is always found.
+func FuzzIgmp6Has(f *testing.F) {
+	f.Add([]byte("5    v6a0            ff0200000000000000000001ff000100     1 00000004 0\n"), 5, []byte{0x01, 0x00})
+	f.Add([]byte(""), 0, []byte{})
+	f.Add([]byte("x y z\n\n-1 a b"), -1, []byte{0xff})
+	f.Fuzz(func(t *testing.T, content []byte, ifindex int, low []byte) {
+		var a [16]byte
+		a[0], a[1] = 0x20, 0x01
+		copy(a[13:], low)
+		g := solicitedNode(netip.AddrFrom16(a))
+		igmp6Has(content, ifindex, g)
+		if ifindex < 0 {
+			return
+		}
+		line := fmt.Sprintf("\n%d    eth0    %x     1 00000004 0\n", ifindex, g.AsSlice())
+		if !igmp6Has(append(append([]byte(nil), content...), line...), ifindex, g) {
+			t.Errorf("group %v on %d not found after %q", g, ifindex, line)
+		}
+	})
 }
