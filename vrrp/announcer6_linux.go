@@ -65,17 +65,18 @@ func (s *naSender) announce(ip netip.Addr) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var src netip.Addr
+	router := s.router
 	if err := s.prepare(); err == nil {
 		src = s.src
 	} else if s.pc != nil && errors.Is(err, ErrNoLinkLocal) {
 		// The link-local address is still tentative (a fresh or
 		// re-created interface): send from the VIP itself, which
 		// nodad made usable at once and keepalived always uses.
-		src = ip.WithZone("")
+		src, router = ip.WithZone(""), forwardsIPv6(s.ifname)
 	} else {
 		return err
 	}
-	b, err := UnsolicitedNA(s.mac, ip, s.router)
+	b, err := UnsolicitedNA(s.mac, ip, router)
 	if err != nil {
 		return err
 	}
