@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -518,6 +519,30 @@ func TestIPv6AnnouncerNA(t *testing.T) {
 			t.Fatalf("B's neighbour entry for %v is %q, want lladdr %v", vip, entry, mac)
 		}
 		t.Logf("B's entry %v after the NA (%v after Announce)", strings.TrimSpace(entry), time.Since(sent).Round(time.Millisecond))
+
+		// A director that routes IPv6 says so (R flag), or hosts using
+		// it as their router would drop it from their router list.
+		if err := os.WriteFile("/proc/sys/net/ipv6/conf/v6a0/forwarding", []byte("1"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ar, err := vrrp.NewAnnouncer("v6a0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ar.Close()
+		if err := ar.Announce(vip); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			w = capture6(t, capB, 58)
+			if w.payload[0] != byte(ipv6.ICMPTypeNeighborAdvertisement) {
+				continue
+			}
+			if m, err := ndp.ParseMessage(w.payload); err != nil || !m.(*ndp.NeighborAdvertisement).Router {
+				t.Errorf("NA from a forwarding interface: %+v (%v), want the R flag", m, err)
+			}
+			break
+		}
 
 		// Measured, not promised: with no entry at all, the kernel
 		// ignores an unsolicited NA unless accept_untracked_na is set.
