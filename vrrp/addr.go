@@ -8,7 +8,9 @@ import (
 
 // Errors from validating a VIPAddr before it reaches the kernel.
 var (
-	ErrVIPNotIPv4 = errors.New("virtual address is not ipv4")
+	// ErrVIPNotIPv4 is for an address that is neither IPv4 nor IPv6
+	// (zero, or IPv4 written as IPv6); its name predates IPv6 VIPs.
+	ErrVIPNotIPv4 = errors.New("virtual address is not ipv4 or ipv6")
 	ErrVIPNoDev   = errors.New("virtual address has no device")
 	ErrVIPLabel   = errors.New("invalid address label")
 )
@@ -19,9 +21,11 @@ const maxLabelLen = 15
 
 // validateVIP catches what the kernel or netlink would reject with an
 // unhelpful message: a label must begin with the device name (as in
-// "eth0:vip") and fit in IFNAMSIZ.
+// "eth0:vip") and fit in IFNAMSIZ, and only IPv4 addresses have labels
+// (the kernel keeps none for IPv6, so one would be silently lost).
 func validateVIP(v VIPAddr) error {
-	if !v.Prefix.IsValid() || !v.Prefix.Addr().Is4() {
+	a := v.Prefix.Addr()
+	if !v.Prefix.IsValid() || a.Is4In6() {
 		return fmt.Errorf("%v: %w", v.Prefix, ErrVIPNotIPv4)
 	}
 	if v.Dev == "" {
@@ -29,6 +33,9 @@ func validateVIP(v VIPAddr) error {
 	}
 	if v.Label == "" {
 		return nil
+	}
+	if a.Is6() {
+		return fmt.Errorf("label %q for %v: ipv6 addresses have no labels: %w", v.Label, v.Prefix, ErrVIPLabel)
 	}
 	if !strings.HasPrefix(v.Label, v.Dev) {
 		return fmt.Errorf("label %q for %v: must begin with the device name %q: %w", v.Label, v.Prefix, v.Dev, ErrVIPLabel)

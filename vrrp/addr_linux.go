@@ -3,8 +3,12 @@ package vrrp
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/netip"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"go.uber.org/zap"
@@ -23,6 +27,12 @@ type NetlinkAddrManager struct {
 	// the device and the address still there and reachable).
 	mu    sync.Mutex
 	added map[VIPAddr]int
+
+	// igmp6 is /proc/net/igmp6 of the manager's namespace (nil if it
+	// could not be opened), read to see an IPv6 VIP's solicited-node
+	// group joined (see addr6.go).
+	igmp6Mu sync.Mutex
+	igmp6   *os.File
 }
 
 var _ AddrManager = (*NetlinkAddrManager)(nil)
@@ -38,23 +48,98 @@ func NewAddrManager(log *zap.Logger) (*NetlinkAddrManager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open netlink for virtual addresses: %w", err)
 	}
-	return &NetlinkAddrManager{h: h, log: log.With(zap.String("component", "vrrp-addr")), added: map[VIPAddr]int{}}, nil
+	m := &NetlinkAddrManager{h: h, log: log.With(zap.String("component", "vrrp-addr")), added: map[VIPAddr]int{}}
+	// A proc file belongs to the namespace of the thread that opens
+	// it, so open it here, beside the netlink socket.
+	if f, err := os.Open("/proc/thread-self/net/igmp6"); err == nil {
+		m.igmp6 = f
+	}
+	return m, nil
 }
 
 // Close releases the netlink socket.
-func (m *NetlinkAddrManager) Close() { m.h.Close() }
-
-func nlAddr(v VIPAddr) *netlink.Addr {
-	a := v.Prefix.Addr()
-	return &netlink.Addr{
-		IPNet: &net.IPNet{IP: a.AsSlice(), Mask: net.CIDRMask(v.Prefix.Bits(), 32)},
-		Label: v.Label,
+func (m *NetlinkAddrManager) Close() {
+	m.h.Close()
+	if m.igmp6 != nil {
+		m.igmp6.Close()
 	}
 }
 
+// joinWait bounds how long Add waits for an IPv6 VIP's solicited-node
+// group. The kernel's work queue normally joins it well within a
+// millisecond, but the work needs the RTNL lock, and on a busy host
+// (namespaces being torn down) that can take tens of milliseconds. The
+// router sends the VIP's first NA only after Add returns, and the NA
+// matters more (every client that already talks to the VIP follows it)
+// than a solicitation from a brand new client in that window, so the
+// wait is kept short.
+const joinWait = 10 * time.Millisecond
+
+// waitJoined waits until the solicited-node group of ip is joined on
+// ifindex, so that the VIP answers neighbour solicitations from the
+// moment Add returns. It gives up quietly after joinWait: the VIP is
+// still usable, a neighbour may just wait a second for its answer.
+func (m *NetlinkAddrManager) waitJoined(ifindex int, ip netip.Addr) {
+	if m.igmp6 == nil {
+		return
+	}
+	m.igmp6Mu.Lock()
+	defer m.igmp6Mu.Unlock()
+	group := solicitedNode(ip)
+	start := time.Now()
+	pause := 100 * time.Microsecond
+	for {
+		if _, err := m.igmp6.Seek(0, io.SeekStart); err != nil {
+			return
+		}
+		b, err := io.ReadAll(m.igmp6)
+		if err != nil {
+			return
+		}
+		if igmp6Has(b, ifindex, group) {
+			return
+		}
+		if time.Since(start) > joinWait {
+			m.log.Debug("solicited-node group not joined yet; going on", zap.Stringer("addr", ip),
+				zap.Stringer("group", group), zap.Duration("waited", time.Since(start)))
+			return
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 5*time.Millisecond)
+	}
+}
+
+// nlAddr is v as netlink sends it. An IPv6 address goes with
+// IFA_F_NODAD: a virtual address must be usable the moment the master
+// takes it, not tentative for the second or more that duplicate address
+// detection takes (and the other router, by design, may just have held
+// it), as keepalived has it. Both families get scope global (the zero
+// Scope).
+func nlAddr(v VIPAddr) *netlink.Addr {
+	a := v.Prefix.Addr()
+	na := &netlink.Addr{
+		IPNet: &net.IPNet{IP: a.AsSlice(), Mask: net.CIDRMask(v.Prefix.Bits(), a.BitLen())},
+		Label: v.Label,
+	}
+	if a.Is6() {
+		na.Flags = unix.IFA_F_NODAD
+	}
+	return na
+}
+
+// family is v's netlink address family.
+func family(v VIPAddr) int {
+	if v.Prefix.Addr().Is6() {
+		return netlink.FAMILY_V6
+	}
+	return netlink.FAMILY_V4
+}
+
 // Add puts v on its device. An address already present is not an
-// error. It returns an error wrapping ErrVIPLabel, ErrVIPNotIPv4 or
-// ErrVIPNoDev for an invalid v, and keeps os.ErrPermission without
+// error. An IPv6 address is added without duplicate address detection
+// (see nlAddr), and Add returns once the kernel answers neighbour
+// solicitations for it, or after joinWait. It returns an error wrapping ErrVIPLabel, ErrVIPNotIPv4
+// or ErrVIPNoDev for an invalid v, and keeps os.ErrPermission without
 // CAP_NET_ADMIN.
 func (m *NetlinkAddrManager) Add(v VIPAddr) error {
 	if err := validateVIP(v); err != nil {
@@ -75,6 +160,9 @@ func (m *NetlinkAddrManager) Add(v VIPAddr) error {
 	m.mu.Lock()
 	m.added[v] = link.Attrs().Index
 	m.mu.Unlock()
+	if v.Prefix.Addr().Is6() {
+		m.waitJoined(link.Attrs().Index, v.Prefix.Addr())
+	}
 	return nil
 }
 
@@ -145,7 +233,7 @@ func (m *NetlinkAddrManager) Present(v VIPAddr) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("look up %v on %s: %w", v.Prefix, v.Dev, err)
 	}
-	addrs, err := m.h.AddrList(link, netlink.FAMILY_V4)
+	addrs, err := m.h.AddrList(link, family(v))
 	if err != nil {
 		return false, fmt.Errorf("look up %v on %s: %w", v.Prefix, v.Dev, err)
 	}

@@ -20,7 +20,9 @@ func TestValidateVIP(t *testing.T) {
 		{"label 16 bytes", VIPAddr{Prefix: p, Dev: "eth0", Label: "eth0:01234567890"}, ErrVIPLabel},
 		{"label of other dev", VIPAddr{Prefix: p, Dev: "eth0", Label: "eth1:vip"}, ErrVIPLabel},
 		{"bare label", VIPAddr{Prefix: p, Dev: "eth0", Label: "vip"}, ErrVIPLabel},
-		{"ipv6", VIPAddr{Prefix: netip.MustParsePrefix("2001:db8::1/64"), Dev: "eth0"}, ErrVIPNotIPv4},
+		{"ipv6", VIPAddr{Prefix: netip.MustParsePrefix("2001:db8::1/64"), Dev: "eth0"}, nil},
+		{"ipv6 with label", VIPAddr{Prefix: netip.MustParsePrefix("2001:db8::1/64"), Dev: "eth0", Label: "eth0:v6"}, ErrVIPLabel},
+		{"ipv4 as ipv6", VIPAddr{Prefix: netip.MustParsePrefix("::ffff:192.0.2.50/120"), Dev: "eth0"}, ErrVIPNotIPv4},
 		{"zero prefix", VIPAddr{Dev: "eth0"}, ErrVIPNotIPv4},
 		{"no dev", VIPAddr{Prefix: p}, ErrVIPNoDev},
 	}

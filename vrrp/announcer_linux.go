@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -11,12 +12,14 @@ import (
 )
 
 // PacketAnnouncer is the Linux Announcer: an AF_PACKET socket on one
-// interface that sends GratuitousARP frames from the interface's MAC.
-// It is safe for concurrent use.
+// interface that sends GratuitousARP frames from the interface's MAC,
+// and for IPv6 addresses a raw ICMPv6 socket that sends UnsolicitedNA
+// messages carrying the same MAC. It is safe for concurrent use.
 type PacketAnnouncer struct {
 	ifname string
 	mac    net.HardwareAddr
 	c      *packet.Conn
+	na     *naSender
 }
 
 var _ Announcer = (*PacketAnnouncer)(nil)
@@ -47,16 +50,31 @@ func NewAnnouncer(ifname string) (*PacketAnnouncer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("arp announcer on %s: %w", ifname, err)
 	}
-	return &PacketAnnouncer{ifname: ifname, mac: ifi.HardwareAddr, c: c}, nil
+	a := &PacketAnnouncer{ifname: ifname, mac: ifi.HardwareAddr, c: c, na: newNASender(ifi)}
+	// Get the IPv6 sender ready now, so the first NA after becoming
+	// master costs a send, not a socket and a netlink lookup. Failing
+	// here (no usable link-local address yet, IPv6 off) only delays
+	// that to the first IPv6 Announce, which tries again.
+	a.na.mu.Lock()
+	_ = a.na.prepare()
+	a.na.mu.Unlock()
+	return a, nil
 }
 
 // MAC returns the address the announcements carry.
 func (a *PacketAnnouncer) MAC() net.HardwareAddr { return a.mac }
 
-// Announce implements Announcer: one gratuitous ARP request for ip. The
-// caller repeats it (keepalived: 5 at once, 5 more after 5 s). It
-// returns ErrARPAddress for a non-IPv4 ip.
+// Announce implements Announcer: one gratuitous ARP request for an IPv4
+// ip, one unsolicited Neighbor Advertisement for an IPv6 one. The caller
+// repeats it (keepalived: 5 at once, 5 more after 5 s). It returns
+// ErrNAAddress for an IPv6 address that cannot be a target.
 func (a *PacketAnnouncer) Announce(ip netip.Addr) error {
+	if ip.Is6() && !ip.Is4In6() {
+		if err := a.na.announce(ip); err != nil {
+			return fmt.Errorf("neighbor advertisement %v on %s: %w", ip, a.ifname, err)
+		}
+		return nil
+	}
 	frame, err := GratuitousARP(a.mac, ip)
 	if err != nil {
 		return fmt.Errorf("arp announce %v on %s: %w", ip, a.ifname, err)
@@ -67,10 +85,10 @@ func (a *PacketAnnouncer) Announce(ip netip.Addr) error {
 	return nil
 }
 
-// Close releases the socket.
+// Close releases the sockets.
 func (a *PacketAnnouncer) Close() error {
-	if err := a.c.Close(); err != nil {
-		return fmt.Errorf("arp announcer on %s: close: %w", a.ifname, err)
+	if err := errors.Join(a.c.Close(), a.na.close()); err != nil {
+		return fmt.Errorf("announcer on %s: close: %w", a.ifname, err)
 	}
 	return nil
 }

@@ -183,7 +183,9 @@ func (s *nlSource) subscribeAddrs() (<-chan struct{}, func(), error) {
 	go func() {
 		defer close(out)
 		for u := range ch {
-			if u.LinkAddress.IP.To4() == nil {
+			// IPv6 too: a link-local address leaving duplicate
+			// address detection is what lets an IPv6 transport open.
+			if u.LinkAddress.IP == nil {
 				continue
 			}
 			select {

@@ -66,8 +66,9 @@ type LinkWatcher interface {
 	Watch(ctx context.Context, names []string) (<-chan LinkEvent, error)
 }
 
-// AddrWatcher reports that IPv4 addresses changed somewhere in the
-// namespace (added, removed, or the watch had to be renewed and
+// AddrWatcher reports that IPv4 or IPv6 addresses changed somewhere in
+// the namespace (added, removed, out of duplicate address detection, or
+// the watch had to be renewed and
 // something may have changed). Events carry no detail: the Router looks
 // up what it needs.
 type AddrWatcher interface {

@@ -14,6 +14,21 @@ var vrrpGroup = netip.AddrFrom4([4]byte{224, 0, 0, 18})
 // The daemon may retry once the interface is configured.
 var ErrNoIPv4 = errors.New("interface has no ipv4 address")
 
+// vrrpGroup6 is ff02::12 (RFC 5798 §5.1.2.2), the IPv6 group. As with
+// vrrpGroup, passing it to WriteTo in unicast mode means "every peer".
+var vrrpGroup6 = netip.MustParseAddr("ff02::12")
+
+// isGroup reports whether dst names "the VRRP group" to the IPv6
+// transport: ff02::12, or 224.0.0.18 from a caller that does not tell
+// the families apart.
+func isGroup(dst netip.Addr) bool { return dst == vrrpGroup6 || dst == vrrpGroup }
+
+// ErrNoLinkLocal means an interface has no usable IPv6 link-local
+// address (none yet, or only one still in duplicate address detection)
+// to send VRRP over IPv6 from. As with ErrNoIPv4, the daemon may retry
+// once the address is ready.
+var ErrNoLinkLocal = errors.New("interface has no usable ipv6 link-local address")
+
 // TransportOptions configures DialTransport.
 type TransportOptions struct {
 	// SrcIP is keepalived's unicast_src_ip: the source address of sent
@@ -72,7 +87,7 @@ func newRecvFilter(ifIndex int, peers []netip.Addr) recvFilter {
 	if len(peers) > 0 {
 		f.peers = make(map[netip.Addr]bool, len(peers))
 		for _, p := range peers {
-			f.peers[p.Unmap()] = true
+			f.peers[p.Unmap().WithZone("")] = true
 		}
 	}
 	return f
@@ -88,7 +103,7 @@ func (f recvFilter) check(m RecvMeta, ok bool) recvVerdict {
 	if m.IfIndex != f.ifIndex {
 		return recvOtherInterface
 	}
-	if f.peers != nil && !f.peers[m.Src.Unmap()] {
+	if f.peers != nil && !f.peers[m.Src.Unmap().WithZone("")] {
 		return recvNotPeer
 	}
 	return recvAccept

@@ -44,14 +44,32 @@ const recvBatch = 32
 
 var _ Transport = (*IPTransport)(nil)
 
-// DialTransport opens the VRRP socket on ifname. The socket is bound to
+// DialTransport opens the VRRP socket on ifname: the IPv6 one of
+// DialIPv6Transport when opts.IPv6 is set, else the IPv4 one described
+// below. Its errors are those of the transport it opens.
+func DialTransport(ifname string, opts TransportOptions) (Transport, error) {
+	if opts.IPv6 {
+		t, err := DialIPv6Transport(ifname, opts)
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	t, err := dialIPv4(ifname, opts)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// dialIPv4 opens the IPv4 VRRP socket on ifname. The socket is bound to
 // the device (so other interfaces' VRRP traffic never reaches it), does
 // not loop back its own multicast, sends with TTL 255, TOS 0xc0 and no
 // DF bit as keepalived does, and in multicast mode joins 224.0.0.18 on
 // ifname only. Errors keep errors.Is(err, os.ErrPermission) when the
 // process lacks CAP_NET_RAW; ErrNoIPv4 means the interface has no
 // address to send from.
-func DialTransport(ifname string, opts TransportOptions) (*IPTransport, error) {
+func dialIPv4(ifname string, opts TransportOptions) (*IPTransport, error) {
 	ifi, err := net.InterfaceByName(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("vrrp transport on %s: interface not found: %w", ifname, err)

@@ -65,7 +65,7 @@ func next(t *testing.T, ch <-chan received) received {
 
 func dial(t *testing.T, ifname string, opts TransportOptions) *IPTransport {
 	t.Helper()
-	tr, err := DialTransport(ifname, opts)
+	tr, err := dialIPv4(ifname, opts)
 	if err != nil {
 		netnstest.SkipOrFail(t, err)
 	}

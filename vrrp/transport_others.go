@@ -19,9 +19,45 @@ type IPTransport struct{}
 var _ Transport = (*IPTransport)(nil)
 
 // DialTransport returns an error matching errors.ErrUnsupported.
-func DialTransport(string, TransportOptions) (*IPTransport, error) {
+func DialTransport(string, TransportOptions) (Transport, error) {
 	return nil, errTransportNotImplemented
 }
+
+// IP6Transport is the Linux IPv6 VRRP socket; elsewhere it cannot be
+// opened.
+type IP6Transport struct{}
+
+var _ Transport = (*IP6Transport)(nil)
+
+// DialIPv6Transport returns an error matching errors.ErrUnsupported.
+func DialIPv6Transport(string, TransportOptions) (*IP6Transport, error) {
+	return nil, errTransportNotImplemented
+}
+
+// NewIP6Transport returns an error matching errors.ErrUnsupported.
+func NewIP6Transport(net.PacketConn, *net.Interface, TransportOptions) (*IP6Transport, error) {
+	return nil, errTransportNotImplemented
+}
+
+// Src returns the zero address.
+func (*IP6Transport) Src() netip.Addr { return netip.Addr{} }
+
+// Interface returns nil.
+func (*IP6Transport) Interface() *net.Interface { return nil }
+
+// ReadFrom returns an error matching errors.ErrUnsupported.
+func (*IP6Transport) ReadFrom([]byte) (int, RecvMeta, error) {
+	return 0, RecvMeta{}, errTransportNotImplemented
+}
+
+// WriteTo returns an error matching errors.ErrUnsupported.
+func (*IP6Transport) WriteTo([]byte, netip.Addr) error { return errTransportNotImplemented }
+
+// Close returns an error matching errors.ErrUnsupported.
+func (*IP6Transport) Close() error { return errTransportNotImplemented }
+
+// LinkLocalIPv6 returns an error matching errors.ErrUnsupported.
+func LinkLocalIPv6(string) (netip.Addr, error) { return netip.Addr{}, errTransportNotImplemented }
 
 // NewIPTransport returns an error matching errors.ErrUnsupported.
 func NewIPTransport(net.PacketConn, *net.Interface, TransportOptions) (*IPTransport, error) {

@@ -161,13 +161,10 @@ func (c *vrrpComponent) openTransport6(ifname string) (vrrp.Transport, error) {
 	return c.dial(ifname, o)
 }
 
-// dialTransport opens the host's VRRP socket on ifname.
+// dialTransport opens the host's VRRP socket on ifname, IPv4 or IPv6 as
+// o.IPv6 says.
 func dialTransport(ifname string, o vrrp.TransportOptions) (vrrp.Transport, error) {
-	t, err := vrrp.DialTransport(ifname, o)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return vrrp.DialTransport(ifname, o)
 }
 
 func (c *vrrpComponent) stateChanged(sc vrrp.StateChange) {
