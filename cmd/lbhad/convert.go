@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/kaconv"
@@ -17,11 +18,14 @@ func cmdConvert(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lbhad convert", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "write the HCL to `file` instead of standard output")
+	explain := fs.Bool("explain", false, "print on standard error, for every keepalived statement, how it was carried or why it was lost")
+	configID := fs.String("i", defaultConfigID(), "keepalived's config `id` for @id and @^id lines (keepalived -i; default: the host name up to the first dot)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: lbhad convert [-o FILE] keepalived.conf\n\n"+
+		fmt.Fprint(stderr, "Usage: lbhad convert [-o FILE] [-i ID] [--explain] keepalived.conf\n\n"+
 			"Writes the equivalent lbhad config. Options lbhad cannot carry are listed\n"+
 			"on standard error with their file:line; the exit status is 0 when nothing\n"+
-			"was dropped and the result validates, 1 otherwise.\n")
+			"was lost and the result validates, 1 otherwise.\n\n")
+		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -31,7 +35,7 @@ func cmdConvert(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	src := fs.Arg(0)
-	hcl, dropped, err := kaconv.Convert(src)
+	res, err := kaconv.ConvertFile(src, kaconv.Options{ConfigID: *configID})
 	if err != nil {
 		fmt.Fprintf(stderr, "lbhad convert: %v\n", err)
 		return exitFailed
@@ -39,23 +43,42 @@ func cmdConvert(args []string, stdout, stderr io.Writer) int {
 	name := *out
 	if name == "" {
 		name = "converted.hcl"
-		if _, err := stdout.Write(hcl); err != nil {
+		if _, err := stdout.Write(res.HCL); err != nil {
 			return exitFailed
 		}
-	} else if err := os.WriteFile(name, hcl, 0o644); err != nil {
+	} else if err := os.WriteFile(name, res.HCL, 0o644); err != nil {
 		fmt.Fprintf(stderr, "lbhad convert: %v\n", err)
 		return exitFailed
 	}
-	for _, u := range dropped {
+	if *explain {
+		for _, e := range res.Explain {
+			fmt.Fprintf(stderr, "explain: %s\n", e)
+		}
+	}
+	for _, u := range res.Unsupported {
 		fmt.Fprintf(stderr, "not converted: %s\n", u)
 	}
-	_, diags := config.Parse(hcl, name)
+	_, diags := config.Parse(res.HCL, name)
 	if len(diags) > 0 {
 		fmt.Fprintln(stderr, "the converted config has problems:")
 		_ = config.WriteDiagnostics(stderr, nil, diags, 100, false)
 	}
-	if diags.HasErrors() || len(dropped) > 0 {
+	if len(res.Unsupported) > 0 {
+		fmt.Fprintf(stderr, "lbhad convert: %d keepalived statement(s) not carried; the converted config does not behave like the keepalived one\n", len(res.Unsupported))
+	}
+	if diags.HasErrors() || len(res.Unsupported) > 0 {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// defaultConfigID is keepalived's default config id: the node name up
+// to the first dot.
+func defaultConfigID() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return ""
+	}
+	id, _, _ := strings.Cut(h, ".")
+	return id
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/lbhad/lbhad/config"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -29,38 +28,88 @@ func (u Unsupported) String() string {
 	return fmt.Sprintf("%s:%d: %s: %s", u.File, u.Line, u.What, u.Why)
 }
 
-// Convert reads the keepalived configuration at path (with its include
-// files) and returns the equivalent lbhad HCL configuration, formatted,
-// plus every option it could not convert in file order. Options that
-// are dropped leave a comment in the output at the place they would have
+// Options change how Convert reads keepalived's configuration.
+type Options struct {
+	// ConfigID is keepalived's config id (its -i option; by default the
+	// host name up to the first dot), against which @ID and @^ID lines
+	// are matched. Empty matches no @ID line, as a keepalived whose id
+	// appears nowhere in the file.
+	ConfigID string
+}
+
+// Result is what ConvertFile produces.
+type Result struct {
+	HCL         []byte        // the lbhad configuration, formatted
+	Unsupported []Unsupported // every loss, in file order; empty when all was carried
+	Explain     []Explained   // what became of each statement, in file order
+	Source      Counts        // what the keepalived configuration holds
+	Written     Counts        // what the lbhad configuration holds
+}
+
+// Convert is ConvertFile with default options, returning only the HCL
+// and the losses.
+func Convert(path string) (hcl []byte, unsupported []Unsupported, err error) {
+	r, err := ConvertFile(path, Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.HCL, r.Unsupported, nil
+}
+
+// ConvertFile reads the keepalived configuration at path (with its
+// include files, variables and conditional lines expanded as keepalived
+// expands them) and returns the equivalent lbhad HCL configuration plus
+// every option it could not carry, in file order. Options that are
+// dropped leave a comment in the output at the place they would have
 // gone, so the result can be reviewed side by side with the list.
 //
+// The converter fails closed: every statement is either carried with
+// keepalived's meaning or listed in Unsupported, a real server is left
+// out (and listed) rather than written with fewer checks than it had,
+// and a service is never dropped without an entry.
+//
 // The output is meant to be checked with config.Parse (lbhad validate)
-// before use: Convert keeps values as written and does not re-validate
-// them, except where a keepalived value is known to be refused by lbhad
-// (then the option is dropped and listed).
+// before use.
 //
 // Errors wrap ErrSyntax when the file is malformed (unbalanced braces,
 // an unterminated quote, includes nested too deep), ErrNotRegular when
 // it or an include names a device or directory, or the os error (such as
 // fs.ErrNotExist) when a file cannot be read.
-func Convert(path string) (hcl []byte, unsupported []Unsupported, err error) {
-	nodes, unmatched, err := parseFile(path)
+func ConvertFile(path string, opts Options) (*Result, error) {
+	l := newLexer()
+	l.configID = opts.ConfigID
+	nodes, unmatched, err := l.parseFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	c := &converter{source: path}
+	c := newConverter(path, opts)
 	for _, n := range unmatched {
 		c.record(n, n.Text(), "the include pattern matched no file, so nothing was read from it")
+		c.explain = append(c.explain, Explained{File: n.File, Line: n.Line, What: n.Text(), How: "the include pattern matched no file", Lost: true})
 	}
 	out := c.convert(nodes)
+	order := func(file string, line int) (int, int) { return c.fileOrder(file), line }
 	slices.SortStableFunc(c.unsupported, func(a, b Unsupported) int {
-		if c.fileOrder(a.File) != c.fileOrder(b.File) {
-			return c.fileOrder(a.File) - c.fileOrder(b.File)
+		fa, la := order(a.File, a.Line)
+		fb, lb := order(b.File, b.Line)
+		if fa != fb {
+			return fa - fb
 		}
-		return a.Line - b.Line
+		return la - lb
 	})
-	return out, c.unsupported, nil
+	slices.SortStableFunc(c.explain, func(a, b Explained) int {
+		fa, la := order(a.File, a.Line)
+		fb, lb := order(b.File, b.Line)
+		if fa != fb {
+			return fa - fb
+		}
+		return la - lb
+	})
+	return &Result{HCL: out, Unsupported: c.unsupported, Explain: c.explain, Source: countSource(nodes), Written: c.written}, nil
+}
+
+func newConverter(source string, opts Options) *converter {
+	return &converter{source: source, opts: opts, carried: map[*node]string{}, lost: map[*node][]Unsupported{}}
 }
 
 type converter struct {
@@ -68,10 +117,26 @@ type converter struct {
 	unsupported []Unsupported
 	files       []string // in the order first seen, for sorting the report
 
-	email     bool            // the global email block is written
-	scripts   map[string]bool // vrrp_script names
-	vsLabels  map[string]bool
-	instances map[string]bool
+	// Every statement ends up carried (how it was written in lbhad) or
+	// lost (in unsupported), or both when a part was lost. check walks
+	// the tree afterwards so that a statement no code looked at is a loss
+	// too: the converter fails closed even where it has a gap.
+	carried map[*node]string
+	lost    map[*node][]Unsupported
+	explain []Explained
+	opts    Options
+	written Counts
+
+	email          bool            // the global email block is written
+	globalAlert    *node           // global_defs smtp_alert, inherited by instances
+	syncIf         *node           // an instance's lvs_sync_daemon_interface (1.x)
+	syncIfInst     string          // ... and the instance it was written in
+	scripts        map[string]bool // vrrp_script names
+	trackFiles     map[string]bool // vrrp_track_file names
+	allInstances   map[string]bool // every vrrp_instance name, wherever defined
+	hasRealServers bool
+	vsLabels       map[string]bool
+	instances      map[string]bool
 }
 
 func (c *converter) fileOrder(f string) int {
@@ -85,7 +150,9 @@ func (c *converter) fileOrder(f string) int {
 // record lists an option as not converted.
 func (c *converter) record(n *node, what, why string) {
 	c.fileOrder(n.File)
-	c.unsupported = append(c.unsupported, Unsupported{File: n.File, Line: n.Line, What: what, Why: why})
+	u := Unsupported{File: n.File, Line: n.Line, What: what, Why: why}
+	c.lost[n] = append(c.lost[n], u)
+	c.unsupported = append(c.unsupported, u)
 }
 
 // drop records an option and leaves a comment in body where it was.
@@ -97,11 +164,28 @@ func (c *converter) drop(body *hclwrite.Body, n *node, what, why string) {
 // dropNode drops the whole statement n, explaining why from the table of
 // known options or with a generic reason.
 func (c *converter) dropNode(body *hclwrite.Body, n *node) {
-	why, ok := reasons[n.Name]
+	why, ok := pending[n.Name]
+	if !ok {
+		why, ok = reasons[n.Name]
+	}
 	if !ok {
 		why = "lbhad has no equivalent of this keepalived option"
 	}
 	c.drop(body, n, n.Text(), why)
+}
+
+// carry notes that n was carried over and how, for --explain. Several
+// calls for one statement join their texts.
+func (c *converter) carry(n *node, how string) {
+	if prev, ok := c.carried[n]; ok && prev != how {
+		how = prev + "; " + how
+	}
+	c.carried[n] = how
+	if strings.HasPrefix(how, "ignored") {
+		for _, m := range n.Children {
+			c.carry(m, fmt.Sprintf("ignored with %s at line %d", n.Name, n.Line))
+		}
+	}
 }
 
 func comment(body *hclwrite.Body, text string) {
@@ -115,17 +199,15 @@ func (c *converter) convert(nodes []*node) []byte {
 	comment(body, "Review every \"not converted\" comment, then check the file with: lbhad validate -c FILE")
 
 	c.scripts = map[string]bool{}
+	c.trackFiles = map[string]bool{}
+	c.allInstances = map[string]bool{}
 	c.vsLabels = map[string]bool{}
 	c.instances = map[string]bool{}
-	for _, n := range nodes {
-		switch {
-		case n.Name == "global_defs" && n.Block:
-			if c.emailComplete(n) {
-				c.email = true
-			}
-		case n.Name == "vrrp_script" && n.Block && len(n.Args) == 1:
-			c.scripts[n.Args[0].Text] = true
-		}
+	globals := false
+	c.prepass(nodes, &globals)
+	if !globals && c.syncIf != nil {
+		body.AppendNewline()
+		c.global(body, &node{Name: "global_defs", Block: true})
 	}
 	for _, n := range nodes {
 		body.AppendNewline()
@@ -134,6 +216,8 @@ func (c *converter) convert(nodes []*node) []byte {
 			c.dropNode(body, n)
 		case n.Name == "global_defs" && len(n.Args) == 0:
 			c.global(body, n)
+		case (n.Name == "vrrp_track_file" || n.Name == "track_file") && len(n.Args) == 1:
+			c.trackFile(body, n)
 		case n.Name == "vrrp_script" && len(n.Args) == 1:
 			c.script(body, n)
 		case n.Name == "vrrp_instance" && len(n.Args) == 1:
@@ -146,7 +230,50 @@ func (c *converter) convert(nodes []*node) []byte {
 			c.dropNode(body, n)
 		}
 	}
+	c.audit(body, nodes)
 	return hclwrite.Format(f.Bytes())
+}
+
+// prepass notes what later statements depend on: mail settings,
+// script and track file names, and settings keepalived moves elsewhere.
+func (c *converter) prepass(nodes []*node, globals *bool) {
+	var walk func([]*node)
+	walk = func(ns []*node) {
+		for _, n := range ns {
+			c.fileOrder(n.File)
+			walk(n.Children)
+		}
+	}
+	walk(nodes)
+	for _, n := range nodes {
+		switch {
+		case n.Name == "global_defs" && n.Block:
+			*globals = true
+			if c.emailComplete(n) {
+				c.email = true
+			}
+			for _, g := range n.Children {
+				if g.Name == "smtp_alert" {
+					c.globalAlert = g
+				}
+			}
+		case n.Name == "vrrp_script" && n.Block && len(n.Args) == 1:
+			c.scripts[n.Args[0].Text] = true
+		case (n.Name == "vrrp_track_file" || n.Name == "track_file") && n.Block && len(n.Args) == 1:
+			c.trackFiles[n.Args[0].Text] = true
+		case n.Name == "virtual_server":
+			for _, m := range n.Children {
+				c.hasRealServers = c.hasRealServers || m.Name == "real_server"
+			}
+		case n.Name == "vrrp_instance" && len(n.Args) == 1:
+			c.allInstances[n.Args[0].Text] = true
+			for _, m := range n.Children {
+				if m.Name == "lvs_sync_daemon_interface" && len(m.Args) == 1 && c.syncIf == nil {
+					c.syncIf, c.syncIfInst = m, n.Args[0].Text
+				}
+			}
+		}
+	}
 }
 
 // --- values ---
@@ -162,6 +289,7 @@ func (c *converter) oneArg(body *hclwrite.Body, n *node) (string, bool) {
 func (c *converter) setString(body *hclwrite.Body, name string, n *node) {
 	if s, ok := c.oneArg(body, n); ok {
 		body.SetAttributeValue(name, cty.StringVal(s))
+		c.carry(n, "as "+name)
 	}
 }
 
@@ -188,6 +316,7 @@ func (c *converter) setNumberText(body *hclwrite.Body, name string, n *node, s s
 		return
 	}
 	body.SetAttributeValue(name, v)
+	c.carry(n, "as "+name)
 }
 
 // keepalived switches are true when given alone and otherwise take
@@ -196,6 +325,7 @@ func (c *converter) setFlag(body *hclwrite.Body, name string, n *node) {
 	v, ok := c.flag(body, n)
 	if ok {
 		body.SetAttributeValue(name, cty.BoolVal(v))
+		c.carry(n, fmt.Sprintf("as %s = %t", name, v))
 	}
 }
 
@@ -227,6 +357,7 @@ func (c *converter) setCommandLine(body *hclwrite.Body, name string, n *node) {
 		parts[i] = a.Text
 	}
 	body.SetAttributeValue(name, cty.StringVal(strings.Join(parts, " ")))
+	c.carry(n, "as "+name)
 }
 
 // setNotify writes a notify command. keepalived reads
@@ -238,6 +369,7 @@ func (c *converter) setNotify(body *hclwrite.Body, name string, n *node) {
 		return
 	}
 	body.SetAttributeValue(name, cty.StringVal(n.Args[0].Text))
+	c.carry(n, "as "+name)
 	if len(n.Args) > 1 {
 		c.drop(body, n, n.Text(), "lbhad runs notify commands as global script_user and cannot set a user per command; if these words were meant as arguments, quote the whole command")
 	}
@@ -249,7 +381,13 @@ func (c *converter) setNotify(body *hclwrite.Body, name string, n *node) {
 // send mail. keepalived sends nothing without smtp_server or recipients,
 // and lbhad also requires the sender.
 func (c *converter) emailComplete(g *node) bool {
-	var to, from, server bool
+	to, from, server := mailParts(g)
+	return to && from && server
+}
+
+// mailParts reports which of the recipients, sender and server global_defs
+// sets.
+func mailParts(g *node) (to, from, server bool) {
 	for _, n := range g.Children {
 		switch n.Name {
 		case "notification_email":
@@ -260,18 +398,33 @@ func (c *converter) emailComplete(g *node) bool {
 			server = len(n.Args) == 1 || len(n.Args) == 2
 		}
 	}
-	return to && from && server
+	return to, from, server
 }
 
 var emailOptions = []string{"notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout"}
 
 func (c *converter) global(parent *hclwrite.Body, g *node) {
 	body := parent.AppendNewBlock("global", nil).Body()
+	c.carry(g, "as global")
 	emailDone := false
+	to, _, server := mailParts(g)
+	routerID := false
+	syncd := false
+	for _, n := range g.Children {
+		routerID = routerID || n.Name == "router_id"
+		syncd = syncd || n.Name == "lvs_sync_daemon"
+	}
+	if c.syncIf != nil && !syncd {
+		c.syncDaemon(body, &node{Name: "lvs_sync_daemon", Args: []arg{c.syncIf.Args[0], {Text: c.syncIfInst}}, File: c.syncIf.File, Line: c.syncIf.Line})
+	}
 	for _, n := range g.Children {
 		if slices.Contains(emailOptions, n.Name) {
+			if !c.email && !(to && server) {
+				c.carry(n, "ignored: without both smtp_server and notification_email keepalived sends no mail, and neither does lbhad")
+				continue
+			}
 			if !c.email {
-				c.drop(body, n, n.Text(), "lbhad needs notification_email, notification_email_from and smtp_server together to send mail")
+				c.drop(body, n, n.Text(), "lbhad needs notification_email_from to send mail; keepalived sent from USER@HOST (the user it ran as and the local host name): set from by hand")
 				continue
 			}
 			if !emailDone {
@@ -286,6 +439,7 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 		case "script_user":
 			if len(n.Args) == 2 {
 				body.SetAttributeValue("script_user", cty.StringVal(n.Args[0].Text))
+				c.carry(n, "as script_user")
 				c.drop(body, n, n.Text(), "lbhad runs scripts with the user's own group; the group cannot be chosen")
 				continue
 			}
@@ -296,6 +450,19 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 			c.lvsTimeouts(body, n)
 		case "lvs_sync_daemon":
 			c.syncDaemon(body, n)
+			c.carry(n, "as lvs_sync_daemon")
+		case "lvs_id":
+			// keepalived 1.x's name for router_id; 2.2.7 ignores it.
+			if routerID || len(n.Args) != 1 {
+				c.carry(n, "ignored: keepalived 2.2.7 does not know lvs_id (1.x's router_id) and router_id is set")
+				continue
+			}
+			c.setString(body, "router_id", n)
+			c.carry(n, "(keepalived 1.x's name for router_id)")
+		case "dynamic_interfaces":
+			c.carry(n, "ignored: lbhad always waits for a missing interface and follows one deleted and created again")
+		case "smtp_alert":
+			c.globalSMTPAlert(body, n)
 		default:
 			c.dropNode(body, n)
 		}
@@ -305,6 +472,10 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 func (c *converter) emailBlock(parent *hclwrite.Body, g *node) {
 	email := parent.AppendNewBlock("notification", nil).Body().AppendNewBlock("email", nil).Body()
 	for _, n := range g.Children {
+		switch n.Name {
+		case "smtp_server", "notification_email_from", "notification_email":
+			c.carry(n, "into notification.email")
+		}
 		switch n.Name {
 		case "smtp_server":
 			host := n.Args[0].Text
@@ -317,6 +488,7 @@ func (c *converter) emailBlock(parent *hclwrite.Body, g *node) {
 		case "notification_email":
 			var to []cty.Value
 			for _, a := range n.Children {
+				c.carry(a, "as a recipient")
 				to = append(to, cty.StringVal(a.Name))
 				if len(a.Args) > 0 {
 					c.drop(email, a, a.Text(), "one recipient per line; the words after the address were ignored")
@@ -331,6 +503,7 @@ func (c *converter) emailBlock(parent *hclwrite.Body, g *node) {
 
 func (c *converter) lvsTimeouts(parent *hclwrite.Body, n *node) {
 	body := parent.AppendNewBlock("lvs_timeouts", nil).Body()
+	c.carry(n, "as lvs_timeouts")
 	for i := 0; i < len(n.Args); i += 2 {
 		key := strings.ToLower(n.Args[i].Text)
 		if i+1 >= len(n.Args) {
@@ -388,6 +561,7 @@ func (c *converter) syncDaemon(parent *hclwrite.Body, n *node) {
 
 func (c *converter) script(parent *hclwrite.Body, s *node) {
 	body := parent.AppendNewBlock("vrrp_script", []string{s.Args[0].Text}).Body()
+	c.carry(s, "as vrrp_script")
 	interval := 1.0
 	for _, n := range s.Children {
 		if n.Name == "interval" && len(n.Args) == 1 {
@@ -407,8 +581,11 @@ func (c *converter) script(parent *hclwrite.Body, s *node) {
 			if !ok {
 				continue
 			}
-			if f, err := strconv.ParseFloat(s, 64); err == nil && f >= interval {
-				c.drop(body, n, n.Text(), fmt.Sprintf("lbhad needs timeout shorter than interval (%gs) and then uses the interval as the timeout", interval))
+			if f, err := strconv.ParseFloat(s, 64); err == nil && f == interval {
+				c.carry(n, "as lbhad's default: a timeout equal to the interval")
+				continue
+			} else if err == nil && f > interval {
+				c.drop(body, n, n.Text(), fmt.Sprintf("%s (timeout %s, interval %gs)", pending["timeout >= interval"], s, interval))
 				continue
 			}
 			c.setNumberText(body, "timeout", n, s)
@@ -431,8 +608,10 @@ func (c *converter) userAttr(body *hclwrite.Body, n *node) {
 	switch len(n.Args) {
 	case 1:
 		body.SetAttributeValue("user", cty.StringVal(n.Args[0].Text))
+		c.carry(n, "as user")
 	case 2:
 		body.SetAttributeValue("user", cty.StringVal(n.Args[0].Text))
+		c.carry(n, "as user")
 		c.drop(body, n, n.Text(), "lbhad runs scripts with the user's own group; the group cannot be chosen")
 	default:
 		c.drop(body, n, n.Text(), "user takes a user name and an optional group")
@@ -445,6 +624,15 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 	name := in.Args[0].Text
 	c.instances[name] = true
 	body := parent.AppendNewBlock("vrrp_instance", []string{name}).Body()
+	c.carry(in, "as vrrp_instance")
+	c.written.Instances++
+	alert := false
+	for _, n := range in.Children {
+		alert = alert || n.Name == "smtp_alert"
+	}
+	if !alert {
+		c.inheritAlert(body)
+	}
 	for _, n := range in.Children {
 		switch n.Name {
 		case "state":
@@ -457,6 +645,7 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 				continue
 			}
 			body.SetAttributeValue("state", cty.StringVal(strings.ToUpper(s)))
+			c.carry(n, "as state")
 		case "interface", "unicast_src_ip":
 			c.setString(body, n.Name, n)
 		case "virtual_router_id", "priority", "preempt_delay", "garp_master_delay", "garp_master_repeat", "garp_master_refresh":
@@ -467,14 +656,14 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 				continue
 			}
 			if v, err := strconv.ParseUint(s, 10, 8); err != nil || v == 0 {
-				c.drop(body, n, n.Text(), "VRRPv2 carries advert_int in whole seconds from 1 to 255 (sub-second intervals need VRRPv3)")
+				c.drop(body, n, n.Text(), pending["advert_int"])
 				continue
 			}
 			c.setNumberText(body, "advert_int", n, s)
 		case "nopreempt":
 			c.setFlag(body, "nopreempt", n)
 		case "preempt":
-			// keepalived's default; nothing to write.
+			c.carry(n, "ignored: preemption is the default in both")
 		case "authentication":
 			c.auth(body, n)
 		case "virtual_ipaddress":
@@ -482,8 +671,12 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 		case "unicast_peer":
 			c.listBlock(body, "unicast_peer", n, func(e *node) (string, bool) {
 				a, err := netip.ParseAddr(e.Name)
-				if err != nil || !a.Is4() {
-					c.drop(body, e, e.Text(), "unicast_peer must be an IPv4 address (VRRPv2)")
+				if err != nil {
+					c.drop(body, e, e.Text(), "not an IP address")
+					return "", false
+				}
+				if !a.Is4() {
+					c.drop(body, e, e.Text(), pending["ipv6"])
 					return "", false
 				}
 				if len(e.Args) > 0 {
@@ -500,13 +693,52 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 			})
 		case "track_script":
 			c.trackScripts(body, n)
+		case "track_file":
+			c.instanceTrackFiles(body, n)
 		case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify":
 			c.setNotify(body, n.Name, n)
 		case "smtp_alert":
 			c.smtpAlert(body, n)
+		case "lvs_sync_daemon_interface":
+			if n == c.syncIf {
+				c.carry(n, "as global lvs_sync_daemon with this instance (keepalived's deprecated form)")
+				continue
+			}
+			c.drop(body, n, n.Text(), fmt.Sprintf("keepalived runs one sync daemon; the one at %s:%d is kept", c.syncIf.File, c.syncIf.Line))
 		default:
 			c.dropNode(body, n)
 		}
+	}
+}
+
+// globalSMTPAlert handles global_defs smtp_alert, keepalived's default
+// for every instance, sync group and checker.
+func (c *converter) globalSMTPAlert(body *hclwrite.Body, n *node) {
+	v, ok := c.flag(body, n)
+	if !ok {
+		return
+	}
+	switch {
+	case !c.email:
+		c.carry(n, "ignored: global_defs has no complete mail settings, so keepalived sent no mail either")
+	case !v:
+		c.carry(n, "ignored: off is the default")
+	case c.hasRealServers:
+		c.drop(body, n, n.Text(), "lbhad sends mail for VRRP state changes only, not for real servers going up or down; use notify_up and notify_down")
+	default:
+		c.carry(n, "as smtp_alert = true in each vrrp_instance and vrrp_sync_group that does not set it")
+	}
+}
+
+// inheritAlert writes smtp_alert = true where global_defs turns it on
+// for all.
+func (c *converter) inheritAlert(body *hclwrite.Body) {
+	g := c.globalAlert
+	if g == nil || !c.email || len(g.Args) > 1 {
+		return
+	}
+	if len(g.Args) == 0 || slices.Contains([]string{"true", "yes", "on", "1"}, strings.ToLower(g.Args[0].Text)) {
+		body.SetAttributeValue("smtp_alert", cty.True)
 	}
 }
 
@@ -515,11 +747,12 @@ func (c *converter) smtpAlert(body *hclwrite.Body, n *node) {
 	if !ok {
 		return
 	}
-	if v && !c.email {
-		c.drop(body, n, n.Text(), "global_defs has no complete mail settings (notification_email, notification_email_from, smtp_server), so there is nowhere to send alerts")
+	if !c.email {
+		c.carry(n, "ignored: global_defs has no complete mail settings, so keepalived sent no mail either")
 		return
 	}
 	body.SetAttributeValue("smtp_alert", cty.BoolVal(v))
+	c.carry(n, "as smtp_alert")
 }
 
 func (c *converter) auth(parent *hclwrite.Body, a *node) {
@@ -538,8 +771,12 @@ func (c *converter) auth(parent *hclwrite.Body, a *node) {
 		c.drop(parent, a, a.Text(), "authentication without a single auth_type")
 		return
 	}
+	c.carry(a, "checked")
 	if t := strings.ToUpper(typ.Args[0].Text); t != "PASS" {
-		c.drop(parent, typ, typ.Text(), "lbhad supports only PASS authentication (IPsec AH is not implemented); the instance is converted without authentication, which a peer using AH will not accept")
+		c.drop(parent, typ, typ.Text(), "lbhad has no IPsec AH authentication, so this instance loses its authentication: written without it, it would neither authenticate its peers nor be accepted by a keepalived peer using AH")
+		if pass != nil {
+			c.drop(parent, pass, "auth_pass", "lost with auth_type AH")
+		}
 		return
 	}
 	if pass == nil || len(pass.Args) != 1 || pass.Args[0].Text == "" {
@@ -547,6 +784,9 @@ func (c *converter) auth(parent *hclwrite.Body, a *node) {
 		return
 	}
 	body := parent.AppendNewBlock("authentication", nil).Body()
+	c.carry(a, "as authentication")
+	c.carry(typ, "as auth_type")
+	c.carry(pass, "as auth_pass")
 	body.SetAttributeValue("auth_type", cty.StringVal("PASS"))
 	p := pass.Args[0].Text
 	if len(p) > 8 {
@@ -559,6 +799,7 @@ func (c *converter) auth(parent *hclwrite.Body, a *node) {
 // vips converts virtual_ipaddress, keeping the address with its dev and
 // label; other per-address options are dropped.
 func (c *converter) vips(parent *hclwrite.Body, blk *node) {
+	c.carry(blk, "as virtual_ipaddress")
 	var list []cty.Value
 	for _, e := range blk.Children {
 		addr := e.Name
@@ -572,7 +813,7 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node) {
 			pfx = netip.PrefixFrom(a, a.BitLen())
 		}
 		if !pfx.Addr().Is4() {
-			c.drop(parent, e, e.Text(), "lbhad speaks VRRPv2, which carries IPv4 virtual addresses only")
+			c.drop(parent, e, e.Text(), pending["ipv6"])
 			continue
 		}
 		words := []string{addr}
@@ -584,12 +825,17 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node) {
 				i++
 				continue
 			}
+			if k == "scope" && i+1 < len(e.Args) && e.Args[i+1].Text == "global" {
+				i++ // the kernel's default scope, which lbhad's addresses get
+				continue
+			}
 			dropped = append(dropped, k)
 		}
 		if len(dropped) > 0 {
 			c.drop(parent, e, e.Text(), fmt.Sprintf("lbhad sets only dev and label on a virtual address; %q left out, the address is kept", strings.Join(dropped, " ")))
 		}
 		list = append(list, cty.StringVal(strings.Join(words, " ")))
+		c.carry(e, "into virtual_ipaddress")
 	}
 	if len(list) > 0 {
 		parent.SetAttributeValue("virtual_ipaddress", cty.TupleVal(list))
@@ -603,10 +849,12 @@ func (c *converter) listBlock(parent *hclwrite.Body, name string, blk *node, ent
 		c.drop(parent, blk, blk.Text(), name+" must be a { ... } block")
 		return
 	}
+	c.carry(blk, "as "+name)
 	var list []cty.Value
 	for _, e := range blk.Children {
 		if s, ok := entry(e); ok {
 			list = append(list, cty.StringVal(s))
+			c.carry(e, "into "+name)
 		}
 	}
 	if len(list) > 0 {
@@ -619,6 +867,7 @@ func (c *converter) trackScripts(parent *hclwrite.Body, blk *node) {
 		c.drop(parent, blk, blk.Text(), "track_script must be a { ... } block")
 		return
 	}
+	c.carry(blk, "as track_script blocks")
 	seen := map[string]bool{}
 	for _, e := range blk.Children {
 		name := e.Name
@@ -632,6 +881,7 @@ func (c *converter) trackScripts(parent *hclwrite.Body, blk *node) {
 		}
 		seen[name] = true
 		body := parent.AppendNewBlock("track_script", []string{name}).Body()
+		c.carry(e, fmt.Sprintf("as track_script %q", name))
 		switch {
 		case len(e.Args) == 0:
 		case len(e.Args) == 2 && e.Args[0].Text == "weight":
@@ -649,6 +899,14 @@ func (c *converter) trackScripts(parent *hclwrite.Body, blk *node) {
 
 func (c *converter) syncGroup(parent *hclwrite.Body, g *node) {
 	body := parent.AppendNewBlock("vrrp_sync_group", []string{g.Args[0].Text}).Body()
+	c.carry(g, "as vrrp_sync_group")
+	alert := false
+	for _, n := range g.Children {
+		alert = alert || n.Name == "smtp_alert"
+	}
+	if !alert {
+		c.inheritAlert(body)
+	}
 	for _, n := range g.Children {
 		switch n.Name {
 		case "group":
@@ -656,11 +914,23 @@ func (c *converter) syncGroup(parent *hclwrite.Body, g *node) {
 				c.drop(body, n, n.Text(), "group must be a { ... } block")
 				continue
 			}
+			c.carry(n, "as group")
 			var list []cty.Value
 			for _, e := range n.Children {
 				// Several names may share a line.
+				var missing []string
 				for _, name := range append([]string{e.Name}, argTexts(e.Args)...) {
+					if !c.allInstances[name] {
+						missing = append(missing, name)
+						continue
+					}
 					list = append(list, cty.StringVal(name))
+				}
+				if len(missing) > 0 {
+					// keepalived warns and leaves such a name out of the group.
+					c.carry(e, fmt.Sprintf("ignored for %s: no vrrp_instance of that name is defined, and keepalived leaves it out of the group too", strings.Join(missing, ", ")))
+				} else {
+					c.carry(e, "into group")
 				}
 			}
 			body.SetAttributeValue("group", cty.TupleVal(list))
@@ -680,297 +950,4 @@ func argTexts(args []arg) []string {
 		out[i] = a.Text
 	}
 	return out
-}
-
-// --- virtual_server ---
-
-func (c *converter) uniqueLabel(base string, used map[string]bool) string {
-	l := base
-	for i := 2; used[l]; i++ {
-		l = fmt.Sprintf("%s-%d", base, i)
-	}
-	used[l] = true
-	return l
-}
-
-// hostPort joins an address and a port as lbhad writes them.
-func hostPort(ip, port string) (string, bool) {
-	a, err := netip.ParseAddr(ip)
-	if err != nil || a.Zone() != "" {
-		return "", false
-	}
-	p, err := strconv.ParseUint(port, 10, 16)
-	if err != nil {
-		return "", false
-	}
-	return netip.AddrPortFrom(a, uint16(p)).String(), true
-}
-
-func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
-	var label, addr string
-	var mark cty.Value
-	switch {
-	case len(vs.Args) == 2 && vs.Args[0].Text == "group":
-		c.drop(parent, vs, vs.Text(), "virtual_server_group is not supported; define one virtual_server per address (or use a fwmark)")
-		return
-	case len(vs.Args) == 2 && vs.Args[0].Text == "fwmark":
-		m, err := strconv.ParseUint(vs.Args[1].Text, 10, 32)
-		if err != nil || m == 0 {
-			c.drop(parent, vs, vs.Text(), "the firewall mark must be a number from 1 to 4294967295")
-			return
-		}
-		mark = cty.NumberUIntVal(m)
-		label = "fwmark-" + vs.Args[1].Text
-	case len(vs.Args) == 2:
-		hp, ok := hostPort(vs.Args[0].Text, vs.Args[1].Text)
-		if !ok {
-			c.drop(parent, vs, vs.Text(), "expected an IP address and a port")
-			return
-		}
-		addr, label = hp, hp
-	default:
-		c.drop(parent, vs, vs.Text(), "expected virtual_server IP PORT or virtual_server fwmark MARK")
-		return
-	}
-	for _, n := range vs.Children {
-		if n.Name != "protocol" || len(n.Args) != 1 {
-			continue
-		}
-		switch p := strings.ToLower(n.Args[0].Text); p {
-		case "tcp":
-		case "udp":
-			// Two services may share an address with different protocols.
-			label += "/udp"
-		default:
-			// Converting the rest would create a TCP service in its place.
-			c.drop(parent, vs, vs.Text(), fmt.Sprintf("lbhad balances TCP and UDP only; this %s service is left out (protocol at line %d)", n.Args[0].Text, n.Line))
-			return
-		}
-	}
-	body := parent.AppendNewBlock("virtual_server", []string{c.uniqueLabel(label, c.vsLabels)}).Body()
-	if addr != "" {
-		body.SetAttributeValue("address", cty.StringVal(addr))
-	} else {
-		body.SetAttributeValue("fwmark", mark)
-	}
-	delayLoop := 60.0
-	for _, n := range vs.Children {
-		if n.Name == "delay_loop" && len(n.Args) == 1 {
-			if f, err := strconv.ParseFloat(n.Args[0].Text, 64); err == nil && f > 0 {
-				delayLoop = f
-			}
-		}
-	}
-	rsLabels := map[string]bool{}
-	for _, n := range vs.Children {
-		switch n.Name {
-		case "delay_loop", "quorum", "hysteresis", "persistence_timeout":
-			c.setNumber(body, n.Name, n)
-		case "lb_algo", "lvs_sched":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			if !slices.Contains(config.Schedulers, strings.ToLower(s)) {
-				c.drop(body, n, n.Text(), fmt.Sprintf("lbhad knows the IPVS schedulers %s", strings.Join(config.Schedulers, ", ")))
-				continue
-			}
-			body.SetAttributeValue("lb_algo", cty.StringVal(strings.ToLower(s)))
-		case "lb_kind", "lvs_method":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			if u := strings.ToUpper(s); u != "NAT" && u != "DR" && u != "TUN" {
-				c.drop(body, n, n.Text(), "lb_kind must be NAT, DR or TUN")
-				continue
-			}
-			body.SetAttributeValue("lb_kind", cty.StringVal(strings.ToUpper(s)))
-		case "protocol":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			body.SetAttributeValue("protocol", cty.StringVal(strings.ToLower(s)))
-		case "persistence_granularity":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			if a, err := netip.ParseAddr(s); err != nil || !a.Is4() {
-				c.drop(body, n, n.Text(), "lbhad takes an IPv4 netmask such as 255.255.255.0 for persistence_netmask")
-				continue
-			}
-			body.SetAttributeValue("persistence_netmask", cty.StringVal(s))
-		case "sorry_server":
-			switch len(n.Args) {
-			case 1:
-				if _, err := netip.ParseAddr(n.Args[0].Text); err == nil {
-					body.SetAttributeValue("sorry_server", cty.StringVal(n.Args[0].Text))
-					continue
-				}
-			case 2:
-				if hp, ok := hostPort(n.Args[0].Text, n.Args[1].Text); ok {
-					body.SetAttributeValue("sorry_server", cty.StringVal(hp))
-					continue
-				}
-			}
-			c.drop(body, n, n.Text(), "expected sorry_server IP [PORT]")
-		case "inhibit_on_failure":
-			c.setFlag(body, "inhibit_on_failure", n)
-		case "quorum_up", "quorum_down":
-			c.setNotify(body, n.Name, n)
-		case "real_server":
-			c.realServer(body, n, rsLabels, delayLoop)
-		default:
-			c.dropNode(body, n)
-		}
-	}
-}
-
-func (c *converter) realServer(parent *hclwrite.Body, rs *node, labels map[string]bool, delayLoop float64) {
-	if !rs.Block || len(rs.Args) < 1 || len(rs.Args) > 2 {
-		c.drop(parent, rs, rs.Text(), "expected real_server IP PORT { ... }")
-		return
-	}
-	addr := rs.Args[0].Text
-	// Port 0 is how keepalived users write "no port" for fwmark services.
-	if len(rs.Args) == 2 && rs.Args[1].Text != "0" {
-		hp, ok := hostPort(rs.Args[0].Text, rs.Args[1].Text)
-		if !ok {
-			c.drop(parent, rs, rs.Text(), "expected an IP address and a port")
-			return
-		}
-		addr = hp
-	} else if _, err := netip.ParseAddr(addr); err != nil {
-		c.drop(parent, rs, rs.Text(), "expected an IP address")
-		return
-	}
-	body := parent.AppendNewBlock("real_server", []string{c.uniqueLabel(addr, labels)}).Body()
-	body.SetAttributeValue("address", cty.StringVal(addr))
-	var check *node
-	for _, n := range rs.Children {
-		switch n.Name {
-		case "weight":
-			c.setNumber(body, "weight", n)
-		case "inhibit_on_failure":
-			c.setFlag(body, "inhibit_on_failure", n)
-		case "uthreshold":
-			c.setNumber(body, "upper_threshold", n)
-		case "lthreshold":
-			c.setNumber(body, "lower_threshold", n)
-		case "notify_up", "notify_down":
-			c.setNotify(body, n.Name, n)
-		case "HTTP_GET", "SSL_GET", "TCP_CHECK", "MISC_CHECK":
-			if !n.Block {
-				c.drop(body, n, n.Text(), "a check must be a { ... } block")
-				continue
-			}
-			if check != nil {
-				c.drop(body, n, n.Text(), fmt.Sprintf("lbhad runs one health check per real server; the %s at line %d is kept", check.Name, check.Line))
-				continue
-			}
-			check = n
-			c.check(body, n, delayLoop)
-		default:
-			c.dropNode(body, n)
-		}
-	}
-}
-
-// check converts HTTP_GET, SSL_GET, TCP_CHECK and MISC_CHECK.
-func (c *converter) check(parent *hclwrite.Body, ck *node, vsDelay float64) {
-	kind := strings.ToLower(ck.Name)
-	body := parent.AppendNewBlock(kind, nil).Body()
-	interval := vsDelay
-	for _, n := range ck.Children {
-		if n.Name == "delay_loop" && len(n.Args) == 1 {
-			if f, err := strconv.ParseFloat(n.Args[0].Text, 64); err == nil && f > 0 {
-				interval = f
-			}
-		}
-	}
-	httpish := kind == "http_get" || kind == "ssl_get"
-	var url *node
-	for _, n := range ck.Children {
-		switch {
-		case slices.Contains([]string{"connect_timeout", "connect_port", "delay_before_retry", "warmup", "delay_loop"}, n.Name):
-			c.setNumber(body, n.Name, n)
-		case n.Name == "retry" || n.Name == "nb_get_retry":
-			c.setNumber(body, "retry", n)
-		case n.Name == "connect_ip" || n.Name == "bindto":
-			c.setString(body, n.Name, n)
-		case httpish && n.Name == "url":
-			if url != nil {
-				c.drop(body, n, n.Text()+urlPath(n), fmt.Sprintf("lbhad checks one url per real server; the url at line %d is kept", url.Line))
-				continue
-			}
-			url = n
-			c.url(body, n)
-		case httpish && n.Name == "virtualhost":
-			c.setString(body, "virtualhost", n)
-		case httpish && n.Name == "enable_sni":
-			// lbhad always sends the virtualhost as SNI; nothing to write.
-		case kind == "misc_check" && n.Name == "misc_path":
-			c.setCommandLine(body, "path", n)
-		case kind == "misc_check" && n.Name == "misc_timeout":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			if f, err := strconv.ParseFloat(s, 64); err == nil && f >= interval {
-				c.drop(body, n, n.Text(), fmt.Sprintf("lbhad needs misc_timeout shorter than the check interval (%gs) and then uses the interval", interval))
-				continue
-			}
-			c.setNumberText(body, "timeout", n, s)
-		case kind == "misc_check" && n.Name == "misc_dynamic":
-			c.setFlag(body, "misc_dynamic", n)
-		case kind == "misc_check" && n.Name == "user":
-			c.userAttr(body, n)
-		default:
-			c.dropNode(body, n)
-		}
-	}
-	if kind == "ssl_get" {
-		comment(body, "keepalived's SSL_GET does not verify the server certificate; set ca_file (or sni) and remove insecure to verify it.")
-		body.SetAttributeValue("insecure", cty.True)
-	}
-}
-
-func urlPath(u *node) string {
-	for _, n := range u.Children {
-		if n.Name == "path" && len(n.Args) == 1 {
-			return " (path " + n.Args[0].Text + ")"
-		}
-	}
-	return ""
-}
-
-func (c *converter) url(body *hclwrite.Body, u *node) {
-	if !u.Block {
-		c.drop(body, u, u.Text(), "url must be a { ... } block")
-		return
-	}
-	for _, n := range u.Children {
-		switch n.Name {
-		case "path", "digest":
-			c.setString(body, n.Name, n)
-		case "status_code":
-			if len(n.Args) == 0 {
-				c.drop(body, n, n.Text(), "no status code given")
-				continue
-			}
-			var list []cty.Value
-			for _, a := range n.Args {
-				if v, err := strconv.Atoi(a.Text); err == nil {
-					list = append(list, cty.NumberIntVal(int64(v)))
-				} else {
-					list = append(list, cty.StringVal(a.Text))
-				}
-			}
-			body.SetAttributeValue("status_code", cty.TupleVal(list))
-		default:
-			c.dropNode(body, n)
-		}
-	}
 }

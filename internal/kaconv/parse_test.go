@@ -37,9 +37,16 @@ func TestParse(t *testing.T) {
 			}}},
 		},
 		{
-			name: "quotes keep spaces and comment characters; # inside a word is not a comment",
-			src:  "script \"killall -0 # haproxy\" a#b \"say \\\"hi\\\" \\\\\"\r\n",
-			want: []*node{{Name: "script", Args: []arg{{Text: "killall -0 # haproxy", Quoted: true}, {Text: "a#b"}, {Text: `say "hi" \`, Quoted: true}}, Line: 1}},
+			name: "quotes keep spaces, comment characters and escaped quotes",
+			src:  "script \"killall -0 # haproxy\" \"say \\\"hi\\\" \\\\\"\r\n",
+			want: []*node{{Name: "script", Args: []arg{{Text: "killall -0 # haproxy", Quoted: true}, {Text: `say "hi" \`, Quoted: true}}, Line: 1}},
+		},
+		{
+			// keepalived 2.2.7's decomment: outside quotes '#' and '!'
+			// start a comment anywhere, even inside a word; "\#" is a '#'.
+			name: "outside quotes # starts a comment even inside a word",
+			src:  "script a#b c\nweight 5!x\nname a\\#b\n",
+			want: []*node{{Name: "script", Args: args("a"), Line: 1}, {Name: "weight", Args: args("5"), Line: 2}, {Name: "name", Args: args("a#b"), Line: 3}},
 		},
 		{
 			name: "braces need no spaces; nested blocks",
@@ -175,7 +182,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip (-first +second):\n%s", diff)
 		}
 
-		c := &converter{source: "fuzz.conf"}
+		c := newConverter("fuzz.conf", Options{})
 		out := c.convert(nodes)
 		if _, diags := hclsyntax.ParseConfig(out, "out.hcl", hcl.InitialPos); diags.HasErrors() {
 			t.Fatalf("converted output is not valid HCL: %v\n%s", diags, out)

@@ -13,9 +13,10 @@ vrrp_instance "VI_1" {
 }
 
 virtual_server "192.0.2.60:8443" {
-  address = "192.0.2.60:8443"
-  lb_algo = "sh"
-  lb_kind = "DR"
+  address  = "192.0.2.60:8443"
+  protocol = "tcp"
+  lb_algo  = "sh"
+  lb_kind  = "DR"
   # not converted (testdata/include.d/vs_api.conf:4): ha_suspend: lbhad keeps checking real servers whatever the VRRP state
   real_server "192.0.2.72:8443" {
     address = "192.0.2.72:8443"
@@ -28,9 +29,10 @@ virtual_server "192.0.2.60:8443" {
 }
 
 virtual_server "192.0.2.60:80" {
-  address = "192.0.2.60:80"
-  lb_algo = "rr"
-  lb_kind = "DR"
+  address  = "192.0.2.60:80"
+  protocol = "tcp"
+  lb_algo  = "rr"
+  lb_kind  = "DR"
   real_server "192.0.2.71:80" {
     address = "192.0.2.71:80"
     tcp_check {
