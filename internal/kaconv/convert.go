@@ -76,11 +76,18 @@ func Convert(path string) (hcl []byte, unsupported []Unsupported, err error) {
 // it or an include names a device or directory, or the os error (such as
 // fs.ErrNotExist) when a file cannot be read.
 func ConvertFile(path string, opts Options) (*Result, error) {
+	r, _, _, err := convertFile(path, opts)
+	return r, err
+}
+
+// convertFile is ConvertFile that also returns the parsed statements and
+// the converter, for tests that check each statement's fate.
+func convertFile(path string, opts Options) (*Result, *converter, []*node, error) {
 	l := newLexer()
 	l.configID = opts.ConfigID
 	nodes, unmatched, err := l.parseFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	c := newConverter(path, opts)
 	for _, n := range unmatched {
@@ -105,7 +112,7 @@ func ConvertFile(path string, opts Options) (*Result, error) {
 		}
 		return la - lb
 	})
-	return &Result{HCL: out, Unsupported: c.unsupported, Explain: c.explain, Source: countSource(nodes), Written: c.written}, nil
+	return &Result{HCL: out, Unsupported: c.unsupported, Explain: c.explain, Source: countSource(nodes), Written: c.written}, c, nodes, nil
 }
 
 func newConverter(source string, opts Options) *converter {
@@ -135,6 +142,8 @@ type converter struct {
 	trackFiles     map[string]bool // vrrp_track_file names
 	allInstances   map[string]bool // every vrrp_instance name, wherever defined
 	hasRealServers bool
+	vipOwner       map[netip.Addr]*node // the first listing of each virtual address
+	vipInstance    map[*node]string     // ... and its instance
 	vsLabels       map[string]bool
 	instances      map[string]bool
 }
@@ -667,7 +676,7 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 		case "authentication":
 			c.auth(body, n)
 		case "virtual_ipaddress":
-			c.vips(body, n)
+			c.vips(body, n, name)
 		case "unicast_peer":
 			c.listBlock(body, "unicast_peer", n, func(e *node) (string, bool) {
 				a, err := netip.ParseAddr(e.Name)
@@ -798,8 +807,11 @@ func (c *converter) auth(parent *hclwrite.Body, a *node) {
 
 // vips converts virtual_ipaddress, keeping the address with its dev and
 // label; other per-address options are dropped.
-func (c *converter) vips(parent *hclwrite.Body, blk *node) {
+func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string) {
 	c.carry(blk, "as virtual_ipaddress")
+	if c.vipOwner == nil {
+		c.vipOwner = map[netip.Addr]*node{}
+	}
 	var list []cty.Value
 	for _, e := range blk.Children {
 		addr := e.Name
@@ -816,6 +828,19 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node) {
 			c.drop(parent, e, e.Text(), pending["ipv6"])
 			continue
 		}
+		if first := c.vipOwner[pfx.Addr()]; first != nil {
+			if c.vipInstance[first] == instance {
+				c.carry(e, fmt.Sprintf("ignored: the address is already listed at line %d; the kernel holds it once, so keepalived's second add of it failed", first.Line))
+				continue
+			}
+			c.drop(parent, e, e.Text(), fmt.Sprintf("the address is also in vrrp_instance %s (%s); lbhad refuses an address in two instances, since whichever instance moves it last wins", c.vipInstance[first], first.Pos()))
+			continue
+		}
+		c.vipOwner[pfx.Addr()] = e
+		if c.vipInstance == nil {
+			c.vipInstance = map[*node]string{}
+		}
+		c.vipInstance[e] = instance
 		words := []string{addr}
 		var dropped []string
 		for i := 0; i < len(e.Args); i++ {
