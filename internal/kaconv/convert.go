@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +43,7 @@ type Result struct {
 	HCL         []byte        // the lbhad configuration, formatted
 	Unsupported []Unsupported // every loss, in file order; empty when all was carried
 	Explain     []Explained   // what became of each statement, in file order
+	Files       []OutFile     // HCL split by keepalived file, for a config directory
 	Source      Counts        // what the keepalived configuration holds
 	Written     Counts        // what the lbhad configuration holds
 }
@@ -94,7 +96,14 @@ func convertFile(path string, opts Options) (*Result, *converter, []*node, error
 		c.record(n, n.Text(), "the include pattern matched no file, so nothing was read from it")
 		c.explain = append(c.explain, Explained{File: n.File, Line: n.Line, What: n.Text(), How: "the include pattern matched no file", Lost: true})
 	}
-	out := c.convert(nodes)
+	parts := c.convertParts(nodes)
+	var out []byte
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, '\n')
+		}
+		out = append(out, p.HCL...)
+	}
 	order := func(file string, line int) (int, int) { return c.fileOrder(file), line }
 	slices.SortStableFunc(c.unsupported, func(a, b Unsupported) int {
 		fa, la := order(a.File, a.Line)
@@ -112,7 +121,7 @@ func convertFile(path string, opts Options) (*Result, *converter, []*node, error
 		}
 		return la - lb
 	})
-	return &Result{HCL: out, Unsupported: c.unsupported, Explain: c.explain, Source: countSource(nodes), Written: c.written}, c, nodes, nil
+	return &Result{HCL: out, Unsupported: c.unsupported, Explain: c.explain, Files: parts, Source: countSource(nodes), Written: c.written}, c, nodes, nil
 }
 
 func newConverter(source string, opts Options) *converter {
@@ -202,10 +211,47 @@ func comment(body *hclwrite.Body, text string) {
 }
 
 func (c *converter) convert(nodes []*node) []byte {
-	f := hclwrite.NewEmptyFile()
-	body := f.Body()
-	comment(body, "Converted from the keepalived configuration "+c.source+" by lbhad convert.")
-	comment(body, "Review every \"not converted\" comment, then check the file with: lbhad validate -c FILE")
+	parts := c.convertParts(nodes)
+	var out []byte
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, '\n')
+		}
+		out = append(out, p.HCL...)
+	}
+	return out
+}
+
+// OutFile is the part of the converted configuration that comes from one
+// keepalived file, for writing a directory (lbhad run -c DIR reads its
+// files in lexical order as one configuration).
+type OutFile struct {
+	Name   string // "00-keepalived.hcl": order of the source, then its name
+	Source string // the keepalived file
+	HCL    []byte
+}
+
+// convertParts converts the statements, writing each into the part of
+// the keepalived file it came from.
+func (c *converter) convertParts(nodes []*node) []OutFile {
+	var order []string
+	files := map[string]*hclwrite.File{}
+	bodyOf := func(src string) *hclwrite.Body {
+		if f, ok := files[src]; ok {
+			return f.Body()
+		}
+		f := hclwrite.NewEmptyFile()
+		files[src] = f
+		order = append(order, src)
+		if len(order) == 1 {
+			comment(f.Body(), "Converted from the keepalived configuration "+c.source+" by lbhad convert.")
+			comment(f.Body(), "Review every \"not converted\" comment, then check the file with: lbhad validate -c FILE")
+		} else {
+			comment(f.Body(), "Converted from "+src+", included by "+c.source+".")
+		}
+		return f.Body()
+	}
+	first := bodyOf(c.source)
 
 	c.scripts = map[string]bool{}
 	c.trackFiles = map[string]bool{}
@@ -215,10 +261,11 @@ func (c *converter) convert(nodes []*node) []byte {
 	globals := false
 	c.prepass(nodes, &globals)
 	if !globals && c.syncIf != nil {
-		body.AppendNewline()
-		c.global(body, &node{Name: "global_defs", Block: true})
+		first.AppendNewline()
+		c.global(first, &node{Name: "global_defs", Block: true})
 	}
 	for _, n := range nodes {
+		body := bodyOf(n.File)
 		body.AppendNewline()
 		switch {
 		case !n.Block:
@@ -239,8 +286,22 @@ func (c *converter) convert(nodes []*node) []byte {
 			c.dropNode(body, n)
 		}
 	}
-	c.audit(body, nodes)
-	return hclwrite.Format(f.Bytes())
+	c.audit(first, nodes)
+	var parts []OutFile
+	for i, src := range order {
+		base := strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))
+		name := fmt.Sprintf("%02d-%s.hcl", i, strings.Map(safeNameRune, base))
+		parts = append(parts, OutFile{Name: name, Source: src, HCL: hclwrite.Format(files[src].Bytes())})
+	}
+	return parts
+}
+
+// safeNameRune keeps file names portable.
+func safeNameRune(r rune) rune {
+	if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+		return r
+	}
+	return '_'
 }
 
 // prepass notes what later statements depend on: mail settings,

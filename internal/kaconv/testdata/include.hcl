@@ -5,12 +5,16 @@ global {
   router_id = "lb-inc"
 }
 
+# Converted from testdata/include.d/vrrp.conf, included by testdata/include.conf.
+
 vrrp_instance "VI_1" {
   interface         = "eth0"
   virtual_router_id = 61
   priority          = 100
   virtual_ipaddress = ["192.0.2.60/24"]
 }
+
+# Converted from testdata/include.d/vs_api.conf, included by testdata/include.conf.
 
 virtual_server "192.0.2.60:8443" {
   address  = "192.0.2.60:8443"
@@ -27,6 +31,8 @@ virtual_server "192.0.2.60:8443" {
     }
   }
 }
+
+# Converted from testdata/include.d/vs_web.conf, included by testdata/include.conf.
 
 virtual_server "192.0.2.60:80" {
   address  = "192.0.2.60:80"
