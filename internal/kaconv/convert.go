@@ -841,8 +841,8 @@ func (c *converter) auth(parent *hclwrite.Body, a *node) {
 		c.drop(parent, a, a.Text(), "authentication without a single auth_type")
 		return
 	}
-	c.carry(a, "checked")
 	if t := strings.ToUpper(typ.Args[0].Text); t != "PASS" {
+		c.carry(a, "written without authentication: see auth_type")
 		c.drop(parent, typ, typ.Text(), "lbhad has no IPsec AH authentication, so this instance loses its authentication: written without it, it would neither authenticate its peers nor be accepted by a keepalived peer using AH")
 		if pass != nil {
 			c.drop(parent, pass, "auth_pass", "lost with auth_type AH")

@@ -25,6 +25,7 @@ func TestConvert(t *testing.T) {
 		want []string // "file:line: what", in report order
 	}{
 		{name: "conditional", id: "lb1"},
+		{name: "migration_dr", id: "lb1"}, // docs/migrating-from-keepalived.md
 		{name: "haproxy_smtp"},
 		// Two urls on one real server: keepalived needs both to pass, so
 		// the server is left out rather than written with one.
@@ -224,5 +225,25 @@ func TestCounts(t *testing.T) {
 	}
 	if diff := cmp.Diff(Counts{Instances: 1, VirtualServers: 2, RealServers: 3, Checks: 3}, r.Written); diff != "" {
 		t.Errorf("written counts (-want +got):\n%s", diff)
+	}
+}
+
+// --explain goes to terminals and logs: the VRRP password is not in it.
+func TestExplainMasksAuthPass(t *testing.T) {
+	for _, f := range []string{"migration_dr.conf", "fidelity.conf"} {
+		r, err := ConvertFile(filepath.Join("testdata", f), Options{ConfigID: "lb1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range r.Explain {
+			if strings.Contains(e.String(), "s3cretpw") || strings.Contains(e.String(), "secret") {
+				t.Errorf("%s: password in explanation %q", f, e)
+			}
+		}
+		for _, u := range r.Unsupported {
+			if strings.Contains(u.String(), "s3cretpw") || strings.Contains(u.String(), "secret") {
+				t.Errorf("%s: password in loss %q", f, u)
+			}
+		}
 	}
 }

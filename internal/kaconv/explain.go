@@ -50,7 +50,7 @@ func (c *converter) audit(body *hclwrite.Body, nodes []*node) {
 			lost = true
 		}
 		if carried {
-			c.explain = append(c.explain, Explained{File: n.File, Line: n.Line, What: n.Text(), How: how})
+			c.explain = append(c.explain, Explained{File: n.File, Line: n.Line, What: masked(n), How: how})
 		}
 		for _, u := range c.lost[n] {
 			c.explain = append(c.explain, Explained{File: n.File, Line: n.Line, What: u.What, How: u.Why, Lost: true})
@@ -97,8 +97,17 @@ func (c *converter) explainLost(parent *node) {
 			c.explain = append(c.explain, Explained{File: n.File, Line: n.Line, What: u.What, How: u.Why, Lost: true})
 		}
 		if len(c.lost[n]) == 0 {
-			c.explain = append(c.explain, Explained{File: n.File, Line: n.Line, What: n.Text(), How: fmt.Sprintf("lost with %s at line %d", parent.Name, parent.Line), Lost: true})
+			c.explain = append(c.explain, Explained{File: n.File, Line: n.Line, What: masked(n), How: fmt.Sprintf("lost with %s at line %d", parent.Name, parent.Line), Lost: true})
 		}
 		c.explainLost(n)
 	}
+}
+
+// masked is n as written, with the password of auth_pass hidden:
+// --explain output goes to terminals and logs.
+func masked(n *node) string {
+	if n.Name == "auth_pass" {
+		return "auth_pass ********"
+	}
+	return n.Text()
 }
