@@ -161,6 +161,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("a \"b\\\"c\" {\n d { e }\n}\n"))
+	f.Add([]byte("$A=1\n$M= \\\n x ${A} \\\n y\n@h $B=2\n@^h k $A $B ${A}x a\\#b\n$M\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		// Includes must not reach the real file system.
 		l := &lexer{glob: func(string) ([]string, error) { return nil, nil }, read: func(string) ([]byte, error) { return nil, fs.ErrNotExist }}

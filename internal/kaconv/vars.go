@@ -15,6 +15,11 @@ import (
 // keepalived substitutes recursively, so $A=$A would never end.
 const maxExpansions = 10000
 
+// maxLine is keepalived's line buffer (MAXBUF in lib/parser.h): it
+// refuses a substitution that would make a line this long, leaving the
+// line half substituted. The converter stops with an error instead.
+const maxLine = 1024
+
 // definition is one $NAME=VALUE. A multiline value holds its lines
 // separated by '\n'.
 type definition struct {
@@ -316,6 +321,9 @@ func (p *preprocessor) substitute(s, file string, budget *int) (out string, extr
 			extra = append(extra, lines[1:]...)
 		}
 		s = s[:at] + value + s[at+1+refLen:]
+		if len(s) >= maxLine {
+			return "", nil, false, fmt.Errorf("parameter substitution makes the line %d bytes or longer, where keepalived stops substituting: %w", maxLine, ErrSyntax)
+		}
 		if strings.HasPrefix(strings.TrimLeft(value, " \t"), "~") {
 			return s, extra, changed, nil
 		}

@@ -79,6 +79,7 @@ func TestExpandErrors(t *testing.T) {
 		"$A=$A\nx $A\n",
 		"~SEQ(N, 1, 3) x $N\n",
 		"x ${_RANDOM}\n",
+		"$A=${A}${A}\nx $A\n", // doubles on every substitution
 	} {
 		if _, _, err := newLexer().parse([]byte(src), "k.conf"); !errors.Is(err, ErrSyntax) {
 			t.Errorf("%q: got %v, want an ErrSyntax", src, err)
