@@ -26,6 +26,7 @@ func TestConvert(t *testing.T) {
 	}{
 		{name: "conditional", id: "lb1"},
 		{name: "migration_dr", id: "lb1"}, // docs/migrating-from-keepalived.md
+		{name: "include_sync"},
 		{name: "haproxy_smtp"},
 		// Two urls on one real server: keepalived needs both to pass, so
 		// the server is left out rather than written with one.
