@@ -260,10 +260,9 @@ func (b *builder) scripts(raws []*rawScript, cfg *Config) map[string]*Script {
 			s.Interval = d
 		}
 		s.Timeout = s.Interval
+		// A timeout longer than the interval is valid, as in keepalived:
+		// a run is never started while the previous one is still going.
 		if d, ok := b.positiveDuration(r.Timeout, "timeout"); ok {
-			if d >= s.Interval {
-				b.errorf(r.Timeout.Range(), "Invalid timeout", "timeout must be shorter than interval (%s); it is %s. Leave it out to use the interval.", s.Interval, d)
-			}
 			s.Timeout = d
 		}
 		if n, ok := b.integer(r.Weight, "weight", -maxScriptWeight, maxScriptWeight); ok {

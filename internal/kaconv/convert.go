@@ -632,14 +632,6 @@ func (c *converter) syncDaemon(parent *hclwrite.Body, n *node) {
 func (c *converter) script(parent *hclwrite.Body, s *node) {
 	body := parent.AppendNewBlock("vrrp_script", []string{s.Args[0].Text}).Body()
 	c.carry(s, "as vrrp_script")
-	interval := 1.0
-	for _, n := range s.Children {
-		if n.Name == "interval" && len(n.Args) == 1 {
-			if f, err := strconv.ParseFloat(n.Args[0].Text, 64); err == nil {
-				interval = f
-			}
-		}
-	}
 	for _, n := range s.Children {
 		switch n.Name {
 		case "script":
@@ -647,18 +639,9 @@ func (c *converter) script(parent *hclwrite.Body, s *node) {
 		case "interval", "rise", "fall":
 			c.setNumber(body, n.Name, n)
 		case "timeout":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			if f, err := strconv.ParseFloat(s, 64); err == nil && f == interval {
-				c.carry(n, "as lbhad's default: a timeout equal to the interval")
-				continue
-			} else if err == nil && f > interval {
-				c.drop(body, n, n.Text(), fmt.Sprintf("%s (timeout %s, interval %gs)", pending["timeout >= interval"], s, interval))
-				continue
-			}
-			c.setNumberText(body, "timeout", n, s)
+			// Also as long as the interval or longer: as in keepalived,
+			// a run never starts while the previous one is going.
+			c.setNumber(body, "timeout", n)
 		case "weight":
 			if len(n.Args) == 2 && n.Args[1].Text == "reverse" {
 				c.setNumberText(body, "weight", n, n.Args[0].Text)

@@ -33,7 +33,6 @@ var pending = map[string]string{
 	"SCTP":                 "lbhad balances TCP and UDP only (SCTP is not supported yet)",
 	"lb_algo twos":         "lbhad has no twos scheduler yet; the service would use wlc instead, so it is reported",
 	"tun_type":             "lbhad sets no tunnel type, port or checksum flags for TUN yet",
-	"timeout >= interval":  "lbhad needs a timeout shorter than the interval (keepalived accepts a longer one and skips runs while one is in progress)",
 }
 
 // reasons explains, for keepalived options that lbhad knows about but

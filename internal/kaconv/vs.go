@@ -41,11 +41,10 @@ func hostPort(ip, port string) (string, bool) {
 // keyword is given without a value (IPVS_SVC_PERSISTENT_TIMEOUT).
 const defaultPersistence = "360"
 
-// vsContext is what a virtual server passes down to its real servers'
-// checks: keepalived lets delay_loop and virtualhost be set at the
-// virtual server and inherited.
+// vsContext is what a virtual server passes down to its real servers
+// and their checks: keepalived lets virtualhost be set at the virtual
+// server and inherited.
 type vsContext struct {
-	delayLoop   float64
 	virtualhost string
 	labels      map[string]bool
 }
@@ -106,14 +105,10 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 		body.SetAttributeValue("protocol", cty.StringVal("udp"))
 		c.drop(body, vs, "virtual_server "+argTexts(vs.Args)[0]+" "+argTexts(vs.Args)[1]+" without protocol", "keepalived 2.2.7 reports \"no protocol set\" and balances UDP; written as protocol = \"udp\" to match, set protocol = \"tcp\" if that was meant")
 	}
-	ctx := vsContext{delayLoop: 60, labels: map[string]bool{}}
+	ctx := vsContext{labels: map[string]bool{}}
 	hasNotify := false
 	for _, n := range vs.Children {
 		switch {
-		case n.Name == "delay_loop" && len(n.Args) == 1:
-			if f, err := strconv.ParseFloat(n.Args[0].Text, 64); err == nil && f > 0 {
-				ctx.delayLoop = f
-			}
 		case n.Name == "virtualhost" && len(n.Args) == 1:
 			ctx.virtualhost = n.Args[0].Text
 		case n.Name == "quorum_down":
@@ -393,14 +388,6 @@ func (c *converter) check(parent *hclwrite.Body, ck *node, vs vsContext) {
 	body := parent.AppendNewBlock(kind, nil).Body()
 	c.carry(ck, "as "+kind)
 	c.written.Checks++
-	interval := vs.delayLoop
-	for _, n := range ck.Children {
-		if n.Name == "delay_loop" && len(n.Args) == 1 {
-			if f, err := strconv.ParseFloat(n.Args[0].Text, 64); err == nil && f > 0 {
-				interval = f
-			}
-		}
-	}
 	httpish := kind == "http_get" || kind == "ssl_get"
 	vhost := false
 	for _, n := range ck.Children {
@@ -427,18 +414,8 @@ func (c *converter) check(parent *hclwrite.Body, ck *node, vs vsContext) {
 		case kind == "misc_check" && n.Name == "misc_path":
 			c.setCommandLine(body, "path", n)
 		case kind == "misc_check" && n.Name == "misc_timeout":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			if f, err := strconv.ParseFloat(s, 64); err == nil && f == interval {
-				c.carry(n, "as lbhad's default: a timeout equal to the check interval")
-				continue
-			} else if err == nil && f > interval {
-				c.drop(body, n, n.Text(), fmt.Sprintf("%s (misc_timeout %s, interval %gs)", pending["timeout >= interval"], s, interval))
-				continue
-			}
-			c.setNumberText(body, "timeout", n, s)
+			// Also as long as the interval or longer, as in keepalived.
+			c.setNumber(body, "timeout", n)
 		case kind == "misc_check" && n.Name == "misc_dynamic":
 			c.setFlag(body, "misc_dynamic", n)
 		case kind == "misc_check" && n.Name == "user":

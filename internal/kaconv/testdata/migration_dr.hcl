@@ -15,6 +15,7 @@ global {
 vrrp_script "chk_ipvs" {
   script   = "/usr/local/bin/check-ipvs"
   interval = 2
+  timeout  = 2
   fall     = 2
 }
 

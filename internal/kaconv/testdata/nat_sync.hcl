@@ -69,8 +69,8 @@ virtual_server "198.51.100.100:53/udp" {
   real_server "192.168.10.8:53" {
     address = "192.168.10.8:53"
     misc_check {
-      path = "/usr/local/bin/check_dns 192.168.10.8"
-      # not converted (testdata/nat_sync.conf:79): misc_timeout 10: lbhad needs a timeout shorter than the interval (keepalived accepts a longer one and skips runs while one is in progress) (misc_timeout 10, interval 5s)
+      path    = "/usr/local/bin/check_dns 192.168.10.8"
+      timeout = 10
     }
   }
 }

@@ -13,8 +13,8 @@ global {
 vrrp_script "chk_nginx" {
   script   = "/usr/bin/pidof nginx"
   interval = 2
-  # not converted (testdata/unsupported.conf:17): timeout 5: lbhad needs a timeout shorter than the interval (keepalived accepts a longer one and skips runs while one is in progress) (timeout 5, interval 2s)
-  weight = -20
+  timeout  = 5
+  weight   = -20
   # not converted (testdata/unsupported.conf:18): weight -20 reverse: lbhad has no reversed weights; the weight is kept with its usual meaning
   # not converted (testdata/unsupported.conf:19): init_fail: lbhad has no init_fail yet (a script that counts as failed until it first succeeds)
 }
