@@ -740,7 +740,7 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 		case "track_interface":
 			c.listBlock(body, "track_interface", n, func(e *node) (string, bool) {
 				if len(e.Args) > 0 {
-					c.drop(body, e, e.Text(), "lbhad has no weighted track_interface: a tracked interface going down always puts the instance into FAULT")
+					c.drop(body, e, e.Text(), pending["track_interface weight"])
 				}
 				return e.Name, true
 			})

@@ -17,22 +17,24 @@ const (
 )
 
 var pending = map[string]string{
-	"several checks":       "lbhad runs one check per real server (several checks, all of which must pass, are being added)",
-	"several urls":         "lbhad's http_get checks one url (several urls, all of which must pass, are being added)",
-	"DNS_CHECK":            "lbhad has no dns_check yet (being added)",
-	"UDP_CHECK":            "lbhad has no udp_check yet (being added)",
-	"PING_CHECK":           "lbhad has no ping_check yet (being added)",
-	"SMTP_CHECK":           "lbhad has no smtp_check yet (being added)",
-	"FILE_CHECK":           "lbhad has no file_check yet (being added)",
-	"vrrp_version":         "lbhad speaks VRRPv2 only (VRRPv3 is being added)",
-	"version":              "lbhad speaks VRRPv2 only (VRRPv3 is being added)",
-	"native_ipv6":          "lbhad speaks VRRPv2 over IPv4 only (VRRPv3 over IPv6 is being added)",
-	"advert_int":           "VRRPv2 carries advert_int in whole seconds from 1 to 255 (sub-second intervals need VRRPv3, being added)",
-	"ipv6":                 "lbhad speaks VRRPv2, which carries IPv4 addresses only (VRRPv3 over IPv6 is being added)",
-	"virtual_server_group": "lbhad has no virtual_server_group yet; define one virtual_server per address (or use a fwmark)",
-	"SCTP":                 "lbhad balances TCP and UDP only (SCTP is not supported yet)",
-	"lb_algo twos":         "lbhad has no twos scheduler yet; the service would use wlc instead, so it is reported",
-	"tun_type":             "lbhad sets no tunnel type, port or checksum flags for TUN yet",
+	"several checks":         "lbhad runs one check per real server (several checks, all of which must pass, are being added)",
+	"several urls":           "lbhad's http_get checks one url (several urls, all of which must pass, are being added)",
+	"DNS_CHECK":              "lbhad has no dns_check yet (being added)",
+	"UDP_CHECK":              "lbhad has no udp_check yet (being added)",
+	"PING_CHECK":             "lbhad has no ping_check yet (being added)",
+	"SMTP_CHECK":             "lbhad has no smtp_check yet (being added)",
+	"FILE_CHECK":             "lbhad has no file_check yet (being added)",
+	"vrrp_version":           "lbhad speaks VRRPv2 only (VRRPv3 is being added)",
+	"version":                "lbhad speaks VRRPv2 only (VRRPv3 is being added)",
+	"native_ipv6":            "lbhad speaks VRRPv2 over IPv4 only (VRRPv3 over IPv6 is being added)",
+	"advert_int":             "VRRPv2 carries advert_int in whole seconds from 1 to 255 (sub-second intervals need VRRPv3, being added)",
+	"ipv6":                   "lbhad speaks VRRPv2, which carries IPv4 addresses only (VRRPv3 over IPv6 is being added)",
+	"virtual_server_group":   "lbhad has no virtual_server_group yet; define one virtual_server per address (or use a fwmark)",
+	"SCTP":                   "lbhad balances TCP and UDP only (SCTP is not supported yet)",
+	"alpha":                  "lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config",
+	"track_interface weight": "lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT",
+	"lb_algo twos":           "lbhad has no twos scheduler yet; the service would use wlc instead, so it is reported",
+	"tun_type":               "lbhad sets no tunnel type, port or checksum flags for TUN yet",
 }
 
 // reasons explains, for keepalived options that lbhad knows about but
@@ -95,7 +97,6 @@ var reasons = map[string]string{
 	"init_fail": "lbhad has no init_fail yet (a script that counts as failed until it first succeeds)",
 
 	// virtual_server
-	"alpha":                   "lbhad starts every real server as alive until its first check; keepalived's alpha (start as failed) is not supported",
 	"omega":                   "lbhad has no omega mode",
 	"ha_suspend":              "lbhad keeps checking real servers whatever the VRRP state",
 	"ops":                     "lbhad does not set IPVS one-packet scheduling",

@@ -37,7 +37,7 @@ vrrp_instance "VI_1" {
   # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: lbhad speaks VRRPv2, which carries IPv4 addresses only (VRRPv3 over IPv6 is being added)
   virtual_ipaddress = ["192.0.2.50/24 dev eth0"]
   # not converted (testdata/unsupported.conf:42): virtual_ipaddress_excluded { ... }: lbhad advertises every virtual address; move these into virtual_ipaddress or manage them outside lbhad
-  # not converted (testdata/unsupported.conf:46): eth1 weight -10: lbhad has no weighted track_interface: a tracked interface going down always puts the instance into FAULT
+  # not converted (testdata/unsupported.conf:46): eth1 weight -10: lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT
   track_interface = ["eth1"]
   track_script "chk_nginx" {
     weight = -30
@@ -59,7 +59,7 @@ virtual_server "192.0.2.50:443" {
   lb_algo = "rr"
   lb_kind = "NAT"
   # not converted (testdata/unsupported.conf:73): ops: lbhad does not set IPVS one-packet scheduling
-  # not converted (testdata/unsupported.conf:74): alpha: lbhad starts every real server as alive until its first check; keepalived's alpha (start as failed) is not supported
+  # not converted (testdata/unsupported.conf:74): alpha: lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config
   # not converted (testdata/unsupported.conf:76): TCP_CHECK { ... }: lbhad runs one check per real server (several checks, all of which must pass, are being added) (3 checks here)
   # not converted (testdata/unsupported.conf:79): HTTP_GET { ... }: lbhad runs one check per real server (several checks, all of which must pass, are being added) (3 checks here)
   # not converted (testdata/unsupported.conf:84): SMTP_CHECK { ... }: lbhad has no smtp_check yet (being added)
