@@ -109,6 +109,8 @@ func TestExitCodes(t *testing.T) {
 		{"validate a directory", []string{"validate", "--offline", "-c", "../../config/testdata/dir/good"}, 0, "valid", ""},
 		{"validate a directory with errors", []string{"validate", "--offline", "-c", "../../config/testdata/dir/bad"}, 1, "", "30-range.hcl:4:"},
 		{"convert usage", []string{"convert"}, 2, "", "Usage: lbhad convert"},
+		{"convert flags after the file", []string{"convert", "../../internal/kaconv/testdata/conditional.conf", "-i", "lb2"}, 0, "priority          = 100", ""},
+		{"convert two files", []string{"convert", "a.conf", "b.conf"}, 2, "", "Usage: lbhad convert"},
 		{"convert explain", []string{"convert", "--explain", "../../internal/kaconv/testdata/fidelity.conf"}, 1, "persistence_timeout = 360", "explain: ../../internal/kaconv/testdata/fidelity.conf:33: persistence_timeout: as persistence_timeout"},
 		{"convert config id", []string{"convert", "-i", "lb2", "--explain", "../../internal/kaconv/testdata/conditional.conf"}, 0, "priority          = 100", "conditional.conf:7: priority 100"},
 		{"version", []string{"version"}, 0, "lbhad ", ""},

@@ -29,14 +29,23 @@ func cmdConvert(args []string, stdout, stderr io.Writer) int {
 			"was lost and the result validates, 1 otherwise.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	// Flags may also follow the file (lbhad convert keepalived.conf -o x).
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return exitUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if fs.NArg() != 1 {
+	if len(files) != 1 {
 		fs.Usage()
 		return exitUsage
 	}
-	src := fs.Arg(0)
+	src := files[0]
 	res, err := kaconv.ConvertFile(src, kaconv.Options{ConfigID: *configID})
 	if err != nil {
 		fmt.Fprintf(stderr, "lbhad convert: %v\n", err)
