@@ -843,7 +843,10 @@ func (c *converter) auth(parent *hclwrite.Body, a *node) {
 	body.SetAttributeValue("auth_type", cty.StringVal("PASS"))
 	p := pass.Args[0].Text
 	if len(p) > 8 {
-		c.drop(body, pass, "auth_pass (longer than 8 bytes)", "VRRPv2 carries 8 bytes; keepalived silently used only the first 8, and so does the converted auth_pass, so peers still agree")
+		// Same effect, so no loss: keepalived put only these 8 bytes on
+		// the wire, and lbhad refuses a longer auth_pass.
+		comment(body, "keepalived's auth_pass was longer than 8 bytes; VRRPv2 carries 8 and keepalived sent only these, so peers still agree.")
+		c.carry(pass, "as auth_pass, cut to the 8 bytes keepalived actually sent")
 		p = p[:8]
 	}
 	body.SetAttributeValue("auth_pass", cty.StringVal(p))

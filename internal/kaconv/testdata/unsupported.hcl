@@ -30,7 +30,7 @@ vrrp_instance "VI_1" {
   # not converted (testdata/unsupported.conf:33): advert_int 0.5: VRRPv2 carries advert_int in whole seconds from 1 to 255 (sub-second intervals need VRRPv3, being added)
   authentication {
     auth_type = "PASS"
-    # not converted (testdata/unsupported.conf:36): auth_pass (longer than 8 bytes): VRRPv2 carries 8 bytes; keepalived silently used only the first 8, and so does the converted auth_pass, so peers still agree
+    # keepalived's auth_pass was longer than 8 bytes; VRRPv2 carries 8 and keepalived sent only these, so peers still agree.
     auth_pass = "toolongp"
   }
   # not converted (testdata/unsupported.conf:39): 192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global: lbhad sets only dev and label on a virtual address; "brd 192.0.2.255" left out, the address is kept
