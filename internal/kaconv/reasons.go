@@ -32,6 +32,7 @@ var pending = map[string]string{
 	"virtual_server_group":   "lbhad has no virtual_server_group yet; define one virtual_server per address (or use a fwmark)",
 	"SCTP":                   "lbhad balances TCP and UDP only (SCTP is not supported yet)",
 	"alpha":                  "lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config",
+	"init_fail":              "lbhad starts a vrrp_script as succeeding; keepalived's init_fail (failed until the first run succeeds) is in lbhad's checker (StartDown) but not yet in its config",
 	"track_interface weight": "lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT",
 	"lb_algo twos":           "lbhad has no twos scheduler yet; the service would use wlc instead, so it is reported",
 	"tun_type":               "lbhad sets no tunnel type, port or checksum flags for TUN yet",
@@ -92,9 +93,6 @@ var reasons = map[string]string{
 	"garp_lower_prio_repeat":     "lbhad sends no gratuitous ARPs on hearing a lower priority",
 	"notify_master_rx_lower_pri": "lbhad has no such notification",
 	"kernel_rx_buf_size":         "lbhad uses the kernel's socket buffer size",
-
-	// vrrp_script
-	"init_fail": "lbhad has no init_fail yet (a script that counts as failed until it first succeeds)",
 
 	// virtual_server
 	"omega":                   "lbhad has no omega mode",

@@ -16,7 +16,7 @@ vrrp_script "chk_nginx" {
   timeout  = 5
   weight   = -20
   # not converted (testdata/unsupported.conf:18): weight -20 reverse: lbhad has no reversed weights; the weight is kept with its usual meaning
-  # not converted (testdata/unsupported.conf:19): init_fail: lbhad has no init_fail yet (a script that counts as failed until it first succeeds)
+  # not converted (testdata/unsupported.conf:19): init_fail: lbhad starts a vrrp_script as succeeding; keepalived's init_fail (failed until the first run succeeds) is in lbhad's checker (StartDown) but not yet in its config
 }
 
 # not converted (testdata/unsupported.conf:22): bfd_instance BFD_1 { ... }: lbhad does not implement BFD
