@@ -108,6 +108,7 @@ func TestExitCodes(t *testing.T) {
 		{"convert with drops", []string{"convert", "../../internal/kaconv/testdata/unsupported.conf"}, 1, "vrrp_instance", "not converted: "},
 		{"validate a directory", []string{"validate", "--offline", "-c", "../../config/testdata/dir/good"}, 0, "valid", ""},
 		{"validate a directory with errors", []string{"validate", "--offline", "-c", "../../config/testdata/dir/bad"}, 1, "", "30-range.hcl:4:"},
+		{"run with an invalid directory", []string{"run", "-c", "../../config/testdata/dir/bad"}, 1, "", "30-range.hcl:4:"},
 		{"convert usage", []string{"convert"}, 2, "", "Usage: lbhad convert"},
 		{"convert flags after the file", []string{"convert", "../../internal/kaconv/testdata/conditional.conf", "-i", "lb2"}, 0, "priority          = 100", ""},
 		{"convert two files", []string{"convert", "a.conf", "b.conf"}, 2, "", "Usage: lbhad convert"},
