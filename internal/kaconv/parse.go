@@ -215,7 +215,7 @@ func (l *lexer) line(text, name string, lineNo, depth int, out *[]token) error {
 	if err != nil || len(words) == 0 {
 		return err
 	}
-	if w := words[0]; w.kind == tokWord && !w.quoted && w.text == "include" {
+	if w := words[0]; w.kind == tokWord && !w.quoted && isInclude(w.text) {
 		return l.include(words, name, lineNo, depth, out)
 	}
 	*out = append(*out, words...)
@@ -240,7 +240,7 @@ func (l *lexer) include(words []token, name string, lineNo, depth int, out *[]to
 	}
 	sort.Strings(matches)
 	if len(matches) == 0 {
-		l.unmatched = append(l.unmatched, &node{Name: "include", Args: []arg{{Text: words[1].text, Quoted: words[1].quoted}}, File: name, Line: lineNo})
+		l.unmatched = append(l.unmatched, &node{Name: words[0].text, Args: []arg{{Text: words[1].text, Quoted: words[1].quoted}}, File: name, Line: lineNo})
 		return nil
 	}
 	for _, m := range matches {
@@ -249,6 +249,18 @@ func (l *lexer) include(words []token, name string, lineNo, depth int, out *[]to
 		}
 	}
 	return nil
+}
+
+// isInclude reports whether word is keepalived's include or one of its
+// variants (includer, includem, includew, includeb, includea), which
+// differ only in which problems keepalived reports; the converter
+// reports an include that matches nothing in every case.
+func isInclude(word string) bool {
+	switch word {
+	case "include", "includer", "includem", "includew", "includeb", "includea":
+		return true
+	}
+	return false
 }
 
 // splitLine cuts one line into words and braces. Comments are already

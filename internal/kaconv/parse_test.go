@@ -250,3 +250,19 @@ func TestIncludeTotals(t *testing.T) {
 		}
 	})
 }
+
+// keepalived's include variants read files like include.
+func TestIncludeVariants(t *testing.T) {
+	for _, kw := range []string{"include", "includer", "includem", "includew", "includeb", "includea"} {
+		l := newLexer()
+		l.glob = func(p string) ([]string, error) { return []string{p}, nil }
+		l.read = func(string) ([]byte, error) { return []byte("router_id x\n"), nil }
+		got, unmatched, err := l.parse([]byte(kw+" other.conf\n"), "k.conf")
+		if err != nil || len(unmatched) != 0 {
+			t.Fatalf("%s: %v, unmatched %v", kw, err, unmatched)
+		}
+		if len(got) != 1 || got[0].Name != "router_id" {
+			t.Errorf("%s: got %+v, want the included router_id", kw, got)
+		}
+	}
+}
