@@ -327,7 +327,7 @@ func (c *converter) prepass(nodes []*node, globals *bool) {
 					c.globalAlert = g
 				}
 			}
-		case n.Name == "vrrp_script" && n.Block && len(n.Args) == 1:
+		case n.Name == "vrrp_script" && n.Block && len(n.Args) == 1 && hasChild(n, "script"):
 			c.scripts[n.Args[0].Text] = true
 		case (n.Name == "vrrp_track_file" || n.Name == "track_file") && n.Block && len(n.Args) == 1:
 			c.trackFiles[n.Args[0].Text] = true
@@ -344,6 +344,11 @@ func (c *converter) prepass(nodes []*node, globals *bool) {
 			}
 		}
 	}
+}
+
+// hasChild reports whether block n holds a statement called name.
+func hasChild(n *node, name string) bool {
+	return slices.ContainsFunc(n.Children, func(m *node) bool { return m.Name == name })
 }
 
 // --- values ---
@@ -630,6 +635,10 @@ func (c *converter) syncDaemon(parent *hclwrite.Body, n *node) {
 // --- vrrp_script ---
 
 func (c *converter) script(parent *hclwrite.Body, s *node) {
+	if !hasChild(s, "script") {
+		c.drop(parent, s, s.Text(), "no script is set: keepalived removes such a vrrp_script (\"No script set ... - removing\") and ignores the instances' track_script entries for it")
+		return
+	}
 	body := parent.AppendNewBlock("vrrp_script", []string{s.Args[0].Text}).Body()
 	c.carry(s, "as vrrp_script")
 	for _, n := range s.Children {

@@ -50,6 +50,7 @@ func TestConvert(t *testing.T) {
 			"testdata/fidelity.conf:63: lb_algo RR",
 			"testdata/fidelity.conf:64: lb_kind dr",
 			"testdata/fidelity.conf:67: frobnicate 3",
+			"testdata/fidelity.conf:73: vrrp_script chk_empty { ... }",
 		}},
 		{name: "fwmark"},
 		{name: "sync_daemon"},

@@ -64,3 +64,5 @@ virtual_server "192.0.2.61:80" {
     }
   }
 }
+
+# not converted (testdata/fidelity.conf:73): vrrp_script chk_empty { ... }: no script is set: keepalived removes such a vrrp_script ("No script set ... - removing") and ignores the instances' track_script entries for it
