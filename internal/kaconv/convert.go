@@ -979,6 +979,10 @@ func (c *converter) trackScripts(parent *hclwrite.Body, blk *node) {
 // --- vrrp_sync_group ---
 
 func (c *converter) syncGroup(parent *hclwrite.Body, g *node) {
+	if !hasChild(g, "group") {
+		c.drop(parent, g, g.Text(), "no group { ... } block: keepalived takes the names in it for unknown keywords, so the sync group has no instances")
+		return
+	}
 	body := parent.AppendNewBlock("vrrp_sync_group", []string{g.Args[0].Text}).Body()
 	c.carry(g, "as vrrp_sync_group")
 	alert := false

@@ -51,6 +51,7 @@ func TestConvert(t *testing.T) {
 			"testdata/fidelity.conf:64: lb_kind dr",
 			"testdata/fidelity.conf:67: frobnicate 3",
 			"testdata/fidelity.conf:73: vrrp_script chk_empty { ... }",
+			"testdata/fidelity.conf:78: vrrp_sync_group G_EMPTY { ... }",
 		}},
 		{name: "fwmark"},
 		{name: "sync_daemon"},

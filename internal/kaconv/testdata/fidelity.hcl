@@ -66,3 +66,5 @@ virtual_server "192.0.2.61:80" {
 }
 
 # not converted (testdata/fidelity.conf:73): vrrp_script chk_empty { ... }: no script is set: keepalived removes such a vrrp_script ("No script set ... - removing") and ignores the instances' track_script entries for it
+
+# not converted (testdata/fidelity.conf:78): vrrp_sync_group G_EMPTY { ... }: no group { ... } block: keepalived takes the names in it for unknown keywords, so the sync group has no instances
