@@ -138,6 +138,24 @@ func (b *builder) dupName(rng hcl.Range, kind, name string, first hcl.Range) {
 	b.errorf(rng, "Duplicate "+kind+" name", "A %s named %q was already defined at %s; names must be unique.", kind, name, first.String())
 }
 
+// mailbox reports whether s is an email address or a bare local mail
+// name ("root"), which keepalived accepts and the local mail server
+// completes with its own domain.
+func mailbox(s string) bool {
+	if _, err := mail.ParseAddress(s); err == nil {
+		return true
+	}
+	if s == "" || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+/=?^_`{|}~.-", r)) {
+			return false
+		}
+	}
+	return true
+}
+
 func (b *builder) email(raw *rawEmail) *Email {
 	e := &Email{ConnectTimeout: defaultEmailTimeout}
 	b.require(raw.Server, "server")
@@ -151,8 +169,8 @@ func (b *builder) email(raw *rawEmail) *Email {
 		}
 	}
 	if s, ok := b.str(raw.From, "from"); ok {
-		if _, err := mail.ParseAddress(s); err != nil {
-			b.errorf(raw.From.Range(), "Invalid email address", "from must be an email address such as \"lbhad@example.com\"; %q is not.", s)
+		if !mailbox(s) {
+			b.errorf(raw.From.Range(), "Invalid email address", "from must be an email address such as \"lbhad@example.com\" or a local mail name such as \"root\"; %q is not.", s)
 		} else {
 			e.From = s
 		}
@@ -162,8 +180,8 @@ func (b *builder) email(raw *rawEmail) *Email {
 			b.errorf(raw.To.Range(), "Invalid email address", "to must list at least one email address.")
 		}
 		for _, s := range to {
-			if _, err := mail.ParseAddress(s); err != nil {
-				b.errorf(raw.To.Range(), "Invalid email address", "to must hold email addresses such as \"ops@example.com\"; %q is not.", s)
+			if !mailbox(s) {
+				b.errorf(raw.To.Range(), "Invalid email address", "to must hold email addresses such as \"ops@example.com\" or local mail names such as \"root\"; %q is not.", s)
 				continue
 			}
 			e.To = append(e.To, s)
@@ -246,10 +264,9 @@ func (b *builder) scripts(raws []*rawScript, cfg *Config) map[string]*Script {
 			s.Interval = d
 		}
 		s.Timeout = s.Interval
+		// A timeout longer than the interval is valid, as in keepalived:
+		// a run is never started while the previous one is still going.
 		if d, ok := b.positiveDuration(r.Timeout, "timeout"); ok {
-			if d >= s.Interval {
-				b.errorf(r.Timeout.Range(), "Invalid timeout", "timeout must be shorter than interval (%s); it is %s. Leave it out to use the interval.", s.Interval, d)
-			}
 			s.Timeout = d
 		}
 		if n, ok := b.integer(r.Weight, "weight", -maxScriptWeight, maxScriptWeight); ok {

@@ -517,10 +517,9 @@ func (b *builder) miscCheck(c *rawCheck, vs *VirtualServer) *Check {
 		}
 		m.Path = s
 	}
+	// Longer than the interval is valid, as keepalived's misc_timeout:
+	// the checker never starts a run while the previous one is going.
 	if d, ok := b.positiveDuration(r.Timeout, "timeout"); ok {
-		if d >= ck.Interval {
-			b.errorf(r.Timeout.Range(), "Invalid timeout", "timeout must be shorter than the check interval (delay_loop, %s); it is %s. Leave it out to use the interval.", ck.Interval, d)
-		}
 		m.Timeout = d
 	}
 	m.Dynamic = b.boolDefault(r.MiscDynamic, "misc_dynamic", false)

@@ -280,7 +280,7 @@ func TestBadCoverage(t *testing.T) {
 		"Unknown scheduler", "Unknown lb_kind", "Port mapping with DR", "Port mapping with TUN",
 		"Conflicting address and fwmark", "Missing address or fwmark",
 		"Unknown track_script", "Unknown instance in group", "Instance in two sync groups",
-		"Invalid timeout", "Invalid weight", "smtp_alert without email settings",
+		"Invalid weight", "smtp_alert without email settings",
 		"auth_pass too long", "Unsupported auth_type", "Invalid unicast_src_ip", "Invalid unicast_peer",
 		"nopreempt with state MASTER", "Invalid lower_threshold",
 		"Unsupported argument", "Unsupported block type", "Missing required argument",

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -25,11 +27,19 @@ func newParser() *hclparse.Parser { return hclparse.NewParser() }
 // returned map holds the parsed source files, keyed by file name, for
 // WriteDiagnostics to print snippets; it is non-nil even when reading
 // failed.
+//
+// When path is a directory, every *.hcl file in it (not in its
+// subdirectories, and not hidden ones) is read in lexical order and the
+// files together form one configuration, as keepalived's
+// `include conf.d/*.conf` does; diagnostics name the file they concern.
 func LoadFile(path string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
 	return loadFile(path, Options{})
 }
 
 func loadFile(path string, opts Options) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return loadDir(path, opts)
+	}
 	p := hclparse.NewParser()
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -68,6 +78,60 @@ func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnos
 	return nil
 }
 
+// loadDir loads the *.hcl files of dir as one configuration.
+func loadDir(dir string, opts Options) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
+	p := hclparse.NewParser()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, p.Files(), hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Failed to read configuration",
+			Detail:   fmt.Sprintf("The configuration directory %s could not be read: %v.", dir, err),
+		}}
+	}
+	var files []*hcl.File
+	var diags hcl.Diagnostics
+	for _, e := range entries { // os.ReadDir sorts by name
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || filepath.Ext(name) != ".hcl" || !e.Type().IsRegular() {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		src, err := os.ReadFile(path)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Failed to read configuration",
+				Detail:   fmt.Sprintf("The configuration file %s could not be read: %v.", path, err),
+			})
+			continue
+		}
+		f, fd := p.ParseHCL(src, path)
+		diags = append(diags, fd...)
+		if f != nil {
+			files = append(files, f)
+		}
+	}
+	if len(files) == 0 && !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "No configuration files",
+			Detail:   fmt.Sprintf("The configuration directory %s holds no *.hcl file.", dir),
+		})
+	}
+	if diags.HasErrors() {
+		sortDiags(diags)
+		return nil, p.Files(), diags
+	}
+	cfg, more := build(hcl.MergeFiles(files), opts)
+	diags = append(diags, more...)
+	sortDiags(diags)
+	if diags.HasErrors() {
+		return nil, p.Files(), diags
+	}
+	return cfg, p.Files(), diags
+}
+
 func parseWith(p *hclparse.Parser, src []byte, filename string, opts Options) (*Config, hcl.Diagnostics) {
 	f, diags := p.ParseHCL(src, filename)
 	if diags.HasErrors() || f == nil {
@@ -76,16 +140,23 @@ func parseWith(p *hclparse.Parser, src []byte, filename string, opts Options) (*
 		sortDiags(diags)
 		return nil, diags
 	}
-	var raw rawFile
-	diags = append(diags, gohcl.DecodeBody(f.Body, nil, &raw)...)
-	b := &builder{host: opts.Host}
-	cfg := b.build(&raw)
-	diags = append(diags, b.diags...)
+	cfg, more := build(f.Body, opts)
+	diags = append(diags, more...)
 	sortDiags(diags)
 	if diags.HasErrors() {
 		return nil, diags
 	}
 	return cfg, diags
+}
+
+// build decodes and validates a configuration body: one file's, or
+// several merged.
+func build(body hcl.Body, opts Options) (*Config, hcl.Diagnostics) {
+	var raw rawFile
+	diags := gohcl.DecodeBody(body, nil, &raw)
+	b := &builder{host: opts.Host}
+	cfg := b.build(&raw)
+	return cfg, append(diags, b.diags...)
 }
 
 // sortDiags orders diagnostics by position so that output, and golden

@@ -2,16 +2,15 @@ package kaconv
 
 import (
 	"fmt"
-	"math"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/lbhad/lbhad/config"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -30,38 +29,103 @@ func (u Unsupported) String() string {
 	return fmt.Sprintf("%s:%d: %s: %s", u.File, u.Line, u.What, u.Why)
 }
 
-// Convert reads the keepalived configuration at path (with its include
-// files) and returns the equivalent lbhad HCL configuration, formatted,
-// plus every option it could not convert in file order. Options that
-// are dropped leave a comment in the output at the place they would have
+// Options change how Convert reads keepalived's configuration.
+type Options struct {
+	// ConfigID is keepalived's config id (its -i option; by default the
+	// host name up to the first dot), against which @ID and @^ID lines
+	// are matched. Empty matches no @ID line, as a keepalived whose id
+	// appears nowhere in the file.
+	ConfigID string
+}
+
+// Result is what ConvertFile produces.
+type Result struct {
+	HCL         []byte        // the lbhad configuration, formatted
+	Unsupported []Unsupported // every loss, in file order; empty when all was carried
+	Explain     []Explained   // what became of each statement, in file order
+	Files       []OutFile     // HCL split by keepalived file, for a config directory
+	Source      Counts        // what the keepalived configuration holds
+	Written     Counts        // what the lbhad configuration holds
+}
+
+// Convert is ConvertFile with default options, returning only the HCL
+// and the losses.
+func Convert(path string) (hcl []byte, unsupported []Unsupported, err error) {
+	r, err := ConvertFile(path, Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.HCL, r.Unsupported, nil
+}
+
+// ConvertFile reads the keepalived configuration at path (with its
+// include files, variables and conditional lines expanded as keepalived
+// expands them) and returns the equivalent lbhad HCL configuration plus
+// every option it could not carry, in file order. Options that are
+// dropped leave a comment in the output at the place they would have
 // gone, so the result can be reviewed side by side with the list.
 //
+// The converter fails closed: every statement is either carried with
+// keepalived's meaning or listed in Unsupported, a real server is left
+// out (and listed) rather than written with fewer checks than it had,
+// and a service is never dropped without an entry.
+//
 // The output is meant to be checked with config.Parse (lbhad validate)
-// before use: Convert keeps values as written and does not re-validate
-// them, except where a keepalived value is known to be refused by lbhad
-// (then the option is dropped and listed).
+// before use.
 //
 // Errors wrap ErrSyntax when the file is malformed (unbalanced braces,
 // an unterminated quote, includes nested too deep), ErrNotRegular when
 // it or an include names a device or directory, or the os error (such as
 // fs.ErrNotExist) when a file cannot be read.
-func Convert(path string) (hcl []byte, unsupported []Unsupported, err error) {
-	nodes, unmatched, err := parseFile(path)
+func ConvertFile(path string, opts Options) (*Result, error) {
+	r, _, _, err := convertFile(path, opts)
+	return r, err
+}
+
+// convertFile is ConvertFile that also returns the parsed statements and
+// the converter, for tests that check each statement's fate.
+func convertFile(path string, opts Options) (*Result, *converter, []*node, error) {
+	l := newLexer()
+	l.configID = opts.ConfigID
+	nodes, unmatched, err := l.parseFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	c := &converter{source: path}
+	c := newConverter(path, opts)
 	for _, n := range unmatched {
 		c.record(n, n.Text(), "the include pattern matched no file, so nothing was read from it")
+		c.explain = append(c.explain, Explained{File: n.File, Line: n.Line, What: n.Text(), How: "the include pattern matched no file", Lost: true})
 	}
-	out := c.convert(nodes)
-	slices.SortStableFunc(c.unsupported, func(a, b Unsupported) int {
-		if c.fileOrder(a.File) != c.fileOrder(b.File) {
-			return c.fileOrder(a.File) - c.fileOrder(b.File)
+	parts := c.convertParts(nodes)
+	var out []byte
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, '\n')
 		}
-		return a.Line - b.Line
+		out = append(out, p.HCL...)
+	}
+	order := func(file string, line int) (int, int) { return c.fileOrder(file), line }
+	slices.SortStableFunc(c.unsupported, func(a, b Unsupported) int {
+		fa, la := order(a.File, a.Line)
+		fb, lb := order(b.File, b.Line)
+		if fa != fb {
+			return fa - fb
+		}
+		return la - lb
 	})
-	return out, c.unsupported, nil
+	slices.SortStableFunc(c.explain, func(a, b Explained) int {
+		fa, la := order(a.File, a.Line)
+		fb, lb := order(b.File, b.Line)
+		if fa != fb {
+			return fa - fb
+		}
+		return la - lb
+	})
+	return &Result{HCL: out, Unsupported: c.unsupported, Explain: c.explain, Files: parts, Source: countSource(nodes), Written: c.written}, c, nodes, nil
+}
+
+func newConverter(source string, opts Options) *converter {
+	return &converter{source: source, opts: opts, carried: map[*node]string{}, lost: map[*node][]Unsupported{}}
 }
 
 type converter struct {
@@ -69,13 +133,28 @@ type converter struct {
 	unsupported []Unsupported
 	files       []string // in the order first seen, for sorting the report
 
-	email     bool            // the global email block is written
-	scripts   map[string]bool // vrrp_script names
-	vsLabels  map[string]bool
-	instances map[string]bool
-	// vrrp3 is global_defs' vrrp_version 3: instances without a version
-	// of their own speak VRRPv3.
-	vrrp3 bool
+	// Every statement ends up carried (how it was written in lbhad) or
+	// lost (in unsupported), or both when a part was lost. check walks
+	// the tree afterwards so that a statement no code looked at is a loss
+	// too: the converter fails closed even where it has a gap.
+	carried map[*node]string
+	lost    map[*node][]Unsupported
+	explain []Explained
+	opts    Options
+	written Counts
+
+	email          bool            // the global email block is written
+	globalAlert    *node           // global_defs smtp_alert, inherited by instances
+	syncIf         *node           // an instance's lvs_sync_daemon_interface (1.x)
+	syncIfInst     string          // ... and the instance it was written in
+	scripts        map[string]bool // vrrp_script names
+	trackFiles     map[string]bool // vrrp_track_file names
+	allInstances   map[string]bool // every vrrp_instance name, wherever defined
+	hasRealServers bool
+	vipOwner       map[netip.Addr]*node // the first listing of each virtual address
+	vipInstance    map[*node]string     // ... and its instance
+	vsLabels       map[string]bool
+	instances      map[string]bool
 }
 
 func (c *converter) fileOrder(f string) int {
@@ -89,7 +168,9 @@ func (c *converter) fileOrder(f string) int {
 // record lists an option as not converted.
 func (c *converter) record(n *node, what, why string) {
 	c.fileOrder(n.File)
-	c.unsupported = append(c.unsupported, Unsupported{File: n.File, Line: n.Line, What: what, Why: why})
+	u := Unsupported{File: n.File, Line: n.Line, What: what, Why: why}
+	c.lost[n] = append(c.lost[n], u)
+	c.unsupported = append(c.unsupported, u)
 }
 
 // drop records an option and leaves a comment in body where it was.
@@ -101,11 +182,28 @@ func (c *converter) drop(body *hclwrite.Body, n *node, what, why string) {
 // dropNode drops the whole statement n, explaining why from the table of
 // known options or with a generic reason.
 func (c *converter) dropNode(body *hclwrite.Body, n *node) {
-	why, ok := reasons[n.Name]
+	why, ok := pending[n.Name]
+	if !ok {
+		why, ok = reasons[n.Name]
+	}
 	if !ok {
 		why = "lbhad has no equivalent of this keepalived option"
 	}
 	c.drop(body, n, n.Text(), why)
+}
+
+// carry notes that n was carried over and how, for --explain. Several
+// calls for one statement join their texts.
+func (c *converter) carry(n *node, how string) {
+	if prev, ok := c.carried[n]; ok && prev != how {
+		how = prev + "; " + how
+	}
+	c.carried[n] = how
+	if strings.HasPrefix(how, "ignored") {
+		for _, m := range n.Children {
+			c.carry(m, fmt.Sprintf("ignored with %s at line %d", n.Name, n.Line))
+		}
+	}
 }
 
 func comment(body *hclwrite.Body, text string) {
@@ -113,31 +211,69 @@ func comment(body *hclwrite.Body, text string) {
 }
 
 func (c *converter) convert(nodes []*node) []byte {
-	f := hclwrite.NewEmptyFile()
-	body := f.Body()
-	comment(body, "Converted from the keepalived configuration "+c.source+" by lbhad convert.")
-	comment(body, "Review every \"not converted\" comment, then check the file with: lbhad validate -c FILE")
+	parts := c.convertParts(nodes)
+	var out []byte
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, '\n')
+		}
+		out = append(out, p.HCL...)
+	}
+	return out
+}
+
+// OutFile is the part of the converted configuration that comes from one
+// keepalived file, for writing a directory (lbhad run -c DIR reads its
+// files in lexical order as one configuration).
+type OutFile struct {
+	Name   string // "00-keepalived.hcl": order of the source, then its name
+	Source string // the keepalived file
+	HCL    []byte
+}
+
+// convertParts converts the statements, writing each into the part of
+// the keepalived file it came from.
+func (c *converter) convertParts(nodes []*node) []OutFile {
+	var order []string
+	files := map[string]*hclwrite.File{}
+	bodyOf := func(src string) *hclwrite.Body {
+		if f, ok := files[src]; ok {
+			return f.Body()
+		}
+		f := hclwrite.NewEmptyFile()
+		files[src] = f
+		order = append(order, src)
+		if len(order) == 1 {
+			comment(f.Body(), "Converted from the keepalived configuration "+c.source+" by lbhad convert.")
+			comment(f.Body(), "Review every \"not converted\" comment, then check the file with: lbhad validate -c FILE")
+		} else {
+			comment(f.Body(), "Converted from "+src+", included by "+c.source+".")
+		}
+		return f.Body()
+	}
+	first := bodyOf(c.source)
 
 	c.scripts = map[string]bool{}
+	c.trackFiles = map[string]bool{}
+	c.allInstances = map[string]bool{}
 	c.vsLabels = map[string]bool{}
 	c.instances = map[string]bool{}
-	for _, n := range nodes {
-		switch {
-		case n.Name == "global_defs" && n.Block:
-			if c.emailComplete(n) {
-				c.email = true
-			}
-		case n.Name == "vrrp_script" && n.Block && len(n.Args) == 1:
-			c.scripts[n.Args[0].Text] = true
-		}
+	globals := false
+	c.prepass(nodes, &globals)
+	if !globals && c.syncIf != nil {
+		first.AppendNewline()
+		c.global(first, &node{Name: "global_defs", Block: true})
 	}
 	for _, n := range nodes {
+		body := bodyOf(n.File)
 		body.AppendNewline()
 		switch {
 		case !n.Block:
 			c.dropNode(body, n)
 		case n.Name == "global_defs" && len(n.Args) == 0:
 			c.global(body, n)
+		case (n.Name == "vrrp_track_file" || n.Name == "track_file") && len(n.Args) == 1:
+			c.trackFile(body, n)
 		case n.Name == "vrrp_script" && len(n.Args) == 1:
 			c.script(body, n)
 		case n.Name == "vrrp_instance" && len(n.Args) == 1:
@@ -150,7 +286,69 @@ func (c *converter) convert(nodes []*node) []byte {
 			c.dropNode(body, n)
 		}
 	}
-	return hclwrite.Format(f.Bytes())
+	c.audit(first, nodes)
+	var parts []OutFile
+	for i, src := range order {
+		base := strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))
+		name := fmt.Sprintf("%02d-%s.hcl", i, strings.Map(safeNameRune, base))
+		parts = append(parts, OutFile{Name: name, Source: src, HCL: hclwrite.Format(files[src].Bytes())})
+	}
+	return parts
+}
+
+// safeNameRune keeps file names portable.
+func safeNameRune(r rune) rune {
+	if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+		return r
+	}
+	return '_'
+}
+
+// prepass notes what later statements depend on: mail settings,
+// script and track file names, and settings keepalived moves elsewhere.
+func (c *converter) prepass(nodes []*node, globals *bool) {
+	var walk func([]*node)
+	walk = func(ns []*node) {
+		for _, n := range ns {
+			c.fileOrder(n.File)
+			walk(n.Children)
+		}
+	}
+	walk(nodes)
+	for _, n := range nodes {
+		switch {
+		case n.Name == "global_defs" && n.Block:
+			*globals = true
+			if c.emailComplete(n) {
+				c.email = true
+			}
+			for _, g := range n.Children {
+				if g.Name == "smtp_alert" {
+					c.globalAlert = g
+				}
+			}
+		case n.Name == "vrrp_script" && n.Block && len(n.Args) == 1 && hasChild(n, "script"):
+			c.scripts[n.Args[0].Text] = true
+		case (n.Name == "vrrp_track_file" || n.Name == "track_file") && n.Block && len(n.Args) == 1:
+			c.trackFiles[n.Args[0].Text] = true
+		case n.Name == "virtual_server":
+			for _, m := range n.Children {
+				c.hasRealServers = c.hasRealServers || m.Name == "real_server"
+			}
+		case n.Name == "vrrp_instance" && len(n.Args) == 1:
+			c.allInstances[n.Args[0].Text] = true
+			for _, m := range n.Children {
+				if m.Name == "lvs_sync_daemon_interface" && len(m.Args) == 1 && c.syncIf == nil {
+					c.syncIf, c.syncIfInst = m, n.Args[0].Text
+				}
+			}
+		}
+	}
+}
+
+// hasChild reports whether block n holds a statement called name.
+func hasChild(n *node, name string) bool {
+	return slices.ContainsFunc(n.Children, func(m *node) bool { return m.Name == name })
 }
 
 // --- values ---
@@ -166,6 +364,7 @@ func (c *converter) oneArg(body *hclwrite.Body, n *node) (string, bool) {
 func (c *converter) setString(body *hclwrite.Body, name string, n *node) {
 	if s, ok := c.oneArg(body, n); ok {
 		body.SetAttributeValue(name, cty.StringVal(s))
+		c.carry(n, "as "+name)
 	}
 }
 
@@ -192,6 +391,7 @@ func (c *converter) setNumberText(body *hclwrite.Body, name string, n *node, s s
 		return
 	}
 	body.SetAttributeValue(name, v)
+	c.carry(n, "as "+name)
 }
 
 // keepalived switches are true when given alone and otherwise take
@@ -200,6 +400,7 @@ func (c *converter) setFlag(body *hclwrite.Body, name string, n *node) {
 	v, ok := c.flag(body, n)
 	if ok {
 		body.SetAttributeValue(name, cty.BoolVal(v))
+		c.carry(n, fmt.Sprintf("as %s = %t", name, v))
 	}
 }
 
@@ -231,6 +432,7 @@ func (c *converter) setCommandLine(body *hclwrite.Body, name string, n *node) {
 		parts[i] = a.Text
 	}
 	body.SetAttributeValue(name, cty.StringVal(strings.Join(parts, " ")))
+	c.carry(n, "as "+name)
 }
 
 // setNotify writes a notify command. keepalived reads
@@ -242,6 +444,7 @@ func (c *converter) setNotify(body *hclwrite.Body, name string, n *node) {
 		return
 	}
 	body.SetAttributeValue(name, cty.StringVal(n.Args[0].Text))
+	c.carry(n, "as "+name)
 	if len(n.Args) > 1 {
 		c.drop(body, n, n.Text(), "lbhad runs notify commands as global script_user and cannot set a user per command; if these words were meant as arguments, quote the whole command")
 	}
@@ -253,7 +456,13 @@ func (c *converter) setNotify(body *hclwrite.Body, name string, n *node) {
 // send mail. keepalived sends nothing without smtp_server or recipients,
 // and lbhad also requires the sender.
 func (c *converter) emailComplete(g *node) bool {
-	var to, from, server bool
+	to, from, server := mailParts(g)
+	return to && from && server
+}
+
+// mailParts reports which of the recipients, sender and server global_defs
+// sets.
+func mailParts(g *node) (to, from, server bool) {
 	for _, n := range g.Children {
 		switch n.Name {
 		case "notification_email":
@@ -264,18 +473,33 @@ func (c *converter) emailComplete(g *node) bool {
 			server = len(n.Args) == 1 || len(n.Args) == 2
 		}
 	}
-	return to && from && server
+	return to, from, server
 }
 
 var emailOptions = []string{"notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout"}
 
 func (c *converter) global(parent *hclwrite.Body, g *node) {
 	body := parent.AppendNewBlock("global", nil).Body()
+	c.carry(g, "as global")
 	emailDone := false
+	to, _, server := mailParts(g)
+	routerID := false
+	syncd := false
+	for _, n := range g.Children {
+		routerID = routerID || n.Name == "router_id"
+		syncd = syncd || n.Name == "lvs_sync_daemon"
+	}
+	if c.syncIf != nil && !syncd {
+		c.syncDaemon(body, &node{Name: "lvs_sync_daemon", Args: []arg{c.syncIf.Args[0], {Text: c.syncIfInst}}, File: c.syncIf.File, Line: c.syncIf.Line})
+	}
 	for _, n := range g.Children {
 		if slices.Contains(emailOptions, n.Name) {
+			if !c.email && !(to && server) {
+				c.carry(n, "ignored: without both smtp_server and notification_email keepalived sends no mail, and neither does lbhad")
+				continue
+			}
 			if !c.email {
-				c.drop(body, n, n.Text(), "lbhad needs notification_email, notification_email_from and smtp_server together to send mail")
+				c.drop(body, n, n.Text(), "lbhad needs notification_email_from to send mail; keepalived sent from USER@HOST (the user it ran as and the local host name): set from by hand")
 				continue
 			}
 			if !emailDone {
@@ -290,6 +514,7 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 		case "script_user":
 			if len(n.Args) == 2 {
 				body.SetAttributeValue("script_user", cty.StringVal(n.Args[0].Text))
+				c.carry(n, "as script_user")
 				c.drop(body, n, n.Text(), "lbhad runs scripts with the user's own group; the group cannot be chosen")
 				continue
 			}
@@ -300,9 +525,19 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 			c.lvsTimeouts(body, n)
 		case "lvs_sync_daemon":
 			c.syncDaemon(body, n)
-		case "vrrp_version":
-			c.setNumber(body, "vrrp_version", n)
-			c.vrrp3 = len(n.Args) == 1 && n.Args[0].Text == "3"
+			c.carry(n, "as lvs_sync_daemon")
+		case "lvs_id":
+			// keepalived 1.x's name for router_id; 2.2.7 ignores it.
+			if routerID || len(n.Args) != 1 {
+				c.carry(n, "ignored: keepalived 2.2.7 does not know lvs_id (1.x's router_id) and router_id is set")
+				continue
+			}
+			c.setString(body, "router_id", n)
+			c.carry(n, "(keepalived 1.x's name for router_id)")
+		case "dynamic_interfaces":
+			c.carry(n, "ignored: lbhad always waits for a missing interface and follows one deleted and created again")
+		case "smtp_alert":
+			c.globalSMTPAlert(body, n)
 		default:
 			c.dropNode(body, n)
 		}
@@ -312,6 +547,10 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 func (c *converter) emailBlock(parent *hclwrite.Body, g *node) {
 	email := parent.AppendNewBlock("notification", nil).Body().AppendNewBlock("email", nil).Body()
 	for _, n := range g.Children {
+		switch n.Name {
+		case "smtp_server", "notification_email_from", "notification_email":
+			c.carry(n, "into notification.email")
+		}
 		switch n.Name {
 		case "smtp_server":
 			host := n.Args[0].Text
@@ -324,6 +563,7 @@ func (c *converter) emailBlock(parent *hclwrite.Body, g *node) {
 		case "notification_email":
 			var to []cty.Value
 			for _, a := range n.Children {
+				c.carry(a, "as a recipient")
 				to = append(to, cty.StringVal(a.Name))
 				if len(a.Args) > 0 {
 					c.drop(email, a, a.Text(), "one recipient per line; the words after the address were ignored")
@@ -338,6 +578,7 @@ func (c *converter) emailBlock(parent *hclwrite.Body, g *node) {
 
 func (c *converter) lvsTimeouts(parent *hclwrite.Body, n *node) {
 	body := parent.AppendNewBlock("lvs_timeouts", nil).Body()
+	c.carry(n, "as lvs_timeouts")
 	for i := 0; i < len(n.Args); i += 2 {
 		key := strings.ToLower(n.Args[i].Text)
 		if i+1 >= len(n.Args) {
@@ -394,15 +635,12 @@ func (c *converter) syncDaemon(parent *hclwrite.Body, n *node) {
 // --- vrrp_script ---
 
 func (c *converter) script(parent *hclwrite.Body, s *node) {
-	body := parent.AppendNewBlock("vrrp_script", []string{s.Args[0].Text}).Body()
-	interval := 1.0
-	for _, n := range s.Children {
-		if n.Name == "interval" && len(n.Args) == 1 {
-			if f, err := strconv.ParseFloat(n.Args[0].Text, 64); err == nil {
-				interval = f
-			}
-		}
+	if !hasChild(s, "script") {
+		c.drop(parent, s, s.Text(), "no script is set: keepalived removes such a vrrp_script (\"No script set ... - removing\") and ignores the instances' track_script entries for it")
+		return
 	}
+	body := parent.AppendNewBlock("vrrp_script", []string{s.Args[0].Text}).Body()
+	c.carry(s, "as vrrp_script")
 	for _, n := range s.Children {
 		switch n.Name {
 		case "script":
@@ -410,15 +648,9 @@ func (c *converter) script(parent *hclwrite.Body, s *node) {
 		case "interval", "rise", "fall":
 			c.setNumber(body, n.Name, n)
 		case "timeout":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			if f, err := strconv.ParseFloat(s, 64); err == nil && f >= interval {
-				c.drop(body, n, n.Text(), fmt.Sprintf("lbhad needs timeout shorter than interval (%gs) and then uses the interval as the timeout", interval))
-				continue
-			}
-			c.setNumberText(body, "timeout", n, s)
+			// Also as long as the interval or longer: as in keepalived,
+			// a run never starts while the previous one is going.
+			c.setNumber(body, "timeout", n)
 		case "weight":
 			if len(n.Args) == 2 && n.Args[1].Text == "reverse" {
 				c.setNumberText(body, "weight", n, n.Args[0].Text)
@@ -438,8 +670,10 @@ func (c *converter) userAttr(body *hclwrite.Body, n *node) {
 	switch len(n.Args) {
 	case 1:
 		body.SetAttributeValue("user", cty.StringVal(n.Args[0].Text))
+		c.carry(n, "as user")
 	case 2:
 		body.SetAttributeValue("user", cty.StringVal(n.Args[0].Text))
+		c.carry(n, "as user")
 		c.drop(body, n, n.Text(), "lbhad runs scripts with the user's own group; the group cannot be chosen")
 	default:
 		c.drop(body, n, n.Text(), "user takes a user name and an optional group")
@@ -452,13 +686,17 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 	name := in.Args[0].Text
 	c.instances[name] = true
 	body := parent.AppendNewBlock("vrrp_instance", []string{name}).Body()
-	ipv6, v3 := c.instanceFamily(in)
+	c.carry(in, "as vrrp_instance")
+	c.written.Instances++
+	alert := false
+	for _, n := range in.Children {
+		alert = alert || n.Name == "smtp_alert"
+	}
+	if !alert {
+		c.inheritAlert(body)
+	}
 	for _, n := range in.Children {
 		switch n.Name {
-		case "version":
-			c.setNumber(body, "version", n)
-		case "native_ipv6":
-			c.setFlag(body, "native_ipv6", n)
 		case "state":
 			s, ok := c.oneArg(body, n)
 			if !ok {
@@ -469,6 +707,7 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 				continue
 			}
 			body.SetAttributeValue("state", cty.StringVal(strings.ToUpper(s)))
+			c.carry(n, "as state")
 		case "interface", "unicast_src_ip":
 			c.setString(body, n.Name, n)
 		case "virtual_router_id", "priority", "preempt_delay", "garp_master_delay", "garp_master_repeat", "garp_master_refresh":
@@ -478,44 +717,90 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 			if !ok {
 				continue
 			}
-			if v, err := strconv.ParseUint(s, 10, 8); err == nil && v > 0 {
-				c.setNumberText(body, "advert_int", n, s)
+			if v, err := strconv.ParseUint(s, 10, 8); err != nil || v == 0 {
+				c.drop(body, n, n.Text(), pending["advert_int"])
 				continue
 			}
-			// VRRPv3 carries centiseconds from 0.01 to 40.95 s.
-			if f, err := strconv.ParseFloat(s, 64); v3 && err == nil && f >= 0.01 && f <= 40.95 && math.Abs(f*100-math.Round(f*100)) < 1e-6 {
-				c.setNumberText(body, "advert_int", n, s)
-				continue
-			}
-			c.drop(body, n, n.Text(), "VRRPv2 carries advert_int in whole seconds from 1 to 255 and VRRPv3 in centiseconds from 0.01 to 40.95 (keepalived rounds a VRRPv2 fraction to whole seconds; lbhad needs version 3 for it)")
+			c.setNumberText(body, "advert_int", n, s)
 		case "nopreempt":
 			c.setFlag(body, "nopreempt", n)
 		case "preempt":
-			// keepalived's default; nothing to write.
+			c.carry(n, "ignored: preemption is the default in both")
 		case "authentication":
 			c.auth(body, n)
 		case "virtual_ipaddress":
-			c.vips(body, n, ipv6)
+			c.vips(body, n, name)
 		case "unicast_peer":
 			c.listBlock(body, "unicast_peer", n, func(e *node) (string, bool) {
-				return c.unicastPeer(body, e, ipv6)
+				a, err := netip.ParseAddr(e.Name)
+				if err != nil {
+					c.drop(body, e, e.Text(), "not an IP address")
+					return "", false
+				}
+				if !a.Is4() {
+					c.drop(body, e, e.Text(), pending["ipv6"])
+					return "", false
+				}
+				if len(e.Args) > 0 {
+					c.drop(body, e, e.Text(), "per-peer options (min_ttl, max_ttl) are not supported; the address is kept")
+				}
+				return e.Name, true
 			})
 		case "track_interface":
 			c.listBlock(body, "track_interface", n, func(e *node) (string, bool) {
 				if len(e.Args) > 0 {
-					c.drop(body, e, e.Text(), "lbhad has no weighted track_interface: a tracked interface going down always puts the instance into FAULT")
+					c.drop(body, e, e.Text(), pending["track_interface weight"])
 				}
 				return e.Name, true
 			})
 		case "track_script":
 			c.trackScripts(body, n)
+		case "track_file":
+			c.instanceTrackFiles(body, n)
 		case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify":
 			c.setNotify(body, n.Name, n)
 		case "smtp_alert":
 			c.smtpAlert(body, n)
+		case "lvs_sync_daemon_interface":
+			if n == c.syncIf {
+				c.carry(n, "as global lvs_sync_daemon with this instance (keepalived's deprecated form)")
+				continue
+			}
+			c.drop(body, n, n.Text(), fmt.Sprintf("keepalived runs one sync daemon; the one at %s:%d is kept", c.syncIf.File, c.syncIf.Line))
 		default:
 			c.dropNode(body, n)
 		}
+	}
+}
+
+// globalSMTPAlert handles global_defs smtp_alert, keepalived's default
+// for every instance, sync group and checker.
+func (c *converter) globalSMTPAlert(body *hclwrite.Body, n *node) {
+	v, ok := c.flag(body, n)
+	if !ok {
+		return
+	}
+	switch {
+	case !c.email:
+		c.carry(n, "ignored: global_defs has no complete mail settings, so keepalived sent no mail either")
+	case !v:
+		c.carry(n, "ignored: off is the default")
+	case c.hasRealServers:
+		c.drop(body, n, n.Text(), "lbhad sends mail for VRRP state changes only, not for real servers going up or down; use notify_up and notify_down")
+	default:
+		c.carry(n, "as smtp_alert = true in each vrrp_instance and vrrp_sync_group that does not set it")
+	}
+}
+
+// inheritAlert writes smtp_alert = true where global_defs turns it on
+// for all.
+func (c *converter) inheritAlert(body *hclwrite.Body) {
+	g := c.globalAlert
+	if g == nil || !c.email || len(g.Args) > 1 {
+		return
+	}
+	if len(g.Args) == 0 || slices.Contains([]string{"true", "yes", "on", "1"}, strings.ToLower(g.Args[0].Text)) {
+		body.SetAttributeValue("smtp_alert", cty.True)
 	}
 }
 
@@ -524,11 +809,12 @@ func (c *converter) smtpAlert(body *hclwrite.Body, n *node) {
 	if !ok {
 		return
 	}
-	if v && !c.email {
-		c.drop(body, n, n.Text(), "global_defs has no complete mail settings (notification_email, notification_email_from, smtp_server), so there is nowhere to send alerts")
+	if !c.email {
+		c.carry(n, "ignored: global_defs has no complete mail settings, so keepalived sent no mail either")
 		return
 	}
 	body.SetAttributeValue("smtp_alert", cty.BoolVal(v))
+	c.carry(n, "as smtp_alert")
 }
 
 func (c *converter) auth(parent *hclwrite.Body, a *node) {
@@ -548,7 +834,11 @@ func (c *converter) auth(parent *hclwrite.Body, a *node) {
 		return
 	}
 	if t := strings.ToUpper(typ.Args[0].Text); t != "PASS" {
-		c.drop(parent, typ, typ.Text(), "lbhad supports only PASS authentication (IPsec AH is not implemented); the instance is converted without authentication, which a peer using AH will not accept")
+		c.carry(a, "written without authentication: see auth_type")
+		c.drop(parent, typ, typ.Text(), "lbhad has no IPsec AH authentication, so this instance loses its authentication: written without it, it would neither authenticate its peers nor be accepted by a keepalived peer using AH")
+		if pass != nil {
+			c.drop(parent, pass, "auth_pass", "lost with auth_type AH")
+		}
 		return
 	}
 	if pass == nil || len(pass.Args) != 1 || pass.Args[0].Text == "" {
@@ -556,68 +846,28 @@ func (c *converter) auth(parent *hclwrite.Body, a *node) {
 		return
 	}
 	body := parent.AppendNewBlock("authentication", nil).Body()
+	c.carry(a, "as authentication")
+	c.carry(typ, "as auth_type")
+	c.carry(pass, "as auth_pass")
 	body.SetAttributeValue("auth_type", cty.StringVal("PASS"))
 	p := pass.Args[0].Text
 	if len(p) > 8 {
-		c.drop(body, pass, "auth_pass (longer than 8 bytes)", "VRRPv2 carries 8 bytes; keepalived silently used only the first 8, and so does the converted auth_pass, so peers still agree")
+		// Same effect, so no loss: keepalived put only these 8 bytes on
+		// the wire, and lbhad refuses a longer auth_pass.
+		comment(body, "keepalived's auth_pass was longer than 8 bytes; VRRPv2 carries 8 and keepalived sent only these, so peers still agree.")
+		c.carry(pass, "as auth_pass, cut to the 8 bytes keepalived actually sent")
 		p = p[:8]
 	}
 	body.SetAttributeValue("auth_pass", cty.StringVal(p))
 }
 
-// instanceFamily finds, as keepalived does, whether an instance is IPv6
-// (native_ipv6, or its first virtual address) and whether it speaks
-// VRRPv3 (its version, else global_defs' vrrp_version; IPv6 always).
-func (c *converter) instanceFamily(in *node) (ipv6, v3 bool) {
-	v3 = c.vrrp3
-	for _, n := range in.Children {
-		switch n.Name {
-		case "native_ipv6":
-			ipv6 = len(n.Args) == 0 || slices.Contains([]string{"true", "yes", "on", "1"}, strings.ToLower(n.Args[0].Text))
-		case "version":
-			v3 = len(n.Args) == 1 && n.Args[0].Text == "3"
-		}
-	}
-	for _, n := range in.Children {
-		if n.Name == "virtual_ipaddress" && len(n.Children) > 0 && !ipv6 {
-			addr, _, _ := strings.Cut(n.Children[0].Name, "/")
-			if a, err := netip.ParseAddr(addr); err == nil && a.Is6() {
-				ipv6 = true
-			}
-		}
-	}
-	return ipv6, v3 || ipv6
-}
-
-// unicastPeer converts one unicast_peer entry of an instance of the
-// given family, with keepalived's min_ttl and max_ttl.
-func (c *converter) unicastPeer(body *hclwrite.Body, e *node, ipv6 bool) (string, bool) {
-	a, err := netip.ParseAddr(e.Name)
-	if err != nil {
-		c.drop(body, e, e.Text(), "not an IP address")
-		return "", false
-	}
-	if a.Is6() != ipv6 {
-		c.drop(body, e, e.Text(), "a unicast peer must be of the instance's address family (an instance is IPv4 or IPv6)")
-		return "", false
-	}
-	words := []string{e.Name}
-	for i := 0; i < len(e.Args); i++ {
-		k := e.Args[i].Text
-		if (k == "min_ttl" || k == "max_ttl") && i+1 < len(e.Args) {
-			words = append(words, k, e.Args[i+1].Text)
-			i++
-			continue
-		}
-		c.drop(body, e, e.Text(), fmt.Sprintf("lbhad takes only min_ttl and max_ttl on a unicast peer; %q left out, the address is kept", k))
-	}
-	return strings.Join(words, " "), true
-}
-
 // vips converts virtual_ipaddress, keeping the address with its dev and
-// label; other per-address options are dropped, and so are addresses of
-// the other family than the instance's.
-func (c *converter) vips(parent *hclwrite.Body, blk *node, ipv6 bool) {
+// label; other per-address options are dropped.
+func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string) {
+	c.carry(blk, "as virtual_ipaddress")
+	if c.vipOwner == nil {
+		c.vipOwner = map[netip.Addr]*node{}
+	}
 	var list []cty.Value
 	for _, e := range blk.Children {
 		addr := e.Name
@@ -630,10 +880,23 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node, ipv6 bool) {
 			}
 			pfx = netip.PrefixFrom(a, a.BitLen())
 		}
-		if pfx.Addr().Is6() != ipv6 {
-			c.drop(parent, e, e.Text(), "an instance is IPv4 or IPv6, as in keepalived; put the other family's addresses in a second vrrp_instance in a vrrp_sync_group with this one")
+		if !pfx.Addr().Is4() {
+			c.drop(parent, e, e.Text(), pending["ipv6"])
 			continue
 		}
+		if first := c.vipOwner[pfx.Addr()]; first != nil {
+			if c.vipInstance[first] == instance {
+				c.carry(e, fmt.Sprintf("ignored: the address is already listed at line %d; the kernel holds it once, so keepalived's second add of it failed", first.Line))
+				continue
+			}
+			c.drop(parent, e, e.Text(), fmt.Sprintf("the address is also in vrrp_instance %s (%s); lbhad refuses an address in two instances, since whichever instance moves it last wins", c.vipInstance[first], first.Pos()))
+			continue
+		}
+		c.vipOwner[pfx.Addr()] = e
+		if c.vipInstance == nil {
+			c.vipInstance = map[*node]string{}
+		}
+		c.vipInstance[e] = instance
 		words := []string{addr}
 		var dropped []string
 		for i := 0; i < len(e.Args); i++ {
@@ -643,12 +906,17 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node, ipv6 bool) {
 				i++
 				continue
 			}
+			if k == "scope" && i+1 < len(e.Args) && e.Args[i+1].Text == "global" {
+				i++ // the kernel's default scope, which lbhad's addresses get
+				continue
+			}
 			dropped = append(dropped, k)
 		}
 		if len(dropped) > 0 {
 			c.drop(parent, e, e.Text(), fmt.Sprintf("lbhad sets only dev and label on a virtual address; %q left out, the address is kept", strings.Join(dropped, " ")))
 		}
 		list = append(list, cty.StringVal(strings.Join(words, " ")))
+		c.carry(e, "into virtual_ipaddress")
 	}
 	if len(list) > 0 {
 		parent.SetAttributeValue("virtual_ipaddress", cty.TupleVal(list))
@@ -662,10 +930,12 @@ func (c *converter) listBlock(parent *hclwrite.Body, name string, blk *node, ent
 		c.drop(parent, blk, blk.Text(), name+" must be a { ... } block")
 		return
 	}
+	c.carry(blk, "as "+name)
 	var list []cty.Value
 	for _, e := range blk.Children {
 		if s, ok := entry(e); ok {
 			list = append(list, cty.StringVal(s))
+			c.carry(e, "into "+name)
 		}
 	}
 	if len(list) > 0 {
@@ -678,6 +948,7 @@ func (c *converter) trackScripts(parent *hclwrite.Body, blk *node) {
 		c.drop(parent, blk, blk.Text(), "track_script must be a { ... } block")
 		return
 	}
+	c.carry(blk, "as track_script blocks")
 	seen := map[string]bool{}
 	for _, e := range blk.Children {
 		name := e.Name
@@ -691,6 +962,7 @@ func (c *converter) trackScripts(parent *hclwrite.Body, blk *node) {
 		}
 		seen[name] = true
 		body := parent.AppendNewBlock("track_script", []string{name}).Body()
+		c.carry(e, fmt.Sprintf("as track_script %q", name))
 		switch {
 		case len(e.Args) == 0:
 		case len(e.Args) == 2 && e.Args[0].Text == "weight":
@@ -707,7 +979,19 @@ func (c *converter) trackScripts(parent *hclwrite.Body, blk *node) {
 // --- vrrp_sync_group ---
 
 func (c *converter) syncGroup(parent *hclwrite.Body, g *node) {
+	if !hasChild(g, "group") {
+		c.drop(parent, g, g.Text(), "no group { ... } block: keepalived takes the names in it for unknown keywords, so the sync group has no instances")
+		return
+	}
 	body := parent.AppendNewBlock("vrrp_sync_group", []string{g.Args[0].Text}).Body()
+	c.carry(g, "as vrrp_sync_group")
+	alert := false
+	for _, n := range g.Children {
+		alert = alert || n.Name == "smtp_alert"
+	}
+	if !alert {
+		c.inheritAlert(body)
+	}
 	for _, n := range g.Children {
 		switch n.Name {
 		case "group":
@@ -715,11 +999,23 @@ func (c *converter) syncGroup(parent *hclwrite.Body, g *node) {
 				c.drop(body, n, n.Text(), "group must be a { ... } block")
 				continue
 			}
+			c.carry(n, "as group")
 			var list []cty.Value
 			for _, e := range n.Children {
 				// Several names may share a line.
+				var missing []string
 				for _, name := range append([]string{e.Name}, argTexts(e.Args)...) {
+					if !c.allInstances[name] {
+						missing = append(missing, name)
+						continue
+					}
 					list = append(list, cty.StringVal(name))
+				}
+				if len(missing) > 0 {
+					// keepalived warns and leaves such a name out of the group.
+					c.carry(e, fmt.Sprintf("ignored for %s: no vrrp_instance of that name is defined, and keepalived leaves it out of the group too", strings.Join(missing, ", ")))
+				} else {
+					c.carry(e, "into group")
 				}
 			}
 			body.SetAttributeValue("group", cty.TupleVal(list))
@@ -739,297 +1035,4 @@ func argTexts(args []arg) []string {
 		out[i] = a.Text
 	}
 	return out
-}
-
-// --- virtual_server ---
-
-func (c *converter) uniqueLabel(base string, used map[string]bool) string {
-	l := base
-	for i := 2; used[l]; i++ {
-		l = fmt.Sprintf("%s-%d", base, i)
-	}
-	used[l] = true
-	return l
-}
-
-// hostPort joins an address and a port as lbhad writes them.
-func hostPort(ip, port string) (string, bool) {
-	a, err := netip.ParseAddr(ip)
-	if err != nil || a.Zone() != "" {
-		return "", false
-	}
-	p, err := strconv.ParseUint(port, 10, 16)
-	if err != nil {
-		return "", false
-	}
-	return netip.AddrPortFrom(a, uint16(p)).String(), true
-}
-
-func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
-	var label, addr string
-	var mark cty.Value
-	switch {
-	case len(vs.Args) == 2 && vs.Args[0].Text == "group":
-		c.drop(parent, vs, vs.Text(), "virtual_server_group is not supported; define one virtual_server per address (or use a fwmark)")
-		return
-	case len(vs.Args) == 2 && vs.Args[0].Text == "fwmark":
-		m, err := strconv.ParseUint(vs.Args[1].Text, 10, 32)
-		if err != nil || m == 0 {
-			c.drop(parent, vs, vs.Text(), "the firewall mark must be a number from 1 to 4294967295")
-			return
-		}
-		mark = cty.NumberUIntVal(m)
-		label = "fwmark-" + vs.Args[1].Text
-	case len(vs.Args) == 2:
-		hp, ok := hostPort(vs.Args[0].Text, vs.Args[1].Text)
-		if !ok {
-			c.drop(parent, vs, vs.Text(), "expected an IP address and a port")
-			return
-		}
-		addr, label = hp, hp
-	default:
-		c.drop(parent, vs, vs.Text(), "expected virtual_server IP PORT or virtual_server fwmark MARK")
-		return
-	}
-	for _, n := range vs.Children {
-		if n.Name != "protocol" || len(n.Args) != 1 {
-			continue
-		}
-		switch p := strings.ToLower(n.Args[0].Text); p {
-		case "tcp":
-		case "udp":
-			// Two services may share an address with different protocols.
-			label += "/udp"
-		default:
-			// Converting the rest would create a TCP service in its place.
-			c.drop(parent, vs, vs.Text(), fmt.Sprintf("lbhad balances TCP and UDP only; this %s service is left out (protocol at line %d)", n.Args[0].Text, n.Line))
-			return
-		}
-	}
-	body := parent.AppendNewBlock("virtual_server", []string{c.uniqueLabel(label, c.vsLabels)}).Body()
-	if addr != "" {
-		body.SetAttributeValue("address", cty.StringVal(addr))
-	} else {
-		body.SetAttributeValue("fwmark", mark)
-	}
-	delayLoop := 60.0
-	for _, n := range vs.Children {
-		if n.Name == "delay_loop" && len(n.Args) == 1 {
-			if f, err := strconv.ParseFloat(n.Args[0].Text, 64); err == nil && f > 0 {
-				delayLoop = f
-			}
-		}
-	}
-	rsLabels := map[string]bool{}
-	for _, n := range vs.Children {
-		switch n.Name {
-		case "delay_loop", "quorum", "hysteresis", "persistence_timeout":
-			c.setNumber(body, n.Name, n)
-		case "lb_algo", "lvs_sched":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			if !slices.Contains(config.Schedulers, strings.ToLower(s)) {
-				c.drop(body, n, n.Text(), fmt.Sprintf("lbhad knows the IPVS schedulers %s", strings.Join(config.Schedulers, ", ")))
-				continue
-			}
-			body.SetAttributeValue("lb_algo", cty.StringVal(strings.ToLower(s)))
-		case "lb_kind", "lvs_method":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			if u := strings.ToUpper(s); u != "NAT" && u != "DR" && u != "TUN" {
-				c.drop(body, n, n.Text(), "lb_kind must be NAT, DR or TUN")
-				continue
-			}
-			body.SetAttributeValue("lb_kind", cty.StringVal(strings.ToUpper(s)))
-		case "protocol":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			body.SetAttributeValue("protocol", cty.StringVal(strings.ToLower(s)))
-		case "persistence_granularity":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			if a, err := netip.ParseAddr(s); err != nil || !a.Is4() {
-				c.drop(body, n, n.Text(), "lbhad takes an IPv4 netmask such as 255.255.255.0 for persistence_netmask")
-				continue
-			}
-			body.SetAttributeValue("persistence_netmask", cty.StringVal(s))
-		case "sorry_server":
-			switch len(n.Args) {
-			case 1:
-				if _, err := netip.ParseAddr(n.Args[0].Text); err == nil {
-					body.SetAttributeValue("sorry_server", cty.StringVal(n.Args[0].Text))
-					continue
-				}
-			case 2:
-				if hp, ok := hostPort(n.Args[0].Text, n.Args[1].Text); ok {
-					body.SetAttributeValue("sorry_server", cty.StringVal(hp))
-					continue
-				}
-			}
-			c.drop(body, n, n.Text(), "expected sorry_server IP [PORT]")
-		case "inhibit_on_failure":
-			c.setFlag(body, "inhibit_on_failure", n)
-		case "quorum_up", "quorum_down":
-			c.setNotify(body, n.Name, n)
-		case "real_server":
-			c.realServer(body, n, rsLabels, delayLoop)
-		default:
-			c.dropNode(body, n)
-		}
-	}
-}
-
-func (c *converter) realServer(parent *hclwrite.Body, rs *node, labels map[string]bool, delayLoop float64) {
-	if !rs.Block || len(rs.Args) < 1 || len(rs.Args) > 2 {
-		c.drop(parent, rs, rs.Text(), "expected real_server IP PORT { ... }")
-		return
-	}
-	addr := rs.Args[0].Text
-	// Port 0 is how keepalived users write "no port" for fwmark services.
-	if len(rs.Args) == 2 && rs.Args[1].Text != "0" {
-		hp, ok := hostPort(rs.Args[0].Text, rs.Args[1].Text)
-		if !ok {
-			c.drop(parent, rs, rs.Text(), "expected an IP address and a port")
-			return
-		}
-		addr = hp
-	} else if _, err := netip.ParseAddr(addr); err != nil {
-		c.drop(parent, rs, rs.Text(), "expected an IP address")
-		return
-	}
-	body := parent.AppendNewBlock("real_server", []string{c.uniqueLabel(addr, labels)}).Body()
-	body.SetAttributeValue("address", cty.StringVal(addr))
-	var check *node
-	for _, n := range rs.Children {
-		switch n.Name {
-		case "weight":
-			c.setNumber(body, "weight", n)
-		case "inhibit_on_failure":
-			c.setFlag(body, "inhibit_on_failure", n)
-		case "uthreshold":
-			c.setNumber(body, "upper_threshold", n)
-		case "lthreshold":
-			c.setNumber(body, "lower_threshold", n)
-		case "notify_up", "notify_down":
-			c.setNotify(body, n.Name, n)
-		case "HTTP_GET", "SSL_GET", "TCP_CHECK", "MISC_CHECK":
-			if !n.Block {
-				c.drop(body, n, n.Text(), "a check must be a { ... } block")
-				continue
-			}
-			if check != nil {
-				c.drop(body, n, n.Text(), fmt.Sprintf("lbhad runs one health check per real server; the %s at line %d is kept", check.Name, check.Line))
-				continue
-			}
-			check = n
-			c.check(body, n, delayLoop)
-		default:
-			c.dropNode(body, n)
-		}
-	}
-}
-
-// check converts HTTP_GET, SSL_GET, TCP_CHECK and MISC_CHECK.
-func (c *converter) check(parent *hclwrite.Body, ck *node, vsDelay float64) {
-	kind := strings.ToLower(ck.Name)
-	body := parent.AppendNewBlock(kind, nil).Body()
-	interval := vsDelay
-	for _, n := range ck.Children {
-		if n.Name == "delay_loop" && len(n.Args) == 1 {
-			if f, err := strconv.ParseFloat(n.Args[0].Text, 64); err == nil && f > 0 {
-				interval = f
-			}
-		}
-	}
-	httpish := kind == "http_get" || kind == "ssl_get"
-	var url *node
-	for _, n := range ck.Children {
-		switch {
-		case slices.Contains([]string{"connect_timeout", "connect_port", "delay_before_retry", "warmup", "delay_loop"}, n.Name):
-			c.setNumber(body, n.Name, n)
-		case n.Name == "retry" || n.Name == "nb_get_retry":
-			c.setNumber(body, "retry", n)
-		case n.Name == "connect_ip" || n.Name == "bindto":
-			c.setString(body, n.Name, n)
-		case httpish && n.Name == "url":
-			if url != nil {
-				c.drop(body, n, n.Text()+urlPath(n), fmt.Sprintf("lbhad checks one url per real server; the url at line %d is kept", url.Line))
-				continue
-			}
-			url = n
-			c.url(body, n)
-		case httpish && n.Name == "virtualhost":
-			c.setString(body, "virtualhost", n)
-		case httpish && n.Name == "enable_sni":
-			// lbhad always sends the virtualhost as SNI; nothing to write.
-		case kind == "misc_check" && n.Name == "misc_path":
-			c.setCommandLine(body, "path", n)
-		case kind == "misc_check" && n.Name == "misc_timeout":
-			s, ok := c.oneArg(body, n)
-			if !ok {
-				continue
-			}
-			if f, err := strconv.ParseFloat(s, 64); err == nil && f >= interval {
-				c.drop(body, n, n.Text(), fmt.Sprintf("lbhad needs misc_timeout shorter than the check interval (%gs) and then uses the interval", interval))
-				continue
-			}
-			c.setNumberText(body, "timeout", n, s)
-		case kind == "misc_check" && n.Name == "misc_dynamic":
-			c.setFlag(body, "misc_dynamic", n)
-		case kind == "misc_check" && n.Name == "user":
-			c.userAttr(body, n)
-		default:
-			c.dropNode(body, n)
-		}
-	}
-	if kind == "ssl_get" {
-		comment(body, "keepalived's SSL_GET does not verify the server certificate; set ca_file (or sni) and remove insecure to verify it.")
-		body.SetAttributeValue("insecure", cty.True)
-	}
-}
-
-func urlPath(u *node) string {
-	for _, n := range u.Children {
-		if n.Name == "path" && len(n.Args) == 1 {
-			return " (path " + n.Args[0].Text + ")"
-		}
-	}
-	return ""
-}
-
-func (c *converter) url(body *hclwrite.Body, u *node) {
-	if !u.Block {
-		c.drop(body, u, u.Text(), "url must be a { ... } block")
-		return
-	}
-	for _, n := range u.Children {
-		switch n.Name {
-		case "path", "digest":
-			c.setString(body, n.Name, n)
-		case "status_code":
-			if len(n.Args) == 0 {
-				c.drop(body, n, n.Text(), "no status code given")
-				continue
-			}
-			var list []cty.Value
-			for _, a := range n.Args {
-				if v, err := strconv.Atoi(a.Text); err == nil {
-					list = append(list, cty.NumberIntVal(int64(v)))
-				} else {
-					list = append(list, cty.StringVal(a.Text))
-				}
-			}
-			body.SetAttributeValue("status_code", cty.TupleVal(list))
-		default:
-			c.dropNode(body, n)
-		}
-	}
 }

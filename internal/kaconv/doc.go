@@ -11,6 +11,13 @@
 // one silently: it returns each as an Unsupported entry with file and
 // line, and leaves a comment at that spot in the output, because a
 // migration that quietly loses a setting fails only when it is needed.
+// It fails closed: after converting it walks every statement and reports
+// any that no code carried, and a real server whose checks cannot all be
+// written is left out (and reported) rather than written with fewer.
+//
+// Lines are read as keepalived 2.2.7 reads them: comments, @ID and @^ID
+// conditional lines against a config id, $NAME=VALUE parameters and
+// their substitution (docs/notes/keepalived-config-syntax.md).
 //
 // Where keepalived and lbhad differ in behaviour and the converter can
 // keep keepalived's, it does: SSL_GET in keepalived does not verify
@@ -18,6 +25,6 @@
 // comment; an auth_pass longer than 8 bytes is cut to the 8 bytes
 // keepalived actually sent.
 //
-// The converter only rewrites syntax. Run the result through
-// config.Parse (lbhad validate) before use; it checks meaning.
+// Run the result through config.Parse (lbhad validate) before use; the
+// lbhad convert command does, and exits non-zero on any loss or error.
 package kaconv

@@ -104,8 +104,11 @@ func (n *node) Text() string {
 // Errors wrap ErrSyntax for malformed input, or the os error when a file
 // cannot be read.
 func parseFile(path string) (nodes []*node, unmatched []*node, err error) {
+	return newLexer().parseFile(path)
+}
+
+func (l *lexer) parseFile(path string) (nodes []*node, unmatched []*node, err error) {
 	var toks []token
-	l := newLexer()
 	if err := l.file(path, 0, &toks); err != nil {
 		return nil, nil, err
 	}
@@ -137,6 +140,7 @@ func (l *lexer) parse(src []byte, name string) ([]*node, []*node, error) {
 }
 
 type lexer struct {
+	preprocessor
 	unmatched []*node
 	files     int // files read so far, the top one included
 	bytes     int // bytes read so far
@@ -190,24 +194,32 @@ func (l *lexer) source(src []byte, name string, depth int, out *[]token) error {
 		return err
 	}
 	lines := strings.Split(string(src), "\n")
-	for i, text := range lines {
+	for i, raw := range lines {
 		lineNo := i + 1
-		words, err := splitLine(strings.TrimSuffix(text, "\r"), name, lineNo)
+		expanded, err := l.expand(raw, name)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s:%d: %w", name, lineNo, err)
 		}
-		if len(words) == 0 {
-			continue
-		}
-		if w := words[0]; w.kind == tokWord && !w.quoted && w.text == "include" {
-			if err := l.include(words, name, lineNo, depth, out); err != nil {
+		for _, text := range expanded {
+			if err := l.line(text, name, lineNo, depth, out); err != nil {
 				return err
 			}
-			continue
 		}
-		*out = append(*out, words...)
-		*out = append(*out, token{kind: tokEOL, file: name, line: lineNo})
 	}
+	return nil
+}
+
+// line splits one expanded line into tokens, following an include.
+func (l *lexer) line(text, name string, lineNo, depth int, out *[]token) error {
+	words, err := splitLine(text, name, lineNo)
+	if err != nil || len(words) == 0 {
+		return err
+	}
+	if w := words[0]; w.kind == tokWord && !w.quoted && isInclude(w.text) {
+		return l.include(words, name, lineNo, depth, out)
+	}
+	*out = append(*out, words...)
+	*out = append(*out, token{kind: tokEOL, file: name, line: lineNo})
 	return nil
 }
 
@@ -228,7 +240,7 @@ func (l *lexer) include(words []token, name string, lineNo, depth int, out *[]to
 	}
 	sort.Strings(matches)
 	if len(matches) == 0 {
-		l.unmatched = append(l.unmatched, &node{Name: "include", Args: []arg{{Text: words[1].text, Quoted: words[1].quoted}}, File: name, Line: lineNo})
+		l.unmatched = append(l.unmatched, &node{Name: words[0].text, Args: []arg{{Text: words[1].text, Quoted: words[1].quoted}}, File: name, Line: lineNo})
 		return nil
 	}
 	for _, m := range matches {
@@ -239,9 +251,21 @@ func (l *lexer) include(words []token, name string, lineNo, depth int, out *[]to
 	return nil
 }
 
-// splitLine cuts one line into words and braces. A comment starts with
-// '!' or '#' at the beginning of a word, as in keepalived; inside a word
-// or quotes they are ordinary characters.
+// isInclude reports whether word is keepalived's include or one of its
+// variants (includer, includem, includew, includeb, includea), which
+// differ only in which problems keepalived reports; the converter
+// reports an include that matches nothing in every case.
+func isInclude(word string) bool {
+	switch word {
+	case "include", "includer", "includem", "includew", "includeb", "includea":
+		return true
+	}
+	return false
+}
+
+// splitLine cuts one line into words and braces. Comments are already
+// gone (decomment cut them as keepalived does), so '!' and '#' here are
+// ordinary characters.
 func splitLine(s, file string, line int) ([]token, error) {
 	var toks []token
 	i := 0
@@ -250,8 +274,6 @@ func splitLine(s, file string, line int) ([]token, error) {
 		switch {
 		case c == ' ' || c == '\t' || c == '\v' || c == '\f':
 			i++
-		case c == '!' || c == '#':
-			return toks, nil
 		case c == '{':
 			toks = append(toks, token{kind: tokOpen, text: "{", file: file, line: line})
 			i++

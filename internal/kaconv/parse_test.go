@@ -37,9 +37,16 @@ func TestParse(t *testing.T) {
 			}}},
 		},
 		{
-			name: "quotes keep spaces and comment characters; # inside a word is not a comment",
-			src:  "script \"killall -0 # haproxy\" a#b \"say \\\"hi\\\" \\\\\"\r\n",
-			want: []*node{{Name: "script", Args: []arg{{Text: "killall -0 # haproxy", Quoted: true}, {Text: "a#b"}, {Text: `say "hi" \`, Quoted: true}}, Line: 1}},
+			name: "quotes keep spaces, comment characters and escaped quotes",
+			src:  "script \"killall -0 # haproxy\" \"say \\\"hi\\\" \\\\\"\r\n",
+			want: []*node{{Name: "script", Args: []arg{{Text: "killall -0 # haproxy", Quoted: true}, {Text: `say "hi" \`, Quoted: true}}, Line: 1}},
+		},
+		{
+			// keepalived 2.2.7's decomment: outside quotes '#' and '!'
+			// start a comment anywhere, even inside a word; "\#" is a '#'.
+			name: "outside quotes # starts a comment even inside a word",
+			src:  "script a#b c\nweight 5!x\nname a\\#b\n",
+			want: []*node{{Name: "script", Args: args("a"), Line: 1}, {Name: "weight", Args: args("5"), Line: 2}, {Name: "name", Args: args("a#b"), Line: 3}},
 		},
 		{
 			name: "braces need no spaces; nested blocks",
@@ -154,6 +161,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("a \"b\\\"c\" {\n d { e }\n}\n"))
+	f.Add([]byte("$A=1\n$M= \\\n x ${A} \\\n y\n@h $B=2\n@^h k $A $B ${A}x a\\#b\n$M\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		// Includes must not reach the real file system.
 		l := &lexer{glob: func(string) ([]string, error) { return nil, nil }, read: func(string) ([]byte, error) { return nil, fs.ErrNotExist }}
@@ -175,7 +183,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip (-first +second):\n%s", diff)
 		}
 
-		c := &converter{source: "fuzz.conf"}
+		c := newConverter("fuzz.conf", Options{})
 		out := c.convert(nodes)
 		if _, diags := hclsyntax.ParseConfig(out, "out.hcl", hcl.InitialPos); diags.HasErrors() {
 			t.Fatalf("converted output is not valid HCL: %v\n%s", diags, out)
@@ -241,4 +249,20 @@ func TestIncludeTotals(t *testing.T) {
 			t.Errorf("read %d bytes before stopping", l.bytes)
 		}
 	})
+}
+
+// keepalived's include variants read files like include.
+func TestIncludeVariants(t *testing.T) {
+	for _, kw := range []string{"include", "includer", "includem", "includew", "includeb", "includea"} {
+		l := newLexer()
+		l.glob = func(p string) ([]string, error) { return []string{p}, nil }
+		l.read = func(string) ([]byte, error) { return []byte("router_id x\n"), nil }
+		got, unmatched, err := l.parse([]byte(kw+" other.conf\n"), "k.conf")
+		if err != nil || len(unmatched) != 0 {
+			t.Fatalf("%s: %v, unmatched %v", kw, err, unmatched)
+		}
+		if len(got) != 1 || got[0].Name != "router_id" {
+			t.Errorf("%s: got %+v, want the included router_id", kw, got)
+		}
+	}
 }

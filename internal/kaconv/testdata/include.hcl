@@ -5,6 +5,8 @@ global {
   router_id = "lb-inc"
 }
 
+# Converted from testdata/include.d/vrrp.conf, included by testdata/include.conf.
+
 vrrp_instance "VI_1" {
   interface         = "eth0"
   virtual_router_id = 61
@@ -12,10 +14,13 @@ vrrp_instance "VI_1" {
   virtual_ipaddress = ["192.0.2.60/24"]
 }
 
+# Converted from testdata/include.d/vs_api.conf, included by testdata/include.conf.
+
 virtual_server "192.0.2.60:8443" {
-  address = "192.0.2.60:8443"
-  lb_algo = "sh"
-  lb_kind = "DR"
+  address  = "192.0.2.60:8443"
+  protocol = "tcp"
+  lb_algo  = "sh"
+  lb_kind  = "DR"
   # not converted (testdata/include.d/vs_api.conf:4): ha_suspend: lbhad keeps checking real servers whatever the VRRP state
   real_server "192.0.2.72:8443" {
     address = "192.0.2.72:8443"
@@ -27,10 +32,13 @@ virtual_server "192.0.2.60:8443" {
   }
 }
 
+# Converted from testdata/include.d/vs_web.conf, included by testdata/include.conf.
+
 virtual_server "192.0.2.60:80" {
-  address = "192.0.2.60:80"
-  lb_algo = "rr"
-  lb_kind = "DR"
+  address  = "192.0.2.60:80"
+  protocol = "tcp"
+  lb_algo  = "rr"
+  lb_kind  = "DR"
   real_server "192.0.2.71:80" {
     address = "192.0.2.71:80"
     tcp_check {

@@ -9,7 +9,6 @@ vrrp_sync_group "VG_1" {
   group         = ["VI_EXT", "VI_INT"]
   notify_master = "/etc/keepalived/sync.sh master"
   notify_backup = "/etc/keepalived/sync.sh backup"
-  # not converted (testdata/nat_sync.conf:15): smtp_alert: global_defs has no complete mail settings (notification_email, notification_email_from, smtp_server), so there is nowhere to send alerts
 }
 
 vrrp_instance "VI_EXT" {
@@ -70,8 +69,8 @@ virtual_server "198.51.100.100:53/udp" {
   real_server "192.168.10.8:53" {
     address = "192.168.10.8:53"
     misc_check {
-      path = "/usr/local/bin/check_dns 192.168.10.8"
-      # not converted (testdata/nat_sync.conf:79): misc_timeout 10: lbhad needs misc_timeout shorter than the check interval (5s) and then uses the interval
+      path    = "/usr/local/bin/check_dns 192.168.10.8"
+      timeout = 10
     }
   }
 }

@@ -1,3 +1,5 @@
+# Timeouts as long as or longer than the interval are valid, as in
+# keepalived 2.2.7: the checker never starts a run while one is going.
 vrrp_script "chk" {
   script   = "/bin/true"
   interval = 2

@@ -1,0 +1,3 @@
+vrrp_sync_group "G" {
+  group = ["VI_1"]
+}

@@ -1,0 +1,74 @@
+package kaconv
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// trackFile converts keepalived's vrrp_track_file (track_file in some
+// versions) into lbhad's top-level track_file, which reads the file the
+// same way: a number multiplied by the weight.
+func (c *converter) trackFile(parent *hclwrite.Body, t *node) {
+	body := parent.AppendNewBlock("track_file", []string{t.Args[0].Text}).Body()
+	c.carry(t, "as track_file")
+	for _, n := range t.Children {
+		switch n.Name {
+		case "file":
+			c.setString(body, "file", n)
+		case "weight":
+			if len(n.Args) == 2 && n.Args[1].Text == "reverse" {
+				c.setNumberText(body, "weight", n, n.Args[0].Text)
+				c.drop(body, n, n.Text(), "lbhad has no reversed weights; the weight is kept with its usual meaning")
+				continue
+			}
+			c.setNumber(body, "weight", n)
+		case "init_file":
+			// keepalived: init_file [VALUE] [overwrite]; lbhad creates a
+			// missing file holding 0 and never overwrites.
+			if len(n.Args) == 0 || (len(n.Args) == 1 && n.Args[0].Text == "0") {
+				body.SetAttributeValue("init_file", cty.True)
+				c.carry(n, "as init_file = true")
+				continue
+			}
+			c.drop(body, n, n.Text(), "lbhad's init_file creates a missing file holding 0 and never overwrites one")
+		default:
+			c.dropNode(body, n)
+		}
+	}
+}
+
+// instanceTrackFiles converts an instance's track_file { NAME [weight N] }.
+func (c *converter) instanceTrackFiles(parent *hclwrite.Body, blk *node) {
+	if !blk.Block {
+		c.drop(parent, blk, blk.Text(), "track_file must be a { ... } block")
+		return
+	}
+	c.carry(blk, "as track_file blocks")
+	seen := map[string]bool{}
+	for _, e := range blk.Children {
+		name := e.Name
+		switch {
+		case !c.trackFiles[name]:
+			c.drop(parent, e, e.Text(), "no vrrp_track_file of this name is defined")
+			continue
+		case seen[name]:
+			c.drop(parent, e, e.Text(), "this file is already tracked")
+			continue
+		}
+		seen[name] = true
+		body := parent.AppendNewBlock("track_file", []string{name}).Body()
+		c.carry(e, fmt.Sprintf("as track_file %q", name))
+		switch {
+		case len(e.Args) == 0:
+		case len(e.Args) == 2 && e.Args[0].Text == "weight":
+			c.setNumberText(body, "weight", e, e.Args[1].Text)
+		case len(e.Args) == 3 && e.Args[0].Text == "weight" && e.Args[2].Text == "reverse":
+			c.setNumberText(body, "weight", e, e.Args[1].Text)
+			c.drop(body, e, e.Text(), "lbhad has no reversed weights; the weight is kept with its usual meaning")
+		default:
+			c.drop(body, e, e.Text(), "expected: NAME [weight N]")
+		}
+	}
+}
