@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-const validConf = "global {\n  router_id = \"cli-test\"\n  control_socket = \"/tmp/lbhad-cli-test.sock\"\n}\n"
+const validConf = "global {\n  router_id = \"cli-test\"\n  control_socket = \"/tmp/lbhad-cli-test.sock\"\n  state_file = \"/tmp/lbhad-cli-test-state.json\"\n}\n"
 
 const invalidConf = `vrrp_instance "VI_1" {
   interface = "eth0"
@@ -102,13 +102,31 @@ func TestExitCodes(t *testing.T) {
 		{"status without daemon", []string{"status", "-s", filepath.Join(dir, "none.sock")}, 1, "", "is it running?"},
 		{"no command", nil, 2, "", "Usage:"},
 		{"unknown command", []string{"frobnicate"}, 2, "", "unknown command"},
-		{"bad flag", []string{"validate", "--nope"}, 2, "", "flag provided but not defined"},
+		{"bad flag", []string{"validate", "--nope"}, 2, "", "unknown flag: --nope"},
+		{"single-dash long flag", []string{"validate", "-offline", "-c", good}, 2, "", "unknown shorthand flag"},
+		{"validate the argument", []string{"validate", bad}, 1, "", "bad.hcl:3:"},
+		{"validate argument and flag after it", []string{"validate", noUser, "--offline"}, 0, "nouser.hcl: valid", ""},
+		{"validate stray argument", []string{"validate", "-c", good, "extra"}, 2, "", "give the file as the argument or with -c, not both"},
+		{"validate two files", []string{"validate", good, bad}, 2, "", "accepts at most 1 arg"},
+		{"keepalived -t -f", []string{"-t", "-f", good}, 0, "valid", ""},
+		{"keepalived --use-file", []string{"validate", "--use-file", good}, 0, "valid", ""},
+		{"validate json", []string{"validate", "--format", "json", bad}, 1, `"line": 3`, ""},
+		{"validate json valid", []string{"validate", "--format", "json", good}, 0, `"valid": true`, ""},
+		{"validate bad format", []string{"validate", "--format", "yaml", good}, 2, "", "--format is text or json"},
+		{"run stray argument", []string{"run", good}, 2, "", "unknown command"},
+		{"run -h", []string{"run", "-h"}, 0, "--log-format", ""},
+		{"dump --json rejected", []string{"dump", "--json"}, 2, "", "unknown flag: --json"},
+		{"status stray argument", []string{"status", "now"}, 2, "", "unknown command"},
+		{"convert flag after file", []string{"convert", "../../internal/kaconv/testdata/haproxy_smtp.conf", "-o", filepath.Join(dir, "out.hcl")}, 0, "", ""},
+		{"convert two files", []string{"convert", "a.conf", "b.conf"}, 2, "", "accepts 1 arg"},
+		{"version flag", []string{"--version"}, 0, "  go:       go1.", ""},
 		{"bad log format", []string{"run", "-c", good, "--log-format", "xml"}, 2, "", "log-format"},
 		{"convert clean", []string{"convert", "../../internal/kaconv/testdata/haproxy_smtp.conf"}, 0, "vrrp_script \"chk_haproxy\"", ""},
 		{"convert with drops", []string{"convert", "../../internal/kaconv/testdata/unsupported.conf"}, 1, "vrrp_instance", "not converted: "},
-		{"convert usage", []string{"convert"}, 2, "", "Usage: lbhad convert"},
+		{"convert usage", []string{"convert"}, 2, "", "accepts 1 arg(s), received 0"},
 		{"version", []string{"version"}, 0, "lbhad ", ""},
 		{"help", []string{"help"}, 0, "lbhad validate", ""},
+		{"help of a subcommand", []string{"help", "validate"}, 0, "--offline", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,4 +244,17 @@ func TestRunLifecycle(t *testing.T) {
 	if !strings.Contains(log.String(), `"stopped"`) {
 		t.Errorf("no orderly stop in log:\n%s", log.String())
 	}
+}
+
+// runBin runs the built binary and returns its combined output and exit
+// status.
+func runBin(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	out, err := exec.Command(binPath, args...).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(out), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), 0
 }
