@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -84,7 +85,7 @@ func selectService(t ipvssync.Table, k ipvssync.ServiceKey) (ipvssync.Table, err
 }
 
 func newIPVSListCmd(c *cli) *cobra.Command {
-	var stats, rate, daemons, numeric bool
+	var stats, rate, daemons, numeric, conns, timeout, thresholds, persistent, exact bool
 	var svc serviceFlags
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -92,10 +93,39 @@ func newIPVSListCmd(c *cli) *cobra.Command {
 		Long: `Print the kernel's IPVS table as ipvsadm -Ln does. Addresses are always
 numeric; -n is accepted, as ipvsadm users type it, and changes nothing.`,
 		Example: `  lbhad ipvs list -n
-  lbhad ipvs list --stats -t 192.0.2.50:80
+  lbhad ipvs list --stats --exact -t 192.0.2.50:80
+  lbhad ipvs list -c --persistent-conn
+  lbhad ipvs list --timeout
   lbhad ipvs list --daemon`,
 		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if persistent && !conns {
+				// ipvsadm's column view of persistent connections needs a
+				// per-destination count that lbhad does not read (yet).
+				return usageErrorf("--persistent-conn is supported with -c only")
+			}
+			if conns {
+				f, err := os.Open(ipvssync.ConnFile)
+				if err != nil {
+					fmt.Fprintf(c.stderr, "lbhad: %v (is the ip_vs module loaded?)\n", err)
+					return exitError(exitFailed)
+				}
+				defer f.Close()
+				if err := ipvssync.FormatConns(c.stdout, f, persistent); err != nil {
+					fmt.Fprintf(c.stderr, "lbhad: %v\n", err)
+					return exitError(exitFailed)
+				}
+				return nil
+			}
+			if timeout {
+				return withKernel(c, func(h ipvssync.Handle) error {
+					tc, err := h.GetConfig()
+					if err != nil {
+						return fmt.Errorf("read timeouts: %w", err)
+					}
+					return ipvssync.FormatTimeout(c.stdout, tc)
+				})
+			}
 			if daemons {
 				ds, err := ipvssync.ListDaemons()
 				if err != nil {
@@ -121,7 +151,8 @@ numeric; -n is accepted, as ipvsadm users type it, and changes nothing.`,
 				if err != nil {
 					ver, size = "", 0 // FormatList fills ipvsadm's defaults
 				}
-				return ipvssync.FormatList(c.stdout, t, ipvssync.ListOptions{Stats: stats, Rate: rate, Version: ver, Size: size})
+				return ipvssync.FormatList(c.stdout, t, ipvssync.ListOptions{Stats: stats, Rate: rate,
+					Thresholds: thresholds, Exact: exact, Single: one, Version: ver, Size: size})
 			})
 		},
 	}
@@ -130,12 +161,19 @@ numeric; -n is accepted, as ipvsadm users type it, and changes nothing.`,
 	fs.BoolVar(&rate, "rate", false, "show rates")
 	fs.BoolVar(&daemons, "daemon", false, "show the connection sync daemons, like ipvsadm -L --daemon")
 	fs.BoolVarP(&numeric, "numeric", "n", false, "numeric output (always; accepted for ipvsadm's habit)")
-	cmd.MarkFlagsMutuallyExclusive("stats", "rate", "daemon")
+	fs.BoolVarP(&conns, "connection", "c", false, "list the connections, like ipvsadm -Lnc")
+	fs.BoolVar(&timeout, "timeout", false, "show the TCP, TCP FIN and UDP timeouts, like ipvsadm -L --timeout")
+	fs.BoolVar(&thresholds, "thresholds", false, "show the real servers' connection thresholds")
+	fs.BoolVar(&persistent, "persistent-conn", false, "with -c: show the persistence engine's name and data")
+	fs.BoolVar(&exact, "exact", false, "print --stats and --rate counters in full, not scaled with K, M, G")
+	// One view at a time, as in ipvsadm.
+	cmd.MarkFlagsMutuallyExclusive("stats", "rate", "thresholds", "daemon", "connection", "timeout")
 	svc.add(cmd)
-	cmd.MarkFlagsMutuallyExclusive("daemon", "tcp-service")
-	cmd.MarkFlagsMutuallyExclusive("daemon", "udp-service")
-	cmd.MarkFlagsMutuallyExclusive("daemon", "sctp-service")
-	cmd.MarkFlagsMutuallyExclusive("daemon", "fwmark-service")
+	for _, view := range []string{"daemon", "connection", "timeout"} {
+		for _, one := range []string{"tcp-service", "udp-service", "sctp-service", "fwmark-service", "exact"} {
+			cmd.MarkFlagsMutuallyExclusive(view, one)
+		}
+	}
 	return cmd
 }
 
@@ -157,22 +195,29 @@ and changes nothing.`,
 	return cmd
 }
 
-// readTable reads the kernel's table and hands it to write.
-func readTable(c *cli, write func(ipvssync.Table) error) error {
+// withKernel opens the kernel's IPVS and hands it to do; an error is
+// printed and ends the command with status 1.
+func withKernel(c *cli, do func(ipvssync.Handle) error) error {
 	h, err := ipvssync.Open()
 	if err != nil {
 		fmt.Fprintf(c.stderr, "lbhad: %v\n", err)
 		return exitError(exitFailed)
 	}
 	defer h.Close()
-	t, err := ipvssync.Read(h)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "lbhad: read ipvs table: %v\n", err)
-		return exitError(exitFailed)
-	}
-	if err := write(t); err != nil {
+	if err := do(h); err != nil {
 		fmt.Fprintf(c.stderr, "lbhad: %v\n", err)
 		return exitError(exitFailed)
 	}
 	return nil
+}
+
+// readTable reads the kernel's table and hands it to write.
+func readTable(c *cli, write func(ipvssync.Table) error) error {
+	return withKernel(c, func(h ipvssync.Handle) error {
+		t, err := ipvssync.Read(h)
+		if err != nil {
+			return fmt.Errorf("read ipvs table: %w", err)
+		}
+		return write(t)
+	})
 }
