@@ -18,18 +18,6 @@ import (
 
 func init() { register(newRunCmd) }
 
-// logFlags are the daemon's logging options; log.go turns them into
-// the logger.
-type logFlags struct{ format, level string }
-
-func (l *logFlags) add(cmd *cobra.Command) {
-	fs := cmd.Flags()
-	fs.StringVar(&l.format, "log-format", "console", "log `FORMAT`: console or json")
-	fs.StringVar(&l.level, "log-level", "info", "log `LEVEL`: debug, info, warn, error")
-	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"console", "json"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
-}
-
 func newRunCmd(c *cli) *cobra.Command {
 	var conf string
 	var lf logFlags
@@ -45,7 +33,7 @@ SIGINT stop it cleanly. An invalid config at start is printed with
 file:line:col and the exit status is 1.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := newLogger(lf.format, lf.level, c.stderr)
+			log, err := lf.logger(c.stderr)
 			if err != nil {
 				return usageError{err}
 			}
