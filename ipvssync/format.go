@@ -20,6 +20,9 @@ type ListOptions struct {
 	// Exact prints counters in full, like ipvsadm --exact, instead of
 	// scaling them with K, M, G, T.
 	Exact bool
+	// PersistConns, when not nil, shows each destination's persistent
+	// connections (see PersistConns), like ipvsadm --persistent-conn.
+	PersistConns map[ServiceKey]map[DestKey]uint32
 	// Single leaves out the version line, as ipvsadm does when it lists
 	// one service (-L -t ADDR:PORT).
 	Single  bool
@@ -51,6 +54,9 @@ func FormatList(w io.Writer, t Table, opts ListOptions) error {
 	case opts.Thresholds:
 		fmt.Fprintf(bw, "%-33s %-10s %-10s %-10s %-10s\n  -> RemoteAddress:Port\n",
 			"Prot LocalAddress:Port", "Uthreshold", "Lthreshold", "ActiveConn", "InActConn")
+	case opts.PersistConns != nil:
+		fmt.Fprintf(bw, "%-33s %-9s %-11s %-10s %-10s\n  -> RemoteAddress:Port\n",
+			"Prot LocalAddress:Port", "Weight", "PersistConn", "ActiveConn", "InActConn")
 	default:
 		fmt.Fprint(bw, "Prot LocalAddress:Port Scheduler Flags\n"+
 			"  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n")
@@ -97,6 +103,8 @@ func FormatList(w io.Writer, t Table, opts ListOptions) error {
 				fmt.Fprint(bw, "\n")
 			case opts.Thresholds:
 				fmt.Fprintf(bw, "  -> %-28s %-10d %-10d %-10d %-10d\n", dname, d.Upper, d.Lower, uint32(d.ActiveConns), uint32(d.InactConns))
+			case opts.PersistConns != nil:
+				fmt.Fprintf(bw, "  -> %-28s %-9d %-11d %-10d %-10d\n", dname, uint32(d.Weight), opts.PersistConns[k][d.Key()], uint32(d.ActiveConns), uint32(d.InactConns))
 			default:
 				fmt.Fprintf(bw, "  -> %-28s %-7s %-6d %-10d %-10d\n", dname, d.Forward, d.Weight, uint32(d.ActiveConns), uint32(d.InactConns))
 			}

@@ -51,6 +51,9 @@ func TestFormatGolden(t *testing.T) {
 		{"list-single.golden", func(b *bytes.Buffer) error {
 			return FormatList(b, Table{key: formatTable()[key]}, ListOptions{Single: true})
 		}},
+		{"list-persistent.golden", func(b *bytes.Buffer) error {
+			return FormatList(b, formatTable(), ListOptions{PersistConns: map[ServiceKey]map[DestKey]uint32{key: {k1: 5}}})
+		}},
 		{"list-thresholds.golden", func(b *bytes.Buffer) error { return FormatList(b, formatTable(), ListOptions{Thresholds: true}) }},
 		{"list-sctp.golden", func(b *bytes.Buffer) error {
 			k := ServiceKey{Family: FamilyIPv4, Proto: ProtoSCTP, Addr: vip, Port: 3868}

@@ -117,7 +117,7 @@ func TestFlagsAfterPositionals(t *testing.T) {
 		{[]string{"ipvs", "list", "-t", "192.0.2.1"}, exitUsage, "want ADDR:PORT"},
 		{[]string{"ipvs", "list", "-f", "0"}, exitUsage, "want a number"},
 		{[]string{"ipvs", "save", "--stats"}, exitUsage, "unknown flag: --stats"},
-		{[]string{"ipvs", "list", "--persistent-conn"}, exitUsage, "--persistent-conn is supported with -c only"},
+		{[]string{"ipvs", "list", "--persistent-conn", "--stats"}, exitUsage, "none of the others can be"},
 		{[]string{"ipvs", "list", "-c", "-t", "192.0.2.1:80"}, exitUsage, "none of the others can be"},
 		{[]string{"ipvs", "list", "--timeout", "--stats"}, exitUsage, "none of the others can be"},
 		{[]string{"ipvs", "list", "--thresholds", "--rate"}, exitUsage, "none of the others can be"},

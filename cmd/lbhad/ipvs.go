@@ -94,16 +94,12 @@ func newIPVSListCmd(c *cli) *cobra.Command {
 numeric; -n is accepted, as ipvsadm users type it, and changes nothing.`,
 		Example: `  lbhad ipvs list -n
   lbhad ipvs list --stats --exact -t 192.0.2.50:80
+  lbhad ipvs list --persistent-conn
   lbhad ipvs list -c --persistent-conn
   lbhad ipvs list --timeout
   lbhad ipvs list --daemon`,
 		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if persistent && !conns {
-				// ipvsadm's column view of persistent connections needs a
-				// per-destination count that lbhad does not read (yet).
-				return usageErrorf("--persistent-conn is supported with -c only")
-			}
 			if conns {
 				f, err := os.Open(ipvssync.ConnFile)
 				if err != nil {
@@ -151,8 +147,14 @@ numeric; -n is accepted, as ipvsadm users type it, and changes nothing.`,
 				if err != nil {
 					ver, size = "", 0 // FormatList fills ipvsadm's defaults
 				}
-				return ipvssync.FormatList(c.stdout, t, ipvssync.ListOptions{Stats: stats, Rate: rate,
-					Thresholds: thresholds, Exact: exact, Single: one, Version: ver, Size: size})
+				opts := ipvssync.ListOptions{Stats: stats, Rate: rate,
+					Thresholds: thresholds, Exact: exact, Single: one, Version: ver, Size: size}
+				if persistent {
+					if opts.PersistConns, err = ipvssync.PersistConns(t); err != nil {
+						return err
+					}
+				}
+				return ipvssync.FormatList(c.stdout, t, opts)
 			})
 		},
 	}
@@ -164,10 +166,15 @@ numeric; -n is accepted, as ipvsadm users type it, and changes nothing.`,
 	fs.BoolVarP(&conns, "connection", "c", false, "list the connections, like ipvsadm -Lnc")
 	fs.BoolVar(&timeout, "timeout", false, "show the TCP, TCP FIN and UDP timeouts, like ipvsadm -L --timeout")
 	fs.BoolVar(&thresholds, "thresholds", false, "show the real servers' connection thresholds")
-	fs.BoolVar(&persistent, "persistent-conn", false, "with -c: show the persistence engine's name and data")
+	fs.BoolVar(&persistent, "persistent-conn", false, "show each real server's persistent connections; with -c, the persistence engine's name and data")
 	fs.BoolVar(&exact, "exact", false, "print --stats and --rate counters in full, not scaled with K, M, G")
 	// One view at a time, as in ipvsadm.
 	cmd.MarkFlagsMutuallyExclusive("stats", "rate", "thresholds", "daemon", "connection", "timeout")
+	cmd.MarkFlagsMutuallyExclusive("persistent-conn", "stats")
+	cmd.MarkFlagsMutuallyExclusive("persistent-conn", "rate")
+	cmd.MarkFlagsMutuallyExclusive("persistent-conn", "thresholds")
+	cmd.MarkFlagsMutuallyExclusive("persistent-conn", "daemon")
+	cmd.MarkFlagsMutuallyExclusive("persistent-conn", "timeout")
 	svc.add(cmd)
 	for _, view := range []string{"daemon", "connection", "timeout"} {
 		for _, one := range []string{"tcp-service", "udp-service", "sctp-service", "fwmark-service", "exact"} {

@@ -121,6 +121,21 @@ func TestIPVSViews(t *testing.T) {
 		{"rate", []string{"-Ln", "--rate"}, list(func(o *ipvssync.ListOptions) { o.Rate = true }, nil)},
 		{"rate exact", []string{"-Ln", "--rate", "--exact"}, list(func(o *ipvssync.ListOptions) { o.Rate, o.Exact = true, true }, nil)},
 		{"thresholds", []string{"-Ln", "--thresholds"}, list(func(o *ipvssync.ListOptions) { o.Thresholds = true }, nil)},
+		{"persistent-conn", []string{"-Ln", "--persistent-conn"}, func(b *bytes.Buffer) error {
+			tab, err := ipvssync.Read(h)
+			if err != nil {
+				return err
+			}
+			o := info()
+			err = ns.Run(func() error { // the genetlink socket opens in the thread's namespace
+				o.PersistConns, err = ipvssync.PersistConns(tab)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			return ipvssync.FormatList(b, tab, o)
+		}},
 		{"one tcp service", []string{"-Ln", "-t", "198.51.100.10:80"}, list(none, &tcp80)},
 		{"one sctp service", []string{"-Ln", "--sctp-service", "198.51.100.10:3868"}, list(none, &sctp)},
 		{"one fwmark service stats", []string{"-Ln", "-f", "7", "--stats"}, list(func(o *ipvssync.ListOptions) { o.Stats = true }, &fw)},
