@@ -91,8 +91,8 @@ vrrp_instance "VI_1" {
 	}
 }
 
-// TestValidateHost runs the built binary against the real host: what
-// the daemon would trip on fails validate, --offline lets it pass.
+// TestValidateHost runs validate (in-process) against the real host:
+// what the daemon would trip on fails validate, --offline lets it pass.
 func TestValidateHost(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, body string) string {
@@ -129,7 +129,8 @@ func TestValidateHost(t *testing.T) {
 				if offline {
 					args, want = append(args, "--offline"), tc.offline
 				}
-				out, code := runBin(t, args...)
+				code, stdout, stderr := runIn(args...)
+				out := stdout + stderr
 				if code != want {
 					t.Errorf("offline=%v: exit %d, want %d:\n%s", offline, code, want, out)
 				}
