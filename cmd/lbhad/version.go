@@ -29,10 +29,20 @@ type buildInfo struct {
 }
 
 func readBuildInfo() buildInfo {
-	b := buildInfo{Version: version, Revision: revision, Time: revisionTime,
-		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
+		bi = nil
+	}
+	return buildInfoFrom(bi, version, revision, revisionTime)
+}
+
+// buildInfoFrom merges the Go build info (nil when the binary has none)
+// with the -ldflags stamps: a stamped version wins, the VCS settings win
+// over stamped revision and time.
+func buildInfoFrom(bi *debug.BuildInfo, version, revision, revisionTime string) buildInfo {
+	b := buildInfo{Version: version, Revision: revision, Time: revisionTime,
+		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	if bi == nil {
 		return b.withDefaults()
 	}
 	if b.Version == "" && bi.Main.Version != "" {
@@ -63,8 +73,9 @@ func versionLine() string { return readBuildInfo().Version }
 
 // versionText is the whole of "lbhad version": one line a script can
 // cut, then what a bug report needs.
-func versionText() string {
-	b := readBuildInfo()
+func versionText() string { return readBuildInfo().text() }
+
+func (b buildInfo) text() string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "lbhad %s\n", b.Version)
 	rev := b.Revision
