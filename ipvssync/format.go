@@ -14,8 +14,20 @@ import (
 // "1.2.1" and 4096.
 type ListOptions struct {
 	Stats, Rate bool
-	Version     string
-	Size        int
+	// Thresholds shows the connection thresholds, like ipvsadm
+	// --thresholds (Stats and Rate win).
+	Thresholds bool
+	// Exact prints counters in full, like ipvsadm --exact, instead of
+	// scaling them with K, M, G, T.
+	Exact bool
+	// PersistConns, when not nil, shows each destination's persistent
+	// connections (see PersistConns), like ipvsadm --persistent-conn.
+	PersistConns map[ServiceKey]map[DestKey]uint32
+	// Single leaves out the version line, as ipvsadm does when it lists
+	// one service (-L -t ADDR:PORT).
+	Single  bool
+	Version string
+	Size    int
 }
 
 // FormatList writes t the way `ipvsadm -Ln` (numeric) prints it, column
@@ -29,7 +41,9 @@ func FormatList(w io.Writer, t Table, opts ListOptions) error {
 	if opts.Size == 0 {
 		opts.Size = 4096
 	}
-	fmt.Fprintf(bw, "IP Virtual Server version %s (size=%d)\n", opts.Version, opts.Size)
+	if !opts.Single {
+		fmt.Fprintf(bw, "IP Virtual Server version %s (size=%d)\n", opts.Version, opts.Size)
+	}
 	switch {
 	case opts.Stats:
 		fmt.Fprintf(bw, "%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
@@ -37,6 +51,12 @@ func FormatList(w io.Writer, t Table, opts ListOptions) error {
 	case opts.Rate:
 		fmt.Fprintf(bw, "%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
 			"Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS")
+	case opts.Thresholds:
+		fmt.Fprintf(bw, "%-33s %-10s %-10s %-10s %-10s\n  -> RemoteAddress:Port\n",
+			"Prot LocalAddress:Port", "Uthreshold", "Lthreshold", "ActiveConn", "InActConn")
+	case opts.PersistConns != nil:
+		fmt.Fprintf(bw, "%-33s %-9s %-11s %-10s %-10s\n  -> RemoteAddress:Port\n",
+			"Prot LocalAddress:Port", "Weight", "PersistConn", "ActiveConn", "InActConn")
 	default:
 		fmt.Fprint(bw, "Prot LocalAddress:Port Scheduler Flags\n"+
 			"  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n")
@@ -47,11 +67,11 @@ func FormatList(w io.Writer, t Table, opts ListOptions) error {
 		switch {
 		case opts.Stats:
 			fmt.Fprintf(bw, "%-33s", name)
-			largenums(bw, e.Stats.Conns, e.Stats.PacketsIn, e.Stats.PacketsOut, e.Stats.BytesIn, e.Stats.BytesOut)
+			largenums(bw, opts.Exact, e.Stats.Conns, e.Stats.PacketsIn, e.Stats.PacketsOut, e.Stats.BytesIn, e.Stats.BytesOut)
 		case opts.Rate:
 			fmt.Fprintf(bw, "%-33s", name)
-			largenums(bw, e.Stats.CPS, e.Stats.PPSIn, e.Stats.PPSOut, e.Stats.BPSIn, e.Stats.BPSOut)
-		default:
+			largenums(bw, opts.Exact, e.Stats.CPS, e.Stats.PPSIn, e.Stats.PPSOut, e.Stats.BPSIn, e.Stats.BPSOut)
+		default: // --thresholds too: ipvsadm prints the service line as in -Ln
 			fmt.Fprintf(bw, "%s %s", name, e.Scheduler)
 			if f := schedFlags(e.Scheduler, e.Flags); f != "" {
 				fmt.Fprintf(bw, " (%s)", f)
@@ -75,12 +95,16 @@ func FormatList(w io.Writer, t Table, opts ListOptions) error {
 			switch {
 			case opts.Stats:
 				fmt.Fprintf(bw, "  -> %-28s", dname)
-				largenums(bw, d.Stats.Conns, d.Stats.PacketsIn, d.Stats.PacketsOut, d.Stats.BytesIn, d.Stats.BytesOut)
+				largenums(bw, opts.Exact, d.Stats.Conns, d.Stats.PacketsIn, d.Stats.PacketsOut, d.Stats.BytesIn, d.Stats.BytesOut)
 				fmt.Fprint(bw, "\n")
 			case opts.Rate:
 				fmt.Fprintf(bw, "  -> %-28s %8d %8d %8d", dname, uint32(d.Stats.CPS), uint32(d.Stats.PPSIn), uint32(d.Stats.PPSOut))
-				largenums(bw, d.Stats.BPSIn, d.Stats.BPSOut)
+				largenums(bw, opts.Exact, d.Stats.BPSIn, d.Stats.BPSOut)
 				fmt.Fprint(bw, "\n")
+			case opts.Thresholds:
+				fmt.Fprintf(bw, "  -> %-28s %-10d %-10d %-10d %-10d\n", dname, d.Upper, d.Lower, uint32(d.ActiveConns), uint32(d.InactConns))
+			case opts.PersistConns != nil:
+				fmt.Fprintf(bw, "  -> %-28s %-9d %-11d %-10d %-10d\n", dname, uint32(d.Weight), opts.PersistConns[k][d.Key()], uint32(d.ActiveConns), uint32(d.InactConns))
 			default:
 				fmt.Fprintf(bw, "  -> %-28s %-7s %-6d %-10d %-10d\n", dname, d.Forward, d.Weight, uint32(d.ActiveConns), uint32(d.InactConns))
 			}
@@ -99,10 +123,8 @@ func FormatSave(w io.Writer, t Table) error {
 	for _, k := range t.Keys() {
 		e := t[k]
 		name := ruleName(k)
+		// ipvsadm 1.31's order: -p, -M, -o, then -b.
 		fmt.Fprintf(bw, "-A %s -s %s", name, e.Scheduler)
-		if f := schedFlags(e.Scheduler, e.Flags); f != "" {
-			fmt.Fprintf(bw, " -b %s", f)
-		}
 		if e.Persistent() {
 			fmt.Fprintf(bw, " -p %d", e.Timeout)
 			if m := maskString(k.Family, e.Netmask); m != "" {
@@ -111,6 +133,9 @@ func FormatSave(w io.Writer, t Table) error {
 		}
 		if e.Flags&FlagOnePacket != 0 {
 			fmt.Fprint(bw, " -o")
+		}
+		if f := schedFlags(e.Scheduler, e.Flags); f != "" {
+			fmt.Fprintf(bw, " -b %s", f)
 		}
 		fmt.Fprint(bw, "\n")
 		for _, d := range e.SortedDests() {
@@ -156,7 +181,7 @@ func listName(k ServiceKey) string {
 		}
 		return fmt.Sprintf("FWM  %d", k.FWMark)
 	}
-	// ipvsadm pads the protocol to four columns: "TCP  a:p", "SCTP a:p".
+	// ipvsadm 1.31 pads the protocol to four: "TCP  ", "UDP  ", "SCTP ".
 	s := fmt.Sprintf("%-4s %s", protoName(k.Proto), addrPort(k.Addr, k.Port))
 	if k.Family != FamilyIPv6 && len(s) > 33 {
 		s = s[:33]
@@ -217,11 +242,16 @@ func schedFlags(sched string, flags uint32) string {
 	return strings.Join(out, ",")
 }
 
-// largenums prints counters like ipvsadm's print_largenum without
-// --exact: nine columns, scaled with K/M/G/T once they do not fit.
-func largenums(w io.Writer, vals ...uint64) {
+// largenums prints counters like ipvsadm's print_largenum: nine
+// columns, scaled with K/M/G/T once they do not fit; with exact (its
+// --exact) in full, one column wider than the number when it needs more
+// than eight.
+func largenums(w io.Writer, exact bool, vals ...uint64) {
 	for _, i := range vals {
 		switch {
+		case exact:
+			n := len(fmt.Sprint(i))
+			fmt.Fprintf(w, "%*d", max(9, n+1), i)
 		case i < 100_000_000:
 			fmt.Fprintf(w, "%9d", i)
 		case i < 1_000_000_000:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -44,6 +45,25 @@ func TestFormatGolden(t *testing.T) {
 			return FormatList(b, formatTable(), ListOptions{Rate: true, Version: "1.2.1", Size: 1048576})
 		}},
 		{"save.golden", func(b *bytes.Buffer) error { return FormatSave(b, formatTable()) }},
+		{"list-exact.golden", func(b *bytes.Buffer) error {
+			return FormatList(b, formatTable(), ListOptions{Stats: true, Exact: true})
+		}},
+		{"list-single.golden", func(b *bytes.Buffer) error {
+			return FormatList(b, Table{key: formatTable()[key]}, ListOptions{Single: true})
+		}},
+		{"list-persistent.golden", func(b *bytes.Buffer) error {
+			return FormatList(b, formatTable(), ListOptions{PersistConns: map[ServiceKey]map[DestKey]uint32{key: {k1: 5}}})
+		}},
+		{"list-thresholds.golden", func(b *bytes.Buffer) error { return FormatList(b, formatTable(), ListOptions{Thresholds: true}) }},
+		{"list-sctp.golden", func(b *bytes.Buffer) error {
+			k := ServiceKey{Family: FamilyIPv4, Proto: ProtoSCTP, Addr: vip, Port: 3868}
+			return FormatList(b, Table{k: entry(Service{Key: k, Scheduler: "rr"}, Destination{Addr: rs1, Port: 3868, Weight: 1, Forward: ForwardDR})}, ListOptions{})
+		}},
+		{"timeout.golden", func(b *bytes.Buffer) error {
+			return FormatTimeout(b, KernelConfig{TimeoutTCP: 900 * time.Second, TimeoutTCPFin: 120 * time.Second, TimeoutUDP: 300 * time.Second})
+		}},
+		{"conns.golden", func(b *bytes.Buffer) error { return formatConnsFile(b, "testdata/ip_vs_conn", false) }},
+		{"conns-persistent.golden", func(b *bytes.Buffer) error { return formatConnsFile(b, "testdata/ip_vs_conn", true) }},
 		{"empty-list.golden", func(b *bytes.Buffer) error { return FormatList(b, Table{}, ListOptions{}) }},
 	}
 	for _, tt := range tests {
@@ -84,14 +104,18 @@ func TestIpvsadmOrderQuirk(t *testing.T) {
 
 func TestLargenum(t *testing.T) {
 	for _, tt := range []struct {
-		in   uint64
-		want string
+		in    uint64
+		exact bool
+		want  string
 	}{
-		{0, "        0"}, {99_999_999, " 99999999"}, {100_000_000, "  100000K"},
-		{1_000_000_000, "    1000M"}, {100_000_000_000, "     100G"}, {100_000_000_000_000, "     100T"},
+		{0, false, "        0"}, {99_999_999, false, " 99999999"}, {100_000_000, false, "  100000K"},
+		{1_000_000_000, false, "    1000M"}, {100_000_000_000, false, "     100G"}, {100_000_000_000_000, false, "     100T"},
+		// --exact: nine columns up to eight digits, then one more than the number.
+		{0, true, "        0"}, {99_999_999, true, " 99999999"}, {100_000_000, true, " 100000000"},
+		{12_345_678_901, true, " 12345678901"},
 	} {
 		var b bytes.Buffer
-		largenums(&b, tt.in)
+		largenums(&b, tt.exact, tt.in)
 		if b.String() != tt.want {
 			t.Errorf("largenum(%d) = %q, want %q", tt.in, b.String(), tt.want)
 		}
@@ -112,4 +136,13 @@ func TestListNameSCTP(t *testing.T) {
 			t.Errorf("listName = %q, want %q", got, tc.want)
 		}
 	}
+}
+
+func formatConnsFile(w *bytes.Buffer, path string, persistent bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return FormatConns(w, f, persistent)
 }

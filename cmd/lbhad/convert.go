@@ -1,92 +1,89 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/kaconv"
 )
 
-// cmdConvert turns a keepalived.conf into lbhad HCL. It exits 0 only
+func init() { register(newConvertCmd) }
+
+// newConvertCmd turns a keepalived.conf into lbhad HCL. It exits 0 only
 // when everything was carried over and the result validates, so a
 // migration script can trust a zero exit.
-func cmdConvert(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("lbhad convert", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("o", "", "write the HCL to `file` instead of standard output; to a directory, one file per keepalived file, when it names a directory or ends in /")
-	explain := fs.Bool("explain", false, "print on standard error, for every keepalived statement, how it was carried or why it was lost")
-	configID := fs.String("i", defaultConfigID(), "keepalived's config `id` for @id and @^id lines (keepalived -i; default: the host name up to the first dot)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: lbhad convert [-o FILE|DIR/] [-i ID] [--explain] keepalived.conf\n\n"+
-			"Writes the equivalent lbhad config. Options lbhad cannot carry are listed\n"+
-			"on standard error with their file:line; the exit status is 0 when nothing\n"+
-			"was lost and the result validates, 1 otherwise.\n\n")
-		fs.PrintDefaults()
+func newConvertCmd(c *cli) *cobra.Command {
+	var out, configID string
+	var explain bool
+	cmd := &cobra.Command{
+		Use:   "convert KEEPALIVED.CONF [-o FILE|DIR/] [-i ID] [--explain]",
+		Short: "Migrate a keepalived config to lbhad HCL",
+		Long: `Write the lbhad config equivalent to a keepalived.conf (with its include
+files). Options lbhad cannot carry are listed on standard error with their
+file:line; the exit status is 0 when nothing was lost and the result
+validates, 1 otherwise.`,
+		Example: `  lbhad convert /etc/keepalived/keepalived.conf -o lbhad.hcl
+  lbhad convert /etc/keepalived/keepalived.conf -o /etc/lbhad/conf.d/ --explain`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(_ *cobra.Command, a []string) error {
+			return exitError(convert(c, a[0], out, configID, explain))
+		},
 	}
-	// Flags may also follow the file (lbhad convert keepalived.conf -o x).
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return exitUsage
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(files) != 1 {
-		fs.Usage()
-		return exitUsage
-	}
-	src := files[0]
-	res, err := kaconv.ConvertFile(src, kaconv.Options{ConfigID: *configID})
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the HCL to `FILE` instead of standard output; to a directory, one file per keepalived file, when it names a directory or ends in /")
+	cmd.Flags().StringVarP(&configID, "config-id", "i", defaultConfigID(), "keepalived's config `ID` for @id and @^id lines (keepalived -i; default: the host name up to the first dot)")
+	cmd.Flags().BoolVar(&explain, "explain", false, "print on standard error, for every keepalived statement, how it was carried or why it was lost")
+	_ = cmd.MarkFlagFilename("output", "hcl")
+	return cmd
+}
+
+func convert(c *cli, src, out, configID string, explain bool) int {
+	res, err := kaconv.ConvertFile(src, kaconv.Options{ConfigID: configID})
 	if err != nil {
-		fmt.Fprintf(stderr, "lbhad convert: %v\n", err)
+		fmt.Fprintf(c.stderr, "lbhad convert: %v\n", err)
 		return exitFailed
 	}
-	name := *out
+	name := out
 	var diags hcl.Diagnostics
 	switch {
 	case name == "":
 		name = "converted.hcl"
-		if _, err := stdout.Write(res.HCL); err != nil {
+		if _, err := c.stdout.Write(res.HCL); err != nil {
 			return exitFailed
 		}
 		_, diags = config.Parse(res.HCL, name)
 	case isDir(name):
 		if err := writeDir(name, res.Files); err != nil {
-			fmt.Fprintf(stderr, "lbhad convert: %v\n", err)
+			fmt.Fprintf(c.stderr, "lbhad convert: %v\n", err)
 			return exitFailed
 		}
 		_, _, diags = config.LoadFile(name)
 	default:
 		if err := os.WriteFile(name, res.HCL, 0o644); err != nil {
-			fmt.Fprintf(stderr, "lbhad convert: %v\n", err)
+			fmt.Fprintf(c.stderr, "lbhad convert: %v\n", err)
 			return exitFailed
 		}
 		_, diags = config.Parse(res.HCL, name)
 	}
-	if *explain {
+	if explain {
 		for _, e := range res.Explain {
-			fmt.Fprintf(stderr, "explain: %s\n", e)
+			fmt.Fprintf(c.stderr, "explain: %s\n", e)
 		}
 	}
 	for _, u := range res.Unsupported {
-		fmt.Fprintf(stderr, "not converted: %s\n", u)
+		fmt.Fprintf(c.stderr, "not converted: %s\n", u)
 	}
 	if len(diags) > 0 {
-		fmt.Fprintln(stderr, "the converted config has problems:")
-		_ = config.WriteDiagnostics(stderr, nil, diags, 100, false)
+		fmt.Fprintln(c.stderr, "the converted config has problems:")
+		_ = config.WriteDiagnostics(c.stderr, nil, diags, 100, false)
 	}
 	if len(res.Unsupported) > 0 {
-		fmt.Fprintf(stderr, "lbhad convert: %d keepalived statement(s) not carried; the converted config does not behave like the keepalived one\n", len(res.Unsupported))
+		fmt.Fprintf(c.stderr, "lbhad convert: %d keepalived statement(s) not carried; the converted config does not behave like the keepalived one\n", len(res.Unsupported))
 	}
 	if diags.HasErrors() || len(res.Unsupported) > 0 {
 		return exitFailed

@@ -19,7 +19,7 @@ func TestConvertToDirectory(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	// include.conf names an include that matches nothing and ha_suspend:
 	// both are losses, so the exit status is 1; the files are written.
-	if code := cmdConvert([]string{"-i", "lb1", "-o", dir, src}, &stdout, &stderr); code != exitFailed {
+	if code := run([]string{"convert", "-i", "lb1", "-o", dir, src}, &stdout, &stderr); code != exitFailed {
 		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitFailed, stderr.String())
 	}
 	entries, err := os.ReadDir(dir)
@@ -42,7 +42,7 @@ func TestConvertToDirectory(t *testing.T) {
 		t.Fatal(diags)
 	}
 	var one bytes.Buffer
-	if code := cmdConvert([]string{"-i", "lb1", src}, &one, &stderr); code != exitFailed {
+	if code := run([]string{"convert", "-i", "lb1", src}, &one, &stderr); code != exitFailed {
 		t.Fatalf("single-file exit %d", code)
 	}
 	fromFile, diags := config.Parse(one.Bytes(), "one.hcl")
@@ -57,7 +57,7 @@ func TestConvertToDirectory(t *testing.T) {
 	// A second run into the same directory is refused: lbhad would read
 	// the old files together with the new ones.
 	stderr.Reset()
-	if code := cmdConvert([]string{"-o", dir, src}, &stdout, &stderr); code != exitFailed || !strings.Contains(stderr.String(), "already holds") {
+	if code := run([]string{"convert", "-o", dir, src}, &stdout, &stderr); code != exitFailed || !strings.Contains(stderr.String(), "already holds") {
 		t.Errorf("rewriting a directory: exit %d, stderr %q", code, stderr.String())
 	}
 }

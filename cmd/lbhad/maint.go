@@ -3,66 +3,82 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/lbhad/lbhad/internal/control"
 )
 
-const maintUsage = `Usage:
-  lbhad maint director on|off [--instance NAME] [-c FILE | -s SOCKET]
-  lbhad maint real-server VS/RS on|off [--drain-timeout 5m] [-c FILE | -s SOCKET]
+func init() { register(newMaintCmd) }
 
-"director on" hands this director's VRRP instances to the peer without a
-gap (the peer takes over before the VIPs leave here) and keeps them
-backup, never master, until "director off". "real-server on" sets the
-real server to weight 0, lets its connections finish and then takes it
-out of the table (at the latest after --drain-timeout); "off" returns it
-at its configured weight once its checks pass. Both survive a restart.
-Root only.
-`
-
-// cmdMaint sends "maint" to the running daemon.
-func cmdMaint(args []string, stdout, stderr io.Writer) int {
-	fs, conf := newFlags("maint", stderr)
-	sock := fs.String("s", "", "control `socket` (default: the config's control_socket)")
-	inst := fs.String("instance", "", "only this vrrp_instance (director)")
-	drain := fs.Duration("drain-timeout", 0, "longest wait for connections to finish (real-server; default 5m)")
-	fs.Usage = func() { fmt.Fprint(stderr, maintUsage) }
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return exitUsage
+func newMaintCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "maint",
+		Short: "Take this director or a real server out of service, without a gap",
+		Long: `Take this director or a real server out of service at runtime, without
+editing the config, over the control socket (root only). Every action is
+logged and notified with the uid and pid that asked, and survives a
+restart.`,
+		Args: args(cobra.ArbitraryArgs),
+		RunE: groupRunE(c),
 	}
-	a, err := maintArgs(pos, *inst, *drain)
-	if err != nil {
-		fmt.Fprintf(stderr, "lbhad maint: %v\n\n%s", err, maintUsage)
-		return exitUsage
-	}
-	r, err := control.Maint(context.Background(), socketPath(*sock, *conf), a)
-	if err != nil {
-		fmt.Fprintf(stderr, "lbhad: %v\n", err)
-		return exitFailed
-	}
-	fmt.Fprintln(stdout, r.Message)
-	return exitOK
-}
-
-// parseInterspersed lets flags follow the positional arguments, as in
-// "lbhad maint director on --instance VI_1".
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
+	send := func(conf, sock *string, a control.MaintArgs) error {
+		r, err := control.Maint(context.Background(), socketPath(*sock, *conf), a)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "lbhad: %v\n", err)
+			return exitError(exitFailed)
 		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+		fmt.Fprintln(c.stdout, r.Message)
+		return nil
 	}
+
+	var dconf, dsock, inst string
+	director := &cobra.Command{
+		Use:   "director on|off",
+		Short: "Hand this director's VIPs to the peer and stay backup (on), or rejoin (off)",
+		Long: `"on" hands this director's VRRP instances to the peer without a gap (the
+peer takes over before the VIPs leave here) and keeps them backup, never
+master, until "off".`,
+		Example:   "  lbhad maint director on --instance VI_1",
+		Args:      args(cobra.ExactArgs(1)),
+		ValidArgs: []string{"on", "off"},
+		RunE: func(_ *cobra.Command, pos []string) error {
+			a, err := maintArgs(append([]string{control.MaintDirector}, pos...), inst, 0)
+			if err != nil {
+				return usageError{err}
+			}
+			return send(&dconf, &dsock, a)
+		},
+	}
+	addSocketFlags(director, &dconf, &dsock)
+	director.Flags().StringVar(&inst, "instance", "", "only this vrrp_instance `NAME`")
+
+	var rconf, rsock string
+	var drain time.Duration
+	realServer := &cobra.Command{
+		Use:   "real-server VS/RS on|off",
+		Short: "Drain a real server to weight 0 and out of the table (on), or return it (off)",
+		Long: `"on" sets the real server to weight 0, lets its connections finish and then
+takes it out of the table (at the latest after --drain-timeout); "off"
+returns it at its configured weight once its checks pass. VS/RS names the
+virtual_server and real_server blocks, as in web/rs1.`,
+		Example: "  lbhad maint real-server web/rs1 on --drain-timeout 2m",
+		Args:    args(cobra.ExactArgs(2)),
+		RunE: func(_ *cobra.Command, pos []string) error {
+			a, err := maintArgs(append([]string{control.MaintRealServer}, pos...), "", drain)
+			if err != nil {
+				return usageError{err}
+			}
+			return send(&rconf, &rsock, a)
+		},
+	}
+	addSocketFlags(realServer, &rconf, &rsock)
+	realServer.Flags().DurationVar(&drain, "drain-timeout", 0, "longest wait for connections to finish (default 5m)")
+
+	cmd.AddCommand(director, realServer)
+	return cmd
 }
 
 // maintArgs turns "director on" or "real-server VS/RS off" into the

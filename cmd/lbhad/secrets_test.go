@@ -88,6 +88,11 @@ func TestNoSecretsInOutputs(t *testing.T) {
 		t.Errorf("validate of a bad file: %v\n%s", err, out)
 	}
 	outputs["validate"] = string(out)
+	out, err = exec.Command(binPath, "validate", "--format", "json", bad).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `"line": 8`) {
+		t.Errorf("validate --format json of a bad file: %v\n%s", err, out)
+	}
+	outputs["validate --format json"] = string(out)
 
 	var hits atomic.Int32
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

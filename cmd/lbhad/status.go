@@ -4,11 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+
+	"github.com/spf13/cobra"
 
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/control"
 )
+
+func init() {
+	register(newStatusCmd)
+	register(newDumpCmd)
+}
 
 // socketPath picks the control socket: -s, else the config's
 // control_socket, else the default. A config that cannot be read is no
@@ -23,45 +29,71 @@ func socketPath(flagSock, conf string) string {
 	return config.DefaultControlSocket
 }
 
-// cmdStatus asks the running daemon for its state over the control
-// socket ("status"), or for everything it holds ("dump").
-func cmdStatus(name string, args []string, stdout, stderr io.Writer) int {
-	fs, conf := newFlags(name, stderr)
-	sock := fs.String("s", "", "control `socket` (default: the config's control_socket)")
-	asJSON := fs.Bool("json", false, "print JSON for scripts")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+// addSocketFlags adds -c (to find control_socket in the config) and -s.
+func addSocketFlags(cmd *cobra.Command, conf, sock *string) {
+	addConfigFlag(cmd, conf)
+	cmd.Flags().StringVarP(sock, "socket", "s", "", "control `SOCKET` (default: the config's control_socket, else "+config.DefaultControlSocket+")")
+}
+
+func newStatusCmd(c *cli) *cobra.Command {
+	var conf, sock string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the running daemon's instances, VIPs, real servers and maintenance",
+		Long: `Ask the running daemon, over its control socket, for its state: VRRP
+instances with state, priority and master; VIPs; virtual and real servers
+with health; maintenance; the last reload. --json prints the same for
+scripts.`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			s, err := control.Status(context.Background(), socketPath(sock, conf))
+			if err != nil {
+				fmt.Fprintf(c.stderr, "lbhad: %v\n", err)
+				return exitError(exitFailed)
+			}
+			if asJSON {
+				err = control.FormatJSON(c.stdout, s)
+			} else {
+				err = control.FormatStatus(c.stdout, s)
+			}
+			if err != nil {
+				return exitError(exitFailed)
+			}
+			return nil
+		},
 	}
-	path := socketPath(*sock, *conf)
-	ctx := context.Background()
-	if name == "dump" {
-		raw, err := control.Do(ctx, path, control.Command{Cmd: control.CmdDump})
-		if err != nil {
-			fmt.Fprintf(stderr, "lbhad: %v\n", err)
-			return exitFailed
-		}
-		var d control.Dump
-		if err := json.Unmarshal(raw, &d); err != nil {
-			fmt.Fprintf(stderr, "lbhad: bad reply from the daemon: %v\n", err)
-			return exitFailed
-		}
-		if err := control.FormatJSON(stdout, d); err != nil {
-			return exitFailed
-		}
-		return exitOK
+	addSocketFlags(cmd, &conf, &sock)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
+	return cmd
+}
+
+func newDumpCmd(c *cli) *cobra.Command {
+	var conf, sock string
+	cmd := &cobra.Command{
+		Use:   "dump",
+		Short: "Print everything the running daemon holds, as JSON (secrets redacted)",
+		Long: `Ask the running daemon, over its control socket, for everything it holds:
+the config it runs (secrets redacted), every component's state and
+counters. The output is always JSON.`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			raw, err := control.Do(context.Background(), socketPath(sock, conf), control.Command{Cmd: control.CmdDump})
+			if err != nil {
+				fmt.Fprintf(c.stderr, "lbhad: %v\n", err)
+				return exitError(exitFailed)
+			}
+			var d control.Dump
+			if err := json.Unmarshal(raw, &d); err != nil {
+				fmt.Fprintf(c.stderr, "lbhad: bad reply from the daemon: %v\n", err)
+				return exitError(exitFailed)
+			}
+			if err := control.FormatJSON(c.stdout, d); err != nil {
+				return exitError(exitFailed)
+			}
+			return nil
+		},
 	}
-	s, err := control.Status(ctx, path)
-	if err != nil {
-		fmt.Fprintf(stderr, "lbhad: %v\n", err)
-		return exitFailed
-	}
-	if *asJSON {
-		err = control.FormatJSON(stdout, s)
-	} else {
-		err = control.FormatStatus(stdout, s)
-	}
-	if err != nil {
-		return exitFailed
-	}
-	return exitOK
+	addSocketFlags(cmd, &conf, &sock)
+	return cmd
 }
