@@ -316,6 +316,10 @@ func (m *Machine) start(now time.Time, why Reason) []Action {
 func (m *Machine) becomeMaster(now time.Time, why Reason) []Action {
 	from := m.state
 	m.state = StateMaster
+	// While master, the master's interval is our own; a later step down
+	// without an advert to learn from (sync group, maintenance) must
+	// not reuse an interval learned from a master long gone.
+	m.masterAdverInt = m.cfg.AdvertInterval
 	m.deadline = now.Add(m.cfg.AdvertInterval)
 	// RFC 3768 §6.4.2: send an advert, then gratuitous ARP; keepalived's
 	// first advert goes out just before its first GARP.

@@ -82,6 +82,14 @@ func TestMachineV3(t *testing.T) {
 			{down(100*ms, 100), Timer{}, toMaster(StateBackup, 100, ReasonMasterDown), StateMaster, down(100*ms, 100) + 100*ms},
 			{time.Second, adv(highIP, 200, 300*ms), toBackup(StateMaster, ReasonHigherPriority), StateBackup, time.Second + down(300*ms, 100)},
 		}},
+		{"a master forgets the interval it learned as backup", cfg3(100, 100*ms), []step{
+			{0, Startup{}, startBackup, StateBackup, down(100*ms, 100)},
+			{10 * ms, adv(highIP, 150, 2*time.Second), nil, StateBackup, 10*ms + down(2*time.Second, 100)},
+			{20 * ms, Force{StateMaster}, toMaster(StateBackup, 100, ReasonSyncGroup), StateMaster, 120 * ms},
+			// Back to backup without an advert to learn from: its own
+			// interval, not the 2 s of a master long gone.
+			{30 * ms, Force{StateBackup}, toBackup(StateMaster, ReasonSyncGroup), StateBackup, 30*ms + down(100*ms, 100)},
+		}},
 		{"restart forgets the learned interval", cfg3(100, 100*ms), []step{
 			{0, Startup{}, startBackup, StateBackup, down(100*ms, 100)},
 			{10 * ms, adv(highIP, 150, 2*time.Second), nil, StateBackup, 10*ms + down(2*time.Second, 100)},

@@ -108,10 +108,6 @@ func (r *Router) sendLocked(now time.Time, in *instance, prio uint8) bool {
 	}
 	sent := false
 	for i, dst := range dsts {
-		if in.link.tr == nil {
-			in.counters.SendErrors++
-			continue
-		}
 		// A VRRPv2 advert is the same for every peer; a VRRPv3
 		// checksum covers the destination.
 		if i == 0 || adv.Version == Version3 {
@@ -123,6 +119,10 @@ func (r *Router) sendLocked(now time.Time, in *instance, prio uint8) bool {
 				r.log.Error("encode advert", zap.String("instance", in.cfg.Name), zap.Error(err))
 				return false
 			}
+		}
+		if in.link.tr == nil {
+			in.counters.SendErrors++
+			continue
 		}
 		if err := in.link.tr.WriteTo(in.out, dst); err != nil {
 			in.counters.SendErrors++

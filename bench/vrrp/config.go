@@ -20,6 +20,9 @@ type Config struct {
 	Links   int    // veth links between the directors for the many-instance runs
 	PerLink int    // VRRP instances (VRIDs 1..N) per link for the many-instance runs
 	Only    string // run only "failover", "failover3" or "scale"; "" runs all
+	// ScaleAdvert, when set, runs the many-instance runs in VRRPv3 at
+	// this advert_int instead of VRRPv2 at 1 s.
+	ScaleAdvert time.Duration
 	// V3Advert is the advert_int of the VRRPv3 failover runs (RFC 5798,
 	// no authentication); 0 skips them.
 	V3Advert time.Duration

@@ -35,8 +35,12 @@ func (b *bench) scales() (map[string][]Scale, error) {
 			res[k] = append(res[k], r)
 		}
 	}
-	fmt.Fprintf(b.out, "### %d VRRP instances (VRIDs 1–%d on each of %d veth links, one /32 VIP each, no auth, advert_int 1; master lbhad/keepalived at 150, backup the same daemon at 100; %v window; %d runs each, alternating; median, range in brackets)\n\n",
-		n, o.PerLink, o.Links, o.Window, o.ScaleRuns)
+	proto := "advert_int 1"
+	if o.ScaleAdvert > 0 {
+		proto = fmt.Sprintf("VRRPv3, advert_int %v", o.ScaleAdvert.Seconds())
+	}
+	fmt.Fprintf(b.out, "### %d VRRP instances (VRIDs 1–%d on each of %d veth links, one /32 VIP each, no auth, %s; master lbhad/keepalived at 150, backup the same daemon at 100; %v window; %d runs each, alternating; median, range in brackets)\n\n",
+		n, o.PerLink, o.Links, proto, o.Window, o.ScaleRuns)
 	fmt.Fprintln(b.out, "| metric | lbhad | keepalived | lbhad/keepalived |")
 	fmt.Fprintln(b.out, "| --- | --- | --- | --- |")
 	row := func(name string, get func(Scale) float64, format string) {

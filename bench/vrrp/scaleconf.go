@@ -3,6 +3,7 @@ package vrrpbench
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -21,14 +22,33 @@ func vipOf(i, v int) string { return fmt.Sprintf("198.18.%d.%d/32", i, v) }
 
 func linkName(i int) string { return fmt.Sprintf("vr%d", i) }
 
+// scaleProto is the protocol lines of every instance, "advert_int 1"
+// (VRRPv2) or VRRPv3 at o.ScaleAdvert, in each daemon's syntax.
+func scaleProto(kind string, o Config) string {
+	adv, v3 := "1", o.ScaleAdvert > 0
+	if v3 {
+		adv = strconv.FormatFloat(o.ScaleAdvert.Seconds(), 'f', -1, 64)
+	}
+	switch {
+	case kind == "lbhad" && v3:
+		return "  advert_int = " + adv + "\n  version = 3\n"
+	case kind == "lbhad":
+		return "  advert_int = " + adv + "\n"
+	case v3:
+		return "  advert_int " + adv + "\n  version 3\n"
+	}
+	return "  advert_int " + adv + "\n"
+}
+
 func scaleConf(kind, router, sock string, o Config, prio int) string {
 	var b strings.Builder
+	proto := scaleProto(kind, o)
 	if kind == "lbhad" {
 		fmt.Fprintf(&b, "global {\n  router_id = %q\n  control_socket = %q\n}\n", router, sock)
 		for i := 0; i < o.Links; i++ {
 			for v := 1; v <= o.PerLink; v++ {
-				fmt.Fprintf(&b, "\nvrrp_instance \"VI_%d_%d\" {\n  interface = %q\n  virtual_router_id = %d\n  priority = %d\n  advert_int = 1\n  state = \"BACKUP\"\n  virtual_ipaddress = [%q]\n}\n",
-					i, v, linkName(i), v, prio, vipOf(i, v))
+				fmt.Fprintf(&b, "\nvrrp_instance \"VI_%d_%d\" {\n  interface = %q\n  virtual_router_id = %d\n  priority = %d\n%s  state = \"BACKUP\"\n  virtual_ipaddress = [%q]\n}\n",
+					i, v, linkName(i), v, prio, proto, vipOf(i, v))
 			}
 		}
 		return b.String()
@@ -36,8 +56,8 @@ func scaleConf(kind, router, sock string, o Config, prio int) string {
 	fmt.Fprintf(&b, "global_defs {\n  router_id %s\n}\n", router)
 	for i := 0; i < o.Links; i++ {
 		for v := 1; v <= o.PerLink; v++ {
-			fmt.Fprintf(&b, "\nvrrp_instance VI_%d_%d {\n  state BACKUP\n  interface %s\n  virtual_router_id %d\n  priority %d\n  advert_int 1\n  virtual_ipaddress {\n    %s\n  }\n}\n",
-				i, v, linkName(i), v, prio, vipOf(i, v))
+			fmt.Fprintf(&b, "\nvrrp_instance VI_%d_%d {\n  state BACKUP\n  interface %s\n  virtual_router_id %d\n  priority %d\n%s  virtual_ipaddress {\n    %s\n  }\n}\n",
+				i, v, linkName(i), v, prio, proto, vipOf(i, v))
 		}
 	}
 	return b.String()

@@ -41,3 +41,21 @@ func TestScaleConf(t *testing.T) {
 		t.Errorf("keepalived config:\n%s", k)
 	}
 }
+
+// TestScaleConfV3: with ScaleAdvert both daemons' configs run VRRPv3 at
+// that interval, and lbhad's parses to it.
+func TestScaleConfV3(t *testing.T) {
+	o := Config{Links: 1, PerLink: 2, ScaleAdvert: 100 * time.Millisecond}
+	c, diags := config.Parse([]byte(scaleConf("lbhad", "d1", "/run/x.sock", o, 150)), "scale.hcl")
+	if diags.HasErrors() {
+		t.Fatalf("lbhad config rejected: %v", diags)
+	}
+	for _, in := range c.Instances {
+		if in.Version != 3 || in.AdvertInterval != 100*time.Millisecond {
+			t.Errorf("%s: version %d, advert %v; want 3, 100ms", in.Name, in.Version, in.AdvertInterval)
+		}
+	}
+	if k := scaleConf("keepalived", "d1", "", o, 100); strings.Count(k, "advert_int 0.1\n  version 3\n") != 2 {
+		t.Errorf("keepalived config:\n%s", k)
+	}
+}
