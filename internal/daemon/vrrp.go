@@ -108,7 +108,7 @@ func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
 	r, err := vrrp.NewRouter(vc, vrrp.Deps{
 		OpenTransport:  c.openTransport,
 		OpenTransport6: c.openTransport6,
-		PrimaryAddr6:   linkLocalIPv6,
+		PrimaryAddr6:   vrrp.LinkLocalIPv6,
 		OpenAnnouncer:  func(dev string) (vrrp.Announcer, error) { return vrrp.NewAnnouncer(dev) },
 		Addrs:          addrs,
 		PrimaryAddr:    vrrp.PrimaryIPv4,

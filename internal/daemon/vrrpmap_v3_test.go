@@ -69,7 +69,7 @@ vrrp_instance "legacy" {
 		OpenTransport:  func(string) (vrrp.Transport, error) { return nil, nil },
 		OpenTransport6: func(string) (vrrp.Transport, error) { return nil, nil },
 		PrimaryAddr:    func(string) (netip.Addr, error) { return netip.Addr{}, nil },
-		PrimaryAddr6:   linkLocalIPv6,
+		PrimaryAddr6:   vrrp.LinkLocalIPv6,
 		Addrs:          nopAddrs{},
 	}); err != nil {
 		t.Errorf("router refuses the mapped config: %v", err)
