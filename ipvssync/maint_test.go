@@ -1,6 +1,7 @@
 package ipvssync
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -77,9 +78,18 @@ func TestDrainMaint(t *testing.T) {
 // maintenance goes to weight 0, counts as draining while it has active
 // connections, and is reported once as it leaves; then it stays out.
 func TestSyncHealthMaint(t *testing.T) {
+	// Incremental (resync an hour) or reading the whole table every time,
+	// maintenance must behave the same.
+	for _, resync := range []time.Duration{0, time.Hour} {
+		t.Run(fmt.Sprint("resync ", resync), func(t *testing.T) { testSyncHealthMaint(t, resync) })
+	}
+}
+
+func testSyncHealthMaint(t *testing.T, resync time.Duration) {
 	k := NewFakeKernel()
 	fake := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	r := NewReconciler(k, nil, WithClock(fake))
+	r.SetResync(resync)
 	vss := []*config.VirtualServer{vs(nil)}
 	rk := RealKey{Service: key, Dest: k1}
 	h := Health{}
