@@ -57,7 +57,7 @@ func Run(ctx context.Context, o Config, out, log io.Writer) (*Result, error) {
 		gc0, alloc0 := gcCPU()
 		d, n, err := lbhadConverge(desired)
 		gc1, alloc1 := gcCPU()
-		res.ConvergeGC, res.ConvergeAllocMB = append(res.ConvergeGC, gc1-gc0), append(res.ConvergeAllocMB, int((alloc1-alloc0)>>20))
+		res.ConvergeGC, res.ConvergeAllocKB = append(res.ConvergeGC, gc1-gc0), append(res.ConvergeAllocKB, int((alloc1-alloc0)>>10))
 		if err != nil {
 			return nil, fmt.Errorf("lbhad converge run %d: %w", i+1, err)
 		}
@@ -65,8 +65,8 @@ func Run(ctx context.Context, o Config, out, log io.Writer) (*Result, error) {
 			return nil, fmt.Errorf("lbhad converge run %d: %d writes, want %d", i+1, n, res.Entries)
 		}
 		res.LbhadConverge, res.ConvergeWrites = append(res.LbhadConverge, d), n
-		fmt.Fprintf(log, "converge run %d: lbhad %v (GC CPU %v, %d MiB allocated)\n", i+1, d.Round(time.Millisecond),
-			res.ConvergeGC[i].Round(time.Millisecond), res.ConvergeAllocMB[i])
+		fmt.Fprintf(log, "converge run %d: lbhad %v (GC CPU %v, %d KiB allocated)\n", i+1, d.Round(time.Millisecond),
+			res.ConvergeGC[i].Round(time.Millisecond), res.ConvergeAllocKB[i])
 		d, err = ipvsadmConverge(o.Ipvsadm, save.Bytes(), desired)
 		if err != nil {
 			return nil, fmt.Errorf("ipvsadm converge run %d: %w", i+1, err)
@@ -348,21 +348,30 @@ func steady(res *Result, cfg []*config.VirtualServer, desired ipvssync.Table, lo
 	})
 }
 
-// gcCPU returns the CPU time the Go GC has used in this process and the
-// bytes allocated so far (runtime/metrics), to tell how much of a
-// converge is garbage collection.
+// gcCPU returns the CPU time the Go GC has taken from this process's
+// work (assists, dedicated mark workers and pauses; not the idle-time
+// marking, which only uses otherwise idle CPUs) and the bytes allocated
+// so far (runtime/metrics), to tell how much of a converge is garbage
+// collection.
 func gcCPU() (time.Duration, uint64) {
-	m := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/gc/heap/allocs:bytes"}}
+	m := []metrics.Sample{
+		{Name: "/cpu/classes/gc/mark/assist:cpu-seconds"},
+		{Name: "/cpu/classes/gc/mark/dedicated:cpu-seconds"},
+		{Name: "/cpu/classes/gc/pause:cpu-seconds"},
+		{Name: "/gc/heap/allocs:bytes"},
+	}
 	metrics.Read(m)
-	var gc time.Duration
-	if m[0].Value.Kind() == metrics.KindFloat64 {
-		gc = time.Duration(m[0].Value.Float64() * float64(time.Second))
+	var secs float64
+	for _, x := range m[:3] {
+		if x.Value.Kind() == metrics.KindFloat64 {
+			secs += x.Value.Float64()
+		}
 	}
 	var alloc uint64
-	if m[1].Value.Kind() == metrics.KindUint64 {
-		alloc = m[1].Value.Uint64()
+	if m[3].Value.Kind() == metrics.KindUint64 {
+		alloc = m[3].Value.Uint64()
 	}
-	return gc, alloc
+	return time.Duration(secs * float64(time.Second)), alloc
 }
 
 // statusKB returns a "kB" field of /proc/self/status.

@@ -53,10 +53,10 @@ type Result struct {
 	// Converge from empty, each run in a fresh netns, alternating.
 	LbhadConverge, IpvsadmConverge []time.Duration
 	ConvergeWrites                 int // lbhad's writes in every converge run
-	// Go GC CPU time (all threads) and MiB allocated during each lbhad
-	// converge: where part of its time goes.
+	// Go GC CPU time taken from the work (see gcCPU) and KiB allocated
+	// during each lbhad converge: where part of its time goes.
 	ConvergeGC      []time.Duration
-	ConvergeAllocMB []int
+	ConvergeAllocKB []int
 
 	// One real server failing in the converged table, then recovering,
 	// through an incremental Reconciler (SetResync, as the daemon);
@@ -175,8 +175,8 @@ func (r *Result) WriteTable(w io.Writer) error {
 	ratio := func(a, b []time.Duration) float64 { return float64(Median(a)) / float64(Median(b)) }
 	fmt.Fprintf(bw, "converge ratio lbhad/ipvsadm -R (medians): %.2f\n", ratio(r.LbhadConverge, r.IpvsadmConverge))
 	if len(r.ConvergeGC) > 0 {
-		fmt.Fprintf(bw, "lbhad converge: Go GC CPU %s ms median (%s), %s MiB allocated per run\n",
-			ms(Median(r.ConvergeGC)), runs(r.ConvergeGC), ints(r.ConvergeAllocMB))
+		fmt.Fprintf(bw, "lbhad converge: Go GC CPU (assist, dedicated, pauses) %s ms median (%s), %s KiB allocated per run\n",
+			ms(Median(r.ConvergeGC)), runs(r.ConvergeGC), ints(r.ConvergeAllocKB))
 	}
 	fmt.Fprintf(bw, "fail ratio Sync/ipvsadm -d (medians): %.2f\n", ratio(r.Fail, r.IpvsadmDelete))
 	fmt.Fprintf(bw, "recover ratio Sync/ipvsadm -a (medians): %.2f\n", ratio(r.Recover, r.IpvsadmAdd))
