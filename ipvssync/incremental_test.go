@@ -265,6 +265,34 @@ func TestIncrementalFallsBackToFullRead(t *testing.T) {
 	}
 }
 
+// A reload that keeps the set of services and the settings but changes
+// one virtual server's config reads and writes that service only; the
+// same settings given again do not count as a change.
+func TestIncrementalReloadOfOneService(t *testing.T) {
+	vss := bigConfig(50, 4)
+	k := NewFakeKernel()
+	r := NewReconciler(k, nil, WithClock(clock.NewFake(time.Unix(1000, 0))))
+	r.SetResync(time.Minute)
+	r.SetDrainTimeout(time.Minute)
+	if _, err := r.SyncHealth(vss, Health{}); err != nil {
+		t.Fatal(err)
+	}
+	reloaded := bigConfig(50, 4)
+	reloaded[9].RealServers[2].Weight = 42
+	reloaded[9].Scheduler = "rr"
+	r.SetResync(time.Minute) // what the daemon's Apply does on every reload
+	r.SetDrainTimeout(time.Minute)
+	var res SyncResult
+	got, err := countSync(k, func() (err error) { res, err = r.SyncHealth(reloaded, Health{}); return err })
+	if err != nil || res.Full || got != (counted{2, Reads{Gets: 1, DestDumps: 1}}) {
+		t.Errorf("reload of one service: %+v, full %v, %v; want 2 writes (service, destination) and its one read", got, res.Full, err)
+	}
+	tab, _ := Read(k)
+	if ops := Plan(tab, Desired(reloaded, Health{}), nil, nil); len(ops) != 0 {
+		t.Errorf("kernel differs from the reloaded config: %s", ops[0])
+	}
+}
+
 // Without SetResync every sync reads the whole table, as before.
 func TestNoResyncReadsEverything(t *testing.T) {
 	vss := bigConfig(10, 3)

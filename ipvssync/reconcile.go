@@ -75,7 +75,9 @@ func NewReconciler(k Kernel, log *zap.Logger, opts ...ReconcilerOption) *Reconci
 func (r *Reconciler) SetDrainTimeout(d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.drainTimeout, r.synced = d, nil
+	if d != r.drainTimeout {
+		r.drainTimeout, r.synced = d, nil // drains decided anew: read everything
+	}
 }
 
 // SetNoDrain names destinations that must never be drained: real
@@ -86,7 +88,9 @@ func (r *Reconciler) SetDrainTimeout(d time.Duration) {
 func (r *Reconciler) SetNoDrain(keys DrainSet) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.noDrain, r.synced = keys, nil
+	if !maps.Equal(keys, r.noDrain) {
+		r.noDrain, r.synced = keys, nil
+	}
 }
 
 // SetResync makes Sync and SyncHealth incremental: they read and plan
