@@ -171,7 +171,10 @@ type SyncResult struct {
 // memory (UpdateQuorum), marks the failed real servers as never drained
 // (SetNoDrain) and syncs to Desired(vss, h). h is not changed. When the
 // table cannot be read, maintenance and quorum are still decided (only a
-// drain timeout ends a drain then) and returned with the error.
+// drain timeout ends a drain then) and returned with the error. With
+// SetResync the read is of the services in maintenance or draining first,
+// then of those whose desired entry changed; see SetResync for when it
+// is the whole table.
 func (r *Reconciler) SyncHealth(vss []*config.VirtualServer, h Health) (SyncResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
