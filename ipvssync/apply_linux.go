@@ -103,6 +103,14 @@ func (m mobyKernel) GetServices() ([]Service, error) {
 	return out, nil
 }
 
+func (m mobyKernel) GetService(k ServiceKey) (Service, error) {
+	s, err := m.h.GetService(serviceToIPVS(Service{Key: k}))
+	if err != nil {
+		return Service{}, err
+	}
+	return serviceFromIPVS(s)
+}
+
 func (m mobyKernel) GetDestinations(k ServiceKey) ([]Destination, error) {
 	ds, err := m.h.GetDestinations(serviceToIPVS(Service{Key: k}))
 	if err != nil {

@@ -12,12 +12,17 @@
 //
 //	Desired(config, health) -> Table     pure
 //	Read(kernel)            -> Table     one dump of the kernel's table
+//	ReadServices(kernel, keys) -> Table  a get and a dump per service
 //	Plan(current, desired, owned, drain) -> []Op   pure, minimal
 //	Apply(kernel, ops)                   one netlink write per Op
 //
 // Reconciler ties these together for the daemon and remembers which
 // services lbhad owns, so services made by hand for other addresses are
 // never touched; existing services the config names are adopted in place.
+// With SetResync it is incremental: between periodic full reads a sync
+// reads, plans and writes only the services whose desired entry changed,
+// and anything that makes the kernel's state doubtful (a failed call, a
+// new set of services) brings back a full read.
 // Guard wraps a handle so that every netlink call has a deadline (moby/ipvs
 // alone can block for ever, docs/notes/moby-ipvs.md); KeepDraining is the
 // one rule for how long a leaving destination stays at weight 0, and

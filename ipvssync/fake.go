@@ -13,13 +13,15 @@ import (
 // exists, ENOENT for a missing destination or an unknown scheduler, the
 // HASHED flag on every service read back, Masq read back as forwarding 0
 // (ForwardMasq is 0), EINVAL for an IPv6 netmask outside 1..128; a missing
-// service is ESRCH, as the kernel's ip_vs_ctl.c answers. It counts
-// successful writes. Safe for concurrent use.
+// service is ESRCH for GetService and the writes, and an empty
+// destination dump, as the kernel's ip_vs_ctl.c answers. It counts
+// successful writes and every read. Safe for concurrent use.
 type FakeKernel struct {
 	mu     sync.Mutex
 	svcs   map[ServiceKey]*fakeSvc
 	order  []ServiceKey // creation order, as the kernel's dump is unordered
 	writes int
+	reads  Reads
 	cfg    KernelConfig
 	// Fail, when set, is called before each write with the op name
 	// ("NewService", "UpdateDestination", ...), the service and, for a
@@ -46,6 +48,28 @@ func (f *FakeKernel) Writes() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.writes
+}
+
+// Reads counts the read calls a FakeKernel answered, by kind: Dumps of
+// the service list (GetServices), single service Gets (GetService) and
+// destination dumps (GetDestinations, one per service).
+type Reads struct {
+	Dumps, Gets, DestDumps int
+}
+
+// Total is the number of netlink requests the reads made.
+func (r Reads) Total() int { return r.Dumps + r.Gets + r.DestDumps }
+
+// Sub is r minus an earlier count.
+func (r Reads) Sub(earlier Reads) Reads {
+	return Reads{r.Dumps - earlier.Dumps, r.Gets - earlier.Gets, r.DestDumps - earlier.DestDumps}
+}
+
+// Reads returns the read calls answered so far.
+func (f *FakeKernel) Reads() Reads {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.reads
 }
 
 // SetConns sets the connection counters of a destination, as traffic
@@ -96,6 +120,7 @@ func (f *FakeKernel) check(op string, svc ServiceKey, d DestKey) error {
 func (f *FakeKernel) GetServices() ([]Service, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads.Dumps++
 	out := make([]Service, 0, len(f.order))
 	for _, k := range f.order {
 		s := f.svcs[k].s
@@ -105,12 +130,30 @@ func (f *FakeKernel) GetServices() ([]Service, error) {
 	return out, nil
 }
 
+// GetService returns one service, with the hashed flag the kernel adds.
+func (f *FakeKernel) GetService(svc ServiceKey) (Service, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads.Gets++
+	fs, ok := f.svcs[fakeKey(svc)]
+	if !ok {
+		return Service{}, syscall.ESRCH
+	}
+	s := fs.s
+	s.Flags |= FlagHashed
+	return s, nil
+}
+
+// GetDestinations of a missing service is an empty list, not an error:
+// the kernel's destination dump ends without a message when it finds no
+// service.
 func (f *FakeKernel) GetDestinations(svc ServiceKey) ([]Destination, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads.DestDumps++
 	fs, ok := f.svcs[fakeKey(svc)]
 	if !ok {
-		return nil, syscall.ESRCH
+		return nil, nil
 	}
 	return slices.Clone(fs.dests), nil
 }

@@ -159,6 +159,10 @@ func (g *Guard) GetServices() ([]Service, error) {
 	return guarded(g, "list services", func(k Kernel) ([]Service, error) { return k.GetServices() })
 }
 
+func (g *Guard) GetService(s ServiceKey) (Service, error) {
+	return guarded(g, "get service", func(k Kernel) (Service, error) { return k.GetService(s) })
+}
+
 func (g *Guard) GetDestinations(s ServiceKey) ([]Destination, error) {
 	return guarded(g, "list destinations", func(k Kernel) ([]Destination, error) { return k.GetDestinations(s) })
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -18,8 +19,14 @@ import (
 // and is validated by the kernel, a firewall-mark service's key has no
 // protocol, address or port. Errors are the kernel's errno values
 // (syscall.Errno), e.g. EEXIST for an existing service or destination.
+//
+// GetService reads one service by its key; a missing one is ESRCH, as the
+// kernel answers IPVS_CMD_GET_SERVICE (docs/notes/moby-ipvs.md). With
+// GetDestinations it is the read of one service that an incremental Sync
+// makes instead of the whole table.
 type Kernel interface {
 	GetServices() ([]Service, error)
+	GetService(ServiceKey) (Service, error)
 	GetDestinations(ServiceKey) ([]Destination, error)
 	NewService(Service) error
 	UpdateService(Service) error
@@ -76,6 +83,34 @@ func Read(k Kernel) (Table, error) {
 	}
 	t := make(Table, len(svcs))
 	for _, svc := range svcs {
+		svc.Flags &^= FlagHashed
+		ds, err := k.GetDestinations(svc.Key)
+		if err != nil {
+			return nil, fmt.Errorf("list destinations of %s: %w", svc.Key, err)
+		}
+		e := ServiceEntry{Service: svc, Dests: make(map[DestKey]Destination, len(ds))}
+		for _, d := range ds {
+			e.Dests[d.Key()] = d
+		}
+		t[svc.Key] = e
+	}
+	return t, nil
+}
+
+// ReadServices returns the part of the kernel's table made of the
+// services keys names: for each, one service get and, when it exists, one
+// destination dump. A service the kernel does not have (ESRCH) is absent
+// from the result. The hashed flag is masked, as in Read.
+func ReadServices(k Kernel, keys []ServiceKey) (Table, error) {
+	t := make(Table, len(keys))
+	for _, key := range keys {
+		svc, err := k.GetService(key)
+		if errors.Is(err, syscall.ESRCH) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get ipvs service %s: %w", key, err)
+		}
 		svc.Flags &^= FlagHashed
 		ds, err := k.GetDestinations(svc.Key)
 		if err != nil {

@@ -1,6 +1,7 @@
 package ipvssync
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -77,9 +78,18 @@ func TestDrainMaint(t *testing.T) {
 // maintenance goes to weight 0, counts as draining while it has active
 // connections, and is reported once as it leaves; then it stays out.
 func TestSyncHealthMaint(t *testing.T) {
+	// Incremental (resync an hour) or reading the whole table every time,
+	// maintenance must behave the same.
+	for _, resync := range []time.Duration{0, time.Hour} {
+		t.Run(fmt.Sprint("resync ", resync), func(t *testing.T) { testSyncHealthMaint(t, resync) })
+	}
+}
+
+func testSyncHealthMaint(t *testing.T, resync time.Duration) {
 	k := NewFakeKernel()
 	fake := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	r := NewReconciler(k, nil, WithClock(fake))
+	r.SetResync(resync)
 	vss := []*config.VirtualServer{vs(nil)}
 	rk := RealKey{Service: key, Dest: k1}
 	h := Health{}
@@ -114,9 +124,18 @@ func TestSyncHealthMaint(t *testing.T) {
 // servers: a failed check takes the real server out of every member, and
 // maintenance drains it while any member still counts connections on it.
 func TestGroupServicesShareRealServers(t *testing.T) {
+	for _, resync := range []time.Duration{0, time.Hour} {
+		t.Run(fmt.Sprintf("resync %v", resync), func(t *testing.T) { testGroupServices(t, resync) })
+	}
+}
+
+// testGroupServices runs with every sync reading the whole table
+// (resync 0) and with incremental syncs between resyncs.
+func testGroupServices(t *testing.T, resync time.Duration) {
 	k := NewFakeKernel()
 	fake := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	r := NewReconciler(k, nil, WithClock(fake))
+	r.SetResync(resync)
 	key2 := ServiceKey{Family: FamilyIPv4, Proto: ProtoTCP, Addr: netip.MustParseAddr("192.0.2.51"), Port: 80}
 	mark := ServiceKey{Family: FamilyIPv4, FWMark: 7}
 	g := vs(func(v *config.VirtualServer) {

@@ -2,6 +2,8 @@ package ipvssync
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -31,6 +33,14 @@ type Reconciler struct {
 	// maintDraining counts the real servers in maintenance that the last
 	// SyncHealth kept draining.
 	maintDraining int
+
+	// Incremental sync (SetResync): synced is the desired table of the
+	// last successful Sync, nil when the kernel's state is in doubt (never
+	// synced, a read or write failed, a setting changed), which forces a
+	// full read; lastFull is when the last successful full read started.
+	resync   time.Duration
+	synced   Table
+	lastFull time.Time
 }
 
 // ReconcilerOption configures a Reconciler at construction.
@@ -65,7 +75,9 @@ func NewReconciler(k Kernel, log *zap.Logger, opts ...ReconcilerOption) *Reconci
 func (r *Reconciler) SetDrainTimeout(d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.drainTimeout = d
+	if d != r.drainTimeout {
+		r.drainTimeout, r.synced = d, nil // drains decided anew: read everything
+	}
 }
 
 // SetNoDrain names destinations that must never be drained: real
@@ -76,7 +88,26 @@ func (r *Reconciler) SetDrainTimeout(d time.Duration) {
 func (r *Reconciler) SetNoDrain(keys DrainSet) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.noDrain = keys
+	if !maps.Equal(keys, r.noDrain) {
+		r.noDrain, r.synced = keys, nil
+	}
+}
+
+// SetResync makes Sync and SyncHealth incremental: they read and plan
+// only the services whose desired entry changed since the last
+// successful sync (plus those with draining destinations or real servers
+// in maintenance), and read the whole table only when d has passed since
+// the last full read, when the set of desired services changes, or when
+// anything left the kernel's state in doubt (a failed read or write, a
+// Guard timeout, a new drain setting). Zero (the default) reads the whole
+// table on every sync, which repairs changes made by others at the next
+// sync whatever caused it.
+func (r *Reconciler) SetResync(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if d != r.resync {
+		r.resync, r.synced = d, nil
+	}
 }
 
 // Draining reports how many destinations the last Sync kept at weight 0
@@ -103,15 +134,22 @@ func (r *Reconciler) Owned() OwnedSet {
 // Sync reads the kernel table, plans the difference to desired and applies
 // it. It returns the number of successful writes: zero when the kernel
 // already matches. On error the writes before the failing one stay done;
-// the next Sync starts again from what the kernel then holds.
+// the next Sync starts again from what the kernel then holds, read
+// whole. With SetResync it reads only what it needs (see there). desired
+// is not kept: the caller may change it afterwards.
 func (r *Reconciler) Sync(desired Table) (writes int, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	current, err := Read(r.k)
+	sc := r.scopeLocked(slices.Collect(maps.Keys(desired)))
+	current, err := sc.readFirst(r.k, r.pendingLocked(nil, nil))
+	if err == nil && !sc.full {
+		err = sc.readMore(r.k, changedServices(desired, r.synced), current)
+	}
 	if err != nil {
+		r.synced = nil
 		return 0, fmt.Errorf("sync: %w", err)
 	}
-	return r.syncLocked(current, desired)
+	return r.syncLocked(current, desired, sc)
 }
 
 // SyncResult is what one SyncHealth did besides writing.
@@ -123,6 +161,9 @@ type SyncResult struct {
 	// Left are the real servers in maintenance that have just left the
 	// table; the caller records them (Maint.Out) for the next syncs.
 	Left []MaintLeft
+	// Full is set when the sync read the whole table and succeeded: the
+	// caller times the next periodic resync from it (SetResync).
+	Full bool
 }
 
 // SyncHealth is the daemon's sync: from one read of the kernel table it
@@ -130,16 +171,26 @@ type SyncResult struct {
 // memory (UpdateQuorum), marks the failed real servers as never drained
 // (SetNoDrain) and syncs to Desired(vss, h). h is not changed. When the
 // table cannot be read, maintenance and quorum are still decided (only a
-// drain timeout ends a drain then) and returned with the error.
+// drain timeout ends a drain then) and returned with the error. With
+// SetResync the read is of the services in maintenance or draining first,
+// then of those whose desired entry changed; see SetResync for when it
+// is the whole table.
 func (r *Reconciler) SyncHealth(vss []*config.VirtualServer, h Health) (SyncResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	current, rerr := Read(r.k)
+	keys := make([]ServiceKey, 0, len(vss))
+	for _, vs := range vss {
+		keys = append(keys, ServiceKeysOf(vs)...)
+	}
+	sc := r.scopeLocked(keys)
+	h.Members = groupMembers(vss)
+	// The services whose kernel state decides drains come first: the
+	// maintenance drain changes the desired table.
+	current, rerr := sc.readFirst(r.k, r.pendingLocked(h.Maint, h.Members))
 	var t Table
 	if rerr == nil {
 		t = current
 	}
-	h.Members = groupMembers(vss)
 	h, left, draining := DrainMaint(h, t, r.clock.Now())
 	r.maintDraining = draining
 	var res SyncResult
@@ -147,6 +198,7 @@ func (r *Reconciler) SyncHealth(vss []*config.VirtualServer, h Health) (SyncResu
 	res.Quorum = UpdateQuorum(vss, &h)
 	res.QuorumUp = h.QuorumUp
 	if rerr != nil {
+		r.synced = nil
 		return res, fmt.Errorf("sync: %w", rerr)
 	}
 	failed := DrainSet{}
@@ -159,17 +211,36 @@ func (r *Reconciler) SyncHealth(vss []*config.VirtualServer, h Health) (SyncResu
 		}
 	}
 	r.noDrain = failed
+	desired := Desired(vss, h)
+	if !sc.full {
+		if err := sc.readMore(r.k, changedServices(desired, r.synced), current); err != nil {
+			r.synced = nil
+			return res, fmt.Errorf("sync: %w", err)
+		}
+	}
 	var err error
-	res.Writes, err = r.syncLocked(current, Desired(vss, h))
+	res.Writes, err = r.syncLocked(current, desired, sc)
+	res.Full = sc.full && err == nil
 	return res, err
 }
 
-func (r *Reconciler) syncLocked(current, desired Table) (writes int, err error) {
-	for k := range desired {
+// syncLocked plans current (as read under sc) to desired and applies it,
+// then records what the next incremental sync compares with.
+func (r *Reconciler) syncLocked(current, desired Table, sc *scope) (writes int, err error) {
+	plan := desired
+	if !sc.full {
+		plan = make(Table, len(sc.read))
+		for k := range sc.read {
+			if e, ok := desired[k]; ok {
+				plan[k] = e
+			}
+		}
+	}
+	for k := range plan {
 		r.owned[k] = struct{}{}
 	}
-	drain := r.drainSet(current, desired)
-	ops := Plan(current, desired, r.owned, drain)
+	drain := r.drainSet(current, plan)
+	ops := Plan(current, plan, r.owned, drain)
 	n, err := Apply(r.k, ops)
 	for _, op := range ops[:n] {
 		if op.Kind == OpDelService {
@@ -178,7 +249,18 @@ func (r *Reconciler) syncLocked(current, desired Table) (writes int, err error) 
 		r.log.Debug("ipvs write", zap.String("op", op.String()))
 	}
 	if err != nil {
+		r.synced = nil
 		return n, fmt.Errorf("sync: %w", err)
+	}
+	switch {
+	case r.resync <= 0:
+		r.synced = nil // every sync reads the whole table: nothing to remember
+	case sc.full:
+		r.synced, r.lastFull = desired.Clone(), sc.start
+	default:
+		for k := range plan {
+			r.synced[k] = plan.cloneEntry(k)
+		}
 	}
 	return n, nil
 }

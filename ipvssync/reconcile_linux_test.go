@@ -4,6 +4,7 @@ package ipvssync
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"strings"
@@ -168,9 +169,18 @@ func TestReconcilerStopKeep(t *testing.T) {
 }
 
 func TestReconcilerDrain(t *testing.T) {
+	// Incremental (resync an hour) or reading the whole table every time,
+	// draining must behave the same.
+	for _, resync := range []time.Duration{0, time.Hour} {
+		t.Run(fmt.Sprint("resync ", resync), func(t *testing.T) { testReconcilerDrain(t, resync) })
+	}
+}
+
+func testReconcilerDrain(t *testing.T, resync time.Duration) {
 	k := NewFakeKernel()
 	fake := clock.NewFake(time.Unix(1000, 0))
 	r := NewReconciler(k, nil, WithClock(fake))
+	r.SetResync(resync)
 	r.SetDrainTimeout(30 * time.Second)
 	r.Sync(cfgTable(Health{}, nil))
 	k.SetConns(key, k1, 4, 1)

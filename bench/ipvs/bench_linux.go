@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/ipvstest"
 	"github.com/lbhad/lbhad/internal/netnstest"
 	"github.com/lbhad/lbhad/ipvssync"
@@ -52,7 +54,10 @@ func Run(ctx context.Context, o Config, out, log io.Writer) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		gc0, alloc0 := gcCPU()
 		d, n, err := lbhadConverge(desired)
+		gc1, alloc1 := gcCPU()
+		res.ConvergeGC, res.ConvergeAllocKB = append(res.ConvergeGC, gc1-gc0), append(res.ConvergeAllocKB, int((alloc1-alloc0)>>10))
 		if err != nil {
 			return nil, fmt.Errorf("lbhad converge run %d: %w", i+1, err)
 		}
@@ -60,7 +65,8 @@ func Run(ctx context.Context, o Config, out, log io.Writer) (*Result, error) {
 			return nil, fmt.Errorf("lbhad converge run %d: %d writes, want %d", i+1, n, res.Entries)
 		}
 		res.LbhadConverge, res.ConvergeWrites = append(res.LbhadConverge, d), n
-		fmt.Fprintf(log, "converge run %d: lbhad %v\n", i+1, d.Round(time.Millisecond))
+		fmt.Fprintf(log, "converge run %d: lbhad %v (GC CPU %v, %d KiB allocated)\n", i+1, d.Round(time.Millisecond),
+			res.ConvergeGC[i].Round(time.Millisecond), res.ConvergeAllocKB[i])
 		d, err = ipvsadmConverge(o.Ipvsadm, save.Bytes(), desired)
 		if err != nil {
 			return nil, fmt.Errorf("ipvsadm converge run %d: %w", i+1, err)
@@ -205,12 +211,40 @@ func runIn(ns *netnstest.Netns, bin string, args ...string) (d time.Duration, er
 	return d, err
 }
 
+// counting is a Kernel that counts the netlink read requests made
+// through it: service dumps, service gets and destination dumps.
+type counting struct {
+	ipvssync.Kernel
+	reads int
+}
+
+func (c *counting) GetServices() ([]ipvssync.Service, error) {
+	c.reads++
+	return c.Kernel.GetServices()
+}
+
+func (c *counting) GetService(k ipvssync.ServiceKey) (ipvssync.Service, error) {
+	c.reads++
+	return c.Kernel.GetService(k)
+}
+
+func (c *counting) GetDestinations(k ipvssync.ServiceKey) ([]ipvssync.Destination, error) {
+	c.reads++
+	return c.Kernel.GetDestinations(k)
+}
+
 // steady converges one table with a Reconciler that it keeps, then
-// measures what the daemon does all day on it.
+// measures what the daemon does all day on it. The Reconciler is set up
+// as the daemon's (incremental between resyncs of lvs_resync_interval,
+// 30 s by default) on a clock that stands still, so no resync falls due
+// during the failure and unchanged runs; the resync row advances it.
 func steady(res *Result, cfg []*config.VirtualServer, desired ipvssync.Table, log io.Writer) error {
 	o := res.Config
 	return withTable(func(ns *netnstest.Netns, h *ipvs.Handle) error {
-		r := ipvssync.NewReconciler(ipvssync.FromMoby(h), nil)
+		k := &counting{Kernel: ipvssync.FromMoby(h)}
+		clk := clock.NewFake(time.Now())
+		r := ipvssync.NewReconciler(k, nil, ipvssync.WithClock(clk))
+		r.SetResync(config.DefaultLVSResyncInterval)
 		if _, err := r.Sync(desired); err != nil {
 			return fmt.Errorf("converge: %w", err)
 		}
@@ -221,6 +255,13 @@ func steady(res *Result, cfg []*config.VirtualServer, desired ipvssync.Table, lo
 		runtime.ReadMemStats(&ms)
 		res.HeapInuse = ms.HeapInuse
 
+		// timed runs one Sync and returns its time, writes and reads.
+		timed := func(t ipvssync.Table) (time.Duration, int, int, error) {
+			k.reads = 0
+			t0 := time.Now()
+			n, err := r.Sync(t)
+			return time.Since(t0), n, k.reads, err
+		}
 		for i := 0; i < o.Runs; i++ {
 			// A different real server each run, spread over the table.
 			vs := cfg[(i*len(cfg)/o.Runs+i)%len(cfg)]
@@ -230,49 +271,55 @@ func steady(res *Result, cfg []*config.VirtualServer, desired ipvssync.Table, lo
 			}}
 			failed := ipvssync.Desired(cfg, h1)
 
-			t0 := time.Now()
-			n, err := r.Sync(failed)
-			d := time.Since(t0)
+			d, n, reads, err := timed(failed)
 			if err != nil {
 				return fmt.Errorf("sync with %s failed: %w", rs.Address, err)
 			}
-			res.Fail, res.FailWrites = append(res.Fail, d), append(res.FailWrites, n)
+			res.Fail, res.FailWrites, res.FailReads = append(res.Fail, d), append(res.FailWrites, n), append(res.FailReads, reads)
 
-			t0 = time.Now()
-			n, err = r.Sync(desired)
-			d = time.Since(t0)
+			d, n, reads, err = timed(desired)
 			if err != nil {
 				return fmt.Errorf("sync with %s back: %w", rs.Address, err)
 			}
-			res.Recover, res.RecoverWrites = append(res.Recover, d), append(res.RecoverWrites, n)
+			res.Recover, res.RecoverWrites, res.RecoverReads = append(res.Recover, d), append(res.RecoverWrites, n), append(res.RecoverReads, reads)
 
-			// ipvsadm's cost for the same single write, for scale: delete
-			// and re-add (the re-add is not timed).
+			// ipvsadm's cost for the same single writes, in the same run:
+			// one process deleting the real server, one adding it back.
 			proto := "-t"
 			d, err = runIn(ns, o.Ipvsadm, "-d", proto, vs.Address.String(), "-r", rs.Address.String())
 			if err != nil {
 				return err
 			}
 			res.IpvsadmDelete = append(res.IpvsadmDelete, d)
-			if _, err := runIn(ns, o.Ipvsadm, "-a", proto, vs.Address.String(), "-r", rs.Address.String(),
-				"-m", "-w", strconv.Itoa(rs.Weight)); err != nil {
+			d, err = runIn(ns, o.Ipvsadm, "-a", proto, vs.Address.String(), "-r", rs.Address.String(),
+				"-m", "-w", strconv.Itoa(rs.Weight))
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(log, "failure run %d: fail %v (%d writes), recover %v (%d writes), ipvsadm -d %v\n",
-				i+1, res.Fail[i].Round(time.Microsecond), res.FailWrites[i], res.Recover[i].Round(time.Microsecond),
-				res.RecoverWrites[i], d.Round(time.Microsecond))
+			res.IpvsadmAdd = append(res.IpvsadmAdd, d)
+			fmt.Fprintf(log, "failure run %d: fail %v (%d writes, %d reads), recover %v (%d writes, %d reads), ipvsadm -d %v, -a %v\n",
+				i+1, res.Fail[i].Round(time.Microsecond), res.FailWrites[i], res.FailReads[i],
+				res.Recover[i].Round(time.Microsecond), res.RecoverWrites[i], res.RecoverReads[i],
+				res.IpvsadmDelete[i].Round(time.Microsecond), d.Round(time.Microsecond))
 		}
 
 		for i := 0; i < o.Runs; i++ {
-			t0 := time.Now()
-			n, err := r.Sync(desired)
-			d := time.Since(t0)
+			d, n, reads, err := timed(desired)
 			if err != nil {
 				return fmt.Errorf("unchanged sync: %w", err)
 			}
-			res.Noop, res.NoopWrites = append(res.Noop, d), append(res.NoopWrites, n)
+			res.Noop, res.NoopWrites, res.NoopReads = append(res.Noop, d), append(res.NoopWrites, n), append(res.NoopReads, reads)
 
-			t0 = time.Now()
+			// The periodic resync: the same Sync once the interval has
+			// passed reads the whole table.
+			clk.Advance(config.DefaultLVSResyncInterval)
+			d, n, reads, err = timed(desired)
+			if err != nil {
+				return fmt.Errorf("resync: %w", err)
+			}
+			res.Resync, res.ResyncWrites, res.ResyncReads = append(res.Resync, d), append(res.ResyncWrites, n), append(res.ResyncReads, reads)
+
+			t0 := time.Now()
 			cur, err := ipvssync.Read(ipvssync.FromMoby(h))
 			res.Read = append(res.Read, time.Since(t0))
 			if err != nil {
@@ -293,11 +340,38 @@ func steady(res *Result, cfg []*config.VirtualServer, desired ipvssync.Table, lo
 				return err
 			}
 			res.IpvsadmList = append(res.IpvsadmList, d)
-			fmt.Fprintf(log, "unchanged run %d: sync %v (%d writes), read %v, ipvsadm -Ln %v\n",
-				i+1, res.Noop[i].Round(time.Microsecond), n, res.Read[i].Round(time.Microsecond), d.Round(time.Microsecond))
+			fmt.Fprintf(log, "unchanged run %d: sync %v (%d writes, %d reads), resync %v (%d reads), read %v, ipvsadm -Ln %v\n",
+				i+1, res.Noop[i].Round(time.Microsecond), res.NoopWrites[i], res.NoopReads[i],
+				res.Resync[i].Round(time.Microsecond), res.ResyncReads[i], res.Read[i].Round(time.Microsecond), d.Round(time.Microsecond))
 		}
 		return nil
 	})
+}
+
+// gcCPU returns the CPU time the Go GC has taken from this process's
+// work (assists, dedicated mark workers and pauses; not the idle-time
+// marking, which only uses otherwise idle CPUs) and the bytes allocated
+// so far (runtime/metrics), to tell how much of a converge is garbage
+// collection.
+func gcCPU() (time.Duration, uint64) {
+	m := []metrics.Sample{
+		{Name: "/cpu/classes/gc/mark/assist:cpu-seconds"},
+		{Name: "/cpu/classes/gc/mark/dedicated:cpu-seconds"},
+		{Name: "/cpu/classes/gc/pause:cpu-seconds"},
+		{Name: "/gc/heap/allocs:bytes"},
+	}
+	metrics.Read(m)
+	var secs float64
+	for _, x := range m[:3] {
+		if x.Value.Kind() == metrics.KindFloat64 {
+			secs += x.Value.Float64()
+		}
+	}
+	var alloc uint64
+	if m[3].Value.Kind() == metrics.KindUint64 {
+		alloc = m[3].Value.Uint64()
+	}
+	return time.Duration(secs * float64(time.Second)), alloc
 }
 
 // statusKB returns a "kB" field of /proc/self/status.

@@ -53,19 +53,32 @@ type Result struct {
 	// Converge from empty, each run in a fresh netns, alternating.
 	LbhadConverge, IpvsadmConverge []time.Duration
 	ConvergeWrites                 int // lbhad's writes in every converge run
+	// Go GC CPU time taken from the work (see gcCPU) and KiB allocated
+	// during each lbhad converge: where part of its time goes.
+	ConvergeGC      []time.Duration
+	ConvergeAllocKB []int
 
-	// One real server failing in the converged table, then recovering.
+	// One real server failing in the converged table, then recovering,
+	// through an incremental Reconciler (SetResync, as the daemon);
+	// reads are netlink read requests (dumps and gets).
 	Fail, Recover             []time.Duration
 	FailWrites, RecoverWrites []int
-	IpvsadmDelete             []time.Duration // `ipvsadm -d` of one real server, for scale
+	FailReads, RecoverReads   []int
+	// `ipvsadm -d` and `ipvsadm -a` of the same real server, one process
+	// each: the anchor.
+	IpvsadmDelete, IpvsadmAdd []time.Duration
 
 	// Sync with nothing to change, and its parts.
-	Noop        []time.Duration
-	NoopWrites  []int
-	Read        []time.Duration // ipvssync.Read of the whole table
-	Plan        []time.Duration // ipvssync.Plan of the unchanged table (pure)
-	Desired     []time.Duration // ipvssync.Desired of the config (pure)
-	IpvsadmList []time.Duration // `ipvsadm -Ln` of the same table, for scale
+	Noop       []time.Duration
+	NoopWrites []int
+	NoopReads  []int
+	// The same Sync once the resync interval has passed: a full read.
+	Resync                    []time.Duration
+	ResyncWrites, ResyncReads []int
+	Read                      []time.Duration // ipvssync.Read of the whole table
+	Plan                      []time.Duration // ipvssync.Plan of the unchanged table (pure)
+	Desired                   []time.Duration // ipvssync.Desired of the config (pure)
+	IpvsadmList               []time.Duration // `ipvsadm -Ln` of the same table, for scale
 
 	// Memory of this process (kB from /proc/self/status), at start and
 	// with the converged Reconciler, config and desired Table live (after
@@ -140,26 +153,34 @@ func (r *Result) WriteTable(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "%d services x %d real servers (%d entries), %d runs each; times in ms, median (runs)\n\n",
 		r.Services, r.Dests, r.Entries, r.Runs)
-	fmt.Fprintln(bw, "| measurement | writes | median ms | runs (ms) |")
-	fmt.Fprintln(bw, "|---|---|---|---|")
-	row := func(name, writes string, ds []time.Duration) {
-		fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", name, writes, ms(Median(ds)), runs(ds))
+	fmt.Fprintln(bw, "| measurement | writes | reads | median ms | runs (ms) |")
+	fmt.Fprintln(bw, "|---|---|---|---|---|")
+	row := func(name, writes, reads string, ds []time.Duration) {
+		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s |\n", name, writes, reads, ms(Median(ds)), runs(ds))
 	}
-	row("converge from empty: lbhad Sync", strconv.Itoa(r.ConvergeWrites), r.LbhadConverge)
-	row("converge from empty: ipvsadm -R", strconv.Itoa(r.Entries), r.IpvsadmConverge)
-	row("one real server fails: Sync", ints(r.FailWrites), r.Fail)
-	row("it recovers: Sync", ints(r.RecoverWrites), r.Recover)
-	row("one real server: ipvsadm -d (process)", "1", r.IpvsadmDelete)
-	row("nothing changed: Sync", ints(r.NoopWrites), r.Noop)
-	row("  of which ipvssync.Read (whole table)", "0", r.Read)
-	row("  of which ipvssync.Plan (pure)", "0", r.Plan)
-	row("ipvssync.Desired (pure, before Sync)", "0", r.Desired)
-	row("ipvsadm -Ln (process, for scale)", "0", r.IpvsadmList)
+	full := strconv.Itoa(r.Services + 1) // one service dump + one destination dump per service
+	row("converge from empty: lbhad Sync", strconv.Itoa(r.ConvergeWrites), "1", r.LbhadConverge)
+	row("converge from empty: ipvsadm -R", strconv.Itoa(r.Entries), "–", r.IpvsadmConverge)
+	row("one real server fails: Sync", ints(r.FailWrites), ints(r.FailReads), r.Fail)
+	row("one real server: ipvsadm -d (process)", "1", "–", r.IpvsadmDelete)
+	row("it recovers: Sync", ints(r.RecoverWrites), ints(r.RecoverReads), r.Recover)
+	row("one real server: ipvsadm -a (process)", "1", "–", r.IpvsadmAdd)
+	row("nothing changed: Sync", ints(r.NoopWrites), ints(r.NoopReads), r.Noop)
+	row("periodic resync, nothing changed: Sync", ints(r.ResyncWrites), ints(r.ResyncReads), r.Resync)
+	row("  of which ipvssync.Read (whole table)", "0", full, r.Read)
+	row("  of which ipvssync.Plan (pure)", "0", "0", r.Plan)
+	row("ipvssync.Desired (pure, before Sync)", "0", "0", r.Desired)
+	row("ipvsadm -Ln (process, for scale)", "0", full, r.IpvsadmList)
 	fmt.Fprintln(bw)
-	ratio := float64(Median(r.LbhadConverge)) / float64(Median(r.IpvsadmConverge))
-	fmt.Fprintf(bw, "converge ratio lbhad/ipvsadm (medians): %.2f\n", ratio)
-	fmt.Fprintf(bw, "unchanged-Sync ratio to ipvsadm -Ln (medians): %.2f\n",
-		float64(Median(r.Noop))/float64(Median(r.IpvsadmList)))
+	ratio := func(a, b []time.Duration) float64 { return float64(Median(a)) / float64(Median(b)) }
+	fmt.Fprintf(bw, "converge ratio lbhad/ipvsadm -R (medians): %.2f\n", ratio(r.LbhadConverge, r.IpvsadmConverge))
+	if len(r.ConvergeGC) > 0 {
+		fmt.Fprintf(bw, "lbhad converge: Go GC CPU (assist, dedicated, pauses) %s ms median (%s), %s KiB allocated per run\n",
+			ms(Median(r.ConvergeGC)), runs(r.ConvergeGC), ints(r.ConvergeAllocKB))
+	}
+	fmt.Fprintf(bw, "fail ratio Sync/ipvsadm -d (medians): %.2f\n", ratio(r.Fail, r.IpvsadmDelete))
+	fmt.Fprintf(bw, "recover ratio Sync/ipvsadm -a (medians): %.2f\n", ratio(r.Recover, r.IpvsadmAdd))
+	fmt.Fprintf(bw, "resync ratio to ipvsadm -Ln (medians): %.2f\n", ratio(r.Resync, r.IpvsadmList))
 	fmt.Fprintf(bw, "process VmRSS: %d kB at start, %d kB with the converged table held (Go heap in use %d kB)\n",
 		r.RSSStartKB, r.RSSKB, r.HeapInuse/1024)
 	return bw.Flush()

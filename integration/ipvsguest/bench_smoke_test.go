@@ -29,9 +29,17 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("run %d: failure took %d writes, recovery %d; want 1 and 1", i+1, res.FailWrites[i], res.RecoverWrites[i])
 		}
 	}
+	for i := range res.FailReads {
+		if res.FailReads[i] != 2 || res.RecoverReads[i] != 2 {
+			t.Errorf("run %d: failure made %d reads, recovery %d; want 2 each (one service get, one destination dump)", i+1, res.FailReads[i], res.RecoverReads[i])
+		}
+	}
 	for i, n := range res.NoopWrites {
-		if n != 0 {
-			t.Errorf("run %d: unchanged Sync wrote %d", i+1, n)
+		if n != 0 || res.NoopReads[i] != 0 {
+			t.Errorf("run %d: unchanged Sync wrote %d, read %d; want 0, 0", i+1, n, res.NoopReads[i])
+		}
+		if res.ResyncWrites[i] != 0 || res.ResyncReads[i] != 20+1 {
+			t.Errorf("run %d: resync wrote %d, read %d; want 0 and 21 (the whole table)", i+1, res.ResyncWrites[i], res.ResyncReads[i])
 		}
 	}
 	if len(res.LbhadConverge) != 2 || len(res.IpvsadmConverge) != 2 || len(res.Noop) != 2 {

@@ -1,0 +1,114 @@
+package ipvssync
+
+import (
+	"maps"
+	"time"
+)
+
+// scope is what one sync reads from the kernel: the whole table (full),
+// or the services in read, each with one service get and one destination
+// dump (ReadServices).
+type scope struct {
+	full  bool
+	start time.Time
+	read  map[ServiceKey]struct{}
+}
+
+// scopeLocked decides whether the sync about to run reads the whole
+// table: when every sync does (no SetResync), when the state is in doubt
+// (synced is nil), when the periodic resync is due, and when the set of
+// desired services (keys) is not the one last synced — a reload that adds
+// or removes a service, where ownership and adoption are decided on the
+// whole table.
+func (r *Reconciler) scopeLocked(keys []ServiceKey) *scope {
+	now := r.clock.Now()
+	sc := &scope{start: now, read: map[ServiceKey]struct{}{}}
+	sc.full = r.resync <= 0 || r.synced == nil || now.Sub(r.lastFull) >= r.resync || len(keys) != len(r.synced)
+	for _, k := range keys {
+		if sc.full {
+			break
+		}
+		if _, ok := r.synced[k]; !ok {
+			sc.full = true
+		}
+	}
+	return sc
+}
+
+// readFirst is the first read of a sync: the whole table when sc is full,
+// else the services in keys.
+func (sc *scope) readFirst(k Kernel, keys []ServiceKey) (Table, error) {
+	if sc.full {
+		return Read(k)
+	}
+	t := Table{}
+	return t, sc.readMore(k, keys, t)
+}
+
+// readMore adds to t the services in keys that sc has not read yet.
+func (sc *scope) readMore(k Kernel, keys []ServiceKey, t Table) error {
+	var todo []ServiceKey
+	for _, key := range keys {
+		if _, ok := sc.read[key]; !ok {
+			sc.read[key] = struct{}{}
+			todo = append(todo, key)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	more, err := ReadServices(k, todo)
+	maps.Copy(t, more)
+	return err
+}
+
+// pendingLocked names the services an incremental sync reads even when
+// their desired entry is unchanged, because the kernel's state decides
+// what happens to them: those with a destination draining (drainSince),
+// and those with a real server in maintenance that has not left yet
+// (DrainMaint reads its connection count).
+func (r *Reconciler) pendingLocked(maint map[RealKey]Maint, members map[ServiceKey][]ServiceKey) []ServiceKey {
+	var out []ServiceKey
+	for rk := range r.drainSince {
+		out = append(out, rk.Service)
+	}
+	for rk, m := range maint {
+		if !m.Out {
+			out = append(out, rk.Service)
+			out = append(out, members[rk.Service]...) // a group's real server drains on every member
+		}
+	}
+	return out
+}
+
+// changedServices returns the services of desired whose entry differs
+// from the one in synced (compared as Plan compares: statistics and
+// connection counts ignored), or that synced lacks.
+func changedServices(desired, synced Table) []ServiceKey {
+	var out []ServiceKey
+	for k, e := range desired {
+		if s, ok := synced[k]; !ok || !sameEntry(e, s) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func sameEntry(a, b ServiceEntry) bool {
+	if a.Service.spec() != b.Service.spec() || len(a.Dests) != len(b.Dests) {
+		return false
+	}
+	for dk, d := range a.Dests {
+		if x, ok := b.Dests[dk]; !ok || x.spec() != d.spec() {
+			return false
+		}
+	}
+	return true
+}
+
+// cloneEntry returns a copy of t[k] that shares nothing with t.
+func (t Table) cloneEntry(k ServiceKey) ServiceEntry {
+	e := t[k]
+	e.Dests = maps.Clone(e.Dests)
+	return e
+}
