@@ -74,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdIPVS(args[1:], stdout, stderr)
 	case "maint":
 		return cmdMaint(args[1:], stdout, stderr)
+	case "realserver":
+		return cmdRealserver(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "lbhad", buildVersion())
 		return exitOK
