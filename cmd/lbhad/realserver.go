@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/netip"
@@ -27,17 +28,30 @@ still missing and exits 1 unless nothing is. Root (CAP_NET_ADMIN) only.
 `
 
 // cmdRealserver is "lbhad realserver": flags here, the plan in
-// internal/realserver.
+// internal/realserver. It parses its own arguments (flags may follow the
+// action; -h exits 0) and needs nothing else from the CLI, so a command
+// tree can mount it as is (with cobra: DisableFlagParsing and a RunE
+// that calls it with the arguments).
 func cmdRealserver(args []string, stdout, stderr io.Writer) int {
-	fs, _ := newFlags("realserver", stderr)
+	fs := flag.NewFlagSet("lbhad realserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	vip := fs.String("vip", "", "the virtual `address` (IPv4 or IPv6)")
 	mode := fs.String("mode", "dr", "forwarding `mode`: dr or tun")
 	persist := fs.Bool("persist", false, "also keep the setting across reboots (on, off)")
 	root := fs.String("root", "/", "`dir`ectory under which --persist and apply find etc/ (for tests and images)")
 	fs.Usage = func() { fmt.Fprint(stderr, realserverUsage) }
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return exitUsage
+	var pos []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, realserverUsage)
+			return exitOK
+		} else if err != nil {
+			return exitUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, rest = append(pos, fs.Arg(0)), fs.Args()[1:]
 	}
 	usageErr := func(err error) int {
 		fmt.Fprintf(stderr, "lbhad realserver: %v\n\n%s", err, realserverUsage)
