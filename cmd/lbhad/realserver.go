@@ -39,13 +39,14 @@ func cmdRealserver(args []string, stdout, stderr io.Writer) int {
 	mode := fs.String("mode", "dr", "forwarding `mode`: dr or tun")
 	persist := fs.Bool("persist", false, "also keep the setting across reboots (on, off)")
 	root := fs.String("root", "/", "`dir`ectory under which --persist and apply find etc/ (for tests and images)")
-	fs.Usage = func() { fmt.Fprint(stderr, realserverUsage) }
+	fs.Usage = func() {} // printed below: to stdout for -h, to stderr for a mistake
 	var pos []string
 	for rest := args; ; {
 		if err := fs.Parse(rest); errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, realserverUsage)
 			return exitOK
 		} else if err != nil {
+			fmt.Fprint(stderr, realserverUsage)
 			return exitUsage
 		}
 		if fs.NArg() == 0 {
