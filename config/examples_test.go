@@ -130,10 +130,12 @@ func TestExamples(t *testing.T) {
 }
 
 // TestServiceUnit checks that the systemd unit keeps the settings lbhad
-// relies on: sd_notify readiness and watchdog, reload by SIGHUP, the two
-// network capabilities, and the sandbox's writable paths.
+// relies on: sd_notify readiness and watchdog, reload by SIGHUP, the
+// lbhad user with exactly the two network capabilities, the sandbox
+// (tested in integration/sandbox_test.go) and its writable paths, and
+// no start without a config.
 func TestServiceUnit(t *testing.T) {
-	f, err := os.Open(filepath.Join("..", "examples", "lbhad.service"))
+	f, err := os.Open(filepath.Join("..", "packaging", "lbhad.service"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,13 +164,23 @@ func TestServiceUnit(t *testing.T) {
 	}
 	// A reload validates before it signals, so a bad file fails
 	// `systemctl reload` instead of being only logged.
-	wantReload := []string{"/usr/local/sbin/lbhad validate -c /etc/lbhad/lbhad.hcl", "/bin/kill -HUP $MAINPID"}
+	wantReload := []string{"/usr/sbin/lbhad validate -c /etc/lbhad/lbhad.hcl", "/bin/kill -HUP $MAINPID"}
 	if !slices.Equal(reload, wantReload) {
 		t.Errorf("ExecReload = %q, want %q", reload, wantReload)
 	}
 	want := map[string]string{
 		"[Service]Type":                    "notify",
-		"[Service]ExecStart":               "/usr/local/sbin/lbhad run -c /etc/lbhad/lbhad.hcl",
+		"[Service]ExecStart":               "/usr/sbin/lbhad run -c /etc/lbhad/lbhad.hcl $LBHAD_OPTS",
+		"[Unit]ConditionFileNotEmpty":      "/etc/lbhad/lbhad.hcl",
+		"[Service]EnvironmentFile":         "-/etc/default/lbhad",
+		"[Service]User":                    "lbhad",
+		"[Service]Group":                   "lbhad",
+		"[Service]AmbientCapabilities":     "CAP_NET_ADMIN CAP_NET_RAW",
+		"[Service]CapabilityBoundingSet":   "CAP_NET_ADMIN CAP_NET_RAW",
+		"[Service]ProtectKernelTunables":   "yes",
+		"[Service]MemoryDenyWriteExecute":  "yes",
+		"[Service]PrivateMounts":           "yes",
+		"[Service]TasksMax":                "1024",
 		"[Service]ExecReload":              "/bin/kill -HUP $MAINPID",
 		"[Service]WatchdogSec":             "10s",
 		"[Service]Restart":                 "on-failure",

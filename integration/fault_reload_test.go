@@ -91,7 +91,7 @@ func (b *bed) startNotified(n *lab.Node, conf string, nl *notifyListener) *lab.D
 // error, nil when all succeeded.
 func execReload(t *testing.T, d *lab.Director) (ran []string, err error) {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "examples", "lbhad.service"))
+	f, err := os.Open(filepath.Join("..", "packaging", "lbhad.service"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func execReload(t *testing.T, d *lab.Director) (ran []string, err error) {
 		if !ok {
 			continue
 		}
-		cmd = strings.ReplaceAll(cmd, "/usr/local/sbin/lbhad", lbhadBin(t))
+		cmd = strings.ReplaceAll(cmd, "/usr/sbin/lbhad", lbhadBin(t))
 		cmd = strings.ReplaceAll(cmd, "/etc/lbhad/lbhad.hcl", d.ConfPath)
 		cmd = strings.ReplaceAll(cmd, "$MAINPID", strconv.Itoa(d.Proc.PID()))
 		ran = append(ran, cmd)

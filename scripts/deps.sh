@@ -16,8 +16,10 @@ need_root
 # Debian packages: iproute2 for namespaces, keepalived as the interop peer
 # (its service is never started; tests run the binary in a namespace),
 # tcpdump for captures, ipvsadm for cross-checking IPVS tables; the VM
-# harness adds its own list in integration/vm/setup.sh.
-pkgs=(iproute2 keepalived tcpdump ipvsadm kmod procps psmisc ca-certificates git make python3-aiosmtpd)
+# harness adds its own list in integration/vm/setup.sh. rpm lists the
+# built .rpm's contents (the package test); adduser and systemd (for
+# systemd-analyze) are what the .deb test installs and verifies with.
+pkgs=(iproute2 keepalived tcpdump ipvsadm kmod procps psmisc ca-certificates git make python3-aiosmtpd rpm adduser systemd)
 # prometheus for promtool, which checks and unit-tests examples/monitoring's
 # alert rules (internal/metrics TestAlertRules); its service is never started.
 pkgs+=(prometheus)

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs lbhad on this machine: the binary, the systemd unit, an example
-# config (never over an existing one), the IPVS modules to load at boot
-# and the config reference. DESTDIR=/some/dir stages the same tree there
+# Installs lbhad from source on this machine: the binary in
+# /usr/local/sbin, the systemd units (packaging/, with that path), the
+# lbhad system user the unit runs as, an example config (never over an
+# existing one), the IPVS modules to load at boot and the config
+# reference. The packages (scripts/package.sh) are the first choice; this
+# is for a machine that builds its own. DESTDIR=/some/dir stages the same tree there
 # instead (for packaging and for the test of this script). LBHAD_BIN=FILE
 # installs that binary instead of building one (a packager's own build,
 # or the binary a test already built).
@@ -25,7 +28,14 @@ if [ -z "$bin" ]; then
 fi
 
 install -D -m 0755 "$bin" "$dest/usr/local/sbin/lbhad"
-install -D -m 0644 examples/lbhad.service "$dest/etc/systemd/system/lbhad.service"
+for unit in lbhad.service lbhad-realserver.service; do
+	mkdir -p "$dest/etc/systemd/system"
+	sed 's|/usr/sbin/lbhad|/usr/local/sbin/lbhad|g' "packaging/$unit" >"$dest/etc/systemd/system/$unit"
+	chmod 0644 "$dest/etc/systemd/system/$unit"
+done
+if [ ! -e "$dest/etc/default/lbhad" ]; then
+	install -D -m 0644 packaging/default "$dest/etc/default/lbhad"
+fi
 install -D -m 0644 docs/config.md "$dest/usr/share/doc/lbhad/config.md"
 if [ ! -e "$dest/etc/lbhad/lbhad.hcl" ]; then
 	install -D -m 0640 examples/dr-pair.hcl "$dest/etc/lbhad/lbhad.hcl"
@@ -35,9 +45,15 @@ else
 fi
 # The unit runs without CAP_SYS_MODULE, so IPVS and its schedulers are
 # loaded at boot; the kernel loads a scheduler on first use as well.
-mkdir -p "$dest/etc/modules-load.d"
-printf '%s\n' ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc nf_conntrack >"$dest/etc/modules-load.d/lbhad.conf"
-chmod 0644 "$dest/etc/modules-load.d/lbhad.conf"
+install -D -m 0644 packaging/modules-load.conf "$dest/etc/modules-load.d/lbhad.conf"
+mkdir -p "$dest/var/lib/lbhad"
+
+# The unit runs as lbhad: the package's postinstall makes the user and
+# gives it its directories; so does this, on a real install.
+if [ -z "$dest" ]; then
+	bash packaging/scripts/postinstall.sh configure
+	chgrp lbhad /etc/lbhad/lbhad.hcl
+fi
 
 if [ -z "$dest" ] && [ -d /run/systemd/system ]; then
 	systemctl daemon-reload

@@ -348,13 +348,11 @@ func newE2ELab(t *testing.T, nat bool) *e2eLab {
 			h.Close()
 		} else {
 			s.ip = fmt.Sprintf("192.0.2.%d", last)
-			sysctl(s.ns, "conf/all/arp_ignore", "1", "conf/all/arp_announce", "2")
 			plug(s.ns, lan, "p-"+name, "eth0", s.ip+"/24")
-			sysctl(s.ns, "conf/eth0/arp_ignore", "1", "conf/eth0/arp_announce", "2")
-			h, err := netlink.NewHandleAt(s.ns.Handle(), unix.NETLINK_ROUTE)
-			must("handle", err)
-			addrUp(t, h, "lo", e2eVIP+"/32")
-			h.Close()
+			// The real server is prepared as an operator would: the VIP
+			// on lo, arp_ignore/arp_announce on all and eth0.
+			e2eRealserver(t, s.ns, l.bin, "on", "--vip", e2eVIP, "--mode", "dr")
+			e2eRealserver(t, s.ns, l.bin, "status", "--vip", e2eVIP, "--mode", "dr")
 		}
 		s.start(t)
 		t.Cleanup(func() { s.stop(t) })
@@ -366,6 +364,23 @@ func newE2ELab(t *testing.T, nat bool) *e2eLab {
 	}
 	l.startHook(t)
 	return l
+}
+
+// e2eRealserver runs "lbhad realserver ARGS" in ns and fails t unless
+// it exits 0 ("status --vip" exits 1 when anything is missing).
+func e2eRealserver(t *testing.T, ns *netnstest.Netns, bin string, args ...string) {
+	t.Helper()
+	var out []byte
+	err := ns.Run(func() (err error) {
+		out, err = exec.Command(bin, append([]string{"realserver"}, args...)...).CombinedOutput()
+		return err
+	})
+	if err != nil {
+		t.Fatalf("lbhad realserver %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	if args[0] == "on" {
+		t.Logf("lbhad realserver %s:\n%s", strings.Join(args, " "), out)
+	}
 }
 
 // e2eConfig is examples/dr-pair.hcl (DR) or examples/nat-sync-group.hcl
