@@ -45,8 +45,8 @@ func TestRunTimeoutFromStart(t *testing.T) {
 	procs = NewLimiter(1)
 	t.Cleanup(func() { procs = old })
 	dir := openDir(t, 0o700)
-	hold := writeExec(t, filepath.Join(dir, "hold.sh"), "sleep 0.5", 0o755)
-	short := writeExec(t, filepath.Join(dir, "short.sh"), "sleep 0.1", 0o755)
+	hold := writeExec(t, filepath.Join(dir, "hold.sh"), "sleep 2", 0o755)
+	short := writeExec(t, filepath.Join(dir, "short.sh"), "exit 0", 0o755)
 	long := writeExec(t, filepath.Join(dir, "long.sh"), "sleep 30", 0o755)
 	ctx := context.Background()
 
@@ -55,8 +55,10 @@ func TestRunTimeoutFromStart(t *testing.T) {
 	for in, _, _ := procs.Stats(); in == 0; in, _, _ = procs.Stats() {
 		time.Sleep(time.Millisecond)
 	}
-	// Waits ~0.5 s for the slot, then runs 0.1 s of its 0.3 s.
-	if err := Run(ctx, Command(ctx, []string{short}, nil), Options{Timeout: 300 * time.Millisecond}); err != nil {
+	// Waits ~2 s for the slot, longer than its 1.5 s timeout, then runs
+	// at once: a timeout counted from the wait would kill it. (The
+	// margins leave a loaded machine 1.5 s to fork and exec a shell.)
+	if err := Run(ctx, Command(ctx, []string{short}, nil), Options{Timeout: 1500 * time.Millisecond}); err != nil {
 		t.Errorf("a script queued longer than its timeout, then quick: %v", err)
 	}
 	if err := <-held; err != nil {
