@@ -53,7 +53,9 @@ func TestConvert(t *testing.T) {
 			"testdata/fidelity.conf:78: vrrp_sync_group G_EMPTY { ... }",
 		}},
 		{name: "fwmark"},
-		// vrrpv3: the VRRPv3 keywords are still in the pending table (reasons.go) of the fail-closed converter; carried again in the follow-up that maps them.
+		// A dual-stack VRRPv3 pair with sub-second adverts, IPv6 unicast
+		// peers with TTL bounds and a VRRPv2 instance beside them.
+		{name: "vrrpv3"},
 		{name: "sync_daemon"},
 		{name: "include", want: []string{
 			"testdata/include.conf:8: include include.d/missing-*.conf",

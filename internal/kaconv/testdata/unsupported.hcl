@@ -27,14 +27,14 @@ vrrp_instance "VI_1" {
   # not converted (testdata/unsupported.conf:30): use_vmac vrrp51: lbhad adds virtual addresses to the interface itself and has no VMAC (macvlan) interfaces
   virtual_router_id = 51
   priority          = 100
-  # not converted (testdata/unsupported.conf:33): advert_int 0.5: VRRPv2 carries advert_int in whole seconds from 1 to 255 (sub-second intervals need VRRPv3, being added)
+  # not converted (testdata/unsupported.conf:33): advert_int 0.5: VRRPv2 carries advert_int in whole seconds from 1 to 255; keepalived rounds a fraction to whole seconds, lbhad refuses it: set version 3 on both routers for sub-second adverts
   authentication {
     auth_type = "PASS"
     # keepalived's auth_pass was longer than 8 bytes; VRRPv2 carries 8 and keepalived sent only these, so peers still agree.
     auth_pass = "toolongp"
   }
   # not converted (testdata/unsupported.conf:39): 192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global: lbhad sets only dev and label on a virtual address; "brd 192.0.2.255" left out, the address is kept
-  # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: lbhad speaks VRRPv2, which carries IPv4 addresses only (VRRPv3 over IPv6 is being added)
+  # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: this instance is IPv4 (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
   virtual_ipaddress = ["192.0.2.50/24 dev eth0"]
   # not converted (testdata/unsupported.conf:42): virtual_ipaddress_excluded { ... }: lbhad advertises every virtual address; move these into virtual_ipaddress or manage them outside lbhad
   # not converted (testdata/unsupported.conf:46): eth1 weight -10: lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT
