@@ -144,18 +144,21 @@ type converter struct {
 	opts    Options
 	written Counts
 
-	email          bool            // the global email block is written
-	globalAlert    *node           // global_defs smtp_alert, inherited by instances
-	syncIf         *node           // an instance's lvs_sync_daemon_interface (1.x)
-	syncIfInst     string          // ... and the instance it was written in
-	scripts        map[string]bool // vrrp_script names
-	trackFiles     map[string]bool // vrrp_track_file names
-	allInstances   map[string]bool // every vrrp_instance name, wherever defined
-	hasRealServers bool
-	vipOwner       map[netip.Addr]*node // the first listing of each virtual address
-	vipInstance    map[*node]string     // ... and its instance
-	vsLabels       map[string]bool
-	instances      map[string]bool
+	email       bool            // the global email block is written
+	globalAlert *node           // global_defs smtp_alert, inherited by instances
+	syncIf      *node           // an instance's lvs_sync_daemon_interface (1.x)
+	syncIfInst  string          // ... and the instance it was written in
+	scripts     map[string]bool // vrrp_script names
+	trackFiles  map[string]bool // vrrp_track_file names
+	// trackFileReverse notes the track files whose weight is reversed,
+	// which a FILE_CHECK without a weight of its own inherits.
+	trackFileReverse map[string]bool
+	allInstances     map[string]bool // every vrrp_instance name, wherever defined
+	hasRealServers   bool
+	vipOwner         map[netip.Addr]*node // the first listing of each virtual address
+	vipInstance      map[*node]string     // ... and its instance
+	vsLabels         map[string]bool
+	instances        map[string]bool
 	// vrrp3 is global_defs' vrrp_version 3: instances without a version
 	// of their own speak VRRPv3.
 	vrrp3 bool
@@ -259,6 +262,7 @@ func (c *converter) convertParts(nodes []*node) []OutFile {
 
 	c.scripts = map[string]bool{}
 	c.trackFiles = map[string]bool{}
+	c.trackFileReverse = map[string]bool{}
 	c.allInstances = map[string]bool{}
 	c.vsLabels = map[string]bool{}
 	c.instances = map[string]bool{}
@@ -338,6 +342,11 @@ func (c *converter) prepass(nodes []*node, globals *bool) {
 			c.scripts[n.Args[0].Text] = true
 		case (n.Name == "vrrp_track_file" || n.Name == "track_file") && n.Block && len(n.Args) == 1:
 			c.trackFiles[n.Args[0].Text] = true
+			for _, m := range n.Children {
+				if m.Name == "weight" && len(m.Args) == 2 && m.Args[1].Text == "reverse" {
+					c.trackFileReverse[n.Args[0].Text] = true
+				}
+			}
 		case n.Name == "virtual_server":
 			for _, m := range n.Children {
 				c.hasRealServers = c.hasRealServers || m.Name == "real_server"

@@ -28,12 +28,21 @@ func TestConvert(t *testing.T) {
 		{name: "migration_dr", id: "lb1"}, // docs/migrating-from-keepalived.md
 		{name: "include_sync"},
 		{name: "haproxy_smtp"},
-		// Two urls on one real server: keepalived needs both to pass, so
-		// the server is left out rather than written with one.
-		{name: "dr_pair", want: []string{
-			"testdata/dr_pair.conf:48: real_server 203.0.113.21 80 { ... }",
-			"testdata/dr_pair.conf:55: url { ... } (path /healthz)",
-			"testdata/dr_pair.conf:59: url { ... } (path /ready)",
+		// Two urls on one real server: keepalived needs both to pass, and
+		// so does lbhad's http_get with two url blocks.
+		{name: "dr_pair"},
+		// Every check kind lbhad has, several per real server, and the
+		// ones it cannot take: the server is left out, never written
+		// with fewer checks.
+		{name: "checks", want: []string{
+			"testdata/checks.conf:11: weight -5 reverse",
+			"testdata/checks.conf:73: real_server 192.0.2.24 25 { ... }",
+			"testdata/checks.conf:74: SMTP_CHECK { ... }",
+			"testdata/checks.conf:80: real_server 192.0.2.25 80 { ... }",
+			"testdata/checks.conf:83: BFD_CHECK { ... }",
+			"testdata/checks.conf:87: real_server 192.0.2.26 80 { ... }",
+			"testdata/checks.conf:88: FILE_CHECK { ... }",
+			"testdata/checks.conf:94: connect_port 7",
 		}},
 		// smtp_alert without mail settings sends nothing in keepalived
 		// either, and a misc_timeout longer than delay_loop is valid in
@@ -45,7 +54,7 @@ func TestConvert(t *testing.T) {
 			"testdata/fidelity.conf:30: virtual_server 192.0.2.61 443 without protocol",
 			"testdata/fidelity.conf:50: regex \"(a)\\1\"",
 			"testdata/fidelity.conf:55: real_server 198.51.100.3 443 { ... }",
-			"testdata/fidelity.conf:56: DNS_CHECK { ... }",
+			"testdata/fidelity.conf:56: BFD_CHECK { ... }",
 			"testdata/fidelity.conf:63: lb_algo RR",
 			"testdata/fidelity.conf:64: lb_kind dr",
 			"testdata/fidelity.conf:67: frobnicate 3",
@@ -84,10 +93,6 @@ func TestConvert(t *testing.T) {
 			"testdata/unsupported.conf:70: virtual_server 192.0.2.50 443 without protocol",
 			"testdata/unsupported.conf:73: ops",
 			"testdata/unsupported.conf:74: alpha",
-			"testdata/unsupported.conf:75: real_server 192.0.2.71 443 { ... }",
-			"testdata/unsupported.conf:76: TCP_CHECK { ... }",
-			"testdata/unsupported.conf:79: HTTP_GET { ... }",
-			"testdata/unsupported.conf:84: SMTP_CHECK { ... }",
 			"testdata/unsupported.conf:90: virtual_server 192.0.2.50 3868 { ... }",
 		}},
 	}

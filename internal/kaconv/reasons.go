@@ -1,29 +1,12 @@
 package kaconv
 
 // ---------------------------------------------------------------------
-// PENDING: keywords that wait for lbhad capabilities being added now
-// (check kinds and several checks per real server: h16b; VRRPv3:
-// h15a; server groups, SCTP, twos, tunnel types: issue 16). Each stays
-// a named loss until then; when lbhad gains it, move the keyword into
-// the mapping (and raise maxChecksPerRealServer / maxURLsPerCheck), a
-// one-line change each.
+// PENDING: keywords that wait for lbhad capabilities (issue 16). Each
+// stays a named loss until then; when lbhad gains it, move the keyword
+// into the mapping, a one-line change each.
 // ---------------------------------------------------------------------
 
-// maxChecksPerRealServer and maxURLsPerCheck are what lbhad's
-// real_server and http_get take today.
-const (
-	maxChecksPerRealServer = 1
-	maxURLsPerCheck        = 1
-)
-
 var pending = map[string]string{
-	"several checks":         "lbhad runs one check per real server (several checks, all of which must pass, are being added)",
-	"several urls":           "lbhad's http_get checks one url (several urls, all of which must pass, are being added)",
-	"DNS_CHECK":              "lbhad has no dns_check yet (being added)",
-	"UDP_CHECK":              "lbhad has no udp_check yet (being added)",
-	"PING_CHECK":             "lbhad has no ping_check yet (being added)",
-	"SMTP_CHECK":             "lbhad has no smtp_check yet (being added)",
-	"FILE_CHECK":             "lbhad has no file_check yet (being added)",
 	"virtual_server_group":   "lbhad has no virtual_server_group yet; define one virtual_server per address (or use a fwmark)",
 	"SCTP":                   "lbhad balances TCP and UDP only (SCTP is not supported yet)",
 	"alpha":                  "lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config",
@@ -38,7 +21,7 @@ var pending = map[string]string{
 // generic sentence.
 var reasons = map[string]string{
 	// top level
-	"bfd_instance":        "lbhad does not implement BFD",
+	"bfd_instance":        "BFD is out of scope: lbhad has no BFD",
 	"static_ipaddress":    "lbhad does not manage static addresses; configure them with the system's network configuration",
 	"static_routes":       "lbhad does not manage static routes; configure them with the system's network configuration",
 	"static_rules":        "lbhad does not manage routing rules; configure them with the system's network configuration",
@@ -74,7 +57,7 @@ var reasons = map[string]string{
 	"use_vmac":                   "lbhad adds virtual addresses to the interface itself and has no VMAC (macvlan) interfaces",
 	"vmac_xmit_base":             "lbhad has no VMAC interfaces",
 	"dont_track_primary":         "lbhad always tracks its instance's interface",
-	"track_bfd":                  "lbhad does not implement BFD",
+	"track_bfd":                  "BFD is out of scope: lbhad has no BFD",
 	"track_process":              "lbhad has no process tracking; use a vrrp_script such as \"pidof NAME\"",
 	"mcast_src_ip":               "lbhad sends multicast advertisements from the interface's address; for another source use unicast_src_ip with unicast_peer",
 	"virtual_ipaddress_excluded": "lbhad advertises every virtual address; move these into virtual_ipaddress or manage them outside lbhad",
@@ -101,7 +84,7 @@ var reasons = map[string]string{
 	"persistence_engine":      "lbhad has no IPVS persistence engines",
 
 	// real_server and checks
-	"BFD_CHECK":      "lbhad does not implement BFD",
+	"BFD_CHECK":      "BFD is out of scope: lbhad has no BFD (see Health checks in docs/config.md)",
 	"bind_port":      "lbhad checks from a kernel-chosen source port",
 	"bind_if":        "lbhad lets the kernel choose the interface for checks",
 	"fwmark":         "lbhad does not mark check traffic",

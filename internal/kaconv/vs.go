@@ -261,23 +261,21 @@ var checkKinds = []string{"HTTP_GET", "SSL_GET", "TCP_CHECK", "MISC_CHECK", "SMT
 
 // carriedCheck reports whether lbhad has the check kind.
 func carriedCheck(kind string) bool {
-	return slices.Contains([]string{"HTTP_GET", "SSL_GET", "TCP_CHECK", "MISC_CHECK"}, kind)
+	return slices.Contains(checkKinds, kind) && kind != "BFD_CHECK"
 }
 
 // unwritable returns, for a real server, the checks that stop it from
-// being written with all of them: kinds lbhad lacks, more checks than
-// lbhad runs per server, more urls than it checks per http_get. keepalived
-// takes a real server out when any of its checks fails, so writing the
-// server with fewer would keep it in where keepalived would not.
-func unwritable(rs *node) map[*node]string {
+// being written with all of them: kinds lbhad lacks, and checks whose
+// target lbhad cannot take (SMTP_CHECK host blocks, FILE_CHECK of an
+// unknown track file). keepalived takes a real server out when any of
+// its checks fails, so writing the server with fewer would keep it in
+// where keepalived would not.
+func (c *converter) unwritable(rs *node) map[*node]string {
 	bad := map[*node]string{}
-	var checks []*node
-	for _, n := range rs.Children {
-		if slices.Contains(checkKinds, n.Name) {
-			checks = append(checks, n)
+	for _, ck := range rs.Children {
+		if !slices.Contains(checkKinds, ck.Name) {
+			continue
 		}
-	}
-	for _, ck := range checks {
 		switch {
 		case !carriedCheck(ck.Name):
 			why := pending[ck.Name]
@@ -285,18 +283,11 @@ func unwritable(rs *node) map[*node]string {
 				why = reasons[ck.Name]
 			}
 			bad[ck] = why
-		case len(checks) > maxChecksPerRealServer:
-			bad[ck] = fmt.Sprintf("%s (%d checks here)", pending["several checks"], len(checks))
-		}
-		var urls []*node
-		for _, u := range ck.Children {
-			if u.Name == "url" {
-				urls = append(urls, u)
-			}
-		}
-		if len(urls) > maxURLsPerCheck {
-			for _, u := range urls {
-				bad[u] = fmt.Sprintf("%s (%d urls here)", pending["several urls"], len(urls))
+		case ck.Name == "SMTP_CHECK" && hasChild(ck, "host"):
+			bad[ck] = "keepalived's deprecated host sub-blocks each name a server to check; lbhad checks one target per smtp_check: write one smtp_check per host, with connect_ip and connect_port"
+		case ck.Name == "FILE_CHECK":
+			if why := c.fileCheckTarget(ck); why != "" {
+				bad[ck] = why
 			}
 		}
 	}
@@ -321,7 +312,7 @@ func (c *converter) realServer(parent *hclwrite.Body, rs *node, vs vsContext) {
 		c.drop(parent, rs, rs.Text(), "expected an IP address")
 		return
 	}
-	if bad := unwritable(rs); len(bad) > 0 {
+	if bad := c.unwritable(rs); len(bad) > 0 {
 		var what []string
 		for _, n := range rs.Children {
 			if why, ok := bad[n]; ok {
@@ -370,7 +361,7 @@ func (c *converter) realServer(parent *hclwrite.Body, rs *node, vs vsContext) {
 				continue
 			}
 			c.carry(n, "into the virtualhost of this real server's http_get or ssl_get unless it sets its own, as keepalived uses it")
-		case "HTTP_GET", "SSL_GET", "TCP_CHECK", "MISC_CHECK":
+		case "HTTP_GET", "SSL_GET", "TCP_CHECK", "MISC_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "SMTP_CHECK", "FILE_CHECK":
 			if !n.Block {
 				c.drop(body, n, n.Text(), "a check must be a { ... } block")
 				continue
@@ -382,22 +373,37 @@ func (c *converter) realServer(parent *hclwrite.Body, rs *node, vs vsContext) {
 	}
 }
 
-// check converts HTTP_GET, SSL_GET, TCP_CHECK and MISC_CHECK.
+// check converts one checker block into lbhad's check of that kind.
 func (c *converter) check(parent *hclwrite.Body, ck *node, vs vsContext) {
 	kind := strings.ToLower(ck.Name)
 	body := parent.AppendNewBlock(kind, nil).Body()
 	c.carry(ck, "as "+kind)
 	c.written.Checks++
+	if kind == "file_check" {
+		c.fileCheck(body, ck)
+		return
+	}
 	httpish := kind == "http_get" || kind == "ssl_get"
 	vhost := false
+	urls := 0
+	for _, n := range ck.Children {
+		if n.Name == "url" {
+			urls++
+		}
+	}
 	for _, n := range ck.Children {
 		switch {
+		case kind == "ping_check" && n.Name == "connect_port":
+			c.drop(body, n, n.Text(), "an ICMP echo has no port, and lbhad's ping_check refuses connect_port")
+		case c.kindAttr(body, kind, n):
 		case slices.Contains([]string{"connect_timeout", "connect_port", "delay_before_retry", "warmup", "delay_loop"}, n.Name):
 			c.setNumber(body, n.Name, n)
 		case n.Name == "retry" || n.Name == "nb_get_retry":
 			c.setNumber(body, "retry", n)
 		case n.Name == "connect_ip" || n.Name == "bindto":
 			c.setString(body, n.Name, n)
+		case httpish && n.Name == "url" && urls > 1:
+			c.urlBlock(body, n)
 		case httpish && n.Name == "url":
 			if c.url(body, n) {
 				vhost = true
@@ -449,7 +455,7 @@ func (c *converter) url(body *hclwrite.Body, u *node) (vhost bool) {
 		c.drop(body, u, u.Text(), "url must be a { ... } block")
 		return false
 	}
-	c.carry(u, "into the check (lbhad's http_get holds one url's settings)")
+	c.carry(u, "into the check (one url's settings go directly into http_get)")
 	for _, n := range u.Children {
 		switch n.Name {
 		case "path", "digest":
@@ -466,6 +472,29 @@ func (c *converter) url(body *hclwrite.Body, u *node) (vhost bool) {
 		}
 	}
 	return vhost
+}
+
+// urlBlock writes one of several url blocks as an lbhad url block;
+// lbhad fetches them all and passes only when all do, as keepalived.
+func (c *converter) urlBlock(parent *hclwrite.Body, u *node) {
+	if !u.Block {
+		c.drop(parent, u, u.Text(), "url must be a { ... } block")
+		return
+	}
+	body := parent.AppendNewBlock("url", nil).Body()
+	c.carry(u, "as url")
+	for _, n := range u.Children {
+		switch n.Name {
+		case "path", "digest", "virtualhost":
+			c.setString(body, n.Name, n)
+		case "status_code":
+			c.statusCode(body, n)
+		case "regex":
+			c.regex(body, n)
+		default:
+			c.dropNode(body, n)
+		}
+	}
 }
 
 func (c *converter) statusCode(body *hclwrite.Body, n *node) {

@@ -19,7 +19,7 @@ vrrp_script "chk_nginx" {
   # not converted (testdata/unsupported.conf:19): init_fail: lbhad starts a vrrp_script as succeeding; keepalived's init_fail (failed until the first run succeeds) is in lbhad's checker (StartDown) but not yet in its config
 }
 
-# not converted (testdata/unsupported.conf:22): bfd_instance BFD_1 { ... }: lbhad does not implement BFD
+# not converted (testdata/unsupported.conf:22): bfd_instance BFD_1 { ... }: BFD is out of scope: lbhad has no BFD
 
 vrrp_instance "VI_1" {
   state     = "BACKUP"
@@ -43,7 +43,7 @@ vrrp_instance "VI_1" {
     weight = -30
   }
   # not converted (testdata/unsupported.conf:50): chk_missing: no vrrp_script of this name is defined (vrrp_track_process and others are not supported)
-  # not converted (testdata/unsupported.conf:52): track_bfd { ... }: lbhad does not implement BFD
+  # not converted (testdata/unsupported.conf:52): track_bfd { ... }: BFD is out of scope: lbhad has no BFD
   notify_master = "/etc/keepalived/master.sh"
   # not converted (testdata/unsupported.conf:55): notify_master /etc/keepalived/master.sh root: lbhad runs notify commands as global script_user and cannot set a user per command; if these words were meant as arguments, quote the whole command
 }
@@ -60,10 +60,18 @@ virtual_server "192.0.2.50:443" {
   lb_kind = "NAT"
   # not converted (testdata/unsupported.conf:73): ops: lbhad does not set IPVS one-packet scheduling
   # not converted (testdata/unsupported.conf:74): alpha: lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config
-  # not converted (testdata/unsupported.conf:76): TCP_CHECK { ... }: lbhad runs one check per real server (several checks, all of which must pass, are being added) (3 checks here)
-  # not converted (testdata/unsupported.conf:79): HTTP_GET { ... }: lbhad runs one check per real server (several checks, all of which must pass, are being added) (3 checks here)
-  # not converted (testdata/unsupported.conf:84): SMTP_CHECK { ... }: lbhad has no smtp_check yet (being added)
-  # not converted (testdata/unsupported.conf:75): real_server 192.0.2.71 443 { ... }: real server left out: lbhad cannot run all of its checks (TCP_CHECK at line 76, HTTP_GET at line 79, SMTP_CHECK at line 84), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
+  real_server "192.0.2.71:443" {
+    address = "192.0.2.71:443"
+    tcp_check {
+      connect_timeout = 2
+    }
+    http_get {
+      path = "/"
+    }
+    smtp_check {
+      connect_timeout = 5
+    }
+  }
 }
 
 # not converted (testdata/unsupported.conf:90): virtual_server 192.0.2.50 3868 { ... }: lbhad balances TCP and UDP only (SCTP is not supported yet); this SCTP service is left out with its real servers (protocol at line 91)
