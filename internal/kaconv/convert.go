@@ -153,6 +153,7 @@ type converter struct {
 	// trackFileReverse notes the track files whose weight is reversed,
 	// which a FILE_CHECK without a weight of its own inherits.
 	trackFileReverse map[string]bool
+	vsGroups         map[string]bool // virtual_server_group names
 	allInstances     map[string]bool // every vrrp_instance name, wherever defined
 	hasRealServers   bool
 	vipOwner         map[netip.Addr]*node // the first listing of each virtual address
@@ -263,6 +264,7 @@ func (c *converter) convertParts(nodes []*node) []OutFile {
 	c.scripts = map[string]bool{}
 	c.trackFiles = map[string]bool{}
 	c.trackFileReverse = map[string]bool{}
+	c.vsGroups = map[string]bool{}
 	c.allInstances = map[string]bool{}
 	c.vsLabels = map[string]bool{}
 	c.instances = map[string]bool{}
@@ -290,6 +292,8 @@ func (c *converter) convertParts(nodes []*node) []OutFile {
 			c.syncGroup(body, n)
 		case n.Name == "virtual_server":
 			c.virtualServer(body, n)
+		case n.Name == "virtual_server_group" && len(n.Args) == 1:
+			c.vsGroup(body, n)
 		default:
 			c.dropNode(body, n)
 		}
@@ -347,6 +351,8 @@ func (c *converter) prepass(nodes []*node, globals *bool) {
 					c.trackFileReverse[n.Args[0].Text] = true
 				}
 			}
+		case n.Name == "virtual_server_group" && n.Block && len(n.Args) == 1:
+			c.vsGroups[n.Args[0].Text] = true
 		case n.Name == "virtual_server":
 			for _, m := range n.Children {
 				c.hasRealServers = c.hasRealServers || m.Name == "real_server"

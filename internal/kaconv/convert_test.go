@@ -62,6 +62,15 @@ func TestConvert(t *testing.T) {
 			"testdata/fidelity.conf:78: vrrp_sync_group G_EMPTY { ... }",
 		}},
 		{name: "fwmark"},
+		// Server groups, SCTP, ops and scheduler flags.
+		{name: "groups", want: []string{
+			"testdata/groups.conf:7: 2001:db8::10 80",
+			"testdata/groups.conf:8: fwmark 8 inet",
+			"testdata/groups.conf:9: 198.51.100.0/30 80",
+			"testdata/groups.conf:10: 192.0.2.30",
+			"testdata/groups.conf:41: virtual_server group NOSUCH { ... }",
+			"testdata/groups.conf:57: ops",
+		}},
 		// A dual-stack VRRPv3 pair with sub-second adverts, IPv6 unicast
 		// peers with TTL bounds and a VRRPv2 instance beside them.
 		{name: "vrrpv3"},
@@ -88,12 +97,9 @@ func TestConvert(t *testing.T) {
 			"testdata/unsupported.conf:50: chk_missing",
 			"testdata/unsupported.conf:52: track_bfd { ... }",
 			"testdata/unsupported.conf:55: notify_master /etc/keepalived/master.sh root",
-			"testdata/unsupported.conf:59: virtual_server_group HTTP_GROUP { ... }",
-			"testdata/unsupported.conf:64: virtual_server group HTTP_GROUP { ... }",
+			"testdata/unsupported.conf:64: virtual_server group HTTP_GROUP without protocol",
 			"testdata/unsupported.conf:70: virtual_server 192.0.2.50 443 without protocol",
-			"testdata/unsupported.conf:73: ops",
 			"testdata/unsupported.conf:74: alpha",
-			"testdata/unsupported.conf:90: virtual_server 192.0.2.50 3868 { ... }",
 		}},
 	}
 	for _, tt := range tests {

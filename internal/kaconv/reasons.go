@@ -7,12 +7,9 @@ package kaconv
 // ---------------------------------------------------------------------
 
 var pending = map[string]string{
-	"virtual_server_group":   "lbhad has no virtual_server_group yet; define one virtual_server per address (or use a fwmark)",
-	"SCTP":                   "lbhad balances TCP and UDP only (SCTP is not supported yet)",
 	"alpha":                  "lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config",
 	"init_fail":              "lbhad starts a vrrp_script as succeeding; keepalived's init_fail (failed until the first run succeeds) is in lbhad's checker (StartDown) but not yet in its config",
 	"track_interface weight": "lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT",
-	"lb_algo twos":           "lbhad has no twos scheduler yet; the service would use wlc instead, so it is reported",
 	"tun_type":               "lbhad sets no tunnel type, port or checksum flags for TUN yet",
 }
 
@@ -74,13 +71,10 @@ var reasons = map[string]string{
 	// virtual_server
 	"omega":                   "lbhad has no omega mode",
 	"ha_suspend":              "lbhad keeps checking real servers whatever the VRRP state",
-	"ops":                     "lbhad does not set IPVS one-packet scheduling",
-	"one_packet_scheduling":   "lbhad does not set IPVS one-packet scheduling",
+	"one_packet_scheduling":   "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its one-packet scheduling is ops",
 	"sorry_server_inhibit":    "lbhad adds and removes the sorry server; it does not keep it with weight 0",
 	"sorry_server_lvs_method": "lbhad forwards to the sorry server with the virtual server's lb_kind",
-	"lvs_flags":               "lbhad sets no IPVS scheduler flags",
-	"mh-port":                 "lbhad sets no IPVS scheduler flags",
-	"mh-fallback":             "lbhad sets no IPVS scheduler flags",
+	"lvs_flags":               "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its scheduler flags are sh-fallback, sh-port, mh-fallback, mh-port and flag-1 to flag-3",
 	"persistence_engine":      "lbhad has no IPVS persistence engines",
 
 	// real_server and checks

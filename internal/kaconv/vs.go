@@ -50,12 +50,16 @@ type vsContext struct {
 }
 
 func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
-	var label, addr string
+	var label, addr, group string
 	var mark cty.Value
 	switch {
 	case len(vs.Args) == 2 && vs.Args[0].Text == "group":
-		c.drop(parent, vs, vs.Text(), pending["virtual_server_group"])
-		return
+		if !c.vsGroups[vs.Args[1].Text] {
+			c.drop(parent, vs, vs.Text(), "no virtual_server_group of this name is defined, so keepalived has no address for this service")
+			return
+		}
+		group = vs.Args[1].Text
+		label = "group-" + group
 	case len(vs.Args) == 2 && vs.Args[0].Text == "fwmark":
 		m, err := strconv.ParseUint(vs.Args[1].Text, 10, 32)
 		if err != nil || m == 0 {
@@ -81,12 +85,12 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 		}
 		switch p := strings.ToLower(n.Args[0].Text); p {
 		case "tcp":
-		case "udp":
+		case "udp", "sctp":
 			// Two services may share an address with different protocols.
-			label += "/udp"
+			label += "/" + p
 		default:
 			// Converting the rest would create a TCP service in its place.
-			c.drop(parent, vs, vs.Text(), fmt.Sprintf("%s; this %s service is left out with its real servers (protocol at line %d)", pending["SCTP"], n.Args[0].Text, n.Line))
+			c.drop(parent, vs, vs.Text(), fmt.Sprintf("keepalived's protocols are TCP, UDP and SCTP; this %s service is left out with its real servers (protocol at line %d)", n.Args[0].Text, n.Line))
 			return
 		}
 	}
@@ -94,16 +98,19 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 	body := parent.AppendNewBlock("virtual_server", []string{label}).Body()
 	c.carry(vs, fmt.Sprintf("as virtual_server %q", label))
 	c.written.VirtualServers++
-	if addr != "" {
+	switch {
+	case addr != "":
 		body.SetAttributeValue("address", cty.StringVal(addr))
-	} else {
+	case group != "":
+		body.SetAttributeValue("group", cty.StringVal(group))
+	default:
 		body.SetAttributeValue("fwmark", mark)
 	}
-	if addr != "" && !slices.ContainsFunc(vs.Children, func(n *node) bool { return n.Name == "protocol" }) {
+	if (addr != "" || group != "") && !slices.ContainsFunc(vs.Children, func(n *node) bool { return n.Name == "protocol" }) {
 		// keepalived 2.2.7 reports the missing protocol and sets UDP,
 		// the kernel's default, which is rarely what was meant.
 		body.SetAttributeValue("protocol", cty.StringVal("udp"))
-		c.drop(body, vs, "virtual_server "+argTexts(vs.Args)[0]+" "+argTexts(vs.Args)[1]+" without protocol", "keepalived 2.2.7 reports \"no protocol set\" and balances UDP; written as protocol = \"udp\" to match, set protocol = \"tcp\" if that was meant")
+		c.drop(body, vs, "virtual_server "+strings.Join(argTexts(vs.Args), " ")+" without protocol", "keepalived 2.2.7 reports \"no protocol set\" and balances UDP; written as protocol = \"udp\" to match, set protocol = \"tcp\" if that was meant")
 	}
 	ctx := vsContext{labels: map[string]bool{}}
 	hasNotify := false
@@ -176,12 +183,75 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 				continue
 			}
 			c.carry(n, "ignored: omega only runs notify_down and quorum_down scripts, and this virtual server has none")
+		case "ops":
+			c.ops(body, vs, n, addr != "")
+		case "sh-fallback", "sh-port", "mh-fallback", "mh-port", "flag-1", "flag-2", "flag-3":
+			c.schedFlag(body, vs, n)
 		case "real_server":
 			c.realServer(body, n, ctx)
 		default:
 			c.dropNode(body, n)
 		}
 	}
+}
+
+// protocolOf is the virtual server's protocol as keepalived reads it
+// ("" when none is given).
+func protocolOf(vs *node) string {
+	p := ""
+	for _, n := range vs.Children {
+		if n.Name == "protocol" && len(n.Args) == 1 {
+			p = strings.ToLower(n.Args[0].Text)
+		}
+	}
+	return p
+}
+
+// ops carries keepalived's one-packet scheduling, which IPVS applies to
+// UDP only; lbhad takes it on UDP services given by address.
+func (c *converter) ops(body *hclwrite.Body, vs, n *node, byAddress bool) {
+	if len(n.Args) != 0 {
+		c.drop(body, n, n.Text(), "ops takes no value")
+		return
+	}
+	// Without a protocol keepalived balances UDP, as written above.
+	if p := protocolOf(vs); (p != "udp" && p != "") || !byAddress {
+		c.drop(body, n, n.Text(), "lbhad takes ops on UDP services given by address only (one-packet scheduling is for UDP datagrams)")
+		return
+	}
+	body.SetAttributeValue("ops", cty.True)
+	c.carry(n, "as ops = true")
+}
+
+// schedFlag carries IPVS scheduler flags. keepalived's sh-fallback,
+// mh-fallback and flag-1 all set the kernel's first scheduler flag,
+// and sh-port, mh-port and flag-2 the second; the sh and mh schedulers
+// read them as fallback and port, and no other scheduler reads them.
+func (c *converter) schedFlag(body *hclwrite.Body, vs, n *node) {
+	if len(n.Args) != 0 {
+		c.drop(body, n, n.Text(), n.Name+" takes no value")
+		return
+	}
+	algo := "wlc" // keepalived's and lbhad's default
+	for _, m := range vs.Children {
+		if (m.Name == "lb_algo" || m.Name == "lvs_sched") && len(m.Args) == 1 && slices.Contains(config.Schedulers, m.Args[0].Text) {
+			algo = m.Args[0].Text
+		}
+	}
+	var which string
+	switch n.Name {
+	case "sh-fallback", "mh-fallback", "flag-1":
+		which = "fallback"
+	case "sh-port", "mh-port", "flag-2":
+		which = "port"
+	}
+	if which == "" || (algo != "sh" && algo != "mh") {
+		c.carry(n, fmt.Sprintf("ignored: no IPVS scheduler but sh and mh reads this flag, and this service uses %s", algo))
+		return
+	}
+	name := algo + "_" + which
+	body.SetAttributeValue(name, cty.True)
+	c.carry(n, fmt.Sprintf("as %s = true (the flag the %s scheduler reads as %s)", name, algo, which))
 }
 
 // scheduler carries lb_algo. keepalived 2.2.7 compares the name case

@@ -48,9 +48,19 @@ vrrp_instance "VI_1" {
   # not converted (testdata/unsupported.conf:55): notify_master /etc/keepalived/master.sh root: lbhad runs notify commands as global script_user and cannot set a user per command; if these words were meant as arguments, quote the whole command
 }
 
-# not converted (testdata/unsupported.conf:59): virtual_server_group HTTP_GROUP { ... }: lbhad has no virtual_server_group yet; define one virtual_server per address (or use a fwmark)
+virtual_server_group "HTTP_GROUP" {
+  addresses = ["192.0.2.50:80", "192.0.2.51:80"]
+}
 
-# not converted (testdata/unsupported.conf:64): virtual_server group HTTP_GROUP { ... }: lbhad has no virtual_server_group yet; define one virtual_server per address (or use a fwmark)
+virtual_server "group-HTTP_GROUP" {
+  group    = "HTTP_GROUP"
+  protocol = "udp"
+  # not converted (testdata/unsupported.conf:64): virtual_server group HTTP_GROUP without protocol: keepalived 2.2.7 reports "no protocol set" and balances UDP; written as protocol = "udp" to match, set protocol = "tcp" if that was meant
+  lb_algo = "rr"
+  real_server "192.0.2.71:80" {
+    address = "192.0.2.71:80"
+  }
+}
 
 virtual_server "192.0.2.50:443" {
   address  = "192.0.2.50:443"
@@ -58,7 +68,7 @@ virtual_server "192.0.2.50:443" {
   # not converted (testdata/unsupported.conf:70): virtual_server 192.0.2.50 443 without protocol: keepalived 2.2.7 reports "no protocol set" and balances UDP; written as protocol = "udp" to match, set protocol = "tcp" if that was meant
   lb_algo = "rr"
   lb_kind = "NAT"
-  # not converted (testdata/unsupported.conf:73): ops: lbhad does not set IPVS one-packet scheduling
+  ops     = true
   # not converted (testdata/unsupported.conf:74): alpha: lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config
   real_server "192.0.2.71:443" {
     address = "192.0.2.71:443"
@@ -74,4 +84,11 @@ virtual_server "192.0.2.50:443" {
   }
 }
 
-# not converted (testdata/unsupported.conf:90): virtual_server 192.0.2.50 3868 { ... }: lbhad balances TCP and UDP only (SCTP is not supported yet); this SCTP service is left out with its real servers (protocol at line 91)
+virtual_server "192.0.2.50:3868/sctp" {
+  address  = "192.0.2.50:3868"
+  protocol = "sctp"
+  lb_algo  = "rr"
+  real_server "192.0.2.71:3868" {
+    address = "192.0.2.71:3868"
+  }
+}
