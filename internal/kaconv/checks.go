@@ -68,7 +68,7 @@ func (c *converter) fileCheckTarget(ck *node) string {
 				return "track_file takes one name"
 			}
 			if !c.trackFiles[n.Args[0].Text] {
-				return fmt.Sprintf("no vrrp_track_file or track_file named %q is defined, so keepalived has no file for this check", n.Args[0].Text)
+				return fmt.Sprintf("no vrrp_track_file or track_file named %q is defined; keepalived reports it and runs the real server without this check, lbhad needs the file", n.Args[0].Text)
 			}
 			return ""
 		}

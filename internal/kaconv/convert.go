@@ -352,7 +352,7 @@ func (c *converter) prepass(nodes []*node, globals *bool) {
 				}
 			}
 		case n.Name == "virtual_server_group" && n.Block && len(n.Args) == 1:
-			c.vsGroups[n.Args[0].Text] = true
+			c.vsGroups[n.Args[0].Text] = !groupRemoved(n)
 		case n.Name == "virtual_server":
 			for _, m := range n.Children {
 				c.hasRealServers = c.hasRealServers || m.Name == "real_server"

@@ -64,12 +64,14 @@ func TestConvert(t *testing.T) {
 		{name: "fwmark"},
 		// Server groups, SCTP, ops and scheduler flags.
 		{name: "groups", want: []string{
-			"testdata/groups.conf:7: 2001:db8::10 80",
-			"testdata/groups.conf:8: fwmark 8 inet",
-			"testdata/groups.conf:9: 198.51.100.0/30 80",
-			"testdata/groups.conf:10: 192.0.2.30",
-			"testdata/groups.conf:41: virtual_server group NOSUCH { ... }",
-			"testdata/groups.conf:57: ops",
+			"testdata/groups.conf:7: fwmark 8 inet",
+			"testdata/groups.conf:8: 198.51.100.0/30 80",
+			"testdata/groups.conf:9: 192.0.2.30",
+			"testdata/groups.conf:20: 2001:db8::50 80",
+			"testdata/groups.conf:23: virtual_server_group DROPPED { ... }",
+			"testdata/groups.conf:53: virtual_server group NOSUCH { ... }",
+			"testdata/groups.conf:59: ops",
+			"testdata/groups.conf:62: virtual_server group DROPPED { ... }",
 		}},
 		// A dual-stack VRRPv3 pair with sub-second adverts, IPv6 unicast
 		// peers with TTL bounds and a VRRPv2 instance beside them.

@@ -55,7 +55,7 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 	switch {
 	case len(vs.Args) == 2 && vs.Args[0].Text == "group":
 		if !c.vsGroups[vs.Args[1].Text] {
-			c.drop(parent, vs, vs.Text(), "no virtual_server_group of this name is defined, so keepalived has no address for this service")
+			c.drop(parent, vs, vs.Text(), "no usable virtual_server_group of this name is defined, so keepalived has no address for this service")
 			return
 		}
 		group = vs.Args[1].Text
@@ -215,8 +215,12 @@ func (c *converter) ops(body *hclwrite.Body, vs, n *node, byAddress bool) {
 		return
 	}
 	// Without a protocol keepalived balances UDP, as written above.
-	if p := protocolOf(vs); (p != "udp" && p != "") || !byAddress {
-		c.drop(body, n, n.Text(), "lbhad takes ops on UDP services given by address only (one-packet scheduling is for UDP datagrams)")
+	if p := protocolOf(vs); p != "udp" && p != "" {
+		c.carry(n, "ignored: keepalived resets ops on a "+strings.ToUpper(p)+" service (\"one packet scheduling requires UDP\")")
+		return
+	}
+	if !byAddress {
+		c.drop(body, n, n.Text(), "lbhad takes ops on UDP services given by address only, not on fwmark or group services")
 		return
 	}
 	body.SetAttributeValue("ops", cty.True)

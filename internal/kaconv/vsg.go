@@ -16,6 +16,10 @@ import (
 // fwmarks. Each entry is one IPVS service, so an entry left out is a
 // service lost and is reported.
 func (c *converter) vsGroup(parent *hclwrite.Body, g *node) {
+	if groupRemoved(g) {
+		c.drop(parent, g, g.Text(), "keepalived 2.2.7 removes a group that has IPv4 and IPv6 addresses and a fwmark without inet or inet6 (\"cannot have IPv4, IPv6 and fwmark without family - removing\"), and with it the virtual servers using it")
+		return
+	}
 	body := parent.AppendNewBlock("virtual_server_group", []string{g.Args[0].Text}).Body()
 	c.carry(g, "as virtual_server_group")
 	var addrs, marks []cty.Value
@@ -60,6 +64,26 @@ func (c *converter) vsGroup(parent *hclwrite.Body, g *node) {
 	if len(marks) > 0 {
 		body.SetAttributeValue("fwmarks", cty.TupleVal(marks))
 	}
+}
+
+// groupRemoved reports whether keepalived drops the group as a whole:
+// it cannot tell the family of a bare fwmark when the group has
+// addresses of both families.
+func groupRemoved(g *node) bool {
+	var has4, has6, bareMark bool
+	for _, e := range g.Children {
+		if e.Name == "fwmark" {
+			bareMark = bareMark || len(e.Args) == 1
+			continue
+		}
+		first, _, _ := strings.Cut(e.Name, "-")
+		first, _, _ = strings.Cut(first, "/")
+		if a, err := netip.ParseAddr(first); err == nil {
+			has4 = has4 || a.Unmap().Is4()
+			has6 = has6 || a.Unmap().Is6()
+		}
+	}
+	return has4 && has6 && bareMark
 }
 
 // groupAddress turns keepalived's "IP" or "IP-LAST" and a port into

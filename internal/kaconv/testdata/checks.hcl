@@ -83,7 +83,7 @@ virtual_server "192.0.2.10:25" {
   # not converted (testdata/checks.conf:73): real_server 192.0.2.24 25 { ... }: real server left out: lbhad cannot run all of its checks (SMTP_CHECK at line 74), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
   # not converted (testdata/checks.conf:83): BFD_CHECK { ... }: BFD is out of scope: lbhad has no BFD (see Health checks in docs/config.md)
   # not converted (testdata/checks.conf:80): real_server 192.0.2.25 80 { ... }: real server left out: lbhad cannot run all of its checks (BFD_CHECK at line 83), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
-  # not converted (testdata/checks.conf:88): FILE_CHECK { ... }: no vrrp_track_file or track_file named "nosuch" is defined, so keepalived has no file for this check
+  # not converted (testdata/checks.conf:88): FILE_CHECK { ... }: no vrrp_track_file or track_file named "nosuch" is defined; keepalived reports it and runs the real server without this check, lbhad needs the file
   # not converted (testdata/checks.conf:87): real_server 192.0.2.26 80 { ... }: real server left out: lbhad cannot run all of its checks (FILE_CHECK at line 88), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
   real_server "192.0.2.27:80" {
     address = "192.0.2.27:80"
