@@ -107,3 +107,75 @@ func (c *converter) fileCheck(body *hclwrite.Body, ck *node) {
 		body.SetAttributeValue("reverse", cty.True)
 	}
 }
+
+// smtpConnKeys are the SMTP_CHECK keywords that, set on the checker
+// itself, make keepalived 2.2.7 check the real server as well as the
+// deprecated host blocks.
+var smtpConnKeys = []string{"connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "fwmark", "connect_timeout"}
+
+// smtpChecksReal reports whether keepalived runs the SMTP_CHECK against
+// the real server itself: with no host block, or with a connection
+// keyword on the checker.
+func smtpChecksReal(ck *node) bool {
+	if !hasChild(ck, "host") {
+		return true
+	}
+	return slices.ContainsFunc(ck.Children, func(n *node) bool { return slices.Contains(smtpConnKeys, n.Name) })
+}
+
+// checkersOf is how many checkers keepalived creates for a check block:
+// one, but an SMTP_CHECK makes one per host block, plus one for the
+// real server itself when smtpChecksReal.
+func checkersOf(ck *node) int {
+	if ck.Name != "SMTP_CHECK" {
+		return 1
+	}
+	n := 0
+	for _, h := range ck.Children {
+		if h.Name == "host" {
+			n++
+		}
+	}
+	if smtpChecksReal(ck) {
+		n++
+	}
+	return n
+}
+
+// smtpHosts converts an SMTP_CHECK with keepalived's deprecated host
+// blocks as keepalived 2.2.7 runs it: each host block is a checker of
+// its own, with the SMTP_CHECK's other settings (helo_name, retry,
+// delay_before_retry, warmup, delay_loop) and its own connection
+// settings, the real server's address and port by default; the real
+// server itself is checked as well only when the SMTP_CHECK sets a
+// connection keyword. Each becomes an smtp_check.
+func (c *converter) smtpHosts(parent *hclwrite.Body, ck *node, vs vsContext) {
+	shared := &node{Name: ck.Name, Block: true, File: ck.File, Line: ck.Line}
+	for _, n := range ck.Children {
+		if n.Name != "host" && !slices.Contains(smtpConnKeys, n.Name) {
+			shared.Children = append(shared.Children, n)
+		}
+	}
+	if smtpChecksReal(ck) {
+		main := &node{Name: ck.Name, Block: true, File: ck.File, Line: ck.Line}
+		for _, n := range ck.Children {
+			if n.Name != "host" {
+				main.Children = append(main.Children, n)
+			}
+		}
+		c.check(parent, main, vs)
+	}
+	for _, h := range ck.Children {
+		if h.Name != "host" {
+			continue
+		}
+		if !h.Block {
+			c.drop(parent, h, h.Text(), "host must be a { ... } block")
+			continue
+		}
+		one := &node{Name: ck.Name, Block: true, File: h.File, Line: h.Line, Children: append(slices.Clone(shared.Children), h.Children...)}
+		c.check(parent, one, vs)
+		c.carry(h, "as an smtp_check of its own (keepalived 2.2.7 runs each host block as a separate checker)")
+	}
+	c.carry(ck, "as one smtp_check per host block, as keepalived 2.2.7 runs them")
+}

@@ -36,13 +36,11 @@ func TestConvert(t *testing.T) {
 		// with fewer checks.
 		{name: "checks", want: []string{
 			"testdata/checks.conf:11: weight -5 reverse",
-			"testdata/checks.conf:73: real_server 192.0.2.24 25 { ... }",
-			"testdata/checks.conf:74: SMTP_CHECK { ... }",
-			"testdata/checks.conf:80: real_server 192.0.2.25 80 { ... }",
-			"testdata/checks.conf:83: BFD_CHECK { ... }",
-			"testdata/checks.conf:87: real_server 192.0.2.26 80 { ... }",
-			"testdata/checks.conf:88: FILE_CHECK { ... }",
-			"testdata/checks.conf:94: connect_port 7",
+			"testdata/checks.conf:95: real_server 192.0.2.25 80 { ... }",
+			"testdata/checks.conf:98: BFD_CHECK { ... }",
+			"testdata/checks.conf:102: real_server 192.0.2.26 80 { ... }",
+			"testdata/checks.conf:103: FILE_CHECK { ... }",
+			"testdata/checks.conf:109: connect_port 7",
 		}},
 		// smtp_alert without mail settings sends nothing in keepalived
 		// either, and a misc_timeout longer than delay_loop is valid in

@@ -340,8 +340,7 @@ func carriedCheck(kind string) bool {
 
 // unwritable returns, for a real server, the checks that stop it from
 // being written with all of them: kinds lbhad lacks, and checks whose
-// target lbhad cannot take (SMTP_CHECK host blocks, FILE_CHECK of an
-// unknown track file). keepalived takes a real server out when any of
+// target lbhad cannot take (FILE_CHECK of an unknown track file). keepalived takes a real server out when any of
 // its checks fails, so writing the server with fewer would keep it in
 // where keepalived would not.
 func (c *converter) unwritable(rs *node) map[*node]string {
@@ -357,8 +356,6 @@ func (c *converter) unwritable(rs *node) map[*node]string {
 				why = reasons[ck.Name]
 			}
 			bad[ck] = why
-		case ck.Name == "SMTP_CHECK" && hasChild(ck, "host"):
-			bad[ck] = "keepalived's deprecated host sub-blocks each name a server to check; lbhad checks one target per smtp_check: write one smtp_check per host, with connect_ip and connect_port"
 		case ck.Name == "FILE_CHECK":
 			if why := c.fileCheckTarget(ck); why != "" {
 				bad[ck] = why
@@ -438,6 +435,10 @@ func (c *converter) realServer(parent *hclwrite.Body, rs *node, vs vsContext) {
 		case "HTTP_GET", "SSL_GET", "TCP_CHECK", "MISC_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "SMTP_CHECK", "FILE_CHECK":
 			if !n.Block {
 				c.drop(body, n, n.Text(), "a check must be a { ... } block")
+				continue
+			}
+			if n.Name == "SMTP_CHECK" && hasChild(n, "host") {
+				c.smtpHosts(body, n, vs)
 				continue
 			}
 			c.check(body, n, vs)

@@ -79,16 +79,34 @@ virtual_server "192.0.2.10:25" {
     tcp_check {
     }
   }
-  # not converted (testdata/checks.conf:74): SMTP_CHECK { ... }: keepalived's deprecated host sub-blocks each name a server to check; lbhad checks one target per smtp_check: write one smtp_check per host, with connect_ip and connect_port
-  # not converted (testdata/checks.conf:73): real_server 192.0.2.24 25 { ... }: real server left out: lbhad cannot run all of its checks (SMTP_CHECK at line 74), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
-  # not converted (testdata/checks.conf:83): BFD_CHECK { ... }: BFD is out of scope: lbhad has no BFD (see Health checks in docs/config.md)
-  # not converted (testdata/checks.conf:80): real_server 192.0.2.25 80 { ... }: real server left out: lbhad cannot run all of its checks (BFD_CHECK at line 83), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
-  # not converted (testdata/checks.conf:88): FILE_CHECK { ... }: no vrrp_track_file or track_file named "nosuch" is defined; keepalived reports it and runs the real server without this check, lbhad needs the file
-  # not converted (testdata/checks.conf:87): real_server 192.0.2.26 80 { ... }: real server left out: lbhad cannot run all of its checks (FILE_CHECK at line 88), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
+  real_server "192.0.2.24:25" {
+    address = "192.0.2.24:25"
+    smtp_check {
+      helo_name  = "lb1.example.com"
+      retry      = 2
+      connect_ip = "192.0.2.99"
+    }
+    smtp_check {
+      helo_name    = "lb1.example.com"
+      retry        = 2
+      connect_ip   = "192.0.2.98"
+      connect_port = 2525
+    }
+    smtp_check {
+      connect_timeout = 4
+    }
+    smtp_check {
+      connect_ip = "192.0.2.97"
+    }
+  }
+  # not converted (testdata/checks.conf:98): BFD_CHECK { ... }: BFD is out of scope: lbhad has no BFD (see Health checks in docs/config.md)
+  # not converted (testdata/checks.conf:95): real_server 192.0.2.25 80 { ... }: real server left out: lbhad cannot run all of its checks (BFD_CHECK at line 98), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
+  # not converted (testdata/checks.conf:103): FILE_CHECK { ... }: no vrrp_track_file or track_file named "nosuch" is defined; keepalived reports it and runs the real server without this check, lbhad needs the file
+  # not converted (testdata/checks.conf:102): real_server 192.0.2.26 80 { ... }: real server left out: lbhad cannot run all of its checks (FILE_CHECK at line 103), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
   real_server "192.0.2.27:80" {
     address = "192.0.2.27:80"
     ping_check {
-      # not converted (testdata/checks.conf:94): connect_port 7: an ICMP echo has no port, and lbhad's ping_check refuses connect_port
+      # not converted (testdata/checks.conf:109): connect_port 7: an ICMP echo has no port, and lbhad's ping_check refuses connect_port
     }
   }
 }
