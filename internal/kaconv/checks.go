@@ -9,8 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// dnsTypes are the query types keepalived's DNS_CHECK knows, as it
-// spells them.
+// dnsTypes are the query types keepalived's DNS_CHECK knows.
 var dnsTypes = []string{"A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY"}
 
 // kindAttr carries a keyword of DNS_CHECK, UDP_CHECK or SMTP_CHECK
@@ -23,11 +22,13 @@ func (c *converter) kindAttr(body *hclwrite.Body, kind string, n *node) bool {
 		if !ok {
 			return true
 		}
-		if !slices.Contains(dnsTypes, s) {
+		// keepalived compares the type without case.
+		if !slices.Contains(dnsTypes, strings.ToUpper(s)) {
 			c.drop(body, n, n.Text(), "keepalived's DNS_CHECK types are "+strings.Join(dnsTypes, ", "))
 			return true
 		}
-		c.setString(body, "type", n)
+		body.SetAttributeValue("type", cty.StringVal(strings.ToUpper(s)))
+		c.carry(n, "as type")
 	case kind == "dns_check" && n.Name == "name":
 		c.setString(body, "name", n)
 	case kind == "udp_check" && n.Name == "payload":

@@ -52,7 +52,7 @@ virtual_server "192.0.2.10:53/udp" {
   real_server "192.0.2.22:53" {
     address = "192.0.2.22:53"
     dns_check {
-      type            = "A"
+      type            = "AAAA"
       name            = "www.example.com"
       connect_timeout = 2
     }
