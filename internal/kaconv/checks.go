@@ -69,12 +69,12 @@ func (c *converter) fileCheckTarget(ck *node) string {
 				return "track_file takes one name"
 			}
 			if !c.trackFiles[n.Args[0].Text] {
-				return fmt.Sprintf("no vrrp_track_file or track_file named %q is defined; keepalived reports it and runs the real server without this check, lbhad needs the file", n.Args[0].Text)
+				return fmt.Sprintf("no vrrp_track_file or track_file named %q is defined: keepalived reports it and drops this FILE_CHECK, keeping the real server with its other checks, and so does the converted config", n.Args[0].Text)
 			}
 			return ""
 		}
 	}
-	return "FILE_CHECK names no track_file"
+	return "FILE_CHECK names no track_file: keepalived reports it and drops this FILE_CHECK, keeping the real server with its other checks, and so does the converted config"
 }
 
 // fileCheck converts FILE_CHECK { track_file NAME; weight W [reverse] }.

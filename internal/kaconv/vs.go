@@ -339,8 +339,7 @@ func carriedCheck(kind string) bool {
 }
 
 // unwritable returns, for a real server, the checks that stop it from
-// being written with all of them: kinds lbhad lacks, and checks whose
-// target lbhad cannot take (FILE_CHECK of an unknown track file). keepalived takes a real server out when any of
+// being written with all of them: kinds lbhad lacks. keepalived takes a real server out when any of
 // its checks fails, so writing the server with fewer would keep it in
 // where keepalived would not.
 func (c *converter) unwritable(rs *node) map[*node]string {
@@ -356,10 +355,6 @@ func (c *converter) unwritable(rs *node) map[*node]string {
 				why = reasons[ck.Name]
 			}
 			bad[ck] = why
-		case ck.Name == "FILE_CHECK":
-			if why := c.fileCheckTarget(ck); why != "" {
-				bad[ck] = why
-			}
 		}
 	}
 	return bad
@@ -451,6 +446,13 @@ func (c *converter) realServer(parent *hclwrite.Body, rs *node, vs vsContext) {
 // check converts one checker block into lbhad's check of that kind.
 func (c *converter) check(parent *hclwrite.Body, ck *node, vs vsContext) {
 	kind := strings.ToLower(ck.Name)
+	if kind == "file_check" {
+		if why := c.fileCheckTarget(ck); why != "" {
+			// keepalived drops such a FILE_CHECK and keeps the server.
+			c.drop(parent, ck, ck.Text(), why)
+			return
+		}
+	}
 	body := parent.AppendNewBlock(kind, nil).Body()
 	c.carry(ck, "as "+kind)
 	c.written.Checks++
@@ -469,7 +471,7 @@ func (c *converter) check(parent *hclwrite.Body, ck *node, vs vsContext) {
 	for _, n := range ck.Children {
 		switch {
 		case kind == "ping_check" && n.Name == "connect_port":
-			c.drop(body, n, n.Text(), "an ICMP echo has no port, and lbhad's ping_check refuses connect_port")
+			c.carry(n, "ignored: an ICMP echo has no port; keepalived takes the keyword and never uses it (lbhad's ping_check refuses it)")
 		case c.kindAttr(body, kind, n):
 		case slices.Contains([]string{"connect_timeout", "connect_port", "delay_before_retry", "warmup", "delay_loop"}, n.Name):
 			c.setNumber(body, n.Name, n)

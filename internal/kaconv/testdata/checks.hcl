@@ -101,12 +101,15 @@ virtual_server "192.0.2.10:25" {
   }
   # not converted (testdata/checks.conf:98): BFD_CHECK { ... }: BFD is out of scope: lbhad has no BFD (see Health checks in docs/config.md)
   # not converted (testdata/checks.conf:95): real_server 192.0.2.25 80 { ... }: real server left out: lbhad cannot run all of its checks (BFD_CHECK at line 98), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
-  # not converted (testdata/checks.conf:103): FILE_CHECK { ... }: no vrrp_track_file or track_file named "nosuch" is defined; keepalived reports it and runs the real server without this check, lbhad needs the file
-  # not converted (testdata/checks.conf:102): real_server 192.0.2.26 80 { ... }: real server left out: lbhad cannot run all of its checks (FILE_CHECK at line 103), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
+  real_server "192.0.2.26:80" {
+    address = "192.0.2.26:80"
+    # not converted (testdata/checks.conf:103): FILE_CHECK { ... }: no vrrp_track_file or track_file named "nosuch" is defined: keepalived reports it and drops this FILE_CHECK, keeping the real server with its other checks, and so does the converted config
+    tcp_check {
+    }
+  }
   real_server "192.0.2.27:80" {
     address = "192.0.2.27:80"
     ping_check {
-      # not converted (testdata/checks.conf:109): connect_port 7: an ICMP echo has no port, and lbhad's ping_check refuses connect_port
     }
   }
 }
