@@ -746,6 +746,10 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 			}
 			c.setString(body, n.Name, n)
 		case "version":
+			if ipv6 && len(n.Args) == 1 && n.Args[0].Text == "2" {
+				c.drop(body, n, n.Text(), "keepalived ignores version 2 in an instance already known as IPv6, but given before the IPv6 addresses it speaks its own VRRPv2 over IPv6; lbhad's IPv6 instances speak VRRPv3 only, so this is left out and the instance speaks VRRPv3")
+				continue
+			}
 			c.setNumber(body, "version", n)
 		case "native_ipv6":
 			c.setFlag(body, "native_ipv6", n)

@@ -99,6 +99,9 @@ func TestConvert(t *testing.T) {
 			"testdata/unsupported.conf:64: virtual_server group HTTP_GROUP without protocol",
 			"testdata/unsupported.conf:70: virtual_server 192.0.2.50 443 without protocol",
 			"testdata/unsupported.conf:74: alpha",
+			"testdata/unsupported.conf:102: version 2",
+			"testdata/unsupported.conf:104: unicast_src_ip 192.0.2.1",
+			"testdata/unsupported.conf:107: 192.0.2.2",
 		}},
 	}
 	for _, tt := range tests {

@@ -92,3 +92,15 @@ virtual_server "192.0.2.50:3868/sctp" {
     address = "192.0.2.71:3868"
   }
 }
+
+vrrp_instance "VI_6" {
+  interface         = "eth0"
+  virtual_router_id = 61
+  native_ipv6       = true
+  # not converted (testdata/unsupported.conf:102): version 2: keepalived ignores version 2 in an instance already known as IPv6, but given before the IPv6 addresses it speaks its own VRRPv2 over IPv6; lbhad's IPv6 instances speak VRRPv3 only, so this is left out and the instance speaks VRRPv3
+  advert_int = 0.5
+  # not converted (testdata/unsupported.conf:104): unicast_src_ip 192.0.2.1: unicast_src_ip must be an address of the instance's family (IPv6); put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
+  # not converted (testdata/unsupported.conf:107): 192.0.2.2: a unicast peer must be of the instance's family (IPv6); put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
+  unicast_peer      = ["2001:db8::2 max_ttl 255"]
+  virtual_ipaddress = ["2001:db8::61/64"]
+}
