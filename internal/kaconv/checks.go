@@ -86,8 +86,12 @@ func (c *converter) fileCheck(body *hclwrite.Body, ck *node) {
 	for _, n := range ck.Children {
 		switch n.Name {
 		case "track_file":
-			name = n.Args[0].Text
-			c.setString(body, "track_file", n)
+			if s, ok := c.oneArg(body, n); ok && name == "" {
+				name = s
+				c.setString(body, "track_file", n)
+			} else if ok {
+				c.drop(body, n, n.Text(), "keepalived's FILE_CHECK follows one track_file; write a FILE_CHECK per file")
+			}
 		case "weight":
 			weighted = true
 			switch {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -260,5 +261,51 @@ func TestExplainMasksAuthPass(t *testing.T) {
 				t.Errorf("%s: password in loss %q", f, u)
 			}
 		}
+	}
+}
+
+// Malformed forms of the newly carried keywords: each is a named loss
+// (the converter fails closed) and never a crash or an invalid file.
+func TestNewKeywordsMalformed(t *testing.T) {
+	tests := []struct{ name, src, lost string }{
+		{"file_check without name", "track_file f {\n file /x\n}\nvirtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 192.0.2.2 80 {\n  FILE_CHECK {\n   track_file\n  }\n }\n}\n", "k.conf:7: FILE_CHECK { ... }"},
+		{"file_check two files", "track_file f {\n file /x\n}\nvirtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 192.0.2.2 80 {\n  FILE_CHECK {\n   track_file f\n   track_file\n  }\n }\n}\n", "k.conf:9: track_file"},
+		{"file_check bad weight", "track_file f {\n file /x\n}\nvirtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 192.0.2.2 80 {\n  FILE_CHECK {\n   track_file f\n   weight 3 sideways\n  }\n }\n}\n", "k.conf:9: weight 3 sideways"},
+		{"smtp host not a block", "virtual_server 192.0.2.1 25 {\n protocol TCP\n real_server 192.0.2.2 25 {\n  SMTP_CHECK {\n   host\n  }\n }\n}\n", "k.conf:5: host"},
+		{"dns bad type", "virtual_server 192.0.2.1 53 {\n protocol UDP\n real_server 192.0.2.2 53 {\n  DNS_CHECK {\n   type PTR\n  }\n }\n}\n", "k.conf:5: type PTR"},
+		{"udp payload empty", "virtual_server 192.0.2.1 53 {\n protocol UDP\n real_server 192.0.2.2 53 {\n  UDP_CHECK {\n   payload\n  }\n }\n}\n", "k.conf:5: payload"},
+		{"group entry with words", "virtual_server_group G {\n 192.0.2.1 80 extra\n 192.0.2.2 80\n}\nvirtual_server group G {\n protocol TCP\n}\n", "k.conf:2: 192.0.2.1 80 extra"},
+		{"group range backwards", "virtual_server_group G {\n 192.0.2.9-3 80\n 192.0.2.2 80\n}\nvirtual_server group G {\n protocol TCP\n}\n", "k.conf:2: 192.0.2.9-3 80"},
+		{"group bad fwmark", "virtual_server_group G {\n fwmark 0\n 192.0.2.2 80\n}\nvirtual_server group G {\n protocol TCP\n}\n", "k.conf:2: fwmark 0"},
+		{"ops with value", "virtual_server 192.0.2.1 53 {\n protocol UDP\n ops yes\n}\n", "k.conf:3: ops yes"},
+		{"flag with value", "virtual_server 192.0.2.1 80 {\n protocol TCP\n lb_algo sh\n sh-port 1\n}\n", "k.conf:4: sh-port 1"},
+		{"peer bad ttl", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n unicast_peer {\n  192.0.2.2 min_ttl 300\n }\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: 192.0.2.2 min_ttl 300"},
+		{"v3 advert out of range", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n version 3\n advert_int 0.005\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: advert_int 0.005"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nodes, _, err := parseBytes([]byte(tt.src), "k.conf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newConverter("k.conf", Options{})
+			out := c.convert(nodes)
+			var got []string
+			for _, u := range c.unsupported {
+				got = append(got, u.File+":"+strconv.Itoa(u.Line)+": "+u.What)
+			}
+			if !slices.Contains(got, tt.lost) {
+				t.Errorf("losses %q do not name %q", got, tt.lost)
+			}
+			cfg, diags := config.Parse(out, "k.hcl")
+			for _, d := range diags {
+				if d.Severity == hcl.DiagError {
+					t.Errorf("converted output fails validation: %s\n%s", d.Error(), out)
+				}
+			}
+			if cfg == nil {
+				t.Fatal("config.Parse returned no config")
+			}
+		})
 	}
 }
