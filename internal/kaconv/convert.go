@@ -762,6 +762,12 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 			if !ok {
 				continue
 			}
+			if v, err := strconv.ParseUint(s, 10, 8); err == nil && v > 40 && v3 {
+				// keepalived reports it and clamps to the 12-bit maximum.
+				c.setNumberText(body, "advert_int", n, "40.95")
+				c.drop(body, n, n.Text(), "VRRPv3 carries at most 40.95 s; keepalived reports the value and advertises every 40.95 s, written as advert_int = 40.95 to match")
+				continue
+			}
 			if v, err := strconv.ParseUint(s, 10, 8); err == nil && v > 0 {
 				c.setNumberText(body, "advert_int", n, s)
 				continue

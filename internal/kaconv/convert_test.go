@@ -280,6 +280,7 @@ func TestNewKeywordsMalformed(t *testing.T) {
 		{"ops with value", "virtual_server 192.0.2.1 53 {\n protocol UDP\n ops yes\n}\n", "k.conf:3: ops yes"},
 		{"flag with value", "virtual_server 192.0.2.1 80 {\n protocol TCP\n lb_algo sh\n sh-port 1\n}\n", "k.conf:4: sh-port 1"},
 		{"peer bad ttl", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n unicast_peer {\n  192.0.2.2 min_ttl 300\n }\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: 192.0.2.2 min_ttl 300"},
+		{"v3 advert above 40.95", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n version 3\n advert_int 60\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: advert_int 60"},
 		{"v3 advert out of range", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n version 3\n advert_int 0.005\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: advert_int 0.005"},
 	}
 	for _, tt := range tests {
