@@ -2,6 +2,7 @@ package kaconv
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -143,18 +144,25 @@ type converter struct {
 	opts    Options
 	written Counts
 
-	email          bool            // the global email block is written
-	globalAlert    *node           // global_defs smtp_alert, inherited by instances
-	syncIf         *node           // an instance's lvs_sync_daemon_interface (1.x)
-	syncIfInst     string          // ... and the instance it was written in
-	scripts        map[string]bool // vrrp_script names
-	trackFiles     map[string]bool // vrrp_track_file names
-	allInstances   map[string]bool // every vrrp_instance name, wherever defined
-	hasRealServers bool
-	vipOwner       map[netip.Addr]*node // the first listing of each virtual address
-	vipInstance    map[*node]string     // ... and its instance
-	vsLabels       map[string]bool
-	instances      map[string]bool
+	email       bool            // the global email block is written
+	globalAlert *node           // global_defs smtp_alert, inherited by instances
+	syncIf      *node           // an instance's lvs_sync_daemon_interface (1.x)
+	syncIfInst  string          // ... and the instance it was written in
+	scripts     map[string]bool // vrrp_script names
+	trackFiles  map[string]bool // vrrp_track_file names
+	// trackFileReverse notes the track files whose weight is reversed,
+	// which a FILE_CHECK without a weight of its own inherits.
+	trackFileReverse map[string]bool
+	vsGroups         map[string]bool // virtual_server_group names
+	allInstances     map[string]bool // every vrrp_instance name, wherever defined
+	hasRealServers   bool
+	vipOwner         map[netip.Addr]*node // the first listing of each virtual address
+	vipInstance      map[*node]string     // ... and its instance
+	vsLabels         map[string]bool
+	instances        map[string]bool
+	// vrrp3 is global_defs' vrrp_version 3: instances without a version
+	// of their own speak VRRPv3.
+	vrrp3 bool
 }
 
 func (c *converter) fileOrder(f string) int {
@@ -255,6 +263,8 @@ func (c *converter) convertParts(nodes []*node) []OutFile {
 
 	c.scripts = map[string]bool{}
 	c.trackFiles = map[string]bool{}
+	c.trackFileReverse = map[string]bool{}
+	c.vsGroups = map[string]bool{}
 	c.allInstances = map[string]bool{}
 	c.vsLabels = map[string]bool{}
 	c.instances = map[string]bool{}
@@ -282,6 +292,8 @@ func (c *converter) convertParts(nodes []*node) []OutFile {
 			c.syncGroup(body, n)
 		case n.Name == "virtual_server":
 			c.virtualServer(body, n)
+		case n.Name == "virtual_server_group" && len(n.Args) == 1:
+			c.vsGroup(body, n)
 		default:
 			c.dropNode(body, n)
 		}
@@ -326,11 +338,21 @@ func (c *converter) prepass(nodes []*node, globals *bool) {
 				if g.Name == "smtp_alert" {
 					c.globalAlert = g
 				}
+				if g.Name == "vrrp_version" {
+					c.vrrp3 = len(g.Args) == 1 && g.Args[0].Text == "3"
+				}
 			}
 		case n.Name == "vrrp_script" && n.Block && len(n.Args) == 1 && hasChild(n, "script"):
 			c.scripts[n.Args[0].Text] = true
 		case (n.Name == "vrrp_track_file" || n.Name == "track_file") && n.Block && len(n.Args) == 1:
 			c.trackFiles[n.Args[0].Text] = true
+			for _, m := range n.Children {
+				if m.Name == "weight" && len(m.Args) == 2 && m.Args[1].Text == "reverse" {
+					c.trackFileReverse[n.Args[0].Text] = true
+				}
+			}
+		case n.Name == "virtual_server_group" && n.Block && len(n.Args) == 1:
+			c.vsGroups[n.Args[0].Text] = !groupRemoved(n)
 		case n.Name == "virtual_server":
 			for _, m := range n.Children {
 				c.hasRealServers = c.hasRealServers || m.Name == "real_server"
@@ -534,6 +556,8 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 			}
 			c.setString(body, "router_id", n)
 			c.carry(n, "(keepalived 1.x's name for router_id)")
+		case "vrrp_version":
+			c.setNumber(body, "vrrp_version", n)
 		case "dynamic_interfaces":
 			c.carry(n, "ignored: lbhad always waits for a missing interface and follows one deleted and created again")
 		case "smtp_alert":
@@ -688,6 +712,7 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 	body := parent.AppendNewBlock("vrrp_instance", []string{name}).Body()
 	c.carry(in, "as vrrp_instance")
 	c.written.Instances++
+	ipv6, v3 := c.instanceFamily(in)
 	alert := false
 	for _, n := range in.Children {
 		alert = alert || n.Name == "smtp_alert"
@@ -708,8 +733,28 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 			}
 			body.SetAttributeValue("state", cty.StringVal(strings.ToUpper(s)))
 			c.carry(n, "as state")
-		case "interface", "unicast_src_ip":
+		case "interface":
 			c.setString(body, n.Name, n)
+		case "unicast_src_ip":
+			s, ok := c.oneArg(body, n)
+			if !ok {
+				continue
+			}
+			if a, err := netip.ParseAddr(s); err != nil || a.Is6() != ipv6 {
+				c.drop(body, n, n.Text(), "unicast_src_ip must be an address of the instance's family ("+family(ipv6)+"); "+splitFamilies)
+				continue
+			}
+			c.setString(body, n.Name, n)
+		case "version":
+			if ipv6 && len(n.Args) == 1 && n.Args[0].Text == "2" {
+				c.drop(body, n, n.Text(), "keepalived ignores version 2 in an instance already known as IPv6, but given before the IPv6 addresses it speaks its own VRRPv2 over IPv6; lbhad's IPv6 instances speak VRRPv3 only, so this is left out and the instance speaks VRRPv3")
+				continue
+			}
+			c.setNumber(body, "version", n)
+		case "native_ipv6":
+			c.setFlag(body, "native_ipv6", n)
+		case "accept":
+			c.setFlag(body, "accept", n)
 		case "virtual_router_id", "priority", "preempt_delay", "garp_master_delay", "garp_master_repeat", "garp_master_refresh":
 			c.setNumber(body, n.Name, n)
 		case "advert_int":
@@ -717,11 +762,26 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 			if !ok {
 				continue
 			}
-			if v, err := strconv.ParseUint(s, 10, 8); err != nil || v == 0 {
-				c.drop(body, n, n.Text(), pending["advert_int"])
+			if v, err := strconv.ParseUint(s, 10, 8); err == nil && v > 40 && v3 {
+				// keepalived reports it and clamps to the 12-bit maximum.
+				c.setNumberText(body, "advert_int", n, "40.95")
+				c.drop(body, n, n.Text(), "VRRPv3 carries at most 40.95 s; keepalived reports the value and advertises every 40.95 s, written as advert_int = 40.95 to match")
 				continue
 			}
-			c.setNumberText(body, "advert_int", n, s)
+			if v, err := strconv.ParseUint(s, 10, 8); err == nil && v > 0 {
+				c.setNumberText(body, "advert_int", n, s)
+				continue
+			}
+			// VRRPv3 carries centiseconds from 0.01 to 40.95 s.
+			if f, err := strconv.ParseFloat(s, 64); v3 && err == nil && f >= 0.01 && f <= 40.95 && math.Abs(f*100-math.Round(f*100)) < 1e-6 {
+				c.setNumberText(body, "advert_int", n, s)
+				continue
+			}
+			if v3 {
+				c.drop(body, n, n.Text(), "VRRPv3 carries advert_int in centiseconds from 0.01 to 40.95 s")
+				continue
+			}
+			c.drop(body, n, n.Text(), "VRRPv2 carries advert_int in whole seconds from 1 to 255; keepalived rounds a fraction to whole seconds, lbhad refuses it: set version 3 on both routers for sub-second adverts")
 		case "nopreempt":
 			c.setFlag(body, "nopreempt", n)
 		case "preempt":
@@ -729,22 +789,10 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 		case "authentication":
 			c.auth(body, n)
 		case "virtual_ipaddress":
-			c.vips(body, n, name)
+			c.vips(body, n, name, ipv6)
 		case "unicast_peer":
 			c.listBlock(body, "unicast_peer", n, func(e *node) (string, bool) {
-				a, err := netip.ParseAddr(e.Name)
-				if err != nil {
-					c.drop(body, e, e.Text(), "not an IP address")
-					return "", false
-				}
-				if !a.Is4() {
-					c.drop(body, e, e.Text(), pending["ipv6"])
-					return "", false
-				}
-				if len(e.Args) > 0 {
-					c.drop(body, e, e.Text(), "per-peer options (min_ttl, max_ttl) are not supported; the address is kept")
-				}
-				return e.Name, true
+				return c.unicastPeer(body, e, ipv6)
 			})
 		case "track_interface":
 			c.listBlock(body, "track_interface", n, func(e *node) (string, bool) {
@@ -861,9 +909,76 @@ func (c *converter) auth(parent *hclwrite.Body, a *node) {
 	body.SetAttributeValue("auth_pass", cty.StringVal(p))
 }
 
+// splitFamilies is the advice for an instance that mixes address
+// families.
+const splitFamilies = "put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group"
+
+func family(ipv6 bool) string {
+	if ipv6 {
+		return "IPv6"
+	}
+	return "IPv4"
+}
+
+// instanceFamily finds, as keepalived does, whether an instance is IPv6
+// (native_ipv6, or its first virtual address) and whether it speaks
+// VRRPv3 (its version, else global_defs' vrrp_version; IPv6 always).
+func (c *converter) instanceFamily(in *node) (ipv6, v3 bool) {
+	v3 = c.vrrp3
+	for _, n := range in.Children {
+		switch n.Name {
+		case "native_ipv6":
+			ipv6 = len(n.Args) == 0 || slices.Contains([]string{"true", "yes", "on", "1"}, strings.ToLower(n.Args[0].Text))
+		case "version":
+			v3 = len(n.Args) == 1 && n.Args[0].Text == "3"
+		}
+	}
+	for _, n := range in.Children {
+		if n.Name == "virtual_ipaddress" && len(n.Children) > 0 && !ipv6 {
+			addr, _, _ := strings.Cut(n.Children[0].Name, "/")
+			if a, err := netip.ParseAddr(addr); err == nil && a.Is6() {
+				ipv6 = true
+			}
+			break
+		}
+	}
+	return ipv6, v3 || ipv6
+}
+
+// unicastPeer converts one unicast_peer entry of an instance of the
+// given family, with keepalived's min_ttl and max_ttl.
+func (c *converter) unicastPeer(body *hclwrite.Body, e *node, ipv6 bool) (string, bool) {
+	a, err := netip.ParseAddr(e.Name)
+	if err != nil || a.Zone() != "" {
+		c.drop(body, e, e.Text(), "not an IP address")
+		return "", false
+	}
+	if a.Is6() != ipv6 {
+		c.drop(body, e, e.Text(), "a unicast peer must be of the instance's family ("+family(ipv6)+"); "+splitFamilies)
+		return "", false
+	}
+	words := []string{e.Name}
+	var dropped []string
+	for i := 0; i < len(e.Args); i++ {
+		k := e.Args[i].Text
+		if (k == "min_ttl" || k == "max_ttl") && i+1 < len(e.Args) {
+			if v, err := strconv.ParseUint(e.Args[i+1].Text, 10, 8); err == nil {
+				words = append(words, k, strconv.FormatUint(v, 10))
+				i++
+				continue
+			}
+		}
+		dropped = append(dropped, k)
+	}
+	if len(dropped) > 0 {
+		c.drop(body, e, e.Text(), fmt.Sprintf("lbhad takes only min_ttl N and max_ttl N (0-255) on a unicast peer; %q left out, the address is kept", strings.Join(dropped, " ")))
+	}
+	return strings.Join(words, " "), true
+}
+
 // vips converts virtual_ipaddress, keeping the address with its dev and
 // label; other per-address options are dropped.
-func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string) {
+func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string, ipv6 bool) {
 	c.carry(blk, "as virtual_ipaddress")
 	if c.vipOwner == nil {
 		c.vipOwner = map[netip.Addr]*node{}
@@ -880,8 +995,8 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string) {
 			}
 			pfx = netip.PrefixFrom(a, a.BitLen())
 		}
-		if !pfx.Addr().Is4() {
-			c.drop(parent, e, e.Text(), pending["ipv6"])
+		if pfx.Addr().Is6() != ipv6 {
+			c.drop(parent, e, e.Text(), "this instance is "+family(ipv6)+" (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; "+splitFamilies)
 			continue
 		}
 		if first := c.vipOwner[pfx.Addr()]; first != nil {

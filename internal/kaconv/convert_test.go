@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,12 +29,18 @@ func TestConvert(t *testing.T) {
 		{name: "migration_dr", id: "lb1"}, // docs/migrating-from-keepalived.md
 		{name: "include_sync"},
 		{name: "haproxy_smtp"},
-		// Two urls on one real server: keepalived needs both to pass, so
-		// the server is left out rather than written with one.
-		{name: "dr_pair", want: []string{
-			"testdata/dr_pair.conf:48: real_server 203.0.113.21 80 { ... }",
-			"testdata/dr_pair.conf:55: url { ... } (path /healthz)",
-			"testdata/dr_pair.conf:59: url { ... } (path /ready)",
+		// Two urls on one real server: keepalived needs both to pass, and
+		// so does lbhad's http_get with two url blocks.
+		{name: "dr_pair"},
+		// Every check kind lbhad has, several per real server, and the
+		// ones it cannot take: the server is left out, never written
+		// with fewer checks (but a FILE_CHECK of an undefined file is
+		// dropped by keepalived itself, the server kept).
+		{name: "checks", want: []string{
+			"testdata/checks.conf:11: weight -5 reverse",
+			"testdata/checks.conf:95: real_server 192.0.2.25 80 { ... }",
+			"testdata/checks.conf:98: BFD_CHECK { ... }",
+			"testdata/checks.conf:103: FILE_CHECK { ... }",
 		}},
 		// smtp_alert without mail settings sends nothing in keepalived
 		// either, and a misc_timeout longer than delay_loop is valid in
@@ -45,7 +52,7 @@ func TestConvert(t *testing.T) {
 			"testdata/fidelity.conf:30: virtual_server 192.0.2.61 443 without protocol",
 			"testdata/fidelity.conf:50: regex \"(a)\\1\"",
 			"testdata/fidelity.conf:55: real_server 198.51.100.3 443 { ... }",
-			"testdata/fidelity.conf:56: DNS_CHECK { ... }",
+			"testdata/fidelity.conf:56: BFD_CHECK { ... }",
 			"testdata/fidelity.conf:63: lb_algo RR",
 			"testdata/fidelity.conf:64: lb_kind dr",
 			"testdata/fidelity.conf:67: frobnicate 3",
@@ -53,7 +60,20 @@ func TestConvert(t *testing.T) {
 			"testdata/fidelity.conf:78: vrrp_sync_group G_EMPTY { ... }",
 		}},
 		{name: "fwmark"},
-		// vrrpv3: the VRRPv3 keywords are still in the pending table (reasons.go) of the fail-closed converter; carried again in the follow-up that maps them.
+		// Server groups, SCTP, ops and scheduler flags.
+		{name: "groups", want: []string{
+			"testdata/groups.conf:7: fwmark 8 inet",
+			"testdata/groups.conf:8: 198.51.100.0/30 80",
+			"testdata/groups.conf:9: 192.0.2.30",
+			"testdata/groups.conf:20: 2001:db8::50 80",
+			"testdata/groups.conf:23: virtual_server_group DROPPED { ... }",
+			"testdata/groups.conf:53: virtual_server group NOSUCH { ... }",
+			"testdata/groups.conf:59: ops",
+			"testdata/groups.conf:62: virtual_server group DROPPED { ... }",
+		}},
+		// A dual-stack VRRPv3 pair with sub-second adverts, IPv6 unicast
+		// peers with TTL bounds and a VRRPv2 instance beside them.
+		{name: "vrrpv3"},
 		{name: "sync_daemon"},
 		{name: "include", want: []string{
 			"testdata/include.conf:8: include include.d/missing-*.conf",
@@ -77,16 +97,12 @@ func TestConvert(t *testing.T) {
 			"testdata/unsupported.conf:50: chk_missing",
 			"testdata/unsupported.conf:52: track_bfd { ... }",
 			"testdata/unsupported.conf:55: notify_master /etc/keepalived/master.sh root",
-			"testdata/unsupported.conf:59: virtual_server_group HTTP_GROUP { ... }",
-			"testdata/unsupported.conf:64: virtual_server group HTTP_GROUP { ... }",
+			"testdata/unsupported.conf:64: virtual_server group HTTP_GROUP without protocol",
 			"testdata/unsupported.conf:70: virtual_server 192.0.2.50 443 without protocol",
-			"testdata/unsupported.conf:73: ops",
 			"testdata/unsupported.conf:74: alpha",
-			"testdata/unsupported.conf:75: real_server 192.0.2.71 443 { ... }",
-			"testdata/unsupported.conf:76: TCP_CHECK { ... }",
-			"testdata/unsupported.conf:79: HTTP_GET { ... }",
-			"testdata/unsupported.conf:84: SMTP_CHECK { ... }",
-			"testdata/unsupported.conf:90: virtual_server 192.0.2.50 3868 { ... }",
+			"testdata/unsupported.conf:102: version 2",
+			"testdata/unsupported.conf:104: unicast_src_ip 192.0.2.1",
+			"testdata/unsupported.conf:107: 192.0.2.2",
 		}},
 	}
 	for _, tt := range tests {
@@ -245,5 +261,52 @@ func TestExplainMasksAuthPass(t *testing.T) {
 				t.Errorf("%s: password in loss %q", f, u)
 			}
 		}
+	}
+}
+
+// Malformed forms of the newly carried keywords: each is a named loss
+// (the converter fails closed) and never a crash or an invalid file.
+func TestNewKeywordsMalformed(t *testing.T) {
+	tests := []struct{ name, src, lost string }{
+		{"file_check without name", "track_file f {\n file /x\n}\nvirtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 192.0.2.2 80 {\n  FILE_CHECK {\n   track_file\n  }\n }\n}\n", "k.conf:7: FILE_CHECK { ... }"},
+		{"file_check two files", "track_file f {\n file /x\n}\nvirtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 192.0.2.2 80 {\n  FILE_CHECK {\n   track_file f\n   track_file\n  }\n }\n}\n", "k.conf:9: track_file"},
+		{"file_check bad weight", "track_file f {\n file /x\n}\nvirtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 192.0.2.2 80 {\n  FILE_CHECK {\n   track_file f\n   weight 3 sideways\n  }\n }\n}\n", "k.conf:9: weight 3 sideways"},
+		{"smtp host not a block", "virtual_server 192.0.2.1 25 {\n protocol TCP\n real_server 192.0.2.2 25 {\n  SMTP_CHECK {\n   host\n  }\n }\n}\n", "k.conf:5: host"},
+		{"dns bad type", "virtual_server 192.0.2.1 53 {\n protocol UDP\n real_server 192.0.2.2 53 {\n  DNS_CHECK {\n   type PTR\n  }\n }\n}\n", "k.conf:5: type PTR"},
+		{"udp payload empty", "virtual_server 192.0.2.1 53 {\n protocol UDP\n real_server 192.0.2.2 53 {\n  UDP_CHECK {\n   payload\n  }\n }\n}\n", "k.conf:5: payload"},
+		{"group entry with words", "virtual_server_group G {\n 192.0.2.1 80 extra\n 192.0.2.2 80\n}\nvirtual_server group G {\n protocol TCP\n}\n", "k.conf:2: 192.0.2.1 80 extra"},
+		{"group range backwards", "virtual_server_group G {\n 192.0.2.9-3 80\n 192.0.2.2 80\n}\nvirtual_server group G {\n protocol TCP\n}\n", "k.conf:2: 192.0.2.9-3 80"},
+		{"group bad fwmark", "virtual_server_group G {\n fwmark 0\n 192.0.2.2 80\n}\nvirtual_server group G {\n protocol TCP\n}\n", "k.conf:2: fwmark 0"},
+		{"ops with value", "virtual_server 192.0.2.1 53 {\n protocol UDP\n ops yes\n}\n", "k.conf:3: ops yes"},
+		{"flag with value", "virtual_server 192.0.2.1 80 {\n protocol TCP\n lb_algo sh\n sh-port 1\n}\n", "k.conf:4: sh-port 1"},
+		{"peer bad ttl", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n unicast_peer {\n  192.0.2.2 min_ttl 300\n }\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: 192.0.2.2 min_ttl 300"},
+		{"v3 advert above 40.95", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n version 3\n advert_int 60\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: advert_int 60"},
+		{"v3 advert out of range", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n version 3\n advert_int 0.005\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: advert_int 0.005"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nodes, _, err := parseBytes([]byte(tt.src), "k.conf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newConverter("k.conf", Options{})
+			out := c.convert(nodes)
+			var got []string
+			for _, u := range c.unsupported {
+				got = append(got, u.File+":"+strconv.Itoa(u.Line)+": "+u.What)
+			}
+			if !slices.Contains(got, tt.lost) {
+				t.Errorf("losses %q do not name %q", got, tt.lost)
+			}
+			cfg, diags := config.Parse(out, "k.hcl")
+			for _, d := range diags {
+				if d.Severity == hcl.DiagError {
+					t.Errorf("converted output fails validation: %s\n%s", d.Error(), out)
+				}
+			}
+			if cfg == nil {
+				t.Fatal("config.Parse returned no config")
+			}
+		})
 	}
 }

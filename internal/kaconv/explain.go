@@ -80,7 +80,7 @@ func countSource(nodes []*node) Counts {
 				n.RealServers++
 				for _, ck := range rs.Children {
 					if slices.Contains(checkKinds, ck.Name) {
-						n.Checks++
+						n.Checks += checkersOf(ck)
 					}
 				}
 			}

@@ -1,40 +1,15 @@
 package kaconv
 
 // ---------------------------------------------------------------------
-// PENDING: keywords that wait for lbhad capabilities being added now
-// (check kinds and several checks per real server: h16b; VRRPv3:
-// h15a; server groups, SCTP, twos, tunnel types: issue 16). Each stays
-// a named loss until then; when lbhad gains it, move the keyword into
-// the mapping (and raise maxChecksPerRealServer / maxURLsPerCheck), a
-// one-line change each.
+// PENDING: keywords that wait for lbhad capabilities (issue 16). Each
+// stays a named loss until then; when lbhad gains it, move the keyword
+// into the mapping, a one-line change each.
 // ---------------------------------------------------------------------
 
-// maxChecksPerRealServer and maxURLsPerCheck are what lbhad's
-// real_server and http_get take today.
-const (
-	maxChecksPerRealServer = 1
-	maxURLsPerCheck        = 1
-)
-
 var pending = map[string]string{
-	"several checks":         "lbhad runs one check per real server (several checks, all of which must pass, are being added)",
-	"several urls":           "lbhad's http_get checks one url (several urls, all of which must pass, are being added)",
-	"DNS_CHECK":              "lbhad has no dns_check yet (being added)",
-	"UDP_CHECK":              "lbhad has no udp_check yet (being added)",
-	"PING_CHECK":             "lbhad has no ping_check yet (being added)",
-	"SMTP_CHECK":             "lbhad has no smtp_check yet (being added)",
-	"FILE_CHECK":             "lbhad has no file_check yet (being added)",
-	"vrrp_version":           "lbhad speaks VRRPv2 only (VRRPv3 is being added)",
-	"version":                "lbhad speaks VRRPv2 only (VRRPv3 is being added)",
-	"native_ipv6":            "lbhad speaks VRRPv2 over IPv4 only (VRRPv3 over IPv6 is being added)",
-	"advert_int":             "VRRPv2 carries advert_int in whole seconds from 1 to 255 (sub-second intervals need VRRPv3, being added)",
-	"ipv6":                   "lbhad speaks VRRPv2, which carries IPv4 addresses only (VRRPv3 over IPv6 is being added)",
-	"virtual_server_group":   "lbhad has no virtual_server_group yet; define one virtual_server per address (or use a fwmark)",
-	"SCTP":                   "lbhad balances TCP and UDP only (SCTP is not supported yet)",
 	"alpha":                  "lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config",
 	"init_fail":              "lbhad starts a vrrp_script as succeeding; keepalived's init_fail (failed until the first run succeeds) is in lbhad's checker (StartDown) but not yet in its config",
 	"track_interface weight": "lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT",
-	"lb_algo twos":           "lbhad has no twos scheduler yet; the service would use wlc instead, so it is reported",
 	"tun_type":               "lbhad sets no tunnel type, port or checksum flags for TUN yet",
 }
 
@@ -43,7 +18,7 @@ var pending = map[string]string{
 // generic sentence.
 var reasons = map[string]string{
 	// top level
-	"bfd_instance":        "lbhad does not implement BFD",
+	"bfd_instance":        "BFD is out of scope: lbhad has no BFD",
 	"static_ipaddress":    "lbhad does not manage static addresses; configure them with the system's network configuration",
 	"static_routes":       "lbhad does not manage static routes; configure them with the system's network configuration",
 	"static_rules":        "lbhad does not manage routing rules; configure them with the system's network configuration",
@@ -53,7 +28,7 @@ var reasons = map[string]string{
 
 	// global_defs
 	"vrrp_garp_interval":       "lbhad sends each burst of gratuitous ARPs back to back and has no delay between them",
-	"vrrp_gna_interval":        "lbhad speaks VRRPv2 over IPv4 only and sends no unsolicited neighbour advertisements",
+	"vrrp_gna_interval":        "lbhad sends each burst of unsolicited neighbour advertisements back to back and has no delay between them",
 	"vrrp_garp_master_delay":   "set garp_master_delay in each vrrp_instance instead",
 	"vrrp_garp_master_repeat":  "set garp_master_repeat in each vrrp_instance instead",
 	"vrrp_garp_master_refresh": "set garp_master_refresh in each vrrp_instance instead",
@@ -79,14 +54,13 @@ var reasons = map[string]string{
 	"use_vmac":                   "lbhad adds virtual addresses to the interface itself and has no VMAC (macvlan) interfaces",
 	"vmac_xmit_base":             "lbhad has no VMAC interfaces",
 	"dont_track_primary":         "lbhad always tracks its instance's interface",
-	"track_bfd":                  "lbhad does not implement BFD",
+	"track_bfd":                  "BFD is out of scope: lbhad has no BFD",
 	"track_process":              "lbhad has no process tracking; use a vrrp_script such as \"pidof NAME\"",
 	"mcast_src_ip":               "lbhad sends multicast advertisements from the interface's address; for another source use unicast_src_ip with unicast_peer",
 	"virtual_ipaddress_excluded": "lbhad advertises every virtual address; move these into virtual_ipaddress or manage them outside lbhad",
 	"virtual_routes":             "lbhad does not manage routes",
 	"virtual_rules":              "lbhad does not manage routing rules",
-	"accept":                     "lbhad leaves the kernel to decide which packets to accept",
-	"no_accept":                  "lbhad leaves the kernel to decide which packets to accept",
+	"no_accept":                  "lbhad always runs in Accept_Mode (a master answers on its virtual addresses), keepalived's default; keepalived's no_accept drops that traffic with firewall rules, which lbhad does not manage",
 	"strict_mode":                "lbhad follows RFC 3768 without keepalived's strict-mode firewall rules",
 	"debug":                      "lbhad's logging is set on its command line",
 	"garp_lower_prio_delay":      "lbhad sends no gratuitous ARPs on hearing a lower priority",
@@ -97,17 +71,14 @@ var reasons = map[string]string{
 	// virtual_server
 	"omega":                   "lbhad has no omega mode",
 	"ha_suspend":              "lbhad keeps checking real servers whatever the VRRP state",
-	"ops":                     "lbhad does not set IPVS one-packet scheduling",
-	"one_packet_scheduling":   "lbhad does not set IPVS one-packet scheduling",
+	"one_packet_scheduling":   "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its one-packet scheduling is ops",
 	"sorry_server_inhibit":    "lbhad adds and removes the sorry server; it does not keep it with weight 0",
 	"sorry_server_lvs_method": "lbhad forwards to the sorry server with the virtual server's lb_kind",
-	"lvs_flags":               "lbhad sets no IPVS scheduler flags",
-	"mh-port":                 "lbhad sets no IPVS scheduler flags",
-	"mh-fallback":             "lbhad sets no IPVS scheduler flags",
+	"lvs_flags":               "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its scheduler flags are sh-fallback, sh-port, mh-fallback, mh-port and flag-1 to flag-3",
 	"persistence_engine":      "lbhad has no IPVS persistence engines",
 
 	// real_server and checks
-	"BFD_CHECK":      "lbhad does not implement BFD",
+	"BFD_CHECK":      "BFD is out of scope: lbhad has no BFD (see Health checks in docs/config.md)",
 	"bind_port":      "lbhad checks from a kernel-chosen source port",
 	"bind_if":        "lbhad lets the kernel choose the interface for checks",
 	"fwmark":         "lbhad does not mark check traffic",

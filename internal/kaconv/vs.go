@@ -50,12 +50,16 @@ type vsContext struct {
 }
 
 func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
-	var label, addr string
+	var label, addr, group string
 	var mark cty.Value
 	switch {
 	case len(vs.Args) == 2 && vs.Args[0].Text == "group":
-		c.drop(parent, vs, vs.Text(), pending["virtual_server_group"])
-		return
+		if !c.vsGroups[vs.Args[1].Text] {
+			c.drop(parent, vs, vs.Text(), "no usable virtual_server_group of this name is defined, so keepalived has no address for this service")
+			return
+		}
+		group = vs.Args[1].Text
+		label = "group-" + group
 	case len(vs.Args) == 2 && vs.Args[0].Text == "fwmark":
 		m, err := strconv.ParseUint(vs.Args[1].Text, 10, 32)
 		if err != nil || m == 0 {
@@ -81,12 +85,12 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 		}
 		switch p := strings.ToLower(n.Args[0].Text); p {
 		case "tcp":
-		case "udp":
+		case "udp", "sctp":
 			// Two services may share an address with different protocols.
-			label += "/udp"
+			label += "/" + p
 		default:
 			// Converting the rest would create a TCP service in its place.
-			c.drop(parent, vs, vs.Text(), fmt.Sprintf("%s; this %s service is left out with its real servers (protocol at line %d)", pending["SCTP"], n.Args[0].Text, n.Line))
+			c.drop(parent, vs, vs.Text(), fmt.Sprintf("keepalived's protocols are TCP, UDP and SCTP; this %s service is left out with its real servers (protocol at line %d)", n.Args[0].Text, n.Line))
 			return
 		}
 	}
@@ -94,16 +98,19 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 	body := parent.AppendNewBlock("virtual_server", []string{label}).Body()
 	c.carry(vs, fmt.Sprintf("as virtual_server %q", label))
 	c.written.VirtualServers++
-	if addr != "" {
+	switch {
+	case addr != "":
 		body.SetAttributeValue("address", cty.StringVal(addr))
-	} else {
+	case group != "":
+		body.SetAttributeValue("group", cty.StringVal(group))
+	default:
 		body.SetAttributeValue("fwmark", mark)
 	}
-	if addr != "" && !slices.ContainsFunc(vs.Children, func(n *node) bool { return n.Name == "protocol" }) {
+	if (addr != "" || group != "") && !slices.ContainsFunc(vs.Children, func(n *node) bool { return n.Name == "protocol" }) {
 		// keepalived 2.2.7 reports the missing protocol and sets UDP,
 		// the kernel's default, which is rarely what was meant.
 		body.SetAttributeValue("protocol", cty.StringVal("udp"))
-		c.drop(body, vs, "virtual_server "+argTexts(vs.Args)[0]+" "+argTexts(vs.Args)[1]+" without protocol", "keepalived 2.2.7 reports \"no protocol set\" and balances UDP; written as protocol = \"udp\" to match, set protocol = \"tcp\" if that was meant")
+		c.drop(body, vs, "virtual_server "+strings.Join(argTexts(vs.Args), " ")+" without protocol", "keepalived 2.2.7 reports \"no protocol set\" and balances UDP; written as protocol = \"udp\" to match, set protocol = \"tcp\" if that was meant")
 	}
 	ctx := vsContext{labels: map[string]bool{}}
 	hasNotify := false
@@ -176,12 +183,79 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 				continue
 			}
 			c.carry(n, "ignored: omega only runs notify_down and quorum_down scripts, and this virtual server has none")
+		case "ops":
+			c.ops(body, vs, n, addr != "")
+		case "sh-fallback", "sh-port", "mh-fallback", "mh-port", "flag-1", "flag-2", "flag-3":
+			c.schedFlag(body, vs, n)
 		case "real_server":
 			c.realServer(body, n, ctx)
 		default:
 			c.dropNode(body, n)
 		}
 	}
+}
+
+// protocolOf is the virtual server's protocol as keepalived reads it
+// ("" when none is given).
+func protocolOf(vs *node) string {
+	p := ""
+	for _, n := range vs.Children {
+		if n.Name == "protocol" && len(n.Args) == 1 {
+			p = strings.ToLower(n.Args[0].Text)
+		}
+	}
+	return p
+}
+
+// ops carries keepalived's one-packet scheduling, which IPVS applies to
+// UDP only; lbhad takes it on UDP services given by address.
+func (c *converter) ops(body *hclwrite.Body, vs, n *node, byAddress bool) {
+	if len(n.Args) != 0 {
+		c.drop(body, n, n.Text(), "ops takes no value")
+		return
+	}
+	// Without a protocol keepalived balances UDP, as written above.
+	if p := protocolOf(vs); p != "udp" && p != "" {
+		c.carry(n, "ignored: keepalived resets ops on a "+strings.ToUpper(p)+" service (\"one packet scheduling requires UDP\")")
+		return
+	}
+	if !byAddress {
+		c.drop(body, n, n.Text(), "lbhad takes ops on UDP services given by address only, not on fwmark or group services")
+		return
+	}
+	body.SetAttributeValue("ops", cty.True)
+	c.carry(n, "as ops = true")
+}
+
+// schedFlag carries IPVS scheduler flags. keepalived's sh-fallback,
+// mh-fallback and flag-1 all set the kernel's first scheduler flag,
+// and sh-port, mh-port and flag-2 the second; the sh and mh schedulers
+// read them as fallback and port, and no other scheduler reads them.
+func (c *converter) schedFlag(body *hclwrite.Body, vs, n *node) {
+	if len(n.Args) != 0 {
+		c.drop(body, n, n.Text(), n.Name+" takes no value")
+		return
+	}
+	algo := "wlc" // keepalived's and lbhad's default
+	for _, m := range vs.Children {
+		if (m.Name == "lb_algo" || m.Name == "lvs_sched") && len(m.Args) == 1 && slices.Contains(config.Schedulers, m.Args[0].Text) {
+			algo = m.Args[0].Text
+		}
+	}
+	var which string
+	switch n.Name {
+	case "sh-fallback", "mh-fallback", "flag-1":
+		which = "fallback"
+	case "sh-port", "mh-port", "flag-2":
+		which = "port"
+	}
+	if which == "" || (algo != "sh" && algo != "mh") {
+		c.carry(n, fmt.Sprintf("ignored: no IPVS scheduler but sh and mh reads this flag, and this service uses %s", algo))
+		return
+	}
+	name := algo + "_" + which
+	body.SetAttributeValue(name, cty.True)
+	c.carry(n, fmt.Sprintf("as %s = true (the flag the %s scheduler reads as %s)", name, algo, which))
 }
 
 // scheduler carries lb_algo. keepalived 2.2.7 compares the name case
@@ -261,23 +335,19 @@ var checkKinds = []string{"HTTP_GET", "SSL_GET", "TCP_CHECK", "MISC_CHECK", "SMT
 
 // carriedCheck reports whether lbhad has the check kind.
 func carriedCheck(kind string) bool {
-	return slices.Contains([]string{"HTTP_GET", "SSL_GET", "TCP_CHECK", "MISC_CHECK"}, kind)
+	return slices.Contains(checkKinds, kind) && kind != "BFD_CHECK"
 }
 
 // unwritable returns, for a real server, the checks that stop it from
-// being written with all of them: kinds lbhad lacks, more checks than
-// lbhad runs per server, more urls than it checks per http_get. keepalived
-// takes a real server out when any of its checks fails, so writing the
-// server with fewer would keep it in where keepalived would not.
-func unwritable(rs *node) map[*node]string {
+// being written with all of them: kinds lbhad lacks. keepalived takes a real server out when any of
+// its checks fails, so writing the server with fewer would keep it in
+// where keepalived would not.
+func (c *converter) unwritable(rs *node) map[*node]string {
 	bad := map[*node]string{}
-	var checks []*node
-	for _, n := range rs.Children {
-		if slices.Contains(checkKinds, n.Name) {
-			checks = append(checks, n)
+	for _, ck := range rs.Children {
+		if !slices.Contains(checkKinds, ck.Name) {
+			continue
 		}
-	}
-	for _, ck := range checks {
 		switch {
 		case !carriedCheck(ck.Name):
 			why := pending[ck.Name]
@@ -285,19 +355,6 @@ func unwritable(rs *node) map[*node]string {
 				why = reasons[ck.Name]
 			}
 			bad[ck] = why
-		case len(checks) > maxChecksPerRealServer:
-			bad[ck] = fmt.Sprintf("%s (%d checks here)", pending["several checks"], len(checks))
-		}
-		var urls []*node
-		for _, u := range ck.Children {
-			if u.Name == "url" {
-				urls = append(urls, u)
-			}
-		}
-		if len(urls) > maxURLsPerCheck {
-			for _, u := range urls {
-				bad[u] = fmt.Sprintf("%s (%d urls here)", pending["several urls"], len(urls))
-			}
 		}
 	}
 	return bad
@@ -321,7 +378,7 @@ func (c *converter) realServer(parent *hclwrite.Body, rs *node, vs vsContext) {
 		c.drop(parent, rs, rs.Text(), "expected an IP address")
 		return
 	}
-	if bad := unwritable(rs); len(bad) > 0 {
+	if bad := c.unwritable(rs); len(bad) > 0 {
 		var what []string
 		for _, n := range rs.Children {
 			if why, ok := bad[n]; ok {
@@ -370,9 +427,13 @@ func (c *converter) realServer(parent *hclwrite.Body, rs *node, vs vsContext) {
 				continue
 			}
 			c.carry(n, "into the virtualhost of this real server's http_get or ssl_get unless it sets its own, as keepalived uses it")
-		case "HTTP_GET", "SSL_GET", "TCP_CHECK", "MISC_CHECK":
+		case "HTTP_GET", "SSL_GET", "TCP_CHECK", "MISC_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "SMTP_CHECK", "FILE_CHECK":
 			if !n.Block {
 				c.drop(body, n, n.Text(), "a check must be a { ... } block")
+				continue
+			}
+			if n.Name == "SMTP_CHECK" && hasChild(n, "host") {
+				c.smtpHosts(body, n, vs)
 				continue
 			}
 			c.check(body, n, vs)
@@ -382,22 +443,44 @@ func (c *converter) realServer(parent *hclwrite.Body, rs *node, vs vsContext) {
 	}
 }
 
-// check converts HTTP_GET, SSL_GET, TCP_CHECK and MISC_CHECK.
+// check converts one checker block into lbhad's check of that kind.
 func (c *converter) check(parent *hclwrite.Body, ck *node, vs vsContext) {
 	kind := strings.ToLower(ck.Name)
+	if kind == "file_check" {
+		if why := c.fileCheckTarget(ck); why != "" {
+			// keepalived drops such a FILE_CHECK and keeps the server.
+			c.drop(parent, ck, ck.Text(), why)
+			return
+		}
+	}
 	body := parent.AppendNewBlock(kind, nil).Body()
 	c.carry(ck, "as "+kind)
 	c.written.Checks++
+	if kind == "file_check" {
+		c.fileCheck(body, ck)
+		return
+	}
 	httpish := kind == "http_get" || kind == "ssl_get"
 	vhost := false
+	urls := 0
+	for _, n := range ck.Children {
+		if n.Name == "url" {
+			urls++
+		}
+	}
 	for _, n := range ck.Children {
 		switch {
+		case kind == "ping_check" && n.Name == "connect_port":
+			c.carry(n, "ignored: an ICMP echo has no port; keepalived takes the keyword and never uses it (lbhad's ping_check refuses it)")
+		case c.kindAttr(body, kind, n):
 		case slices.Contains([]string{"connect_timeout", "connect_port", "delay_before_retry", "warmup", "delay_loop"}, n.Name):
 			c.setNumber(body, n.Name, n)
 		case n.Name == "retry" || n.Name == "nb_get_retry":
 			c.setNumber(body, "retry", n)
 		case n.Name == "connect_ip" || n.Name == "bindto":
 			c.setString(body, n.Name, n)
+		case httpish && n.Name == "url" && urls > 1:
+			c.urlBlock(body, n)
 		case httpish && n.Name == "url":
 			if c.url(body, n) {
 				vhost = true
@@ -449,7 +532,7 @@ func (c *converter) url(body *hclwrite.Body, u *node) (vhost bool) {
 		c.drop(body, u, u.Text(), "url must be a { ... } block")
 		return false
 	}
-	c.carry(u, "into the check (lbhad's http_get holds one url's settings)")
+	c.carry(u, "into the check (one url's settings go directly into http_get)")
 	for _, n := range u.Children {
 		switch n.Name {
 		case "path", "digest":
@@ -466,6 +549,29 @@ func (c *converter) url(body *hclwrite.Body, u *node) (vhost bool) {
 		}
 	}
 	return vhost
+}
+
+// urlBlock writes one of several url blocks as an lbhad url block;
+// lbhad fetches them all and passes only when all do, as keepalived.
+func (c *converter) urlBlock(parent *hclwrite.Body, u *node) {
+	if !u.Block {
+		c.drop(parent, u, u.Text(), "url must be a { ... } block")
+		return
+	}
+	body := parent.AppendNewBlock("url", nil).Body()
+	c.carry(u, "as url")
+	for _, n := range u.Children {
+		switch n.Name {
+		case "path", "digest", "virtualhost":
+			c.setString(body, n.Name, n)
+		case "status_code":
+			c.statusCode(body, n)
+		case "regex":
+			c.regex(body, n)
+		default:
+			c.dropNode(body, n)
+		}
+	}
 }
 
 func (c *converter) statusCode(body *hclwrite.Body, n *node) {

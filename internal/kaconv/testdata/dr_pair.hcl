@@ -42,9 +42,27 @@ virtual_server "203.0.113.10:80" {
   hysteresis  = 1
   quorum_up   = "/usr/local/bin/quorum up"
   quorum_down = "/usr/local/bin/quorum down"
-  # not converted (testdata/dr_pair.conf:55): url { ... } (path /healthz): lbhad's http_get checks one url (several urls, all of which must pass, are being added) (2 urls here)
-  # not converted (testdata/dr_pair.conf:59): url { ... } (path /ready): lbhad's http_get checks one url (several urls, all of which must pass, are being added) (2 urls here)
-  # not converted (testdata/dr_pair.conf:48): real_server 203.0.113.21 80 { ... }: real server left out: lbhad cannot run all of its checks (url at line 55, url at line 59), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
+  real_server "203.0.113.21:80" {
+    address         = "203.0.113.21:80"
+    weight          = 2
+    upper_threshold = 1000
+    lower_threshold = 800
+    notify_up       = "/usr/local/bin/rs-notify up"
+    notify_down     = "/usr/local/bin/rs-notify down"
+    http_get {
+      url {
+        path        = "/healthz"
+        status_code = [200]
+      }
+      url {
+        path   = "/ready"
+        digest = "9b3a0c85a887a256d6939da88aabd8cd"
+      }
+      connect_timeout    = 3
+      retry              = 3
+      delay_before_retry = 2
+    }
+  }
   real_server "203.0.113.22:80" {
     address = "203.0.113.22:80"
     weight  = 5

@@ -48,8 +48,8 @@ virtual_server "192.0.2.61:443" {
       virtualhost = "own.example.com"
     }
   }
-  # not converted (testdata/fidelity.conf:56): DNS_CHECK { ... }: lbhad has no dns_check yet (being added)
-  # not converted (testdata/fidelity.conf:55): real_server 198.51.100.3 443 { ... }: real server left out: lbhad cannot run all of its checks (DNS_CHECK at line 56), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
+  # not converted (testdata/fidelity.conf:56): BFD_CHECK { ... }: BFD is out of scope: lbhad has no BFD (see Health checks in docs/config.md)
+  # not converted (testdata/fidelity.conf:55): real_server 198.51.100.3 443 { ... }: real server left out: lbhad cannot run all of its checks (BFD_CHECK at line 56), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
 }
 
 virtual_server "192.0.2.61:80" {

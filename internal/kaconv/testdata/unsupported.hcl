@@ -19,7 +19,7 @@ vrrp_script "chk_nginx" {
   # not converted (testdata/unsupported.conf:19): init_fail: lbhad starts a vrrp_script as succeeding; keepalived's init_fail (failed until the first run succeeds) is in lbhad's checker (StartDown) but not yet in its config
 }
 
-# not converted (testdata/unsupported.conf:22): bfd_instance BFD_1 { ... }: lbhad does not implement BFD
+# not converted (testdata/unsupported.conf:22): bfd_instance BFD_1 { ... }: BFD is out of scope: lbhad has no BFD
 
 vrrp_instance "VI_1" {
   state     = "BACKUP"
@@ -27,14 +27,14 @@ vrrp_instance "VI_1" {
   # not converted (testdata/unsupported.conf:30): use_vmac vrrp51: lbhad adds virtual addresses to the interface itself and has no VMAC (macvlan) interfaces
   virtual_router_id = 51
   priority          = 100
-  # not converted (testdata/unsupported.conf:33): advert_int 0.5: VRRPv2 carries advert_int in whole seconds from 1 to 255 (sub-second intervals need VRRPv3, being added)
+  # not converted (testdata/unsupported.conf:33): advert_int 0.5: VRRPv2 carries advert_int in whole seconds from 1 to 255; keepalived rounds a fraction to whole seconds, lbhad refuses it: set version 3 on both routers for sub-second adverts
   authentication {
     auth_type = "PASS"
     # keepalived's auth_pass was longer than 8 bytes; VRRPv2 carries 8 and keepalived sent only these, so peers still agree.
     auth_pass = "toolongp"
   }
   # not converted (testdata/unsupported.conf:39): 192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global: lbhad sets only dev and label on a virtual address; "brd 192.0.2.255" left out, the address is kept
-  # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: lbhad speaks VRRPv2, which carries IPv4 addresses only (VRRPv3 over IPv6 is being added)
+  # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: this instance is IPv4 (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
   virtual_ipaddress = ["192.0.2.50/24 dev eth0"]
   # not converted (testdata/unsupported.conf:42): virtual_ipaddress_excluded { ... }: lbhad advertises every virtual address; move these into virtual_ipaddress or manage them outside lbhad
   # not converted (testdata/unsupported.conf:46): eth1 weight -10: lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT
@@ -43,14 +43,24 @@ vrrp_instance "VI_1" {
     weight = -30
   }
   # not converted (testdata/unsupported.conf:50): chk_missing: no vrrp_script of this name is defined (vrrp_track_process and others are not supported)
-  # not converted (testdata/unsupported.conf:52): track_bfd { ... }: lbhad does not implement BFD
+  # not converted (testdata/unsupported.conf:52): track_bfd { ... }: BFD is out of scope: lbhad has no BFD
   notify_master = "/etc/keepalived/master.sh"
   # not converted (testdata/unsupported.conf:55): notify_master /etc/keepalived/master.sh root: lbhad runs notify commands as global script_user and cannot set a user per command; if these words were meant as arguments, quote the whole command
 }
 
-# not converted (testdata/unsupported.conf:59): virtual_server_group HTTP_GROUP { ... }: lbhad has no virtual_server_group yet; define one virtual_server per address (or use a fwmark)
+virtual_server_group "HTTP_GROUP" {
+  addresses = ["192.0.2.50:80", "192.0.2.51:80"]
+}
 
-# not converted (testdata/unsupported.conf:64): virtual_server group HTTP_GROUP { ... }: lbhad has no virtual_server_group yet; define one virtual_server per address (or use a fwmark)
+virtual_server "group-HTTP_GROUP" {
+  group    = "HTTP_GROUP"
+  protocol = "udp"
+  # not converted (testdata/unsupported.conf:64): virtual_server group HTTP_GROUP without protocol: keepalived 2.2.7 reports "no protocol set" and balances UDP; written as protocol = "udp" to match, set protocol = "tcp" if that was meant
+  lb_algo = "rr"
+  real_server "192.0.2.71:80" {
+    address = "192.0.2.71:80"
+  }
+}
 
 virtual_server "192.0.2.50:443" {
   address  = "192.0.2.50:443"
@@ -58,12 +68,39 @@ virtual_server "192.0.2.50:443" {
   # not converted (testdata/unsupported.conf:70): virtual_server 192.0.2.50 443 without protocol: keepalived 2.2.7 reports "no protocol set" and balances UDP; written as protocol = "udp" to match, set protocol = "tcp" if that was meant
   lb_algo = "rr"
   lb_kind = "NAT"
-  # not converted (testdata/unsupported.conf:73): ops: lbhad does not set IPVS one-packet scheduling
+  ops     = true
   # not converted (testdata/unsupported.conf:74): alpha: lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config
-  # not converted (testdata/unsupported.conf:76): TCP_CHECK { ... }: lbhad runs one check per real server (several checks, all of which must pass, are being added) (3 checks here)
-  # not converted (testdata/unsupported.conf:79): HTTP_GET { ... }: lbhad runs one check per real server (several checks, all of which must pass, are being added) (3 checks here)
-  # not converted (testdata/unsupported.conf:84): SMTP_CHECK { ... }: lbhad has no smtp_check yet (being added)
-  # not converted (testdata/unsupported.conf:75): real_server 192.0.2.71 443 { ... }: real server left out: lbhad cannot run all of its checks (TCP_CHECK at line 76, HTTP_GET at line 79, SMTP_CHECK at line 84), and keepalived takes it out when any one fails; written with fewer checks it would take traffic keepalived would not send it
+  real_server "192.0.2.71:443" {
+    address = "192.0.2.71:443"
+    tcp_check {
+      connect_timeout = 2
+    }
+    http_get {
+      path = "/"
+    }
+    smtp_check {
+      connect_timeout = 5
+    }
+  }
 }
 
-# not converted (testdata/unsupported.conf:90): virtual_server 192.0.2.50 3868 { ... }: lbhad balances TCP and UDP only (SCTP is not supported yet); this SCTP service is left out with its real servers (protocol at line 91)
+virtual_server "192.0.2.50:3868/sctp" {
+  address  = "192.0.2.50:3868"
+  protocol = "sctp"
+  lb_algo  = "rr"
+  real_server "192.0.2.71:3868" {
+    address = "192.0.2.71:3868"
+  }
+}
+
+vrrp_instance "VI_6" {
+  interface         = "eth0"
+  virtual_router_id = 61
+  native_ipv6       = true
+  # not converted (testdata/unsupported.conf:102): version 2: keepalived ignores version 2 in an instance already known as IPv6, but given before the IPv6 addresses it speaks its own VRRPv2 over IPv6; lbhad's IPv6 instances speak VRRPv3 only, so this is left out and the instance speaks VRRPv3
+  advert_int = 0.5
+  # not converted (testdata/unsupported.conf:104): unicast_src_ip 192.0.2.1: unicast_src_ip must be an address of the instance's family (IPv6); put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
+  # not converted (testdata/unsupported.conf:107): 192.0.2.2: a unicast peer must be of the instance's family (IPv6); put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
+  unicast_peer      = ["2001:db8::2 max_ttl 255"]
+  virtual_ipaddress = ["2001:db8::61/64"]
+}

@@ -12,6 +12,7 @@ vrrp_instance "WEB4" {
   virtual_router_id = 51
   priority          = 150
   advert_int        = 0.1
+  accept            = true
   virtual_ipaddress = ["192.0.2.50/24"]
 }
 
