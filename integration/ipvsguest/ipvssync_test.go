@@ -107,7 +107,7 @@ func syncConfig() []*config.VirtualServer {
 			Scheduler: "mh", OnePacket: true, SchedPort: true, Quorum: 1,
 			RealServers: []*config.RealServer{rsrv("198.51.100.25:514", 1, config.KindDR)}},
 		&config.VirtualServer{Name: "grp", Group: "grp", Address: netip.MustParseAddrPort("192.0.2.60:80"), Scheduler: "rr", Quorum: 1,
-			Members: []config.GroupMember{{Address: netip.MustParseAddrPort("192.0.2.60:80")}, {Address: netip.MustParseAddrPort("192.0.2.61:80")}, {FWMark: 9}},
+			Members:     []config.GroupMember{{Address: netip.MustParseAddrPort("192.0.2.60:80")}, {Address: netip.MustParseAddrPort("192.0.2.61:80")}, {FWMark: 9}},
 			RealServers: []*config.RealServer{rsrv("198.51.100.26:80", 2, config.KindDR), rsrv("198.51.100.27:80", 1, config.KindTUN)}},
 		&config.VirtualServer{Name: "v6", Address: netip.MustParseAddrPort("[2001:db8::50]:443"), Scheduler: "wrr", Quorum: 1,
 			RealServers: []*config.RealServer{rsrv("[2001:db8:1::10]:443", 3, config.KindNAT), rsrv("[2001:db8:1::11]:443", 1, config.KindDR)}},
