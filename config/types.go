@@ -325,8 +325,8 @@ type VirtualServer struct {
 	QuorumDown         string        // script run when quorum is lost
 	// Announce: the virtual server's addresses are announced over BGP
 	// as host routes while it has quorum (the bgp block).
-	Announce bool
-	RealServers        []*RealServer
+	Announce    bool
+	RealServers []*RealServer
 	// Group names the virtual_server_group this virtual server serves;
 	// Members are then its services, Address or FWMark the first of them.
 	Group   string
