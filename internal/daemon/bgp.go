@@ -12,6 +12,7 @@ import (
 	"github.com/lbhad/lbhad/bgp"
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/clock"
+	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
@@ -221,4 +222,23 @@ func (c *bgpComponent) announced(p netip.Prefix) bool {
 		}
 	}
 	return false
+}
+
+// bgpSnapshot converts the component's status for lbhad status and the
+// metrics; nil stays nil.
+func bgpSnapshot(st *BGPStatus) *control.BGPStatus {
+	if st == nil {
+		return nil
+	}
+	out := &control.BGPStatus{Sessions: []control.BGPSession{}, Routes: []control.BGPRoute{}}
+	if st.Err != nil {
+		out.Error = st.Err.Error()
+	}
+	for _, s := range st.Sessions {
+		out.Sessions = append(out.Sessions, control.BGPSession{Neighbor: s.Neighbor, Address: s.Address.String(), State: s.State, Up: s.Up})
+	}
+	for _, r := range st.Routes {
+		out.Routes = append(out.Routes, control.BGPRoute{Prefix: r.Prefix.String(), Announced: r.Announced, Since: r.Since, Reason: r.Reason, VirtualServers: r.Services})
+	}
+	return out
 }
