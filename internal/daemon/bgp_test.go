@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap/zaptest"
+
 	"github.com/lbhad/lbhad/bgp"
+	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/ipvssync"
 )
@@ -109,5 +112,42 @@ virtual_server "quiet" {
 	calls := sp.CallLog()
 	if n := len(calls); n < 2 || calls[n-2] != "withdraw "+vip.String() || calls[n-1] != "stop" {
 		t.Errorf("last speaker calls %q, want the withdrawal then stop", calls)
+	}
+}
+
+// A reload that drops the bgp block withdraws every route and stops the
+// speaker; one that brings it back starts it again.
+func TestBGPReloadWithoutBlock(t *testing.T) {
+	sp := &bgp.Fake{}
+	c := newBGPComponent(zaptest.NewLogger(t), func() bgp.Speaker { return sp }, nil, bgpLinks{})
+	cfg := &config.Config{
+		BGP:            &config.BGP{ASN: 64512},
+		VirtualServers: []*config.VirtualServer{{Name: "web", Address: netip.MustParseAddrPort("192.0.2.80:80"), Announce: true}},
+	}
+	ctx := context.Background()
+	if err := c.Apply(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	c.QuorumChange(ipvssync.QuorumChange{VirtualServer: cfg.VirtualServers[0], Up: true, Initial: true})
+	vip := netip.MustParsePrefix("192.0.2.80/32")
+	if !c.announced(vip) || !slices.Equal(sp.Paths(), []netip.Prefix{vip}) {
+		t.Fatalf("not announced: %v", sp.Paths())
+	}
+	noBGP := &config.Config{VirtualServers: cfg.VirtualServers}
+	if err := c.Apply(ctx, noBGP); err != nil {
+		t.Fatal(err)
+	}
+	calls := sp.CallLog()
+	if n := len(calls); n < 2 || calls[n-2] != "withdraw "+vip.String() || calls[n-1] != "stop" {
+		t.Errorf("calls %q, want the withdrawal then stop", calls)
+	}
+	if c.Status() != nil {
+		t.Error("status without a bgp block")
+	}
+	if err := c.Apply(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sp.Paths(), []netip.Prefix{vip}) {
+		t.Errorf("not announced again after the block came back: %v", sp.Paths())
 	}
 }
