@@ -170,6 +170,13 @@ virtual_server "web" {
 		t.Fatalf("BIRD has no route to %s via %s (next hop self); %s", prefix, dir.IP, logs())
 	}
 	t.Logf("route in BIRD:\n%s", birdRoute(t, router.NS, birdSock, prefix))
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", d.PID())); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "VmRSS:") || strings.HasPrefix(line, "VmHWM:") {
+				t.Logf("daemon with one BGP session: %s", strings.Join(strings.Fields(line), " "))
+			}
+		}
+	}
 	status, err := exec.Command(lbhadBin(t), "status", "-s", sock).CombinedOutput()
 	for _, want := range []string{"neighbor r1 " + router.IP.String() + ": established", prefix + " announced since", "(quorum up; web)"} {
 		if !strings.Contains(string(status), want) {
