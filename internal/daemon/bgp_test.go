@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,8 +90,12 @@ virtual_server "quiet" {
 	defer ln.Close()
 	eventually(t, "VIP announced again", bound, has)
 
-	if _, err := maintCmd(t, p.Maint, control.MaintArgs{Target: "director", On: true}); err != nil {
-		t.Fatal(err)
+	r, err := maintCmd(t, p.Maint, control.MaintArgs{Target: "director", On: true})
+	if err != nil {
+		t.Fatal(err) // a director with bgp and no vrrp_instance accepts it
+	}
+	if !strings.Contains(r.Message, "BGP routes withdrawn") {
+		t.Errorf("maint reply %q does not say the routes are withdrawn", r.Message)
 	}
 	if has() {
 		t.Error("VIP still announced right after maint director on")

@@ -221,6 +221,12 @@ func (m *maintComponent) director(peer control.Peer, a control.MaintArgs) (contr
 	} else {
 		reply.Message = "maintenance off for " + what + ": normal election (preemption as configured)"
 	}
+	if len(names) == 0 { // a BGP-only director
+		reply.Message = "maintenance " + onOff(a.On) + ": BGP routes withdrawn until \"maint director off\""
+		if !a.On {
+			reply.Message = "maintenance off: BGP routes announced again where the virtual server has quorum"
+		}
+	}
 	return reply, nil
 }
 
