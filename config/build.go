@@ -49,6 +49,7 @@ func (b *builder) build(raw *rawFile) *Config {
 	b.syncGroups(raw.SyncGroups, cfg)
 	b.lvsSyncDaemon(raw.Global, cfg) // after instances: it names one
 	b.virtualServers(raw.VirtualServers, cfg, b.virtualServerGroups(raw.VSGroups, cfg))
+	b.bgp(raw, cfg) // after virtual servers: it checks their announce
 	return cfg
 }
 

@@ -103,6 +103,15 @@ func TestExamples(t *testing.T) {
 				t.Errorf("email = %+v", e)
 			}
 		},
+		"bgp-ecmp.hcl": func(t *testing.T, c *Config) {
+			b := c.BGP
+			if b == nil || b.ASN != 64512 || len(b.Neighbors) != 1 || b.Neighbors[0].HoldTime != 9*time.Second || b.Neighbors[0].Password == "" {
+				t.Errorf("bgp = %+v", b)
+			}
+			if vs := c.VirtualServers[0]; !vs.Announce || vs.Scheduler != "mh" || vs.Kind != KindDR {
+				t.Errorf("virtual server = %+v", vs)
+			}
+		},
 	}
 	files, err := filepath.Glob(filepath.Join("..", "examples", "*.hcl"))
 	if err != nil || len(files) == 0 {

@@ -20,6 +20,7 @@ type rawFile struct {
 	SyncGroups     []*rawSyncGroup     `hcl:"vrrp_sync_group,block"`
 	VSGroups       []*rawVSGroup       `hcl:"virtual_server_group,block"`
 	VirtualServers []*rawVirtualServer `hcl:"virtual_server,block"`
+	BGP            *rawBGP             `hcl:"bgp,block"`
 }
 
 type rawGlobal struct {
@@ -186,6 +187,7 @@ type rawVirtualServer struct {
 	DelayLoop          hcl.Expression   `hcl:"delay_loop,optional"`
 	QuorumUp           hcl.Expression   `hcl:"quorum_up,optional"`
 	QuorumDown         hcl.Expression   `hcl:"quorum_down,optional"`
+	Announce           hcl.Expression   `hcl:"announce,optional"`
 	RealServers        []*rawRealServer `hcl:"real_server,block"`
 	DefRange           hcl.Range        `hcl:",def_range"`
 }

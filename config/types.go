@@ -21,6 +21,8 @@ type Config struct {
 	// VirtualServerGroups are keepalived's virtual_server_group blocks;
 	// the virtual servers that name one carry its members too.
 	VirtualServerGroups []*VirtualServerGroup
+	// BGP is the bgp block; nil when there is none.
+	BGP *BGP
 }
 
 // Global holds the settings of the global block.
@@ -339,7 +341,10 @@ type VirtualServer struct {
 	DelayLoop          time.Duration // default 60s
 	QuorumUp           string        // script run when quorum is regained
 	QuorumDown         string        // script run when quorum is lost
-	RealServers        []*RealServer
+	// Announce: the virtual server's addresses are announced over BGP
+	// as host routes while it has quorum (the bgp block).
+	Announce    bool
+	RealServers []*RealServer
 	// Group names the virtual_server_group this virtual server serves;
 	// Members are then its services, Address or FWMark the first of them.
 	Group   string

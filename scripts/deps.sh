@@ -23,6 +23,10 @@ pkgs=(iproute2 keepalived tcpdump ipvsadm kmod procps psmisc ca-certificates git
 # prometheus for promtool, which checks and unit-tests examples/monitoring's
 # alert rules (internal/metrics TestAlertRules); its service is never started.
 pkgs+=(prometheus)
+# bird2, the routing daemon lbhad's BGP speaker peers with in
+# integration/bgp_bird_test.go; its service is never started (the test
+# runs its own bird in a namespace).
+pkgs+=(bird2)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -42,6 +46,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	# The prometheus package enables its server; only promtool is wanted.
 	if [[ " ${missing[*]} " == *" prometheus "* ]]; then
 		systemctl disable --now prometheus >/dev/null 2>&1 || true
+	fi
+	if [[ " ${missing[*]} " == *" bird2 "* ]]; then
+		systemctl disable --now bird >/dev/null 2>&1 || true
 	fi
 fi
 

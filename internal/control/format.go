@@ -121,6 +121,8 @@ func formatStatus(ew *bytes.Buffer, s Snapshot) {
 		}
 	}
 
+	formatBGP(ew, s)
+
 	fmt.Fprintln(ew, "\nVirtual servers")
 	if s.IPVSError != "" {
 		fmt.Fprintf(ew, "  IPVS table unreadable: %s\n", s.IPVSError)

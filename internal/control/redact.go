@@ -52,6 +52,16 @@ func RedactConfig(cfg *config.Config) *config.Config {
 		}
 		n.Webhooks[i] = &c
 	}
+	if g := cfg.BGP; g != nil {
+		c := *g
+		c.Neighbors = make([]*config.BGPNeighbor, len(g.Neighbors))
+		for i, nb := range g.Neighbors {
+			cn := *nb
+			cn.Password = redact(cn.Password) // the TCP MD5 key
+			c.Neighbors[i] = &cn
+		}
+		out.BGP = &c
+	}
 	return &out
 }
 

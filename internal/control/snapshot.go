@@ -33,6 +33,35 @@ type Snapshot struct {
 	// Maintenance is what "lbhad maint" holds out of service; nil when
 	// the daemon does not report it.
 	Maintenance *MaintStatus `json:"maintenance,omitempty"`
+	// BGP is the BGP speaker's sessions and routes; nil without a bgp
+	// block.
+	BGP *BGPStatus `json:"bgp,omitempty"`
+}
+
+// BGPStatus is what the BGP speaker reports.
+type BGPStatus struct {
+	Sessions []BGPSession `json:"sessions"`
+	Routes   []BGPRoute   `json:"routes"`
+	// Error says why the sessions could not be listed.
+	Error string `json:"error,omitempty"`
+}
+
+// BGPSession is one neighbor's session.
+type BGPSession struct {
+	Neighbor string `json:"neighbor"`
+	Address  string `json:"address"`
+	State    string `json:"state"` // RFC 4271 names: idle ... established
+	Up       bool   `json:"up"`
+}
+
+// BGPRoute is a host route lbhad announces or holds back, with its
+// last change and why.
+type BGPRoute struct {
+	Prefix         string    `json:"prefix"`
+	Announced      bool      `json:"announced"`
+	Since          time.Time `json:"since"`
+	Reason         string    `json:"reason"`
+	VirtualServers []string  `json:"virtual_servers"`
 }
 
 // ReloadStatus is the outcome of the last reload (SIGHUP).

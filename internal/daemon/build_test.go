@@ -19,7 +19,7 @@ func TestBuildOrder(t *testing.T) {
 	for _, c := range p.List() {
 		names = append(names, c.Name())
 	}
-	want := []string{"notify", "maint", "ipvs", "syncd", "checker", "track_file", "vrrp"}
+	want := []string{"notify", "maint", "ipvs", "syncd", "checker", "track_file", "vrrp", "bgp"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("start order (-want +got):\n%s", diff)
 	}
@@ -38,6 +38,7 @@ func TestBuildOneClock(t *testing.T) {
 		{"ipvs", p.IPVS.clock},
 		{"checker", p.Checks.clock},
 		{"vrrp", p.VRRP.clock},
+		{"bgp", p.BGP.clock},
 	} {
 		if tc.got != fake {
 			t.Errorf("%s clock = %T %v, want the injected fake", tc.part, tc.got, tc.got)

@@ -5,6 +5,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/lbhad/lbhad/bgp"
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/clock"
@@ -36,6 +37,8 @@ type Ports struct {
 	// ServiceManager hears READY=1, STATUS= and the watchdog pings; nil
 	// is none.
 	ServiceManager ServiceManager
+	// NewSpeaker makes the BGP speaker; nil is bgp.NewGoBGP.
+	NewSpeaker func() bgp.Speaker
 }
 
 func (p Ports) withDefaults() Ports {
@@ -61,6 +64,7 @@ type Parts struct {
 	Checks     *checksComponent
 	TrackFiles *trackFileComponent
 	VRRP       *vrrpComponent
+	BGP        *bgpComponent
 }
 
 // List is the parts in start order: notifications first and last to
@@ -72,9 +76,12 @@ type Parts struct {
 // before the table is removed. The connection sync daemon's role
 // follows VRRP; it starts after the table is programmed and stops
 // after VRRP has handed over. Track files start before VRRP so their
-// numbers are in place when the router is built.
+// numbers are in place when the router is built. BGP starts last, when
+// the table and the checks that decide quorum run, and stops first:
+// the routes are withdrawn, and the routers given withdraw_wait to move
+// the flows, before anything that forwards them stops.
 func (p *Parts) List() []Component {
-	return []Component{p.Notify, p.Maint, p.IPVS, p.Syncd, p.Checks, p.TrackFiles, p.VRRP}
+	return []Component{p.Notify, p.Maint, p.IPVS, p.Syncd, p.Checks, p.TrackFiles, p.VRRP, p.BGP}
 }
 
 // build makes the whole daemon from env and ports and connects the
@@ -91,9 +98,14 @@ func build(env Env, ports Ports) *Parts {
 	// every link is given at construction, here, even where two parts
 	// need each other (maintenance and IPVS).
 	p.Maint = newMaintComponent(log, ports.Clock, maintLinks{
-		announce: p.Notify.send,
-		router:   func() *vrrp.Router { return p.VRRP.currentRouter() },
-		resync:   func() { p.IPVS.poke() },
+		announce:        p.Notify.send,
+		router:          func() *vrrp.Router { return p.VRRP.currentRouter() },
+		resync:          func() { p.IPVS.poke() },
+		directorChanged: func() { p.BGP.MaintChanged() },
+	})
+	p.BGP = newBGPComponent(log, ports.NewSpeaker, ports.Clock, bgpLinks{
+		directorMaint: p.Maint.directorInMaint,
+		changed:       env.StatusChanged,
 	})
 	vrLoop := env.Loops.Add("vrrp", vrrpPeriod)
 	p.VRRP = newVRRPComponent(log, func(sc vrrp.StateChange) {
@@ -107,7 +119,10 @@ func build(env Env, ports Ports) *Parts {
 
 	ipLoop := env.Loops.Add("ipvs", ipvsPeriod)
 	p.IPVS = newIPVSComponent(log, ports.OpenIPVS, ports.Clock, ipvsLinks{
-		onQuorum:  p.Notify.QuorumChange,
+		onQuorum: func(qc ipvssync.QuorumChange) {
+			p.Notify.QuorumChange(qc)
+			p.BGP.QuorumChange(qc)
+		},
 		observe:   m.ObserveIPVS,
 		beat:      ipLoop.Beat,
 		maint:     p.Maint.marks,

@@ -54,6 +54,9 @@ type maintLinks struct {
 	// resync asks the IPVS component for a sync, which lays the new
 	// real-server marks over the table.
 	resync func()
+	// director is told after the whole director's maintenance changed
+	// (the BGP component withdraws or announces).
+	directorChanged func()
 }
 
 func newMaintComponent(log *zap.Logger, clk clock.Clock, links maintLinks) *maintComponent {
@@ -149,9 +152,9 @@ func (m *maintComponent) director(peer control.Peer, a control.MaintArgs) (contr
 	for _, in := range m.cfg.Instances {
 		names = append(names, in.Name)
 	}
-	if len(names) == 0 {
+	if len(names) == 0 && (m.cfg.BGP == nil || a.Instance != "") {
 		m.mu.Unlock()
-		return reply, errors.New("this director runs no vrrp_instance")
+		return reply, errors.New("this director runs no vrrp_instance and no bgp")
 	}
 	if a.Instance != "" && !slices.Contains(names, a.Instance) {
 		m.mu.Unlock()
@@ -205,6 +208,9 @@ func (m *maintComponent) director(peer control.Peer, a control.MaintArgs) (contr
 	if a.Instance != "" {
 		what = a.Instance
 	}
+	if a.Instance == "" && m.directorChanged != nil {
+		m.directorChanged()
+	}
 	reason := fmt.Sprintf("director maintenance %s (%s), asked by %s", onOff(a.On), what, peer)
 	m.log.Info(reason, zap.Bool("on", a.On), zap.String("instance", a.Instance), zap.String("by", peer.String()), zap.String("state_file", path))
 	if m.announce != nil {
@@ -214,6 +220,12 @@ func (m *maintComponent) director(peer control.Peer, a control.MaintArgs) (contr
 		reply.Message = "maintenance on for " + what + ": a master hands its VIPs to the peer and this director stays backup until \"maint director off\""
 	} else {
 		reply.Message = "maintenance off for " + what + ": normal election (preemption as configured)"
+	}
+	if len(names) == 0 { // a BGP-only director
+		reply.Message = "maintenance " + onOff(a.On) + ": BGP routes withdrawn until \"maint director off\""
+		if !a.On {
+			reply.Message = "maintenance off: BGP routes announced again where the virtual server has quorum"
+		}
 	}
 	return reply, nil
 }
@@ -303,6 +315,14 @@ func cloneMap[V any](m map[string]V) map[string]V {
 		out[k] = v
 	}
 	return out
+}
+
+// directorInMaint says whether the whole director is in maintenance;
+// the BGP component then withdraws every route.
+func (m *maintComponent) directorInMaint() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.st.Director != nil
 }
 
 // applyRouter puts a new or reloaded router's instances in maintenance

@@ -36,6 +36,9 @@ func (d *daemon) Snapshot() control.Snapshot {
 	if p.Syncd != nil {
 		snap.SyncDaemons = syncDaemonLines(p.Syncd)
 	}
+	if p.BGP != nil {
+		snap.BGP = bgpSnapshot(p.BGP.Status())
+	}
 	return snap
 }
 

@@ -59,6 +59,8 @@ var (
 	descNotifications = prometheus.NewDesc(ns+"_notifications_total", "Notifications by channel (script, email, webhook:NAME) and result: ok delivered, error failed after retries, dropped (queue full or shut down).", []string{"channel", "result"}, nil)
 	descStartTime     = prometheus.NewDesc(ns+"_start_time_seconds", "When the daemon started, in seconds since the Unix epoch.", nil, nil)
 	descDegraded      = prometheus.NewDesc(ns+"_component_degraded", "1 for each part of the daemon (vrrp, ipvs, checker, ...) that could not start or take the running config; see lbhad status for why. Absent when it runs.", []string{"component"}, nil)
+	descBGPSession    = prometheus.NewDesc(ns+"_bgp_session_up", "1 while the BGP session with a neighbor is established.", []string{"neighbor"}, nil)
+	descBGPAnnounced  = prometheus.NewDesc(ns+"_bgp_announced", "1 while lbhad announces the host route prefix over BGP, 0 while it holds it back (no quorum, maintenance, stopping); lbhad status says why.", []string{"prefix"}, nil)
 	descBuildInfo     = prometheus.NewDesc(ns+"_build_info", "Always 1; the labels say which lbhad runs: version (module version or (devel)), revision (VCS commit, with -dirty for a modified tree) and goversion.", []string{"version", "revision", "goversion"}, nil)
 )
 
@@ -191,7 +193,8 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descVRRPState, descPriority, descMasterPrio, descAdvSent, descAdvRecv,
 		descAdvDropped, descSendErrors, descBecameMaster, descRSUp, descRSWeight, descRSActive, descRSInact,
 		descQuorum, descScriptUp, descIPVSReadable, descStartTime, descDegraded,
-		descWaiting, descRSConns, descRSPackets, descRSBytes, descVSConns, descVSPackets, descVSBytes, descBuildInfo} {
+		descWaiting, descRSConns, descRSPackets, descRSBytes, descVSConns, descVSPackets, descVSBytes, descBuildInfo,
+		descBGPSession, descBGPAnnounced} {
 		ch <- d
 	}
 	m.checks.Describe(ch)
@@ -294,6 +297,14 @@ func collectSnapshot(ch chan<- prometheus.Metric, s control.Snapshot) {
 	}
 	for _, c := range s.Checks {
 		gauge(descScriptUp, b2f(c.Health == control.HealthUp), c.Name)
+	}
+	if b := s.BGP; b != nil {
+		for _, n := range b.Sessions {
+			gauge(descBGPSession, b2f(n.Up), n.Neighbor)
+		}
+		for _, r := range b.Routes {
+			gauge(descBGPAnnounced, b2f(r.Announced), r.Prefix)
+		}
 	}
 }
 
