@@ -144,7 +144,7 @@ func TestExamples(t *testing.T) {
 // (tested in integration/sandbox_test.go) and its writable paths, and
 // no start without a config.
 func TestServiceUnit(t *testing.T) {
-	f, err := os.Open(filepath.Join("..", "packaging", "lbhad.service"))
+	f, err := os.Open(filepath.Join("..", "scripts", "packaging", "lbhad.service"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func (b *bed) startNotified(n *lab.Node, conf string, nl *notifyListener) *lab.D
 // error, nil when all succeeded.
 func execReload(t *testing.T, d *lab.Director) (ran []string, err error) {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "packaging", "lbhad.service"))
+	f, err := os.Open(filepath.Join("..", "scripts", "packaging", "lbhad.service"))
 	if err != nil {
 		t.Fatal(err)
 	}

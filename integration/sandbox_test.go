@@ -15,7 +15,7 @@ import (
 	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
-// The identity and capabilities packaging/lbhad.service gives the
+// The identity and capabilities scripts/packaging/lbhad.service gives the
 // daemon, as setpriv(1) sets them: an unprivileged uid (nobody stands in
 // for the lbhad system user, so the test creates no user on the
 // machine), CAP_NET_ADMIN and CAP_NET_RAW as ambient capabilities, the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs lbhad from source on this machine: the binary in
-# /usr/local/sbin, the systemd units (packaging/, with that path), the
+# /usr/local/sbin, the systemd units (scripts/packaging/, with that path), the
 # lbhad system user the unit runs as, an example config (never over an
 # existing one), the IPVS modules to load at boot and the config
 # reference. The packages (scripts/package.sh) are the first choice; this
@@ -30,11 +30,11 @@ fi
 install -D -m 0755 "$bin" "$dest/usr/local/sbin/lbhad"
 for unit in lbhad.service lbhad-realserver.service; do
 	mkdir -p "$dest/etc/systemd/system"
-	sed 's|/usr/sbin/lbhad|/usr/local/sbin/lbhad|g' "packaging/$unit" >"$dest/etc/systemd/system/$unit"
+	sed 's|/usr/sbin/lbhad|/usr/local/sbin/lbhad|g' "scripts/packaging/$unit" >"$dest/etc/systemd/system/$unit"
 	chmod 0644 "$dest/etc/systemd/system/$unit"
 done
 if [ ! -e "$dest/etc/default/lbhad" ]; then
-	install -D -m 0644 packaging/default "$dest/etc/default/lbhad"
+	install -D -m 0644 scripts/packaging/default "$dest/etc/default/lbhad"
 fi
 install -D -m 0644 docs/config.md "$dest/usr/share/doc/lbhad/config.md"
 if [ ! -e "$dest/etc/lbhad/lbhad.hcl" ]; then
@@ -45,13 +45,13 @@ else
 fi
 # The unit runs without CAP_SYS_MODULE, so IPVS and its schedulers are
 # loaded at boot; the kernel loads a scheduler on first use as well.
-install -D -m 0644 packaging/modules-load.conf "$dest/etc/modules-load.d/lbhad.conf"
+install -D -m 0644 scripts/packaging/modules-load.conf "$dest/etc/modules-load.d/lbhad.conf"
 mkdir -p "$dest/var/lib/lbhad"
 
 # The unit runs as lbhad: the package's postinstall makes the user and
 # gives it its directories; so does this, on a real install.
 if [ -z "$dest" ]; then
-	bash packaging/scripts/postinstall.sh configure
+	bash scripts/packaging/scripts/postinstall.sh configure
 	chgrp lbhad /etc/lbhad/lbhad.hcl
 fi
 

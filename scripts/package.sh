@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the lbhad .deb and .rpm into dist/ (OUT=DIR elsewhere;
-# FORMATS="deb" for one) with nfpm v2.45.2, from packaging/nfpm.yaml:
+# FORMATS="deb" for one) with nfpm v2.45.2, from scripts/packaging/nfpm.yaml:
 # a static (CGO_ENABLED=0), version-stamped /usr/sbin/lbhad, the units,
 # /etc/lbhad/lbhad.hcl.sample, /etc/default/lbhad, the modules-load.d
 # file, /var/lib/lbhad, the docs, and the man pages (docs/man) and shell
@@ -45,7 +45,7 @@ go build -trimpath \
 
 # The optional parts, appended to the contents list when present.
 cfg="$work/nfpm.yaml"
-cp packaging/nfpm.yaml "$cfg"
+cp scripts/packaging/nfpm.yaml "$cfg"
 add() { # add SRC DST [PACKAGER]
 	printf '  - src: %s\n    dst: %s\n    file_info:\n      mode: 0644\n' "$1" "$2" >>"$cfg"
 	if [ -n "${3:-}" ]; then printf '    packager: %s\n' "$3" >>"$cfg"; fi

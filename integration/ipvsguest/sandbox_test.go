@@ -24,7 +24,7 @@ import (
 // TestSandboxIPVS is integration/sandbox_test.go's sandbox where IPVS
 // exists: lbhad runs as an unprivileged uid (nobody, standing in for the
 // lbhad system user) with exactly CAP_NET_ADMIN and CAP_NET_RAW as
-// ambient capabilities, as packaging/lbhad.service runs it, and must
+// ambient capabilities, as scripts/packaging/lbhad.service runs it, and must
 // still become MASTER (VIP on eth0), program its IPVS table, run a
 // tcp_check and a misc_check (a script) that add and remove real servers,
 // and run its notify_master script, which sees the same uid and

@@ -23,6 +23,7 @@ var allowed = map[string][]string{
 	"ipvssync":        {"config", "internal/clock"},
 	"notify":          {"config", "internal/clock", "internal/script"},
 	"internal/kaconv": {"config"},
+	"internal/bgp":    {"config", "internal/clock"},
 }
 
 func TestImportRules(t *testing.T) {

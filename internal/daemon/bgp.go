@@ -9,7 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/lbhad/lbhad/bgp"
+	"github.com/lbhad/lbhad/internal/bgp"
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/control"

@@ -14,7 +14,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/lbhad/lbhad/bgp"
+	"github.com/lbhad/lbhad/internal/bgp"
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/ipvssync"

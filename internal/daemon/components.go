@@ -5,7 +5,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/lbhad/lbhad/bgp"
+	"github.com/lbhad/lbhad/internal/bgp"
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/clock"
