@@ -37,11 +37,13 @@ if [ ! -e "$dest/etc/default/lbhad" ]; then
 	install -D -m 0644 scripts/packaging/default "$dest/etc/default/lbhad"
 fi
 install -D -m 0644 docs/config.md "$dest/usr/share/doc/lbhad/config.md"
-if [ ! -e "$dest/etc/lbhad/lbhad.hcl" ]; then
-	install -D -m 0640 examples/dr-pair.hcl "$dest/etc/lbhad/lbhad.hcl"
-	echo "installed an example config at $dest/etc/lbhad/lbhad.hcl: edit it, then lbhad validate"
-else
+# A sample, never the live config (as the package does): the unit's
+# ConditionFileNotEmpty keeps the service down until lbhad.hcl exists.
+install -D -m 0644 examples/dr-pair.hcl "$dest/etc/lbhad/lbhad.hcl.sample"
+if [ -e "$dest/etc/lbhad/lbhad.hcl" ]; then
 	echo "kept the existing $dest/etc/lbhad/lbhad.hcl"
+else
+	echo "no config yet: cp $dest/etc/lbhad/lbhad.hcl.sample $dest/etc/lbhad/lbhad.hcl, edit it, lbhad validate"
 fi
 # The unit runs without CAP_SYS_MODULE, so IPVS and its schedulers are
 # loaded at boot; the kernel loads a scheduler on first use as well.
@@ -52,7 +54,7 @@ mkdir -p "$dest/var/lib/lbhad"
 # gives it its directories; so does this, on a real install.
 if [ -z "$dest" ]; then
 	bash scripts/packaging/scripts/postinstall.sh configure
-	chgrp lbhad /etc/lbhad/lbhad.hcl
+	if [ -e /etc/lbhad/lbhad.hcl ]; then chgrp lbhad /etc/lbhad/lbhad.hcl; fi
 fi
 
 if [ -z "$dest" ] && [ -d /run/systemd/system ]; then

@@ -27,7 +27,7 @@ func TestInstallScript(t *testing.T) {
 		return string(out)
 	}
 	run()
-	for _, f := range []string{"usr/local/sbin/lbhad", "etc/systemd/system/lbhad.service", "etc/lbhad/lbhad.hcl",
+	for _, f := range []string{"usr/local/sbin/lbhad", "etc/systemd/system/lbhad.service", "etc/lbhad/lbhad.hcl.sample",
 		"etc/modules-load.d/lbhad.conf", "usr/share/doc/lbhad/config.md"} {
 		if _, err := os.Stat(filepath.Join(dest, f)); err != nil {
 			t.Errorf("not installed: %s", f)
@@ -39,8 +39,13 @@ func TestInstallScript(t *testing.T) {
 	}
 	bin := filepath.Join(dest, "usr/local/sbin/lbhad")
 	conf := filepath.Join(dest, "etc/lbhad/lbhad.hcl")
-	if out, err := exec.Command(bin, "validate", "-c", conf).CombinedOutput(); err != nil {
-		t.Errorf("installed config does not validate: %v\n%s", err, out)
+	// Never a live config: the unit's ConditionFileNotEmpty keeps the
+	// service down until the operator writes one.
+	if _, err := os.Stat(conf); !os.IsNotExist(err) {
+		t.Errorf("install.sh wrote a live config %s (err %v); only the sample belongs there", conf, err)
+	}
+	if out, err := exec.Command(bin, "validate", "--offline", "-c", conf+".sample").CombinedOutput(); err != nil {
+		t.Errorf("installed sample does not validate: %v\n%s", err, out)
 	}
 	if err := os.WriteFile(conf, []byte("# edited\n"), 0o640); err != nil {
 		t.Fatal(err)
