@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -111,4 +112,26 @@ func (d *e2eDirector) signalGroup(sig syscall.Signal) error {
 		return fmt.Errorf("%s: keepalived not running", d.name)
 	}
 	return syscall.Kill(-cmd.Process.Pid, sig)
+}
+
+var kaTrouble = regexp.MustCompile(`(?i)warning|error|unable|can't|cannot|fail|denied|not found|no such`)
+
+// logKeepalivedTrouble logs the lines of the directors' last runs that
+// say something went wrong (missing files or libraries in the guest,
+// refused options), so a run shows what keepalived met there.
+func logKeepalivedTrouble(t *testing.T, ds []*e2eDirector) {
+	t.Helper()
+	for _, d := range ds {
+		n := 0
+		for _, l := range d.lines() {
+			var m struct{ Raw string }
+			if json.Unmarshal([]byte(l.Raw), &m) != nil || !kaTrouble.MatchString(m.Raw) {
+				continue
+			}
+			if n++; n <= 30 {
+				t.Logf("%s keepalived: %s", d.name, m.Raw)
+			}
+		}
+		t.Logf("%s keepalived: %d lines of trouble in its last run", d.name, n)
+	}
 }

@@ -972,6 +972,8 @@ func runE2EKind(t *testing.T, nat bool, kind string) {
 	l.result("whole run: %v", l.window(begin, time.Now()))
 	if strict {
 		l.checkHooks(t)
+	} else {
+		logKeepalivedTrouble(t, l.lbs[:])
 	}
 	for _, d := range l.lbs {
 		for _, ln := range d.lines() {
