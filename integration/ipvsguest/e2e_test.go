@@ -783,6 +783,9 @@ func runE2E(t *testing.T, nat bool) { runE2EKind(t, nat, "lbhad") }
 func runE2EKind(t *testing.T, nat bool, kind string) {
 	l := newE2ELabKind(t, nat, kind)
 	strict := kind != e2eKeepalivedKind
+	if !strict {
+		t.Cleanup(func() { logKeepalivedTrouble(t, l.lbs[:]) })
+	}
 	lb1, lb2 := l.lbs[0], l.lbs[1]
 	master := regexp.QuoteMeta(l.instance) + " is now MASTER"
 	backup := regexp.QuoteMeta(l.instance) + " is now BACKUP"
@@ -972,8 +975,6 @@ func runE2EKind(t *testing.T, nat bool, kind string) {
 	l.result("whole run: %v", l.window(begin, time.Now()))
 	if strict {
 		l.checkHooks(t)
-	} else {
-		logKeepalivedTrouble(t, l.lbs[:])
 	}
 	for _, d := range l.lbs {
 		for _, ln := range d.lines() {
