@@ -116,6 +116,7 @@ func (s *e2eServer) stop(t *testing.T) {
 
 type e2eDirector struct {
 	name    string
+	kind    string // "lbhad" or "keepalived"
 	ns      *netnstest.Netns
 	cfg     string
 	logDir  string
@@ -131,6 +132,10 @@ func (d *e2eDirector) start(t *testing.T, bin string) {
 	t.Helper()
 	d.runs++
 	d.logPath = filepath.Join(d.logDir, fmt.Sprintf("%s-%d.log", d.name, d.runs))
+	if d.kind == e2eKeepalivedKind {
+		d.startKeepalived(t, bin)
+		return
+	}
 	f, err := os.Create(d.logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -156,6 +161,13 @@ func (d *e2eDirector) signal(t *testing.T, sig syscall.Signal) {
 	d.mu.Unlock()
 	if cmd == nil {
 		t.Fatalf("%s: lbhad not running", d.name)
+	}
+	if d.kind == e2eKeepalivedKind && sig == syscall.SIGKILL {
+		// A crash takes keepalived's children with it.
+		if err := d.signalGroup(sig); err != nil {
+			t.Fatalf("%s: signal %v: %v", d.name, sig, err)
+		}
+		return
 	}
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatalf("%s: signal %v: %v", d.name, sig, err)
@@ -187,6 +199,9 @@ func (d *e2eDirector) kill() {
 	d.cmd = nil
 	d.mu.Unlock()
 	if cmd != nil {
+		if d.kind == e2eKeepalivedKind {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
 		cmd.Process.Kill()
 		<-exited
 	}
@@ -249,6 +264,7 @@ func (d *e2eDirector) waitLog(t *testing.T, re string, since time.Time, within t
 type e2eLab struct {
 	t        *testing.T
 	nat      bool
+	kind     string // the directors' daemon: "lbhad" or "keepalived"
 	bin      string
 	sw       *netnstest.Netns
 	client   *netnstest.Netns
@@ -264,7 +280,21 @@ type e2eLab struct {
 
 func newE2ELab(t *testing.T, nat bool) *e2eLab {
 	t.Helper()
-	l := &e2eLab{t: t, nat: nat, bin: e2eBinary(t), instance: "VI_1"}
+	return newE2ELabKind(t, nat, "lbhad")
+}
+
+// newE2ELabKind builds the lab with kind ("lbhad" or "keepalived") as the
+// directors' daemon, configured alike (e2eConfig, keepalivedConfig).
+func newE2ELabKind(t *testing.T, nat bool, kind string) *e2eLab {
+	t.Helper()
+	l := &e2eLab{t: t, nat: nat, kind: kind, instance: "VI_1"}
+	config := e2eConfig
+	if kind == e2eKeepalivedKind {
+		l.bin = keepalivedBinary(t)
+		config = func(nat bool, i int) string { return keepalivedConfig(e2eVIP, nat, i) }
+	} else {
+		l.bin = e2eBinary(t)
+	}
 	if nat {
 		l.instance = "VI_EXT"
 	}
@@ -320,14 +350,17 @@ func newE2ELab(t *testing.T, nat bool) *e2eLab {
 
 	dir := t.TempDir()
 	for i := range l.lbs {
-		d := &e2eDirector{name: fmt.Sprintf("lb%d", i+1), ns: netnstest.NewNetns(t), logDir: dir}
+		d := &e2eDirector{name: fmt.Sprintf("lb%d", i+1), kind: kind, ns: netnstest.NewNetns(t), logDir: dir}
 		plug(d.ns, lan, "p-"+d.name, "eth0", fmt.Sprintf("192.0.2.%d/24", 11+i))
 		if nat {
 			plug(d.ns, internal, "i-"+d.name, "eth1", fmt.Sprintf("198.51.100.%d/24", 11+i))
 			sysctl(d.ns, "ip_forward", "1")
 		}
 		d.cfg = filepath.Join(dir, d.name+".hcl")
-		must("write config", os.WriteFile(d.cfg, []byte(e2eConfig(nat, i)), 0o644))
+		if kind == e2eKeepalivedKind {
+			d.cfg = filepath.Join(dir, d.name+".conf")
+		}
+		must("write config", os.WriteFile(d.cfg, []byte(config(nat, i)), 0o644))
 		l.lbs[i] = d
 		t.Cleanup(d.kill)
 	}
@@ -582,6 +615,9 @@ func (l *e2eLab) result(format string, args ...any) {
 	if l.nat {
 		mode = "NAT"
 	}
+	if l.kind == e2eKeepalivedKind {
+		mode += " keepalived"
+	}
 	s := fmt.Sprintf("E2E-RESULT %s ", mode) + fmt.Sprintf(format, args...)
 	l.results = append(l.results, s)
 	l.t.Log(s)
@@ -750,8 +786,21 @@ func stateLines(d *e2eDirector, since time.Time) []string {
 func TestE2EDirectorPairDR(t *testing.T)  { runE2E(t, false) }
 func TestE2EDirectorPairNAT(t *testing.T) { runE2E(t, true) }
 
-func runE2E(t *testing.T, nat bool) {
-	l := newE2ELab(t, nat)
+func runE2E(t *testing.T, nat bool) { runE2EKind(t, nat, "lbhad") }
+
+// runE2EKind runs the scenarios on a pair of kind. What lbhad promises
+// beyond keepalived (exit status 0 and an empty table after SIGTERM, no
+// request lost when the sorry server hands back or on a reload, the
+// webhook events) is asserted for lbhad and only reported for keepalived;
+// the rest (takeovers, the stream resuming, the VIP on the master only, the
+// failed server leaving the tables, the sorry server answering) is asserted
+// for both.
+func runE2EKind(t *testing.T, nat bool, kind string) {
+	l := newE2ELabKind(t, nat, kind)
+	strict := kind != e2eKeepalivedKind
+	if !strict {
+		t.Cleanup(func() { logKeepalivedTrouble(t, l.lbs[:]) })
+	}
 	lb1, lb2 := l.lbs[0], l.lbs[1]
 	master := regexp.QuoteMeta(l.instance) + " is now MASTER"
 	backup := regexp.QuoteMeta(l.instance) + " is now BACKUP"
@@ -816,8 +865,9 @@ func runE2E(t *testing.T, nat bool) {
 		t0 := time.Now()
 		lb1.signal(t, syscall.SIGTERM)
 		tm := lb2.waitLog(t, master, t0, 20*time.Second)
-		if err := lb1.wait(t, 20*time.Second); err != nil {
-			t.Errorf("lbhad on lb1 exited with %v after SIGTERM, want status 0", err)
+		exitErr := lb1.wait(t, 20*time.Second)
+		if exitErr != nil && strict {
+			t.Errorf("lbhad on lb1 exited with %v after SIGTERM, want status 0", exitErr)
 		}
 		steady := l.waitSteady("after SIGTERM", tm, 20*time.Second, false)
 		w := l.window(t0, steady)
@@ -825,8 +875,10 @@ func runE2E(t *testing.T, nat bool) {
 		if l.hasVIP(lb1) || !l.hasVIP(lb2) {
 			t.Errorf("after SIGTERM: VIP on lb1 %v, on lb2 %v", l.hasVIP(lb1), l.hasVIP(lb2))
 		}
-		if ds := l.dests(h1); len(ds) != 0 {
+		if ds := l.dests(h1); len(ds) != 0 && strict {
 			t.Errorf("lb1's table after a clean stop still has %v", ds)
+		} else if !strict {
+			l.result("SIGTERM: lb1 exit %v, its table after the stop %v", exitErr, ds)
 		}
 		t1 := time.Now()
 		lb1.start(t, l.bin)
@@ -894,7 +946,7 @@ func runE2E(t *testing.T, nat bool) {
 		// connection, while it still had weight 1, let a connection the
 		// scheduler gave it in between be dropped: one request lost in
 		// some runs): the swap must not fail a request.
-		if w.Failed != 0 {
+		if w.Failed != 0 && strict {
 			t.Errorf("%d requests failed while the real servers replaced the sorry server: %v", w.Failed, w)
 		}
 		if w.Servers["rs1"]+w.Servers["rs2"]+w.Servers["rs3"] == 0 {
@@ -919,12 +971,14 @@ func runE2E(t *testing.T, nat bool) {
 		time.Sleep(3 * time.Second)
 		w := l.window(t0, time.Now())
 		l.result("SIGHUP both, unchanged config: %v", w)
-		if w.Failed != 0 {
+		if w.Failed != 0 && strict {
 			t.Errorf("unchanged reload: %v, want zero failed requests", w)
 		}
 		for _, d := range l.lbs {
-			if s := stateLines(d, t0); len(s) != 0 {
+			if s := stateLines(d, t0); len(s) != 0 && strict {
 				t.Errorf("%s changed state on an unchanged reload: %v", d.name, s)
+			} else if len(s) != 0 {
+				l.result("SIGHUP: %s logged state lines %v", d.name, s)
 			}
 		}
 		if !l.hasVIP(lb1) || l.hasVIP(lb2) {
@@ -934,7 +988,9 @@ func runE2E(t *testing.T, nat bool) {
 
 	l.load.Stop()
 	l.result("whole run: %v", l.window(begin, time.Now()))
-	l.checkHooks(t)
+	if strict {
+		l.checkHooks(t)
+	}
 	for _, d := range l.lbs {
 		for _, ln := range d.lines() {
 			if ln.Level == "error" {

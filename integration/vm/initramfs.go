@@ -38,8 +38,11 @@ var DefaultExtraModules = []string{"ip_vs_ftp", "ip_vs_pe_sip"}
 
 // DefaultTools are host binaries copied into the guest at the same path,
 // with the shared libraries ldd(1) lists for them. iproute2's ip is needed
-// because busybox's ip applet has no netns support.
-var DefaultTools = []string{"/usr/sbin/ip", "/usr/sbin/ipvsadm"}
+// because busybox's ip applet has no netns support. keepalived (2.2.7,
+// Debian's) is the anchor of the end-to-end tests (integration/ipvsguest
+// e2e_keepalived_test.go); it links about 40 libraries (netlink, SNMP,
+// OpenSSL, even Perl), which all come along.
+var DefaultTools = []string{"/usr/sbin/ip", "/usr/sbin/ipvsadm", "/usr/sbin/keepalived"}
 
 // InitramfsOptions says what BuildInitramfs puts into the image. Zero
 // fields take the defaults above.
