@@ -68,7 +68,6 @@ type ipvsComponent struct {
 	rec      *ipvssync.Reconciler
 	failures int       // failed syncs in a row
 	lastSync time.Time // end of the last sync, failed or not
-	lastFull time.Time // end of the last sync that read the whole table
 	kick     chan struct{}
 	rearm    chan struct{} // the loop's timers changed (failure count, resync)
 	stop     chan struct{}
@@ -125,10 +124,6 @@ func (c *ipvsComponent) applyHeld(cfg *config.Config) (post func(), err error) {
 		c.mu.Unlock()
 	}
 	c.rec.SetDrainTimeout(cfg.Global.LVSDrainTimeout)
-	// Between resyncs a sync reads only the services it changes; with the
-	// resync off every sync reads the whole table, so drift is still
-	// repaired at the next change.
-	c.rec.SetResync(cfg.Global.LVSResyncInterval)
 	t := cfg.Global.LVSTimeouts
 	if t.TCP > 0 || t.TCPFin > 0 || t.UDP > 0 {
 		if err := ipvssync.SetTimeouts(c.handle, t.TCP, t.TCPFin, t.UDP); err != nil {
@@ -258,11 +253,7 @@ func (c *ipvsComponent) loop(kick, rearm, stop, done chan struct{}) {
 func (c *ipvsComponent) nextWake() (time.Time, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	last := c.lastSync
-	if c.failures == 0 && !c.lastFull.IsZero() {
-		last = c.lastFull // syncs in between read only what they changed
-	}
-	return ipvsNextWake(last, c.failures, c.resync, c.retryMin, c.retryMax)
+	return ipvsNextWake(c.lastSync, c.failures, c.resync, c.retryMin, c.retryMax)
 }
 
 // ipvsNextWake is nextWake's rule, pure: after failures failed syncs in
@@ -313,9 +304,6 @@ func (c *ipvsComponent) syncHeld() (post func(), err error) {
 	c.mu.Lock()
 	c.health.QuorumUp = res.QuorumUp
 	c.lastSync = c.clock.Now()
-	if res.Full {
-		c.lastFull = c.lastSync
-	}
 	before := c.failures
 	if err != nil {
 		c.failures++
