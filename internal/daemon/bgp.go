@@ -9,8 +9,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/lbhad/lbhad/internal/bgp"
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/bgp"
 	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/ipvssync"

@@ -14,8 +14,8 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/lbhad/lbhad/internal/bgp"
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/bgp"
 	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/ipvssync"
 )

@@ -5,9 +5,9 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/lbhad/lbhad/internal/bgp"
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/bgp"
 	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/metrics"
 	"github.com/lbhad/lbhad/ipvssync"
