@@ -186,6 +186,7 @@ type rawVirtualServer struct {
 	DelayLoop          hcl.Expression   `hcl:"delay_loop,optional"`
 	QuorumUp           hcl.Expression   `hcl:"quorum_up,optional"`
 	QuorumDown         hcl.Expression   `hcl:"quorum_down,optional"`
+	Alpha              hcl.Expression   `hcl:"alpha,optional"`
 	RealServers        []*rawRealServer `hcl:"real_server,block"`
 	DefRange           hcl.Range        `hcl:",def_range"`
 }

@@ -339,7 +339,11 @@ type VirtualServer struct {
 	DelayLoop          time.Duration // default 60s
 	QuorumUp           string        // script run when quorum is regained
 	QuorumDown         string        // script run when quorum is lost
-	RealServers        []*RealServer
+	// Alpha is keepalived's alpha: every check of the real servers starts
+	// down, so a server enters IPVS only once its checks pass, and a dead
+	// server takes no traffic after a start or reload.
+	Alpha       bool
+	RealServers []*RealServer
 	// Group names the virtual_server_group this virtual server serves;
 	// Members are then its services, Address or FWMark the first of them.
 	Group   string

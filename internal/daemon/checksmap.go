@@ -110,6 +110,11 @@ func realSpec(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 		DelayBeforeRetry: c.DelayBeforeRetry, Warmup: c.Warmup,
 		ConnectIP: c.ConnectIP, ConnectPort: c.ConnectPort, BindTo: c.BindTo,
 	}
+	if vs.Alpha {
+		// keepalived's alpha: down until the check passes, so the server
+		// joins IPVS only when proven alive.
+		sp.Initial = checker.StartDown
+	}
 	if h := c.HTTP; h != nil {
 		hs := &checker.HTTPSpec{VirtualHost: h.VirtualHost,
 			ServerName: h.ServerName, CAFile: h.CAFile, CertFile: h.CertFile, KeyFile: h.KeyFile, Insecure: h.Insecure}

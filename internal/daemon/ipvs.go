@@ -115,6 +115,7 @@ func (c *ipvsComponent) applyHeld(cfg *config.Config) (post func(), err error) {
 	c.mu.Lock()
 	c.cfg, c.keep, c.resync = cfg.VirtualServers, cfg.Global.LVSKeepOnStop, cfg.Global.LVSResyncInterval
 	c.forgetStaleLocked()
+	c.seedAlphaLocked()
 	started := c.rec != nil
 	c.mu.Unlock()
 	if !started {
@@ -163,6 +164,27 @@ func (c *ipvsComponent) forgetStaleLocked() {
 	for k := range c.health.Real {
 		if !keep[k] {
 			delete(c.health.Real, k)
+		}
+	}
+}
+
+// seedAlphaLocked marks dead the checked real servers of alpha virtual
+// servers that have no verdict yet: IPVS is applied before the checks
+// that feed it, and without a verdict a server counts as alive, so an
+// alpha server would otherwise take traffic until its first check fails.
+func (c *ipvsComponent) seedAlphaLocked() {
+	for _, vs := range c.cfg {
+		if !vs.Alpha {
+			continue
+		}
+		for _, rs := range vs.RealServers {
+			if len(rs.Checks) == 0 {
+				continue
+			}
+			k := ipvssync.RealKeyOf(vs, rs)
+			if _, ok := c.health.Real[k]; !ok {
+				c.health.Real[k] = ipvssync.RealState{Alive: false}
+			}
 		}
 	}
 }
