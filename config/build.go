@@ -278,6 +278,7 @@ func (b *builder) scripts(raws []*rawScript, cfg *Config) map[string]*Script {
 		if n, ok := b.integer(r.Fall, "fall", 1, 1<<20); ok {
 			s.Fall = int(n)
 		}
+		s.InitFail = b.boolDefault(r.InitFail, "init_fail", false)
 		s.User = b.strDefault(r.User, "user", "")
 		b.checkUser(r.User, "user", s.User)
 		byName[r.Name] = s

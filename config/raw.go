@@ -82,6 +82,7 @@ type rawScript struct {
 	Rise     hcl.Expression `hcl:"rise,optional"`
 	Fall     hcl.Expression `hcl:"fall,optional"`
 	User     hcl.Expression `hcl:"user,optional"`
+	InitFail hcl.Expression `hcl:"init_fail,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }
 

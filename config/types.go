@@ -138,6 +138,10 @@ type Script struct {
 	Rise     int           // default 1
 	Fall     int           // default 1
 	User     string        // overrides Global.ScriptUser
+	// InitFail is keepalived's init_fail: the script counts as failed
+	// until Rise runs succeed, so a node does not claim mastership on a
+	// check it has not yet passed.
+	InitFail bool
 	Range    hcl.Range
 }
 

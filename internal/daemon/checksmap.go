@@ -72,11 +72,15 @@ func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]realRef, error) 
 		if user == "" {
 			user = cfg.Global.ScriptUser
 		}
-		specs = append(specs, checker.Spec{
+		sp := checker.Spec{
 			ID: scriptCheckID(s.Name), Name: s.Name, Kind: checker.KindScript,
 			Interval: s.Interval, ConnectTimeout: s.Timeout, Rise: s.Rise, Fall: s.Fall,
 			Misc: &checker.MiscSpec{Path: s.Script, Timeout: s.Timeout, User: user, Secure: cfg.Global.EnableScriptSecurity},
-		})
+		}
+		if s.InitFail {
+			sp.Initial = checker.StartDown // keepalived's init_fail
+		}
+		specs = append(specs, sp)
 	}
 	realOf := map[string]realRef{}
 	for _, vs := range cfg.VirtualServers {
