@@ -684,6 +684,8 @@ func (c *converter) script(parent *hclwrite.Body, s *node) {
 			c.setNumber(body, "weight", n)
 		case "user":
 			c.userAttr(body, n)
+		case "init_fail":
+			c.setFlag(body, "init_fail", n)
 		default:
 			c.dropNode(body, n)
 		}

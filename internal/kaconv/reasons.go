@@ -7,8 +7,6 @@ package kaconv
 // ---------------------------------------------------------------------
 
 var pending = map[string]string{
-	"alpha":                  "lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config",
-	"init_fail":              "lbhad starts a vrrp_script as succeeding; keepalived's init_fail (failed until the first run succeeds) is in lbhad's checker (StartDown) but not yet in its config",
 	"track_interface weight": "lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT",
 	"tun_type":               "lbhad sets no tunnel type, port or checksum flags for TUN yet",
 }

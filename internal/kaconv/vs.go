@@ -165,6 +165,8 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 			c.sorryServer(body, n)
 		case "inhibit_on_failure":
 			c.setFlag(body, "inhibit_on_failure", n)
+		case "alpha":
+			c.setFlag(body, "alpha", n)
 		case "quorum_up", "quorum_down":
 			c.setNotify(body, n.Name, n)
 		case "virtualhost":

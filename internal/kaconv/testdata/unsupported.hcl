@@ -16,7 +16,7 @@ vrrp_script "chk_nginx" {
   timeout  = 5
   weight   = -20
   # not converted (testdata/unsupported.conf:18): weight -20 reverse: lbhad has no reversed weights; the weight is kept with its usual meaning
-  # not converted (testdata/unsupported.conf:19): init_fail: lbhad starts a vrrp_script as succeeding; keepalived's init_fail (failed until the first run succeeds) is in lbhad's checker (StartDown) but not yet in its config
+  init_fail = true
 }
 
 # not converted (testdata/unsupported.conf:22): bfd_instance BFD_1 { ... }: BFD is out of scope: lbhad has no BFD
@@ -69,7 +69,7 @@ virtual_server "192.0.2.50:443" {
   lb_algo = "rr"
   lb_kind = "NAT"
   ops     = true
-  # not converted (testdata/unsupported.conf:74): alpha: lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config
+  alpha   = true
   real_server "192.0.2.71:443" {
     address = "192.0.2.71:443"
     tcp_check {
