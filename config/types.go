@@ -145,6 +145,16 @@ type Script struct {
 	Range    hcl.Range
 }
 
+// TrackedInterface is a track_interface entry with keepalived's weight:
+// a positive weight is added while the interface is up, a negative one
+// while it is down; reverse turns the adjustment the other way, and
+// weight 0 with reverse means FAULT while the interface is up.
+type TrackedInterface struct {
+	Name    string
+	Weight  int // -253..253
+	Reverse bool
+}
+
 // State is a VRRP state as named in the config and in notifications.
 type State int
 
@@ -196,24 +206,28 @@ type Instance struct {
 	IPv6 bool
 	// UnicastPeerTTL holds the min_ttl/max_ttl bounds of the
 	// unicast_peer entries that have them.
-	UnicastPeerTTL    map[netip.Addr]TTLRange
-	State             State // initial state: StateBackup or StateMaster
-	Nopreempt         bool
-	PreemptDelay      time.Duration
-	AuthType          AuthType
-	AuthPass          string // at most 8 bytes; secret
-	VIPs              []VIP
-	UnicastSrcIP      netip.Addr // invalid when unset
-	UnicastPeers      []netip.Addr
-	TrackInterfaces   []string
-	TrackScripts      []TrackScript
-	TrackFiles        []TrackedFile
-	GARPMasterDelay   time.Duration // default 5s
-	GARPMasterRepeat  int           // default 5
-	GARPMasterRefresh time.Duration // 0 = off
-	Notify            NotifyScripts
-	SMTPAlert         bool
-	Range             hcl.Range
+	UnicastPeerTTL  map[netip.Addr]TTLRange
+	State           State // initial state: StateBackup or StateMaster
+	Nopreempt       bool
+	PreemptDelay    time.Duration
+	AuthType        AuthType
+	AuthPass        string // at most 8 bytes; secret
+	VIPs            []VIP
+	UnicastSrcIP    netip.Addr // invalid when unset
+	UnicastPeers    []netip.Addr
+	TrackInterfaces []string // every tracked interface, weighted or not
+	// TrackInterfaceWeights are the tracked interfaces given a weight or
+	// reverse ("eth1 weight -20 [reverse]"): they move the priority
+	// instead of causing FAULT, as in keepalived.
+	TrackInterfaceWeights []TrackedInterface
+	TrackScripts          []TrackScript
+	TrackFiles            []TrackedFile
+	GARPMasterDelay       time.Duration // default 5s
+	GARPMasterRepeat      int           // default 5
+	GARPMasterRefresh     time.Duration // 0 = off
+	Notify                NotifyScripts
+	SMTPAlert             bool
+	Range                 hcl.Range
 }
 
 // TTLRange is an inclusive TTL (hop limit) range, 0..255.
