@@ -46,6 +46,12 @@ func TestConvert(t *testing.T) {
 		// either, and a misc_timeout longer than delay_loop is valid in
 		// both, so nothing is lost.
 		{name: "nat_sync"},
+		// Weighted track_interface entries, init_fail and alpha carry
+		// over; a weight out of keepalived's range is a named loss, the
+		// interface kept with the plain FAULT rule.
+		{name: "track_knobs", want: []string{
+			"testdata/track_knobs.conf:23: eth5 weight 300",
+		}},
 		{name: "fidelity", want: []string{
 			"testdata/fidelity.conf:19: auth_type AH",
 			"testdata/fidelity.conf:20: auth_pass",
@@ -92,7 +98,6 @@ func TestConvert(t *testing.T) {
 			"testdata/unsupported.conf:39: 192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global",
 			"testdata/unsupported.conf:40: 2001:db8::50/64",
 			"testdata/unsupported.conf:42: virtual_ipaddress_excluded { ... }",
-			"testdata/unsupported.conf:46: eth1 weight -10",
 			"testdata/unsupported.conf:50: chk_missing",
 			"testdata/unsupported.conf:52: track_bfd { ... }",
 			"testdata/unsupported.conf:55: notify_master /etc/keepalived/master.sh root",

@@ -7,8 +7,7 @@ package kaconv
 // ---------------------------------------------------------------------
 
 var pending = map[string]string{
-	"track_interface weight": "lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT",
-	"tun_type":               "lbhad sets no tunnel type, port or checksum flags for TUN yet",
+	"tun_type": "lbhad sets no tunnel type, port or checksum flags for TUN yet",
 }
 
 // reasons explains, for keepalived options that lbhad knows about but

@@ -37,8 +37,7 @@ vrrp_instance "VI_1" {
   # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: this instance is IPv4 (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
   virtual_ipaddress = ["192.0.2.50/24 dev eth0"]
   # not converted (testdata/unsupported.conf:42): virtual_ipaddress_excluded { ... }: lbhad advertises every virtual address; move these into virtual_ipaddress or manage them outside lbhad
-  # not converted (testdata/unsupported.conf:46): eth1 weight -10: lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT
-  track_interface = ["eth1"]
+  track_interface = ["eth1 weight -10"]
   track_script "chk_nginx" {
     weight = -30
   }
