@@ -188,6 +188,7 @@ type rawVirtualServer struct {
 	QuorumUp           hcl.Expression   `hcl:"quorum_up,optional"`
 	QuorumDown         hcl.Expression   `hcl:"quorum_down,optional"`
 	Alpha              hcl.Expression   `hcl:"alpha,optional"`
+	Omega              hcl.Expression   `hcl:"omega,optional"`
 	RealServers        []*rawRealServer `hcl:"real_server,block"`
 	DefRange           hcl.Range        `hcl:",def_range"`
 }

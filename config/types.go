@@ -360,7 +360,10 @@ type VirtualServer struct {
 	// Alpha is keepalived's alpha: every check of the real servers starts
 	// down, so a server enters IPVS only once its checks pass, and a dead
 	// server takes no traffic after a start or reload.
-	Alpha       bool
+	Alpha bool
+	// Omega is keepalived's omega: when lbhad stops, the real servers'
+	// notify_down and the quorum_down run for what was still up.
+	Omega       bool
 	RealServers []*RealServer
 	// Group names the virtual_server_group this virtual server serves;
 	// Members are then its services, Address or FWMark the first of them.

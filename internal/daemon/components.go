@@ -107,7 +107,11 @@ func build(env Env, ports Ports) *Parts {
 
 	ipLoop := env.Loops.Add("ipvs", ipvsPeriod)
 	p.IPVS = newIPVSComponent(log, ports.OpenIPVS, ports.Clock, ipvsLinks{
-		onQuorum:  p.Notify.QuorumChange,
+		onQuorum: p.Notify.QuorumChange,
+		onOmegaDown: func(vs *config.VirtualServer, rs *config.RealServer) {
+			p.Notify.RealServerChange(realRef{key: ipvssync.RealKeyOf(vs, rs), vs: vs.Name, rs: rs.Name},
+				checker.Event{Up: false, StateChanged: true, Reason: "lbhad stopping (omega)", Time: ports.Clock.Now()})
+		},
 		observe:   m.ObserveIPVS,
 		beat:      ipLoop.Beat,
 		maint:     p.Maint.marks,

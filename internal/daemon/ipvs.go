@@ -78,7 +78,10 @@ type ipvsComponent struct {
 // the component alone.
 type ipvsLinks struct {
 	onQuorum func(ipvssync.QuorumChange)
-	observe  func(writes int, err error) // metrics
+	// onOmegaDown is told, at Stop, each real server of an omega virtual
+	// server that was still alive, so its notify_down runs.
+	onOmegaDown func(vs *config.VirtualServer, rs *config.RealServer)
+	observe     func(writes int, err error) // metrics
 	// beat tells the watchdog the loop is alive; the loop calls it on
 	// every wake, including a ping.
 	beat func()
@@ -397,16 +400,58 @@ func (c *ipvsComponent) Stop(context.Context) error {
 	c.mu.Lock()
 	rec, h, r, stop, keep := c.rec, c.handle, c.reader, c.stop, c.keep
 	c.rec, c.handle, c.reader = nil, nil, nil
+	var downs []omegaDown
+	var lost []*config.VirtualServer
+	if !keep { // with lvs_keep_on_stop the table stays: nothing went down
+		downs, lost = c.omegaLocked()
+	}
 	c.mu.Unlock()
 	c.tables.invalidate()
 	if rec == nil {
 		return nil
+	}
+	// keepalived's omega: what was up is announced down as lbhad leaves.
+	for _, d := range downs {
+		if c.onOmegaDown != nil {
+			c.onOmegaDown(d.vs, d.rs)
+		}
+	}
+	for _, vs := range lost {
+		if c.onQuorum != nil {
+			c.onQuorum(ipvssync.QuorumChange{VirtualServer: vs, Up: false})
+		}
 	}
 	close(stop)
 	_, err := rec.Stop(keep)
 	h.Close()
 	r.Close()
 	return err
+}
+
+type omegaDown struct {
+	vs *config.VirtualServer
+	rs *config.RealServer
+}
+
+// omegaLocked lists, for the omega virtual servers, the real servers
+// still alive (no verdict counts as alive, as in the table) and the
+// virtual servers whose quorum is up: what keepalived's omega announces
+// as down on shutdown.
+func (c *ipvsComponent) omegaLocked() (downs []omegaDown, lost []*config.VirtualServer) {
+	for _, vs := range c.cfg {
+		if !vs.Omega {
+			continue
+		}
+		for _, rs := range vs.RealServers {
+			if st, ok := c.health.Real[ipvssync.RealKeyOf(vs, rs)]; !ok || st.Alive {
+				downs = append(downs, omegaDown{vs, rs})
+			}
+		}
+		if c.health.QuorumUp[ipvssync.ServiceKeyOf(vs)] {
+			lost = append(lost, vs)
+		}
+	}
+	return downs, lost
 }
 
 // Check has nothing to refuse: the config package validates every
