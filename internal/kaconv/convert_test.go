@@ -46,7 +46,7 @@ func TestConvert(t *testing.T) {
 		// either, and a misc_timeout longer than delay_loop is valid in
 		// both, so nothing is lost.
 		{name: "nat_sync"},
-		// Weighted track_interface entries, init_fail and alpha carry
+		// Weighted track_interface entries, init_fail, alpha and omega carry
 		// over; a weight out of keepalived's range is a named loss, the
 		// interface kept with the plain FAULT rule.
 		{name: "track_knobs", want: []string{

@@ -66,7 +66,6 @@ var reasons = map[string]string{
 	"kernel_rx_buf_size":         "lbhad uses the kernel's socket buffer size",
 
 	// virtual_server
-	"omega":                   "lbhad has no omega mode",
 	"ha_suspend":              "lbhad keeps checking real servers whatever the VRRP state",
 	"one_packet_scheduling":   "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its one-packet scheduling is ops",
 	"sorry_server_inhibit":    "lbhad adds and removes the sorry server; it does not keep it with weight 0",

@@ -22,11 +22,13 @@ vrrp_instance "VI_1" {
 }
 
 virtual_server "192.0.2.50:80" {
-  address  = "192.0.2.50:80"
-  protocol = "tcp"
-  lb_algo  = "rr"
-  lb_kind  = "DR"
-  alpha    = true
+  address     = "192.0.2.50:80"
+  protocol    = "tcp"
+  lb_algo     = "rr"
+  lb_kind     = "DR"
+  alpha       = true
+  omega       = true
+  quorum_down = "/usr/local/bin/vs_down"
   real_server "192.0.2.71:80" {
     address = "192.0.2.71:80"
     tcp_check {
