@@ -279,6 +279,7 @@ func (b *builder) scripts(raws []*rawScript, cfg *Config) map[string]*Script {
 		if n, ok := b.integer(r.Fall, "fall", 1, 1<<20); ok {
 			s.Fall = int(n)
 		}
+		s.InitFail = b.boolDefault(r.InitFail, "init_fail", false)
 		s.User = b.strDefault(r.User, "user", "")
 		b.checkUser(r.User, "user", s.User)
 		byName[r.Name] = s
@@ -400,11 +401,15 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 		b.unicastPeers(r.UnicastPeer, in)
 		if ifs, ok := b.strList(r.TrackInterface, "track_interface"); ok {
 			for _, s := range ifs {
-				if !validIfName(s) {
-					b.errorf(r.TrackInterface.Range(), "Invalid track_interface", "track_interface must list interface names of 1 to 15 characters; %q is not one.", s)
+				ti, err := parseTrackInterface(s)
+				if err != nil {
+					b.errorf(r.TrackInterface.Range(), "Invalid track_interface", "track_interface must list interface names of 1 to 15 characters, each optionally followed by keepalived's \"weight W [reverse]\" (W from -253 to 253), such as \"eth1\" or \"eth2 weight -20\"; %q %v.", s, err)
 					continue
 				}
-				in.TrackInterfaces = append(in.TrackInterfaces, s)
+				in.TrackInterfaces = append(in.TrackInterfaces, ti.Name)
+				if ti.Weight != 0 || ti.Reverse {
+					in.TrackInterfaceWeights = append(in.TrackInterfaceWeights, ti)
+				}
 			}
 		}
 		tracked := map[string]hcl.Range{}

@@ -129,6 +129,8 @@ func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Ran
 	vs.QuorumUp = b.strDefault(r.QuorumUp, "quorum_up", "")
 	vs.QuorumDown = b.strDefault(r.QuorumDown, "quorum_down", "")
 	vs.Announce = b.boolDefault(r.Announce, "announce", false)
+	vs.Alpha = b.boolDefault(r.Alpha, "alpha", false)
+	vs.Omega = b.boolDefault(r.Omega, "omega", false)
 
 	names := map[string]hcl.Range{}
 	addrs := map[netip.AddrPort]hcl.Range{}

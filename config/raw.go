@@ -83,6 +83,7 @@ type rawScript struct {
 	Rise     hcl.Expression `hcl:"rise,optional"`
 	Fall     hcl.Expression `hcl:"fall,optional"`
 	User     hcl.Expression `hcl:"user,optional"`
+	InitFail hcl.Expression `hcl:"init_fail,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }
 
@@ -188,6 +189,8 @@ type rawVirtualServer struct {
 	QuorumUp           hcl.Expression   `hcl:"quorum_up,optional"`
 	QuorumDown         hcl.Expression   `hcl:"quorum_down,optional"`
 	Announce           hcl.Expression   `hcl:"announce,optional"`
+	Alpha              hcl.Expression   `hcl:"alpha,optional"`
+	Omega              hcl.Expression   `hcl:"omega,optional"`
 	RealServers        []*rawRealServer `hcl:"real_server,block"`
 	DefRange           hcl.Range        `hcl:",def_range"`
 }

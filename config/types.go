@@ -140,7 +140,21 @@ type Script struct {
 	Rise     int           // default 1
 	Fall     int           // default 1
 	User     string        // overrides Global.ScriptUser
+	// InitFail is keepalived's init_fail: the script counts as failed
+	// until Rise runs succeed, so a node does not claim mastership on a
+	// check it has not yet passed.
+	InitFail bool
 	Range    hcl.Range
+}
+
+// TrackedInterface is a track_interface entry with keepalived's weight:
+// a positive weight is added while the interface is up, a negative one
+// while it is down; reverse turns the adjustment the other way, and
+// weight 0 with reverse means FAULT while the interface is up.
+type TrackedInterface struct {
+	Name    string
+	Weight  int // -253..253
+	Reverse bool
 }
 
 // State is a VRRP state as named in the config and in notifications.
@@ -194,24 +208,28 @@ type Instance struct {
 	IPv6 bool
 	// UnicastPeerTTL holds the min_ttl/max_ttl bounds of the
 	// unicast_peer entries that have them.
-	UnicastPeerTTL    map[netip.Addr]TTLRange
-	State             State // initial state: StateBackup or StateMaster
-	Nopreempt         bool
-	PreemptDelay      time.Duration
-	AuthType          AuthType
-	AuthPass          string // at most 8 bytes; secret
-	VIPs              []VIP
-	UnicastSrcIP      netip.Addr // invalid when unset
-	UnicastPeers      []netip.Addr
-	TrackInterfaces   []string
-	TrackScripts      []TrackScript
-	TrackFiles        []TrackedFile
-	GARPMasterDelay   time.Duration // default 5s
-	GARPMasterRepeat  int           // default 5
-	GARPMasterRefresh time.Duration // 0 = off
-	Notify            NotifyScripts
-	SMTPAlert         bool
-	Range             hcl.Range
+	UnicastPeerTTL  map[netip.Addr]TTLRange
+	State           State // initial state: StateBackup or StateMaster
+	Nopreempt       bool
+	PreemptDelay    time.Duration
+	AuthType        AuthType
+	AuthPass        string // at most 8 bytes; secret
+	VIPs            []VIP
+	UnicastSrcIP    netip.Addr // invalid when unset
+	UnicastPeers    []netip.Addr
+	TrackInterfaces []string // every tracked interface, weighted or not
+	// TrackInterfaceWeights are the tracked interfaces given a weight or
+	// reverse ("eth1 weight -20 [reverse]"): they move the priority
+	// instead of causing FAULT, as in keepalived.
+	TrackInterfaceWeights []TrackedInterface
+	TrackScripts          []TrackScript
+	TrackFiles            []TrackedFile
+	GARPMasterDelay       time.Duration // default 5s
+	GARPMasterRepeat      int           // default 5
+	GARPMasterRefresh     time.Duration // 0 = off
+	Notify                NotifyScripts
+	SMTPAlert             bool
+	Range                 hcl.Range
 }
 
 // TTLRange is an inclusive TTL (hop limit) range, 0..255.
@@ -343,7 +361,14 @@ type VirtualServer struct {
 	QuorumDown         string        // script run when quorum is lost
 	// Announce: the virtual server's addresses are announced over BGP
 	// as host routes while it has quorum (the bgp block).
-	Announce    bool
+	Announce bool
+	// Alpha is keepalived's alpha: every check of the real servers starts
+	// down, so a server enters IPVS only once its checks pass, and a dead
+	// server takes no traffic after a start or reload.
+	Alpha bool
+	// Omega is keepalived's omega: when lbhad stops, the real servers'
+	// notify_down and the quorum_down run for what was still up.
+	Omega       bool
 	RealServers []*RealServer
 	// Group names the virtual_server_group this virtual server serves;
 	// Members are then its services, Address or FWMark the first of them.

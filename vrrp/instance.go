@@ -47,8 +47,12 @@ type InstanceConfig struct {
 	// TrackInterfaces put the instance in Fault while any is down. The
 	// instance's own Interface is always tracked, as in keepalived.
 	TrackInterfaces []string
-	TrackScripts    []TrackScript
-	TrackFiles      []TrackFile
+	// WeightedInterfaces move the priority by their weight instead of
+	// causing Fault (keepalived's "track_interface { eth1 weight -20 }");
+	// each is also listed in TrackInterfaces, so that it is watched.
+	WeightedInterfaces []TrackInterface
+	TrackScripts       []TrackScript
+	TrackFiles         []TrackFile
 	// GARPMasterDelay (0: no second burst), GARPMasterRepeat (frames per
 	// VIP per burst, at least 1), GARPMasterRefresh (0: off) and
 	// GARPRefreshRepeat (frames per VIP per refresh, default 1) follow
@@ -62,6 +66,16 @@ type InstanceConfig struct {
 // TrackScript binds a named script, whose result comes in through
 // Router.SetTrackScript, to an instance with a weight (see
 // EffectivePriority).
+// TrackInterface is a tracked interface with a weight: a positive weight
+// is added while the link is up, a negative one while it is down, and
+// Reverse turns the adjustment the other way (weight 0 with Reverse:
+// Fault while up), as keepalived's track_interface does.
+type TrackInterface struct {
+	Name    string
+	Weight  int
+	Reverse bool
+}
+
 type TrackScript struct {
 	Name   string
 	Weight int
@@ -265,6 +279,21 @@ func (c *InstanceConfig) group() netip.Addr {
 		return GroupAddr6
 	}
 	return GroupAddr
+}
+
+// weighted reports whether name is tracked with a weight (and so moves
+// the priority instead of causing Fault). The instance's own interface
+// is never weighted: without it the instance cannot speak.
+func (c *InstanceConfig) weighted(name string) bool {
+	if name == c.Interface {
+		return false
+	}
+	for _, wi := range c.WeightedInterfaces {
+		if wi.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // watched are the interfaces whose state the instance depends on.

@@ -5,6 +5,10 @@ package vrrp
 type Track struct {
 	Weight int
 	OK     bool
+	// Reverse is keepalived's reverse: the weight applies in the same
+	// state as without it but moves the priority the other way, and
+	// weight 0 means Fault while OK instead of while failed.
+	Reverse bool
 }
 
 // FileTrack is the last number read from one tracked file as it bears on
@@ -41,7 +45,8 @@ func (f FileTrack) delta() (d int, fault bool) {
 // EffectivePriority applies keepalived's tracking rules to a base
 // priority: a positive weight is added while its script succeeds, a
 // negative weight while it fails, and a weight of 0 puts the instance in
-// Fault while it fails. Each tracked file adds value × weight (at most
+// Fault while it fails; reverse turns each adjustment the other way
+// (and Fault to while it succeeds). Each tracked file adds value × weight (at most
 // 253), and puts the instance in Fault when that is FileFaultDelta or
 // less, or for a weight of 0 when the value is not 0. The result is
 // clamped to 1..254, because 0 means "leaving" and 255 "address owner" on
@@ -51,10 +56,14 @@ func EffectivePriority(base uint8, tracks []Track, files ...FileTrack) (prio uin
 	delta := 0
 	for _, t := range tracks {
 		switch {
-		case t.Weight == 0 && !t.OK:
+		case t.Weight == 0 && t.OK == t.Reverse:
 			fault = true
 		case t.Weight > 0 && t.OK, t.Weight < 0 && !t.OK:
-			delta += t.Weight
+			if t.Reverse {
+				delta -= t.Weight
+			} else {
+				delta += t.Weight
+			}
 		}
 	}
 	for _, f := range files {

@@ -69,7 +69,7 @@ func (r *Router) Status() []Status {
 			s.VIPs = append(s.VIPs, v.Prefix)
 		}
 		for _, n := range in.cfg.watched() {
-			if up, ok := r.linkUp[n]; ok && !up {
+			if up, ok := r.linkUp[n]; ok && !up && !in.cfg.weighted(n) {
 				s.Faults = append(s.Faults, "link:"+n)
 			}
 		}
@@ -78,6 +78,11 @@ func (r *Router) Status() []Status {
 			s.Faults = append(s.Faults, "waiting:"+s.Waiting)
 		}
 		s.Faults = append(s.Faults, in.faults.status()...)
+		for _, wi := range in.cfg.WeightedInterfaces {
+			if wi.Weight == 0 && wi.Reverse && r.linkKnownUp(wi.Name) && wi.Name != in.cfg.Interface {
+				s.Faults = append(s.Faults, "link-up:"+wi.Name) // weight 0 reverse
+			}
+		}
 		for _, ts := range in.cfg.TrackScripts {
 			if ts.Weight == 0 && !r.scriptOK(ts.Name) {
 				s.Faults = append(s.Faults, "script:"+ts.Name)

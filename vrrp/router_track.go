@@ -131,6 +131,13 @@ func (r *Router) fileTracks(in *instance) []FileTrack {
 	return files
 }
 
+// linkKnownUp is false only for an interface known to be down: one not
+// yet reported counts as up, as for the Fault rule.
+func (r *Router) linkKnownUp(name string) bool {
+	up, ok := r.linkUp[name]
+	return !ok || up
+}
+
 func (r *Router) scriptOK(name string) bool {
 	ok, seen := r.scripts[name]
 	return !seen || ok
@@ -144,8 +151,14 @@ func (r *Router) refreshLocked(now time.Time, in *instance) {
 	for i, ts := range in.cfg.TrackScripts {
 		tracks[i] = Track{Weight: ts.Weight, OK: r.scriptOK(ts.Name)}
 	}
+	for _, wi := range in.cfg.WeightedInterfaces {
+		tracks = append(tracks, Track{Weight: wi.Weight, OK: r.linkKnownUp(wi.Name), Reverse: wi.Reverse})
+	}
 	prio, fault := EffectivePriority(in.cfg.Priority, tracks, r.fileTracks(in)...)
 	for _, n := range in.cfg.watched() {
+		if in.cfg.weighted(n) {
+			continue // its weight is in prio
+		}
 		if up, ok := r.linkUp[n]; ok && !up {
 			fault = true
 		}

@@ -72,11 +72,15 @@ func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]realRef, error) 
 		if user == "" {
 			user = cfg.Global.ScriptUser
 		}
-		specs = append(specs, checker.Spec{
+		sp := checker.Spec{
 			ID: scriptCheckID(s.Name), Name: s.Name, Kind: checker.KindScript,
 			Interval: s.Interval, ConnectTimeout: s.Timeout, Rise: s.Rise, Fall: s.Fall,
 			Misc: &checker.MiscSpec{Path: s.Script, Timeout: s.Timeout, User: user, Secure: cfg.Global.EnableScriptSecurity},
-		})
+		}
+		if s.InitFail {
+			sp.Initial = checker.StartDown // keepalived's init_fail
+		}
+		specs = append(specs, sp)
 	}
 	realOf := map[string]realRef{}
 	for _, vs := range cfg.VirtualServers {
@@ -109,6 +113,11 @@ func realSpec(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServe
 		Interval: c.Interval, ConnectTimeout: c.ConnectTimeout, Rise: c.Rise, Fall: c.Fall, Retry: c.Retry,
 		DelayBeforeRetry: c.DelayBeforeRetry, Warmup: c.Warmup,
 		ConnectIP: c.ConnectIP, ConnectPort: c.ConnectPort, BindTo: c.BindTo,
+	}
+	if vs.Alpha {
+		// keepalived's alpha: down until the check passes, so the server
+		// joins IPVS only when proven alive.
+		sp.Initial = checker.StartDown
 	}
 	if h := c.HTTP; h != nil {
 		hs := &checker.HTTPSpec{VirtualHost: h.VirtualHost,

@@ -123,6 +123,10 @@ func build(env Env, ports Ports) *Parts {
 			p.Notify.QuorumChange(qc)
 			p.BGP.QuorumChange(qc)
 		},
+		onOmegaDown: func(vs *config.VirtualServer, rs *config.RealServer) {
+			p.Notify.RealServerChange(realRef{key: ipvssync.RealKeyOf(vs, rs), vs: vs.Name, rs: rs.Name},
+				checker.Event{Up: false, StateChanged: true, Reason: "lbhad stopping (omega)", Time: ports.Clock.Now()})
+		},
 		observe:   m.ObserveIPVS,
 		beat:      ipLoop.Beat,
 		maint:     p.Maint.marks,

@@ -77,7 +77,10 @@ type ipvsComponent struct {
 // the component alone.
 type ipvsLinks struct {
 	onQuorum func(ipvssync.QuorumChange)
-	observe  func(writes int, err error) // metrics
+	// onOmegaDown is told, at Stop, each real server of an omega virtual
+	// server that was still alive, so its notify_down runs.
+	onOmegaDown func(vs *config.VirtualServer, rs *config.RealServer)
+	observe     func(writes int, err error) // metrics
 	// beat tells the watchdog the loop is alive; the loop calls it on
 	// every wake, including a ping.
 	beat func()
@@ -114,6 +117,7 @@ func (c *ipvsComponent) applyHeld(cfg *config.Config) (post func(), err error) {
 	c.mu.Lock()
 	c.cfg, c.keep, c.resync = cfg.VirtualServers, cfg.Global.LVSKeepOnStop, cfg.Global.LVSResyncInterval
 	c.forgetStaleLocked()
+	c.seedAlphaLocked()
 	started := c.rec != nil
 	c.mu.Unlock()
 	if !started {
@@ -158,6 +162,27 @@ func (c *ipvsComponent) forgetStaleLocked() {
 	for k := range c.health.Real {
 		if !keep[k] {
 			delete(c.health.Real, k)
+		}
+	}
+}
+
+// seedAlphaLocked marks dead the checked real servers of alpha virtual
+// servers that have no verdict yet: IPVS is applied before the checks
+// that feed it, and without a verdict a server counts as alive, so an
+// alpha server would otherwise take traffic until its first check fails.
+func (c *ipvsComponent) seedAlphaLocked() {
+	for _, vs := range c.cfg {
+		if !vs.Alpha {
+			continue
+		}
+		for _, rs := range vs.RealServers {
+			if len(rs.Checks) == 0 {
+				continue
+			}
+			k := ipvssync.RealKeyOf(vs, rs)
+			if _, ok := c.health.Real[k]; !ok {
+				c.health.Real[k] = ipvssync.RealState{Alive: false}
+			}
 		}
 	}
 }
@@ -363,16 +388,58 @@ func (c *ipvsComponent) Stop(context.Context) error {
 	c.mu.Lock()
 	rec, h, r, stop, keep := c.rec, c.handle, c.reader, c.stop, c.keep
 	c.rec, c.handle, c.reader = nil, nil, nil
+	var downs []omegaDown
+	var lost []*config.VirtualServer
+	if !keep { // with lvs_keep_on_stop the table stays: nothing went down
+		downs, lost = c.omegaLocked()
+	}
 	c.mu.Unlock()
 	c.tables.invalidate()
 	if rec == nil {
 		return nil
+	}
+	// keepalived's omega: what was up is announced down as lbhad leaves.
+	for _, d := range downs {
+		if c.onOmegaDown != nil {
+			c.onOmegaDown(d.vs, d.rs)
+		}
+	}
+	for _, vs := range lost {
+		if c.onQuorum != nil {
+			c.onQuorum(ipvssync.QuorumChange{VirtualServer: vs, Up: false})
+		}
 	}
 	close(stop)
 	_, err := rec.Stop(keep)
 	h.Close()
 	r.Close()
 	return err
+}
+
+type omegaDown struct {
+	vs *config.VirtualServer
+	rs *config.RealServer
+}
+
+// omegaLocked lists, for the omega virtual servers, the real servers
+// still alive (no verdict counts as alive, as in the table) and the
+// virtual servers whose quorum is up: what keepalived's omega announces
+// as down on shutdown.
+func (c *ipvsComponent) omegaLocked() (downs []omegaDown, lost []*config.VirtualServer) {
+	for _, vs := range c.cfg {
+		if !vs.Omega {
+			continue
+		}
+		for _, rs := range vs.RealServers {
+			if st, ok := c.health.Real[ipvssync.RealKeyOf(vs, rs)]; !ok || st.Alive {
+				downs = append(downs, omegaDown{vs, rs})
+			}
+		}
+		if c.health.QuorumUp[ipvssync.ServiceKeyOf(vs)] {
+			lost = append(lost, vs)
+		}
+	}
+	return downs, lost
 }
 
 // Check has nothing to refuse: the config package validates every

@@ -71,7 +71,31 @@ func (c *vrrpComponent) Apply(ctx context.Context, cfg *config.Config) error {
 	if c.stopped {
 		return nil
 	}
-	return c.applyLocked(vc)
+	seeded := c.seedInitFailLocked(cfg)
+	err := c.applyLocked(vc)
+	if c.router != nil {
+		for _, name := range seeded {
+			c.router.SetTrackScript(name, false)
+		}
+	}
+	return err
+}
+
+// seedInitFailLocked counts every init_fail script without a verdict
+// yet as failed (keepalived's init_fail) and returns their names. The
+// check engine starts such a script down without an event, and a script
+// already down fails silently, so VRRP would otherwise count it as
+// passing until its first success. A verdict that arrived first (the
+// checks start before VRRP) is kept.
+func (c *vrrpComponent) seedInitFailLocked(cfg *config.Config) []string {
+	var seeded []string
+	for _, s := range cfg.Scripts {
+		if _, known := c.scripts[s.Name]; s.InitFail && !known {
+			c.scripts[s.Name] = false
+			seeded = append(seeded, s.Name)
+		}
+	}
+	return seeded
 }
 
 // applyLocked starts the router or moves it to vc. A router that is

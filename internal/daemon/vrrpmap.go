@@ -46,6 +46,9 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 		for _, v := range in.VIPs {
 			ic.VIPs = append(ic.VIPs, vrrp.VIPAddr{Prefix: v.Prefix, Dev: v.Dev, Label: v.Label})
 		}
+		for _, ti := range in.TrackInterfaceWeights {
+			ic.WeightedInterfaces = append(ic.WeightedInterfaces, vrrp.TrackInterface{Name: ti.Name, Weight: ti.Weight, Reverse: ti.Reverse})
+		}
 		for _, ts := range in.TrackScripts {
 			ic.TrackScripts = append(ic.TrackScripts, vrrp.TrackScript{Name: ts.Name, Weight: ts.Weight})
 		}

@@ -684,6 +684,8 @@ func (c *converter) script(parent *hclwrite.Body, s *node) {
 			c.setNumber(body, "weight", n)
 		case "user":
 			c.userAttr(body, n)
+		case "init_fail":
+			c.setFlag(body, "init_fail", n)
 		default:
 			c.dropNode(body, n)
 		}
@@ -796,10 +798,7 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 			})
 		case "track_interface":
 			c.listBlock(body, "track_interface", n, func(e *node) (string, bool) {
-				if len(e.Args) > 0 {
-					c.drop(body, e, e.Text(), pending["track_interface weight"])
-				}
-				return e.Name, true
+				return c.trackInterface(body, e), true
 			})
 		case "track_script":
 			c.trackScripts(body, n)
@@ -1040,6 +1039,30 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string, ipv6
 
 // listBlock converts `name { a \n b }` into name = ["a", "b"]. keepalived
 // also allows several entries on one line.
+// trackInterface converts one track_interface entry, "NAME [weight W
+// [reverse|noreverse]]", into lbhad's entry of the same words. An entry
+// whose words after the name are malformed keeps the bare name, which
+// is keepalived's default for the interface (FAULT while down), and the
+// words are a named loss.
+func (c *converter) trackInterface(body *hclwrite.Body, e *node) string {
+	if len(e.Args) == 0 {
+		return e.Name
+	}
+	a := argTexts(e.Args)
+	w, err := strconv.Atoi(a[1%len(a)])
+	ok := a[0] == "weight" && len(a) >= 2 && err == nil && w >= -253 && w <= 253 &&
+		(len(a) == 2 || len(a) == 3 && (a[2] == "reverse" || a[2] == "noreverse"))
+	if !ok {
+		c.drop(body, e, e.Text(), "track_interface takes NAME weight W [reverse] with W from -253 to 253; kept as the bare interface name, which puts the instance into FAULT while it is down")
+		return e.Name
+	}
+	out := fmt.Sprintf("%s weight %d", e.Name, w)
+	if len(a) == 3 && a[2] == "reverse" {
+		out += " reverse"
+	}
+	return out
+}
+
 func (c *converter) listBlock(parent *hclwrite.Body, name string, blk *node, entry func(*node) (string, bool)) {
 	if !blk.Block {
 		c.drop(parent, blk, blk.Text(), name+" must be a { ... } block")

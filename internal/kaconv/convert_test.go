@@ -46,6 +46,12 @@ func TestConvert(t *testing.T) {
 		// either, and a misc_timeout longer than delay_loop is valid in
 		// both, so nothing is lost.
 		{name: "nat_sync"},
+		// Weighted track_interface entries, init_fail, alpha and omega carry
+		// over; a weight out of keepalived's range is a named loss, the
+		// interface kept with the plain FAULT rule.
+		{name: "track_knobs", want: []string{
+			"testdata/track_knobs.conf:23: eth5 weight 300",
+		}},
 		{name: "fidelity", want: []string{
 			"testdata/fidelity.conf:19: auth_type AH",
 			"testdata/fidelity.conf:20: auth_pass",
@@ -86,20 +92,17 @@ func TestConvert(t *testing.T) {
 			"testdata/unsupported.conf:8: notification_email { ... }",
 			"testdata/unsupported.conf:11: smtp_server 192.0.2.25 2525",
 			"testdata/unsupported.conf:18: weight -20 reverse",
-			"testdata/unsupported.conf:19: init_fail",
 			"testdata/unsupported.conf:22: bfd_instance BFD_1 { ... }",
 			"testdata/unsupported.conf:30: use_vmac vrrp51",
 			"testdata/unsupported.conf:33: advert_int 0.5",
 			"testdata/unsupported.conf:39: 192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global",
 			"testdata/unsupported.conf:40: 2001:db8::50/64",
 			"testdata/unsupported.conf:42: virtual_ipaddress_excluded { ... }",
-			"testdata/unsupported.conf:46: eth1 weight -10",
 			"testdata/unsupported.conf:50: chk_missing",
 			"testdata/unsupported.conf:52: track_bfd { ... }",
 			"testdata/unsupported.conf:55: notify_master /etc/keepalived/master.sh root",
 			"testdata/unsupported.conf:64: virtual_server group HTTP_GROUP without protocol",
 			"testdata/unsupported.conf:70: virtual_server 192.0.2.50 443 without protocol",
-			"testdata/unsupported.conf:74: alpha",
 			"testdata/unsupported.conf:102: version 2",
 			"testdata/unsupported.conf:104: unicast_src_ip 192.0.2.1",
 			"testdata/unsupported.conf:107: 192.0.2.2",

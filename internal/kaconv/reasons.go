@@ -7,10 +7,7 @@ package kaconv
 // ---------------------------------------------------------------------
 
 var pending = map[string]string{
-	"alpha":                  "lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config",
-	"init_fail":              "lbhad starts a vrrp_script as succeeding; keepalived's init_fail (failed until the first run succeeds) is in lbhad's checker (StartDown) but not yet in its config",
-	"track_interface weight": "lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT",
-	"tun_type":               "lbhad sets no tunnel type, port or checksum flags for TUN yet",
+	"tun_type": "lbhad sets no tunnel type, port or checksum flags for TUN yet",
 }
 
 // reasons explains, for keepalived options that lbhad knows about but
@@ -69,7 +66,6 @@ var reasons = map[string]string{
 	"kernel_rx_buf_size":         "lbhad uses the kernel's socket buffer size",
 
 	// virtual_server
-	"omega":                   "lbhad has no omega mode",
 	"ha_suspend":              "lbhad keeps checking real servers whatever the VRRP state",
 	"one_packet_scheduling":   "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its one-packet scheduling is ops",
 	"sorry_server_inhibit":    "lbhad adds and removes the sorry server; it does not keep it with weight 0",

@@ -165,6 +165,8 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 			c.sorryServer(body, n)
 		case "inhibit_on_failure":
 			c.setFlag(body, "inhibit_on_failure", n)
+		case "alpha":
+			c.setFlag(body, "alpha", n)
 		case "quorum_up", "quorum_down":
 			c.setNotify(body, n.Name, n)
 		case "virtualhost":
@@ -179,7 +181,7 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 			c.carry(n, "ignored: keepalived 2.2.7 does not know nat_mask (a 1.x keyword IPVS never used) and ignores it too")
 		case "omega":
 			if hasNotify {
-				c.dropNode(body, n)
+				c.setFlag(body, "omega", n)
 				continue
 			}
 			c.carry(n, "ignored: omega only runs notify_down and quorum_down scripts, and this virtual server has none")

@@ -16,7 +16,7 @@ vrrp_script "chk_nginx" {
   timeout  = 5
   weight   = -20
   # not converted (testdata/unsupported.conf:18): weight -20 reverse: lbhad has no reversed weights; the weight is kept with its usual meaning
-  # not converted (testdata/unsupported.conf:19): init_fail: lbhad starts a vrrp_script as succeeding; keepalived's init_fail (failed until the first run succeeds) is in lbhad's checker (StartDown) but not yet in its config
+  init_fail = true
 }
 
 # not converted (testdata/unsupported.conf:22): bfd_instance BFD_1 { ... }: BFD is out of scope: lbhad has no BFD
@@ -37,8 +37,7 @@ vrrp_instance "VI_1" {
   # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: this instance is IPv4 (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
   virtual_ipaddress = ["192.0.2.50/24 dev eth0"]
   # not converted (testdata/unsupported.conf:42): virtual_ipaddress_excluded { ... }: lbhad advertises every virtual address; move these into virtual_ipaddress or manage them outside lbhad
-  # not converted (testdata/unsupported.conf:46): eth1 weight -10: lbhad has no weighted track_interface yet: a tracked interface going down always puts the instance into FAULT
-  track_interface = ["eth1"]
+  track_interface = ["eth1 weight -10"]
   track_script "chk_nginx" {
     weight = -30
   }
@@ -69,7 +68,7 @@ virtual_server "192.0.2.50:443" {
   lb_algo = "rr"
   lb_kind = "NAT"
   ops     = true
-  # not converted (testdata/unsupported.conf:74): alpha: lbhad starts every real server as alive; keepalived's alpha (down until the first check passes) is in lbhad's checker (StartDown) but not yet in its config
+  alpha   = true
   real_server "192.0.2.71:443" {
     address = "192.0.2.71:443"
     tcp_check {
