@@ -383,9 +383,10 @@ func newE2ELabKind(t *testing.T, nat bool, kind string) *e2eLab {
 			s.ip = fmt.Sprintf("192.0.2.%d", last)
 			plug(s.ns, lan, "p-"+name, "eth0", s.ip+"/24")
 			// The real server is prepared as an operator would: the VIP
-			// on lo, arp_ignore/arp_announce on all and eth0.
-			e2eRealserver(t, s.ns, l.bin, "on", "--vip", e2eVIP, "--mode", "dr")
-			e2eRealserver(t, s.ns, l.bin, "status", "--vip", e2eVIP, "--mode", "dr")
+			// on lo, arp_ignore/arp_announce on all and eth0, with lbhad's
+			// realserver command whatever daemon the directors run.
+			e2eRealserver(t, s.ns, e2eBinary(t), "on", "--vip", e2eVIP, "--mode", "dr")
+			e2eRealserver(t, s.ns, e2eBinary(t), "status", "--vip", e2eVIP, "--mode", "dr")
 		}
 		s.start(t)
 		t.Cleanup(func() { s.stop(t) })
