@@ -448,7 +448,14 @@ func TestVRRPv3IPv6Pair(t *testing.T) {
 	b.stopAll()
 
 	t.Log("unicast over IPv6")
+	// d2 starts once d1 holds the VIP. Started in the same instant at
+	// advert_int 0.1, d2's Master_Down_Interval (361 ms) can end just
+	// before d1's first advert arrives; d2 is master for a moment and its
+	// NA, sent after d1's re-announcement, leaves the client's entry on
+	// d2 until neighbour unreachability detection repairs it (seconds).
+	// That start-up race is listed in docs/RELIABILITY.md as still open.
 	u1 := b.lbhad(b.l.D1, 150, true)
+	b.waitOwner6(b.l.D1, 10*time.Second, 0, "unicast: d1 alone")
 	u2 := b.lbhad(b.l.D2, 100, true)
 	b.waitOwner6(b.l.D1, 10*time.Second, 500*time.Millisecond, "unicast election")
 	b.clientReaches(b.l.D1, false, "after the unicast election")
