@@ -62,8 +62,11 @@ func TestKeepalivedConfig(t *testing.T) {
 			if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			out, err := exec.Command("unshare", "-n", "sh", "-c",
-				`ip link add eth0 type veth peer name eth1 && exec "$0" -t -l -f "$1"`, bin, p).CombinedOutput()
+			// A private mount namespace with its own /sys: keepalived
+			// looks interfaces up in sysfs, which otherwise shows the
+			// caller's network namespace (the guest's has no eth1).
+			out, err := exec.Command("unshare", "-n", "-m", "sh", "-c",
+				`mount --make-rprivate / 2>/dev/null; mount -t sysfs sysfs /sys && ip link add eth0 type veth peer name eth1 && exec "$0" -t -l -f "$1"`, bin, p).CombinedOutput()
 			if err != nil {
 				t.Errorf("nat=%v director %d: keepalived -t: %v\n%s\n%s", nat, i, err, out, c)
 			}
