@@ -158,8 +158,18 @@ virtual_server "web" {
 		}
 	})
 
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
-	must("daemon status", err)
+	// Read the status once the child has exec'd lbhad: between fork and
+	// exec it is still this test binary, already under the new uid but
+	// before exec raises the ambient capabilities.
+	var status []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var err error
+		status, err = os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+		must("daemon status", err)
+		if strings.HasPrefix(string(status), "Name:\tlbhad\n") || time.Now().After(deadline) {
+			break
+		}
+	}
 	for _, want := range []string{fmt.Sprintf("Uid:\t%d\t%d\t%d\t%d", uid, uid, uid, uid), "CapEff:\t" + caps, "CapAmb:\t" + caps} {
 		if !strings.Contains(string(status), want) {
 			t.Errorf("daemon's /proc status lacks %q:\n%s", want, status)
