@@ -1082,25 +1082,33 @@ func (c *converter) listBlock(parent *hclwrite.Body, name string, blk *node, ent
 }
 
 func (c *converter) trackScripts(parent *hclwrite.Body, blk *node) {
+	c.trackBlocks(parent, blk, "track_script", c.scripts,
+		"no vrrp_script of this name is defined (vrrp_track_process and others are not supported)", "this script is already tracked")
+}
+
+// trackBlocks converts an instance's track_script or track_file
+// { NAME [weight N [reverse]] } into one lbhad block of kind per name
+// that defined knows.
+func (c *converter) trackBlocks(parent *hclwrite.Body, blk *node, kind string, defined map[string]bool, undefined, again string) {
 	if !blk.Block {
-		c.drop(parent, blk, blk.Text(), "track_script must be a { ... } block")
+		c.drop(parent, blk, blk.Text(), kind+" must be a { ... } block")
 		return
 	}
-	c.carry(blk, "as track_script blocks")
+	c.carry(blk, "as "+kind+" blocks")
 	seen := map[string]bool{}
 	for _, e := range blk.Children {
 		name := e.Name
 		switch {
-		case !c.scripts[name]:
-			c.drop(parent, e, e.Text(), "no vrrp_script of this name is defined (vrrp_track_process and others are not supported)")
+		case !defined[name]:
+			c.drop(parent, e, e.Text(), undefined)
 			continue
 		case seen[name]:
-			c.drop(parent, e, e.Text(), "this script is already tracked")
+			c.drop(parent, e, e.Text(), again)
 			continue
 		}
 		seen[name] = true
-		body := parent.AppendNewBlock("track_script", []string{name}).Body()
-		c.carry(e, fmt.Sprintf("as track_script %q", name))
+		body := parent.AppendNewBlock(kind, []string{name}).Body()
+		c.carry(e, fmt.Sprintf("as %s %q", kind, name))
 		switch {
 		case len(e.Args) == 0:
 		case len(e.Args) == 2 && e.Args[0].Text == "weight":

@@ -1,8 +1,6 @@
 package kaconv
 
 import (
-	"fmt"
-
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -41,34 +39,5 @@ func (c *converter) trackFile(parent *hclwrite.Body, t *node) {
 
 // instanceTrackFiles converts an instance's track_file { NAME [weight N] }.
 func (c *converter) instanceTrackFiles(parent *hclwrite.Body, blk *node) {
-	if !blk.Block {
-		c.drop(parent, blk, blk.Text(), "track_file must be a { ... } block")
-		return
-	}
-	c.carry(blk, "as track_file blocks")
-	seen := map[string]bool{}
-	for _, e := range blk.Children {
-		name := e.Name
-		switch {
-		case !c.trackFiles[name]:
-			c.drop(parent, e, e.Text(), "no vrrp_track_file of this name is defined")
-			continue
-		case seen[name]:
-			c.drop(parent, e, e.Text(), "this file is already tracked")
-			continue
-		}
-		seen[name] = true
-		body := parent.AppendNewBlock("track_file", []string{name}).Body()
-		c.carry(e, fmt.Sprintf("as track_file %q", name))
-		switch {
-		case len(e.Args) == 0:
-		case len(e.Args) == 2 && e.Args[0].Text == "weight":
-			c.setNumberText(body, "weight", e, e.Args[1].Text)
-		case len(e.Args) == 3 && e.Args[0].Text == "weight" && e.Args[2].Text == "reverse":
-			c.setNumberText(body, "weight", e, e.Args[1].Text)
-			c.drop(body, e, e.Text(), "lbhad has no reversed weights; the weight is kept with its usual meaning")
-		default:
-			c.drop(body, e, e.Text(), "expected: NAME [weight N]")
-		}
-	}
+	c.trackBlocks(parent, blk, "track_file", c.trackFiles, "no vrrp_track_file of this name is defined", "this file is already tracked")
 }
