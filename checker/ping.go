@@ -53,10 +53,7 @@ func (c *pingChecker) check(ctx context.Context) Result {
 		return Result{Reason: err.Error()}
 	}
 	defer conn.Close()
-	dl, _ := ctx.Deadline()
-	conn.SetDeadline(dl)
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer bindDeadline(ctx, conn)()
 
 	token := make([]byte, 16)
 	rand.Read(token)

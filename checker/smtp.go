@@ -59,10 +59,7 @@ func (c *smtpChecker) check(ctx context.Context) Result {
 		return Result{Reason: reason(err, c.timeout)}
 	}
 	defer conn.Close()
-	dl, _ := ctx.Deadline()
-	conn.SetDeadline(dl)
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer bindDeadline(ctx, conn)()
 	r := bufio.NewReaderSize(io.LimitReader(conn, 4*maxSMTPReply), 1024)
 	fail := func(stage string, err error) Result {
 		if errors.Is(ctx.Err(), context.Canceled) {

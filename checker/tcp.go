@@ -46,12 +46,7 @@ func (c *tcpChecker) check(ctx context.Context) Result {
 	if len(c.send) == 0 && len(c.expect) == 0 {
 		return Result{OK: true}
 	}
-	// The context's deadline covers the whole exchange; cancelling the
-	// parent context interrupts blocked I/O too.
-	dl, _ := ctx.Deadline()
-	conn.SetDeadline(dl)
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer bindDeadline(ctx, conn)()
 	if len(c.send) > 0 {
 		if _, err := conn.Write(c.send); err != nil {
 			return Result{Reason: "send: " + c.ioReason(ctx, err)}
@@ -102,4 +97,13 @@ func timed(ctx context.Context, timeout time.Duration, attempt func(context.Cont
 	r := attempt(ctx)
 	r.Latency = time.Since(start)
 	return r
+}
+
+// bindDeadline ties conn's I/O to ctx: the context's deadline covers the
+// whole exchange, and cancelling it interrupts blocked I/O too. The
+// caller defers the returned stop.
+func bindDeadline(ctx context.Context, conn interface{ SetDeadline(time.Time) error }) (stop func() bool) {
+	dl, _ := ctx.Deadline()
+	conn.SetDeadline(dl)
+	return context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 }

@@ -54,10 +54,7 @@ func (c *udpChecker) check(ctx context.Context) Result {
 		return Result{Reason: reason(err, c.timeout)}
 	}
 	defer conn.Close()
-	dl, _ := ctx.Deadline()
-	conn.SetDeadline(dl)
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer bindDeadline(ctx, conn)()
 	if _, err := conn.Write(c.spec.Payload); err != nil {
 		return Result{Reason: "send: " + udpReason(ctx, err, c.timeout)}
 	}
