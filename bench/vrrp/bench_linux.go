@@ -137,18 +137,22 @@ func (b *bench) run() (*Result, error) {
 
 	res := &Result{}
 	if o.Only == "" || o.Only == "failover" {
-		f, err := b.failovers(0)
+		f, err := b.failovers(0, false)
 		if err != nil {
 			return nil, fmt.Errorf("failover runs: %w", err)
 		}
 		res.Failovers = f
 	}
 	if (o.Only == "" || o.Only == "failover3") && o.V3Advert > 0 {
-		f, err := b.failovers(o.V3Advert)
+		f, err := b.failovers(o.V3Advert, false)
 		if err != nil {
 			return nil, fmt.Errorf("vrrpv3 failover runs: %w", err)
 		}
 		res.Failovers3 = f
+		if f, err = b.failovers(o.V3Advert, true); err != nil {
+			return nil, fmt.Errorf("vrrpv3 over IPv6 failover runs: %w", err)
+		}
+		res.Failovers6 = f
 	}
 	if o.Only == "" || o.Only == "scale" {
 		s, err := b.scales()

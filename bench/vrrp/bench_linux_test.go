@@ -96,7 +96,7 @@ func TestSmokeFailover(t *testing.T) {
 }
 
 // TestSmokeFailoverV3 is one VRRPv3 failover per event at advert_int 0.1,
-// lbhad alone.
+// over IPv4 and over IPv6, lbhad alone.
 func TestSmokeFailoverV3(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: one failover per event takes about 20 s")
@@ -105,14 +105,17 @@ func TestSmokeFailoverV3(t *testing.T) {
 	if res.Failovers != nil {
 		t.Errorf("Only failover3 ran VRRPv2 failovers: %v", res.Failovers)
 	}
-	for _, graceful := range []bool{false, true} {
-		f := res.Failovers3["lbhad"][graceful]
-		if len(f) != 1 {
-			t.Fatalf("graceful %v: %d failover samples, want 1", graceful, len(f))
-		}
-		if r := f[0]; r.Gap <= 0 || r.Takeover <= 0 || r.GARPs == 0 || r.Got == 0 {
-			t.Errorf("graceful %v: failover not measured: %+v", graceful, r)
+	for fam, runs := range map[string]map[string]map[bool][]Failover{"IPv4": res.Failovers3, "IPv6": res.Failovers6} {
+		for _, graceful := range []bool{false, true} {
+			f := runs["lbhad"][graceful]
+			if len(f) != 1 {
+				t.Fatalf("%s graceful %v: %d failover samples, want 1", fam, graceful, len(f))
+			}
+			if r := f[0]; r.Gap <= 0 || r.Takeover <= 0 || r.GARPs == 0 || r.Got == 0 {
+				t.Errorf("%s graceful %v: failover not measured: %+v", fam, graceful, r)
+			}
 		}
 	}
-	wantTables(t, out, "### Failover, VRRPv3 (advert_int 0.1", "| SIGTERM: priority-0 advert → new master's first advert | ")
+	wantTables(t, out, "### Failover, VRRPv3 (advert_int 0.1", "| SIGTERM: priority-0 advert → new master's first advert | ",
+		"### Failover, VRRPv3 over IPv6 (advert_int 0.1", "| new master's first advert → first NA (after SIGKILL) | ", "NAs in the new master's first second, lbhad: ")
 }

@@ -19,7 +19,7 @@ type Config struct {
 	Settle  time.Duration
 	Links   int    // veth links between the directors for the many-instance runs
 	PerLink int    // VRRP instances (VRIDs 1..N) per link for the many-instance runs
-	Only    string // run only "failover", "failover3" or "scale"; "" runs all
+	Only    string // run only "failover", "failover3" (VRRPv3 over IPv4 and IPv6) or "scale"; "" runs all
 	// ScaleAdvert, when set, runs the many-instance runs in VRRPv3 at
 	// this advert_int instead of VRRPv2 at 1 s.
 	ScaleAdvert time.Duration
@@ -56,8 +56,10 @@ var (
 // "keepalived"); a part Config.Only skipped is nil.
 type Result struct {
 	Failovers map[string]map[bool][]Failover // by kind, then graceful (SIGTERM) or not (SIGKILL)
-	// Failovers3 are the same runs in VRRPv3 at Config.V3Advert.
+	// Failovers3 are the same runs in VRRPv3 at Config.V3Advert, and
+	// Failovers6 the VRRPv3 runs over IPv6 (ping6, NA).
 	Failovers3 map[string]map[bool][]Failover
+	Failovers6 map[string]map[bool][]Failover
 	Scales     map[string][]Scale
 }
 
@@ -65,8 +67,8 @@ type Result struct {
 type Failover struct {
 	Gap       time.Duration // client's longest ping silence
 	Takeover  time.Duration // old master's last (or priority-0) advert -> new master's first
-	AdvToGARP time.Duration // new master's first advert -> its first GARP (negative: GARP first)
-	GARPs     int           // GARPs from the new master in the first second
+	AdvToGARP time.Duration // new master's first advert -> its first GARP or NA (negative: GARP first)
+	GARPs     int           // GARPs (NAs over IPv6) from the new master in the first second
 	Sent, Got int           // pings
 }
 

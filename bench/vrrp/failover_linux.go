@@ -3,6 +3,7 @@ package vrrpbench
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,8 +16,8 @@ import (
 // ---- failover --------------------------------------------------------
 
 // failovers runs the failover comparison: VRRPv2 at advert_int 1 with
-// v3 zero, else VRRPv3 at advert_int v3.
-func (b *bench) failovers(v3 time.Duration) (map[string]map[bool][]Failover, error) {
+// v3 zero, else VRRPv3 at advert_int v3, over IPv6 when v6.
+func (b *bench) failovers(v3 time.Duration, v6 bool) (map[string]map[bool][]Failover, error) {
 	o := b.cfg
 	res := map[string]map[bool][]Failover{}
 	for _, k := range b.kinds {
@@ -25,19 +26,21 @@ func (b *bench) failovers(v3 time.Duration) (map[string]map[bool][]Failover, err
 	for _, graceful := range []bool{false, true} {
 		for i := 0; i < o.Runs; i++ {
 			for _, k := range b.kinds {
-				r, err := b.failoverRun(k, graceful, v3)
+				r, err := b.failoverRun(k, graceful, v3, v6)
 				if err != nil {
 					return nil, fmt.Errorf("%s %s run %d: %w", k, event(graceful), i+1, err)
 				}
-				fmt.Fprintf(b.log, "%-10s %-7s %s run %d: gap %v, takeover %v, first advert -> first GARP %v (%d GARPs), pings %d/%d, load %s\n",
-					k, event(graceful), version(v3), i+1, ms(r.Gap), ms(r.Takeover), us(r.AdvToGARP), r.GARPs, r.Got, r.Sent, loadavg())
+				fmt.Fprintf(b.log, "%-10s %-7s %s run %d: gap %v, takeover %v, first advert -> first %s %v (%d), pings %d/%d, load %s\n",
+					k, event(graceful), version(v3, v6), i+1, ms(r.Gap), ms(r.Takeover), announce(v6), us(r.AdvToGARP), r.GARPs, r.Got, r.Sent, loadavg())
 				res[k][graceful] = append(res[k][graceful], r)
 			}
 		}
 	}
 
-	if v3 > 0 {
-		fmt.Fprintf(b.out, "### Failover, VRRPv3 (advert_int %v, priorities 150/100, no auth, %d runs each, alternating; median, range in brackets)\n\n", v3.Seconds(), o.Runs)
+	if v3 > 0 && v6 {
+		fmt.Fprintf(b.out, "### Failover, VRRPv3 over IPv6 (advert_int %v, priorities 150/100, ping6 every %v, %d runs each, alternating; median, range in brackets)\n\n", v3.Seconds(), pingEvery(v3), o.Runs)
+	} else if v3 > 0 {
+		fmt.Fprintf(b.out, "### Failover, VRRPv3 (advert_int %v, priorities 150/100, no auth, ping every %v, %d runs each, alternating; median, range in brackets)\n\n", v3.Seconds(), pingEvery(v3), o.Runs)
 	} else {
 		fmt.Fprintf(b.out, "### Failover (advert_int 1, priorities 150/100, PASS auth %q, %d runs each, alternating; median, range in brackets)\n\n", o.AuthPass, o.Runs)
 	}
@@ -68,8 +71,8 @@ func (b *bench) failovers(v3 time.Duration) (map[string]map[bool][]Failover, err
 		row("SIGTERM of master: client ping gap", "≤ skew + 20 ms = 629 ms", true, gap, ms)
 		row("SIGTERM: priority-0 advert → new master's first advert", "skew 609 ms", true, take, ms)
 	}
-	row("new master's first advert → first GARP (after SIGKILL)", "≤ 1 ms", false, garp, us)
-	row("new master's first advert → first GARP (after SIGTERM)", "≤ 1 ms", true, garp, us)
+	row("new master's first advert → first "+announce(v6)+" (after SIGKILL)", "≤ 1 ms", false, garp, us)
+	row("new master's first advert → first "+announce(v6)+" (after SIGTERM)", "≤ 1 ms", true, garp, us)
 	for _, k := range b.kinds {
 		var n []string
 		for _, g := range []bool{false, true} {
@@ -77,7 +80,7 @@ func (b *bench) failovers(v3 time.Duration) (map[string]map[bool][]Failover, err
 				n = append(n, strconv.Itoa(r.GARPs))
 			}
 		}
-		fmt.Fprintf(b.out, "\nGARPs in the new master's first second, %s: %s", k, strings.Join(n, " "))
+		fmt.Fprintf(b.out, "\n%ss in the new master's first second, %s: %s", announce(v6), k, strings.Join(n, " "))
 	}
 	fmt.Fprint(b.out, "\n\n")
 	return res, nil
@@ -90,19 +93,68 @@ func event(graceful bool) string {
 	return "SIGKILL"
 }
 
-func version(v3 time.Duration) string {
-	if v3 > 0 {
+func version(v3 time.Duration, v6 bool) string {
+	switch {
+	case v6:
+		return "v3/6"
+	case v3 > 0:
 		return "v3"
 	}
 	return "v2"
 }
 
+// announce names what a new master sends to move the clients' neighbour
+// entries: gratuitous ARP over IPv4, unsolicited NA over IPv6.
+func announce(v6 bool) string {
+	if v6 {
+		return "NA"
+	}
+	return "GARP"
+}
+
+// pingEvery is the client's echo interval: 10 ms against VRRPv2's
+// seconds-long gaps (as in every earlier run), 5 ms for sub-second
+// VRRPv3 so the gap is resolved to a twentieth of an advert at 0.1 s.
+func pingEvery(v3 time.Duration) time.Duration {
+	if v3 > 0 {
+		return 5 * time.Millisecond
+	}
+	return 10 * time.Millisecond
+}
+
+// vip6 is the IPv6 runs' VIP, on the lab's bridge like the IPv4 one.
+var vip6 = netip.MustParsePrefix("2001:db8:50::100/64")
+
+// addIPv6 gives d1, d2 and the client a global address each (the client
+// pings from it) and waits until none is tentative any more.
+func addIPv6(l *lab.Lab) error {
+	nodes := []*lab.Node{l.D1, l.D2, l.Client}
+	for i, n := range nodes {
+		p := []string{"2001:db8:50::11/64", "2001:db8:50::12/64", "2001:db8:50::99/64"}[i]
+		if err := l.IP(n.NS, "-6", "addr", "add", p, "dev", n.Dev); err != nil {
+			return err
+		}
+	}
+	for _, n := range nodes {
+		if !lab.Eventually(10*time.Second, func() bool {
+			out, err := lab.Exec(n.NS, "ip", "-6", "addr", "show", "dev", n.Dev)
+			return err == nil && strings.Contains(out, "scope link") && !strings.Contains(out, "tentative")
+		}) {
+			return fmt.Errorf("%s: IPv6 addresses still tentative after 10 s", n.Name)
+		}
+	}
+	return nil
+}
+
 // start runs kind on n: VRRPv2 with the configured authentication, or
-// VRRPv3 (which has none) at advert_int v3.
-func start(l *lab.Lab, o Config, kind string, n *lab.Node, prio uint8, v3 time.Duration) (*lab.Director, error) {
+// VRRPv3 (which has none) at advert_int v3, with an IPv6 VIP when v6.
+func start(l *lab.Lab, o Config, kind string, n *lab.Node, prio uint8, v3 time.Duration, v6 bool) (*lab.Director, error) {
 	in := lab.Instance{Priority: prio, AuthPass: o.AuthPass}
 	if v3 > 0 {
 		in = lab.Instance{Priority: prio, Version: 3, Advert: v3}
+	}
+	if v6 {
+		in.VIPs = []string{vip6.String()}
 	}
 	if kind == "lbhad" {
 		return l.StartLBHAD(o.Lbhad, n, in)
@@ -111,8 +163,8 @@ func start(l *lab.Lab, o Config, kind string, n *lab.Node, prio uint8, v3 time.D
 }
 
 // failoverRun builds a fresh lab, elects d1 (150) over d2 (100), pings the
-// VIP from the client every 10 ms, then kills or stops d1.
-func (b *bench) failoverRun(kind string, graceful bool, v3 time.Duration) (_ Failover, err error) {
+// VIP from the client every pingEvery, then kills or stops d1.
+func (b *bench) failoverRun(kind string, graceful bool, v3 time.Duration, v6 bool) (_ Failover, err error) {
 	o := b.cfg
 	var r Failover
 	l, err := b.newLab()
@@ -125,21 +177,28 @@ func (b *bench) failoverRun(kind string, graceful bool, v3 time.Duration) (_ Fai
 			b.dumpLogs(l)
 		}
 	}()
+	vip := lab.VIP
+	if v6 {
+		vip = vip6.Addr()
+		if err := addIPv6(l); err != nil {
+			return r, err
+		}
+	}
 	c, err := l.StartCapture()
 	if err != nil {
 		return r, err
 	}
 	defer c.Stop()
-	d1, err := start(l, o, kind, l.D1, 150, v3)
+	d1, err := start(l, o, kind, l.D1, 150, v3, v6)
 	if err != nil {
 		return r, err
 	}
-	if _, err := start(l, o, kind, l.D2, 100, v3); err != nil {
+	if _, err := start(l, o, kind, l.D2, 100, v3, v6); err != nil {
 		return r, err
 	}
 	only := func(n *lab.Node) func() bool {
 		return func() bool {
-			o := l.Owners(lab.VIP)
+			o := l.Owners(vip)
 			return len(o) == 1 && o[0] == n
 		}
 	}
@@ -150,7 +209,7 @@ func (b *bench) failoverRun(kind string, graceful bool, v3 time.Duration) (_ Fai
 	if !only(l.D1)() {
 		return r, errors.New("VIP left d1 while settling")
 	}
-	p, err := lab.StartPinger(l.Client.NS, lab.VIP, 10*time.Millisecond)
+	p, err := lab.StartPinger(l.Client.NS, vip, pingEvery(v3))
 	if err != nil {
 		return r, err
 	}
@@ -175,7 +234,7 @@ func (b *bench) failoverRun(kind string, graceful bool, v3 time.Duration) (_ Fai
 	if !p.WaitReply(time.Now(), 5*time.Second) {
 		return r, errors.New("no ping reply after failover")
 	}
-	time.Sleep(1200 * time.Millisecond) // the first GARP burst and a few more pings
+	time.Sleep(1200 * time.Millisecond) // the first GARP/NA burst and a few more pings
 	r.Gap = p.LongestGap(t0.Add(-100*time.Millisecond), time.Now()).Len
 	r.Sent, r.Got = p.Counts()
 
@@ -208,13 +267,17 @@ func (b *bench) failoverRun(kind string, graceful bool, v3 time.Duration) (_ Fai
 	}
 	r.Takeover = adv.Time.Sub(before.Time)
 	var garps []lab.Frame
-	for _, g := range c.GARPs(lab.VIP.AsSlice(), t0) {
+	sent := c.GARPs(vip.AsSlice(), t0)
+	if v6 {
+		sent = c.NAs(vip, t0)
+	}
+	for _, g := range sent {
 		if g.SrcMAC.String() == l.D2.MAC.String() {
 			garps = append(garps, g)
 		}
 	}
 	if len(garps) == 0 {
-		return r, errors.New("no GARP from d2")
+		return r, fmt.Errorf("no %s from d2", announce(v6))
 	}
 	r.AdvToGARP = garps[0].Time.Sub(adv.Time)
 	for _, g := range garps {

@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -10,7 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Capture records VRRP adverts and ARP packets seen on the bridge. It
+// Capture records VRRP adverts, ARP packets and neighbour advertisements
+// seen on the bridge. It
 // listens on br0 in promiscuous mode, so it sees every frame any port
 // sends, unicast included.
 type Capture struct {
@@ -109,6 +111,14 @@ func (c *Capture) Adverts(vrid uint8, src net.HardwareAddr, since time.Time) []F
 	return c.Frames(func(f Frame) bool {
 		return f.VRRP != nil && f.VRRP.VRID == vrid && f.Time.After(since) &&
 			(src == nil || f.SrcMAC.String() == src.String())
+	})
+}
+
+// NAs returns the unsolicited neighbour advertisements for ip (an IPv6
+// address) seen after since.
+func (c *Capture) NAs(ip netip.Addr, since time.Time) []Frame {
+	return c.Frames(func(f Frame) bool {
+		return f.NA != nil && !f.NA.Solicited && f.Time.After(since) && f.NA.Target == ip
 	})
 }
 

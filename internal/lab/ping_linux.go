@@ -11,10 +11,12 @@ import (
 
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
-// Pinger sends an ICMP echo request to one address every Interval from
-// inside a namespace and records when replies arrive.
+// Pinger sends an ICMP (or ICMPv6, for an IPv6 target) echo request to
+// one address every Interval from inside a namespace and records when
+// replies arrive.
 type Pinger struct {
 	Target   netip.Addr
 	Interval time.Duration
@@ -40,7 +42,11 @@ func StartPinger(ns string, target netip.Addr, interval time.Duration) (*Pinger,
 	rand.Read(b[:])
 	p.id = int(binary.BigEndian.Uint16(b[:]))
 	err := InNS(ns, func() error {
-		c, err := icmp.ListenPacket("ip4:icmp", "0.0.0.0")
+		network, addr := "ip4:icmp", "0.0.0.0"
+		if target.Is6() {
+			network, addr = "ip6:ipv6-icmp", "::"
+		}
+		c, err := icmp.ListenPacket(network, addr)
 		if err != nil {
 			return fmt.Errorf("open icmp socket in %s: %w", ns, err)
 		}
@@ -62,7 +68,11 @@ func (p *Pinger) send() {
 	defer tick.Stop()
 	dst := &net.IPAddr{IP: p.Target.AsSlice()}
 	for seq := 0; ; seq++ {
-		msg := icmp.Message{Type: ipv4.ICMPTypeEcho, Body: &icmp.Echo{ID: p.id, Seq: seq & 0xffff, Data: []byte("lbhad-lab")}}
+		var typ icmp.Type = ipv4.ICMPTypeEcho
+		if p.Target.Is6() {
+			typ = ipv6.ICMPTypeEchoRequest // the kernel fills in the checksum
+		}
+		msg := icmp.Message{Type: typ, Body: &icmp.Echo{ID: p.id, Seq: seq & 0xffff, Data: []byte("lbhad-lab")}}
 		b, _ := msg.Marshal(nil)
 		p.conn.WriteTo(b, dst) // errors (no ARP yet) count as lost pings
 		p.mu.Lock()
@@ -85,8 +95,12 @@ func (p *Pinger) receive() {
 		if err != nil {
 			return // closed by Stop
 		}
-		m, err := icmp.ParseMessage(1, buf[:n])
-		if err != nil || m.Type != ipv4.ICMPTypeEchoReply {
+		proto, reply := 1, icmp.Type(ipv4.ICMPTypeEchoReply)
+		if p.Target.Is6() {
+			proto, reply = 58, ipv6.ICMPTypeEchoReply
+		}
+		m, err := icmp.ParseMessage(proto, buf[:n])
+		if err != nil || m.Type != reply {
 			continue
 		}
 		echo, ok := m.Body.(*icmp.Echo)

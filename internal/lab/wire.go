@@ -117,6 +117,16 @@ type Frame struct {
 	DstMAC net.HardwareAddr
 	VRRP   *SeenAdvert
 	ARP    *SeenARP
+	NA     *SeenNA
+}
+
+// SeenNA is a captured ICMPv6 Neighbor Advertisement (RFC 4861 §4.4):
+// what an IPv6 master sends where an IPv4 one sends gratuitous ARP.
+type SeenNA struct {
+	Src, Dst  netip.Addr
+	Target    netip.Addr
+	Override  bool
+	Solicited bool
 }
 
 // SeenAdvert is a captured VRRP packet with its IP header fields.
@@ -142,8 +152,10 @@ type SeenARP struct {
 	SenderIP, TargetIP   net.IP
 }
 
-// ParseFrame decodes an Ethernet frame carrying VRRP over IPv4 or ARP; ok
-// is false for anything else or anything truncated.
+// ParseFrame decodes an Ethernet frame carrying VRRP over IPv4 or IPv6,
+// ARP or an ICMPv6 Neighbor Advertisement; ok is false for anything else
+// or anything truncated. IPv6 extension headers are not followed: VRRP
+// and NA packets are sent without them.
 func ParseFrame(b []byte) (f Frame, ok bool) {
 	if len(b) < 14 {
 		return f, false
@@ -193,6 +205,42 @@ func ParseFrame(b []byte) (f Frame, ok bool) {
 		}
 		copy(a.AuthData[:], rest)
 		f.VRRP = a
+		return f, true
+	case 0x86dd:
+		return parseIPv6(f, p)
+	}
+	return f, false
+}
+
+// parseIPv6 decodes the IPv6 packet p of f: a VRRPv3 advert or an NA.
+func parseIPv6(f Frame, p []byte) (Frame, bool) {
+	if len(p) < 40+8 || p[0]>>4 != 6 {
+		return f, false
+	}
+	src, dst := netip.AddrFrom16([16]byte(p[8:24])), netip.AddrFrom16([16]byte(p[24:40]))
+	body := p[40:]
+	switch p[6] {
+	case 112:
+		a := &SeenAdvert{
+			Src: src, Dst: dst, TTL: p[7], TOS: p[0]<<4 | p[1]>>4,
+			Version: body[0] >> 4, Type: body[0] & 0x0f, VRID: body[1],
+			Priority: body[2], Count: body[3],
+		}
+		rest := body[8:]
+		for i := 0; i < int(a.Count) && len(rest) >= 16; i++ {
+			a.VIPs = append(a.VIPs, netip.AddrFrom16([16]byte(rest[:16])))
+			rest = rest[16:]
+		}
+		f.VRRP = a
+		return f, true
+	case 58:
+		if body[0] != 136 || len(body) < 24 {
+			return f, false
+		}
+		f.NA = &SeenNA{
+			Src: src, Dst: dst, Target: netip.AddrFrom16([16]byte(body[8:24])),
+			Solicited: body[4]&0x40 != 0, Override: body[4]&0x20 != 0,
+		}
 		return f, true
 	}
 	return f, false

@@ -107,3 +107,53 @@ func TestAdvertV3Keepalived(t *testing.T) {
 		t.Errorf("ipv6 checksum % x, want 7e 0d", got[6:8])
 	}
 }
+
+// ipv6Packet is an IPv6 header (hop limit 255, no extension headers)
+// followed by body.
+func ipv6Packet(next byte, src, dst netip.Addr, body []byte) []byte {
+	h := []byte{0x6c, 0, 0, 0, byte(len(body) >> 8), byte(len(body)), next, 255}
+	h = append(h, src.AsSlice()...)
+	h = append(h, dst.AsSlice()...)
+	return append(h, body...)
+}
+
+// addrEq compares netip.Addr by value (cmp cannot see inside it).
+var addrEq = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
+
+func TestParseIPv6(t *testing.T) {
+	mac, _ := net.ParseMAC("56:6c:a0:59:89:50")
+	src, group := netip.MustParseAddr("fe80::1"), netip.MustParseAddr("ff02::12")
+	vip := netip.MustParseAddr("2001:db8:50::100")
+
+	adv := AdvertV3{VRID: 61, Priority: 150, Count: -1, MaxAdvertInt: 10, VIPs: []netip.Addr{vip}}.Marshal(src, group)
+	f, ok := ParseFrame(Ethernet(net.HardwareAddr{0x33, 0x33, 0, 0, 0, 0x12}, mac, 0x86dd, ipv6Packet(112, src, group, adv)))
+	want := &SeenAdvert{Src: src, Dst: group, TTL: 255, TOS: 0xc0, Version: 3, Type: 1, VRID: 61, Priority: 150, Count: 1, VIPs: []netip.Addr{vip}}
+	if !ok || f.SrcMAC.String() != mac.String() {
+		t.Fatalf("ParseFrame(v3 advert) = %+v, %v", f, ok)
+	}
+	if diff := cmp.Diff(want, f.VRRP, addrEq); diff != "" {
+		t.Errorf("v3 advert over IPv6 (-want +got):\n%s", diff)
+	}
+
+	all := netip.MustParseAddr("ff02::1")
+	na := []byte{136, 0, 0, 0, 0x20, 0, 0, 0}
+	na = append(na, vip.AsSlice()...)
+	na = append(na, 2, 1)
+	na = append(na, mac...)
+	f, ok = ParseFrame(Ethernet(net.HardwareAddr{0x33, 0x33, 0, 0, 0, 1}, mac, 0x86dd, ipv6Packet(58, src, all, na)))
+	wantNA := &SeenNA{Src: src, Dst: all, Target: vip, Override: true}
+	if !ok {
+		t.Fatalf("ParseFrame(NA) = %+v, %v", f, ok)
+	}
+	if diff := cmp.Diff(wantNA, f.NA, addrEq); diff != "" {
+		t.Errorf("NA (-want +got):\n%s", diff)
+	}
+
+	na[0] = 135 // a solicitation is not recorded
+	if f, ok := ParseFrame(Ethernet(mac, mac, 0x86dd, ipv6Packet(58, src, all, na))); ok {
+		t.Errorf("neighbour solicitation parsed as %+v", f)
+	}
+	if _, ok := ParseFrame(Ethernet(mac, mac, 0x86dd, ipv6Packet(58, src, all, na)[:44])); ok {
+		t.Error("truncated IPv6 packet parsed")
+	}
+}

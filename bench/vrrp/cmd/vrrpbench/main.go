@@ -24,7 +24,7 @@ func main() {
 	flag.DurationVar(&c.Window, "window", c.Window, "many-instance CPU measurement window")
 	flag.IntVar(&c.Links, "links", c.Links, "veth links between the directors for the many-instance runs")
 	flag.IntVar(&c.PerLink, "per-link", c.PerLink, "VRRP instances (VRIDs 1..N) per link for the many-instance runs")
-	flag.StringVar(&c.Only, "only", "", `run only "failover", "failover3" (VRRPv3) or "scale"`)
+	flag.StringVar(&c.Only, "only", "", `run only "failover", "failover3" (VRRPv3 over IPv4 and IPv6) or "scale"`)
 	flag.DurationVar(&c.ScaleAdvert, "scale-v3-advert", 0, "run the many-instance runs in VRRPv3 at this advert_int (0: VRRPv2 at 1 s)")
 	flag.DurationVar(&c.V3Advert, "v3-advert", c.V3Advert, "advert_int of the VRRPv3 failover runs (0: skip them)")
 	flag.StringVar(&c.AuthPass, "auth", c.AuthPass, "PASS authentication for the failover runs (empty: none)")
