@@ -19,7 +19,8 @@ import (
 )
 
 // childEnv marks a copy of the running program that Run re-executed as a
-// backend process, and carries its parameters ("kind n octet port"), so
+// backend process, and carries its parameters ("kind n octet port
+// first": n listeners from target index first on), so
 // that any program calling BackendMain first (cmd/checkerbench, this
 // package's test binary) can serve as its own backend.
 const childEnv = "LBHAD_CHECKER_BENCH_CHILD"
@@ -33,14 +34,14 @@ func BackendMain() {
 		return
 	}
 	var (
-		kind         string
-		n, octet, pt int
+		kind                string
+		n, octet, pt, first int
 	)
-	if _, err := fmt.Sscanf(v, "%s %d %d %d", &kind, &n, &octet, &pt); err != nil {
+	if _, err := fmt.Sscanf(v, "%s %d %d %d %d", &kind, &n, &octet, &pt, &first); err != nil {
 		fmt.Fprintf(os.Stderr, "backend: bad %s=%q: %v\n", childEnv, v, err)
 		os.Exit(1)
 	}
-	if err := serveChild(kind, n, octet, uint16(pt)); err != nil {
+	if err := serveChild(kind, n, octet, uint16(pt), first); err != nil {
 		fmt.Fprintln(os.Stderr, "backend:", err)
 		os.Exit(1)
 	}
@@ -55,15 +56,16 @@ func target(octet, i int, port uint16) netip.AddrPort {
 	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, byte(octet), byte(i / 250), byte(i%250 + 1)}), port)
 }
 
-// serveChild is the backend process: n listeners, one per target address,
+// serveChild is the backend process: n listeners, one per target address
+// from index first on,
 // that accept and close (tcp) or answer "OK" (http). It prints each
 // address, then "ready", and answers "cpu" on stdin with its own CPU time
 // in nanoseconds, so the runner can charge it separately. It exits when
 // stdin closes.
-func serveChild(kind string, n, octet int, port uint16) error {
+func serveChild(kind string, n, octet int, port uint16, first int) error {
 	lns := make([]net.Listener, 0, n)
 	out := bufio.NewWriter(os.Stdout)
-	for i := range n {
+	for i := first; i < first+n; i++ {
 		ln, err := net.Listen("tcp4", target(octet, i, port).String())
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
@@ -107,57 +109,98 @@ func acceptClose(ln net.Listener) {
 	}
 }
 
-// backend is the runner's handle on a backend process.
+// perProcess is the most listeners one backend process holds, under the
+// usual 20,000-descriptor hard limit (which a sandboxed root may not be
+// allowed to raise): -checks 20000 runs three processes.
+const perProcess = 8000
+
+// backend is the runner's handle on the backend processes.
 type backend struct {
-	cmd   *exec.Cmd
-	in    io.WriteCloser
-	out   *bufio.Scanner
+	procs []*backendProc
 	addrs []netip.AddrPort
 }
 
+// backendProc is one backend process.
+type backendProc struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+// startBackend starts enough backend processes for n listeners.
 func startBackend(kind string, n, octet int, port uint16) (*backend, error) {
+	b := &backend{}
+	for first := 0; first < n; first += perProcess {
+		p, addrs, err := startBackendProc(kind, min(perProcess, n-first), octet, port, first)
+		if err != nil {
+			b.close()
+			return nil, err
+		}
+		b.procs = append(b.procs, p)
+		b.addrs = append(b.addrs, addrs...)
+	}
+	return b, nil
+}
+
+func startBackendProc(kind string, n, octet int, port uint16, first int) (*backendProc, []netip.AddrPort, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("find own executable: %w", err)
+		return nil, nil, fmt.Errorf("find own executable: %w", err)
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d %d %d", childEnv, kind, n, octet, port))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d %d %d %d", childEnv, kind, n, octet, port, first))
 	cmd.Stderr = os.Stderr
-	b := &backend{cmd: cmd}
+	b := &backendProc{cmd: cmd}
 	if b.in, err = cmd.StdinPipe(); err != nil {
-		return nil, fmt.Errorf("backend stdin: %w", err)
+		return nil, nil, fmt.Errorf("backend stdin: %w", err)
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Errorf("backend stdout: %w", err)
+		return nil, nil, fmt.Errorf("backend stdout: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start backend: %w", err)
+		return nil, nil, fmt.Errorf("start backend: %w", err)
 	}
 	b.out = bufio.NewScanner(stdout)
+	var addrs []netip.AddrPort
 	for b.out.Scan() {
 		line := b.out.Text()
 		if line == "ready" {
-			return b, nil
+			return b, addrs, nil
 		}
 		if a, ok := strings.CutPrefix(line, "addr "); ok {
 			ap, err := netip.ParseAddrPort(a)
 			if err != nil {
 				b.close()
-				return nil, fmt.Errorf("backend address: %w", err)
+				return nil, nil, fmt.Errorf("backend address: %w", err)
 			}
-			b.addrs = append(b.addrs, ap)
+			addrs = append(addrs, ap)
 		}
 	}
 	b.close()
-	return nil, errors.New("backend exited before it was ready")
+	return nil, nil, errors.New("backend exited before it was ready")
 }
 
-// cpu asks the backend for the CPU time it has used so far.
+// cpu asks the backend processes for the CPU time they have used so far.
 func (b *backend) cpu() (time.Duration, error) {
-	if b.cmd == nil {
-		return 0, nil // no process
+	var sum time.Duration
+	for _, p := range b.procs {
+		d, err := p.cpu()
+		if err != nil {
+			return 0, err
+		}
+		sum += d
 	}
+	return sum, nil
+}
+
+func (b *backend) close() {
+	for _, p := range b.procs {
+		p.close()
+	}
+}
+
+func (b *backendProc) cpu() (time.Duration, error) {
 	if _, err := io.WriteString(b.in, "cpu\n"); err != nil {
 		return 0, fmt.Errorf("ask backend for cpu: %w", err)
 	}
@@ -175,7 +218,7 @@ func (b *backend) cpu() (time.Duration, error) {
 	return time.Duration(ns), nil
 }
 
-func (b *backend) close() {
+func (b *backendProc) close() {
 	b.in.Close()
 	done := make(chan struct{})
 	go func() { b.cmd.Wait(); close(done) }()
