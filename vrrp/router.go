@@ -427,17 +427,8 @@ func (r *Router) fireLocked(now time.Time) {
 		if dl := in.m.Deadline(); !dl.IsZero() && !now.Before(dl) {
 			r.apply(now, in, in.m.Handle(now, Timer{}))
 		}
-		if !in.garpAt.IsZero() && !now.Before(in.garpAt) {
-			if in.garpRefresh {
-				r.announceLocked(in, max(in.cfg.GARPRefreshRepeat, 1))
-			} else {
-				r.announceLocked(in, max(in.cfg.GARPMasterRepeat, 1))
-				in.garpRefresh = true
-			}
-			in.garpAt = time.Time{}
-			if in.cfg.GARPMasterRefresh > 0 {
-				in.garpAt = now.Add(in.cfg.GARPMasterRefresh)
-			}
+		if n := in.garp.due(now, &in.cfg); n > 0 {
+			r.announceLocked(in, n)
 		}
 		r.touch(in)
 	}

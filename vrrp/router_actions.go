@@ -64,17 +64,13 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 				}
 			}
 		case AnnounceVIPs:
-			r.announceLocked(in, max(in.cfg.GARPMasterRepeat, 1))
-			in.garpRefresh = in.cfg.GARPMasterDelay <= 0
-			in.garpAt = time.Time{}
-			switch {
-			case in.cfg.GARPMasterDelay > 0:
-				in.garpAt = now.Add(in.cfg.GARPMasterDelay)
-			case in.cfg.GARPMasterRefresh > 0:
-				in.garpAt = now.Add(in.cfg.GARPMasterRefresh)
+			r.announceLocked(in, in.garp.becameMaster(now, &in.cfg))
+		case AnnounceLowerPriority:
+			if n := in.garp.lowerPriority(now, &in.cfg); n > 0 {
+				r.announceLocked(in, n)
 			}
 		case StopAnnouncing:
-			in.garpAt, in.garpRefresh = time.Time{}, false
+			in.garp.stop()
 		case StateChanged:
 			in.lastChange, in.lastReason = now, a.Reason
 			if a.To == StateMaster {
