@@ -32,6 +32,10 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 			GARPMasterDelay:   in.GARPMasterDelay,
 			GARPMasterRepeat:  in.GARPMasterRepeat,
 			GARPMasterRefresh: in.GARPMasterRefresh,
+
+			GARPRefreshRepeat:   in.GARPMasterRefreshRepeat,
+			GARPLowerPrioRepeat: in.GARPLowerPrioRepeat,
+			GARPLowerPrioDelay:  in.GARPLowerPrioDelay,
 		}
 		if in.AuthType == config.AuthPass {
 			ic.AuthType = vrrp.AuthSimple
