@@ -81,6 +81,8 @@ func TestConvert(t *testing.T) {
 		// peers with TTL bounds and a VRRPv2 instance beside them.
 		{name: "vrrpv3"},
 		{name: "sync_daemon"},
+		// keepalived's lower-priority GARP knobs, global and per instance.
+		{name: "garp"},
 		{name: "include", want: []string{
 			"testdata/include.conf:8: include include.d/missing-*.conf",
 			"testdata/include.d/vs_api.conf:4: ha_suspend",
