@@ -106,6 +106,12 @@ type SyncGroupConfig struct {
 type Config struct {
 	Instances  []InstanceConfig
 	SyncGroups []SyncGroupConfig
+	// GARPInterval and GNAInterval are the least gap between two
+	// gratuitous ARPs, and between two unsolicited NAs, sent on one
+	// device (keepalived's vrrp_garp_interval and vrrp_gna_interval);
+	// 0 sends a burst back to back.
+	GARPInterval time.Duration
+	GNAInterval  time.Duration
 }
 
 type instance struct {

@@ -110,6 +110,9 @@ type Router struct {
 	// retryAt is when interfaces that could not be opened are tried
 	// again (zero: none waits); link and address events try them sooner.
 	retryAt time.Time
+	// pace holds announcements waiting for the gap of their device
+	// (Config.GARPInterval, GNAInterval).
+	pace pacer
 	// dirty instances need refreshLocked once the actions in progress
 	// are done (a send or VIP failure found inside apply).
 	dirty      []*instance
@@ -413,6 +416,9 @@ func (r *Router) fireLocked(now time.Time) {
 	if !r.retryAt.IsZero() && !now.Before(r.retryAt) {
 		r.retryWaitingLocked(now)
 	}
+	for _, f := range r.pace.due(now) {
+		r.announceOneLocked(now, f.dev, f.addr)
+	}
 	// Each step moves the instance's wake-up past now (or clears it);
 	// the bound only guards the loop against a future bug.
 	for range 3*len(r.heap) + 1 {
@@ -435,10 +441,11 @@ func (r *Router) fireLocked(now time.Time) {
 }
 
 func (r *Router) nextDeadlineLocked() time.Time {
+	next := earliest(r.retryAt, r.pace.next())
 	if len(r.heap) == 0 {
-		return r.retryAt
+		return next
 	}
-	return earliest(r.heap[0].wake, r.retryAt)
+	return earliest(r.heap[0].wake, next)
 }
 
 // dispatch hands queued transitions to OnStateChange in order.
