@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
 
 // Gratuitous ARP / unsolicited NA settings beyond garp_master_delay,
 // garp_master_repeat and garp_master_refresh (build.go), with
@@ -20,14 +24,23 @@ import "time"
 // entries back within an interval instead of five seconds (or never,
 // with garp_master_delay 0). docs/notes/garp.md has the details.
 
-// GARPDefaults are the global vrrp_garp_lower_prio_* values; the Set
-// flags say whether the file gave them.
+// GARPDefaults are the global vrrp_garp_lower_prio_* values (the Set
+// flags say whether the file gave them) and vrrp_garp_interval /
+// vrrp_gna_interval: the least gap between two gratuitous ARPs (two
+// unsolicited NAs) sent on one interface, across instances; 0, the
+// default as in keepalived, sends a burst back to back.
 type GARPDefaults struct {
 	LowerPrioRepeat    int
 	LowerPrioRepeatSet bool
 	LowerPrioDelay     time.Duration
 	LowerPrioDelaySet  bool
+	Interval           time.Duration
+	NAInterval         time.Duration
 }
+
+// maxGARPInterval bounds vrrp_garp_interval and vrrp_gna_interval: a
+// burst of 5 frames per VIP must end well before the next refresh.
+const maxGARPInterval = time.Second
 
 // maxGARPRepeat bounds every *_repeat as garp_master_repeat is.
 const maxGARPRepeat = 255
@@ -38,6 +51,20 @@ func (b *builder) garpGlobal(raw *rawGlobal, g *GARPDefaults) {
 	}
 	if d, ok := b.duration(raw.GARPLowerPrioDelay, "vrrp_garp_lower_prio_delay"); ok {
 		g.LowerPrioDelay, g.LowerPrioDelaySet = d, true
+	}
+	for _, x := range []struct {
+		e    hcl.Expression
+		name string
+		to   *time.Duration
+	}{{raw.GARPInterval, "vrrp_garp_interval", &g.Interval}, {raw.GNAInterval, "vrrp_gna_interval", &g.NAInterval}} {
+		d, ok := b.duration(x.e, x.name)
+		switch {
+		case !ok:
+		case d > maxGARPInterval:
+			b.errorf(x.e.Range(), "Invalid "+x.name, "%s must be from 0 to 1 s (keepalived calls a second very large); it is %s.", x.name, d)
+		default:
+			*x.to = d
+		}
 	}
 }
 

@@ -25,6 +25,8 @@ func TestGARPSettings(t *testing.T) {
 		{"repeat out of range", "", "garp_lower_prio_repeat = 256", want{}, "Invalid garp_lower_prio_repeat"},
 		{"global delay negative", "vrrp_garp_lower_prio_delay = -1", "", want{}, "Invalid duration"},
 		{"refresh repeat 0", "", "garp_master_refresh_repeat = 0", want{}, "Invalid garp_master_refresh_repeat"},
+		{"garp interval over 1 s", "vrrp_garp_interval = 2", "", want{}, "Invalid vrrp_garp_interval"},
+		{"gna interval not a duration", "vrrp_gna_interval = \"soon\"", "", want{}, "Invalid duration"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := "global {\n" + tc.global + "\n}\nvrrp_instance \"vi\" {\ninterface = \"eth0\"\nvirtual_router_id = 51\nvirtual_ipaddress = [\"192.0.2.50/24\"]\n" + tc.inst + "\n}\n"
@@ -44,5 +46,20 @@ func TestGARPSettings(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestGARPIntervals(t *testing.T) {
+	src := "global {\nvrrp_garp_interval = 0.001\nvrrp_gna_interval = \"1us\"\n}\n"
+	cfg, diags := Parse([]byte(src), "garp.hcl")
+	if len(diags) > 0 {
+		t.Fatalf("unexpected diagnostics:\n%s", formatDiags(diags))
+	}
+	if g := cfg.Global.GARP; g.Interval != time.Millisecond || g.NAInterval != time.Microsecond {
+		t.Errorf("intervals %v / %v, want 1ms / 1µs", g.Interval, g.NAInterval)
+	}
+	cfg, _ = Parse([]byte("global {}\n"), "garp.hcl")
+	if g := cfg.Global.GARP; g.Interval != 0 || g.NAInterval != 0 {
+		t.Errorf("default intervals %v / %v, want 0 (back to back, as keepalived)", g.Interval, g.NAInterval)
 	}
 }

@@ -41,6 +41,8 @@ type rawGlobal struct {
 
 	GARPLowerPrioDelay  hcl.Expression `hcl:"vrrp_garp_lower_prio_delay,optional"`
 	GARPLowerPrioRepeat hcl.Expression `hcl:"vrrp_garp_lower_prio_repeat,optional"`
+	GARPInterval        hcl.Expression `hcl:"vrrp_garp_interval,optional"`
+	GNAInterval         hcl.Expression `hcl:"vrrp_gna_interval,optional"`
 }
 
 type rawLVSTimeouts struct {

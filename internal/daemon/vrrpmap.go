@@ -64,6 +64,7 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 	for _, g := range cfg.SyncGroups {
 		out.SyncGroups = append(out.SyncGroups, vrrp.SyncGroupConfig{Name: g.Name, Members: g.Group})
 	}
+	out.GARPInterval, out.GNAInterval = cfg.Global.GARP.Interval, cfg.Global.GARP.NAInterval
 	return out
 }
 

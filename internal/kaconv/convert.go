@@ -558,7 +558,7 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 			c.carry(n, "(keepalived 1.x's name for router_id)")
 		case "vrrp_version":
 			c.setNumber(body, "vrrp_version", n)
-		case "vrrp_garp_lower_prio_delay", "vrrp_garp_lower_prio_repeat":
+		case "vrrp_garp_lower_prio_delay", "vrrp_garp_lower_prio_repeat", "vrrp_garp_interval", "vrrp_gna_interval":
 			c.setNumber(body, n.Name, n)
 		case "dynamic_interfaces":
 			c.carry(n, "ignored: lbhad always waits for a missing interface and follows one deleted and created again")

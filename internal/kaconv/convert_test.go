@@ -88,7 +88,6 @@ func TestConvert(t *testing.T) {
 			"testdata/include.d/vs_api.conf:4: ha_suspend",
 		}},
 		{name: "unsupported", want: []string{
-			"testdata/unsupported.conf:4: vrrp_garp_interval 0.001",
 			"testdata/unsupported.conf:5: vrrp_skip_check_adv_addr",
 			"testdata/unsupported.conf:6: vrrp_strict",
 			"testdata/unsupported.conf:8: notification_email { ... }",

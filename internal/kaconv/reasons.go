@@ -24,8 +24,6 @@ var reasons = map[string]string{
 	"net_namespace":       "lbhad runs in the namespace it is started in",
 
 	// global_defs
-	"vrrp_garp_interval":       "lbhad sends each burst of gratuitous ARPs back to back and has no delay between them",
-	"vrrp_gna_interval":        "lbhad sends each burst of unsolicited neighbour advertisements back to back and has no delay between them",
 	"vrrp_garp_master_delay":   "set garp_master_delay in each vrrp_instance instead",
 	"vrrp_garp_master_repeat":  "set garp_master_repeat in each vrrp_instance instead",
 	"vrrp_garp_master_refresh": "set garp_master_refresh in each vrrp_instance instead",

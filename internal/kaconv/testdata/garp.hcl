@@ -4,6 +4,8 @@
 global {
   vrrp_garp_lower_prio_delay  = 2
   vrrp_garp_lower_prio_repeat = 3
+  vrrp_garp_interval          = 0.001
+  vrrp_gna_interval           = 0.000001
 }
 
 vrrp_instance "VI_1" {
