@@ -55,8 +55,9 @@ func sum6(b []byte, src, dst netip.Addr) []byte {
 }
 
 // startV6 runs lbhad on n with one multicast VRRPv3 IPv6 instance
-// (VRID 61) at advert_int 0.1 and a metrics listener.
-func startV6(b *bed6, n *lab.Node, prio int) *dir6 {
+// (VRID 61) at advert_int 0.1 and a metrics listener; extra is HCL added
+// to the instance.
+func startV6(b *bed6, n *lab.Node, prio int, extra string) *dir6 {
 	b.t.Helper()
 	name := b.name(n.Name + "-mal6")
 	sock := filepath.Join(lab.StateDir, fmt.Sprintf("%s-%s.sock", b.l.ID, name))
@@ -73,8 +74,9 @@ vrrp_instance "V6" {
   priority          = %d
   advert_int        = 0.1
   virtual_ipaddress = [%q]
+%s
 }
-`, n.Name, sock, strings.TrimSuffix(sock, ".sock")+".state.json", metrics6At, n.Dev, vrid6, prio, e2eVIP6.String())
+`, n.Name, sock, strings.TrimSuffix(sock, ".sock")+".state.json", metrics6At, n.Dev, vrid6, prio, e2eVIP6.String(), extra)
 	path := filepath.Join(b.l.Dir, name+".hcl")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		b.t.Fatal(err)
@@ -136,8 +138,8 @@ func (c *cap6) advertsFrom(mac string, since time.Time) int {
 // nothing is counted. The control at the end, a valid advert, is obeyed.
 func TestVRRPv3IPv6MalformedAdverts(t *testing.T) {
 	b := newBed6(t)
-	d1 := startV6(b, b.l.D1, 150)
-	startV6(b, b.l.D2, 100)
+	d1 := startV6(b, b.l.D1, 150, "")
+	startV6(b, b.l.D2, 100, "")
 	b.waitOwner6(b.l.D1, 10*time.Second, time.Second, "both started")
 	in, err := b.l.Injector()
 	if err != nil {
