@@ -28,7 +28,6 @@ const trackDev = "trk0"
 type dual struct {
 	b6   *bed6
 	ok   string // d1's script passes while this file exists
-	last map[*lab.Node]*dir6
 }
 
 // start runs lbhad on n with the dual-stack sync group at advert.
