@@ -26,8 +26,8 @@ import (
 const trackDev = "trk0"
 
 type dual struct {
-	b6   *bed6
-	ok   string // d1's script passes while this file exists
+	b6 *bed6
+	ok string // d1's script passes while this file exists
 }
 
 // start runs lbhad on n with the dual-stack sync group at advert.
