@@ -54,6 +54,17 @@ func sum6(b []byte, src, dst netip.Addr) []byte {
 	return b
 }
 
+// dropDelta is after − before, reasons that did not move left out.
+func dropDelta(before, after map[string]float64) map[string]float64 {
+	got := map[string]float64{}
+	for r, v := range after {
+		if d := v - before[r]; d != 0 {
+			got[r] = d
+		}
+	}
+	return got
+}
+
 // startV6 runs lbhad on n with one multicast VRRPv3 IPv6 instance
 // (VRID 61) at advert_int 0.1 and a metrics listener; extra is HCL added
 // to the instance.
@@ -93,9 +104,12 @@ vrrp_instance "V6" {
 // drops6 sums n's lbhad_vrrp_adverts_dropped_total (drops of an
 // instance) and lbhad_vrrp_interface_adverts_dropped_total (drops before
 // an instance is known) samples by reason.
-func drops6(t *testing.T, n *lab.Node) map[string]float64 {
+func drops6(t *testing.T, n *lab.Node) map[string]float64 { return dropsAt(t, n, metrics6At) }
+
+// dropsAt is drops6 for a metrics listener at addr in n's namespace.
+func dropsAt(t *testing.T, n *lab.Node, addr string) map[string]float64 {
 	t.Helper()
-	out, err := lab.Exec(n.NS, "curl", "-sS", "--max-time", "5", "http://"+metrics6At+"/metrics")
+	out, err := lab.Exec(n.NS, "curl", "-sS", "--max-time", "5", "http://"+addr+"/metrics")
 	if err != nil {
 		t.Fatalf("scrape %s: %v", n.Name, err)
 	}
@@ -199,13 +213,7 @@ func TestVRRPv3IPv6MalformedAdverts(t *testing.T) {
 			if n := b.cap.advertsFrom(b.l.D1.MAC.String(), start); n < 10 {
 				t.Errorf("master d1 sent only %d adverts in the 1.5 s after %s adverts", n, tc.name)
 			}
-			after := drops6(t, b.l.D1)
-			got := map[string]float64{}
-			for r, v := range after {
-				if d := v - before[r]; d != 0 {
-					got[r] = d
-				}
-			}
+			got := dropDelta(before, drops6(t, b.l.D1))
 			if tc.reason == "" {
 				if len(got) != 0 {
 					t.Errorf("d1 counted drops %v for a packet the kernel should drop", got)
