@@ -111,3 +111,32 @@ func TestRouterPacesAnnouncements(t *testing.T) {
 		t.Errorf("second burst sent %d frames, want 3 (the rest cancelled on leaving master)", n)
 	}
 }
+
+// TestRouterPacedVIPRemovedByReload: a reload that takes a VIP from a
+// master in the middle of a paced burst drops that VIP's waiting frames.
+func TestRouterPacedVIPRemovedByReload(t *testing.T) {
+	s := newSim(t)
+	c := inst("vi", "eth0", 51, 255, vipA, vipB)
+	cfg := one(c)
+	cfg.GARPInterval = 10 * time.Millisecond
+	a := s.newNode("A", ipA, cfg, nil)
+	s.start(a) // owner: master at once, 10 frames paced over 90 ms
+	s.run(25 * time.Millisecond)
+	c.VIPs = c.VIPs[:1]
+	c.SrcAddr = ipA
+	cfg = one(c)
+	cfg.GARPInterval = 10 * time.Millisecond
+	if err := a.r.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	s.run(time.Second)
+	var late []string
+	for _, e := range s.log.filter(func(e event) bool {
+		return e.Kind == "garp" && e.Addr.Addr() == vipB.Addr() && e.At.After(t0.Add(25*time.Millisecond))
+	}) {
+		late = append(late, e.At.Sub(t0).String())
+	}
+	if len(late) > 0 {
+		t.Errorf("GARPs for the removed VIP after the reload at %v", late)
+	}
+}
