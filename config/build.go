@@ -65,6 +65,7 @@ func (b *builder) global(raw *rawGlobal, g *Global) {
 	if n, ok := b.integer(raw.VRRPVersion, "vrrp_version", 2, 3); ok {
 		g.VRRPVersion = uint8(n)
 	}
+	b.garpGlobal(raw, &g.GARP)
 	g.RouterID = b.strDefault(raw.RouterID, "router_id", "")
 	if g.RouterID == "" {
 		g.RouterID = defaultRouterID()
@@ -439,6 +440,7 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 		if d, ok := b.duration(r.GARPMasterRefresh, "garp_master_refresh"); ok {
 			in.GARPMasterRefresh = d
 		}
+		b.garp(r, in, cfg.Global.GARP)
 		in.Notify = b.notify(r.NotifyMaster, r.NotifyBackup, r.NotifyFault, r.NotifyStop, r.Notify)
 		in.SMTPAlert = b.smtpAlert(r.SMTPAlert, cfg)
 	}

@@ -42,6 +42,7 @@ func TestParseGood(t *testing.T) {
 				AdvertInterval: time.Second, State: StateBackup,
 				VIPs:            []VIP{{Prefix: mustPrefix("192.0.2.50/32"), Dev: "eth0"}},
 				GARPMasterDelay: 5 * time.Second, GARPMasterRepeat: 5,
+				GARPMasterRefreshRepeat: 1, GARPLowerPrioRepeat: 5, GARPLowerPrioDelay: time.Second,
 			}},
 			VirtualServers: []*VirtualServer{{
 				Name: "web", Address: mustAP("192.0.2.50:80"), Protocol: TCP, Scheduler: "wlc",
@@ -114,6 +115,7 @@ func fullWant() *Config {
 			UnicastSrcIP: mustAddr("192.0.2.11"), UnicastPeers: []netip.Addr{mustAddr("192.0.2.12")},
 			TrackInterfaces: []string{"eth1"}, TrackScripts: []TrackScript{{Name: "chk_haproxy", Weight: -20}},
 			GARPMasterDelay: time.Second, GARPMasterRepeat: 3, GARPMasterRefresh: time.Minute,
+			GARPMasterRefreshRepeat: 1, GARPLowerPrioRepeat: 3, GARPLowerPrioDelay: 2 * time.Second,
 			Notify: NotifyScripts{
 				Master: "/etc/lbhad/master.sh", Backup: "/etc/lbhad/backup.sh", Fault: "/etc/lbhad/fault.sh",
 				Stop: "/etc/lbhad/stop.sh", Generic: "/etc/lbhad/notify.sh",
@@ -125,6 +127,7 @@ func fullWant() *Config {
 			VIPs:            []VIP{{Prefix: mustPrefix("198.51.100.1/24"), Dev: "eth1"}},
 			TrackScripts:    []TrackScript{{Name: "chk_haproxy", Weight: -50}},
 			GARPMasterDelay: 5 * time.Second, GARPMasterRepeat: 5,
+			GARPMasterRefreshRepeat: 1, GARPLowerPrioRepeat: 5, GARPLowerPrioDelay: time.Second,
 		}},
 		SyncGroups: []*SyncGroup{{
 			Name: "G1", Group: []string{"VI_1", "VI_2"},

@@ -38,6 +38,11 @@ type rawGlobal struct {
 	LVSSyncDaemon        *rawLVSSyncDaemon `hcl:"lvs_sync_daemon,block"`
 	Notification         *rawNotification  `hcl:"notification,block"`
 	VRRPVersion          hcl.Expression    `hcl:"vrrp_version,optional"`
+
+	GARPLowerPrioDelay  hcl.Expression `hcl:"vrrp_garp_lower_prio_delay,optional"`
+	GARPLowerPrioRepeat hcl.Expression `hcl:"vrrp_garp_lower_prio_repeat,optional"`
+	GARPInterval        hcl.Expression `hcl:"vrrp_garp_interval,optional"`
+	GNAInterval         hcl.Expression `hcl:"vrrp_gna_interval,optional"`
 }
 
 type rawLVSTimeouts struct {
@@ -117,6 +122,10 @@ type rawInstance struct {
 	Accept            hcl.Expression    `hcl:"accept,optional"`
 	NoAccept          hcl.Expression    `hcl:"no_accept,optional"`
 	DefRange          hcl.Range         `hcl:",def_range"`
+
+	GARPLowerPrioDelay      hcl.Expression `hcl:"garp_lower_prio_delay,optional"`
+	GARPLowerPrioRepeat     hcl.Expression `hcl:"garp_lower_prio_repeat,optional"`
+	GARPMasterRefreshRepeat hcl.Expression `hcl:"garp_master_refresh_repeat,optional"`
 }
 
 type rawAuth struct {

@@ -59,6 +59,8 @@ type Global struct {
 	// VRRPVersion is the default VRRP version of the instances, 2 or 3
 	// (keepalived's vrrp_version); default 2.
 	VRRPVersion uint8
+	// GARP holds the global vrrp_garp_lower_prio_* defaults.
+	GARP GARPDefaults
 }
 
 // LVSSyncDaemon configures the kernel's IPVS connection synchronisation
@@ -227,9 +229,16 @@ type Instance struct {
 	GARPMasterDelay       time.Duration // default 5s
 	GARPMasterRepeat      int           // default 5
 	GARPMasterRefresh     time.Duration // 0 = off
-	Notify                NotifyScripts
-	SMTPAlert             bool
-	Range                 hcl.Range
+	// GARPMasterRefreshRepeat is frames per VIP per refresh (default 1);
+	// GARPLowerPrioRepeat and GARPLowerPrioDelay are the burst a master
+	// sends on hearing a lower priority and the delay of its second one
+	// (see build_garp.go for the defaults).
+	GARPMasterRefreshRepeat int
+	GARPLowerPrioRepeat     int
+	GARPLowerPrioDelay      time.Duration
+	Notify                  NotifyScripts
+	SMTPAlert               bool
+	Range                   hcl.Range
 }
 
 // TTLRange is an inclusive TTL (hop limit) range, 0..255.

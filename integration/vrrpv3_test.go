@@ -122,9 +122,17 @@ func TestVRRPv3KeepalivedInterop(t *testing.T) {
 func TestVRRPv3MalformedAdverts(t *testing.T) {
 	const advert = 100 * time.Millisecond
 	b := newBed(t)
-	d1 := b.start("lbhad", b.l.D1, v3Instance(150, advert))
+	const metricsAt = "127.0.0.1:9472"
+	in1 := v3Instance(150, advert)
+	in1.LBHADGlobal = "  metrics_listen = \"" + metricsAt + "\"\n"
+	d1 := b.start("lbhad", b.l.D1, in1)
 	b.start("lbhad", b.l.D2, v3Instance(100, advert))
 	b.waitOwner(b.l.D1, 15*time.Second, time.Second, "both started")
+	// counted is the reason each case's 10 adverts are counted under in
+	// d1's drop metrics (the per-instance or the per-interface one).
+	counted := map[string]string{"hop_limit_254": "ttl", "vrrpv2_advert": "version", "version_4": "version",
+		"type_2": "type", "bad_checksum": "checksum", "checksum_without_pseudo_header": "checksum",
+		"count_2_with_1_address": "length", "unknown_vrid": "unknown_vrid", "interval_0": "interval", "vip_mismatch": "addresses"}
 	in, err := b.l.Injector()
 	if err != nil {
 		t.Fatal(err)
@@ -176,9 +184,13 @@ func TestVRRPv3MalformedAdverts(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			before := dropsAt(t, b.l.D1, metricsAt)
 			start := time.Now()
 			send(t, tc.ttl, tc.mk)
 			b.holdsFor(b.l.D1, time.Second, tc.name+" advert must be ignored")
+			if got := dropDelta(before, dropsAt(t, b.l.D1, metricsAt)); got[counted[tc.name]] != 10 || len(got) != 1 {
+				t.Errorf("d1 counted drops %v, want {%s: 10}", got, counted[tc.name])
+			}
 			if fs := b.cap.Adverts(vrid, b.l.D1.MAC, start); len(fs) == 0 || fs[len(fs)-1].VRRP.Priority != 150 {
 				t.Errorf("master d1 stopped advertising priority 150 after %s adverts", tc.name)
 			}

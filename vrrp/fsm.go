@@ -138,6 +138,10 @@ type (
 	// it into garp_master_repeat frames per VIP, now and after
 	// garp_master_delay, then every garp_master_refresh).
 	AnnounceVIPs struct{}
+	// AnnounceLowerPriority answers a lower-priority advert heard as
+	// master: garp_lower_prio_repeat frames per VIP now and again
+	// garp_lower_prio_delay later (the driver's schedule).
+	AnnounceLowerPriority struct{}
 	// StopAnnouncing cancels any pending gratuitous ARP.
 	StopAnnouncing struct{}
 	// StateChanged reports a transition.
@@ -147,12 +151,13 @@ type (
 	}
 )
 
-func (SendAdvert) isAction()     {}
-func (AddVIPs) isAction()        {}
-func (RemoveVIPs) isAction()     {}
-func (AnnounceVIPs) isAction()   {}
-func (StopAnnouncing) isAction() {}
-func (StateChanged) isAction()   {}
+func (SendAdvert) isAction()            {}
+func (AddVIPs) isAction()               {}
+func (RemoveVIPs) isAction()            {}
+func (AnnounceVIPs) isAction()          {}
+func (StopAnnouncing) isAction()        {}
+func (AnnounceLowerPriority) isAction() {}
+func (StateChanged) isAction()          {}
 
 // Machine is the VRRP state machine of RFC 3768 §6.4 (and RFC 5798 §6.4
 // with MachineConfig.Version 3) for one virtual
@@ -462,9 +467,10 @@ func (m *Machine) advert(now time.Time, a AdvertReceived) []Action {
 		// A lower-priority router thinks it is master: answer at once so
 		// it steps down without waiting for our next advert, and announce
 		// the VIPs again, because it has pointed the LAN's ARP caches at
-		// itself (a healed partition). keepalived does both. The
-		// Adver_Timer keeps its schedule.
-		return []Action{SendAdvert{m.prio}, AnnounceVIPs{}}
+		// itself (a healed partition, or both started in the same
+		// instant). keepalived does both. The Adver_Timer keeps its
+		// schedule.
+		return []Action{SendAdvert{m.prio}, AnnounceLowerPriority{}}
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func TestMachine(t *testing.T) {
 		}},
 		{"owner 255 is master at once", cfg(255), []step{
 			{0, Startup{}, toMaster(StateInit, 255, ReasonOwner), StateMaster, time.Second},
-			{time.Second / 2, adv(highIP, 254), []Action{SendAdvert{255}, AnnounceVIPs{}}, StateMaster, time.Second},
+			{time.Second / 2, adv(highIP, 254), []Action{SendAdvert{255}, AnnounceLowerPriority{}}, StateMaster, time.Second},
 		}},
 		{"backup resets timer on higher and equal priority", cfg(100), []step{
 			{0, Startup{}, startBackup, StateBackup, mdi(100)},
@@ -136,13 +136,13 @@ func TestMachine(t *testing.T) {
 		{"tie broken by higher address", cfg(100), []step{
 			{0, Startup{}, startBackup, StateBackup, mdi(100)},
 			{mdi(100), Timer{}, toMaster(StateBackup, 100, ReasonMasterDown), StateMaster, mdi(100) + time.Second},
-			{4 * time.Second, adv(lowIP, 100), []Action{SendAdvert{100}, AnnounceVIPs{}}, StateMaster, mdi(100) + time.Second},
+			{4 * time.Second, adv(lowIP, 100), []Action{SendAdvert{100}, AnnounceLowerPriority{}}, StateMaster, mdi(100) + time.Second},
 			{4*time.Second + 1, adv(highIP, 100), toBackup(StateMaster, ReasonTieBreak), StateBackup, 4*time.Second + 1 + mdi(100)},
 		}},
 		{"master answers lower priority and priority 0", cfg(200), []step{
 			{0, Startup{}, startBackup, StateBackup, mdi(200)},
 			{mdi(200), Timer{}, toMaster(StateBackup, 200, ReasonMasterDown), StateMaster, mdi(200) + time.Second},
-			{4 * time.Second, adv(highIP, 199), []Action{SendAdvert{200}, AnnounceVIPs{}}, StateMaster, mdi(200) + time.Second},
+			{4 * time.Second, adv(highIP, 199), []Action{SendAdvert{200}, AnnounceLowerPriority{}}, StateMaster, mdi(200) + time.Second},
 			{4 * time.Second, adv(highIP, 0), []Action{SendAdvert{200}}, StateMaster, 5 * time.Second},
 		}},
 		{"priority change while master is advertised at once", cfg(200), []step{

@@ -61,6 +61,13 @@ type InstanceConfig struct {
 	GARPMasterRepeat  int
 	GARPMasterRefresh time.Duration
 	GARPRefreshRepeat int
+	// GARPLowerPrioRepeat (frames per VIP sent at once when, as master,
+	// the instance hears a lower-priority advert; 0: none, and no delayed
+	// burst either) and GARPLowerPrioDelay (a second burst this long
+	// after the last such advert; 0: none) follow keepalived's
+	// garp_lower_prio_* settings. See garpSchedule.
+	GARPLowerPrioRepeat int
+	GARPLowerPrioDelay  time.Duration
 }
 
 // TrackScript binds a named script, whose result comes in through
@@ -99,6 +106,12 @@ type SyncGroupConfig struct {
 type Config struct {
 	Instances  []InstanceConfig
 	SyncGroups []SyncGroupConfig
+	// GARPInterval and GNAInterval are the least gap between two
+	// gratuitous ARPs, and between two unsolicited NAs, sent on one
+	// device (keepalived's vrrp_garp_interval and vrrp_gna_interval);
+	// 0 sends a burst back to back.
+	GARPInterval time.Duration
+	GNAInterval  time.Duration
 }
 
 type instance struct {
@@ -112,16 +125,14 @@ type instance struct {
 	advert   Advertisement
 	group    *Group
 	ownFault bool
-	// gratuitous ARP schedule: the next burst at garpAt (zero: none);
-	// garpRefresh is true once the two master bursts are done.
-	garpAt      time.Time
-	garpRefresh bool
-	counters    Counters
-	lastChange  time.Time
-	lastReason  Reason
-	out         []byte
-	wake        time.Time // earliest of the machine's deadline, garpAt and the fault timers
-	hidx        int       // index in Router.heap, -1 when not in it
+	// garp is the gratuitous ARP / unsolicited NA schedule.
+	garp       garpSchedule
+	counters   Counters
+	lastChange time.Time
+	lastReason Reason
+	out        []byte
+	wake       time.Time // earliest of the machine's deadline, garp and the fault timers
+	hidx       int       // index in Router.heap, -1 when not in it
 	// src is the advert source in use: cfg.SrcAddr or the interface's
 	// primary address. started is set once Startup was delivered.
 	src     netip.Addr

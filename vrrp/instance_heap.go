@@ -52,7 +52,7 @@ func earliest(a, b time.Time) time.Time {
 // touch re-files in after its deadlines may have changed and wakes the
 // loop if in now needs it earlier than the timer is armed for.
 func (r *Router) touch(in *instance) {
-	in.wake = earliest(earliest(in.m.Deadline(), in.garpAt), in.faults.wake())
+	in.wake = earliest(earliest(in.m.Deadline(), in.garp.next()), in.faults.wake())
 	if in.hidx >= 0 {
 		heap.Fix(&r.heap, in.hidx)
 	}
@@ -62,7 +62,7 @@ func (r *Router) touch(in *instance) {
 }
 
 func (r *Router) heapAdd(in *instance) {
-	in.wake = earliest(earliest(in.m.Deadline(), in.garpAt), in.faults.wake())
+	in.wake = earliest(earliest(in.m.Deadline(), in.garp.next()), in.faults.wake())
 	heap.Push(&r.heap, in)
 }
 

@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"net/netip"
 	"slices"
 	"time"
 
@@ -117,6 +118,7 @@ func (r *Router) updateLocked(now time.Time, in *instance, c InstanceConfig) {
 	r.addVIPsLocked(now, in, fresh)
 	for _, v := range oldV {
 		if !slices.Contains(newV, v) {
+			r.pace.cancel([]netip.Addr{v.Prefix.Addr()}) // paced frames of a VIP given up
 			if err := r.deps.Addrs.Remove(v); err != nil {
 				r.log.Error("remove vip", zap.String("instance", c.Name), zap.Stringer("vip", v.Prefix), zap.Error(err))
 			}

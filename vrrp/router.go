@@ -110,6 +110,9 @@ type Router struct {
 	// retryAt is when interfaces that could not be opened are tried
 	// again (zero: none waits); link and address events try them sooner.
 	retryAt time.Time
+	// pace holds announcements waiting for the gap of their device
+	// (Config.GARPInterval, GNAInterval).
+	pace pacer
 	// dirty instances need refreshLocked once the actions in progress
 	// are done (a send or VIP failure found inside apply).
 	dirty      []*instance
@@ -413,6 +416,9 @@ func (r *Router) fireLocked(now time.Time) {
 	if !r.retryAt.IsZero() && !now.Before(r.retryAt) {
 		r.retryWaitingLocked(now)
 	}
+	for _, f := range r.pace.due(now) {
+		r.announceOneLocked(now, f.dev, f.addr)
+	}
 	// Each step moves the instance's wake-up past now (or clears it);
 	// the bound only guards the loop against a future bug.
 	for range 3*len(r.heap) + 1 {
@@ -427,27 +433,19 @@ func (r *Router) fireLocked(now time.Time) {
 		if dl := in.m.Deadline(); !dl.IsZero() && !now.Before(dl) {
 			r.apply(now, in, in.m.Handle(now, Timer{}))
 		}
-		if !in.garpAt.IsZero() && !now.Before(in.garpAt) {
-			if in.garpRefresh {
-				r.announceLocked(in, max(in.cfg.GARPRefreshRepeat, 1))
-			} else {
-				r.announceLocked(in, max(in.cfg.GARPMasterRepeat, 1))
-				in.garpRefresh = true
-			}
-			in.garpAt = time.Time{}
-			if in.cfg.GARPMasterRefresh > 0 {
-				in.garpAt = now.Add(in.cfg.GARPMasterRefresh)
-			}
+		if n := in.garp.due(now, &in.cfg); n > 0 {
+			r.announceLocked(in, n)
 		}
 		r.touch(in)
 	}
 }
 
 func (r *Router) nextDeadlineLocked() time.Time {
+	next := earliest(r.retryAt, r.pace.next())
 	if len(r.heap) == 0 {
-		return r.retryAt
+		return next
 	}
-	return earliest(r.heap[0].wake, r.retryAt)
+	return earliest(r.heap[0].wake, next)
 }
 
 // dispatch hands queued transitions to OnStateChange in order.

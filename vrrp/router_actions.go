@@ -64,17 +64,18 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 				}
 			}
 		case AnnounceVIPs:
-			r.announceLocked(in, max(in.cfg.GARPMasterRepeat, 1))
-			in.garpRefresh = in.cfg.GARPMasterDelay <= 0
-			in.garpAt = time.Time{}
-			switch {
-			case in.cfg.GARPMasterDelay > 0:
-				in.garpAt = now.Add(in.cfg.GARPMasterDelay)
-			case in.cfg.GARPMasterRefresh > 0:
-				in.garpAt = now.Add(in.cfg.GARPMasterRefresh)
+			r.announceLocked(in, in.garp.becameMaster(now, &in.cfg))
+		case AnnounceLowerPriority:
+			if n := in.garp.lowerPriority(now, &in.cfg); n > 0 {
+				r.announceLocked(in, n)
 			}
 		case StopAnnouncing:
-			in.garpAt, in.garpRefresh = time.Time{}, false
+			in.garp.stop()
+			var addrs []netip.Addr
+			for _, v := range in.cfg.vips() {
+				addrs = append(addrs, v.Prefix.Addr())
+			}
+			r.pace.cancel(addrs)
 		case StateChanged:
 			in.lastChange, in.lastReason = now, a.Reason
 			if a.To == StateMaster {
@@ -155,18 +156,40 @@ func (r *Router) announceVIPsLocked(vips []VIPAddr, repeat int) {
 		return
 	}
 	now := r.clock.Now()
+	queued := false
 	for range repeat {
 		for _, v := range vips {
-			a := r.announcerLocked(now, v.Dev)
-			if a == nil {
+			addr := v.Prefix.Addr()
+			if !r.pace.push(now, v.Dev, addr, r.paceGap(addr)) {
+				queued = true
 				continue
 			}
-			if err := a.Announce(v.Prefix.Addr()); err != nil {
-				r.log.Warn("send garp", zap.String("dev", v.Dev), zap.Stringer("vip", v.Prefix), zap.Error(err))
-				if deviceGone(err) {
-					r.dropAnnouncerLocked(v.Dev)
-				}
-			}
+			r.announceOneLocked(now, v.Dev, addr)
+		}
+	}
+	if queued {
+		r.poke() // the loop's timer may be armed later than the pacer's
+	}
+}
+
+// paceGap is the gap between announcements of addr's family on one
+// device (Config.GARPInterval, Config.GNAInterval).
+func (r *Router) paceGap(addr netip.Addr) time.Duration {
+	if addr.Is6() {
+		return r.cfg.GNAInterval
+	}
+	return r.cfg.GARPInterval
+}
+
+func (r *Router) announceOneLocked(now time.Time, dev string, addr netip.Addr) {
+	a := r.announcerLocked(now, dev)
+	if a == nil {
+		return
+	}
+	if err := a.Announce(addr); err != nil {
+		r.log.Warn("send garp", zap.String("dev", dev), zap.Stringer("vip", addr), zap.Error(err))
+		if deviceGone(err) {
+			r.dropAnnouncerLocked(dev)
 		}
 	}
 }

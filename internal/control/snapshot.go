@@ -36,6 +36,9 @@ type Snapshot struct {
 	// BGP is the BGP speaker's sessions and routes; nil without a bgp
 	// block.
 	BGP *BGPStatus `json:"bgp,omitempty"`
+	// InterfaceDrops are the adverts each VRRP socket discarded before
+	// matching them to an instance (ifdrops.go).
+	InterfaceDrops []InterfaceDrops `json:"interface_drops,omitempty"`
 }
 
 // BGPStatus is what the BGP speaker reports.

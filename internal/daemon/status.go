@@ -39,6 +39,9 @@ func (d *daemon) Snapshot() control.Snapshot {
 	if p.BGP != nil {
 		snap.BGP = bgpSnapshot(p.BGP.Status())
 	}
+	if p.VRRP != nil {
+		snap.InterfaceDrops = control.InterfaceDropsFrom(p.VRRP.InterfaceCounters())
+	}
 	return snap
 }
 

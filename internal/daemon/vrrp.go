@@ -233,6 +233,18 @@ func (c *vrrpComponent) Status() []vrrp.Status {
 	return r.Status()
 }
 
+// InterfaceCounters are the router's per-socket counters (drops before
+// an instance is known); nil before the router exists.
+func (c *vrrpComponent) InterfaceCounters() map[string]vrrp.Counters {
+	c.mu.Lock()
+	r := c.router
+	c.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	return r.InterfaceCounters()
+}
+
 // Ping wakes the router's loop so it beats (see newVRRPComponent); a
 // no-op before the router exists.
 func (c *vrrpComponent) Ping() {

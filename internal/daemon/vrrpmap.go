@@ -32,6 +32,10 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 			GARPMasterDelay:   in.GARPMasterDelay,
 			GARPMasterRepeat:  in.GARPMasterRepeat,
 			GARPMasterRefresh: in.GARPMasterRefresh,
+
+			GARPRefreshRepeat:   in.GARPMasterRefreshRepeat,
+			GARPLowerPrioRepeat: in.GARPLowerPrioRepeat,
+			GARPLowerPrioDelay:  in.GARPLowerPrioDelay,
 		}
 		if in.AuthType == config.AuthPass {
 			ic.AuthType = vrrp.AuthSimple
@@ -60,6 +64,7 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 	for _, g := range cfg.SyncGroups {
 		out.SyncGroups = append(out.SyncGroups, vrrp.SyncGroupConfig{Name: g.Name, Members: g.Group})
 	}
+	out.GARPInterval, out.GNAInterval = cfg.Global.GARP.Interval, cfg.Global.GARP.NAInterval
 	return out
 }
 

@@ -558,6 +558,8 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 			c.carry(n, "(keepalived 1.x's name for router_id)")
 		case "vrrp_version":
 			c.setNumber(body, "vrrp_version", n)
+		case "vrrp_garp_lower_prio_delay", "vrrp_garp_lower_prio_repeat", "vrrp_garp_interval", "vrrp_gna_interval":
+			c.setNumber(body, n.Name, n)
 		case "dynamic_interfaces":
 			c.carry(n, "ignored: lbhad always waits for a missing interface and follows one deleted and created again")
 		case "smtp_alert":
@@ -758,6 +760,8 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 		case "accept":
 			c.setFlag(body, "accept", n)
 		case "virtual_router_id", "priority", "preempt_delay", "garp_master_delay", "garp_master_repeat", "garp_master_refresh":
+			c.setNumber(body, n.Name, n)
+		case "garp_lower_prio_delay", "garp_lower_prio_repeat", "garp_master_refresh_repeat":
 			c.setNumber(body, n.Name, n)
 		case "advert_int":
 			s, ok := c.oneArg(body, n)

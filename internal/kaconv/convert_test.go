@@ -81,12 +81,13 @@ func TestConvert(t *testing.T) {
 		// peers with TTL bounds and a VRRPv2 instance beside them.
 		{name: "vrrpv3"},
 		{name: "sync_daemon"},
+		// keepalived's lower-priority GARP knobs, global and per instance.
+		{name: "garp"},
 		{name: "include", want: []string{
 			"testdata/include.conf:8: include include.d/missing-*.conf",
 			"testdata/include.d/vs_api.conf:4: ha_suspend",
 		}},
 		{name: "unsupported", want: []string{
-			"testdata/unsupported.conf:4: vrrp_garp_interval 0.001",
 			"testdata/unsupported.conf:5: vrrp_skip_check_adv_addr",
 			"testdata/unsupported.conf:6: vrrp_strict",
 			"testdata/unsupported.conf:8: notification_email { ... }",

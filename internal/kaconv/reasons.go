@@ -24,8 +24,6 @@ var reasons = map[string]string{
 	"net_namespace":       "lbhad runs in the namespace it is started in",
 
 	// global_defs
-	"vrrp_garp_interval":       "lbhad sends each burst of gratuitous ARPs back to back and has no delay between them",
-	"vrrp_gna_interval":        "lbhad sends each burst of unsolicited neighbour advertisements back to back and has no delay between them",
 	"vrrp_garp_master_delay":   "set garp_master_delay in each vrrp_instance instead",
 	"vrrp_garp_master_repeat":  "set garp_master_repeat in each vrrp_instance instead",
 	"vrrp_garp_master_refresh": "set garp_master_refresh in each vrrp_instance instead",
@@ -60,8 +58,6 @@ var reasons = map[string]string{
 	"no_accept":                  "lbhad always runs in Accept_Mode (a master answers on its virtual addresses), keepalived's default; keepalived's no_accept drops that traffic with firewall rules, which lbhad does not manage",
 	"strict_mode":                "lbhad follows RFC 3768 without keepalived's strict-mode firewall rules",
 	"debug":                      "lbhad's logging is set on its command line",
-	"garp_lower_prio_delay":      "lbhad sends no gratuitous ARPs on hearing a lower priority",
-	"garp_lower_prio_repeat":     "lbhad sends no gratuitous ARPs on hearing a lower priority",
 	"notify_master_rx_lower_pri": "lbhad has no such notification",
 	"kernel_rx_buf_size":         "lbhad uses the kernel's socket buffer size",
 

@@ -41,6 +41,7 @@ var (
 	descAdvSent       = vrrpDesc("_vrrp_adverts_sent_total", "VRRP advertisements sent.")
 	descAdvRecv       = vrrpDesc("_vrrp_adverts_received_total", "VRRP advertisements received and accepted.")
 	descAdvDropped    = vrrpDesc("_vrrp_adverts_dropped_total", "VRRP advertisements discarded, by reason (RFC 3768 section 7.1 checks).", "reason")
+	descIfDropped     = prometheus.NewDesc(ns+"_vrrp_interface_adverts_dropped_total", "VRRP advertisements an interface's socket discarded before matching them to an instance (hop limit, length, version, type, checksum, unknown VRID), by reason.", []string{"interface", "family", "reason"}, nil)
 	descSendErrors    = vrrpDesc("_vrrp_send_errors_total", "VRRP advertisements that could not be sent.")
 	descBecameMaster  = vrrpDesc("_vrrp_became_master_total", "Transitions of an instance to MASTER.")
 	descRSUp          = prometheus.NewDesc(ns+"_real_server_up", "1 when the real server's check says up (or it has no check), 0 when down or not yet checked.", []string{"vs", "rs"}, nil)
@@ -191,7 +192,7 @@ func (m *Metrics) ObserveReloadFailure(stage string) {
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descVRRPState, descPriority, descMasterPrio, descAdvSent, descAdvRecv,
-		descAdvDropped, descSendErrors, descBecameMaster, descRSUp, descRSWeight, descRSActive, descRSInact,
+		descAdvDropped, descIfDropped, descSendErrors, descBecameMaster, descRSUp, descRSWeight, descRSActive, descRSInact,
 		descQuorum, descScriptUp, descIPVSReadable, descStartTime, descDegraded,
 		descWaiting, descRSConns, descRSPackets, descRSBytes, descVSConns, descVSPackets, descVSBytes, descBuildInfo,
 		descBGPSession, descBGPAnnounced} {
@@ -267,6 +268,11 @@ func collectSnapshot(ch chan<- prometheus.Metric, s control.Snapshot) {
 		counter(descBecameMaster, c.BecameMaster, id...)
 		for reason, n := range c.Dropped {
 			counter(descAdvDropped, n, l(reason)...)
+		}
+	}
+	for _, d := range s.InterfaceDrops {
+		for reason, n := range d.Dropped {
+			counter(descIfDropped, n, d.Interface, d.Family, reason)
 		}
 	}
 	for _, vs := range s.VirtualServers {

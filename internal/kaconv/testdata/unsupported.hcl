@@ -2,8 +2,8 @@
 # Review every "not converted" comment, then check the file with: lbhad validate -c FILE
 
 global {
-  router_id = "lb-odd"
-  # not converted (testdata/unsupported.conf:4): vrrp_garp_interval 0.001: lbhad sends each burst of gratuitous ARPs back to back and has no delay between them
+  router_id          = "lb-odd"
+  vrrp_garp_interval = 0.001
   # not converted (testdata/unsupported.conf:5): vrrp_skip_check_adv_addr: lbhad always checks the addresses in received advertisements
   # not converted (testdata/unsupported.conf:6): vrrp_strict: lbhad follows RFC 3768 without keepalived's strict-mode firewall rules
   # not converted (testdata/unsupported.conf:8): notification_email { ... }: lbhad needs notification_email_from to send mail; keepalived sent from USER@HOST (the user it ran as and the local host name): set from by hand
