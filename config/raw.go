@@ -98,6 +98,9 @@ type rawInstance struct {
 	PreemptDelay      hcl.Expression    `hcl:"preempt_delay,optional"`
 	Auth              *rawAuth          `hcl:"authentication,block"`
 	VIPs              hcl.Expression    `hcl:"virtual_ipaddress,optional"`
+	VIPsExcluded      hcl.Expression    `hcl:"virtual_ipaddress_excluded,optional"`
+	VirtualRoutes     hcl.Expression    `hcl:"virtual_routes,optional"`
+	VirtualRules      hcl.Expression    `hcl:"virtual_rules,optional"`
 	UnicastSrcIP      hcl.Expression    `hcl:"unicast_src_ip,optional"`
 	UnicastPeer       hcl.Expression    `hcl:"unicast_peer,optional"`
 	TrackInterface    hcl.Expression    `hcl:"track_interface,optional"`

@@ -208,13 +208,20 @@ type Instance struct {
 	IPv6 bool
 	// UnicastPeerTTL holds the min_ttl/max_ttl bounds of the
 	// unicast_peer entries that have them.
-	UnicastPeerTTL  map[netip.Addr]TTLRange
-	State           State // initial state: StateBackup or StateMaster
-	Nopreempt       bool
-	PreemptDelay    time.Duration
-	AuthType        AuthType
-	AuthPass        string // at most 8 bytes; secret
-	VIPs            []VIP
+	UnicastPeerTTL map[netip.Addr]TTLRange
+	State          State // initial state: StateBackup or StateMaster
+	Nopreempt      bool
+	PreemptDelay   time.Duration
+	AuthType       AuthType
+	AuthPass       string // at most 8 bytes; secret
+	VIPs           []VIP
+	// ExcludedVIPs (virtual_ipaddress_excluded) move with the VIPs but
+	// are not carried in adverts; they may be of either family.
+	ExcludedVIPs []VIP
+	// VirtualRoutes and VirtualRules are added on becoming MASTER and
+	// removed on leaving it, after and before the VIPs.
+	VirtualRoutes   []VirtualRoute
+	VirtualRules    []VirtualRule
 	UnicastSrcIP    netip.Addr // invalid when unset
 	UnicastPeers    []netip.Addr
 	TrackInterfaces []string // every tracked interface, weighted or not
@@ -240,6 +247,10 @@ type VIP struct {
 	Prefix netip.Prefix // address with its prefix length (default /32)
 	Dev    string       // defaults to the instance's interface
 	Label  string
+	// Broadcast is brd (IPv4 only); invalid when unset, which lets the
+	// address manager derive it from the prefix.
+	Broadcast netip.Addr
+	Scope     uint8 // kernel scope number; 0 (global) unless given
 }
 
 // TrackScript binds a vrrp_script to an instance, optionally overriding

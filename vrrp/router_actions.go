@@ -56,8 +56,10 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 			r.sendLocked(now, in, a.Priority)
 		case AddVIPs:
 			r.addVIPsLocked(now, in, in.cfg.vips())
+			r.addRoutesLocked(in, in.cfg.VirtualRoutes, in.cfg.VirtualRules)
 		case RemoveVIPs:
 			in.faults.vipsReleased()
+			r.removeRoutesLocked(in, in.cfg.VirtualRoutes, in.cfg.VirtualRules)
 			for _, v := range in.cfg.vips() {
 				if err := r.deps.Addrs.Remove(v); err != nil {
 					r.log.Error("remove vip", zap.String("instance", in.cfg.Name), zap.Stringer("vip", v.Prefix), zap.Error(err))

@@ -44,8 +44,12 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 			ic.PeerTTL[a] = vrrp.TTLBounds{Min: r.Min, Max: r.Max}
 		}
 		for _, v := range in.VIPs {
-			ic.VIPs = append(ic.VIPs, vrrp.VIPAddr{Prefix: v.Prefix, Dev: v.Dev, Label: v.Label})
+			ic.VIPs = append(ic.VIPs, vipAddr(v))
 		}
+		for _, v := range in.ExcludedVIPs {
+			ic.ExcludedVIPs = append(ic.ExcludedVIPs, vipAddr(v))
+		}
+		ic.VirtualRoutes, ic.VirtualRules = virtualRoutes(in)
 		for _, ti := range in.TrackInterfaceWeights {
 			ic.WeightedInterfaces = append(ic.WeightedInterfaces, vrrp.TrackInterface{Name: ti.Name, Weight: ti.Weight, Reverse: ti.Reverse})
 		}
