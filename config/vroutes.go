@@ -83,7 +83,7 @@ var tableNames = map[string]uint32{"default": 253, "main": 254, "local": 255}
 
 // routeRefused are keepalived/ip route options lbhad knows and does not
 // carry; naming them gives a clearer error than "unknown".
-var routeRefused = []string{"or", "nexthop", "tos", "dsfield", "mtu", "advmss", "hoplimit", "rtt", "rttvar", "reordering", "window", "cwnd", "ssthresh", "realms", "rto_min", "initcwnd", "initrwnd", "features", "quickack", "congctl", "pref", "onlink", "vrf", "encap", "track_group", "add", "append", "prepend", "nat", "local", "broadcast", "anycast", "multicast", "throw", "fastopen_no_cookie", "ttl-propagate", "expires", "mpu", "weight"}
+var routeRefused = []string{"from", "as", "or", "nexthop", "tos", "dsfield", "mtu", "advmss", "hoplimit", "rtt", "rttvar", "reordering", "window", "cwnd", "ssthresh", "realms", "rto_min", "initcwnd", "initrwnd", "features", "quickack", "congctl", "pref", "onlink", "vrf", "encap", "track_group", "add", "append", "prepend", "nat", "local", "broadcast", "anycast", "multicast", "throw", "fastopen_no_cookie", "ttl-propagate", "expires", "mpu", "weight"}
 
 var ruleRefused = []string{"not", "tos", "dsfield", "realms", "goto", "nop", "uidrange", "l3mdev", "ipproto", "ip_proto", "sport", "dport", "suppress_prefixlength", "suppress_ifgroup", "protocol", "blackhole", "unreachable", "prohibit", "nat", "track_group"}
 
@@ -147,7 +147,7 @@ func refusedErr(opt, what string) error {
 func ParseVirtualRoute(s string) (VirtualRoute, error) {
 	f := strings.Fields(s)
 	r := VirtualRoute{Protocol: protoKeepalived}
-	var inet6, haveDst, typed bool
+	var inet6, inet4, haveDst, typed, noTrack bool
 	for i := 0; i < len(f); i++ {
 		k := f[i]
 		val := func() (string, error) {
@@ -161,9 +161,13 @@ func ParseVirtualRoute(s string) (VirtualRoute, error) {
 		var err error
 		switch k {
 		case "no_track":
+			noTrack = true
 			continue
 		case "inet6":
 			inet6 = true
+			continue
+		case "inet":
+			inet4 = true
 			continue
 		case "blackhole", "unreachable", "prohibit", "unicast":
 			if typed || haveDst {
@@ -172,7 +176,7 @@ func ParseVirtualRoute(s string) (VirtualRoute, error) {
 			typed = true
 			r.Type = map[string]RouteType{"unicast": RouteUnicast, "blackhole": RouteBlackhole, "unreachable": RouteUnreachable, "prohibit": RouteProhibit}[k]
 			continue
-		case "src", "to", "via", "gw", "dev", "table", "metric", "priority", "preference", "scope", "proto", "protocol":
+		case "src", "to", "via", "gw", "dev", "oif", "table", "metric", "priority", "preference", "scope", "proto", "protocol":
 			if v, err = val(); err != nil {
 				return r, err
 			}
@@ -213,7 +217,7 @@ func ParseVirtualRoute(s string) (VirtualRoute, error) {
 			if r.Via, err = parsePlainAddr(v); err != nil {
 				return r, err
 			}
-		case "dev":
+		case "dev", "oif":
 			if r.Dev != "" || !validIfName(v) {
 				return r, fmt.Errorf("bad or repeated dev %s", v)
 			}
@@ -244,6 +248,14 @@ func ParseVirtualRoute(s string) (VirtualRoute, error) {
 	}
 	if !haveDst {
 		return r, errors.New("has no destination prefix")
+	}
+	if inet4 && inet6 {
+		return r, errors.New("inet and inet6 together")
+	}
+	if !noTrack {
+		// keepalived resets the protocol of a route it tracks (one
+		// without no_track) to its own, with a warning.
+		r.Protocol = protoKeepalived
 	}
 	if inet6 && r.Dst.Addr().Is4() && r.Dst.Bits() > 0 {
 		return r, errors.New("inet6 with an IPv4 destination")

@@ -17,7 +17,7 @@ func TestParseVirtualRoute(t *testing.T) {
 		wantErr string
 	}{
 		{in: "192.0.2.0/24 via 198.51.100.1 dev eth1", want: VirtualRoute{Dst: p("192.0.2.0/24"), Via: a("198.51.100.1"), Dev: "eth1", Protocol: 18}},
-		{in: "src 192.0.2.10 to 203.0.113.0/24 via 192.0.2.254 dev eth1 table 100 metric 5 scope link proto static no_track",
+		{in: "src 192.0.2.10 to 203.0.113.0/24 via 192.0.2.254 dev eth1 table 100 metric 5 scope link protocol static no_track",
 			want: VirtualRoute{Dst: p("203.0.113.0/24"), Src: a("192.0.2.10"), Via: a("192.0.2.254"), Dev: "eth1", Table: 100, Metric: 5, Scope: 253, Protocol: 4}},
 		{in: "0.0.0.0/0 gw 192.0.2.1 table 100", want: VirtualRoute{Dst: p("0.0.0.0/0"), Via: a("192.0.2.1"), Table: 100, Protocol: 18}},
 		{in: "default via 2001:db8::1", want: VirtualRoute{Dst: p("::/0"), Via: a("2001:db8::1"), Protocol: 18}},
@@ -25,6 +25,7 @@ func TestParseVirtualRoute(t *testing.T) {
 		{in: "unreachable 2001:db8:1::/48 table main", want: VirtualRoute{Type: RouteUnreachable, Dst: p("2001:db8:1::/48"), Table: 254, Protocol: 18}},
 		{in: "192.0.2.7 dev eth0", want: VirtualRoute{Dst: p("192.0.2.7/32"), Dev: "eth0", Protocol: 18}},
 		{in: "192.0.2.9/24 dev eth0", want: VirtualRoute{Dst: p("192.0.2.0/24"), Dev: "eth0", Protocol: 18}},
+		{in: "192.0.2.0/24 oif eth2 protocol static", want: VirtualRoute{Dst: p("192.0.2.0/24"), Dev: "eth2", Protocol: 18}},
 		{in: "192.0.2.0/24", wantErr: "needs via or dev"},
 		{in: "via 192.0.2.1", wantErr: "no destination"},
 		{in: "192.0.2.0/24 via 2001:db8::1", wantErr: "not of the destination's family"},

@@ -36,6 +36,10 @@ type Instance struct {
 	// settings only a few scenarios need, such as notifications.
 	LBHADGlobal   string
 	LBHADInstance string
+	// KeepalivedInstance is raw keepalived.conf text added inside
+	// keepalived's vrrp_instance block (lbhad ignores it), the
+	// counterpart of LBHADInstance.
+	KeepalivedInstance string
 }
 
 // TrackFile is a tracked file (lbhad track_file, keepalived
@@ -214,6 +218,7 @@ func KeepalivedConf(routerID string, in Instance) string {
 		}
 		b.WriteString("  }\n")
 	}
+	b.WriteString(in.KeepalivedInstance)
 	b.WriteString("}\n")
 	return b.String()
 }
