@@ -285,9 +285,9 @@ func ParseVirtualRoute(s string) (VirtualRoute, error) {
 
 // ParseVirtualRule parses one virtual_rules entry in keepalived's
 // syntax, such as "from 192.0.2.0/24 table 100 preference 100". lbhad
-// needs a preference (keepalived assigns one itself, "probably not what
-// you want", its manual says): with it, adding and removing a rule is
-// exact whatever the order instances change state in.
+// needs a preference (keepalived assigns one itself and warns that it
+// is probably not what you want): with it, adding and removing a rule
+// is exact whatever the order instances change state in.
 func ParseVirtualRule(s string) (VirtualRule, error) {
 	f := strings.Fields(s)
 	var r VirtualRule
@@ -365,7 +365,7 @@ func ParseVirtualRule(s string) (VirtualRule, error) {
 		return r, errors.New("needs a table (lbhad carries only rules that look up a table)")
 	}
 	if !havePrio {
-		return r, errors.New("needs a preference: keepalived would pick one itself, which decides the rule's place; give it explicitly")
+		return r, errors.New("needs a preference: keepalived 2.2.7 picks one itself (16384 for a lone rule) and warns that it is probably not what you want; give it explicitly")
 	}
 	r.IPv6 = inet6
 	for _, p := range []netip.Prefix{r.From, r.To} {
@@ -416,4 +416,11 @@ func (b *builder) virtualRoutes(r *rawInstance, in *Instance) {
 			in.VirtualRules = append(in.VirtualRules, vr)
 		}
 	}
+}
+
+// CheckVIP reports whether s is a valid virtual_ipaddress entry, for
+// the keepalived converter.
+func CheckVIP(s string) error {
+	_, err := parseVIP(s)
+	return err
 }

@@ -2,6 +2,7 @@ package kaconv
 
 import (
 	"fmt"
+	"github.com/lbhad/lbhad/config"
 	"math"
 	"net"
 	"net/netip"
@@ -792,6 +793,10 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 			c.auth(body, n)
 		case "virtual_ipaddress":
 			c.vips(body, n, name, ipv6)
+		case "virtual_ipaddress_excluded":
+			c.excludedVIPs(body, n, name)
+		case "virtual_routes", "virtual_rules":
+			c.virtualRoutes(body, n)
 		case "unicast_peer":
 			c.listBlock(body, "unicast_peer", n, func(e *node) (string, bool) {
 				return c.unicastPeer(body, e, ipv6)
@@ -975,10 +980,26 @@ func (c *converter) unicastPeer(body *hclwrite.Body, e *node, ipv6 bool) (string
 	return strings.Join(words, " "), true
 }
 
-// vips converts virtual_ipaddress, keeping the address with its dev and
-// label; other per-address options are dropped.
+// vips converts virtual_ipaddress, keeping the address with its brd,
+// dev, scope and label; other per-address options are dropped.
 func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string, ipv6 bool) {
-	c.carry(blk, "as virtual_ipaddress")
+	c.vipList(parent, blk, "virtual_ipaddress", instance, func(e *node, pfx netip.Prefix) bool {
+		if pfx.Addr().Is6() != ipv6 {
+			c.drop(parent, e, e.Text(), "this instance is "+family(ipv6)+" (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; "+splitFamilies+"; or list them in virtual_ipaddress_excluded, which takes either family")
+			return false
+		}
+		return true
+	})
+}
+
+// excludedVIPs converts virtual_ipaddress_excluded: the same entries,
+// of either family, added and removed with the VIPs but not advertised.
+func (c *converter) excludedVIPs(parent *hclwrite.Body, blk *node, instance string) {
+	c.vipList(parent, blk, "virtual_ipaddress_excluded", instance, func(*node, netip.Prefix) bool { return true })
+}
+
+func (c *converter) vipList(parent *hclwrite.Body, blk *node, name, instance string, familyOK func(*node, netip.Prefix) bool) {
+	c.carry(blk, "as "+name)
 	if c.vipOwner == nil {
 		c.vipOwner = map[netip.Addr]*node{}
 	}
@@ -994,8 +1015,7 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string, ipv6
 			}
 			pfx = netip.PrefixFrom(a, a.BitLen())
 		}
-		if pfx.Addr().Is6() != ipv6 {
-			c.drop(parent, e, e.Text(), "this instance is "+family(ipv6)+" (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; "+splitFamilies)
+		if !familyOK(e, pfx) {
 			continue
 		}
 		if first := c.vipOwner[pfx.Addr()]; first != nil {
@@ -1015,26 +1035,47 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string, ipv6
 		var dropped []string
 		for i := 0; i < len(e.Args); i++ {
 			k := e.Args[i].Text
-			if (k == "dev" || k == "label") && i+1 < len(e.Args) {
-				words = append(words, k, e.Args[i+1].Text)
-				i++
-				continue
-			}
-			if k == "scope" && i+1 < len(e.Args) && e.Args[i+1].Text == "global" {
-				i++ // the kernel's default scope, which lbhad's addresses get
-				continue
+			if (k == "dev" || k == "label" || k == "brd" || k == "broadcast" || k == "scope") && i+1 < len(e.Args) {
+				opt := []string{k, e.Args[i+1].Text}
+				if config.CheckVIP(strings.Join(append(append([]string{}, words...), opt...), " ")) == nil {
+					words = append(words, opt...)
+					i++
+					continue
+				}
 			}
 			dropped = append(dropped, k)
 		}
 		if len(dropped) > 0 {
-			c.drop(parent, e, e.Text(), fmt.Sprintf("lbhad sets only dev and label on a virtual address; %q left out, the address is kept", strings.Join(dropped, " ")))
+			c.drop(parent, e, e.Text(), fmt.Sprintf("lbhad sets only brd, dev, scope and label on a virtual address; %q left out, the address is kept", strings.Join(dropped, " ")))
 		}
 		list = append(list, cty.StringVal(strings.Join(words, " ")))
-		c.carry(e, "into virtual_ipaddress")
+		c.carry(e, "into "+name)
 	}
 	if len(list) > 0 {
-		parent.SetAttributeValue("virtual_ipaddress", cty.TupleVal(list))
+		parent.SetAttributeValue(name, cty.TupleVal(list))
 	}
+}
+
+// virtualRoutes converts virtual_routes and virtual_rules, entry by
+// entry: each keeps keepalived's words when lbhad carries every option
+// in it, and is a named loss otherwise (a route or rule is never
+// written with an option missing).
+func (c *converter) virtualRoutes(parent *hclwrite.Body, blk *node) {
+	c.listBlock(parent, blk.Name, blk, func(e *node) (string, bool) {
+		line := e.Text()
+		var err error
+		if blk.Name == "virtual_routes" {
+			_, err = config.ParseVirtualRoute(line)
+		} else {
+			_, err = config.ParseVirtualRule(line)
+		}
+		if err != nil {
+			c.drop(parent, e, line, err.Error())
+			return "", false
+		}
+		c.carry(e, "into "+blk.Name)
+		return line, true
+	})
 }
 
 // listBlock converts `name { a \n b }` into name = ["a", "b"]. keepalived

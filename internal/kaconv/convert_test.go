@@ -52,6 +52,14 @@ func TestConvert(t *testing.T) {
 		{name: "track_knobs", want: []string{
 			"testdata/track_knobs.conf:23: eth5 weight 300",
 		}},
+		// Routes, rules and excluded addresses follow the VIPs; an entry
+		// with an option lbhad does not carry (a VIP's peer, a route's
+		// mtu, a rule without the preference lbhad needs) is a named loss.
+		{name: "vroutes", want: []string{
+			"testdata/vroutes.conf:11: 192.0.2.51/24 dev eth0 peer 192.0.2.52",
+			"testdata/vroutes.conf:22: 192.0.2.128/25 via 192.0.2.254 dev eth0 mtu 1400",
+			"testdata/vroutes.conf:27: from 192.0.2.51 table 100",
+		}},
 		{name: "fidelity", want: []string{
 			"testdata/fidelity.conf:19: auth_type AH",
 			"testdata/fidelity.conf:20: auth_pass",
@@ -95,9 +103,7 @@ func TestConvert(t *testing.T) {
 			"testdata/unsupported.conf:22: bfd_instance BFD_1 { ... }",
 			"testdata/unsupported.conf:30: use_vmac vrrp51",
 			"testdata/unsupported.conf:33: advert_int 0.5",
-			"testdata/unsupported.conf:39: 192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global",
 			"testdata/unsupported.conf:40: 2001:db8::50/64",
-			"testdata/unsupported.conf:42: virtual_ipaddress_excluded { ... }",
 			"testdata/unsupported.conf:50: chk_missing",
 			"testdata/unsupported.conf:52: track_bfd { ... }",
 			"testdata/unsupported.conf:55: notify_master /etc/keepalived/master.sh root",

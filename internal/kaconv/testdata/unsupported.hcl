@@ -33,11 +33,10 @@ vrrp_instance "VI_1" {
     # keepalived's auth_pass was longer than 8 bytes; VRRPv2 carries 8 and keepalived sent only these, so peers still agree.
     auth_pass = "toolongp"
   }
-  # not converted (testdata/unsupported.conf:39): 192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global: lbhad sets only dev and label on a virtual address; "brd 192.0.2.255" left out, the address is kept
-  # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: this instance is IPv4 (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
-  virtual_ipaddress = ["192.0.2.50/24 dev eth0"]
-  # not converted (testdata/unsupported.conf:42): virtual_ipaddress_excluded { ... }: lbhad advertises every virtual address; move these into virtual_ipaddress or manage them outside lbhad
-  track_interface = ["eth1 weight -10"]
+  # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: this instance is IPv4 (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group; or list them in virtual_ipaddress_excluded, which takes either family
+  virtual_ipaddress          = ["192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global"]
+  virtual_ipaddress_excluded = ["192.0.2.99"]
+  track_interface            = ["eth1 weight -10"]
   track_script "chk_nginx" {
     weight = -30
   }
