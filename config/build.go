@@ -280,6 +280,7 @@ func (b *builder) scripts(raws []*rawScript, cfg *Config) map[string]*Script {
 			s.Fall = int(n)
 		}
 		s.InitFail = b.boolDefault(r.InitFail, "init_fail", false)
+		s.Reverse = b.boolDefault(r.Reverse, "reverse", false)
 		s.User = b.strDefault(r.User, "user", "")
 		b.checkUser(r.User, "user", s.User)
 		byName[r.Name] = s
@@ -425,9 +426,12 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 				b.errorf(ts.DefRange, "Unknown track_script", "No vrrp_script named %q is defined; track_script must name one of: %s.", ts.Name, nameList(scriptNames(cfg)))
 				continue
 			}
-			t := TrackScript{Name: ts.Name, Weight: s.Weight}
+			t := TrackScript{Name: ts.Name, Weight: s.Weight, Reverse: s.Reverse}
 			if n, ok := b.integer(ts.Weight, "weight", -maxScriptWeight, maxScriptWeight); ok {
-				t.Weight = int(n)
+				t.Weight, t.Reverse = int(n), false
+			}
+			if v, ok := b.boolean(ts.Reverse, "reverse"); ok {
+				t.Reverse = v
 			}
 			in.TrackScripts = append(in.TrackScripts, t)
 		}

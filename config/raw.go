@@ -84,6 +84,7 @@ type rawScript struct {
 	Fall     hcl.Expression `hcl:"fall,optional"`
 	User     hcl.Expression `hcl:"user,optional"`
 	InitFail hcl.Expression `hcl:"init_fail,optional"`
+	Reverse  hcl.Expression `hcl:"reverse,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }
 
@@ -135,18 +136,21 @@ type rawTrackFileDef struct {
 	File     hcl.Expression `hcl:"file"`
 	Weight   hcl.Expression `hcl:"weight,optional"`
 	InitFile hcl.Expression `hcl:"init_file,optional"`
+	Reverse  hcl.Expression `hcl:"reverse,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }
 
 type rawTrackFile struct {
 	Name     string         `hcl:"name,label"`
 	Weight   hcl.Expression `hcl:"weight,optional"`
+	Reverse  hcl.Expression `hcl:"reverse,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }
 
 type rawTrackScript struct {
 	Name     string         `hcl:"name,label"`
 	Weight   hcl.Expression `hcl:"weight,optional"`
+	Reverse  hcl.Expression `hcl:"reverse,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }
 

@@ -144,7 +144,11 @@ type Script struct {
 	// until Rise runs succeed, so a node does not claim mastership on a
 	// check it has not yet passed.
 	InitFail bool
-	Range    hcl.Range
+	// Reverse is keepalived's "weight W reverse": the weight moves the
+	// priority the other way, and with weight 0 the instance is in FAULT
+	// while the script succeeds.
+	Reverse bool
+	Range   hcl.Range
 }
 
 // TrackedInterface is a track_interface entry with keepalived's weight:
@@ -258,6 +262,9 @@ type VIP struct {
 type TrackScript struct {
 	Name   string
 	Weight int // the script's weight unless overridden
+	// Reverse is the script's unless the entry sets a weight, as in
+	// keepalived: then it is the entry's own reverse (default false).
+	Reverse bool
 }
 
 // TrackFile is a track_file (keepalived's vrrp_track_file): a file
@@ -273,7 +280,10 @@ type TrackFile struct {
 	// InitFile creates the file holding 0 at start when it is missing,
 	// so that operators find it in place.
 	InitFile bool
-	Range    hcl.Range
+	// Reverse multiplies number × weight by -1 (keepalived's "weight W
+	// reverse"); with weight 0, FAULT is while the number is 0.
+	Reverse bool
+	Range   hcl.Range
 }
 
 // TrackedFile binds a track_file to an instance, optionally overriding
@@ -281,6 +291,8 @@ type TrackFile struct {
 type TrackedFile struct {
 	Name   string
 	Weight int // the track_file's weight unless overridden
+	// Reverse follows the same rule as TrackScript.Reverse.
+	Reverse bool
 }
 
 // NotifyScripts are the keepalived-style notify hooks of an instance or

@@ -84,16 +84,18 @@ type TrackInterface struct {
 }
 
 type TrackScript struct {
-	Name   string
-	Weight int
+	Name    string
+	Weight  int
+	Reverse bool // see Track
 }
 
 // TrackFile binds a named file, whose number comes in through
 // Router.SetTrackFile, to an instance with a weight (see
 // EffectivePriority and FileTrack).
 type TrackFile struct {
-	Name   string
-	Weight int
+	Name    string
+	Weight  int
+	Reverse bool // see FileTrack
 }
 
 // SyncGroupConfig names instances that change state together.

@@ -54,10 +54,10 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 			ic.WeightedInterfaces = append(ic.WeightedInterfaces, vrrp.TrackInterface{Name: ti.Name, Weight: ti.Weight, Reverse: ti.Reverse})
 		}
 		for _, ts := range in.TrackScripts {
-			ic.TrackScripts = append(ic.TrackScripts, vrrp.TrackScript{Name: ts.Name, Weight: ts.Weight})
+			ic.TrackScripts = append(ic.TrackScripts, vrrp.TrackScript{Name: ts.Name, Weight: ts.Weight, Reverse: ts.Reverse})
 		}
 		for _, tf := range in.TrackFiles {
-			ic.TrackFiles = append(ic.TrackFiles, vrrp.TrackFile{Name: tf.Name, Weight: tf.Weight})
+			ic.TrackFiles = append(ic.TrackFiles, vrrp.TrackFile{Name: tf.Name, Weight: tf.Weight, Reverse: tf.Reverse})
 		}
 		out.Instances = append(out.Instances, ic)
 	}

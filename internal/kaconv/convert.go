@@ -677,9 +677,7 @@ func (c *converter) script(parent *hclwrite.Body, s *node) {
 			// a run never starts while the previous one is going.
 			c.setNumber(body, "timeout", n)
 		case "weight":
-			if len(n.Args) == 2 && n.Args[1].Text == "reverse" {
-				c.setNumberText(body, "weight", n, n.Args[0].Text)
-				c.drop(body, n, n.Text(), "lbhad has no reversed weights; the weight is kept with its usual meaning")
+			if c.reverseWeight(body, n) {
 				continue
 			}
 			c.setNumber(body, "weight", n)
@@ -1154,11 +1152,13 @@ func (c *converter) trackBlocks(parent *hclwrite.Body, blk *node, kind string, d
 		case len(e.Args) == 0:
 		case len(e.Args) == 2 && e.Args[0].Text == "weight":
 			c.setNumberText(body, "weight", e, e.Args[1].Text)
-		case len(e.Args) == 3 && e.Args[0].Text == "weight" && e.Args[2].Text == "reverse":
+		case len(e.Args) == 3 && e.Args[0].Text == "weight" && isReverseWord(e.Args[2].Text):
 			c.setNumberText(body, "weight", e, e.Args[1].Text)
-			c.drop(body, e, e.Text(), "lbhad has no reversed weights; the weight is kept with its usual meaning")
+			if e.Args[2].Text == "reverse" {
+				body.SetAttributeValue("reverse", cty.True)
+			}
 		default:
-			c.drop(body, e, e.Text(), "expected: NAME [weight N]")
+			c.drop(body, e, e.Text(), "expected: NAME [weight N [reverse|noreverse]]")
 		}
 	}
 }

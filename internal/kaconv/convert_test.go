@@ -37,7 +37,6 @@ func TestConvert(t *testing.T) {
 		// with fewer checks (but a FILE_CHECK of an undefined file is
 		// dropped by keepalived itself, the server kept).
 		{name: "checks", want: []string{
-			"testdata/checks.conf:11: weight -5 reverse",
 			"testdata/checks.conf:95: real_server 192.0.2.25 80 { ... }",
 			"testdata/checks.conf:98: BFD_CHECK { ... }",
 			"testdata/checks.conf:103: FILE_CHECK { ... }",
@@ -50,7 +49,7 @@ func TestConvert(t *testing.T) {
 		// over; a weight out of keepalived's range is a named loss, the
 		// interface kept with the plain FAULT rule.
 		{name: "track_knobs", want: []string{
-			"testdata/track_knobs.conf:23: eth5 weight 300",
+			"testdata/track_knobs.conf:34: eth5 weight 300",
 		}},
 		// Routes, rules and excluded addresses follow the VIPs; an entry
 		// with an option lbhad does not carry (a VIP's peer, a route's
@@ -99,7 +98,6 @@ func TestConvert(t *testing.T) {
 			"testdata/unsupported.conf:6: vrrp_strict",
 			"testdata/unsupported.conf:8: notification_email { ... }",
 			"testdata/unsupported.conf:11: smtp_server 192.0.2.25 2525",
-			"testdata/unsupported.conf:18: weight -20 reverse",
 			"testdata/unsupported.conf:22: bfd_instance BFD_1 { ... }",
 			"testdata/unsupported.conf:30: use_vmac vrrp51",
 			"testdata/unsupported.conf:33: advert_int 0.5",

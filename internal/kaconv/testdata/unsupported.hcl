@@ -11,11 +11,11 @@ global {
 }
 
 vrrp_script "chk_nginx" {
-  script   = "/usr/bin/pidof nginx"
-  interval = 2
-  timeout  = 5
-  weight   = -20
-  # not converted (testdata/unsupported.conf:18): weight -20 reverse: lbhad has no reversed weights; the weight is kept with its usual meaning
+  script    = "/usr/bin/pidof nginx"
+  interval  = 2
+  timeout   = 5
+  weight    = -20
+  reverse   = true
   init_fail = true
 }
 
