@@ -47,6 +47,7 @@ func (b *builder) build(raw *rawFile) *Config {
 	b.instances(raw.Instances, cfg, scripts)
 	b.instanceTrackFiles(raw.Instances, cfg, trackFiles)
 	b.syncGroups(raw.SyncGroups, cfg)
+	b.syncGroupTracking(raw.SyncGroups, cfg, scripts, trackFiles)
 	b.lvsSyncDaemon(raw.Global, cfg) // after instances: it names one
 	b.virtualServers(raw.VirtualServers, cfg, b.virtualServerGroups(raw.VSGroups, cfg))
 	b.bgp(raw, cfg) // after virtual servers: it checks their announce

@@ -163,7 +163,12 @@ type rawSyncGroup struct {
 	NotifyStop   hcl.Expression `hcl:"notify_stop,optional"`
 	Notify       hcl.Expression `hcl:"notify,optional"`
 	SMTPAlert    hcl.Expression `hcl:"smtp_alert,optional"`
-	DefRange     hcl.Range      `hcl:",def_range"`
+	// Tracking that applies to every member (keepalived's sync group
+	// track_interface, track_script and track_file).
+	TrackInterface hcl.Expression    `hcl:"track_interface,optional"`
+	TrackScripts   []*rawTrackScript `hcl:"track_script,block"`
+	TrackFiles     []*rawTrackFile   `hcl:"track_file,block"`
+	DefRange       hcl.Range         `hcl:",def_range"`
 }
 
 type rawVSGroup struct {

@@ -1210,6 +1210,15 @@ func (c *converter) syncGroup(parent *hclwrite.Body, g *node) {
 			c.setNotify(body, n.Name, n)
 		case "smtp_alert":
 			c.smtpAlert(body, n)
+		case "track_interface":
+			// Applied to every member, as in keepalived.
+			c.listBlock(body, "track_interface", n, func(e *node) (string, bool) {
+				return c.trackInterface(body, e), true
+			})
+		case "track_script":
+			c.trackScripts(body, n)
+		case "track_file":
+			c.instanceTrackFiles(body, n)
 		default:
 			c.dropNode(body, n)
 		}

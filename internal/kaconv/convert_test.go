@@ -54,6 +54,9 @@ func TestConvert(t *testing.T) {
 		// Routes, rules and excluded addresses follow the VIPs; an entry
 		// with an option lbhad does not carry (a VIP's peer, a route's
 		// mtu, a rule without the preference lbhad needs) is a named loss.
+		// Sync group tracking is carried to the group, which applies it
+		// to every member.
+		{name: "sync_track"},
 		{name: "vroutes", want: []string{
 			"testdata/vroutes.conf:11: 192.0.2.51/24 dev eth0 peer 192.0.2.52",
 			"testdata/vroutes.conf:22: 192.0.2.128/25 via 192.0.2.254 dev eth0 mtu 1400",
