@@ -120,6 +120,7 @@ type rawInstance struct {
 	NativeIPv6        hcl.Expression    `hcl:"native_ipv6,optional"`
 	Accept            hcl.Expression    `hcl:"accept,optional"`
 	NoAccept          hcl.Expression    `hcl:"no_accept,optional"`
+	SkipCheckAdvAddr  hcl.Expression    `hcl:"skip_check_adv_addr,optional"`
 	DefRange          hcl.Range         `hcl:",def_range"`
 }
 

@@ -224,11 +224,16 @@ type Instance struct {
 	ExcludedVIPs []VIP
 	// VirtualRoutes and VirtualRules are added on becoming MASTER and
 	// removed on leaving it, after and before the VIPs.
-	VirtualRoutes   []VirtualRoute
-	VirtualRules    []VirtualRule
-	UnicastSrcIP    netip.Addr // invalid when unset
-	UnicastPeers    []netip.Addr
-	TrackInterfaces []string // every tracked interface, weighted or not
+	VirtualRoutes []VirtualRoute
+	VirtualRules  []VirtualRule
+	// SkipCheckAdvAddr is keepalived's skip_check_adv_addr: a backup
+	// does not compare the address list of an advert from the master
+	// it last heard with its own, so the VIP lists can be changed one
+	// router at a time.
+	SkipCheckAdvAddr bool
+	UnicastSrcIP     netip.Addr // invalid when unset
+	UnicastPeers     []netip.Addr
+	TrackInterfaces  []string // every tracked interface, weighted or not
 	// TrackInterfaceWeights are the tracked interfaces given a weight or
 	// reverse ("eth1 weight -20 [reverse]"): they move the priority
 	// instead of causing FAULT, as in keepalived.

@@ -394,8 +394,10 @@ func slicesContains(list []string, s string) bool {
 	return false
 }
 
-// virtualRoutes reads an instance's virtual_routes and virtual_rules.
+// virtualRoutes reads an instance's virtual_routes and virtual_rules,
+// and skip_check_adv_addr, which goes with changing them.
 func (b *builder) virtualRoutes(r *rawInstance, in *Instance) {
+	in.SkipCheckAdvAddr = b.boolDefault(r.SkipCheckAdvAddr, "skip_check_adv_addr", false)
 	if list, ok := b.strList(r.VirtualRoutes, "virtual_routes"); ok {
 		for _, s := range list {
 			vr, err := ParseVirtualRoute(s)

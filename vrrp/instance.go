@@ -51,6 +51,12 @@ type InstanceConfig struct {
 	// VirtualRoutes and VirtualRules follow the VIPs (see routes.go).
 	VirtualRoutes []VRoute
 	VirtualRules  []VRule
+	// SkipCheckAdvAddr is keepalived's skip_check_adv_addr: in Backup,
+	// an advert from the source of the last advert accepted there is
+	// not checked against VIPs, so a master whose VIP list was just
+	// changed keeps its backups. Adverts from any other source, and
+	// every advert in Master, are checked.
+	SkipCheckAdvAddr bool
 	// TrackInterfaces put the instance in Fault while any is down. The
 	// instance's own Interface is always tracked, as in keepalived.
 	TrackInterfaces []string
@@ -135,7 +141,10 @@ type instance struct {
 	// primary address. started is set once Startup was delivered.
 	src     netip.Addr
 	started bool
-	faults  instFaults
+	// lastMaster is the source of the last advert accepted in Backup,
+	// for SkipCheckAdvAddr.
+	lastMaster netip.Addr
+	faults     instFaults
 }
 
 // checkSources refuses an instance without SrcAddr when there is no

@@ -50,6 +50,7 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 			ic.ExcludedVIPs = append(ic.ExcludedVIPs, vipAddr(v))
 		}
 		ic.VirtualRoutes, ic.VirtualRules = virtualRoutes(in)
+		ic.SkipCheckAdvAddr = in.SkipCheckAdvAddr
 		for _, ti := range in.TrackInterfaceWeights {
 			ic.WeightedInterfaces = append(ic.WeightedInterfaces, vrrp.TrackInterface{Name: ti.Name, Weight: ti.Weight, Reverse: ti.Reverse})
 		}

@@ -154,13 +154,16 @@ type converter struct {
 	// trackFileReverse notes the track files whose weight is reversed,
 	// which a FILE_CHECK without a weight of its own inherits.
 	trackFileReverse map[string]bool
-	vsGroups         map[string]bool // virtual_server_group names
-	allInstances     map[string]bool // every vrrp_instance name, wherever defined
-	hasRealServers   bool
-	vipOwner         map[netip.Addr]*node // the first listing of each virtual address
-	vipInstance      map[*node]string     // ... and its instance
-	vsLabels         map[string]bool
-	instances        map[string]bool
+	// skipCheckAdv is global_defs vrrp_skip_check_adv_addr, the default
+	// of every instance's skip_check_adv_addr.
+	skipCheckAdv   bool
+	vsGroups       map[string]bool // virtual_server_group names
+	allInstances   map[string]bool // every vrrp_instance name, wherever defined
+	hasRealServers bool
+	vipOwner       map[netip.Addr]*node // the first listing of each virtual address
+	vipInstance    map[*node]string     // ... and its instance
+	vsLabels       map[string]bool
+	instances      map[string]bool
 	// vrrp3 is global_defs' vrrp_version 3: instances without a version
 	// of their own speak VRRPv3.
 	vrrp3 bool
@@ -341,6 +344,9 @@ func (c *converter) prepass(nodes []*node, globals *bool) {
 				}
 				if g.Name == "vrrp_version" {
 					c.vrrp3 = len(g.Args) == 1 && g.Args[0].Text == "3"
+				}
+				if g.Name == "vrrp_skip_check_adv_addr" {
+					c.skipCheckAdv = len(g.Args) == 0 || slices.Contains([]string{"true", "yes", "on", "1"}, strings.ToLower(g.Args[0].Text))
 				}
 			}
 		case n.Name == "vrrp_script" && n.Block && len(n.Args) == 1 && hasChild(n, "script"):
@@ -561,6 +567,8 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 			c.setNumber(body, "vrrp_version", n)
 		case "dynamic_interfaces":
 			c.carry(n, "ignored: lbhad always waits for a missing interface and follows one deleted and created again")
+		case "vrrp_skip_check_adv_addr":
+			c.carry(n, "into each vrrp_instance without its own skip_check_adv_addr")
 		case "smtp_alert":
 			c.globalSMTPAlert(body, n)
 		default:
@@ -721,8 +729,13 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 	if !alert {
 		c.inheritAlert(body)
 	}
+	if c.skipCheckAdv && !hasChild(in, "skip_check_adv_addr") {
+		body.SetAttributeValue("skip_check_adv_addr", cty.True)
+	}
 	for _, n := range in.Children {
 		switch n.Name {
+		case "skip_check_adv_addr":
+			c.setFlag(body, "skip_check_adv_addr", n)
 		case "state":
 			s, ok := c.oneArg(body, n)
 			if !ok {

@@ -97,7 +97,6 @@ func TestConvert(t *testing.T) {
 		}},
 		{name: "unsupported", want: []string{
 			"testdata/unsupported.conf:4: vrrp_garp_interval 0.001",
-			"testdata/unsupported.conf:5: vrrp_skip_check_adv_addr",
 			"testdata/unsupported.conf:6: vrrp_strict",
 			"testdata/unsupported.conf:8: notification_email { ... }",
 			"testdata/unsupported.conf:11: smtp_server 192.0.2.25 2525",

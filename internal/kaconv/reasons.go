@@ -29,7 +29,6 @@ var reasons = map[string]string{
 	"vrrp_garp_master_delay":   "set garp_master_delay in each vrrp_instance instead",
 	"vrrp_garp_master_repeat":  "set garp_master_repeat in each vrrp_instance instead",
 	"vrrp_garp_master_refresh": "set garp_master_refresh in each vrrp_instance instead",
-	"vrrp_skip_check_adv_addr": "lbhad always checks the addresses in received advertisements",
 	"vrrp_strict":              "lbhad follows RFC 3768 without keepalived's strict-mode firewall rules",
 	"vrrp_iptables":            "lbhad installs no firewall rules",
 	"vrrp_ipsets":              "lbhad installs no firewall rules",

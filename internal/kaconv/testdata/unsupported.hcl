@@ -4,7 +4,6 @@
 global {
   router_id = "lb-odd"
   # not converted (testdata/unsupported.conf:4): vrrp_garp_interval 0.001: lbhad sends each burst of gratuitous ARPs back to back and has no delay between them
-  # not converted (testdata/unsupported.conf:5): vrrp_skip_check_adv_addr: lbhad always checks the addresses in received advertisements
   # not converted (testdata/unsupported.conf:6): vrrp_strict: lbhad follows RFC 3768 without keepalived's strict-mode firewall rules
   # not converted (testdata/unsupported.conf:8): notification_email { ... }: lbhad needs notification_email_from to send mail; keepalived sent from USER@HOST (the user it ran as and the local host name): set from by hand
   # not converted (testdata/unsupported.conf:11): smtp_server 192.0.2.25 2525: lbhad needs notification_email_from to send mail; keepalived sent from USER@HOST (the user it ran as and the local host name): set from by hand
@@ -22,8 +21,9 @@ vrrp_script "chk_nginx" {
 # not converted (testdata/unsupported.conf:22): bfd_instance BFD_1 { ... }: BFD is out of scope: lbhad has no BFD
 
 vrrp_instance "VI_1" {
-  state     = "BACKUP"
-  interface = "eth0"
+  skip_check_adv_addr = true
+  state               = "BACKUP"
+  interface           = "eth0"
   # not converted (testdata/unsupported.conf:30): use_vmac vrrp51: lbhad adds virtual addresses to the interface itself and has no VMAC (macvlan) interfaces
   virtual_router_id = 51
   priority          = 100
@@ -92,9 +92,10 @@ virtual_server "192.0.2.50:3868/sctp" {
 }
 
 vrrp_instance "VI_6" {
-  interface         = "eth0"
-  virtual_router_id = 61
-  native_ipv6       = true
+  skip_check_adv_addr = true
+  interface           = "eth0"
+  virtual_router_id   = 61
+  native_ipv6         = true
   # not converted (testdata/unsupported.conf:102): version 2: keepalived ignores version 2 in an instance already known as IPv6, but given before the IPv6 addresses it speaks its own VRRPv2 over IPv6; lbhad's IPv6 instances speak VRRPv3 only, so this is left out and the instance speaks VRRPv3
   advert_int = 0.5
   # not converted (testdata/unsupported.conf:104): unicast_src_ip 192.0.2.1: unicast_src_ip must be an address of the instance's family (IPv6); put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
