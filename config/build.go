@@ -363,9 +363,6 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 			}
 		}
 		in.Nopreempt = b.boolDefault(r.Nopreempt, "nopreempt", false)
-		if in.Nopreempt && in.State == StateMaster {
-			b.warnf(r.Nopreempt.Range(), "nopreempt with state MASTER", "nopreempt only works with state \"BACKUP\" (as in keepalived); an instance starting as MASTER preempts anyway.")
-		}
 		if d, ok := b.duration(r.PreemptDelay, "preempt_delay"); ok {
 			if d > 1000*time.Second {
 				b.errorf(r.PreemptDelay.Range(), "Invalid preempt_delay", "preempt_delay must be from 0 to 1000 seconds; it is %s.", d)
@@ -373,6 +370,7 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 				in.PreemptDelay = d
 			}
 		}
+		b.preemptRules(r, in)
 		if a := r.Auth; a != nil {
 			b.auth(a, in)
 		}
