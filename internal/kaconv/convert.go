@@ -154,6 +154,16 @@ type converter struct {
 	// trackFileReverse notes the track files whose weight is reversed,
 	// which a FILE_CHECK without a weight of its own inherits.
 	trackFileReverse map[string]bool
+	// defWeight is the weight of each vrrp_script and vrrp_track_file
+	// (1 for a track file without one), which a track entry without a
+	// weight takes.
+	defWeight map[string]int
+	// unweighted maps the members of sync groups without
+	// sync_group_tracking_weight to their group: keepalived ignores the
+	// weights of their own tracking; curUnweighted is the instance's
+	// group while it is converted.
+	unweighted    map[string]string
+	curUnweighted string
 	// skipCheckAdv is global_defs vrrp_skip_check_adv_addr, the default
 	// of every instance's skip_check_adv_addr.
 	skipCheckAdv   bool
@@ -268,6 +278,8 @@ func (c *converter) convertParts(nodes []*node) []OutFile {
 	c.scripts = map[string]bool{}
 	c.trackFiles = map[string]bool{}
 	c.trackFileReverse = map[string]bool{}
+	c.defWeight = map[string]int{}
+	c.unweighted = map[string]string{}
 	c.vsGroups = map[string]bool{}
 	c.allInstances = map[string]bool{}
 	c.vsLabels = map[string]bool{}
@@ -351,8 +363,25 @@ func (c *converter) prepass(nodes []*node, globals *bool) {
 			}
 		case n.Name == "vrrp_script" && n.Block && len(n.Args) == 1 && hasChild(n, "script"):
 			c.scripts[n.Args[0].Text] = true
+			c.defWeight["script "+n.Args[0].Text] = childWeight(n, 0)
+		case n.Name == "vrrp_sync_group" && n.Block && len(n.Args) == 1:
+			if hasChild(n, "sync_group_tracking_weight") || hasChild(n, "global_tracking") {
+				continue
+			}
+			for _, g := range n.Children {
+				if g.Name != "group" {
+					continue
+				}
+				for _, e := range g.Children {
+					c.unweighted[e.Name] = n.Args[0].Text
+					for _, a := range e.Args {
+						c.unweighted[a.Text] = n.Args[0].Text
+					}
+				}
+			}
 		case (n.Name == "vrrp_track_file" || n.Name == "track_file") && n.Block && len(n.Args) == 1:
 			c.trackFiles[n.Args[0].Text] = true
+			c.defWeight["file "+n.Args[0].Text] = childWeight(n, 1)
 			for _, m := range n.Children {
 				if m.Name == "weight" && len(m.Args) == 2 && m.Args[1].Text == "reverse" {
 					c.trackFileReverse[n.Args[0].Text] = true
@@ -729,6 +758,8 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 	if !alert {
 		c.inheritAlert(body)
 	}
+	c.curUnweighted = c.unweighted[name]
+	defer func() { c.curUnweighted = "" }()
 	if c.skipCheckAdv && !hasChild(in, "skip_check_adv_addr") {
 		body.SetAttributeValue("skip_check_adv_addr", cty.True)
 	}
@@ -1108,11 +1139,36 @@ func (c *converter) trackInterface(body *hclwrite.Body, e *node) string {
 		c.drop(body, e, e.Text(), "track_interface takes NAME weight W [reverse] with W from -253 to 253; kept as the bare interface name, which puts the instance into FAULT while it is down")
 		return e.Name
 	}
+	if c.curUnweighted != "" && w != 0 {
+		out := e.Name
+		if len(a) == 3 && a[2] == "reverse" {
+			out += " weight 0 reverse"
+		}
+		c.drop(body, e, e.Text(), c.unweightedWhy()+"; written without its weight, as keepalived runs it ("+out+")")
+		return out
+	}
 	out := fmt.Sprintf("%s weight %d", e.Name, w)
 	if len(a) == 3 && a[2] == "reverse" {
 		out += " reverse"
 	}
 	return out
+}
+
+// unweightedWhy is the reason for a member weight keepalived ignores.
+func (c *converter) unweightedWhy() string {
+	return fmt.Sprintf("keepalived 2.2.7 ignores the weights of a member's own tracking in vrrp_sync_group %s, which has no sync_group_tracking_weight, and lbhad would apply them; move the tracking into the sync group for weights", c.curUnweighted)
+}
+
+// childWeight is the number after n's weight child, or def.
+func childWeight(n *node, def int) int {
+	for _, m := range n.Children {
+		if m.Name == "weight" && len(m.Args) >= 1 {
+			if w, err := strconv.Atoi(m.Args[0].Text); err == nil {
+				return w
+			}
+		}
+	}
+	return def
 }
 
 func (c *converter) listBlock(parent *hclwrite.Body, name string, blk *node, entry func(*node) (string, bool)) {
@@ -1159,6 +1215,9 @@ func (c *converter) trackBlocks(parent *hclwrite.Body, blk *node, kind string, d
 			continue
 		}
 		seen[name] = true
+		if c.curUnweighted != "" && c.memberUnweighted(parent, e, kind) {
+			continue
+		}
 		body := parent.AppendNewBlock(kind, []string{name}).Body()
 		c.carry(e, fmt.Sprintf("as %s %q", kind, name))
 		switch {
@@ -1232,6 +1291,8 @@ func (c *converter) syncGroup(parent *hclwrite.Body, g *node) {
 			c.trackScripts(body, n)
 		case "track_file":
 			c.instanceTrackFiles(body, n)
+		case "sync_group_tracking_weight", "global_tracking":
+			c.carry(n, "ignored: lbhad always applies the weights of its members' own tracking, which this keyword asks keepalived to do")
 		default:
 			c.dropNode(body, n)
 		}
@@ -1244,4 +1305,36 @@ func argTexts(args []arg) []string {
 		out[i] = a.Text
 	}
 	return out
+}
+
+// memberUnweighted applies keepalived's rule for a weighted track_script
+// or track_file on a member of a sync group without
+// sync_group_tracking_weight (measured with keepalived 2.2.7 -t): a
+// weighted script and a file of weight other than 1 are ignored, a file
+// of weight 1 becomes weight 0. It writes what keepalived runs and
+// reports the loss; it returns true when it has handled e.
+func (c *converter) memberUnweighted(parent *hclwrite.Body, e *node, kind string) bool {
+	prefix := "script "
+	if kind == "track_file" {
+		prefix = "file "
+	}
+	w := c.defWeight[prefix+e.Name]
+	if len(e.Args) >= 2 && e.Args[0].Text == "weight" {
+		n, err := strconv.Atoi(e.Args[1].Text)
+		if err != nil {
+			return false
+		}
+		w = n
+	}
+	switch {
+	case w == 0:
+		return false
+	case kind == "track_file" && w == 1:
+		body := parent.AppendNewBlock(kind, []string{e.Name}).Body()
+		body.SetAttributeValue("weight", cty.NumberIntVal(0))
+		c.drop(body, e, e.Text(), c.unweightedWhy()+"; written with weight 0, as keepalived runs it (the file is a flag: any number but 0 is FAULT)")
+	default:
+		c.drop(parent, e, e.Text(), c.unweightedWhy()+"; left out, as keepalived leaves it out")
+	}
+	return true
 }

@@ -56,7 +56,13 @@ func TestConvert(t *testing.T) {
 		// mtu, a rule without the preference lbhad needs) is a named loss.
 		// Sync group tracking is carried to the group, which applies it
 		// to every member.
-		{name: "sync_track"},
+		{name: "sync_track", want: []string{
+			"testdata/sync_track.conf:43: eth4 weight -20",
+			"testdata/sync_track.conf:44: eth5 weight 10 reverse",
+			"testdata/sync_track.conf:48: chk_gw",
+			"testdata/sync_track.conf:52: maint",
+			"testdata/sync_track.conf:53: spare weight 5",
+		}},
 		{name: "vroutes", want: []string{
 			"testdata/vroutes.conf:11: 192.0.2.51/24 dev eth0 peer 192.0.2.52",
 			"testdata/vroutes.conf:22: 192.0.2.128/25 via 192.0.2.254 dev eth0 mtu 1400",
