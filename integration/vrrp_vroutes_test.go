@@ -3,6 +3,8 @@
 package integration
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +21,9 @@ var (
 	vruleLines  = []string{"from 192.0.2.50 table 100 preference 100"}
 )
 
-func vroutesInstance(prio uint8, tracks []string) lab.Instance {
+func vroutesInstance(prio uint8, tracks []string, files []lab.TrackFile) lab.Instance {
 	return lab.Instance{
-		Priority: prio, Advert: 500 * time.Millisecond, Version: 3, TrackInterfaces: tracks,
+		Priority: prio, Advert: 500 * time.Millisecond, Version: 3, TrackInterfaces: tracks, TrackFiles: files,
 		LBHADInstance: "  virtual_routes = [" + quoteList(vrouteLines) + "]\n  virtual_rules = [" + quoteList(vruleLines) + "]\n",
 		KeepalivedInstance: "  virtual_routes {\n    " + strings.Join(vrouteLines, "\n    ") + "\n  }\n" +
 			"  virtual_rules {\n    " + strings.Join(vruleLines, "\n    ") + "\n  }\n",
@@ -91,10 +93,11 @@ func (b *bed) waitVRoutes(master, backup *lab.Node, why string) {
 
 // TestVRRPVirtualRoutesInterop: lbhad and keepalived 2.2.7 share a VRID,
 // each with the same virtual_routes and virtual_rules; d1 tracks trk0
-// with weight -60 and trk2 with weight 60 reverse. Taking trk0 down, or
-// bringing trk2 up (reverse: up lowers), drops d1 from 150 to 90, below
-// d2's 100, so mastership moves, and the routes and rule are on the
-// master only, every time. A graceful stop of the master takes them off
+// with weight -60 and trk2 with weight 60 reverse, and a track file with
+// weight 1 reverse. Taking trk0 down, bringing trk2 up (reverse: up
+// lowers), or writing 60 in the file (reverse: 60 × 1 × -1) drops d1 from
+// 150 to 90, below d2's 100, so mastership moves, and the routes and rule
+// are on the master only, every time. A graceful stop of the master takes them off
 // it. Then the roles swap (keepalived on d1 tracking, lbhad on d2) and
 // the same moves are checked the other way round.
 func TestVRRPVirtualRoutesInterop(t *testing.T) {
@@ -107,6 +110,15 @@ func TestVRRPVirtualRoutesInterop(t *testing.T) {
 		{"link", "set", "trk0", "up"},
 	})
 	tracks := []string{"trk0 weight -60", "trk2 weight 60 reverse"}
+	flag := filepath.Join(b.l.Dir, "d1-flag")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(flag, []byte(s+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("0")
+	files := []lab.TrackFile{{Name: "flag", Path: flag, Weight: 1, Reverse: true}}
 	link := func(dev, state string) {
 		t.Helper()
 		if err := b.l.IP(b.l.D1.NS, "link", "set", dev, state); err != nil {
@@ -115,8 +127,8 @@ func TestVRRPVirtualRoutesInterop(t *testing.T) {
 	}
 	for _, round := range []struct{ d1, d2 string }{{"lbhad", "keepalived"}, {"keepalived", "lbhad"}} {
 		tag := round.d1 + " on d1, " + round.d2 + " on d2"
-		d1 := b.start(round.d1, b.l.D1, vroutesInstance(150, tracks))
-		d2 := b.start(round.d2, b.l.D2, vroutesInstance(100, nil))
+		d1 := b.start(round.d1, b.l.D1, vroutesInstance(150, tracks, files))
+		d2 := b.start(round.d2, b.l.D2, vroutesInstance(100, nil, nil))
 		b.waitOwner(b.l.D1, 15*time.Second, time.Second, tag+": started")
 		b.waitVRoutes(b.l.D1, b.l.D2, tag+": d1 master")
 
@@ -135,6 +147,14 @@ func TestVRRPVirtualRoutesInterop(t *testing.T) {
 		link("trk2", "down")
 		b.waitOwner(b.l.D1, 10*time.Second, time.Second, tag+": trk2 down")
 		b.waitVRoutes(b.l.D1, b.l.D2, tag+": d1 master after trk2 down")
+
+		write("60")
+		b.waitOwner(b.l.D2, 10*time.Second, time.Second, tag+": flag file 60 (weight 1 reverse)")
+		b.waitVRoutes(b.l.D2, b.l.D1, tag+": d2 master after the flag file went to 60")
+
+		write("0")
+		b.waitOwner(b.l.D1, 10*time.Second, time.Second, tag+": flag file 0")
+		b.waitVRoutes(b.l.D1, b.l.D2, tag+": d1 master after the flag file went to 0")
 
 		// A graceful stop of the master hands the routes over.
 		if err := d1.Stop(10 * time.Second); err != nil {
