@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -17,6 +18,9 @@ type fakeRoutes struct {
 	routes map[VRoute]bool
 	rules  map[VRule]bool
 	calls  []string
+	// failRoutes makes AddRoute fail, as the kernel does for a gateway
+	// it cannot reach.
+	failRoutes bool
 }
 
 func (f *fakeRoutes) do(call string, fn func()) error {
@@ -28,6 +32,12 @@ func (f *fakeRoutes) do(call string, fn func()) error {
 }
 
 func (f *fakeRoutes) AddRoute(r VRoute) error {
+	f.mu.Lock()
+	fail := f.failRoutes
+	f.mu.Unlock()
+	if fail {
+		return errors.New("add route: network is unreachable")
+	}
 	return f.do("add route "+r.Dst.String(), func() { f.routes[r] = true })
 }
 
@@ -154,5 +164,47 @@ func TestRouterExcludedVIPs(t *testing.T) {
 	s.run(20 * time.Second)
 	if got := a.addrs.list(); len(got) != 0 {
 		t.Errorf("stopped A holds %v", got)
+	}
+}
+
+// TestRouterRouteFailureKeepsMaster: a route the kernel refuses is
+// logged and left out, as keepalived does; the master keeps its VIPs,
+// rules and mastership (no fault), and the next transition tries again.
+func TestRouterRouteFailureKeepsMaster(t *testing.T) {
+	s := newSim(t)
+	ca, cb := inst("vi", "eth0", 51, 150, vipA), inst("vi", "eth0", 51, 100, vipA)
+	for _, c := range []*InstanceConfig{&ca, &cb} {
+		c.VirtualRoutes = []VRoute{testRoute}
+		c.VirtualRules = []VRule{testRule}
+	}
+	a := s.newNode("A", ipA, one(ca), nil)
+	b := s.newNode("B", ipB, one(cb), nil)
+	a.rts.failRoutes = true
+	s.start(a)
+	s.start(b)
+	s.run(10 * time.Second)
+	if st := a.status("vi"); st.State != StateMaster || len(st.Faults) != 0 {
+		t.Fatalf("A: %v faults %v, want MASTER without faults", st.State, st.Faults)
+	}
+	if got, want := a.rts.held(), []string{"rule 100"}; !slices.Equal(got, want) {
+		t.Errorf("A holds %v, want %v (the route refused, the rule added)", got, want)
+	}
+	if got := a.addrs.list(); len(got) != 1 {
+		t.Errorf("A's VIPs %v, want the VIP", got)
+	}
+	// The next time A becomes master the route goes in.
+	a.rts.mu.Lock()
+	a.rts.failRoutes = false
+	a.rts.mu.Unlock()
+	s.stop(a)
+	s.run(15 * time.Second)
+	a2 := s.newNode("A", ipA, one(ca), nil)
+	s.start(a2)
+	s.run(30 * time.Second)
+	if got, want := a2.rts.held(), []string{"route 198.51.100.0/24", "rule 100"}; !slices.Equal(got, want) {
+		t.Errorf("restarted A holds %v, want %v", got, want)
+	}
+	if got := b.rts.held(); len(got) != 0 {
+		t.Errorf("B holds %v after A preempted back", got)
 	}
 }
