@@ -582,7 +582,7 @@ func parseVIP(s string) (VIP, error) {
 			}
 			brd = val
 		case "scope":
-			sc, err := ParseScope(val)
+			sc, err := parseScope(val)
 			if err != nil {
 				return VIP{}, err
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -87,9 +88,9 @@ var routeRefused = []string{"from", "as", "or", "nexthop", "tos", "dsfield", "mt
 
 var ruleRefused = []string{"not", "tos", "dsfield", "realms", "goto", "nop", "uidrange", "l3mdev", "ipproto", "ip_proto", "sport", "dport", "suppress_prefixlength", "suppress_ifgroup", "protocol", "blackhole", "unreachable", "prohibit", "nat", "track_group"}
 
-// ParseScope reads a scope name (global, site, link, host, nowhere) or
+// parseScope reads a scope name (global, site, link, host, nowhere) or
 // number 0-255.
-func ParseScope(s string) (uint8, error) {
+func parseScope(s string) (uint8, error) {
 	if v, ok := scopeNames[s]; ok {
 		return v, nil
 	}
@@ -181,7 +182,7 @@ func ParseVirtualRoute(s string) (VirtualRoute, error) {
 				return r, err
 			}
 		default:
-			if slicesContains(routeRefused, k) {
+			if slices.Contains(routeRefused, k) {
 				return r, refusedErr(k, "virtual_routes")
 			}
 			if haveDst {
@@ -233,7 +234,7 @@ func ParseVirtualRoute(s string) (VirtualRoute, error) {
 			}
 			r.Metric = uint32(n)
 		case "scope":
-			if r.Scope, err = ParseScope(v); err != nil {
+			if r.Scope, err = parseScope(v); err != nil {
 				return r, err
 			}
 		case "proto", "protocol":
@@ -301,7 +302,7 @@ func ParseVirtualRule(s string) (VirtualRule, error) {
 			inet6 = true
 			continue
 		}
-		if slicesContains(ruleRefused, k) {
+		if slices.Contains(ruleRefused, k) {
 			return r, refusedErr(k, "virtual_rules")
 		}
 		if i+1 >= len(f) {
@@ -383,15 +384,6 @@ func ParseVirtualRule(s string) (VirtualRule, error) {
 		return r, errors.New("from and to are of different families")
 	}
 	return r, nil
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // virtualRoutes reads an instance's virtual_routes and virtual_rules,
