@@ -164,3 +164,56 @@ vrrp_instance "VI_1" {
 		t.Errorf("diagnostics -want +got:\n%s", d)
 	}
 }
+
+// FuzzParseVirtualRoute: any entry is parsed or refused, never a panic,
+// and an accepted route is of one family with what it needs (via or dev
+// for unicast, neither for the other types).
+func FuzzParseVirtualRoute(f *testing.F) {
+	for _, s := range []string{
+		"192.0.2.0/24 via 198.51.100.1 dev eth1", "blackhole 203.0.113.0/24", "default via 2001:db8::1",
+		"src 192.0.2.10 to 203.0.113.0/24 via 192.0.2.254 dev eth1 table 100 metric 5 scope link protocol static no_track",
+		"inet6 default dev eth0", "0.0.0.0/0 gw 192.0.2.1 table main", "via", "to to to",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseVirtualRoute(s)
+		if err != nil {
+			return
+		}
+		fam6 := r.Dst.Addr().Is6()
+		for _, a := range []netip.Addr{r.Via, r.Src} {
+			if a.IsValid() && a.Is6() != fam6 {
+				t.Fatalf("%q: mixed families %+v", s, r)
+			}
+		}
+		if (r.Type == RouteUnicast) != (r.Via.IsValid() || r.Dev != "") {
+			t.Fatalf("%q: type %v with via %v dev %q", s, r.Type, r.Via, r.Dev)
+		}
+	})
+}
+
+// FuzzParseVirtualRule: parsed or refused, never a panic; an accepted
+// rule has a table and one family.
+func FuzzParseVirtualRule(f *testing.F) {
+	for _, s := range []string{
+		"from 192.0.2.0/24 table 100 preference 100", "to 2001:db8::/32 lookup 7 priority 9",
+		"from all iif eth1 oif eth2 fwmark 0x10/0xff table main pref 5", "inet6 fwmark 3 table 3 preference 3", "table",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseVirtualRule(s)
+		if err != nil {
+			return
+		}
+		if r.Table == 0 {
+			t.Fatalf("%q: no table", s)
+		}
+		for _, p := range []netip.Prefix{r.From, r.To} {
+			if p.IsValid() && p.Addr().Is6() != r.IPv6 {
+				t.Fatalf("%q: prefix %v in a rule of the other family", s, p)
+			}
+		}
+	})
+}
