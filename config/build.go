@@ -47,6 +47,7 @@ func (b *builder) build(raw *rawFile) *Config {
 	b.instances(raw.Instances, cfg, scripts)
 	b.instanceTrackFiles(raw.Instances, cfg, trackFiles)
 	b.syncGroups(raw.SyncGroups, cfg)
+	b.syncGroupTracking(raw.SyncGroups, cfg, scripts, trackFiles)
 	b.lvsSyncDaemon(raw.Global, cfg) // after instances: it names one
 	b.virtualServers(raw.VirtualServers, cfg, b.virtualServerGroups(raw.VSGroups, cfg))
 	b.bgp(raw, cfg) // after virtual servers: it checks their announce
@@ -281,6 +282,7 @@ func (b *builder) scripts(raws []*rawScript, cfg *Config) map[string]*Script {
 			s.Fall = int(n)
 		}
 		s.InitFail = b.boolDefault(r.InitFail, "init_fail", false)
+		s.Reverse = b.boolDefault(r.Reverse, "reverse", false)
 		s.User = b.strDefault(r.User, "user", "")
 		b.checkUser(r.User, "user", s.User)
 		byName[r.Name] = s
@@ -362,9 +364,6 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 			}
 		}
 		in.Nopreempt = b.boolDefault(r.Nopreempt, "nopreempt", false)
-		if in.Nopreempt && in.State == StateMaster {
-			b.warnf(r.Nopreempt.Range(), "nopreempt with state MASTER", "nopreempt only works with state \"BACKUP\" (as in keepalived); an instance starting as MASTER preempts anyway.")
-		}
 		if d, ok := b.duration(r.PreemptDelay, "preempt_delay"); ok {
 			if d > 1000*time.Second {
 				b.errorf(r.PreemptDelay.Range(), "Invalid preempt_delay", "preempt_delay must be from 0 to 1000 seconds; it is %s.", d)
@@ -372,10 +371,12 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 				in.PreemptDelay = d
 			}
 		}
+		b.preemptRules(r, in)
 		if a := r.Auth; a != nil {
 			b.auth(a, in)
 		}
 		b.vips(r, in, vips)
+		b.virtualRoutes(r, in)
 		b.family(r, in, cfg.Global.VRRPVersion)
 		if advertOK {
 			b.advertInt(r.AdvertInt, in, advertInt)
@@ -425,9 +426,12 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 				b.errorf(ts.DefRange, "Unknown track_script", "No vrrp_script named %q is defined; track_script must name one of: %s.", ts.Name, nameList(scriptNames(cfg)))
 				continue
 			}
-			t := TrackScript{Name: ts.Name, Weight: s.Weight}
+			t := TrackScript{Name: ts.Name, Weight: s.Weight, Reverse: s.Reverse}
 			if n, ok := b.integer(ts.Weight, "weight", -maxScriptWeight, maxScriptWeight); ok {
-				t.Weight = int(n)
+				t.Weight, t.Reverse = int(n), false
+			}
+			if v, ok := b.boolean(ts.Reverse, "reverse"); ok {
+				t.Reverse = v
 			}
 			in.TrackScripts = append(in.TrackScripts, t)
 		}
@@ -493,36 +497,45 @@ func (b *builder) auth(a *rawAuth, in *Instance) {
 }
 
 func (b *builder) vips(r *rawInstance, in *Instance, seen map[netip.Addr]vipOwner) {
-	list, ok := b.strList(r.VIPs, "virtual_ipaddress")
-	if !ok {
-		return
+	in.VIPs = b.vipList(r.VIPs, "virtual_ipaddress", in, seen)
+	if len(in.VIPs) > maxVIPs {
+		b.errorf(r.VIPs.Range(), "Too many virtual_ipaddress entries", "An instance can have at most %d virtual addresses, the most a VRRPv2 advertisement can carry (RFC 3768 section 5.3.5); this one has %d. Split them over several instances in a vrrp_sync_group, or move some into virtual_ipaddress_excluded.", maxVIPs, len(in.VIPs))
 	}
+	in.ExcludedVIPs = b.vipList(r.VIPsExcluded, "virtual_ipaddress_excluded", in, seen)
+}
+
+// vipList reads a virtual_ipaddress or virtual_ipaddress_excluded list.
+func (b *builder) vipList(e hcl.Expression, name string, in *Instance, seen map[netip.Addr]vipOwner) []VIP {
+	list, ok := b.strList(e, name)
+	if !ok {
+		return nil
+	}
+	var out []VIP
 	for _, s := range list {
 		v, err := parseVIP(s)
 		if err != nil {
-			b.errorf(r.VIPs.Range(), "Invalid virtual_ipaddress", "Each virtual_ipaddress entry must be \"ADDRESS[/len] [dev IFACE] [label LABEL]\", such as \"192.0.2.50/24 dev eth0\" or \"2001:db8::50/64\"; %q: %v.", s, err)
+			b.errorf(e.Range(), "Invalid "+name, "Each %s entry must be \"ADDRESS[/len] [brd ADDR|+|-] [dev IFACE] [scope SCOPE] [label LABEL]\", such as \"192.0.2.50/24 dev eth0\" or \"2001:db8::50/64\"; %q: %v.", name, s, err)
 			continue
 		}
 		if v.Dev == "" {
 			v.Dev = in.Interface
 		}
 		if v.Label != "" && v.Dev != "" && !strings.HasPrefix(v.Label, v.Dev) {
-			b.errorf(r.VIPs.Range(), "Invalid virtual_ipaddress", "The label of %q must start with its device name %q, as the kernel requires.", s, v.Dev)
+			b.errorf(e.Range(), "Invalid "+name, "The label of %q must start with its device name %q, as the kernel requires.", s, v.Dev)
 			continue
 		}
 		if first, dup := seen[v.Prefix.Addr()]; dup {
-			b.errorf(r.VIPs.Range(), "Duplicate virtual_ipaddress", "%s is already a virtual address of instance %q at %s; an address can belong to only one instance.", v.Prefix.Addr(), first.instance, first.rng.String())
+			b.errorf(e.Range(), "Duplicate "+name, "%s is already a virtual address of instance %q at %s; an address can belong to only one instance.", v.Prefix.Addr(), first.instance, first.rng.String())
 			continue
 		}
-		seen[v.Prefix.Addr()] = vipOwner{in.Name, r.VIPs.Range()}
-		in.VIPs = append(in.VIPs, v)
+		seen[v.Prefix.Addr()] = vipOwner{in.Name, e.Range()}
+		out = append(out, v)
 	}
-	if len(in.VIPs) > maxVIPs {
-		b.errorf(r.VIPs.Range(), "Too many virtual_ipaddress entries", "An instance can have at most %d virtual addresses, the most a VRRPv2 advertisement can carry (RFC 3768 section 5.3.5); this one has %d. Split them over several instances in a vrrp_sync_group.", maxVIPs, len(in.VIPs))
-	}
+	return out
 }
 
-// parseVIP parses keepalived's "ADDR[/LEN] [dev IFACE] [label LABEL]".
+// parseVIP parses keepalived's "ADDR[/LEN] [brd ADDR|+|-] [dev IFACE]
+// [scope SCOPE] [label LABEL]".
 func parseVIP(s string) (VIP, error) {
 	f := strings.Fields(s)
 	if len(f) == 0 {
@@ -548,6 +561,7 @@ func parseVIP(s string) (VIP, error) {
 		}
 		v.Prefix = netip.PrefixFrom(a, a.BitLen())
 	}
+	var brd string
 	for i := 1; i < len(f); i += 2 {
 		if i+1 >= len(f) {
 			return VIP{}, fmt.Errorf("%s needs a value", f[i])
@@ -564,11 +578,52 @@ func parseVIP(s string) (VIP, error) {
 				return VIP{}, fmt.Errorf("bad or repeated label %s (at most 15 characters)", val)
 			}
 			v.Label = val
+		case "brd", "broadcast":
+			if brd != "" {
+				return VIP{}, fmt.Errorf("repeated brd %s", val)
+			}
+			brd = val
+		case "scope":
+			sc, err := parseScope(val)
+			if err != nil {
+				return VIP{}, err
+			}
+			v.Scope = sc
 		default:
-			return VIP{}, fmt.Errorf("unknown option %q (allowed: dev, label)", f[i])
+			return VIP{}, fmt.Errorf("unknown option %q (allowed: brd, dev, scope, label)", f[i])
 		}
 	}
+	if brd != "" {
+		b, err := broadcast(v.Prefix, brd)
+		if err != nil {
+			return VIP{}, err
+		}
+		v.Broadcast = b
+	}
 	return v, nil
+}
+
+// broadcast reads a VIP's brd: an IPv4 address, or "+" (the prefix with
+// all host bits set) or "-" (all host bits clear), as ip reads them.
+func broadcast(p netip.Prefix, s string) (netip.Addr, error) {
+	if !p.Addr().Is4() {
+		return netip.Addr{}, fmt.Errorf("brd is for IPv4 addresses only")
+	}
+	switch s {
+	case "+", "-":
+		a := p.Masked().Addr().As4()
+		if s == "+" {
+			for i := p.Bits(); i < 32; i++ {
+				a[i/8] |= 0x80 >> (i % 8)
+			}
+		}
+		return netip.AddrFrom4(a), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() {
+		return netip.Addr{}, fmt.Errorf("brd %q is not an IPv4 address, + or -", s)
+	}
+	return a, nil
 }
 
 func (b *builder) syncGroups(raws []*rawSyncGroup, cfg *Config) {

@@ -171,12 +171,16 @@ func (b *builder) fileCheck(c *rawCheck, vs *VirtualServer, cfg *Config) *Check 
 		if tf == nil {
 			b.errorf(r.TrackFile.Range(), "Unknown track_file", "No top-level track_file named %q is defined; track_file must name one of: %s.", name, nameList(trackFileNames(cfg)))
 		} else {
-			f.TrackFile, f.File, f.Weight = tf.Name, tf.File, tf.Weight
+			// Without its own weight, a FILE_CHECK takes the
+			// track_file's weight and reverse, as in keepalived.
+			f.TrackFile, f.File, f.Weight, f.Reverse = tf.Name, tf.File, tf.Weight, tf.Reverse
 		}
 	}
 	if n, ok := b.integer(r.Weight, "weight", -maxFileCheckWeight, maxFileCheckWeight); ok {
-		f.Weight = int(n)
+		f.Weight, f.Reverse = int(n), false
 	}
-	f.Reverse = b.boolDefault(r.Reverse, "reverse", false)
+	if v, ok := b.boolean(r.Reverse, "reverse"); ok {
+		f.Reverse = v
+	}
 	return ck
 }

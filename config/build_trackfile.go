@@ -34,6 +34,7 @@ func (b *builder) trackFiles(raws []*rawTrackFileDef, cfg *Config) map[string]*T
 		if v, ok := b.boolean(r.InitFile, "init_file"); ok {
 			tf.InitFile = v
 		}
+		tf.Reverse = b.boolDefault(r.Reverse, "reverse", false)
 		byName[r.Name] = tf
 		cfg.TrackFiles = append(cfg.TrackFiles, tf)
 	}
@@ -65,9 +66,12 @@ func (b *builder) instanceTrackFiles(raws []*rawInstance, cfg *Config, files map
 				b.errorf(t.DefRange, "Unknown track_file", "No top-level track_file named %q is defined; track_file must name one of: %s.", t.Name, nameList(trackFileNames(cfg)))
 				continue
 			}
-			tf := TrackedFile{Name: t.Name, Weight: f.Weight}
+			tf := TrackedFile{Name: t.Name, Weight: f.Weight, Reverse: f.Reverse}
 			if n, ok := b.integer(t.Weight, "weight", -maxTrackFileWeight, maxTrackFileWeight); ok {
-				tf.Weight = int(n)
+				tf.Weight, tf.Reverse = int(n), false
+			}
+			if v, ok := b.boolean(t.Reverse, "reverse"); ok {
+				tf.Reverse = v
 			}
 			in.TrackFiles = append(in.TrackFiles, tf)
 		}

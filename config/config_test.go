@@ -107,7 +107,7 @@ func fullWant() *Config {
 		Scripts: []*Script{script},
 		Instances: []*Instance{{
 			Name: "VI_1", Interface: "eth0", VRID: 51, Priority: 150, AdvertInterval: 2 * time.Second, Version: 2,
-			State: StateMaster, PreemptDelay: 30 * time.Second, AuthType: AuthPass, AuthPass: "pw12",
+			State: StateBackup, PreemptDelay: 30 * time.Second, AuthType: AuthPass, AuthPass: "pw12",
 			VIPs: []VIP{
 				{Prefix: mustPrefix("192.0.2.50/24"), Dev: "eth0"},
 				{Prefix: mustPrefix("192.0.2.51/32"), Dev: "eth1", Label: "eth1:1"},
@@ -285,7 +285,8 @@ func TestBadCoverage(t *testing.T) {
 		"Unknown track_script", "Unknown instance in group", "Instance in two sync groups",
 		"Invalid weight", "smtp_alert without email settings",
 		"auth_pass too long", "Unsupported auth_type", "Invalid unicast_src_ip", "Invalid unicast_peer",
-		"nopreempt with state MASTER", "Invalid lower_threshold",
+		"nopreempt with state MASTER is ignored", "preempt_delay with state MASTER is ignored",
+		"preempt_delay with nopreempt is ignored", "nopreempt with priority 255 is ignored", "Invalid lower_threshold",
 		"Unsupported argument", "Unsupported block type", "Missing required argument",
 		"Invalid lvs_resync_interval", "ops needs a UDP service", "Flag of another scheduler", "Invalid protocol",
 		"Mixed families in a group", "Invalid group address", "Invalid group fwmark", "Conflicting group and address", "Unknown virtual_server_group", "Duplicate virtual service",
@@ -334,7 +335,8 @@ func TestWarningKeepsConfig(t *testing.T) {
 	if cfg == nil || diags.HasErrors() || len(diags) != 1 {
 		t.Fatalf("cfg=%v diags:\n%s", cfg, formatDiags(diags))
 	}
-	if in := cfg.Instances[0]; !in.Nopreempt || in.State != StateMaster {
+	// keepalived 2.2.7 clears nopreempt with state MASTER; so does lbhad.
+	if in := cfg.Instances[0]; in.Nopreempt || in.State != StateMaster {
 		t.Errorf("instance = %+v", in)
 	}
 }

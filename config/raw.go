@@ -89,6 +89,7 @@ type rawScript struct {
 	Fall     hcl.Expression `hcl:"fall,optional"`
 	User     hcl.Expression `hcl:"user,optional"`
 	InitFail hcl.Expression `hcl:"init_fail,optional"`
+	Reverse  hcl.Expression `hcl:"reverse,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }
 
@@ -103,6 +104,9 @@ type rawInstance struct {
 	PreemptDelay      hcl.Expression    `hcl:"preempt_delay,optional"`
 	Auth              *rawAuth          `hcl:"authentication,block"`
 	VIPs              hcl.Expression    `hcl:"virtual_ipaddress,optional"`
+	VIPsExcluded      hcl.Expression    `hcl:"virtual_ipaddress_excluded,optional"`
+	VirtualRoutes     hcl.Expression    `hcl:"virtual_routes,optional"`
+	VirtualRules      hcl.Expression    `hcl:"virtual_rules,optional"`
 	UnicastSrcIP      hcl.Expression    `hcl:"unicast_src_ip,optional"`
 	UnicastPeer       hcl.Expression    `hcl:"unicast_peer,optional"`
 	TrackInterface    hcl.Expression    `hcl:"track_interface,optional"`
@@ -121,6 +125,7 @@ type rawInstance struct {
 	NativeIPv6        hcl.Expression    `hcl:"native_ipv6,optional"`
 	Accept            hcl.Expression    `hcl:"accept,optional"`
 	NoAccept          hcl.Expression    `hcl:"no_accept,optional"`
+	SkipCheckAdvAddr  hcl.Expression    `hcl:"skip_check_adv_addr,optional"`
 	DefRange          hcl.Range         `hcl:",def_range"`
 
 	GARPLowerPrioDelay      hcl.Expression `hcl:"garp_lower_prio_delay,optional"`
@@ -141,18 +146,21 @@ type rawTrackFileDef struct {
 	File     hcl.Expression `hcl:"file"`
 	Weight   hcl.Expression `hcl:"weight,optional"`
 	InitFile hcl.Expression `hcl:"init_file,optional"`
+	Reverse  hcl.Expression `hcl:"reverse,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }
 
 type rawTrackFile struct {
 	Name     string         `hcl:"name,label"`
 	Weight   hcl.Expression `hcl:"weight,optional"`
+	Reverse  hcl.Expression `hcl:"reverse,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }
 
 type rawTrackScript struct {
 	Name     string         `hcl:"name,label"`
 	Weight   hcl.Expression `hcl:"weight,optional"`
+	Reverse  hcl.Expression `hcl:"reverse,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }
 
@@ -165,7 +173,12 @@ type rawSyncGroup struct {
 	NotifyStop   hcl.Expression `hcl:"notify_stop,optional"`
 	Notify       hcl.Expression `hcl:"notify,optional"`
 	SMTPAlert    hcl.Expression `hcl:"smtp_alert,optional"`
-	DefRange     hcl.Range      `hcl:",def_range"`
+	// Tracking that applies to every member (keepalived's sync group
+	// track_interface, track_script and track_file).
+	TrackInterface hcl.Expression    `hcl:"track_interface,optional"`
+	TrackScripts   []*rawTrackScript `hcl:"track_script,block"`
+	TrackFiles     []*rawTrackFile   `hcl:"track_file,block"`
+	DefRange       hcl.Range         `hcl:",def_range"`
 }
 
 type rawVSGroup struct {

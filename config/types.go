@@ -146,7 +146,11 @@ type Script struct {
 	// until Rise runs succeed, so a node does not claim mastership on a
 	// check it has not yet passed.
 	InitFail bool
-	Range    hcl.Range
+	// Reverse is keepalived's "weight W reverse": the weight moves the
+	// priority the other way, and with weight 0 the instance is in FAULT
+	// while the script succeeds.
+	Reverse bool
+	Range   hcl.Range
 }
 
 // TrackedInterface is a track_interface entry with keepalived's weight:
@@ -210,16 +214,28 @@ type Instance struct {
 	IPv6 bool
 	// UnicastPeerTTL holds the min_ttl/max_ttl bounds of the
 	// unicast_peer entries that have them.
-	UnicastPeerTTL  map[netip.Addr]TTLRange
-	State           State // initial state: StateBackup or StateMaster
-	Nopreempt       bool
-	PreemptDelay    time.Duration
-	AuthType        AuthType
-	AuthPass        string // at most 8 bytes; secret
-	VIPs            []VIP
-	UnicastSrcIP    netip.Addr // invalid when unset
-	UnicastPeers    []netip.Addr
-	TrackInterfaces []string // every tracked interface, weighted or not
+	UnicastPeerTTL map[netip.Addr]TTLRange
+	State          State // initial state: StateBackup or StateMaster
+	Nopreempt      bool
+	PreemptDelay   time.Duration
+	AuthType       AuthType
+	AuthPass       string // at most 8 bytes; secret
+	VIPs           []VIP
+	// ExcludedVIPs (virtual_ipaddress_excluded) move with the VIPs but
+	// are not carried in adverts; they may be of either family.
+	ExcludedVIPs []VIP
+	// VirtualRoutes and VirtualRules are added on becoming MASTER and
+	// removed on leaving it, after and before the VIPs.
+	VirtualRoutes []VirtualRoute
+	VirtualRules  []VirtualRule
+	// SkipCheckAdvAddr is keepalived's skip_check_adv_addr: a backup
+	// does not compare the address list of an advert from the master
+	// it last heard with its own, so the VIP lists can be changed one
+	// router at a time.
+	SkipCheckAdvAddr bool
+	UnicastSrcIP     netip.Addr // invalid when unset
+	UnicastPeers     []netip.Addr
+	TrackInterfaces  []string // every tracked interface, weighted or not
 	// TrackInterfaceWeights are the tracked interfaces given a weight or
 	// reverse ("eth1 weight -20 [reverse]"): they move the priority
 	// instead of causing FAULT, as in keepalived.
@@ -249,6 +265,10 @@ type VIP struct {
 	Prefix netip.Prefix // address with its prefix length (default /32)
 	Dev    string       // defaults to the instance's interface
 	Label  string
+	// Broadcast is brd (IPv4 only); invalid when unset, which lets the
+	// address manager derive it from the prefix.
+	Broadcast netip.Addr
+	Scope     uint8 // kernel scope number; 0 (global) unless given
 }
 
 // TrackScript binds a vrrp_script to an instance, optionally overriding
@@ -256,6 +276,9 @@ type VIP struct {
 type TrackScript struct {
 	Name   string
 	Weight int // the script's weight unless overridden
+	// Reverse is the script's unless the entry sets a weight, as in
+	// keepalived: then it is the entry's own reverse (default false).
+	Reverse bool
 }
 
 // TrackFile is a track_file (keepalived's vrrp_track_file): a file
@@ -271,7 +294,10 @@ type TrackFile struct {
 	// InitFile creates the file holding 0 at start when it is missing,
 	// so that operators find it in place.
 	InitFile bool
-	Range    hcl.Range
+	// Reverse multiplies number × weight by -1 (keepalived's "weight W
+	// reverse"); with weight 0, FAULT is while the number is 0.
+	Reverse bool
+	Range   hcl.Range
 }
 
 // TrackedFile binds a track_file to an instance, optionally overriding
@@ -279,6 +305,8 @@ type TrackFile struct {
 type TrackedFile struct {
 	Name   string
 	Weight int // the track_file's weight unless overridden
+	// Reverse follows the same rule as TrackScript.Reverse.
+	Reverse bool
 }
 
 // NotifyScripts are the keepalived-style notify hooks of an instance or

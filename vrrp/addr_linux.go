@@ -113,13 +113,18 @@ func (m *NetlinkAddrManager) waitJoined(ifindex int, ip netip.Addr) {
 // IFA_F_NODAD: a virtual address must be usable the moment the master
 // takes it, not tentative for the second or more that duplicate address
 // detection takes (and the other router, by design, may just have held
-// it), as keepalived has it. Both families get scope global (the zero
-// Scope).
+// it), as keepalived has it. The scope is v's (0, global, unless
+// configured); an IPv4 address without a configured brd gets the one
+// netlink derives from the prefix, as before brd could be set.
 func nlAddr(v VIPAddr) *netlink.Addr {
 	a := v.Prefix.Addr()
 	na := &netlink.Addr{
 		IPNet: &net.IPNet{IP: a.AsSlice(), Mask: net.CIDRMask(v.Prefix.Bits(), a.BitLen())},
 		Label: v.Label,
+		Scope: int(v.Scope),
+	}
+	if v.Broadcast.IsValid() {
+		na.Broadcast = v.Broadcast.AsSlice()
 	}
 	if a.Is6() {
 		na.Flags = unix.IFA_F_NODAD

@@ -44,6 +44,19 @@ type InstanceConfig struct {
 	PeerTTL map[netip.Addr]TTLBounds
 	// VIPs are of the instance's family; an empty Dev means Interface.
 	VIPs []VIPAddr
+	// ExcludedVIPs (keepalived's virtual_ipaddress_excluded) are added
+	// and removed with the VIPs but left out of adverts, and so out of
+	// the address check a peer makes; they may be of either family.
+	ExcludedVIPs []VIPAddr
+	// VirtualRoutes and VirtualRules follow the VIPs (see routes.go).
+	VirtualRoutes []VRoute
+	VirtualRules  []VRule
+	// SkipCheckAdvAddr is keepalived's skip_check_adv_addr: in Backup,
+	// an advert from the source of the last advert accepted there is
+	// not checked against VIPs, so a master whose VIP list was just
+	// changed keeps its backups. Adverts from any other source, and
+	// every advert in Master, are checked.
+	SkipCheckAdvAddr bool
 	// TrackInterfaces put the instance in Fault while any is down. The
 	// instance's own Interface is always tracked, as in keepalived.
 	TrackInterfaces []string
@@ -84,16 +97,18 @@ type TrackInterface struct {
 }
 
 type TrackScript struct {
-	Name   string
-	Weight int
+	Name    string
+	Weight  int
+	Reverse bool // see Track
 }
 
 // TrackFile binds a named file, whose number comes in through
 // Router.SetTrackFile, to an instance with a weight (see
 // EffectivePriority and FileTrack).
 type TrackFile struct {
-	Name   string
-	Weight int
+	Name    string
+	Weight  int
+	Reverse bool // see FileTrack
 }
 
 // SyncGroupConfig names instances that change state together.
@@ -137,12 +152,20 @@ type instance struct {
 	// primary address. started is set once Startup was delivered.
 	src     netip.Addr
 	started bool
-	faults  instFaults
+	// lastMaster is the source of the last advert accepted in Backup,
+	// for SkipCheckAdvAddr.
+	lastMaster netip.Addr
+	faults     instFaults
 }
 
 // checkSources refuses an instance without SrcAddr when there is no
 // way to find its interface's primary (IPv6: link-local) address.
 func checkSources(cfg Config, deps Deps) error {
+	for _, c := range cfg.Instances {
+		if deps.Routes == nil && len(c.VirtualRoutes)+len(c.VirtualRules) > 0 {
+			return fmt.Errorf("vrrp: instance %s: virtual routes or rules but no route manager", c.Name)
+		}
+	}
 	for _, c := range cfg.Instances {
 		find := deps.PrimaryAddr
 		if c.IPv6 {
@@ -273,13 +296,15 @@ func (c *InstanceConfig) expect(src netip.Addr) Expect {
 		Addresses: a.Addresses, Own: []netip.Addr{src}, PeerTTL: c.PeerTTL}
 }
 
+// vips are the addresses the instance puts on when MASTER: its VIPs
+// and excluded VIPs, each with its device.
 func (c *InstanceConfig) vips() []VIPAddr {
-	out := make([]VIPAddr, len(c.VIPs))
-	for i, v := range c.VIPs {
+	out := make([]VIPAddr, 0, len(c.VIPs)+len(c.ExcludedVIPs))
+	for _, v := range slices.Concat(c.VIPs, c.ExcludedVIPs) {
 		if v.Dev == "" {
 			v.Dev = c.Interface
 		}
-		out[i] = v
+		out = append(out, v)
 	}
 	return out
 }

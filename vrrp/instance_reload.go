@@ -124,6 +124,7 @@ func (r *Router) updateLocked(now time.Time, in *instance, c InstanceConfig) {
 			}
 		}
 	}
+	r.reloadRoutesLocked(in, old, c)
 	r.announceVIPsLocked(fresh, max(c.GARPMasterRepeat, 1))
 	if len(fresh) > 0 || len(oldV) != len(newV) {
 		// The backups check the address list: tell them the new one now.

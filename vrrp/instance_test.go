@@ -23,6 +23,7 @@ type node struct {
 	src   netip.Addr
 	r     *Router
 	addrs *fakeAddrs
+	rts   *fakeRoutes
 	mu    sync.Mutex
 	ports map[string]*fakePort
 	chg   []StateChange
@@ -74,7 +75,8 @@ func (s *sim) at(d time.Duration) time.Time { return t0.Add(d) }
 func (s *sim) newNode(name string, src netip.Addr, cfg Config, links LinkWatcher) *node {
 	s.t.Helper()
 	n := &node{name: name, src: src, ports: map[string]*fakePort{},
-		addrs: &fakeAddrs{node: name, clock: s.clock, log: s.log, have: map[VIPAddr]bool{}}}
+		addrs: &fakeAddrs{node: name, clock: s.clock, log: s.log, have: map[VIPAddr]bool{}},
+		rts:   &fakeRoutes{routes: map[VRoute]bool{}, rules: map[VRule]bool{}}}
 	for i := range cfg.Instances {
 		cfg.Instances[i].SrcAddr = src
 	}
@@ -89,9 +91,10 @@ func (s *sim) newNode(name string, src netip.Addr, cfg Config, links LinkWatcher
 		OpenAnnouncer: func(dev string) (Announcer, error) {
 			return &fakeAnnouncer{node: name, dev: dev, clock: s.clock, log: s.log}, nil
 		},
-		Addrs: n.addrs,
-		Links: links,
-		Clock: s.clock,
+		Addrs:  n.addrs,
+		Routes: n.rts,
+		Links:  links,
+		Clock:  s.clock,
 		OnStateChange: func(sc StateChange) {
 			n.mu.Lock()
 			n.chg = append(n.chg, sc)

@@ -71,6 +71,10 @@ type Expect struct {
 	// peers (keepalived's min_ttl/max_ttl); a peer without bounds is
 	// not checked, as in keepalived.
 	PeerTTL map[netip.Addr]TTLBounds
+	// SkipAddrsFrom, when valid, is a source whose adverts' address
+	// lists are not checked (keepalived's skip_check_adv_addr, set by
+	// the Router per advert while Backup).
+	SkipAddrsFrom netip.Addr
 }
 
 // TTLBounds is an inclusive TTL (hop limit) range, keepalived's
@@ -152,7 +156,7 @@ func (e *Expect) Check(a *Advertisement, src netip.Addr) DropReason {
 		if a.MaxAdvertInt == 0 {
 			return DropInterval
 		}
-		if !sameAddrSet(a.Addresses, e.Addresses) {
+		if !e.skipAddrs(src) && !sameAddrSet(a.Addresses, e.Addresses) {
 			return DropAddresses
 		}
 		return DropNone
@@ -166,10 +170,16 @@ func (e *Expect) Check(a *Advertisement, src netip.Addr) DropReason {
 	if a.AdvertInt != e.AdvertInt {
 		return DropInterval
 	}
-	if !sameAddrSet(a.Addresses, e.Addresses) {
+	if !e.skipAddrs(src) && !sameAddrSet(a.Addresses, e.Addresses) {
 		return DropAddresses
 	}
 	return DropNone
+}
+
+// skipAddrs reports whether the address list of an advert from src is
+// left unchecked (keepalived's skip_check_adv_addr).
+func (e *Expect) skipAddrs(src netip.Addr) bool {
+	return e.SkipAddrsFrom.IsValid() && src == e.SkipAddrsFrom
 }
 
 func isV3(v uint8) bool { return v == Version3 }

@@ -38,6 +38,10 @@ type VIPAddr struct {
 	Prefix netip.Prefix
 	Dev    string
 	Label  string
+	// Broadcast (IPv4 only) is the brd to set; invalid: derived from
+	// the prefix. Scope is the kernel scope number, 0 being global.
+	Broadcast netip.Addr
+	Scope     uint8
 }
 
 // AddrManager adds and removes virtual addresses. Both calls are

@@ -16,6 +16,9 @@ type Track struct {
 type FileTrack struct {
 	Weight int
 	Value  int
+	// Reverse is keepalived's reverse: value × weight counts negated,
+	// and with weight 0 the file is a fault while it holds 0.
+	Reverse bool
 }
 
 // FileFaultDelta is the value × weight at or below which a tracked file
@@ -32,10 +35,13 @@ const maxFileDelta = 253
 // a fault, 0 is fine.
 func (f FileTrack) delta() (d int, fault bool) {
 	if f.Weight == 0 {
-		return 0, f.Value != 0
+		return 0, (f.Value != 0) != f.Reverse
 	}
 	// Clamp first so that the product cannot overflow.
 	p := int64(min(max(f.Value, -1<<31), 1<<31)) * int64(f.Weight)
+	if f.Reverse {
+		p = -p
+	}
 	if p <= FileFaultDelta {
 		return 0, true
 	}

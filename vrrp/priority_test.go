@@ -66,11 +66,18 @@ func TestEffectivePriorityFiles(t *testing.T) {
 		{"weight 0 and 0 is fine", 100, nil, []FileTrack{{Weight: 0, Value: 0}}, 100, false},
 		{"weight 0 and non-zero is fault", 100, nil, []FileTrack{{Weight: 0, Value: 7}}, 100, true},
 		{"weight 0 and negative is fault", 100, nil, []FileTrack{{Weight: 0, Value: -1}}, 100, true},
-		{"files add with scripts", 100, []Track{{Weight: -30, OK: false}}, []FileTrack{{1, -10}, {2, 5}}, 70, false},
-		{"two files, one faulting", 100, nil, []FileTrack{{1, -10}, {1, -300}}, 90, true},
-		{"owner untouched by 0", 255, nil, []FileTrack{{1, 0}}, 255, false},
-		{"owner lowered", 255, nil, []FileTrack{{1, -5}}, 250, false},
-		{"owner fault", 255, nil, []FileTrack{{1, -254}}, 255, true},
+		{"files add with scripts", 100, []Track{{Weight: -30, OK: false}}, []FileTrack{{Weight: 1, Value: -10}, {Weight: 2, Value: 5}}, 70, false},
+		{"two files, one faulting", 100, nil, []FileTrack{{Weight: 1, Value: -10}, {Weight: 1, Value: -300}}, 90, true},
+		{"owner untouched by 0", 255, nil, []FileTrack{{Weight: 1, Value: 0}}, 255, false},
+		{"owner lowered", 255, nil, []FileTrack{{Weight: 1, Value: -5}}, 250, false},
+		{"owner fault", 255, nil, []FileTrack{{Weight: 1, Value: -254}}, 255, true},
+		// keepalived's reverse: value × weight × -1, and weight 0
+		// faults while the file holds 0.
+		{"reverse raises on a negative value", 100, nil, []FileTrack{{Weight: 1, Value: -20, Reverse: true}}, 120, false},
+		{"reverse lowers on a positive value", 100, nil, []FileTrack{{Weight: 2, Value: 30, Reverse: true}}, 40, false},
+		{"reverse to fault", 100, nil, []FileTrack{{Weight: 254, Value: 1, Reverse: true}}, 100, true},
+		{"reverse weight 0 and 0 is fault", 100, nil, []FileTrack{{Weight: 0, Value: 0, Reverse: true}}, 100, true},
+		{"reverse weight 0 and non-zero is fine", 100, nil, []FileTrack{{Weight: 0, Value: 3, Reverse: true}}, 100, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, f := EffectivePriority(tc.base, tc.tracks, tc.files...)

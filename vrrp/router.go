@@ -33,6 +33,9 @@ type Deps struct {
 	// comes back. Nil: no GARP.
 	OpenAnnouncer func(dev string) (Announcer, error)
 	Addrs         AddrManager
+	// Routes adds and removes virtual routes and rules; nil: instances
+	// with some are refused.
+	Routes RouteManager
 	// PrimaryAddr finds the primary IPv4 address of an interface, the
 	// source of instances without SrcAddr. Nil: such instances wait.
 	PrimaryAddr func(ifname string) (netip.Addr, error)

@@ -21,8 +21,13 @@ func (r *Router) receiveLocked(now time.Time, l *link, b []byte, meta RecvMeta) 
 		return
 	}
 	why = in.expect.CheckTTL(meta)
+	backup := in.m.State() == StateBackup
 	if why == DropNone {
-		why = in.expect.Check(&adv, meta.Src)
+		e := in.expect
+		if in.cfg.SkipCheckAdvAddr && backup {
+			e.SkipAddrsFrom = in.lastMaster
+		}
+		why = e.Check(&adv, meta.Src)
 	}
 	if why != DropNone {
 		in.counters.Dropped[why]++
@@ -30,6 +35,9 @@ func (r *Router) receiveLocked(now time.Time, l *link, b []byte, meta RecvMeta) 
 		return
 	}
 	in.counters.AdvertsReceived++
+	if backup {
+		in.lastMaster = meta.Src
+	}
 	if adv.Priority == PriorityStop {
 		in.counters.PriorityZeroReceived++
 	}
@@ -56,8 +64,10 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 			r.sendLocked(now, in, a.Priority)
 		case AddVIPs:
 			r.addVIPsLocked(now, in, in.cfg.vips())
+			r.addRoutesLocked(in, in.cfg.VirtualRoutes, in.cfg.VirtualRules)
 		case RemoveVIPs:
 			in.faults.vipsReleased()
+			r.removeRoutesLocked(in, in.cfg.VirtualRoutes, in.cfg.VirtualRules)
 			for _, v := range in.cfg.vips() {
 				if err := r.deps.Addrs.Remove(v); err != nil {
 					r.log.Error("remove vip", zap.String("instance", in.cfg.Name), zap.Stringer("vip", v.Prefix), zap.Error(err))

@@ -126,7 +126,7 @@ func (r *Router) SetTrackFile(name string, value int) {
 func (r *Router) fileTracks(in *instance) []FileTrack {
 	files := make([]FileTrack, len(in.cfg.TrackFiles))
 	for i, tf := range in.cfg.TrackFiles {
-		files[i] = FileTrack{Weight: tf.Weight, Value: r.files[tf.Name]}
+		files[i] = FileTrack{Weight: tf.Weight, Value: r.files[tf.Name], Reverse: tf.Reverse}
 	}
 	return files
 }
@@ -149,7 +149,7 @@ func (r *Router) scriptOK(name string) bool {
 func (r *Router) refreshLocked(now time.Time, in *instance) {
 	tracks := make([]Track, len(in.cfg.TrackScripts))
 	for i, ts := range in.cfg.TrackScripts {
-		tracks[i] = Track{Weight: ts.Weight, OK: r.scriptOK(ts.Name)}
+		tracks[i] = Track{Weight: ts.Weight, OK: r.scriptOK(ts.Name), Reverse: ts.Reverse}
 	}
 	for _, wi := range in.cfg.WeightedInterfaces {
 		tracks = append(tracks, Track{Weight: wi.Weight, OK: r.linkKnownUp(wi.Name), Reverse: wi.Reverse})

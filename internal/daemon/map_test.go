@@ -79,7 +79,7 @@ func TestVRRPConfigMapping(t *testing.T) {
 		{Prefix: netip.MustParsePrefix("192.0.2.50/24"), Dev: "eth0"},
 		{Prefix: netip.MustParsePrefix("192.0.2.51/32"), Dev: "eth1", Label: "eth1:vip"},
 	}
-	if diff := cmp.Diff(wantVIPs, in.VIPs, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+	if diff := cmp.Diff(wantVIPs, in.VIPs, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }), cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
 		t.Errorf("VIPs (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]vrrp.TrackScript{{Name: "chk", Weight: -20}}, in.TrackScripts); diff != "" {

@@ -135,6 +135,7 @@ func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
 		PrimaryAddr6:   vrrp.LinkLocalIPv6,
 		OpenAnnouncer:  func(dev string) (vrrp.Announcer, error) { return vrrp.NewAnnouncer(dev) },
 		Addrs:          addrs,
+		Routes:         addrs,
 		PrimaryAddr:    vrrp.PrimaryIPv4,
 		Links:          lw,
 		AddrChanges:    lw,

@@ -48,16 +48,21 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 			ic.PeerTTL[a] = vrrp.TTLBounds{Min: r.Min, Max: r.Max}
 		}
 		for _, v := range in.VIPs {
-			ic.VIPs = append(ic.VIPs, vrrp.VIPAddr{Prefix: v.Prefix, Dev: v.Dev, Label: v.Label})
+			ic.VIPs = append(ic.VIPs, vipAddr(v))
 		}
+		for _, v := range in.ExcludedVIPs {
+			ic.ExcludedVIPs = append(ic.ExcludedVIPs, vipAddr(v))
+		}
+		ic.VirtualRoutes, ic.VirtualRules = virtualRoutes(in)
+		ic.SkipCheckAdvAddr = in.SkipCheckAdvAddr
 		for _, ti := range in.TrackInterfaceWeights {
 			ic.WeightedInterfaces = append(ic.WeightedInterfaces, vrrp.TrackInterface{Name: ti.Name, Weight: ti.Weight, Reverse: ti.Reverse})
 		}
 		for _, ts := range in.TrackScripts {
-			ic.TrackScripts = append(ic.TrackScripts, vrrp.TrackScript{Name: ts.Name, Weight: ts.Weight})
+			ic.TrackScripts = append(ic.TrackScripts, vrrp.TrackScript{Name: ts.Name, Weight: ts.Weight, Reverse: ts.Reverse})
 		}
 		for _, tf := range in.TrackFiles {
-			ic.TrackFiles = append(ic.TrackFiles, vrrp.TrackFile{Name: tf.Name, Weight: tf.Weight})
+			ic.TrackFiles = append(ic.TrackFiles, vrrp.TrackFile{Name: tf.Name, Weight: tf.Weight, Reverse: tf.Reverse})
 		}
 		out.Instances = append(out.Instances, ic)
 	}

@@ -2,6 +2,7 @@ package kaconv
 
 import (
 	"fmt"
+	"github.com/lbhad/lbhad/config"
 	"math"
 	"net"
 	"net/netip"
@@ -153,13 +154,26 @@ type converter struct {
 	// trackFileReverse notes the track files whose weight is reversed,
 	// which a FILE_CHECK without a weight of its own inherits.
 	trackFileReverse map[string]bool
-	vsGroups         map[string]bool // virtual_server_group names
-	allInstances     map[string]bool // every vrrp_instance name, wherever defined
-	hasRealServers   bool
-	vipOwner         map[netip.Addr]*node // the first listing of each virtual address
-	vipInstance      map[*node]string     // ... and its instance
-	vsLabels         map[string]bool
-	instances        map[string]bool
+	// defWeight is the weight of each vrrp_script and vrrp_track_file
+	// (1 for a track file without one), which a track entry without a
+	// weight takes.
+	defWeight map[string]int
+	// unweighted maps the members of sync groups without
+	// sync_group_tracking_weight to their group: keepalived ignores the
+	// weights of their own tracking; curUnweighted is the instance's
+	// group while it is converted.
+	unweighted    map[string]string
+	curUnweighted string
+	// skipCheckAdv is global_defs vrrp_skip_check_adv_addr, the default
+	// of every instance's skip_check_adv_addr.
+	skipCheckAdv   bool
+	vsGroups       map[string]bool // virtual_server_group names
+	allInstances   map[string]bool // every vrrp_instance name, wherever defined
+	hasRealServers bool
+	vipOwner       map[netip.Addr]*node // the first listing of each virtual address
+	vipInstance    map[*node]string     // ... and its instance
+	vsLabels       map[string]bool
+	instances      map[string]bool
 	// vrrp3 is global_defs' vrrp_version 3: instances without a version
 	// of their own speak VRRPv3.
 	vrrp3 bool
@@ -264,6 +278,8 @@ func (c *converter) convertParts(nodes []*node) []OutFile {
 	c.scripts = map[string]bool{}
 	c.trackFiles = map[string]bool{}
 	c.trackFileReverse = map[string]bool{}
+	c.defWeight = map[string]int{}
+	c.unweighted = map[string]string{}
 	c.vsGroups = map[string]bool{}
 	c.allInstances = map[string]bool{}
 	c.vsLabels = map[string]bool{}
@@ -341,11 +357,31 @@ func (c *converter) prepass(nodes []*node, globals *bool) {
 				if g.Name == "vrrp_version" {
 					c.vrrp3 = len(g.Args) == 1 && g.Args[0].Text == "3"
 				}
+				if g.Name == "vrrp_skip_check_adv_addr" {
+					c.skipCheckAdv = len(g.Args) == 0 || slices.Contains([]string{"true", "yes", "on", "1"}, strings.ToLower(g.Args[0].Text))
+				}
 			}
 		case n.Name == "vrrp_script" && n.Block && len(n.Args) == 1 && hasChild(n, "script"):
 			c.scripts[n.Args[0].Text] = true
+			c.defWeight["script "+n.Args[0].Text] = childWeight(n, 0)
+		case n.Name == "vrrp_sync_group" && n.Block && len(n.Args) == 1:
+			if hasChild(n, "sync_group_tracking_weight") || hasChild(n, "global_tracking") {
+				continue
+			}
+			for _, g := range n.Children {
+				if g.Name != "group" {
+					continue
+				}
+				for _, e := range g.Children {
+					c.unweighted[e.Name] = n.Args[0].Text
+					for _, a := range e.Args {
+						c.unweighted[a.Text] = n.Args[0].Text
+					}
+				}
+			}
 		case (n.Name == "vrrp_track_file" || n.Name == "track_file") && n.Block && len(n.Args) == 1:
 			c.trackFiles[n.Args[0].Text] = true
+			c.defWeight["file "+n.Args[0].Text] = childWeight(n, 1)
 			for _, m := range n.Children {
 				if m.Name == "weight" && len(m.Args) == 2 && m.Args[1].Text == "reverse" {
 					c.trackFileReverse[n.Args[0].Text] = true
@@ -562,6 +598,8 @@ func (c *converter) global(parent *hclwrite.Body, g *node) {
 			c.setNumber(body, n.Name, n)
 		case "dynamic_interfaces":
 			c.carry(n, "ignored: lbhad always waits for a missing interface and follows one deleted and created again")
+		case "vrrp_skip_check_adv_addr":
+			c.carry(n, "into each vrrp_instance without its own skip_check_adv_addr")
 		case "smtp_alert":
 			c.globalSMTPAlert(body, n)
 		default:
@@ -678,9 +716,7 @@ func (c *converter) script(parent *hclwrite.Body, s *node) {
 			// a run never starts while the previous one is going.
 			c.setNumber(body, "timeout", n)
 		case "weight":
-			if len(n.Args) == 2 && n.Args[1].Text == "reverse" {
-				c.setNumberText(body, "weight", n, n.Args[0].Text)
-				c.drop(body, n, n.Text(), "lbhad has no reversed weights; the weight is kept with its usual meaning")
+			if c.reverseWeight(body, n) {
 				continue
 			}
 			c.setNumber(body, "weight", n)
@@ -724,8 +760,15 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 	if !alert {
 		c.inheritAlert(body)
 	}
+	c.curUnweighted = c.unweighted[name]
+	defer func() { c.curUnweighted = "" }()
+	if c.skipCheckAdv && !hasChild(in, "skip_check_adv_addr") {
+		body.SetAttributeValue("skip_check_adv_addr", cty.True)
+	}
 	for _, n := range in.Children {
 		switch n.Name {
+		case "skip_check_adv_addr":
+			c.setFlag(body, "skip_check_adv_addr", n)
 		case "state":
 			s, ok := c.oneArg(body, n)
 			if !ok {
@@ -796,6 +839,10 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 			c.auth(body, n)
 		case "virtual_ipaddress":
 			c.vips(body, n, name, ipv6)
+		case "virtual_ipaddress_excluded":
+			c.excludedVIPs(body, n, name)
+		case "virtual_routes", "virtual_rules":
+			c.virtualRoutes(body, n)
 		case "unicast_peer":
 			c.listBlock(body, "unicast_peer", n, func(e *node) (string, bool) {
 				return c.unicastPeer(body, e, ipv6)
@@ -979,10 +1026,26 @@ func (c *converter) unicastPeer(body *hclwrite.Body, e *node, ipv6 bool) (string
 	return strings.Join(words, " "), true
 }
 
-// vips converts virtual_ipaddress, keeping the address with its dev and
-// label; other per-address options are dropped.
+// vips converts virtual_ipaddress, keeping the address with its brd,
+// dev, scope and label; other per-address options are dropped.
 func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string, ipv6 bool) {
-	c.carry(blk, "as virtual_ipaddress")
+	c.vipList(parent, blk, "virtual_ipaddress", instance, func(e *node, pfx netip.Prefix) bool {
+		if pfx.Addr().Is6() != ipv6 {
+			c.drop(parent, e, e.Text(), "this instance is "+family(ipv6)+" (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; "+splitFamilies+"; or list them in virtual_ipaddress_excluded, which takes either family")
+			return false
+		}
+		return true
+	})
+}
+
+// excludedVIPs converts virtual_ipaddress_excluded: the same entries,
+// of either family, added and removed with the VIPs but not advertised.
+func (c *converter) excludedVIPs(parent *hclwrite.Body, blk *node, instance string) {
+	c.vipList(parent, blk, "virtual_ipaddress_excluded", instance, func(*node, netip.Prefix) bool { return true })
+}
+
+func (c *converter) vipList(parent *hclwrite.Body, blk *node, name, instance string, familyOK func(*node, netip.Prefix) bool) {
+	c.carry(blk, "as "+name)
 	if c.vipOwner == nil {
 		c.vipOwner = map[netip.Addr]*node{}
 	}
@@ -998,8 +1061,7 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string, ipv6
 			}
 			pfx = netip.PrefixFrom(a, a.BitLen())
 		}
-		if pfx.Addr().Is6() != ipv6 {
-			c.drop(parent, e, e.Text(), "this instance is "+family(ipv6)+" (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; "+splitFamilies)
+		if !familyOK(e, pfx) {
 			continue
 		}
 		if first := c.vipOwner[pfx.Addr()]; first != nil {
@@ -1019,26 +1081,47 @@ func (c *converter) vips(parent *hclwrite.Body, blk *node, instance string, ipv6
 		var dropped []string
 		for i := 0; i < len(e.Args); i++ {
 			k := e.Args[i].Text
-			if (k == "dev" || k == "label") && i+1 < len(e.Args) {
-				words = append(words, k, e.Args[i+1].Text)
-				i++
-				continue
-			}
-			if k == "scope" && i+1 < len(e.Args) && e.Args[i+1].Text == "global" {
-				i++ // the kernel's default scope, which lbhad's addresses get
-				continue
+			if (k == "dev" || k == "label" || k == "brd" || k == "broadcast" || k == "scope") && i+1 < len(e.Args) {
+				opt := []string{k, e.Args[i+1].Text}
+				if config.CheckVIP(strings.Join(append(append([]string{}, words...), opt...), " ")) == nil {
+					words = append(words, opt...)
+					i++
+					continue
+				}
 			}
 			dropped = append(dropped, k)
 		}
 		if len(dropped) > 0 {
-			c.drop(parent, e, e.Text(), fmt.Sprintf("lbhad sets only dev and label on a virtual address; %q left out, the address is kept", strings.Join(dropped, " ")))
+			c.drop(parent, e, e.Text(), fmt.Sprintf("lbhad sets only brd, dev, scope and label on a virtual address; %q left out, the address is kept", strings.Join(dropped, " ")))
 		}
 		list = append(list, cty.StringVal(strings.Join(words, " ")))
-		c.carry(e, "into virtual_ipaddress")
+		c.carry(e, "into "+name)
 	}
 	if len(list) > 0 {
-		parent.SetAttributeValue("virtual_ipaddress", cty.TupleVal(list))
+		parent.SetAttributeValue(name, cty.TupleVal(list))
 	}
+}
+
+// virtualRoutes converts virtual_routes and virtual_rules, entry by
+// entry: each keeps keepalived's words when lbhad carries every option
+// in it, and is a named loss otherwise (a route or rule is never
+// written with an option missing).
+func (c *converter) virtualRoutes(parent *hclwrite.Body, blk *node) {
+	c.listBlock(parent, blk.Name, blk, func(e *node) (string, bool) {
+		line := e.Text()
+		var err error
+		if blk.Name == "virtual_routes" {
+			_, err = config.ParseVirtualRoute(line)
+		} else {
+			_, err = config.ParseVirtualRule(line)
+		}
+		if err != nil {
+			c.drop(parent, e, line, err.Error())
+			return "", false
+		}
+		c.carry(e, "into "+blk.Name)
+		return line, true
+	})
 }
 
 // listBlock converts `name { a \n b }` into name = ["a", "b"]. keepalived
@@ -1060,11 +1143,36 @@ func (c *converter) trackInterface(body *hclwrite.Body, e *node) string {
 		c.drop(body, e, e.Text(), "track_interface takes NAME weight W [reverse] with W from -253 to 253; kept as the bare interface name, which puts the instance into FAULT while it is down")
 		return e.Name
 	}
+	if c.curUnweighted != "" && w != 0 {
+		out := e.Name
+		if len(a) == 3 && a[2] == "reverse" {
+			out += " weight 0 reverse"
+		}
+		c.drop(body, e, e.Text(), c.unweightedWhy()+"; written without its weight, as keepalived runs it ("+out+")")
+		return out
+	}
 	out := fmt.Sprintf("%s weight %d", e.Name, w)
 	if len(a) == 3 && a[2] == "reverse" {
 		out += " reverse"
 	}
 	return out
+}
+
+// unweightedWhy is the reason for a member weight keepalived ignores.
+func (c *converter) unweightedWhy() string {
+	return fmt.Sprintf("keepalived 2.2.7 ignores the weights of a member's own tracking in vrrp_sync_group %s, which has no sync_group_tracking_weight, and lbhad would apply them; move the tracking into the sync group for weights", c.curUnweighted)
+}
+
+// childWeight is the number after n's weight child, or def.
+func childWeight(n *node, def int) int {
+	for _, m := range n.Children {
+		if m.Name == "weight" && len(m.Args) >= 1 {
+			if w, err := strconv.Atoi(m.Args[0].Text); err == nil {
+				return w
+			}
+		}
+	}
+	return def
 }
 
 func (c *converter) listBlock(parent *hclwrite.Body, name string, blk *node, entry func(*node) (string, bool)) {
@@ -1111,17 +1219,22 @@ func (c *converter) trackBlocks(parent *hclwrite.Body, blk *node, kind string, d
 			continue
 		}
 		seen[name] = true
+		if c.curUnweighted != "" && c.memberUnweighted(parent, e, kind) {
+			continue
+		}
 		body := parent.AppendNewBlock(kind, []string{name}).Body()
 		c.carry(e, fmt.Sprintf("as %s %q", kind, name))
 		switch {
 		case len(e.Args) == 0:
 		case len(e.Args) == 2 && e.Args[0].Text == "weight":
 			c.setNumberText(body, "weight", e, e.Args[1].Text)
-		case len(e.Args) == 3 && e.Args[0].Text == "weight" && e.Args[2].Text == "reverse":
+		case len(e.Args) == 3 && e.Args[0].Text == "weight" && isReverseWord(e.Args[2].Text):
 			c.setNumberText(body, "weight", e, e.Args[1].Text)
-			c.drop(body, e, e.Text(), "lbhad has no reversed weights; the weight is kept with its usual meaning")
+			if e.Args[2].Text == "reverse" {
+				body.SetAttributeValue("reverse", cty.True)
+			}
 		default:
-			c.drop(body, e, e.Text(), "expected: NAME [weight N]")
+			c.drop(body, e, e.Text(), "expected: NAME [weight N [reverse|noreverse]]")
 		}
 	}
 }
@@ -1173,6 +1286,17 @@ func (c *converter) syncGroup(parent *hclwrite.Body, g *node) {
 			c.setNotify(body, n.Name, n)
 		case "smtp_alert":
 			c.smtpAlert(body, n)
+		case "track_interface":
+			// Applied to every member, as in keepalived.
+			c.listBlock(body, "track_interface", n, func(e *node) (string, bool) {
+				return c.trackInterface(body, e), true
+			})
+		case "track_script":
+			c.trackScripts(body, n)
+		case "track_file":
+			c.instanceTrackFiles(body, n)
+		case "sync_group_tracking_weight", "global_tracking":
+			c.carry(n, "ignored: lbhad always applies the weights of its members' own tracking, which this keyword asks keepalived to do")
 		default:
 			c.dropNode(body, n)
 		}
@@ -1185,4 +1309,36 @@ func argTexts(args []arg) []string {
 		out[i] = a.Text
 	}
 	return out
+}
+
+// memberUnweighted applies keepalived's rule for a weighted track_script
+// or track_file on a member of a sync group without
+// sync_group_tracking_weight (measured with keepalived 2.2.7 -t): a
+// weighted script and a file of weight other than 1 are ignored, a file
+// of weight 1 becomes weight 0. It writes what keepalived runs and
+// reports the loss; it returns true when it has handled e.
+func (c *converter) memberUnweighted(parent *hclwrite.Body, e *node, kind string) bool {
+	prefix := "script "
+	if kind == "track_file" {
+		prefix = "file "
+	}
+	w := c.defWeight[prefix+e.Name]
+	if len(e.Args) >= 2 && e.Args[0].Text == "weight" {
+		n, err := strconv.Atoi(e.Args[1].Text)
+		if err != nil {
+			return false
+		}
+		w = n
+	}
+	switch {
+	case w == 0:
+		return false
+	case kind == "track_file" && w == 1:
+		body := parent.AppendNewBlock(kind, []string{e.Name}).Body()
+		body.SetAttributeValue("weight", cty.NumberIntVal(0))
+		c.drop(body, e, e.Text(), c.unweightedWhy()+"; written with weight 0, as keepalived runs it (the file is a flag: any number but 0 is FAULT)")
+	default:
+		c.drop(parent, e, e.Text(), c.unweightedWhy()+"; left out, as keepalived leaves it out")
+	}
+	return true
 }

@@ -37,7 +37,6 @@ func TestConvert(t *testing.T) {
 		// with fewer checks (but a FILE_CHECK of an undefined file is
 		// dropped by keepalived itself, the server kept).
 		{name: "checks", want: []string{
-			"testdata/checks.conf:11: weight -5 reverse",
 			"testdata/checks.conf:95: real_server 192.0.2.25 80 { ... }",
 			"testdata/checks.conf:98: BFD_CHECK { ... }",
 			"testdata/checks.conf:103: FILE_CHECK { ... }",
@@ -50,7 +49,24 @@ func TestConvert(t *testing.T) {
 		// over; a weight out of keepalived's range is a named loss, the
 		// interface kept with the plain FAULT rule.
 		{name: "track_knobs", want: []string{
-			"testdata/track_knobs.conf:23: eth5 weight 300",
+			"testdata/track_knobs.conf:34: eth5 weight 300",
+		}},
+		// Routes, rules and excluded addresses follow the VIPs; an entry
+		// with an option lbhad does not carry (a VIP's peer, a route's
+		// mtu, a rule without the preference lbhad needs) is a named loss.
+		// Sync group tracking is carried to the group, which applies it
+		// to every member.
+		{name: "sync_track", want: []string{
+			"testdata/sync_track.conf:43: eth4 weight -20",
+			"testdata/sync_track.conf:44: eth5 weight 10 reverse",
+			"testdata/sync_track.conf:48: chk_gw",
+			"testdata/sync_track.conf:52: maint",
+			"testdata/sync_track.conf:53: spare weight 5",
+		}},
+		{name: "vroutes", want: []string{
+			"testdata/vroutes.conf:11: 192.0.2.51/24 dev eth0 peer 192.0.2.52",
+			"testdata/vroutes.conf:22: 192.0.2.128/25 via 192.0.2.254 dev eth0 mtu 1400",
+			"testdata/vroutes.conf:27: from 192.0.2.51 table 100",
 		}},
 		{name: "fidelity", want: []string{
 			"testdata/fidelity.conf:19: auth_type AH",
@@ -88,17 +104,13 @@ func TestConvert(t *testing.T) {
 			"testdata/include.d/vs_api.conf:4: ha_suspend",
 		}},
 		{name: "unsupported", want: []string{
-			"testdata/unsupported.conf:5: vrrp_skip_check_adv_addr",
 			"testdata/unsupported.conf:6: vrrp_strict",
 			"testdata/unsupported.conf:8: notification_email { ... }",
 			"testdata/unsupported.conf:11: smtp_server 192.0.2.25 2525",
-			"testdata/unsupported.conf:18: weight -20 reverse",
 			"testdata/unsupported.conf:22: bfd_instance BFD_1 { ... }",
 			"testdata/unsupported.conf:30: use_vmac vrrp51",
 			"testdata/unsupported.conf:33: advert_int 0.5",
-			"testdata/unsupported.conf:39: 192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global",
 			"testdata/unsupported.conf:40: 2001:db8::50/64",
-			"testdata/unsupported.conf:42: virtual_ipaddress_excluded { ... }",
 			"testdata/unsupported.conf:50: chk_missing",
 			"testdata/unsupported.conf:52: track_bfd { ... }",
 			"testdata/unsupported.conf:55: notify_master /etc/keepalived/master.sh root",

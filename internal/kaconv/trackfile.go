@@ -16,9 +16,7 @@ func (c *converter) trackFile(parent *hclwrite.Body, t *node) {
 		case "file":
 			c.setString(body, "file", n)
 		case "weight":
-			if len(n.Args) == 2 && n.Args[1].Text == "reverse" {
-				c.setNumberText(body, "weight", n, n.Args[0].Text)
-				c.drop(body, n, n.Text(), "lbhad has no reversed weights; the weight is kept with its usual meaning")
+			if c.reverseWeight(body, n) {
 				continue
 			}
 			c.setNumber(body, "weight", n)
@@ -40,4 +38,24 @@ func (c *converter) trackFile(parent *hclwrite.Body, t *node) {
 // instanceTrackFiles converts an instance's track_file { NAME [weight N] }.
 func (c *converter) instanceTrackFiles(parent *hclwrite.Body, blk *node) {
 	c.trackBlocks(parent, blk, "track_file", c.trackFiles, "no vrrp_track_file of this name is defined", "this file is already tracked")
+}
+
+// isReverseWord reports keepalived's words after a weight: reverse, and
+// the spellings of its default, noreverse and no_reverse.
+func isReverseWord(s string) bool {
+	return s == "reverse" || s == "noreverse" || s == "no_reverse"
+}
+
+// reverseWeight carries a definition's "weight W reverse|noreverse"
+// (vrrp_script, vrrp_track_file) as weight and reverse; it reports
+// whether n had that form.
+func (c *converter) reverseWeight(body *hclwrite.Body, n *node) bool {
+	if len(n.Args) != 2 || !isReverseWord(n.Args[1].Text) {
+		return false
+	}
+	c.setNumberText(body, "weight", n, n.Args[0].Text)
+	if n.Args[1].Text == "reverse" {
+		body.SetAttributeValue("reverse", cty.True)
+	}
+	return true
 }

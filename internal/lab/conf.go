@@ -36,6 +36,10 @@ type Instance struct {
 	// settings only a few scenarios need, such as notifications.
 	LBHADGlobal   string
 	LBHADInstance string
+	// KeepalivedInstance is raw keepalived.conf text added inside
+	// keepalived's vrrp_instance block (lbhad ignores it), the
+	// counterpart of LBHADInstance.
+	KeepalivedInstance string
 }
 
 // TrackFile is a tracked file (lbhad track_file, keepalived
@@ -45,6 +49,9 @@ type TrackFile struct {
 	Name   string
 	Path   string // absolute
 	Weight int
+	// Reverse is keepalived's "weight W reverse": number × weight
+	// counts negated.
+	Reverse bool
 }
 
 // Script is a tracked vrrp_script.
@@ -125,7 +132,11 @@ func LBHADConf(routerID, controlSocket string, in Instance) string {
 			s.Name, s.Command, s.Interval, s.Weight, s.Fall, s.Rise)
 	}
 	for _, f := range in.TrackFiles {
-		fmt.Fprintf(&b, "track_file %q {\n  file = %q\n  weight = %d\n}\n\n", f.Name, f.Path, f.Weight)
+		rev := ""
+		if f.Reverse {
+			rev = "  reverse = true\n"
+		}
+		fmt.Fprintf(&b, "track_file %q {\n  file = %q\n  weight = %d\n%s}\n\n", f.Name, f.Path, f.Weight, rev)
 	}
 	fmt.Fprintf(&b, "vrrp_instance %q {\n", in.Name)
 	fmt.Fprintf(&b, "  interface = %q\n  virtual_router_id = %d\n  priority = %d\n  advert_int = %s\n  state = %q\n",
@@ -176,7 +187,11 @@ func KeepalivedConf(routerID string, in Instance) string {
 			s.Name, s.Command, s.Interval, s.Weight, s.Fall, s.Rise)
 	}
 	for _, f := range in.TrackFiles {
-		fmt.Fprintf(&b, "vrrp_track_file %s {\n  file %q\n  weight %d\n}\n\n", f.Name, f.Path, f.Weight)
+		rev := ""
+		if f.Reverse {
+			rev = " reverse"
+		}
+		fmt.Fprintf(&b, "vrrp_track_file %s {\n  file %q\n  weight %d%s\n}\n\n", f.Name, f.Path, f.Weight, rev)
 	}
 	fmt.Fprintf(&b, "vrrp_instance %s {\n", in.Name)
 	fmt.Fprintf(&b, "  state %s\n  interface %s\n  virtual_router_id %d\n  priority %d\n  advert_int %s\n",
@@ -214,6 +229,7 @@ func KeepalivedConf(routerID string, in Instance) string {
 		}
 		b.WriteString("  }\n")
 	}
+	b.WriteString(in.KeepalivedInstance)
 	b.WriteString("}\n")
 	return b.String()
 }

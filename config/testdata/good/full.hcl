@@ -52,7 +52,7 @@ vrrp_instance "VI_1" {
   virtual_router_id = 51
   priority          = 150
   advert_int        = "2s"
-  state             = "master"
+  state             = "backup"
   preempt_delay     = 30
   authentication {
     auth_type = "pass"

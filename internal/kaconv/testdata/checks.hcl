@@ -7,9 +7,9 @@ track_file "maint" {
 }
 
 track_file "drain" {
-  file   = "/run/lb/drain"
-  weight = -5
-  # not converted (testdata/checks.conf:11): weight -5 reverse: lbhad has no reversed weights; the weight is kept with its usual meaning
+  file    = "/run/lb/drain"
+  weight  = -5
+  reverse = true
 }
 
 virtual_server "192.0.2.10:80" {

@@ -17,7 +17,7 @@ vrrp_instance "VI_AH" {
   priority          = 100
   # not converted (testdata/fidelity.conf:19): auth_type AH: lbhad has no IPsec AH authentication, so this instance loses its authentication: written without it, it would neither authenticate its peers nor be accepted by a keepalived peer using AH
   # not converted (testdata/fidelity.conf:20): auth_pass: lost with auth_type AH
-  virtual_ipaddress = ["192.0.2.61/24"]
+  virtual_ipaddress = ["192.0.2.61/24 scope global"]
   track_file "maint" {
     weight = -20
   }

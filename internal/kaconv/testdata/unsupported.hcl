@@ -4,26 +4,26 @@
 global {
   router_id          = "lb-odd"
   vrrp_garp_interval = 0.001
-  # not converted (testdata/unsupported.conf:5): vrrp_skip_check_adv_addr: lbhad always checks the addresses in received advertisements
   # not converted (testdata/unsupported.conf:6): vrrp_strict: lbhad follows RFC 3768 without keepalived's strict-mode firewall rules
   # not converted (testdata/unsupported.conf:8): notification_email { ... }: lbhad needs notification_email_from to send mail; keepalived sent from USER@HOST (the user it ran as and the local host name): set from by hand
   # not converted (testdata/unsupported.conf:11): smtp_server 192.0.2.25 2525: lbhad needs notification_email_from to send mail; keepalived sent from USER@HOST (the user it ran as and the local host name): set from by hand
 }
 
 vrrp_script "chk_nginx" {
-  script   = "/usr/bin/pidof nginx"
-  interval = 2
-  timeout  = 5
-  weight   = -20
-  # not converted (testdata/unsupported.conf:18): weight -20 reverse: lbhad has no reversed weights; the weight is kept with its usual meaning
+  script    = "/usr/bin/pidof nginx"
+  interval  = 2
+  timeout   = 5
+  weight    = -20
+  reverse   = true
   init_fail = true
 }
 
 # not converted (testdata/unsupported.conf:22): bfd_instance BFD_1 { ... }: BFD is out of scope: lbhad has no BFD
 
 vrrp_instance "VI_1" {
-  state     = "BACKUP"
-  interface = "eth0"
+  skip_check_adv_addr = true
+  state               = "BACKUP"
+  interface           = "eth0"
   # not converted (testdata/unsupported.conf:30): use_vmac vrrp51: lbhad adds virtual addresses to the interface itself and has no VMAC (macvlan) interfaces
   virtual_router_id = 51
   priority          = 100
@@ -33,11 +33,10 @@ vrrp_instance "VI_1" {
     # keepalived's auth_pass was longer than 8 bytes; VRRPv2 carries 8 and keepalived sent only these, so peers still agree.
     auth_pass = "toolongp"
   }
-  # not converted (testdata/unsupported.conf:39): 192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global: lbhad sets only dev and label on a virtual address; "brd 192.0.2.255" left out, the address is kept
-  # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: this instance is IPv4 (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
-  virtual_ipaddress = ["192.0.2.50/24 dev eth0"]
-  # not converted (testdata/unsupported.conf:42): virtual_ipaddress_excluded { ... }: lbhad advertises every virtual address; move these into virtual_ipaddress or manage them outside lbhad
-  track_interface = ["eth1 weight -10"]
+  # not converted (testdata/unsupported.conf:40): 2001:db8::50/64: this instance is IPv4 (from its first virtual address or native_ipv6), and an instance is IPv4 or IPv6 in both keepalived and lbhad; put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group; or list them in virtual_ipaddress_excluded, which takes either family
+  virtual_ipaddress          = ["192.0.2.50/24 dev eth0 brd 192.0.2.255 scope global"]
+  virtual_ipaddress_excluded = ["192.0.2.99"]
+  track_interface            = ["eth1 weight -10"]
   track_script "chk_nginx" {
     weight = -30
   }
@@ -93,9 +92,10 @@ virtual_server "192.0.2.50:3868/sctp" {
 }
 
 vrrp_instance "VI_6" {
-  interface         = "eth0"
-  virtual_router_id = 61
-  native_ipv6       = true
+  skip_check_adv_addr = true
+  interface           = "eth0"
+  virtual_router_id   = 61
+  native_ipv6         = true
   # not converted (testdata/unsupported.conf:102): version 2: keepalived ignores version 2 in an instance already known as IPv6, but given before the IPv6 addresses it speaks its own VRRPv2 over IPv6; lbhad's IPv6 instances speak VRRPv3 only, so this is left out and the instance speaks VRRPv3
   advert_int = 0.5
   # not converted (testdata/unsupported.conf:104): unicast_src_ip 192.0.2.1: unicast_src_ip must be an address of the instance's family (IPv6); put the other family's addresses in a second vrrp_instance (it may share the virtual_router_id) and both instances in one vrrp_sync_group
