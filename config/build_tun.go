@@ -120,8 +120,8 @@ func (b *builder) tunnel(kind ForwardKind, typ, port, flags hcl.Expression, inhe
 
 // sorryServer builds sorry_server_lvs_method and sorry_server_inhibit;
 // both need a sorry_server. The sorry server forwards like the virtual
-// server unless told otherwise; told TUN, it inherits the virtual
-// server's tunnel when that is TUN too, else plain IPIP.
+// server (tunnel included) unless told otherwise; told TUN, it uses
+// plain IPIP, as a method named on its own does for a real server.
 func (b *builder) sorryServer(r *rawVirtualServer, vs *VirtualServer) {
 	vs.SorryKind, vs.SorryTunnel = vs.Kind, vs.Tunnel
 	for _, e := range []hcl.Expression{r.SorryServerInhibit, r.SorryServerLVSMethod} {
@@ -131,10 +131,7 @@ func (b *builder) sorryServer(r *rawVirtualServer, vs *VirtualServer) {
 		}
 	}
 	if k, ok := b.kind(r.SorryServerLVSMethod); ok {
-		vs.SorryKind = k
-		if k != vs.Kind {
-			vs.SorryTunnel = Tunnel{}
-		}
+		vs.SorryKind, vs.SorryTunnel = k, Tunnel{}
 	}
 	vs.SorryInhibit = b.boolDefault(r.SorryServerInhibit, "sorry_server_inhibit", false)
 }
