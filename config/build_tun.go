@@ -135,3 +135,18 @@ func (b *builder) sorryServer(r *rawVirtualServer, vs *VirtualServer) {
 	}
 	vs.SorryInhibit = b.boolDefault(r.SorryServerInhibit, "sorry_server_inhibit", false)
 }
+
+// haSuspend builds ha_suspend, which watches the virtual server's
+// addresses: a firewall-mark service has none to watch.
+func (b *builder) haSuspend(r *rawVirtualServer, vs *VirtualServer) {
+	on := b.boolDefault(r.HASuspend, "ha_suspend", false)
+	hasAddr := vs.Address.IsValid()
+	for _, m := range vs.Members {
+		hasAddr = hasAddr || m.Address.IsValid()
+	}
+	if on && !hasAddr {
+		b.errorf(r.HASuspend.Range(), "ha_suspend without an address", "ha_suspend runs the checks while the virtual server's address is on this host; a firewall-mark service has no address to watch.")
+		return
+	}
+	vs.HASuspend = on
+}

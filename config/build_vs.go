@@ -133,6 +133,7 @@ func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Ran
 	vs.Omega = b.boolDefault(r.Omega, "omega", false)
 	vs.Tunnel = b.tunnel(vs.Kind, r.TunType, r.TunPort, r.TunFlags, Tunnel{})
 	b.sorryServer(r, vs)
+	b.haSuspend(r, vs)
 
 	names := map[string]hcl.Range{}
 	addrs := map[netip.AddrPort]hcl.Range{}

@@ -200,6 +200,7 @@ type rawVirtualServer struct {
 	TunFlags             hcl.Expression `hcl:"tun_flags,optional"`
 	SorryServerInhibit   hcl.Expression `hcl:"sorry_server_inhibit,optional"`
 	SorryServerLVSMethod hcl.Expression `hcl:"sorry_server_lvs_method,optional"`
+	HASuspend            hcl.Expression `hcl:"ha_suspend,optional"`
 }
 
 type rawRealServer struct {

@@ -36,6 +36,7 @@ virtual_server "gue" {
 virtual_server "plain" {
   address      = "192.0.2.51:80"
   lb_kind      = "TUN"
+  ha_suspend   = true
   sorry_server = "198.51.100.98:80"
   real_server "a" { address = "198.51.100.10:80" }
 }
@@ -69,6 +70,9 @@ virtual_server "plain" {
 		t.Errorf("gue virtual server (-want +got):\n%s", diff)
 	}
 	p := cfg.VirtualServers[1]
+	if !p.HASuspend || v.HASuspend {
+		t.Errorf("ha_suspend: %v and %v, want true for plain only", p.HASuspend, v.HASuspend)
+	}
 	if p.SorryKind != KindTUN || p.SorryTunnel != (Tunnel{}) || p.SorryInhibit || p.RealServers[0].Tunnel != (Tunnel{}) {
 		t.Errorf("plain TUN: sorry %v %+v inhibit %v, rs %+v", p.SorryKind, p.SorryTunnel, p.SorryInhibit, p.RealServers[0].Tunnel)
 	}

@@ -380,7 +380,10 @@ type VirtualServer struct {
 	SorryKind    ForwardKind
 	SorryTunnel  Tunnel
 	SorryInhibit bool
-	RealServers  []*RealServer
+	// HASuspend is keepalived's ha_suspend: the real servers' checks run
+	// only while one of the virtual server's addresses is on this host.
+	HASuspend   bool
+	RealServers []*RealServer
 	// Group names the virtual_server_group this virtual server serves;
 	// Members are then its services, Address or FWMark the first of them.
 	Group   string

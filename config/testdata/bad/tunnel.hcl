@@ -38,3 +38,8 @@ virtual_server "sorry_alone" {
   sorry_server_inhibit    = true
   sorry_server_lvs_method = "DR"
 }
+
+virtual_server "mark_suspend" {
+  fwmark     = 7
+  ha_suspend = true
+}
