@@ -90,7 +90,6 @@ func TestConvert(t *testing.T) {
 		{name: "sync_daemon"},
 		{name: "include", want: []string{
 			"testdata/include.conf:8: include include.d/missing-*.conf",
-			"testdata/include.d/vs_api.conf:4: ha_suspend",
 		}},
 		{name: "unsupported", want: []string{
 			"testdata/unsupported.conf:4: vrrp_garp_interval 0.001",
@@ -294,6 +293,7 @@ func TestNewKeywordsMalformed(t *testing.T) {
 		{"gue without port", "virtual_server 192.0.2.1 80 {\n protocol TCP\n lvs_method TUN type gue\n}\n", "k.conf:3: lvs_method TUN type gue"},
 		{"ipip with csum", "virtual_server 192.0.2.1 80 {\n protocol TCP\n lvs_method TUN type ipip csum\n}\n", "k.conf:3: lvs_method TUN type ipip csum"},
 		{"gre remcsum", "virtual_server 192.0.2.1 80 {\n protocol TCP\n lvs_method TUN type gre remcsum\n}\n", "k.conf:3: lvs_method TUN type gre remcsum"},
+		{"ha_suspend on a mark", "virtual_server fwmark 7 {\n ha_suspend\n real_server 192.0.2.2 80 {\n }\n}\n", "k.conf:2: ha_suspend"},
 		{"sorry method lower case", "virtual_server 192.0.2.1 80 {\n protocol TCP\n sorry_server 192.0.2.9 80\n sorry_server_lvs_method dr\n}\n", "k.conf:4: sorry_server_lvs_method dr"},
 		{"v3 advert out of range", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n version 3\n advert_int 0.005\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: advert_int 0.005"},
 	}

@@ -64,7 +64,6 @@ var reasons = map[string]string{
 	"kernel_rx_buf_size":         "lbhad uses the kernel's socket buffer size",
 
 	// virtual_server
-	"ha_suspend":            "lbhad keeps checking real servers whatever the VRRP state",
 	"one_packet_scheduling": "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its one-packet scheduling is ops",
 	"lvs_flags":             "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its scheduler flags are sh-fallback, sh-port, mh-fallback, mh-port and flag-1 to flag-3",
 	"persistence_engine":    "lbhad has no IPVS persistence engines",

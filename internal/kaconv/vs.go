@@ -167,6 +167,12 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 			c.setFlag(body, "inhibit_on_failure", n)
 		case "sorry_server_inhibit":
 			c.setFlag(body, "sorry_server_inhibit", n)
+		case "ha_suspend":
+			if addr == "" && group == "" {
+				c.drop(body, n, n.Text(), "lbhad's ha_suspend watches the virtual server's address, and a firewall-mark service has none")
+				continue
+			}
+			c.setFlag(body, "ha_suspend", n)
 		case "sorry_server_lvs_method":
 			c.sorryMethod(body, n)
 		case "alpha":
