@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -149,4 +150,26 @@ func FuzzUnmarshalDest(f *testing.F) {
 			t.Fatalf("round trip: %+v != %+v", back, d)
 		}
 	})
+}
+
+// FormatSave writes the options that make ipvsadm -R restore a tunnel;
+// plain IPIP lines are unchanged.
+func TestFormatSaveTunnel(t *testing.T) {
+	key := ServiceKey{Family: FamilyIPv4, Proto: ProtoTCP, Addr: vip, Port: 80}
+	tab := Table{key: {Service: Service{Key: key, Scheduler: "rr"}, Dests: map[DestKey]Destination{
+		{rs1, 80}: {Addr: rs1, Port: 80, Weight: 1, Forward: ForwardTunnel, TunType: TunnelGUE, TunPort: 6080, TunFlags: TunFlagRemCsum},
+		{rs2, 80}: {Addr: rs2, Port: 80, Weight: 1, Forward: ForwardTunnel, TunType: TunnelGRE, TunFlags: TunFlagCsum},
+		{rs3, 80}: {Addr: rs3, Port: 80, Weight: 1, Forward: ForwardTunnel},
+	}}}
+	var b strings.Builder
+	if err := FormatSave(&b, tab); err != nil {
+		t.Fatal(err)
+	}
+	want := "-A -t 192.0.2.50:80 -s rr\n" +
+		"-a -t 192.0.2.50:80 -r 192.0.2.7:80 -i -w 1 -x 0 -y 0 --tun-type gue --tun-port 6080 --tun-remcsum\n" +
+		"-a -t 192.0.2.50:80 -r 192.0.2.8:80 -i -w 1 -x 0 -y 0 --tun-type gre --tun-csum\n" +
+		"-a -t 192.0.2.50:80 -r 192.0.2.9:80 -i -w 1 -x 0 -y 0\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("FormatSave (-want +got):\n%s", diff)
+	}
 }
