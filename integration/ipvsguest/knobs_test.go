@@ -3,6 +3,7 @@
 package ipvsguest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -148,6 +149,39 @@ func testTunnelTable(t *testing.T) {
 	if n, err := r.Sync(want); n != 0 || err != nil {
 		t.Errorf("unchanged sync wrote %d, %v; want 0", n, err)
 	}
+	// lbhad ipvs save's output restores the tunnels with ipvsadm -R.
+	got, err := ipvssync.Read(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var save bytes.Buffer
+	if err := ipvssync.FormatSave(&save, got); err != nil {
+		t.Fatal(err)
+	}
+	ns2 := syncNS(t)
+	if err := ns2.Run(func() error {
+		cmd := execIpvsadm("-R")
+		cmd.Stdin = bytes.NewReader(save.Bytes())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("ipvsadm -R: %w: %s\ninput:\n%s", err, out, save.String())
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h2, err := ipvssync.OpenAt(ns2.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored, err := ipvssync.Read(h2)
+	h2.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, stripObserved(restored), syncAddrCmp); diff != "" {
+		t.Errorf("table restored by ipvsadm -R from FormatSave (-want +got):\n%s", diff)
+	}
+
 	// A change of tunnel type alone is seen and written.
 	vss[0].RealServers[1].Tunnel = config.Tunnel{}
 	step("gre becomes ipip", 1)
