@@ -64,10 +64,11 @@ type Engine struct {
 	running atomic.Bool
 	wake    chan struct{}
 
-	mu     sync.Mutex
-	checks map[string]*entry
-	sched  *schedule
-	gen    uint64
+	mu      sync.Mutex
+	checks  map[string]*entry
+	sched   *schedule
+	gen     uint64
+	suspend map[string]bool // by Suspend; also for IDs Set has not seen yet
 }
 
 type entry struct {
@@ -81,6 +82,7 @@ type entry struct {
 	weight    *int
 	last      Result
 	lastTime  time.Time
+	suspended bool // by Suspend: not scheduled, state kept
 }
 
 type job struct {
@@ -181,9 +183,11 @@ func (e *Engine) Set(specs []Spec) error {
 		}
 		e.gen++
 		c := &entry{spec: s, checker: chk, tracker: NewTracker(s.Rise, s.Fall, s.Initial), gen: e.gen}
-		if old != nil && old.running {
+		c.suspended = e.suspend[s.ID]
+		switch {
+		case old != nil && old.running:
 			c.running = true // complete schedules it
-		} else {
+		case !c.suspended:
 			e.sched.set(s.ID, now.Add(firstDelay(s)))
 		}
 		e.checks[s.ID] = c
@@ -343,6 +347,7 @@ func (e *Engine) complete(now time.Time, o outcome) (ev *Event, counted bool) {
 	if c == nil {
 		return nil, false // removed while running
 	}
+	defer e.unscheduleSuspended(o.id, c)
 	c.running = false
 	if c.gen != o.gen { // replaced while running: start the new one now
 		e.sched.set(o.id, now.Add(firstDelay(c.spec)))

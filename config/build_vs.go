@@ -131,6 +131,9 @@ func (b *builder) virtualServer(r *rawVirtualServer, services map[string]hcl.Ran
 	vs.Announce = b.boolDefault(r.Announce, "announce", false)
 	vs.Alpha = b.boolDefault(r.Alpha, "alpha", false)
 	vs.Omega = b.boolDefault(r.Omega, "omega", false)
+	vs.Tunnel = b.tunnel(vs.Kind, r.TunType, r.TunPort, r.TunFlags, Tunnel{})
+	b.sorryServer(r, vs)
+	b.haSuspend(r, vs)
 
 	names := map[string]hcl.Range{}
 	addrs := map[netip.AddrPort]hcl.Range{}
@@ -255,6 +258,11 @@ func (b *builder) realServer(r *rawRealServer, vs *VirtualServer, cfg *Config) *
 	rs.InhibitOnFailure = b.boolDefault(r.InhibitOnFailure, "inhibit_on_failure", vs.InhibitOnFailure)
 	rs.NotifyUp = b.strDefault(r.NotifyUp, "notify_up", "")
 	rs.NotifyDown = b.strDefault(r.NotifyDown, "notify_down", "")
+	inherit := vs.Tunnel
+	if present(r.LBKind) {
+		inherit = Tunnel{}
+	}
+	rs.Tunnel = b.tunnel(rs.Kind, r.TunType, r.TunPort, r.TunFlags, inherit)
 
 	type block struct {
 		rng   hcl.Range

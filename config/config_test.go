@@ -138,6 +138,7 @@ func fullWant() *Config {
 			Name: "web", Address: mustAP("192.0.2.50:80"), Protocol: TCP, Scheduler: "wrr", Kind: KindDR,
 			PersistenceTimeout: 300 * time.Second, PersistenceNetmask: mustAddr("255.255.255.0"),
 			Quorum: 2, Hysteresis: 1, SorryServer: mustAP("127.0.0.1:80"), InhibitOnFailure: true,
+			SorryKind: KindDR, // the virtual server's lb_kind
 			DelayLoop: 10 * time.Second, QuorumUp: "/etc/lbhad/up.sh", QuorumDown: "/etc/lbhad/down.sh",
 			RealServers: []*RealServer{{
 				Name: "rs1", Address: mustAP("192.0.2.7:80"), Weight: 2, Kind: KindDR,
@@ -167,6 +168,7 @@ func fullWant() *Config {
 			}},
 		}, {
 			Name: "dns", FWMark: 7, Protocol: UDP, Scheduler: "rr", Kind: KindTUN, Quorum: 1,
+			SorryKind: KindTUN,
 			DelayLoop: 60 * time.Second,
 			RealServers: []*RealServer{{
 				Name: "ns1", Address: mustAP("198.51.100.53:0"), Weight: 0, Kind: KindNAT,

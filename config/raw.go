@@ -215,6 +215,14 @@ type rawVirtualServer struct {
 	Omega              hcl.Expression   `hcl:"omega,optional"`
 	RealServers        []*rawRealServer `hcl:"real_server,block"`
 	DefRange           hcl.Range        `hcl:",def_range"`
+
+	// Tunnel types and the sorry server's own settings (build_tun.go).
+	TunType              hcl.Expression `hcl:"tun_type,optional"`
+	TunPort              hcl.Expression `hcl:"tun_port,optional"`
+	TunFlags             hcl.Expression `hcl:"tun_flags,optional"`
+	SorryServerInhibit   hcl.Expression `hcl:"sorry_server_inhibit,optional"`
+	SorryServerLVSMethod hcl.Expression `hcl:"sorry_server_lvs_method,optional"`
+	HASuspend            hcl.Expression `hcl:"ha_suspend,optional"`
 }
 
 type rawRealServer struct {
@@ -237,6 +245,11 @@ type rawRealServer struct {
 	SMTPCheck        []*rawCheck    `hcl:"smtp_check,block"`
 	FileCheck        []*rawCheck    `hcl:"file_check,block"`
 	DefRange         hcl.Range      `hcl:",def_range"`
+
+	// Tunnel types (build_tun.go).
+	TunType  hcl.Expression `hcl:"tun_type,optional"`
+	TunPort  hcl.Expression `hcl:"tun_port,optional"`
+	TunFlags hcl.Expression `hcl:"tun_flags,optional"`
 }
 
 // Check blocks are decoded in two passes. The first decodes the

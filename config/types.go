@@ -405,7 +405,21 @@ type VirtualServer struct {
 	Alpha bool
 	// Omega is keepalived's omega: when lbhad stops, the real servers'
 	// notify_down and the quorum_down run for what was still up.
-	Omega       bool
+	Omega bool
+	// Tunnel is the encapsulation of lb_kind TUN (tun_type, tun_port,
+	// tun_flags), the default of the real servers.
+	Tunnel Tunnel
+	// SorryKind and SorryTunnel are how packets reach the sorry server
+	// (sorry_server_lvs_method; the virtual server's lb_kind by default).
+	// SorryInhibit (sorry_server_inhibit) keeps the sorry server in the
+	// table at weight 0 while it is not needed, as inhibit_on_failure does
+	// for a real server, instead of removing it.
+	SorryKind    ForwardKind
+	SorryTunnel  Tunnel
+	SorryInhibit bool
+	// HASuspend is keepalived's ha_suspend: the real servers' checks run
+	// only while one of the virtual server's addresses is on this host.
+	HASuspend   bool
 	RealServers []*RealServer
 	// Group names the virtual_server_group this virtual server serves;
 	// Members are then its services, Address or FWMark the first of them.
@@ -435,6 +449,7 @@ type RealServer struct {
 	Address          netip.AddrPort // port 0 for fwmark services means "same as client"
 	Weight           int            // default 1
 	Kind             ForwardKind    // the virtual server's unless overridden
+	Tunnel           Tunnel         // for Kind TUN; the virtual server's unless overridden
 	UpperThreshold   uint32
 	LowerThreshold   uint32
 	InhibitOnFailure bool // the virtual server's unless overridden

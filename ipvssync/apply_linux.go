@@ -39,14 +39,35 @@ var (
 		}
 		return nil
 	}
-	newHandle = func() (Handle, error) {
-		h, err := ipvs.New("")
-		if err != nil {
-			return nil, err
-		}
-		return FromMoby(h), nil
-	}
+	newHandle = func() (Handle, error) { return openAt("") }
 )
+
+// openAt opens moby/ipvs and the hand-built destination messages' socket
+// (tunnel attributes) on the IPVS table of the network namespace at
+// nsPath ("" = the caller's).
+func openAt(nsPath string) (Handle, error) {
+	h, err := ipvs.New(nsPath)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := OpenSyncDaemons(nsPath)
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	return mobyKernel{h: h, gen: gen}, nil
+}
+
+// OpenAt is Open for the network namespace at nsPath, for tools and
+// tests that drive another namespace's table; unlike Open it does not
+// load the module.
+func OpenAt(nsPath string) (Handle, error) {
+	h, err := openAt(nsPath)
+	if err != nil {
+		return nil, fmt.Errorf("%w: open ipvs netlink handle in %s: %w", ErrUnavailable, nsPath, err)
+	}
+	return h, nil
+}
 
 // Open returns an IPVS handle in the calling thread's network namespace.
 //
@@ -78,14 +99,27 @@ func Open() (Handle, error) {
 }
 
 // mobyKernel is the Kernel over a moby/ipvs handle: the one place that
-// converts between ipvssync's types and moby/ipvs's.
-type mobyKernel struct{ h *ipvs.Handle }
+// converts between ipvssync's types and moby/ipvs's. gen, when set, is a
+// second generic-netlink socket on the same table for what moby/ipvs
+// cannot say: the tunnel type, port and flags of TUN destinations
+// (tunnel_linux.go).
+type mobyKernel struct {
+	h   *ipvs.Handle
+	gen *SyncDaemons
+}
 
 // FromMoby returns the Kernel (and Handle) over h, for callers that open
-// their own moby/ipvs handle, e.g. in another network namespace.
-func FromMoby(h *ipvs.Handle) Handle { return mobyKernel{h} }
+// their own moby/ipvs handle, e.g. in another network namespace. It has
+// no socket for the tunnel attributes: TUN destinations read back as
+// IPIP and writing a GUE or GRE one fails (use OpenAt for those).
+func FromMoby(h *ipvs.Handle) Handle { return mobyKernel{h: h} }
 
-func (m mobyKernel) Close() { m.h.Close() }
+func (m mobyKernel) Close() {
+	m.h.Close()
+	if m.gen != nil {
+		m.gen.Close()
+	}
+}
 
 func (m mobyKernel) GetServices() ([]Service, error) {
 	svcs, err := m.h.GetServices()
@@ -124,6 +158,9 @@ func (m mobyKernel) GetDestinations(k ServiceKey) ([]Destination, error) {
 		}
 		out = append(out, dest)
 	}
+	if err := m.readTunnels(k, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -134,10 +171,16 @@ func (m mobyKernel) DelService(k ServiceKey) error {
 }
 
 func (m mobyKernel) NewDestination(k ServiceKey, d Destination) error {
+	if d.Forward == ForwardTunnel {
+		return m.writeTunnel(false, k, d)
+	}
 	return m.h.NewDestination(serviceToIPVS(Service{Key: k}), destToIPVS(d))
 }
 
 func (m mobyKernel) UpdateDestination(k ServiceKey, d Destination) error {
+	if d.Forward == ForwardTunnel {
+		return m.writeTunnel(true, k, d)
+	}
 	return m.h.UpdateDestination(serviceToIPVS(Service{Key: k}), destToIPVS(d))
 }
 

@@ -21,3 +21,6 @@ type Guard struct{ Handle }
 
 // NewGuard fails: IPVS is Linux only.
 func NewGuard(func() (Handle, error), time.Duration) (*Guard, error) { return nil, ErrUnavailable }
+
+// OpenAt fails: IPVS is Linux only.
+func OpenAt(string) (Handle, error) { return nil, ErrUnavailable }

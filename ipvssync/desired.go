@@ -217,6 +217,30 @@ func UpdateQuorum(cfg []*config.VirtualServer, h *Health) []QuorumChange {
 	return out
 }
 
+// withTunnel sets d's encapsulation for a TUN destination.
+func withTunnel(d *Destination, k config.ForwardKind, t config.Tunnel) {
+	if k != config.KindTUN {
+		return
+	}
+	switch t.Type {
+	case config.TunnelGUE:
+		d.TunType = TunnelGUE
+	case config.TunnelGRE:
+		d.TunType = TunnelGRE
+	default:
+		d.TunType = TunnelIPIP
+	}
+	d.TunPort = t.Port
+	switch t.Checksum {
+	case config.TunnelCsum:
+		d.TunFlags = TunFlagCsum
+	case config.TunnelRemCsum:
+		d.TunFlags = TunFlagRemCsum
+	default:
+		d.TunFlags = 0
+	}
+}
+
 // sorryWeight is the weight keepalived gives a sorry server (alloc_ssvr).
 const sorryWeight = 1
 
@@ -233,9 +257,15 @@ const sorryWeight = 1
 //     the sorry server is present at weight 1 and the live real servers
 //     are taken out (to weight 0 when inhibit_on_failure), as keepalived
 //     does in update_quorum_state/perform_quorum_state. The sorry server
-//     forwards with the virtual server's lb_kind (keepalived's alloc_ssvr
-//     copies vs->forwarding_method; with the default NAT a sorry server of
-//     127.0.0.1 is a Masq destination).
+//     forwards with sorry_server_lvs_method, by default the virtual
+//     server's lb_kind (keepalived's alloc_ssvr copies
+//     vs->forwarding_method; with the default NAT a sorry server of
+//     127.0.0.1 is a Masq destination);
+//   - with sorry_server_inhibit the sorry server stays in the table at
+//     weight 0 while the virtual server has quorum, as inhibit_on_failure
+//     keeps a failed real server (keepalived adds it at weight 0 at start
+//     and sets the weight instead of deleting it);
+//   - a TUN destination carries its tunnel type, port and checksum flags.
 //
 // Quorum memory comes from h.QuorumUp; see QuorumState.
 func Desired(cfg []*config.VirtualServer, h Health) Table {
@@ -274,6 +304,7 @@ func Desired(cfg []*config.VirtualServer, h Health) Table {
 				Weight: effectiveWeight(rs, st), Forward: forwardOf(rs.Kind),
 				Upper: rs.UpperThreshold, Lower: rs.LowerThreshold,
 			}
+			withTunnel(&d, rs.Kind, rs.Tunnel)
 			switch {
 			case !st.Alive || useSorry:
 				if !rs.InhibitOnFailure {
@@ -285,11 +316,14 @@ func Desired(cfg []*config.VirtualServer, h Health) Table {
 			}
 			dests[rk.Dest] = d
 		}
-		if useSorry {
+		if useSorry || (vs.SorryInhibit && vs.SorryServer.IsValid()) {
 			a := vs.SorryServer.Addr().Unmap()
-			dests[DestKey{a, vs.SorryServer.Port()}] = Destination{
-				Addr: a, Port: vs.SorryServer.Port(), Weight: sorryWeight, Forward: forwardOf(vs.Kind),
+			d := Destination{Addr: a, Port: vs.SorryServer.Port(), Weight: sorryWeight, Forward: forwardOf(vs.SorryKind)}
+			withTunnel(&d, vs.SorryKind, vs.SorryTunnel)
+			if !useSorry {
+				d.Weight = 0 // sorry_server_inhibit: kept, idle
 			}
+			dests[d.Key()] = d
 		}
 		t[key] = ServiceEntry{Service: svc, Dests: dests}
 		for _, mk := range ServiceKeysOf(vs)[1:] {

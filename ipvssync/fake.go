@@ -233,6 +233,12 @@ func (f *FakeKernel) findDest(svc ServiceKey, d DestKey) (*fakeSvc, int, error) 
 	return fs, slices.IndexFunc(fs.dests, func(x Destination) bool { return x.Key() == d }), nil
 }
 
+// badTunnel is the kernel's check in ip_vs_add_dest and ip_vs_edit_dest:
+// a GUE tunnel needs a port.
+func badTunnel(d Destination) bool {
+	return d.Forward&forwardMask == ForwardTunnel && d.TunType == TunnelGUE && d.TunPort == 0
+}
+
 func (f *FakeKernel) NewDestination(svc ServiceKey, d Destination) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -245,6 +251,9 @@ func (f *FakeKernel) NewDestination(svc ServiceKey, d Destination) error {
 	}
 	if i >= 0 {
 		return syscall.EEXIST
+	}
+	if badTunnel(d) {
+		return syscall.EINVAL
 	}
 	d.Addr = d.Addr.Unmap()
 	d.Forward &= forwardMask
@@ -267,9 +276,13 @@ func (f *FakeKernel) UpdateDestination(svc ServiceKey, d Destination) error {
 	if i < 0 {
 		return syscall.ENOENT
 	}
+	if badTunnel(d) {
+		return syscall.EINVAL
+	}
 	x := &fs.dests[i]
 	x.Weight, x.Forward = d.Weight, d.Forward&forwardMask
 	x.Upper, x.Lower = d.Upper, d.Lower
+	x.TunType, x.TunPort, x.TunFlags = d.TunType, d.TunPort, d.TunFlags
 	f.writes++
 	return nil
 }

@@ -139,8 +139,8 @@ func FormatSave(w io.Writer, t Table) error {
 		}
 		fmt.Fprint(bw, "\n")
 		for _, d := range e.SortedDests() {
-			fmt.Fprintf(bw, "-a %s -r %s %s -w %d -x %d -y %d\n", name, addrPort(d.Addr, d.Port),
-				forwardSwitch(d.Forward), d.Weight, d.Upper, d.Lower)
+			fmt.Fprintf(bw, "-a %s -r %s %s -w %d -x %d -y %d%s\n", name, addrPort(d.Addr, d.Port),
+				forwardSwitch(d.Forward), d.Weight, d.Upper, d.Lower, tunnelOptions(d))
 		}
 	}
 	return bw.Flush()
@@ -210,6 +210,26 @@ func maskString(f Family, bits int) string {
 	}
 	m := ^uint32(0) << (32 - bits)
 	return netip.AddrFrom4([4]byte{byte(m >> 24), byte(m >> 16), byte(m >> 8), byte(m)}).String()
+}
+
+// tunnelOptions are the ipvsadm options that restore a GUE or GRE
+// tunnel, or a checksum flag; plain IPIP needs none (the kernel's
+// default), which keeps those lines as they were.
+func tunnelOptions(d Destination) string {
+	if !d.tunneled() {
+		return ""
+	}
+	opt := " --tun-type " + d.TunType.String()
+	if d.TunType == TunnelGUE {
+		opt += fmt.Sprintf(" --tun-port %d", d.TunPort)
+	}
+	switch {
+	case d.TunFlags&TunFlagRemCsum != 0:
+		opt += " --tun-remcsum"
+	case d.TunFlags&TunFlagCsum != 0:
+		opt += " --tun-csum"
+	}
+	return opt
 }
 
 // forwardSwitch is ipvsadm's fwd_switch: Local saves as -g, as ipvsadm

@@ -162,6 +162,37 @@ type DestKey struct {
 
 func (k DestKey) String() string { return netip.AddrPortFrom(k.Addr, k.Port).String() }
 
+// TunnelType is the encapsulation of a Tunnel destination, the kernel's
+// IP_VS_CONN_F_TUNNEL_TYPE_* (Linux 5.2+; older kernels only do IPIP and
+// ignore the attribute).
+type TunnelType uint8
+
+// Tunnel types. IPIP is 0, which is also what the kernel reports for
+// every destination that is not a tunnel.
+const (
+	TunnelIPIP TunnelType = 0
+	TunnelGUE  TunnelType = 1 // UDP encapsulation to TunPort, Linux 5.2+
+	TunnelGRE  TunnelType = 2 // Linux 5.3+
+)
+
+func (t TunnelType) String() string {
+	switch t {
+	case TunnelIPIP:
+		return "ipip"
+	case TunnelGUE:
+		return "gue"
+	case TunnelGRE:
+		return "gre"
+	}
+	return fmt.Sprintf("tun-%d", uint8(t))
+}
+
+// Tunnel checksum flags (IP_VS_TUNNEL_ENCAP_FLAG_*); none set is nocsum.
+const (
+	TunFlagCsum    uint16 = 1 << 0 // checksum in the outer header (GUE, GRE)
+	TunFlagRemCsum uint16 = 1 << 1 // remote checksum offload (GUE only)
+)
+
 // Destination is one real server of a service.
 type Destination struct {
 	Addr    netip.Addr
@@ -170,6 +201,12 @@ type Destination struct {
 	Forward Forward
 	Upper   uint32 // upper connection threshold, 0 = none
 	Lower   uint32 // lower connection threshold
+	// TunType, TunPort and TunFlags are the encapsulation of a
+	// ForwardTunnel destination; they mean nothing for the other
+	// methods, and spec drops them there. TunPort is the GUE port.
+	TunType  TunnelType
+	TunPort  uint16
+	TunFlags uint16
 	// Observed only: never compared or written.
 	ActiveConns, InactConns int
 	Stats                   Stats
@@ -180,7 +217,17 @@ func (d Destination) Key() DestKey { return DestKey{d.Addr, d.Port} }
 
 func (d Destination) spec() Destination {
 	d.ActiveConns, d.InactConns, d.Stats = 0, 0, Stats{}
+	if d.Forward != ForwardTunnel {
+		d.TunType, d.TunPort, d.TunFlags = 0, 0, 0
+	}
 	return d
+}
+
+// tunneled reports whether d asks for more than the kernel's default
+// encapsulation (IPIP without flags), which only the hand-built
+// destination messages can carry.
+func (d Destination) tunneled() bool {
+	return d.Forward == ForwardTunnel && (d.TunType != TunnelIPIP || d.TunPort != 0 || d.TunFlags != 0)
 }
 
 // ServiceEntry is a service with its destinations.

@@ -32,20 +32,7 @@ const (
 // MarshalGetDests returns the payload of the IPVS_CMD_GET_DEST dump
 // (genlmsghdr and attributes) for the service k.
 func MarshalGetDests(k ServiceKey) []byte {
-	in := attrs(nil).u16(svcAttrAF, uint16(k.Family))
-	if k.FWMark != 0 {
-		in = in.u32(svcAttrFWMark, k.FWMark)
-	} else {
-		addr := k.Addr.AsSlice()
-		if k.Family == FamilyIPv6 {
-			a16 := k.Addr.As16()
-			addr = a16[:]
-		}
-		var port [2]byte
-		binary.BigEndian.PutUint16(port[:], k.Port)
-		in = in.u16(svcAttrProtocol, uint16(k.Proto)).put(svcAttrAddr, addr).put(svcAttrPort|nlaFNetOrder, port[:])
-	}
-	return attrs(genlHeader(ipvsCmdGetDest)).put(ipvsCmdAttrService|nlaFNested, in)
+	return attrs(genlHeader(ipvsCmdGetDest)).put(ipvsCmdAttrService|nlaFNested, serviceAttrs(k))
 }
 
 // UnmarshalDestPersistConns decodes one message of a GET_DEST dump into

@@ -33,8 +33,9 @@ var DefaultModules = []string{
 
 // DefaultExtraModules are put into the initramfs (with their dependencies)
 // but not loaded at boot; the kernel autoloads them through /sbin/modprobe
-// when a test needs them.
-var DefaultExtraModules = []string{"ip_vs_ftp", "ip_vs_pe_sip"}
+// when a test needs them. ipip gives the real servers of the TUN traffic
+// test their tunl0 (integration/ipvsguest/knobs_test.go).
+var DefaultExtraModules = []string{"ip_vs_ftp", "ip_vs_pe_sip", "ipip"}
 
 // DefaultTools are host binaries copied into the guest at the same path,
 // with the shared libraries ldd(1) lists for them. iproute2's ip is needed

@@ -37,6 +37,8 @@ type checksComponent struct {
 	realOf  map[string]realRef
 	kindOf  map[string]string     // check ID -> kind name, for metrics
 	lastAll map[string]allVerdict // first check ID -> the real server's last announced verdict
+
+	ha haSuspender // ha_suspend: real server checks follow the host's addresses
 }
 
 // engineRun is one running engine and how to stop it.
@@ -52,8 +54,10 @@ type engineRun struct {
 func newChecksComponent(log *zap.Logger, onScript func(string, bool), onReal func(realRef, checker.Event),
 	observe func(kind string, ok bool, latency time.Duration), newCheck func(checker.Spec) (checker.Checker, error),
 	clk clock.Clock) *checksComponent {
-	return &checksComponent{log: log.With(zap.String("component", "checker")), base: log, clock: clock.OrReal(clk),
+	c := &checksComponent{log: log.With(zap.String("component", "checker")), base: log, clock: clock.OrReal(clk),
 		onScript: onScript, onReal: onReal, observe: observe, newCheck: newCheck}
+	c.ha.log = c.log
+	return c
 }
 
 func (c *checksComponent) Name() string { return "checker" }
@@ -98,6 +102,7 @@ func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
 	}
 	if realRun != nil {
 		realRun.e.SetWorkers(workersFor(reals))
+		errs = append(errs, c.ha.apply(realRun.e, haSuspendRules(cfg))) // before Set: see apply
 		errs = append(errs, realRun.e.Set(reals))
 		c.refold(realRun, realOf)
 	}
@@ -306,6 +311,7 @@ func (c *checksComponent) Statuses() []checker.Status {
 }
 
 func (c *checksComponent) Stop(ctx context.Context) error {
+	c.ha.close()
 	c.mu.Lock()
 	runs := []*engineRun{c.scripts, c.reals}
 	c.mu.Unlock()

@@ -82,6 +82,13 @@ func TestConvert(t *testing.T) {
 			"testdata/fidelity.conf:78: vrrp_sync_group G_EMPTY { ... }",
 		}},
 		{name: "fwmark"},
+		// TUN with GUE, GRE and IPIP encapsulations, a sorry server kept
+		// at weight 0 and reached by its own method; a gre sorry server
+		// and an unknown tunnel type are named losses.
+		{name: "tunnels", want: []string{
+			"testdata/tunnels.conf:47: sorry_server_lvs_method TUN type gre",
+			"testdata/tunnels.conf:56: lvs_method TUN type vxlan",
+		}},
 		// Server groups, SCTP, ops and scheduler flags.
 		{name: "groups", want: []string{
 			"testdata/groups.conf:7: fwmark 8 inet",
@@ -101,7 +108,6 @@ func TestConvert(t *testing.T) {
 		{name: "garp"},
 		{name: "include", want: []string{
 			"testdata/include.conf:8: include include.d/missing-*.conf",
-			"testdata/include.d/vs_api.conf:4: ha_suspend",
 		}},
 		{name: "unsupported", want: []string{
 			"testdata/unsupported.conf:6: vrrp_strict",
@@ -297,6 +303,11 @@ func TestNewKeywordsMalformed(t *testing.T) {
 		{"flag with value", "virtual_server 192.0.2.1 80 {\n protocol TCP\n lb_algo sh\n sh-port 1\n}\n", "k.conf:4: sh-port 1"},
 		{"peer bad ttl", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n unicast_peer {\n  192.0.2.2 min_ttl 300\n }\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: 192.0.2.2 min_ttl 300"},
 		{"v3 advert above 40.95", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n version 3\n advert_int 60\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: advert_int 60"},
+		{"gue without port", "virtual_server 192.0.2.1 80 {\n protocol TCP\n lvs_method TUN type gue\n}\n", "k.conf:3: lvs_method TUN type gue"},
+		{"ipip with csum", "virtual_server 192.0.2.1 80 {\n protocol TCP\n lvs_method TUN type ipip csum\n}\n", "k.conf:3: lvs_method TUN type ipip csum"},
+		{"gre remcsum", "virtual_server 192.0.2.1 80 {\n protocol TCP\n lvs_method TUN type gre remcsum\n}\n", "k.conf:3: lvs_method TUN type gre remcsum"},
+		{"ha_suspend on a mark", "virtual_server fwmark 7 {\n ha_suspend\n real_server 192.0.2.2 80 {\n }\n}\n", "k.conf:2: ha_suspend"},
+		{"sorry method lower case", "virtual_server 192.0.2.1 80 {\n protocol TCP\n sorry_server 192.0.2.9 80\n sorry_server_lvs_method dr\n}\n", "k.conf:4: sorry_server_lvs_method dr"},
 		{"v3 advert out of range", "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n version 3\n advert_int 0.005\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n", "k.conf:5: advert_int 0.005"},
 	}
 	for _, tt := range tests {

@@ -6,9 +6,7 @@ package kaconv
 // into the mapping, a one-line change each.
 // ---------------------------------------------------------------------
 
-var pending = map[string]string{
-	"tun_type": "lbhad sets no tunnel type, port or checksum flags for TUN yet",
-}
+var pending = map[string]string{}
 
 // reasons explains, for keepalived options that lbhad knows about but
 // does not implement, why they are dropped. Options missing here get a
@@ -58,12 +56,9 @@ var reasons = map[string]string{
 	"kernel_rx_buf_size":         "lbhad uses the kernel's socket buffer size",
 
 	// virtual_server
-	"ha_suspend":              "lbhad keeps checking real servers whatever the VRRP state",
-	"one_packet_scheduling":   "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its one-packet scheduling is ops",
-	"sorry_server_inhibit":    "lbhad adds and removes the sorry server; it does not keep it with weight 0",
-	"sorry_server_lvs_method": "lbhad forwards to the sorry server with the virtual server's lb_kind",
-	"lvs_flags":               "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its scheduler flags are sh-fallback, sh-port, mh-fallback, mh-port and flag-1 to flag-3",
-	"persistence_engine":      "lbhad has no IPVS persistence engines",
+	"one_packet_scheduling": "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its one-packet scheduling is ops",
+	"lvs_flags":             "not a keepalived 2.2.7 keyword (keepalived reports and ignores it); its scheduler flags are sh-fallback, sh-port, mh-fallback, mh-port and flag-1 to flag-3",
+	"persistence_engine":    "lbhad has no IPVS persistence engines",
 
 	// real_server and checks
 	"BFD_CHECK":      "BFD is out of scope: lbhad has no BFD (see Health checks in docs/config.md)",

@@ -165,6 +165,16 @@ func (c *converter) virtualServer(parent *hclwrite.Body, vs *node) {
 			c.sorryServer(body, n)
 		case "inhibit_on_failure":
 			c.setFlag(body, "inhibit_on_failure", n)
+		case "sorry_server_inhibit":
+			c.setFlag(body, "sorry_server_inhibit", n)
+		case "ha_suspend":
+			if addr == "" && group == "" {
+				c.drop(body, n, n.Text(), "lbhad's ha_suspend watches the virtual server's address, and a firewall-mark service has none")
+				continue
+			}
+			c.setFlag(body, "ha_suspend", n)
+		case "sorry_server_lvs_method":
+			c.sorryMethod(body, n)
 		case "alpha":
 			c.setFlag(body, "alpha", n)
 		case "quorum_up", "quorum_down":
@@ -285,7 +295,7 @@ func (c *converter) scheduler(body *hclwrite.Body, n *node) {
 // case only; 1.x configs with lower-case dr got an error and NAT.
 func (c *converter) lbKind(body *hclwrite.Body, n *node) {
 	if len(n.Args) > 1 && n.Args[0].Text == "TUN" {
-		c.drop(body, n, n.Text(), pending["tun_type"])
+		c.tunnelMethod(body, n)
 		return
 	}
 	s, ok := c.oneArg(body, n)

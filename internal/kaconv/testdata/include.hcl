@@ -17,11 +17,11 @@ vrrp_instance "VI_1" {
 # Converted from testdata/include.d/vs_api.conf, included by testdata/include.conf.
 
 virtual_server "192.0.2.60:8443" {
-  address  = "192.0.2.60:8443"
-  protocol = "tcp"
-  lb_algo  = "sh"
-  lb_kind  = "DR"
-  # not converted (testdata/include.d/vs_api.conf:4): ha_suspend: lbhad keeps checking real servers whatever the VRRP state
+  address    = "192.0.2.60:8443"
+  protocol   = "tcp"
+  lb_algo    = "sh"
+  lb_kind    = "DR"
+  ha_suspend = true
   real_server "192.0.2.72:8443" {
     address = "192.0.2.72:8443"
     ssl_get {
