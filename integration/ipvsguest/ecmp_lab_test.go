@@ -62,9 +62,6 @@ type ecmpLab struct {
 	lbs    [3]*e2eDirector
 	socks  [3]string
 	rs     [3]*ecmpEcho
-	bird   *exec.Cmd
-	birdMu sync.Mutex
-	birdLg *os.File
 }
 
 // nsExec runs a program in ns and returns its combined output.
@@ -260,7 +257,6 @@ template bgp director {
 	if err := l.router.Run(cmd.Start); err != nil {
 		t.Fatalf("start bird: %v", err)
 	}
-	l.bird, l.birdLg = cmd, lg
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
