@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -74,5 +75,38 @@ func TestBGPSetsIPVSSloppy(t *testing.T) {
 				t.Errorf("setSloppy calls %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// A kernel that refuses the setting does not stop the announcements:
+// new flows work without sloppy mode, only rehashed ones break.
+func TestBGPSloppyFailureNotFatal(t *testing.T) {
+	cfg, diags := config.Parse([]byte(`bgp {
+  asn       = 64512
+  router_id = "192.0.2.1"
+  neighbor "r1" {
+    address    = "192.0.2.254"
+    remote_asn = 64500
+  }
+}
+virtual_server "web" {
+  address  = "192.0.2.80:80"
+  lb_algo  = "mh"
+  announce = true
+  real_server "a" { address = "198.51.100.10:80" }
+}
+`), "sloppy.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	sp := &bgp.Fake{}
+	c := newBGPComponent(zaptest.NewLogger(t), func() bgp.Speaker { return sp }, nil, bgpLinks{
+		setSloppy: func(bool, bool) error { return errors.New("no ip_vs") },
+	})
+	if err := c.Apply(context.Background(), cfg); err != nil {
+		t.Fatalf("Apply: %v, want the sloppy failure logged only", err)
+	}
+	if sp.Cfg == nil {
+		t.Error("the speaker was not configured after the sloppy failure")
 	}
 }
