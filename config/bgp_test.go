@@ -18,7 +18,7 @@ func TestBGPGood(t *testing.T) {
 		t.Fatal(diags)
 	}
 	want := &BGP{
-		ASN: 64512, RouterID: netip.MustParseAddr("192.0.2.1"), WithdrawWait: 500 * time.Millisecond,
+		ASN: 64512, RouterID: netip.MustParseAddr("192.0.2.1"), WithdrawWait: 500 * time.Millisecond, IPVSSloppy: true,
 		Neighbors: []*BGPNeighbor{
 			{Name: "r1", Address: netip.MustParseAddr("192.0.2.254"), Port: 179, RemoteASN: 64500,
 				HoldTime: 9 * time.Second, Keepalive: 3 * time.Second, Password: "s3cret"},
@@ -72,3 +72,32 @@ func TestBGPBadCoverage(t *testing.T) {
 }
 
 func regexpContains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// ipvs_sloppy defaults to true (ECMP needs it) and can be turned off
+// for operators who manage the IPVS sysctls themselves.
+func TestBGPIPVSSloppy(t *testing.T) {
+	for _, tc := range []struct {
+		attr string
+		want bool
+	}{{"", true}, {"ipvs_sloppy = true", true}, {"ipvs_sloppy = false", false}} {
+		t.Run(tc.attr, func(t *testing.T) {
+			src := `bgp {
+  asn       = 64512
+  router_id = "192.0.2.1"
+  ` + tc.attr + `
+  neighbor "r1" {
+    address    = "192.0.2.254"
+    remote_asn = 64500
+  }
+}
+`
+			cfg, diags := Parse([]byte(src), "sloppy.hcl")
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if cfg.BGP.IPVSSloppy != tc.want {
+				t.Errorf("IPVSSloppy = %v, want %v", cfg.BGP.IPVSSloppy, tc.want)
+			}
+		})
+	}
+}

@@ -29,8 +29,14 @@ type BGP struct {
 	// WithdrawWait is how long a stopping lbhad waits after withdrawing
 	// its routes before it stops the rest (IPVS, VRRP).
 	WithdrawWait time.Duration
-	Neighbors    []*BGPNeighbor
-	Range        hcl.Range
+	// IPVSSloppy turns on IPVS's sloppy_tcp (and sloppy_sctp when an
+	// announced service is SCTP) before the first announcement, so a
+	// director accepts a flow another director started after the router
+	// rehashed it; mh then sends it to the same real server. false
+	// leaves the settings to the operator. Default true.
+	IPVSSloppy bool
+	Neighbors  []*BGPNeighbor
+	Range      hcl.Range
 }
 
 // BGPNeighbor is a neighbor block of bgp: one router lbhad peers with.
@@ -54,6 +60,7 @@ type rawBGP struct {
 	RouterID     hcl.Expression    `hcl:"router_id"`
 	ListenPort   hcl.Expression    `hcl:"listen_port,optional"`
 	WithdrawWait hcl.Expression    `hcl:"withdraw_wait,optional"`
+	IPVSSloppy   hcl.Expression    `hcl:"ipvs_sloppy,optional"`
 	Neighbors    []*rawBGPNeighbor `hcl:"neighbor,block"`
 	DefRange     hcl.Range         `hcl:",def_range"`
 }
@@ -112,6 +119,7 @@ func (b *builder) bgpBlock(r *rawBGP) *BGP {
 	if d, ok := b.duration(r.WithdrawWait, "withdraw_wait"); ok {
 		g.WithdrawWait = d
 	}
+	g.IPVSSloppy = b.boolDefault(r.IPVSSloppy, "ipvs_sloppy", true)
 	if len(r.Neighbors) == 0 {
 		b.errorf(r.DefRange, "bgp without neighbor", "A bgp block needs at least one neighbor \"NAME\" { address = ..., remote_asn = ... }.")
 	}

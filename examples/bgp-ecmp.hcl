@@ -11,6 +11,8 @@ bgp {
   asn           = 64512
   router_id     = "192.0.2.11" # this director's address; unique per director
   withdraw_wait = "2s"         # on stop: withdraw, wait, then remove IPVS
+  # ipvs_sloppy (default true) turns on net.ipv4.vs.sloppy_tcp, so a
+  # director takes over mid-stream the flows an ECMP rehash moves to it.
 
   neighbor "tor1" {
     address    = "192.0.2.1"
@@ -23,7 +25,8 @@ bgp {
 virtual_server "web" {
   address  = "192.0.2.80:80"
   lb_algo  = "mh"
-  lb_kind  = "DR"
+  mh_port  = true # hash the source port too: one client's flows spread
+  lb_kind  = "DR" # the mode for ECMP: the real servers answer the client
   announce = true
 
   real_server "web1" {

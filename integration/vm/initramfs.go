@@ -43,7 +43,9 @@ var DefaultExtraModules = []string{"ip_vs_ftp", "ip_vs_pe_sip", "ipip"}
 // Debian's) is the anchor of the end-to-end tests (integration/ipvsguest
 // e2e_keepalived_test.go); it links about 40 libraries (netlink, SNMP,
 // OpenSSL, even Perl), which all come along.
-var DefaultTools = []string{"/usr/sbin/ip", "/usr/sbin/ipvsadm", "/usr/sbin/keepalived"}
+// BIRD 2 (bird, birdc; the bird2 package) is the router of the ECMP
+// tests (integration/ipvsguest ecmp_test.go).
+var DefaultTools = []string{"/usr/sbin/ip", "/usr/sbin/ipvsadm", "/usr/sbin/keepalived", "/usr/sbin/bird", "/usr/sbin/birdc"}
 
 // InitramfsOptions says what BuildInitramfs puts into the image. Zero
 // fields take the defaults above.

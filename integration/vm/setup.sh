@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # setup.sh prepares everything the IPVS VM tests need, from Debian packages only:
 #   - host tools: qemu-system-x86, busybox-static, ipvsadm, kmod, iproute2, cpio
-#     (plus xz-utils, zstd, gzip to unpack the kernel image);
+#     (plus xz-utils, zstd, gzip to unpack the kernel image), and bird2, whose
+#     bird and birdc are copied into the guest as the ECMP tests' router (its
+#     service is disabled: the tests run their own bird);
 #   - a Debian kernel, downloaded with `apt-get download` and unpacked into a
 #     cache directory, NOT installed on the host;
 #   - the uncompressed vmlinux extracted from its bzImage (PVH boot is about
@@ -29,7 +31,7 @@ mkdir -p "$cache"
 [[ $(id -u) -eq 0 ]] || die "must run as root (it uses apt-get); try: sudo bash $0"
 export DEBIAN_FRONTEND=noninteractive
 
-packages=(qemu-system-x86 busybox-static ipvsadm kmod iproute2 cpio xz-utils zstd gzip)
+packages=(qemu-system-x86 busybox-static ipvsadm kmod iproute2 cpio xz-utils zstd gzip bird2)
 apt_updated=0
 apt_update_once() {
 	if [[ $apt_updated -eq 0 ]]; then
@@ -49,6 +51,9 @@ if ((${#missing[@]})); then
 	apt_update_once
 	log "installing ${missing[*]}"
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	if [[ " ${missing[*]} " == *" bird2 "* ]]; then
+		systemctl disable --now bird >/dev/null 2>&1 || true
+	fi
 fi
 
 # Resolve the kernel package the linux-image-amd64 metapackage points at now.

@@ -53,6 +53,8 @@ type bgpLinks struct {
 	directorMaint func() bool
 	// changed is told after routes were announced or withdrawn.
 	changed func()
+	// setSloppy turns on IPVS's sloppy_tcp and/or sloppy_sctp.
+	setSloppy func(tcp, sctp bool) error
 }
 
 func newBGPComponent(log *zap.Logger, open func() bgp.Speaker, clk clock.Clock, links bgpLinks) *bgpComponent {
@@ -88,6 +90,7 @@ func (c *bgpComponent) Apply(ctx context.Context, cfg *config.Config) error {
 		}
 		return err
 	}
+	c.sloppy(cfg)
 	if c.speaker == nil {
 		c.speaker = c.open()
 	}
@@ -95,6 +98,46 @@ func (c *bgpComponent) Apply(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	return c.updateHeld(ctx)
+}
+
+// sloppy turns on IPVS's sloppy mode for the protocols of the
+// announced virtual services before anything is announced: after an
+// ECMP rehash (a director gone, one added) a director sees flows
+// another one started, mid-stream; without sloppy_tcp IPVS creates no
+// connection for a packet that is not a SYN and the flow is reset.
+// Only turned on, never off: the setting is the network namespace's,
+// and an operator may want it for other reasons. A failure is logged,
+// not fatal: new flows still work, only rehashed ones break.
+func (c *bgpComponent) sloppy(cfg *config.Config) {
+	if !cfg.BGP.IPVSSloppy || c.setSloppy == nil {
+		return
+	}
+	tcp, sctp := sloppyNeeds(cfg)
+	if !tcp && !sctp {
+		return
+	}
+	if err := c.setSloppy(tcp, sctp); err != nil {
+		c.log.Error("ipvs sloppy mode; flows that an ECMP rehash moves to this director will be reset", zap.Error(err))
+		return
+	}
+	c.log.Info("ipvs sloppy mode on", zap.Bool("sloppy_tcp", tcp), zap.Bool("sloppy_sctp", sctp))
+}
+
+// sloppyNeeds says which sloppy settings the announced virtual
+// services need: TCP's and SCTP's (UDP has no connection setup).
+func sloppyNeeds(cfg *config.Config) (tcp, sctp bool) {
+	for _, vs := range cfg.VirtualServers {
+		if !vs.Announce {
+			continue
+		}
+		switch vs.Protocol {
+		case config.TCP:
+			tcp = true
+		case config.SCTP:
+			sctp = true
+		}
+	}
+	return tcp, sctp
 }
 
 // QuorumChange is the IPVS component's onQuorum link.

@@ -39,9 +39,20 @@ type Ports struct {
 	ServiceManager ServiceManager
 	// NewSpeaker makes the BGP speaker; nil is bgp.NewGoBGP.
 	NewSpeaker func() bgp.Speaker
+	// SetIPVSSloppy turns on IPVS's sloppy_tcp/sloppy_sctp (bgp
+	// ipvs_sloppy); nil writes them under /proc/sys when OpenIPVS is
+	// nil too (the real table), and does nothing for a fake table,
+	// which has no settings: a test never changes its host.
+	SetIPVSSloppy func(tcp, sctp bool) error
 }
 
 func (p Ports) withDefaults() Ports {
+	if p.SetIPVSSloppy == nil {
+		p.SetIPVSSloppy = setIPVSSloppy
+		if p.OpenIPVS != nil {
+			p.SetIPVSSloppy = func(bool, bool) error { return nil }
+		}
+	}
 	if p.OpenIPVS == nil {
 		p.OpenIPVS = ipvssync.Open
 	}
@@ -106,6 +117,7 @@ func build(env Env, ports Ports) *Parts {
 	p.BGP = newBGPComponent(log, ports.NewSpeaker, ports.Clock, bgpLinks{
 		directorMaint: p.Maint.directorInMaint,
 		changed:       env.StatusChanged,
+		setSloppy:     ports.SetIPVSSloppy,
 	})
 	vrLoop := env.Loops.Add("vrrp", vrrpPeriod)
 	p.VRRP = newVRRPComponent(log, func(sc vrrp.StateChange) {
