@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net/netip"
+	"reflect"
 	"syscall"
 	"testing"
 
@@ -185,4 +186,26 @@ func FuzzReadAcks(f *testing.F) {
 			t.Fatalf("returned %d, called %d, at most %d", seen, calls, n)
 		}
 	})
+}
+
+// Every field of Service and Destination is either written by
+// appendRequest or only observed. A field added later (a new destination
+// attribute) fails here until appendService/appendDest write it too, so
+// batched writes never silently drop what single writes send.
+func TestBatchEncodesEveryField(t *testing.T) {
+	for _, tc := range []struct {
+		v     any
+		known map[string]bool
+	}{
+		{Service{}, map[string]bool{"Key": true, "Scheduler": true, "Flags": true, "Timeout": true, "Netmask": true, "Stats": true}},
+		{Destination{}, map[string]bool{"Addr": true, "Port": true, "Weight": true, "Forward": true, "Upper": true, "Lower": true,
+			"ActiveConns": true, "InactConns": true, "Stats": true}},
+	} {
+		typ := reflect.TypeOf(tc.v)
+		for i := 0; i < typ.NumField(); i++ {
+			if f := typ.Field(i).Name; !tc.known[f] {
+				t.Errorf("%s.%s is not encoded by the batched writer (appendService/appendDest)", typ.Name(), f)
+			}
+		}
+	}
 }
