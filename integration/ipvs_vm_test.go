@@ -6,11 +6,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,7 +30,8 @@ import (
 // `go test -v` output becomes this test's log.
 //
 // Environment: LBHAD_VM_FORCE=1 uses the VM even when the host has IPVS;
-// LBHAD_IPVSGUEST_RUN is passed to the guest as -test.run;
+// LBHAD_IPVSGUEST_RUN is passed to the guest as -test.run and
+// LBHAD_IPVSGUEST_COUNT as -test.count;
 // LBHAD_VM_ACCEL=kvm|auto|tcg (default tcg); LBHAD_VM_CONSOLE=FILE keeps
 // the serial console log; LBHAD_VM_CACHE is where setup.sh put the kernel.
 func TestIPVSInGuest(t *testing.T) {
@@ -53,6 +56,13 @@ func TestIPVSInGuest(t *testing.T) {
 	args := []string{"-test.v", "-test.timeout=15m"}
 	if r := os.Getenv("LBHAD_IPVSGUEST_RUN"); r != "" {
 		args = append(args, "-test.run="+r)
+	}
+	// LBHAD_IPVSGUEST_COUNT runs the selected tests that many times in the
+	// one boot, to tell a flaky test from a broken one at the cost of one
+	// boot; the guest's timeout grows with it.
+	if n, err := strconv.Atoi(os.Getenv("LBHAD_IPVSGUEST_COUNT")); err == nil && n > 1 {
+		args[1] = fmt.Sprintf("-test.timeout=%v", time.Duration(n)*8*time.Minute)
+		args = append(args, fmt.Sprintf("-test.count=%d", n))
 	}
 
 	if os.Getenv("LBHAD_VM_FORCE") == "" && ipvsOnHost() {

@@ -95,7 +95,7 @@ func Open() (Handle, error) {
 		h.Close()
 		return nil, fmt.Errorf("%w: list services: %w", ErrUnavailable, err)
 	}
-	return h, nil
+	return withBatches(h), nil
 }
 
 // mobyKernel is the Kernel over a moby/ipvs handle: the one place that

@@ -35,6 +35,18 @@ func (r *Reconciler) scopeLocked(keys []ServiceKey) *scope {
 	return sc
 }
 
+// FullNext makes the next sync read the whole table whatever SetResync
+// says, as if the kernel's state were in doubt. The daemon calls it on
+// start and reload: a reload is rare, and reading everything then
+// repairs whatever drifted and re-decides ownership and adoption on the
+// table as it is, before the syncs in between go back to reading only
+// what changed.
+func (r *Reconciler) FullNext() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.synced = nil
+}
+
 // readFirst is the first read of a sync: the whole table when sc is full,
 // else the services in keys.
 func (sc *scope) readFirst(k Kernel, keys []ServiceKey) (Table, error) {

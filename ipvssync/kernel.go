@@ -127,32 +127,13 @@ func ReadServices(k Kernel, keys []ServiceKey) (Table, error) {
 
 // Apply performs ops in order and stops at the first failure, returning
 // how many succeeded and the error wrapped with the op, e.g. "add
-// destination 192.0.2.7:80 to tcp 192.0.2.50:80: file exists".
+// destination 192.0.2.7:80 to tcp 192.0.2.50:80: file exists". On a
+// handle from Open, ops go to the kernel in batches (several requests per
+// netlink send, one acknowledgement each); there an op after a failing
+// one in the same batch may have been done too, and the error says how
+// many others failed (see applyOps).
 func Apply(k Kernel, ops []Op) (applied int, err error) {
-	for _, op := range ops {
-		s := toKernel(op.Service)
-		switch op.Kind {
-		case OpAddService:
-			err = k.NewService(s)
-		case OpUpdateService:
-			err = k.UpdateService(s)
-		case OpDelService:
-			err = k.DelService(s.Key)
-		case OpAddDest:
-			err = k.NewDestination(s.Key, op.Dest.spec())
-		case OpUpdateDest:
-			err = k.UpdateDestination(s.Key, op.Dest.spec())
-		case OpDelDest:
-			err = k.DelDestination(s.Key, op.Dest.Key())
-		default:
-			err = fmt.Errorf("unknown op kind %d", op.Kind)
-		}
-		if err != nil {
-			return applied, fmt.Errorf("%s: %w", op, err)
-		}
-		applied++
-	}
-	return applied, nil
+	return applyOps(k, ops, nil)
 }
 
 // toKernel is s as written to the kernel: without the hashed flag, which

@@ -241,13 +241,12 @@ func (r *Reconciler) syncLocked(current, desired Table, sc *scope) (writes int, 
 	}
 	drain := r.drainSet(current, plan)
 	ops := Plan(current, plan, r.owned, drain)
-	n, err := Apply(r.k, ops)
-	for _, op := range ops[:n] {
+	n, err := applyOps(r.k, ops, func(op Op) {
 		if op.Kind == OpDelService {
 			delete(r.owned, op.Service.Key)
 		}
 		r.log.Debug("ipvs write", zap.String("op", op.String()))
-	}
+	})
 	if err != nil {
 		r.synced = nil
 		return n, fmt.Errorf("sync: %w", err)
@@ -312,10 +311,7 @@ func (r *Reconciler) Stop(keep bool) (writes int, err error) {
 		return 0, fmt.Errorf("stop: %w", err)
 	}
 	ops := Plan(current, Table{}, r.owned, nil)
-	n, err := Apply(r.k, ops)
-	for _, op := range ops[:n] {
-		delete(r.owned, op.Service.Key)
-	}
+	n, err := applyOps(r.k, ops, func(op Op) { delete(r.owned, op.Service.Key) })
 	if err != nil {
 		return n, fmt.Errorf("stop: %w", err)
 	}

@@ -55,7 +55,7 @@ func Run(ctx context.Context, o Config, out, log io.Writer) (*Result, error) {
 			return nil, err
 		}
 		gc0, alloc0 := gcCPU()
-		d, n, err := lbhadConverge(desired)
+		d, n, err := lbhadConverge(desired, false)
 		gc1, alloc1 := gcCPU()
 		res.ConvergeGC, res.ConvergeAllocKB = append(res.ConvergeGC, gc1-gc0), append(res.ConvergeAllocKB, int((alloc1-alloc0)>>10))
 		if err != nil {
@@ -73,6 +73,11 @@ func Run(ctx context.Context, o Config, out, log io.Writer) (*Result, error) {
 		}
 		res.IpvsadmConverge = append(res.IpvsadmConverge, d)
 		fmt.Fprintf(log, "converge run %d: ipvsadm -R %v\n", i+1, d.Round(time.Millisecond))
+		if d, _, err = lbhadConverge(desired, true); err != nil {
+			return nil, fmt.Errorf("lbhad converge without batches run %d: %w", i+1, err)
+		}
+		res.LbhadConvergeSingle = append(res.LbhadConvergeSingle, d)
+		fmt.Fprintf(log, "converge run %d: lbhad one request per write %v\n", i+1, d.Round(time.Millisecond))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -158,11 +163,23 @@ func withTable(fn func(ns *netnstest.Netns, h *ipvs.Handle) error) error {
 	return err
 }
 
-func lbhadConverge(desired ipvssync.Table) (d time.Duration, writes int, err error) {
-	err = withTable(func(_ *netnstest.Netns, h *ipvs.Handle) error {
+// lbhadConverge times one Sync from empty through the handle the daemon
+// uses (ipvssync.Open: writes batched, several requests per netlink
+// send), or with single through moby/ipvs alone, one round trip per
+// write, the way lbhad wrote before batching.
+func lbhadConverge(desired ipvssync.Table, single bool) (d time.Duration, writes int, err error) {
+	err = withTable(func(ns *netnstest.Netns, h *ipvs.Handle) error {
+		k := ipvssync.FromMoby(h)
+		if !single {
+			var oerr error
+			if err := ns.Run(func() error { k, oerr = ipvssync.Open(); return oerr }); err != nil {
+				return fmt.Errorf("open: %w", err)
+			}
+			defer k.Close()
+		}
 		runtime.GC()
 		t0 := time.Now()
-		writes, err = ipvssync.NewReconciler(ipvssync.FromMoby(h), nil).Sync(desired)
+		writes, err = ipvssync.NewReconciler(k, nil).Sync(desired)
 		d = time.Since(t0)
 		if err != nil {
 			return err

@@ -53,6 +53,9 @@ type Result struct {
 	// Converge from empty, each run in a fresh netns, alternating.
 	LbhadConverge, IpvsadmConverge []time.Duration
 	ConvergeWrites                 int // lbhad's writes in every converge run
+	// The same converge with one netlink round trip per write (moby/ipvs
+	// alone, as before batching), for the gain in the same run.
+	LbhadConvergeSingle []time.Duration
 	// Go GC CPU time taken from the work (see gcCPU) and KiB allocated
 	// during each lbhad converge: where part of its time goes.
 	ConvergeGC      []time.Duration
@@ -161,6 +164,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 	full := strconv.Itoa(r.Services + 1) // one service dump + one destination dump per service
 	row("converge from empty: lbhad Sync", strconv.Itoa(r.ConvergeWrites), "1", r.LbhadConverge)
 	row("converge from empty: ipvsadm -R", strconv.Itoa(r.Entries), "–", r.IpvsadmConverge)
+	if len(r.LbhadConvergeSingle) > 0 {
+		row("converge from empty: lbhad Sync, one request per write", strconv.Itoa(r.ConvergeWrites), "1", r.LbhadConvergeSingle)
+	}
 	row("one real server fails: Sync", ints(r.FailWrites), ints(r.FailReads), r.Fail)
 	row("one real server: ipvsadm -d (process)", "1", "–", r.IpvsadmDelete)
 	row("it recovers: Sync", ints(r.RecoverWrites), ints(r.RecoverReads), r.Recover)
@@ -174,6 +180,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 	fmt.Fprintln(bw)
 	ratio := func(a, b []time.Duration) float64 { return float64(Median(a)) / float64(Median(b)) }
 	fmt.Fprintf(bw, "converge ratio lbhad/ipvsadm -R (medians): %.2f\n", ratio(r.LbhadConverge, r.IpvsadmConverge))
+	if len(r.LbhadConvergeSingle) > 0 {
+		fmt.Fprintf(bw, "converge ratio lbhad one request per write/ipvsadm -R (medians): %.2f\n", ratio(r.LbhadConvergeSingle, r.IpvsadmConverge))
+	}
 	if len(r.ConvergeGC) > 0 {
 		fmt.Fprintf(bw, "lbhad converge: Go GC CPU (assist, dedicated, pauses) %s ms median (%s), %s KiB allocated per run\n",
 			ms(Median(r.ConvergeGC)), runs(r.ConvergeGC), ints(r.ConvergeAllocKB))

@@ -58,6 +58,7 @@ type ipvsComponent struct {
 	rec      *ipvssync.Reconciler
 	failures int       // failed syncs in a row
 	lastSync time.Time // end of the last sync, failed or not
+	lastFull time.Time // end of the last sync that read the whole table
 	kick     chan struct{}
 	rearm    chan struct{} // the loop's timers changed (failure count, resync)
 	stop     chan struct{}
@@ -141,6 +142,11 @@ func (c *ipvsComponent) applyHeld(cfg *config.Config) (post func(), err error) {
 		c.mu.Unlock()
 	}
 	c.rec.SetDrainTimeout(cfg.Global.LVSDrainTimeout)
+	// Between resyncs a sync reads only the services it changes; with the
+	// resync off every sync reads the whole table, so drift is still
+	// repaired at the next change.
+	c.rec.SetResync(cfg.Global.LVSResyncInterval)
+	c.rec.FullNext() // start and reload read the whole table
 	t := cfg.Global.LVSTimeouts
 	if t.TCP > 0 || t.TCPFin > 0 || t.UDP > 0 {
 		if err := ipvssync.SetTimeouts(c.handle, t.TCP, t.TCPFin, t.UDP); err != nil {
@@ -272,7 +278,11 @@ func (c *ipvsComponent) loop(kick, rearm, stop, done chan struct{}) {
 func (c *ipvsComponent) nextWake() (time.Time, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	at, why := ipvsNextWake(c.lastSync, c.failures, c.resync, c.retryMin, c.retryMax)
+	last := c.lastSync
+	if c.failures == 0 && !c.lastFull.IsZero() {
+		last = c.lastFull // syncs in between read only what they changed
+	}
+	at, why := ipvsNextWake(last, c.failures, c.resync, c.retryMin, c.retryMax)
 	if !c.relookAt.IsZero() && (at.IsZero() || c.relookAt.Before(at)) {
 		return c.relookAt, "drain"
 	}
@@ -331,6 +341,9 @@ func (c *ipvsComponent) syncHeld() (post func(), err error) {
 	c.mu.Lock()
 	c.health.QuorumUp = res.QuorumUp
 	c.lastSync = c.clock.Now()
+	if res.Full {
+		c.lastFull = c.lastSync
+	}
 	c.relookAt = time.Time{}
 	if draining {
 		c.relookAt = c.lastSync.Add(ipvsRelook)
