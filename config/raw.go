@@ -116,6 +116,8 @@ type rawInstance struct {
 	NativeIPv6        hcl.Expression    `hcl:"native_ipv6,optional"`
 	Accept            hcl.Expression    `hcl:"accept,optional"`
 	NoAccept          hcl.Expression    `hcl:"no_accept,optional"`
+	UseVMAC           hcl.Expression    `hcl:"use_vmac,optional"`
+	VMACXmitBase      hcl.Expression    `hcl:"vmac_xmit_base,optional"`
 	DefRange          hcl.Range         `hcl:",def_range"`
 }
 
