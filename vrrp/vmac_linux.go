@@ -98,10 +98,15 @@ var vmacSysctls = [][2]string{
 
 // parentSysctls are set on the parent while it carries a VMAC:
 // arp_ignore 1 so the parent does not answer for the VIPs with its own
-// MAC, arp_filter 1 so it answers for its own addresses only on itself.
+// MAC, arp_filter 1 so it answers for its own addresses only on itself
+// (keepalived sets both), and arp_announce 2, which keepalived leaves
+// to the operator: replies to clients leave through the parent, and an
+// ARP request it sends for a client must not carry a VIP as its sender
+// address, or the client learns the VIP at the parent's MAC.
 var parentSysctls = [][2]string{
 	{"net/ipv4/conf/%s/arp_ignore", "1"},
 	{"net/ipv4/conf/%s/arp_filter", "1"},
+	{"net/ipv4/conf/%s/arp_announce", "2"},
 }
 
 // Setup implements VMACKernel.
