@@ -26,12 +26,13 @@ import (
 //
 //	client 192.0.2.2
 //	   |  LAN 192.0.2.0/24, bridge in the "switch" namespace, VIP .50
-//	lb1 .11 lbhad (priority 100)   lb2 .12 keepalived (priority 150, nopreempt)
+//	lb1 .11 lbhad (priority 100)   lb2 .12 keepalived (priority 250, nopreempt)
 //	both: use_vmac (vrrp.51, 00:00:5e:00:01:33), advert_int 1
 //
 // keepalived has the higher priority so that, when lbhad's VMAC is
-// deleted under it, keepalived's master-down timer (started earlier,
-// shorter skew) always ends first: the test then knows who must win.
+// deleted under it, keepalived's master-down timer (3.02 s, started at
+// lbhad's last advert) always ends well before lbhad's (3.61 s, started
+// when its VMAC is back): the test then knows who must win.
 // nopreempt keeps keepalived backup when it joins a running lbhad.
 //
 // Each director answers HTTP on :80 with its name, so the client sees
@@ -67,7 +68,7 @@ vrrp_instance VI_1 {
     state BACKUP
     interface eth0
     virtual_router_id 51
-    priority 150
+    priority 250
     advert_int 1
     nopreempt
     use_vmac
