@@ -223,6 +223,58 @@ func TestVMACKeepalivedPeer(t *testing.T) {
 	// second run found them set and had nothing to put back (the unit
 	// test of NetlinkVMACs covers putting back what a run changed).
 	vmacServedBy(t, client, "lb2")
+
+	// 8. The VMAC's name is taken by an interface lbhad did not make (a
+	// dummy), and no master is left (keepalived killed): lbhad must not
+	// run the instance on it, nor delete it. Once it is gone, lbhad
+	// makes its VMAC and becomes master.
+	lb2.signal(t, syscall.SIGKILL)
+	lb2.wait(t, vmacBound)
+	must("lb1 dummy", lb1.ns.Run(func() error {
+		if err := netlink.LinkAdd(&netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Name: vmacName}}); err != nil {
+			return err
+		}
+		l, err := netlink.LinkByName(vmacName)
+		if err != nil {
+			return err
+		}
+		return netlink.LinkSetUp(l)
+	}))
+	since = time.Now()
+	lb1.start(t, lbhadBin)
+	lb1.waitLog(t, `vmac not ready`, since, vmacBound)
+	// Longer than the master-down interval (3.61 s at priority 100).
+	time.Sleep(6 * time.Second)
+	if got := stateLines(lb1, since); strings.Contains(strings.Join(got, ","), "MASTER") {
+		t.Errorf("lb1 became master on a foreign %s: %v", vmacName, got)
+	}
+	must("lb1 dummy", lb1.ns.Run(func() error {
+		l, err := netlink.LinkByName(vmacName)
+		if err != nil {
+			return fmt.Errorf("the foreign %s is gone: %w", vmacName, err)
+		}
+		if l.Type() != "dummy" {
+			return fmt.Errorf("%s is a %s now, want the dummy left alone", vmacName, l.Type())
+		}
+		addrs, err := netlink.AddrList(l, netlink.FAMILY_V4)
+		if err != nil {
+			return err
+		}
+		if len(addrs) != 0 {
+			return fmt.Errorf("the foreign %s got addresses %v", vmacName, addrs)
+		}
+		return nil
+	}))
+	since = time.Now()
+	delLink(t, lb1, vmacName)
+	took = lb1.waitLog(t, `^VI_1 is now MASTER$`, since, vmacBound)
+	t.Logf("VMAC-RESULT lbhad master %v after the foreign %s was removed", took.Sub(since).Round(time.Millisecond), vmacName)
+	checkVMAC(t, lb1, true)
+	vmacServedBy(t, client, "lb1")
+	lb1.signal(t, syscall.SIGTERM)
+	if err := lb1.wait(t, vmacBound); err != nil {
+		t.Errorf("lbhad exit: %v", err)
+	}
 }
 
 // checkVMAC checks that d has the VMAC as keepalived makes it (a
