@@ -71,9 +71,10 @@ func NewVMACManager(k VMACKernel, links LinkWatcher, log *zap.Logger, onReady fu
 		owned: map[string]VMAC{}, ready: map[string]bool{}, errs: map[string]string{}}
 }
 
-// Set makes want the VMACs to keep: it deletes those of ours no longer
-// wanted, reconciles the rest now and watches their names and parents.
-// It returns whether each wanted VMAC is ready, and the errors met.
+// Set makes want the VMACs to keep: it reconciles them now and watches
+// their names and parents. It returns whether each wanted VMAC is
+// ready, and the errors met. VMACs of ours no longer wanted stay until
+// Prune, so that a reload moves the instances off them first.
 func (m *VMACManager) Set(want []VMAC) (map[string]bool, error) {
 	m.mu.Lock()
 	if m.closed {
@@ -82,11 +83,6 @@ func (m *VMACManager) Set(want []VMAC) (map[string]bool, error) {
 	}
 	m.want = slices.Clone(want)
 	var errs []error
-	for name, v := range m.owned {
-		if !slices.ContainsFunc(want, func(w VMAC) bool { return w.Name == name }) {
-			errs = append(errs, m.removeLocked(v))
-		}
-	}
 	errs = append(errs, m.reconcileLocked())
 	ready := make(map[string]bool, len(want))
 	for _, v := range want {
@@ -109,6 +105,19 @@ func (m *VMACManager) Set(want []VMAC) (map[string]bool, error) {
 	}
 	m.mu.Unlock()
 	return ready, errors.Join(errs...)
+}
+
+// Prune deletes the VMACs of ours that the last Set no longer wants.
+func (m *VMACManager) Prune() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var errs []error
+	for name, v := range m.owned {
+		if !slices.ContainsFunc(m.want, func(w VMAC) bool { return w.Name == name }) {
+			errs = append(errs, m.removeLocked(v))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // watchNames are the VMACs and their parents.

@@ -137,9 +137,16 @@ func TestVMACManager(t *testing.T) {
 		t.Fatalf("after the foreign interface left: link %v, events %v", k.links["vrrp.51"], events)
 	}
 
-	// A reload drops vip52: deleted, eth1's sysctls restored.
+	// A reload drops vip52: kept until Prune (the router moves off it
+	// first), then deleted and eth1's sysctls restored.
 	if _, err := m.Set([]VMAC{v}); err != nil {
 		t.Fatalf("Set: %v", err)
+	}
+	if !k.links["vip52"].Exists {
+		t.Fatal("vip52 deleted by Set, before the router moved off it")
+	}
+	if err := m.Prune(); err != nil {
+		t.Fatalf("Prune: %v", err)
 	}
 	if k.links["vip52"].Exists || !slices.Equal(k.restored, []string{"eth1"}) {
 		t.Fatalf("after reload: links %v, restored %v", k.links, k.restored)

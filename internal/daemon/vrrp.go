@@ -87,6 +87,12 @@ func (c *vrrpComponent) Apply(ctx context.Context, cfg *config.Config) error {
 			c.router.SetTrackScript(vmacGate(name), ok)
 		}
 	}
+	// Only once the router runs the new config is off the old VMACs.
+	if c.vmacs != nil && err == nil {
+		if perr := c.vmacs.Prune(); perr != nil {
+			c.log.Warn("removing unused vmac interfaces", zap.Error(perr))
+		}
+	}
 	return err
 }
 
