@@ -320,6 +320,7 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 	byName := map[string]*Instance{}
 	vrids := map[string]hcl.Range{} // "eth0/51" -> first definition
 	vips := map[netip.Addr]vipOwner{}
+	vmacs := map[string]hcl.Range{}
 	for _, r := range raws {
 		if first, dup := byName[r.Name]; dup {
 			b.dupName(r.DefRange, "vrrp_instance", r.Name, first.Range)
@@ -378,6 +379,7 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 		b.vips(r, in, vips)
 		b.virtualRoutes(r, in)
 		b.family(r, in, cfg.Global.VRRPVersion)
+		b.vmac(r, in, vmacs)
 		if advertOK {
 			b.advertInt(r.AdvertInt, in, advertInt)
 		}

@@ -126,6 +126,8 @@ type rawInstance struct {
 	Accept            hcl.Expression    `hcl:"accept,optional"`
 	NoAccept          hcl.Expression    `hcl:"no_accept,optional"`
 	SkipCheckAdvAddr  hcl.Expression    `hcl:"skip_check_adv_addr,optional"`
+	UseVMAC           hcl.Expression    `hcl:"use_vmac,optional"`
+	VMACXmitBase      hcl.Expression    `hcl:"vmac_xmit_base,optional"`
 	DefRange          hcl.Range         `hcl:",def_range"`
 
 	GARPLowerPrioDelay      hcl.Expression `hcl:"garp_lower_prio_delay,optional"`

@@ -255,6 +255,12 @@ type Instance struct {
 	Notify                  NotifyScripts
 	SMTPAlert               bool
 	Range                   hcl.Range
+	// VMAC names the instance's macvlan interface carrying the virtual
+	// MAC (keepalived's use_vmac), "" when off; the VIPs without a dev
+	// live on it. VMACXmitBase sends and receives the adverts on
+	// Interface instead of on the VMAC.
+	VMAC         string
+	VMACXmitBase bool
 }
 
 // TTLRange is an inclusive TTL (hop limit) range, 0..255.

@@ -50,7 +50,8 @@ func hostDiags(cfg *config.Config, h hostProbe) hcl.Diagnostics {
 			ifaceErr(in.Range, where+" track_interface", t)
 		}
 		for _, v := range in.VIPs {
-			if v.Dev != in.Interface {
+			// A VMAC is made by the daemon itself (use_vmac).
+			if v.Dev != in.Interface && v.Dev != in.VMAC {
 				ifaceErr(in.Range, where+" virtual_ipaddress "+v.Prefix.String()+" dev", v.Dev)
 			}
 		}

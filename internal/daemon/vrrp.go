@@ -42,6 +42,11 @@ type vrrpComponent struct {
 	// files does the same for track_file values.
 	files   map[string]int
 	stopped bool
+	// vmacs keeps the use_vmac interfaces (nil until a config has one);
+	// vmacBase maps each VMAC carrying adverts to its base interface,
+	// under optsMu.
+	vmacs    *vrrp.VMACManager
+	vmacBase map[string]string
 }
 
 // newVRRPComponent reports every transition to onChange and shows every
@@ -72,10 +77,20 @@ func (c *vrrpComponent) Apply(ctx context.Context, cfg *config.Config) error {
 		return nil
 	}
 	seeded := c.seedInitFailLocked(cfg)
+	vmacReady := c.applyVMACsLocked(cfg)
 	err := c.applyLocked(vc)
 	if c.router != nil {
 		for _, name := range seeded {
 			c.router.SetTrackScript(name, false)
+		}
+		for name, ok := range vmacReady {
+			c.router.SetTrackScript(vmacGate(name), ok)
+		}
+	}
+	// Only once the router runs the new config is off the old VMACs.
+	if c.vmacs != nil && err == nil {
+		if perr := c.vmacs.Prune(); perr != nil {
+			c.log.Warn("removing unused vmac interfaces", zap.Error(perr))
 		}
 	}
 	return err
@@ -136,7 +151,7 @@ func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
 		OpenAnnouncer:  func(dev string) (vrrp.Announcer, error) { return vrrp.NewAnnouncer(dev) },
 		Addrs:          addrs,
 		Routes:         addrs,
-		PrimaryAddr:    vrrp.PrimaryIPv4,
+		PrimaryAddr:    c.primaryAddr,
 		Links:          lw,
 		AddrChanges:    lw,
 		Logger:         c.base, // the router adds its own component field
@@ -172,7 +187,15 @@ func (c *vrrpComponent) applyLocked(vc vrrp.Config) error {
 func (c *vrrpComponent) openTransport(ifname string) (vrrp.Transport, error) {
 	c.optsMu.Lock()
 	o := c.opts[ifname]
+	base, vmac := c.vmacBase[ifname]
 	c.optsMu.Unlock()
+	if vmac && !o.SrcIP.IsValid() {
+		src, err := vrrp.PrimaryIPv4(base)
+		if err != nil {
+			return nil, fmt.Errorf("vmac %s: source address of %s: %w", ifname, base, err)
+		}
+		o.SrcIP = src
+	}
 	return c.dial(ifname, o)
 }
 
@@ -273,7 +296,7 @@ func (c *vrrpComponent) Stop(ctx context.Context) error {
 	r, addrs, cancel, done := c.router, c.addrs, c.cancel, c.done
 	c.mu.Unlock()
 	if r == nil {
-		return nil
+		return c.closeVMACs()
 	}
 	err := r.Stop(ctx)
 	cancel()
@@ -286,7 +309,19 @@ func (c *vrrpComponent) Stop(ctx context.Context) error {
 		err = errors.Join(err, ctx.Err())
 	}
 	addrs.Close()
-	return err
+	return errors.Join(err, c.closeVMACs())
+}
+
+// closeVMACs deletes the VMAC interfaces once the router no longer uses
+// them (its last adverts went out, its VIPs are gone).
+func (c *vrrpComponent) closeVMACs() error {
+	c.mu.Lock()
+	m := c.vmacs
+	c.mu.Unlock()
+	if m == nil {
+		return nil
+	}
+	return m.Close()
 }
 
 // Check runs the router's own config check on every instance, including

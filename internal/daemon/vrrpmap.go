@@ -64,6 +64,7 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 		for _, tf := range in.TrackFiles {
 			ic.TrackFiles = append(ic.TrackFiles, vrrp.TrackFile{Name: tf.Name, Weight: tf.Weight, Reverse: tf.Reverse})
 		}
+		vmacInstance(in, &ic)
 		out.Instances = append(out.Instances, ic)
 	}
 	for _, g := range cfg.SyncGroups {

@@ -833,6 +833,10 @@ func (c *converter) instance(parent *hclwrite.Body, in *node) {
 			c.drop(body, n, n.Text(), "VRRPv2 carries advert_int in whole seconds from 1 to 255; keepalived rounds a fraction to whole seconds, lbhad refuses it: set version 3 on both routers for sub-second adverts")
 		case "nopreempt":
 			c.setFlag(body, "nopreempt", n)
+		case "use_vmac":
+			c.useVMAC(body, n, ipv6)
+		case "vmac_xmit_base":
+			c.setFlag(body, "vmac_xmit_base", n)
 		case "preempt":
 			c.carry(n, "ignored: preemption is the default in both")
 		case "authentication":

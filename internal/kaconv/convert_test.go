@@ -114,7 +114,6 @@ func TestConvert(t *testing.T) {
 			"testdata/unsupported.conf:8: notification_email { ... }",
 			"testdata/unsupported.conf:11: smtp_server 192.0.2.25 2525",
 			"testdata/unsupported.conf:22: bfd_instance BFD_1 { ... }",
-			"testdata/unsupported.conf:30: use_vmac vrrp51",
 			"testdata/unsupported.conf:33: advert_int 0.5",
 			"testdata/unsupported.conf:40: 2001:db8::50/64",
 			"testdata/unsupported.conf:50: chk_missing",

@@ -7,7 +7,7 @@
 // vrrp_sync_group, vrrp_instance (VRRPv2, RFC 3768), virtual_server and
 // real_server with their HTTP_GET, SSL_GET, TCP_CHECK and MISC_CHECK
 // health checks. keepalived has many options lbhad does not implement
-// (use_vmac, virtual_server_group, BFD, SNMP, ...). Convert never drops
+// (BFD, SNMP, firewall rules, ...). Convert never drops
 // one silently: it returns each as an Unsupported entry with file and
 // line, and leaves a comment at that spot in the output, because a
 // migration that quietly loses a setting fails only when it is needed.

@@ -43,8 +43,6 @@ var reasons = map[string]string{
 	"checker_priority":         "lbhad does not change its scheduling priority",
 
 	// vrrp_instance
-	"use_vmac":                   "lbhad adds virtual addresses to the interface itself and has no VMAC (macvlan) interfaces",
-	"vmac_xmit_base":             "lbhad has no VMAC interfaces",
 	"dont_track_primary":         "lbhad always tracks its instance's interface",
 	"track_bfd":                  "BFD is out of scope: lbhad has no BFD",
 	"track_process":              "lbhad has no process tracking; use a vrrp_script such as \"pidof NAME\"",

@@ -1,7 +1,7 @@
 vrrp_instance "VI_1" {
   interface         = "eth0"
   virtual_router_id = 1
-  use_vmac          = true
+  use_ipvlan        = true
 }
 
 static_routes {

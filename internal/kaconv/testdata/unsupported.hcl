@@ -24,9 +24,9 @@ vrrp_instance "VI_1" {
   skip_check_adv_addr = true
   state               = "BACKUP"
   interface           = "eth0"
-  # not converted (testdata/unsupported.conf:30): use_vmac vrrp51: lbhad adds virtual addresses to the interface itself and has no VMAC (macvlan) interfaces
-  virtual_router_id = 51
-  priority          = 100
+  use_vmac            = "vrrp51"
+  virtual_router_id   = 51
+  priority            = 100
   # not converted (testdata/unsupported.conf:33): advert_int 0.5: VRRPv2 carries advert_int in whole seconds from 1 to 255; keepalived rounds a fraction to whole seconds, lbhad refuses it: set version 3 on both routers for sub-second adverts
   authentication {
     auth_type = "PASS"
