@@ -48,7 +48,8 @@ file:line:col and the exit status is 1.`,
 func runDaemon(conf string, log *zap.Logger, stderr io.Writer) int {
 	defer func() { _ = log.Sync() }()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
+	wait := writeMemProfileAtStop(ctx)
+	defer func() { stop(); wait() }()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	reload := make(chan struct{}, 1)
