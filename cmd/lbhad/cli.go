@@ -78,6 +78,10 @@ func runDaemon(conf string, log *zap.Logger, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lbhad: %s is invalid; not starting\n", conf)
 		return exitFailed
 	case errors.As(err, &rej):
+		if xerr := execFullForBGP(log, rej, append([]string{bgpBinary}, os.Args[1:]...)); xerr != nil {
+			fmt.Fprintf(stderr, "lbhad: %s: %v; not starting\n", conf, xerr)
+			return exitFailed
+		}
 		fmt.Fprintf(stderr, "lbhad: %s: %v; not starting\n", conf, rej)
 		return exitFailed
 	case err != nil:
