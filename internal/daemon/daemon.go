@@ -214,6 +214,7 @@ func Run(ctx context.Context, opts Options) error {
 	} else {
 		log.Info("lbhad is running", zap.String("config", d.path))
 	}
+	releaseMemory()
 
 	// The watchdog has its own goroutine and pings only while the
 	// VRRP, checker and IPVS loops make progress; a reload, which runs
@@ -273,6 +274,7 @@ func (d *daemon) reload(ctx context.Context) {
 	d.n.Notify("RELOADING=1")
 	defer d.n.Notify("READY=1")
 	log.Info("reloading", zap.String("config", d.path))
+	defer releaseMemory()
 	cfg, _, diags := config.LoadFileWith(d.path, config.Options{Host: d.host})
 	now := d.clock.Now()
 	if diags.HasErrors() {
