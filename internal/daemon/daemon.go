@@ -15,7 +15,6 @@ import (
 	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/internal/metrics"
-	"github.com/lbhad/lbhad/vrrp"
 )
 
 // Component is a running part of the daemon that follows the config:
@@ -339,16 +338,16 @@ func (d *daemon) statusLine() string {
 	d.mu.Lock()
 	cfg, degraded, vc := d.cfg, d.degraded, d.parts.VRRP
 	d.mu.Unlock()
-	var st []vrrp.Status
+	var vs vrrpSummary
 	if vc != nil {
-		st = vc.Status()
-		if len(st) == 0 && len(cfg.Instances) > 0 && len(degraded) == 0 && vc.Running() {
+		vs.known, vs.instances, vs.waiting = vc.Waiting()
+		if vs.instances == 0 && len(cfg.Instances) > 0 && len(degraded) == 0 && vc.Running() {
 			// The router lists its instances once its loop has
 			// opened them; until then nothing is known to run.
 			return "starting: " + statusCounts(cfg)
 		}
 	}
-	return statusLine(cfg, degraded, st)
+	return statusLine(cfg, degraded, vs)
 }
 
 // refreshStatus re-sends STATUS= when it changed, except while it
