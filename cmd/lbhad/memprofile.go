@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
+	"strings"
 )
 
 // memProfileEnv names a path prefix: when set, `lbhad run` writes its
@@ -35,6 +37,27 @@ func writeMemProfileAtStop(ctx context.Context) (wait func()) {
 		}
 		defer f.Close()
 		_ = pprof.Lookup("heap").WriteTo(f, 0)
+		writeMemClasses(fmt.Sprintf("%s.%d.txt", prefix, os.Getpid()))
 	}()
 	return func() { <-done }
+}
+
+// writeMemClasses writes the runtime's memory classes (runtime/metrics
+// /memory/classes/...), which account for every byte the Go runtime
+// maps: heap objects, free and unscavenged heap, stacks, metadata.
+func writeMemClasses(path string) {
+	var samples []metrics.Sample
+	for _, d := range metrics.All() {
+		if strings.HasPrefix(d.Name, "/memory/classes/") || strings.HasPrefix(d.Name, "/gc/heap/goal") || strings.HasPrefix(d.Name, "/sched/goroutines") || strings.HasPrefix(d.Name, "/gc/cycles/total") {
+			samples = append(samples, metrics.Sample{Name: d.Name})
+		}
+	}
+	metrics.Read(samples)
+	var b strings.Builder
+	for _, s := range samples {
+		if s.Value.Kind() == metrics.KindUint64 {
+			fmt.Fprintf(&b, "%-50s %d\n", s.Name, s.Value.Uint64())
+		}
+	}
+	_ = os.WriteFile(path, []byte(b.String()), 0o644)
 }
