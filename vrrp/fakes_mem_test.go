@@ -6,8 +6,8 @@ import "net/netip"
 type sinkTransport struct{ sent int }
 
 func (s *sinkTransport) ReadFrom([]byte) (int, RecvMeta, error) { select {} }
-func (s *sinkTransport) WriteTo([]byte, netip.Addr) error      { s.sent++; return nil }
-func (s *sinkTransport) Close() error                          { return nil }
+func (s *sinkTransport) WriteTo([]byte, netip.Addr) error       { s.sent++; return nil }
+func (s *sinkTransport) Close() error                           { return nil }
 
 // nopAddrs is an AddrManager that holds nothing.
 type nopAddrs struct{}
