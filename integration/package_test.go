@@ -23,6 +23,7 @@ import (
 var (
 	pkgFiles = []string{
 		"/usr/sbin/lbhad",
+		"/usr/libexec/lbhad/lbhad-bgp",
 		"/lib/systemd/system/lbhad.service",
 		"/lib/systemd/system/lbhad-realserver.service",
 		"/etc/lbhad/lbhad.hcl.sample",
@@ -148,6 +149,9 @@ func TestPackageDeb(t *testing.T) {
 	}
 	if v := pkgRun(t, "/usr/sbin/lbhad", "--version"); !strings.Contains(v, version) {
 		t.Errorf("lbhad --version = %q, want %s in it", v, version)
+	}
+	if v := pkgRun(t, "/usr/libexec/lbhad/lbhad-bgp", "version"); !strings.Contains(v, version) {
+		t.Errorf("lbhad-bgp version = %q, want %s in it", v, version)
 	}
 	if f, err := elf.Open("/usr/sbin/lbhad"); err != nil {
 		t.Error(err)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the lbhad .deb and .rpm into dist/ (OUT=DIR elsewhere;
 # FORMATS="deb" for one) with nfpm v2.45.2, from scripts/packaging/nfpm.yaml:
-# a static (CGO_ENABLED=0), version-stamped /usr/sbin/lbhad, the units,
+# a static (CGO_ENABLED=0), version-stamped /usr/sbin/lbhad (without
+# GoBGP) and /usr/libexec/lbhad/lbhad-bgp (with it), the units,
 # /etc/lbhad/lbhad.hcl.sample, /etc/default/lbhad, the modules-load.d
 # file, /var/lib/lbhad, the docs, and the man pages (docs/man) and shell
 # completions (lbhad completion bash|zsh|fish) when this tree has them.
@@ -39,9 +40,16 @@ mkdir -p "$work" "$out"
 export CGO_ENABLED=0
 LBHAD_ARCH="${GOARCH:-$(go env GOARCH)}"
 export LBHAD_ARCH LBHAD_VERSION="$ver"
-go build -trimpath \
-	-ldflags "-X main.version=$ver -X main.revision=$rev -X main.revisionTime=$revtime" \
+ldflags="-X main.version=$ver -X main.revision=$rev -X main.revisionTime=$revtime"
+# Two builds of one program: /usr/sbin/lbhad without GoBGP (tag
+# nogobgp), which a VRRP/IPVS director runs, and the full one in
+# /usr/libexec/lbhad/lbhad-bgp, which the lean one executes in its place
+# when the config at start has a bgp block. GoBGP's code and package
+# inits cost 4.5 MB of RSS even unused (docs/PERFORMANCE.md, "GoBGP").
+go build -trimpath -tags nogobgp \
+	-ldflags "$ldflags -X main.bgpBinary=/usr/libexec/lbhad/lbhad-bgp" \
 	-o "$work/lbhad" ./cmd/lbhad
+go build -trimpath -ldflags "$ldflags" -o "$work/lbhad-bgp" ./cmd/lbhad
 
 # The optional parts, appended to the contents list when present.
 cfg="$work/nfpm.yaml"

@@ -188,7 +188,8 @@ func (t *IP6Transport) ReadFrom(buf []byte) (int, RecvMeta, error) {
 	}
 }
 
-// recvMeta6 is recvMeta for IPv6: the hop limit stands in for the TTL.
+// recvMeta6 turns what the kernel reports of a received IPv6 packet into
+// a RecvMeta: the hop limit stands in for the TTL.
 // Zones are dropped; the interface index says where the packet came in.
 func recvMeta6(cm *ipv6.ControlMessage, src net.Addr) (RecvMeta, bool) {
 	if cm == nil || cm.IfIndex == 0 {

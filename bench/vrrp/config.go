@@ -78,5 +78,6 @@ type Scale struct {
 	AllOwned               time.Duration // d1 start -> every VIP on d1
 	CPU                    [2]float64    // % of one core: master, backup
 	RSS, PSS               [2]float64    // MB, summed over the node's processes
+	RSSAnon, RSSFile       [2]float64    // MB: RSS split into anonymous and file-backed pages
 	MasterVIPs, BackupVIPs int           // at the end of the window
 }

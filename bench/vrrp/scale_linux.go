@@ -30,8 +30,9 @@ func (b *bench) scales() (map[string][]Scale, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s run %d: %w", k, i+1, err)
 			}
-			fmt.Fprintf(b.log, "%-10s %d instances run %d: all VIPs owned after %v; master CPU %.2f%% RSS %.1f MB PSS %.1f MB; backup CPU %.2f%% RSS %.1f MB PSS %.1f MB; load %s\n",
-				k, n, i+1, ms(r.AllOwned), r.CPU[0], r.RSS[0], r.PSS[0], r.CPU[1], r.RSS[1], r.PSS[1], loadavg())
+			fmt.Fprintf(b.log, "%-10s %d instances run %d: all VIPs owned after %v; master CPU %.2f%% RSS %.1f MB (anon %.1f, file %.1f) PSS %.1f MB; backup CPU %.2f%% RSS %.1f MB (anon %.1f, file %.1f) PSS %.1f MB; load %s\n",
+				k, n, i+1, ms(r.AllOwned), r.CPU[0], r.RSS[0], r.RSSAnon[0], r.RSSFile[0], r.PSS[0],
+				r.CPU[1], r.RSS[1], r.RSSAnon[1], r.RSSFile[1], r.PSS[1], loadavg())
 			res[k] = append(res[k], r)
 		}
 	}
@@ -145,7 +146,7 @@ func (b *bench) scaleRun(kind string) (_ Scale, err error) {
 	nodes := []*lab.Node{l.D1, l.D2}
 	var before [2]uint64
 	for i, n := range nodes {
-		if before[i], _, _, err = nsUsage(n.NS); err != nil {
+		if before[i], _, err = nsUsage(n.NS); err != nil {
 			return r, err
 		}
 	}
@@ -154,12 +155,13 @@ func (b *bench) scaleRun(kind string) (_ Scale, err error) {
 	win := time.Since(w0)
 	hz := float64(clockTicks())
 	for i, n := range nodes {
-		ticks, rss, pss, err := nsUsage(n.NS)
+		ticks, m, err := nsUsage(n.NS)
 		if err != nil {
 			return r, err
 		}
 		r.CPU[i] = float64(ticks-before[i]) / hz / win.Seconds() * 100
-		r.RSS[i], r.PSS[i] = float64(rss)/1024, float64(pss)/1024
+		r.RSS[i], r.PSS[i] = float64(m.rss)/1024, float64(m.pss)/1024
+		r.RSSAnon[i], r.RSSFile[i] = float64(m.anon)/1024, float64(m.file)/1024
 	}
 	if r.MasterVIPs, err = countVIPs(l.D1.NS); err != nil {
 		return r, err
@@ -172,6 +174,16 @@ func (b *bench) scaleRun(kind string) (_ Scale, err error) {
 	}
 	if master.Exited() || backup.Exited() {
 		return r, errors.New("a daemon exited during the window")
+	}
+	if kind == "lbhad" {
+		// A graceful stop, so that a daemon run with LBHAD_MEMPROFILE
+		// writes its heap profile before the lab kills what is left.
+		for _, p := range []*lab.Proc{master, backup} {
+			_ = p.Signal(syscall.SIGTERM)
+		}
+		for _, p := range []*lab.Proc{master, backup} {
+			_, _ = p.Wait(10 * time.Second)
+		}
 	}
 	return r, nil
 }
@@ -209,13 +221,17 @@ func countVIPs(ns string) (int, error) {
 	return n, nil
 }
 
-// nsUsage sums utime+stime (clock ticks), VmRSS and Pss (KiB) over the
+// memKB is a node's memory in KiB: VmRSS, its anonymous (RssAnon) and
+// file-backed (RssFile) parts, and Pss.
+type memKB struct{ rss, anon, file, pss uint64 }
+
+// nsUsage sums utime+stime (clock ticks) and memory over the
 // processes living in namespace ns: lbhad, or keepalived's parent and
 // VRRP child.
-func nsUsage(ns string) (ticks, rssKB, pssKB uint64, err error) {
+func nsUsage(ns string) (ticks uint64, m memKB, err error) {
 	var want syscall.Stat_t
 	if err := syscall.Stat(filepath.Join("/run/netns", ns), &want); err != nil {
-		return 0, 0, 0, fmt.Errorf("stat netns %s: %w", ns, err)
+		return 0, m, fmt.Errorf("stat netns %s: %w", ns, err)
 	}
 	dirs, _ := os.ReadDir("/proc")
 	found := 0
@@ -237,14 +253,16 @@ func nsUsage(ns string) (ticks, rssKB, pssKB uint64, err error) {
 		ut, _ := strconv.ParseUint(f[11], 10, 64)
 		stt, _ := strconv.ParseUint(f[12], 10, 64)
 		ticks += ut + stt
-		rssKB += statusKB(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:")
-		pssKB += statusKB(fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:")
+		m.rss += statusKB(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:")
+		m.anon += statusKB(fmt.Sprintf("/proc/%d/status", pid), "RssAnon:")
+		m.file += statusKB(fmt.Sprintf("/proc/%d/status", pid), "RssFile:")
+		m.pss += statusKB(fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:")
 		found++
 	}
 	if found == 0 {
-		return 0, 0, 0, fmt.Errorf("no process in %s", ns)
+		return 0, m, fmt.Errorf("no process in %s", ns)
 	}
-	return ticks, rssKB, pssKB, nil
+	return ticks, m, nil
 }
 
 func statusKB(path, key string) uint64 {

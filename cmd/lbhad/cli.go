@@ -47,8 +47,10 @@ file:line:col and the exit status is 1.`,
 
 func runDaemon(conf string, log *zap.Logger, stderr io.Writer) int {
 	defer func() { _ = log.Sync() }()
+	setDaemonGC()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
+	wait := writeMemProfileAtStop(ctx)
+	defer func() { stop(); wait() }()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	reload := make(chan struct{}, 1)
@@ -77,6 +79,10 @@ func runDaemon(conf string, log *zap.Logger, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lbhad: %s is invalid; not starting\n", conf)
 		return exitFailed
 	case errors.As(err, &rej):
+		if xerr := execFullForBGP(log, rej, append([]string{bgpBinary}, os.Args[1:]...)); xerr != nil {
+			fmt.Fprintf(stderr, "lbhad: %s: %v; not starting\n", conf, xerr)
+			return exitFailed
+		}
 		fmt.Fprintf(stderr, "lbhad: %s: %v; not starting\n", conf, rej)
 		return exitFailed
 	case err != nil:

@@ -1,3 +1,5 @@
+//go:build !nogobgp
+
 package bgp
 
 import (

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -59,17 +60,25 @@ type bgpLinks struct {
 
 func newBGPComponent(log *zap.Logger, open func() bgp.Speaker, clk clock.Clock, links bgpLinks) *bgpComponent {
 	log = log.With(zap.String("component", "bgp"))
-	if open == nil {
-		open = func() bgp.Speaker { return bgp.NewGoBGP(log) }
+	if open == nil && bgp.NewDefault != nil {
+		open = func() bgp.Speaker { return bgp.NewDefault(log) }
 	}
 	return &bgpComponent{log: log, open: open, clock: clock.OrReal(clk), bgpLinks: links, quorum: map[string]bool{}}
 }
 
 func (c *bgpComponent) Name() string { return "bgp" }
 
-// Check accepts every valid config: the bgp block was checked by the
-// config package, and the speaker opens no socket before Apply.
-func (c *bgpComponent) Check(*config.Config) error { return nil }
+// Check accepts every valid config (the bgp block was checked by the
+// config package, and the speaker opens no socket before Apply) but a
+// bgp block in a binary built without the speaker: that one is refused
+// with bgp.ErrNotLinked, at start (cmd/lbhad then runs the full binary)
+// and on reload (the running config stays; a restart starts BGP).
+func (c *bgpComponent) Check(cfg *config.Config) error {
+	if cfg.BGP != nil && c.open == nil {
+		return fmt.Errorf("a bgp block needs a restart of lbhad (the running binary has no BGP speaker): %w", bgp.ErrNotLinked)
+	}
+	return nil
+}
 
 func (c *bgpComponent) Apply(ctx context.Context, cfg *config.Config) error {
 	c.mu.Lock()

@@ -168,7 +168,10 @@ func build(env Env, ports Ports) *Parts {
 // nothing: what `lbhad validate` shares with start and reload, so a file
 // validate accepts is not refused by the daemon.
 func CheckConfig(cfg *config.Config) error {
-	p := build(Env{Log: zap.NewNop(), Metrics: metrics.New(nil)}, Ports{})
+	// A placeholder speaker: a bgp block is valid in a binary built
+	// without GoBGP too (cmd/lbhad runs the full one for it), and Check
+	// opens no speaker.
+	p := build(Env{Log: zap.NewNop(), Metrics: metrics.New(nil)}, Ports{NewSpeaker: func() bgp.Speaker { return &bgp.Fake{} }})
 	if rej := checkAll(p.List(), cfg); rej != nil {
 		return rej
 	}

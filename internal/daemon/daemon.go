@@ -15,7 +15,6 @@ import (
 	"github.com/lbhad/lbhad/internal/clock"
 	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/internal/metrics"
-	"github.com/lbhad/lbhad/vrrp"
 )
 
 // Component is a running part of the daemon that follows the config:
@@ -214,6 +213,7 @@ func Run(ctx context.Context, opts Options) error {
 	} else {
 		log.Info("lbhad is running", zap.String("config", d.path))
 	}
+	releaseMemory()
 
 	// The watchdog has its own goroutine and pings only while the
 	// VRRP, checker and IPVS loops make progress; a reload, which runs
@@ -273,6 +273,7 @@ func (d *daemon) reload(ctx context.Context) {
 	d.n.Notify("RELOADING=1")
 	defer d.n.Notify("READY=1")
 	log.Info("reloading", zap.String("config", d.path))
+	defer releaseMemory()
 	cfg, _, diags := config.LoadFileWith(d.path, config.Options{Host: d.host})
 	now := d.clock.Now()
 	if diags.HasErrors() {
@@ -337,16 +338,16 @@ func (d *daemon) statusLine() string {
 	d.mu.Lock()
 	cfg, degraded, vc := d.cfg, d.degraded, d.parts.VRRP
 	d.mu.Unlock()
-	var st []vrrp.Status
+	var vs vrrpSummary
 	if vc != nil {
-		st = vc.Status()
-		if len(st) == 0 && len(cfg.Instances) > 0 && len(degraded) == 0 && vc.Running() {
+		vs.known, vs.instances, vs.waiting = vc.Waiting()
+		if vs.instances == 0 && len(cfg.Instances) > 0 && len(degraded) == 0 && vc.Running() {
 			// The router lists its instances once its loop has
 			// opened them; until then nothing is known to run.
 			return "starting: " + statusCounts(cfg)
 		}
 	}
-	return statusLine(cfg, degraded, st)
+	return statusLine(cfg, degraded, vs)
 }
 
 // refreshStatus re-sends STATUS= when it changed, except while it

@@ -8,7 +8,6 @@ import (
 
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/control"
-	"github.com/lbhad/lbhad/vrrp"
 )
 
 // logSummary writes one line per VRRP instance and virtual server so an
@@ -52,15 +51,15 @@ func serviceName(vs *config.VirtualServer) string {
 // waiting. A nil st means no router runs: none is up when the vrrp
 // component is degraded, else the count is unknown and only the
 // configured number is shown.
-func statusLine(cfg *config.Config, degraded []control.Problem, st []vrrp.Status) string {
-	waiting := waitingInstances(st)
-	known := st != nil
+func statusLine(cfg *config.Config, degraded []control.Problem, vs vrrpSummary) string {
+	waiting := vs.waiting
+	known := vs.known
 	for _, p := range degraded {
 		known = known || p.Component == "vrrp"
 	}
 	count := plural(len(cfg.Instances), "VRRP instance")
 	if known || len(cfg.Instances) == 0 {
-		count = instanceCount(len(st)-len(waiting), len(cfg.Instances))
+		count = instanceCount(vs.instances-len(waiting), len(cfg.Instances))
 	}
 	parts := []string{count}
 	if len(waiting) > 0 {
@@ -71,7 +70,7 @@ func statusLine(cfg *config.Config, degraded []control.Problem, st []vrrp.Status
 	}
 	parts = append(parts, plural(len(cfg.VirtualServers), "virtual server"))
 	state := "running"
-	if len(degraded) > 0 || len(waiting) > 0 || (known && len(st) < len(cfg.Instances)) {
+	if len(degraded) > 0 || len(waiting) > 0 || (known && vs.instances < len(cfg.Instances)) {
 		state = "degraded"
 	}
 	return state + ": " + strings.Join(parts, "; ")
@@ -99,14 +98,11 @@ func pluralWord(n int, what string) string {
 	return what + "s"
 }
 
-// waitingInstances names the instances that wait for their interface,
-// each with its reason: "VI_2 (interface late0 not found)".
-func waitingInstances(st []vrrp.Status) []string {
-	var out []string
-	for _, s := range st {
-		if s.Waiting != "" {
-			out = append(out, s.Name+" ("+s.Waiting+")")
-		}
-	}
-	return out
+// vrrpSummary is what STATUS= says of VRRP: whether the router is
+// known (it exists, or failed), how many instances it lists, and the
+// waiting ones as "NAME (why)" (vrrp.Router.Waiting).
+type vrrpSummary struct {
+	known     bool
+	instances int
+	waiting   []string
 }

@@ -47,9 +47,21 @@ func TestStatusLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := statusLine(tt.cfg, tt.degraded, tt.st); got != tt.want {
+			if got := statusLine(tt.cfg, tt.degraded, summarize(tt.st)); got != tt.want {
 				t.Errorf("got  %q\nwant %q", got, tt.want)
 			}
 		})
 	}
+}
+
+// summarize is what vrrpComponent.Waiting reports for a router whose
+// Status is st (nil: no router).
+func summarize(st []vrrp.Status) vrrpSummary {
+	vs := vrrpSummary{known: st != nil, instances: len(st)}
+	for _, s := range st {
+		if s.Waiting != "" {
+			vs.waiting = append(vs.waiting, s.Name+" ("+s.Waiting+")")
+		}
+	}
+	return vs
 }

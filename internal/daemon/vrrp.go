@@ -269,6 +269,18 @@ func (c *vrrpComponent) InterfaceCounters() map[string]vrrp.Counters {
 	return r.InterfaceCounters()
 }
 
+// Waiting is Router.Waiting; known is false before the router exists.
+func (c *vrrpComponent) Waiting() (known bool, instances int, waiting []string) {
+	c.mu.Lock()
+	r := c.router
+	c.mu.Unlock()
+	if r == nil {
+		return false, 0, nil
+	}
+	instances, waiting = r.Waiting()
+	return true, instances, waiting
+}
+
 // Ping wakes the router's loop so it beats (see newVRRPComponent); a
 // no-op before the router exists.
 func (c *vrrpComponent) Ping() {

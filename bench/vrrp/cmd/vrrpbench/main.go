@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	vrrpbench "github.com/lbhad/lbhad/bench/vrrp"
@@ -28,7 +29,11 @@ func main() {
 	flag.DurationVar(&c.ScaleAdvert, "scale-v3-advert", 0, "run the many-instance runs in VRRPv3 at this advert_int (0: VRRPv2 at 1 s)")
 	flag.DurationVar(&c.V3Advert, "v3-advert", c.V3Advert, "advert_int of the VRRPv3 failover runs (0: skip them)")
 	flag.StringVar(&c.AuthPass, "auth", c.AuthPass, "PASS authentication for the failover runs (empty: none)")
+	kinds := flag.String("kinds", "", `daemons to run, comma-separated: "lbhad", "keepalived" (default: both)`)
 	flag.Parse()
+	if *kinds != "" {
+		c.Kinds = strings.Split(*kinds, ",")
+	}
 
 	// A signal removes the labs and every process they started (Run
 	// does that when ctx is done), then the program exits.
