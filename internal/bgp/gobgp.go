@@ -225,10 +225,18 @@ func (g *GoBGP) stopLocked(ctx context.Context) {
 	if g.srv == nil {
 		return
 	}
-	if err := g.srv.StopBgp(ctx, &api.StopBgpRequest{}); err != nil {
-		g.log.Warn("stop bgp", zap.Error(err))
+	// Server.Stop sends the CEASEs (its own StopBgp, which must not run
+	// twice: a second one fails with "not running", logged as an error)
+	// and stops the BFD server, but takes no context: bound the wait by
+	// ours and leave a stuck stop behind rather than block shutdown.
+	srv := g.srv
+	done := make(chan struct{})
+	go func() { srv.Stop(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		g.log.Warn("stop bgp: not finished in time, leaving it", zap.Error(ctx.Err()))
 	}
-	g.srv.Stop()
 	g.srv, g.global = nil, nil
 	g.neighbors = map[netip.Addr]*config.BGPNeighbor{}
 }
