@@ -60,8 +60,9 @@ func birdRoute(t *testing.T, ns, sock, prefix string) string {
 }
 
 // TestBGPAnnounceToBIRD peers lbhad with BIRD 2, a real router, in
-// network namespaces: the VIP's host route appears in BIRD with lbhad's
-// address as next hop while the virtual server has quorum, and
+// network namespaces, over an IPv4 and an IPv6 session: each VIP's host
+// route (/32 over IPv4, /128 over IPv6) appears in BIRD with lbhad's
+// address as next hop while its virtual server has quorum, and
 // disappears when its only real server stops answering the tcp_check,
 // on `lbhad maint director on`, and on SIGTERM before lbhad exits
 // (withdrawn first, then withdraw_wait, then the rest stops).
@@ -76,11 +77,22 @@ func TestBGPAnnounceToBIRD(t *testing.T) {
 	const (
 		vip     = "198.51.100.80"
 		prefix  = vip + "/32"
+		vip6    = "2001:db8:80::80"
+		prefix6 = vip6 + "/128"
 		rsPort  = "8080"
 		hold    = 9 * time.Second
 		settle  = 30 * time.Second // session up (GoBGP retries every 5s) + first check
 		verdict = 10 * time.Second // a check verdict and one BGP update
 	)
+
+	// IPv6 on the same bridge: one global address each, usable (not
+	// tentative) before any session or check uses it.
+	ip6 := map[*lab.Node]string{router: "2001:db8:81::1", dir: "2001:db8:81::2", rs: "2001:db8:81::3"}
+	for n, a := range ip6 {
+		if err := l.IP(n.NS, "-6", "addr", "add", a+"/64", "dev", n.Dev, "nodad"); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// The router: BIRD in its own namespace, its own config and control
 	// socket; the package's service is never used.
@@ -95,7 +107,13 @@ protocol bgp lbhad {
   hold time %[3]d;
   ipv4 { import all; export none; };
 }
-`, router.IP, dir.IP, int(hold.Seconds())), 0o644); err != nil {
+protocol bgp lbhad6 {
+  local %[4]s as 64500;
+  neighbor %[5]s as 64512;
+  hold time %[3]d;
+  ipv6 { import all; export none; };
+}
+`, router.IP, dir.IP, int(hold.Seconds()), ip6[router], ip6[dir]), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	bird, err := l.Start(router.NS, "bird", "bird", "-f", "-c", birdConf, "-s", birdSock)
@@ -109,15 +127,15 @@ protocol bgp lbhad {
 		t.Fatalf("bird did not start:\n%s", bird.Output())
 	}
 
-	startRS := func() *lab.Proc {
+	startRS := func(addr string) *lab.Proc {
 		t.Helper()
-		p, err := l.Start(rs.NS, fmt.Sprintf("rs-%d", time.Now().UnixNano()), "python3", "-m", "http.server", "--bind", rs.IP.String(), rsPort)
+		p, err := l.Start(rs.NS, fmt.Sprintf("rs-%d", time.Now().UnixNano()), "python3", "-m", "http.server", "--bind", addr, rsPort)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
-	server := startRS()
+	server, server6 := startRS(rs.IP.String()), startRS(ip6[rs])
 
 	sock := l.ControlSocket(dir)
 	conf := fmt.Sprintf(`
@@ -130,6 +148,11 @@ bgp {
   router_id     = %q
   withdraw_wait = "1s"
   neighbor "r1" {
+    address    = %q
+    remote_asn = 64500
+    hold_time  = %d
+  }
+  neighbor "r1v6" {
     address    = %q
     remote_asn = 64500
     hold_time  = %d
@@ -148,7 +171,21 @@ virtual_server "web" {
     }
   }
 }
-`, sock, filepath.Join(l.Dir, "state.json"), dir.IP, router.IP, int(hold.Seconds()), vip, rsPort, rs.IP, rsPort)
+virtual_server "web6" {
+  address  = "[%s]:%s"
+  lb_kind  = "DR"
+  lb_algo  = "mh"
+  announce = true
+  real_server "a" {
+    address = "[%s]:%s"
+    tcp_check {
+      delay_loop      = 0.2
+      connect_timeout = 0.5
+    }
+  }
+}
+`, sock, filepath.Join(l.Dir, "state.json"), dir.IP, router.IP, int(hold.Seconds()), ip6[router], int(hold.Seconds()),
+		vip, rsPort, rs.IP, rsPort, vip6, rsPort, ip6[rs], rsPort)
 	path := filepath.Join(l.Dir, "bgp.hcl")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -158,40 +195,65 @@ virtual_server "web" {
 		t.Fatal(err)
 	}
 	logs := func() string {
-		r, _ := lab.Exec(router.NS, "birdc", "-s", birdSock, "show", "protocols", "all", "lbhad")
+		r, _ := lab.Exec(router.NS, "birdc", "-s", birdSock, "show", "protocols", "all")
 		return fmt.Sprintf("lbhad:\n%s\nbird:\n%s\n%s", d.Output(), bird.Output(), r)
 	}
-	announced := func() bool {
+	announced4 := func() bool {
 		return strings.Contains(birdRoute(t, router.NS, birdSock, prefix), "via "+dir.IP.String())
 	}
-	gone := func() bool { return birdRoute(t, router.NS, birdSock, prefix) == "" }
+	announced6 := func() bool {
+		return strings.Contains(birdRoute(t, router.NS, birdSock, prefix6), "via "+ip6[dir])
+	}
+	announced := func() bool { return announced4() && announced6() }
+	gone4 := func() bool { return birdRoute(t, router.NS, birdSock, prefix) == "" }
+	gone6 := func() bool { return birdRoute(t, router.NS, birdSock, prefix6) == "" }
+	gone := func() bool { return gone4() && gone6() }
 
 	if !lab.Eventually(settle, announced) {
-		t.Fatalf("BIRD has no route to %s via %s (next hop self); %s", prefix, dir.IP, logs())
+		t.Fatalf("BIRD lacks a route to %s via %s or to %s via %s (next hop self); %s", prefix, dir.IP, prefix6, ip6[dir], logs())
 	}
-	t.Logf("route in BIRD:\n%s", birdRoute(t, router.NS, birdSock, prefix))
+	t.Logf("routes in BIRD:\n%s\n%s", birdRoute(t, router.NS, birdSock, prefix), birdRoute(t, router.NS, birdSock, prefix6))
 	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", d.PID())); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			if strings.HasPrefix(line, "VmRSS:") || strings.HasPrefix(line, "VmHWM:") {
-				t.Logf("daemon with one BGP session: %s", strings.Join(strings.Fields(line), " "))
+				t.Logf("daemon with two BGP sessions (IPv4, IPv6): %s", strings.Join(strings.Fields(line), " "))
 			}
 		}
 	}
 	status, err := exec.Command(lbhadBin(t), "status", "-s", sock).CombinedOutput()
-	for _, want := range []string{"neighbor r1 " + router.IP.String() + ": established", prefix + " announced since", "(quorum up; web)"} {
+	for _, want := range []string{"neighbor r1 " + router.IP.String() + ": established", prefix + " announced since", "(quorum up; web)",
+		"neighbor r1v6 " + ip6[router] + ": established", prefix6 + " announced since", "(quorum up; web6)"} {
 		if !strings.Contains(string(status), want) {
 			t.Errorf("lbhad status lacks %q (err %v):\n%s", want, err, status)
 		}
 	}
 
-	// Quorum lost: the only real server stops listening.
+	// Quorum lost on the IPv6 service only: its route goes, the IPv4
+	// one stays; then the same the other way round.
+	if err := server6.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if !lab.Eventually(verdict, gone6) {
+		t.Fatalf("IPv6 route still in BIRD after its real server died; %s", logs())
+	}
+	if !announced4() {
+		t.Fatalf("IPv4 route left BIRD with the IPv6 service's quorum; %s", logs())
+	}
+	server6 = startRS(ip6[rs])
+	defer server6.Kill()
+	if !lab.Eventually(verdict, announced6) {
+		t.Fatalf("IPv6 route not back after its real server returned; %s", logs())
+	}
 	if err := server.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	if !lab.Eventually(verdict, gone) {
+	if !lab.Eventually(verdict, gone4) {
 		t.Fatalf("route still in BIRD after the real server died; %s", logs())
 	}
-	server = startRS()
+	if !announced6() {
+		t.Fatalf("IPv6 route left BIRD with the IPv4 service's quorum; %s", logs())
+	}
+	server = startRS(rs.IP.String())
 	defer server.Kill()
 	if !lab.Eventually(verdict, announced) {
 		t.Fatalf("route not back after the real server returned; %s", logs())
@@ -221,7 +283,7 @@ virtual_server "web" {
 		t.Fatal(err)
 	}
 	if !lab.Eventually(5*time.Second, gone) {
-		t.Fatalf("route still in BIRD 5s after SIGTERM; %s", logs())
+		t.Fatalf("routes still in BIRD 5s after SIGTERM; %s", logs())
 	}
 	took := time.Since(start)
 	t.Logf("SIGTERM to route gone in BIRD: %v", took)
