@@ -111,7 +111,7 @@ func TestSmokeFailoverV3(t *testing.T) {
 			if len(f) != 1 {
 				t.Fatalf("%s graceful %v: %d failover samples, want 1", fam, graceful, len(f))
 			}
-			if r := f[0]; r.Gap <= 0 || r.Takeover <= 0 || r.GARPs == 0 || r.Got == 0 {
+			if r := f[0]; r.Gap <= 0 || r.Takeover <= 0 || r.Restore < r.Takeover || r.GARPs == 0 || r.Got == 0 {
 				t.Errorf("%s graceful %v: failover not measured: %+v", fam, graceful, r)
 			}
 		}

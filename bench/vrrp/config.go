@@ -65,8 +65,13 @@ type Result struct {
 
 // Failover is one failover of one daemon kind.
 type Failover struct {
-	Gap       time.Duration // client's longest ping silence
-	Takeover  time.Duration // old master's last (or priority-0) advert -> new master's first
+	Gap      time.Duration // client's longest ping silence
+	Takeover time.Duration // old master's last (or priority-0) advert -> new master's first
+	// Restore is the old master's last (or priority-0) advert -> the
+	// client's first ping reply after the new master's first advert:
+	// the client's outage without the random part Gap has (where the
+	// kill fell in the advert cycle), so two daemons compare fairly.
+	Restore   time.Duration
 	AdvToGARP time.Duration // new master's first advert -> its first GARP or NA (negative: GARP first)
 	GARPs     int           // GARPs (NAs over IPv6) from the new master in the first second
 	Sent, Got int           // pings

@@ -30,8 +30,8 @@ func (b *bench) failovers(v3 time.Duration, v6 bool) (map[string]map[bool][]Fail
 				if err != nil {
 					return nil, fmt.Errorf("%s %s run %d: %w", k, event(graceful), i+1, err)
 				}
-				fmt.Fprintf(b.log, "%-10s %-7s %s run %d: gap %v, takeover %v, first advert -> first %s %v (%d), pings %d/%d, load %s\n",
-					k, event(graceful), version(v3, v6), i+1, ms(r.Gap), ms(r.Takeover), announce(v6), us(r.AdvToGARP), r.GARPs, r.Got, r.Sent, loadavg())
+				fmt.Fprintf(b.log, "%-10s %-7s %s run %d: gap %v, takeover %v, restore %v, first advert -> first %s %v (%d), pings %d/%d, load %s\n",
+					k, event(graceful), version(v3, v6), i+1, ms(r.Gap), ms(r.Takeover), ms(r.Restore), announce(v6), us(r.AdvToGARP), r.GARPs, r.Got, r.Sent, loadavg())
 				res[k][graceful] = append(res[k][graceful], r)
 			}
 		}
@@ -58,13 +58,16 @@ func (b *bench) failovers(v3 time.Duration, v6 bool) (map[string]map[bool][]Fail
 	}
 	gap := func(r Failover) time.Duration { return r.Gap }
 	take := func(r Failover) time.Duration { return r.Takeover }
+	restore := func(r Failover) time.Duration { return r.Restore }
 	garp := func(r Failover) time.Duration { return r.AdvToGARP }
 	if v3 > 0 {
 		skew := v3 * 156 / 256
 		row("SIGKILL of master: client ping gap", fmt.Sprintf("≤ keepalived and ≤ 3 × %v + skew + 30 ms = %v", v3, ms(3*v3+skew+30*time.Millisecond)), false, gap, ms)
 		row("SIGKILL: old master's last advert → new master's first advert", fmt.Sprintf("3 × %v + skew %v = %v", v3, ms(skew), ms(3*v3+skew)), false, take, ms)
+		row("SIGKILL: old master's last advert → client's first reply via the new master", "≤ keepalived", false, restore, ms)
 		row("SIGTERM of master: client ping gap", fmt.Sprintf("≤ skew + 10 ms = %v", ms(skew+10*time.Millisecond)), true, gap, ms)
 		row("SIGTERM: priority-0 advert → new master's first advert", "skew "+ms(skew), true, take, ms)
+		row("SIGTERM: priority-0 advert → client's first reply via the new master", "≤ keepalived", true, restore, ms)
 	} else {
 		row("SIGKILL of master: client ping gap", "≤ keepalived", false, gap, ms)
 		row("SIGKILL: old master's last advert → new master's first advert", "3 × 1 s + skew 0.609 s = 3.609 s", false, take, ms)
@@ -266,6 +269,15 @@ func (b *bench) failoverRun(kind string, graceful bool, v3 time.Duration, v6 boo
 		}
 	}
 	r.Takeover = adv.Time.Sub(before.Time)
+	for _, at := range p.Replies() {
+		if at.After(adv.Time) {
+			r.Restore = at.Sub(before.Time)
+			break
+		}
+	}
+	if r.Restore == 0 {
+		return r, errors.New("no ping reply after the new master's first advert")
+	}
 	var garps []lab.Frame
 	sent := c.GARPs(vip.AsSlice(), t0)
 	if v6 {
