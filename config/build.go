@@ -416,27 +416,7 @@ func (b *builder) instances(raws []*rawInstance, cfg *Config, scripts map[string
 				}
 			}
 		}
-		tracked := map[string]hcl.Range{}
-		for _, ts := range r.TrackScripts {
-			if first, dup := tracked[ts.Name]; dup {
-				b.errorf(ts.DefRange, "Duplicate track_script", "Script %q is already tracked at %s.", ts.Name, first.String())
-				continue
-			}
-			tracked[ts.Name] = ts.DefRange
-			s, known := scripts[ts.Name]
-			if !known {
-				b.errorf(ts.DefRange, "Unknown track_script", "No vrrp_script named %q is defined; track_script must name one of: %s.", ts.Name, nameList(scriptNames(cfg)))
-				continue
-			}
-			t := TrackScript{Name: ts.Name, Weight: s.Weight, Reverse: s.Reverse}
-			if n, ok := b.integer(ts.Weight, "weight", -maxScriptWeight, maxScriptWeight); ok {
-				t.Weight, t.Reverse = int(n), false
-			}
-			if v, ok := b.boolean(ts.Reverse, "reverse"); ok {
-				t.Reverse = v
-			}
-			in.TrackScripts = append(in.TrackScripts, t)
-		}
+		in.TrackScripts = append(in.TrackScripts, b.trackScripts(r.TrackScripts, scripts, cfg)...)
 		if d, ok := b.duration(r.GARPMasterDelay, "garp_master_delay"); ok {
 			in.GARPMasterDelay = d
 		}

@@ -46,25 +46,7 @@ func (b *builder) syncGroupTracking(raws []*rawSyncGroup, cfg *Config, scripts m
 				}
 			}
 		}
-		seen := map[string]hcl.Range{}
-		for _, ts := range r.TrackScripts {
-			if first, dup := seen[ts.Name]; dup {
-				b.errorf(ts.DefRange, "Duplicate track_script", "Script %q is already tracked at %s.", ts.Name, first.String())
-				continue
-			}
-			seen[ts.Name] = ts.DefRange
-			s, known := scripts[ts.Name]
-			if !known {
-				b.errorf(ts.DefRange, "Unknown track_script", "No vrrp_script named %q is defined; track_script must name one of: %s.", ts.Name, nameList(scriptNames(cfg)))
-				continue
-			}
-			t := TrackScript{Name: ts.Name, Weight: s.Weight, Reverse: s.Reverse}
-			if n, ok := b.integer(ts.Weight, "weight", -maxScriptWeight, maxScriptWeight); ok {
-				t.Weight, t.Reverse = int(n), false
-			}
-			if v, ok := b.boolean(ts.Reverse, "reverse"); ok {
-				t.Reverse = v
-			}
+		for _, t := range b.trackScripts(r.TrackScripts, scripts, cfg) {
 			for _, in := range members {
 				i := slices.IndexFunc(in.TrackScripts, func(x TrackScript) bool { return x.Name == t.Name })
 				switch {
@@ -75,25 +57,7 @@ func (b *builder) syncGroupTracking(raws []*rawSyncGroup, cfg *Config, scripts m
 				}
 			}
 		}
-		seen = map[string]hcl.Range{}
-		for _, tr := range r.TrackFiles {
-			if first, dup := seen[tr.Name]; dup {
-				b.errorf(tr.DefRange, "Duplicate track_file", "File %q is already tracked at %s.", tr.Name, first.String())
-				continue
-			}
-			seen[tr.Name] = tr.DefRange
-			f, known := files[tr.Name]
-			if !known {
-				b.errorf(tr.DefRange, "Unknown track_file", "No top-level track_file named %q is defined; track_file must name one of: %s.", tr.Name, nameList(trackFileNames(cfg)))
-				continue
-			}
-			tf := TrackedFile{Name: tr.Name, Weight: f.Weight, Reverse: f.Reverse}
-			if n, ok := b.integer(tr.Weight, "weight", -maxTrackFileWeight, maxTrackFileWeight); ok {
-				tf.Weight, tf.Reverse = int(n), false
-			}
-			if v, ok := b.boolean(tr.Reverse, "reverse"); ok {
-				tf.Reverse = v
-			}
+		for _, tf := range b.trackedFiles(r.TrackFiles, files, cfg) {
 			for _, in := range members {
 				i := slices.IndexFunc(in.TrackFiles, func(x TrackedFile) bool { return x.Name == tf.Name })
 				switch {

@@ -54,27 +54,7 @@ func (b *builder) instanceTrackFiles(raws []*rawInstance, cfg *Config, files map
 		if in == nil {
 			continue
 		}
-		tracked := map[string]hcl.Range{}
-		for _, t := range r.TrackFiles {
-			if first, dup := tracked[t.Name]; dup {
-				b.errorf(t.DefRange, "Duplicate track_file", "File %q is already tracked at %s.", t.Name, first.String())
-				continue
-			}
-			tracked[t.Name] = t.DefRange
-			f, known := files[t.Name]
-			if !known {
-				b.errorf(t.DefRange, "Unknown track_file", "No top-level track_file named %q is defined; track_file must name one of: %s.", t.Name, nameList(trackFileNames(cfg)))
-				continue
-			}
-			tf := TrackedFile{Name: t.Name, Weight: f.Weight, Reverse: f.Reverse}
-			if n, ok := b.integer(t.Weight, "weight", -maxTrackFileWeight, maxTrackFileWeight); ok {
-				tf.Weight, tf.Reverse = int(n), false
-			}
-			if v, ok := b.boolean(t.Reverse, "reverse"); ok {
-				tf.Reverse = v
-			}
-			in.TrackFiles = append(in.TrackFiles, tf)
-		}
+		in.TrackFiles = append(in.TrackFiles, b.trackedFiles(r.TrackFiles, files, cfg)...)
 	}
 }
 
