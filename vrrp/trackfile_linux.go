@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -15,6 +16,16 @@ import (
 // holds: a write closed, a file renamed into or out of place, created or
 // deleted.
 const trackFileEvents = unix.IN_CLOSE_WRITE | unix.IN_MOVED_TO | unix.IN_MOVED_FROM | unix.IN_CREATE | unix.IN_DELETE
+
+// emptyRecheck is how long an empty file seen on an event other than a
+// closed write waits before it counts as 0. Events are read after the
+// fact: one for a rename or a create may be handled while a later,
+// plain writer (`echo 5 > FILE`) has truncated the file and not yet
+// written it, and reporting that moment as 0 would move the priority for
+// nothing. A file being written gets its own closed-write event before
+// this ends; a file that is really empty is reported this much later.
+// A variable so a test can widen it beyond its own scheduling delays.
+var emptyRecheck = 50 * time.Millisecond
 
 // errWatchGone says a watched directory was removed or unmounted; the
 // caller falls back to polling.
@@ -49,10 +60,26 @@ func (t *trackFiles) inotify(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { f.Close() })
 	defer stop()
 	buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
+	recheck := map[string]WatchedFile{} // empty on a non-write event, by name
+	var recheckAt time.Time             // when they are read again
 	for {
+		deadline := time.Time{}
+		if len(recheck) > 0 {
+			deadline = recheckAt
+		}
+		if err := f.SetReadDeadline(deadline); err != nil {
+			return fmt.Errorf("inotify deadline: %w", err)
+		}
 		n, err := f.Read(buf)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			for name, wf := range recheck {
+				t.read(wf)
+				delete(recheck, name)
+			}
+			continue
 		}
 		if err != nil {
 			return fmt.Errorf("inotify read: %w", err)
@@ -70,11 +97,25 @@ func (t *trackFiles) inotify(ctx context.Context) error {
 				return errWatchGone
 			default:
 				for _, wf := range byWD[ev.Wd][string(name)] {
+					if ev.Mask&unix.IN_CLOSE_WRITE == 0 && emptyRegular(wf.Path) {
+						if len(recheck) == 0 {
+							recheckAt = time.Now().Add(emptyRecheck)
+						}
+						recheck[wf.Name] = wf
+						continue
+					}
+					delete(recheck, wf.Name)
 					t.read(wf)
 				}
 			}
 		}
 	}
+}
+
+// emptyRegular reports whether path is an empty regular file.
+func emptyRegular(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Size() == 0
 }
 
 // openTrackFile opens path without blocking: O_NONBLOCK makes opening a

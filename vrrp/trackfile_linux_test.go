@@ -62,6 +62,56 @@ func writeFile(t *testing.T, p, s string) {
 	}
 }
 
+// TestWatchTrackFilesMidWrite: an event is handled after the fact, so
+// the watcher can find the file in the middle of a plain write (renamed
+// into place, or truncated by the next `echo N > FILE`, not yet
+// written). That moment is not a value: the file's closed-write event
+// follows. A file really empty when renamed in still counts as 0.
+func TestWatchTrackFilesMidWrite(t *testing.T) {
+	// Wide enough that the 20 ms below never outlasts it on a loaded
+	// machine: the file is written long before its recheck.
+	old := emptyRecheck
+	emptyRecheck = time.Second
+	t.Cleanup(func() { emptyRecheck = old })
+	dir := t.TempDir()
+	maint := filepath.Join(dir, "maint")
+	writeFile(t, maint, "-254\n")
+	ch := watchFiles(t, []WatchedFile{{"maint", maint}})
+	expectFileValue(t, ch, fileValue{"maint", -254})
+
+	// A writer that has not written yet is renamed into place: the
+	// watcher sees MOVED_TO and an empty file.
+	tmp := filepath.Join(dir, ".maint.new")
+	w, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, maint); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // the watcher handles MOVED_TO meanwhile
+	if _, err := w.WriteString("-254\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing changed: the next report must be the next real value,
+	// not a 0 for the empty moment.
+	writeFile(t, tmp, "7\n")
+	if err := os.Rename(tmp, maint); err != nil {
+		t.Fatal(err)
+	}
+	expectFileValue(t, ch, fileValue{"maint", 7})
+
+	// An empty file renamed into place is 0, after emptyRecheck.
+	writeFile(t, tmp, "")
+	if err := os.Rename(tmp, maint); err != nil {
+		t.Fatal(err)
+	}
+	expectFileValue(t, ch, fileValue{"maint", 0})
+}
+
 func TestWatchTrackFilesInotify(t *testing.T) {
 	dir := t.TempDir()
 	maint, other := filepath.Join(dir, "maint"), filepath.Join(dir, "other")
