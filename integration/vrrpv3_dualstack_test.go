@@ -38,7 +38,7 @@ func (d *dual) start(n *lab.Node, prio int, advert string) *dir6 {
 	sock := filepath.Join(lab.StateDir, fmt.Sprintf("%s-%s.sock", b.l.ID, name))
 	script, track4, track := "", "", ""
 	if n == b.l.D1 {
-		script = fmt.Sprintf("vrrp_script \"chk\" {\n  script   = \"/bin/test -f %s\"\n  interval = 1\n  weight   = -60\n  fall     = 1\n  rise     = 1\n}\n", d.ok)
+		script = fmt.Sprintf("vrrp_script \"chk\" {\n  script   = \"/bin/test -f %s\"\n  interval = 1\n  weight   = 0\n  fall     = 1\n  rise     = 1\n}\n", d.ok)
 		track4 = "  track_script \"chk\" {}\n"
 		track = fmt.Sprintf("  track_interface = [%q]\n", trackDev)
 	}
@@ -145,8 +145,12 @@ func TestVRRPv3DualStackSyncGroup(t *testing.T) {
 		d.waitBoth(b.l.D1, fast, 500*time.Millisecond, "election")
 		b.clientReaches(b.l.D1, false, "after the election")
 
-		// track_script on V4 only (150 - 60 = 90 < 100): V4 is
-		// preempted by d2 and the group takes V6 along.
+		// track_script on V4 only, weight 0 (keepalived's default for
+		// a sync group member, whose own weights it ignores): V4 goes
+		// to FAULT and the group takes V6 along. A weight here would
+		// put V4 below d2 while V6 still outranks d2: the group then
+		// stays where it is (vrrp's groupHoldsLocked) instead of
+		// flapping, so a weight cannot move it.
 		if err := os.Remove(d.ok); err != nil {
 			t.Fatal(err)
 		}
@@ -200,6 +204,10 @@ func TestVRRPv3DualStackSyncGroup(t *testing.T) {
 		b.t = t
 		t.Cleanup(b.stopAll)
 		slow := 10 * time.Second // 3 × 1 s + skew, and room
+		// d1's script passes, whatever the case before left behind.
+		if err := os.WriteFile(d.ok, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		d1 := d.start(b.l.D1, 150, "1")
 		d.start(b.l.D2, 100, "1")
 		d.waitBoth(b.l.D1, slow, time.Second, "election at advert_int 1")

@@ -95,7 +95,11 @@ type (
 		Interval time.Duration
 	}
 	// Timer reports that the deadline returned by Deadline has passed.
-	Timer struct{}
+	// GroupHolds says the instance's sync group does not let it take
+	// over on its own yet (see Machine.WantsMaster): a Backup then
+	// stays Backup, remembers that it wants Master, and waits another
+	// Master_Down_Interval.
+	Timer struct{ GroupHolds bool }
 	// Shutdown stops the machine; from Master it releases the VIPs and
 	// sends a priority-0 advert so a backup takes over after Skew_Time.
 	Shutdown struct{}
@@ -183,6 +187,10 @@ type Machine struct {
 	// successor has been heard (zero: no handover running).
 	maint         bool
 	handoverUntil time.Time
+	// wantMaster is set when the Master_Down_Timer ran out but the sync
+	// group held the machine in Backup, and cleared by an advert it
+	// obeys or any change of state (keepalived's wantstate).
+	wantMaster bool
 }
 
 // NewMachine returns a machine in Init.
@@ -198,6 +206,15 @@ func (m *Machine) Priority() uint8 { return m.prio }
 
 // Deadline is when the driver must deliver Timer; zero means no timer.
 func (m *Machine) Deadline() time.Time { return m.deadline }
+
+// WantsMaster reports whether the machine is a Backup whose
+// Master_Down_Timer ran out while its sync group held it: no master it
+// obeys is heard. A sync group member takes over on its own timer only
+// when every other Backup member wants Master too (keepalived's
+// vrrp_sync_can_goto_master); otherwise a member of higher priority
+// than the peer's, held in Backup by the group, would take Master, drag
+// the group along and flap it against the peer every few intervals.
+func (m *Machine) WantsMaster() bool { return m.state == StateBackup && m.wantMaster }
 
 // Master is the address and priority of the master last heard (or this
 // router's own address while it is master); invalid when none is known.
@@ -286,6 +303,11 @@ func (m *Machine) Handle(now time.Time, ev Event) []Action {
 	case PriorityChanged:
 		return m.setPriority(now, ev.Priority)
 	case Timer:
+		if ev.GroupHolds && m.state == StateBackup && !m.deadline.IsZero() && !now.Before(m.deadline) {
+			m.wantMaster = true
+			m.deadline = m.backupDeadline(now)
+			return nil
+		}
 		return m.timer(now)
 	case AdvertReceived:
 		return m.advert(now, ev)
@@ -313,13 +335,14 @@ func (m *Machine) start(now time.Time, why Reason) []Action {
 	if m.prio == PriorityOwner && !m.maint {
 		return m.becomeMaster(now, ReasonOwner)
 	}
-	m.state = StateBackup
+	m.state, m.wantMaster = StateBackup, false
 	m.deadline = m.backupDeadline(now)
 	return []Action{RemoveVIPs{}, StateChanged{from, StateBackup, why}}
 }
 
 func (m *Machine) becomeMaster(now time.Time, why Reason) []Action {
 	from := m.state
+	m.wantMaster = false
 	m.state = StateMaster
 	// While master, the master's interval is our own; a later step down
 	// without an advert to learn from (sync group, maintenance) must
@@ -333,6 +356,7 @@ func (m *Machine) becomeMaster(now time.Time, why Reason) []Action {
 
 func (m *Machine) becomeBackup(now time.Time, why Reason) []Action {
 	from := m.state
+	m.wantMaster = false
 	m.state = StateBackup
 	m.handoverUntil = time.Time{}
 	m.deadline = m.backupDeadline(now)
@@ -437,6 +461,7 @@ func (m *Machine) advert(now time.Time, a AdvertReceived) []Action {
 		}
 		if m.maint || m.cfg.Nopreempt || a.Priority >= m.prio || now.Before(m.preemptAt) {
 			m.learn(a)
+			m.wantMaster = false
 			m.deadline = m.backupDeadline(now)
 			m.masterAddr, m.masterPrio = a.Src, a.Priority
 			return nil

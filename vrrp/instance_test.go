@@ -603,9 +603,12 @@ func TestRouterSyncGroupFault(t *testing.T) {
 }
 
 func TestRouterSyncGroupForces(t *testing.T) {
-	// A's int has the lowest priority on its LAN but follows ext, which
-	// wins: it is forced to Master with ext, then steps down when B's int
-	// (priority 100) takes over, and drags ext down with it.
+	// A's ext would win (150 over B's 100) but A's int has the lowest
+	// priority on its LAN (50): int obeys B's int, so the group holds ext
+	// in Backup when its timer runs out (keepalived's
+	// vrrp_sync_can_goto_master) and B masters both. Before, ext took
+	// Master, forced int along, and int's step-down dragged ext back: a
+	// flap of both VIPs every time the peer's int was heard.
 	s := newSim(t)
 	a := s.newNode("A", ipA, Config{
 		Instances:  []InstanceConfig{inst("ext", "eth0", 1, 150, vipA), inst("int", "eth1", 2, 50, vipB)},
@@ -614,22 +617,41 @@ func TestRouterSyncGroupForces(t *testing.T) {
 	b := s.newNode("B", ipB, Config{Instances: []InstanceConfig{inst("ext", "eth0", 1, 100, vipA), inst("int", "eth1", 2, 100, vipB)}}, nil)
 	s.start(a)
 	s.start(b)
-	s.run(mdi(100))
+	s.run(3 * mdi(100))
 	var got []string
 	for _, c := range a.changes() {
 		got = append(got, c.At.Sub(t0).String()+" "+c.Instance+" "+c.From.String()+">"+c.To.String()+" "+string(c.Reason))
 	}
-	m150, m100 := mdi(150).String(), mdi(100).String()
 	want := []string{
 		"0s ext INIT>BACKUP startup",
 		"0s int INIT>BACKUP startup",
-		m150 + " ext BACKUP>MASTER master down timer expired",
-		m150 + " int BACKUP>MASTER sync group",
-		m100 + " int MASTER>BACKUP advert with higher priority",
-		m100 + " ext MASTER>BACKUP sync group",
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("A transitions (-want +got):\n%s", d)
+	}
+	for _, name := range []string{"ext", "int"} {
+		if st := b.status(name); st.State != StateMaster {
+			t.Errorf("B %s: %v, want MASTER (A's group yields both)", name, st.State)
+		}
+	}
+}
+
+// TestRouterSyncGroupTakesOverTogether: when every member's timer runs
+// out (the peer is gone), the hold does not keep the group in Backup:
+// the first member waits for the second, which then takes the group to
+// Master.
+func TestRouterSyncGroupTakesOverTogether(t *testing.T) {
+	s := newSim(t)
+	a := s.newNode("A", ipA, Config{
+		Instances:  []InstanceConfig{inst("ext", "eth0", 1, 150, vipA), inst("int", "eth1", 2, 50, vipB)},
+		SyncGroups: []SyncGroupConfig{{Name: "g", Members: []string{"ext", "int"}}},
+	}, nil)
+	s.start(a)
+	s.run(3 * mdi(50))
+	for _, name := range []string{"ext", "int"} {
+		if st := a.status(name); st.State != StateMaster {
+			t.Errorf("A %s: %v, want MASTER with no peer", name, st.State)
+		}
 	}
 }
 

@@ -332,6 +332,27 @@ func (r *Router) addInstanceLocked(c InstanceConfig) *instance {
 	return in
 }
 
+// groupHoldsLocked reports whether in's sync group keeps it in Backup
+// when its Master_Down_Timer runs out: some other member is a Backup
+// that still obeys a master it hears (its own timer has not run out and
+// it does not want Master). Members in Master, Fault or Init do not
+// hold it: the group's own rules move them.
+func (r *Router) groupHoldsLocked(now time.Time, in *instance) bool {
+	if in.group == nil || in.m.State() != StateBackup {
+		return false
+	}
+	for _, name := range in.group.Members() {
+		o := r.byName[name]
+		if o == nil || o == in || o.m.State() != StateBackup || o.m.WantsMaster() {
+			continue
+		}
+		if dl := o.m.Deadline(); !dl.IsZero() && now.Before(dl) {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *Router) rebuildGroupsLocked() {
 	r.groups = map[string]*Group{}
 	for _, in := range r.insts {
@@ -434,7 +455,7 @@ func (r *Router) fireLocked(now time.Time) {
 		}
 		r.faultTimersLocked(now, in)
 		if dl := in.m.Deadline(); !dl.IsZero() && !now.Before(dl) {
-			r.apply(now, in, in.m.Handle(now, Timer{}))
+			r.apply(now, in, in.m.Handle(now, Timer{GroupHolds: r.groupHoldsLocked(now, in)}))
 		}
 		if n := in.garp.due(now, &in.cfg); n > 0 {
 			r.announceLocked(in, n)
