@@ -206,6 +206,13 @@ vrrp_instance "V6" {
   virtual_ipaddress = [%q]
 %s}
 `, n.Name, sock, strings.TrimSuffix(sock, ".sock")+".state.json", n.Dev, vrid6, prio, e2eVIP6.String(), b.unicast(n, unicast))
+	return b.runLBHAD(n, name, conf)
+}
+
+// runLBHAD writes conf as name.hcl in the lab and starts lbhad on n with
+// it, as one of the bed's directors.
+func (b *bed6) runLBHAD(n *lab.Node, name, conf string) *dir6 {
+	b.t.Helper()
 	path := filepath.Join(b.l.Dir, name+".hcl")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		b.t.Fatal(err)

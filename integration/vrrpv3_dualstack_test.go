@@ -71,17 +71,7 @@ vrrp_sync_group "DUAL" {
 `, n.Name, sock, strings.TrimSuffix(sock, ".sock")+".state.json", script,
 		n.Dev, vrid, prio, advert, lab.VIP, track4, track,
 		n.Dev, vrid6, prio, advert, e2eVIP6.String(), track)
-	path := filepath.Join(b.l.Dir, name+".hcl")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
-		b.t.Fatal(err)
-	}
-	p, err := b.l.Start(n.NS, name, lbhadBin(b.t), "run", "-c", path, "--log-level", "debug")
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	dr := &dir6{node: n, kind: "lbhad", proc: p}
-	b.dirs = append(b.dirs, dr)
-	return dr
+	return b.runLBHAD(n, name, conf)
 }
 
 // owners4 names the nodes holding the IPv4 VIP.

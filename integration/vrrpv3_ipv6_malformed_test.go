@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -88,17 +87,7 @@ vrrp_instance "V6" {
 %s
 }
 `, n.Name, sock, strings.TrimSuffix(sock, ".sock")+".state.json", metrics6At, n.Dev, vrid6, prio, e2eVIP6.String(), extra)
-	path := filepath.Join(b.l.Dir, name+".hcl")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
-		b.t.Fatal(err)
-	}
-	p, err := b.l.Start(n.NS, name, lbhadBin(b.t), "run", "-c", path, "--log-level", "debug")
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	d := &dir6{node: n, kind: "lbhad", proc: p}
-	b.dirs = append(b.dirs, d)
-	return d
+	return b.runLBHAD(n, name, conf)
 }
 
 // drops6 sums n's lbhad_vrrp_adverts_dropped_total (drops of an
