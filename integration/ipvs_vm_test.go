@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,7 +134,7 @@ func TestIPVSInGuest(t *testing.T) {
 		t.Fatalf("guest: %v", err)
 	}
 	if code != 0 {
-		t.Fatalf("guest tests failed: exit code %d (their output is above)", code)
+		t.Fatalf("guest tests failed: exit code %d (their output is above); failed in the guest:\n%s", code, strings.Join(lw.Failed(), "\n"))
 	}
 }
 
@@ -205,9 +206,10 @@ func ipvsOr(s, def string) string {
 
 // ipvsLineLogger turns a byte stream into one t.Log call per line.
 type ipvsLineLogger struct {
-	t   *testing.T
-	mu  sync.Mutex
-	buf bytes.Buffer
+	t      *testing.T
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	failed []string // the guest's "--- FAIL" lines, repeated at the end
 }
 
 func (l *ipvsLineLogger) Write(p []byte) (int, error) {
@@ -221,8 +223,21 @@ func (l *ipvsLineLogger) Write(p []byte) (int, error) {
 			l.buf.WriteString(line)
 			return len(p), nil
 		}
-		l.t.Log(strings.TrimRight(line, "\r\n"))
+		line = strings.TrimRight(line, "\r\n")
+		if strings.Contains(line, "--- FAIL:") {
+			l.failed = append(l.failed, strings.TrimSpace(line))
+		}
+		l.t.Log(line)
 	}
+}
+
+// Failed returns the guest's "--- FAIL" lines: the guest prints
+// megabytes, and a CI log excerpt shows only its tail, so the names of
+// the failed tests are repeated in the final message.
+func (l *ipvsLineLogger) Failed() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.failed)
 }
 
 // Flush logs a final partial line.
