@@ -51,7 +51,7 @@ func (m *NetlinkAddrManager) nlRoute(rt VRoute) (*netlink.Route, error) {
 		nr.Family = netlink.FAMILY_V6
 	}
 	if rt.Dev != "" {
-		l, err := m.h.LinkByName(rt.Dev)
+		l, err := m.linkByName(rt.Dev)
 		if err != nil {
 			return nil, err
 		}
