@@ -3,6 +3,7 @@ package vrrp
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"sync"
@@ -235,6 +236,9 @@ func (r *Router) Run(ctx context.Context) error {
 
 	timer := r.clock.NewTimer(time.Hour)
 	defer timer.Stop()
+	if c, ok := timer.(io.Closer); ok {
+		defer c.Close() // clock.Precise's timer holds a descriptor
+	}
 	for {
 		r.mu.Lock()
 		next := r.nextDeadlineLocked()

@@ -44,6 +44,8 @@ type Ports struct {
 	// nil too (the real table), and does nothing for a fake table,
 	// which has no settings: a test never changes its host.
 	SetIPVSSloppy func(tcp, sctp bool) error
+
+	vrrpClock clock.Clock // Clock, or clock.Precise for the real one
 }
 
 func (p Ports) withDefaults() Ports {
@@ -56,7 +58,15 @@ func (p Ports) withDefaults() Ports {
 	if p.OpenIPVS == nil {
 		p.OpenIPVS = ipvssync.Open
 	}
-	p.Clock = clock.OrReal(p.Clock)
+	switch {
+	case p.vrrpClock != nil: // defaults already applied
+	case p.Clock == nil:
+		// The VRRP timers decide when a backup takes over; they get
+		// the wall clock's precise timers (same time, sharper wakes).
+		p.Clock, p.vrrpClock = clock.Real(), clock.Precise()
+	default:
+		p.vrrpClock = p.Clock
+	}
 	if p.ServiceManager == nil {
 		p.ServiceManager = noServiceManager{}
 	}
@@ -127,7 +137,7 @@ func build(env Env, ports Ports) *Parts {
 		if env.StatusChanged != nil {
 			env.StatusChanged()
 		}
-	}, p.Maint.applyRouter, ports.OpenTransport, ports.Clock, vrLoop.Beat)
+	}, p.Maint.applyRouter, ports.OpenTransport, ports.vrrpClock, vrLoop.Beat)
 
 	ipLoop := env.Loops.Add("ipvs", ipvsPeriod)
 	p.IPVS = newIPVSComponent(log, ports.OpenIPVS, ports.Clock, ipvsLinks{
