@@ -186,13 +186,23 @@ func family(v VIPAddr) int {
 	return netlink.FAMILY_V4
 }
 
-// Add puts v on its device. An address already present is not an
-// error. An IPv6 address is added without duplicate address detection
-// (see nlAddr), and Add returns once the kernel answers neighbour
-// solicitations for it, or after joinWait. It returns an error wrapping ErrVIPLabel, ErrVIPNotIPv4
+// Add puts v on its device and returns once it is usable: AddNow, then
+// WaitUsable. It returns an error wrapping ErrVIPLabel, ErrVIPNotIPv4
 // or ErrVIPNoDev for an invalid v, and keeps os.ErrPermission without
 // CAP_NET_ADMIN.
 func (m *NetlinkAddrManager) Add(v VIPAddr) error {
+	if err := m.AddNow(v); err != nil {
+		return err
+	}
+	m.WaitUsable(v)
+	return nil
+}
+
+// AddNow puts v on its device. An address already present is not an
+// error. An IPv6 address is added without duplicate address detection
+// (see nlAddr) but may not answer neighbour solicitations for a moment
+// yet (see WaitUsable).
+func (m *NetlinkAddrManager) AddNow(v VIPAddr) error {
 	if err := validateVIP(v); err != nil {
 		return fmt.Errorf("add %v on %s: %w", v.Prefix, v.Dev, err)
 	}
@@ -211,10 +221,22 @@ func (m *NetlinkAddrManager) Add(v VIPAddr) error {
 	m.mu.Lock()
 	m.added[v] = link.Attrs().Index
 	m.mu.Unlock()
-	if v.Prefix.Addr().Is6() {
-		m.waitJoined(link.Attrs().Index, v.Prefix.Addr())
-	}
 	return nil
+}
+
+// WaitUsable returns once an IPv6 v added by AddNow answers neighbour
+// solicitations (its solicited-node group joined), or after joinWait;
+// at once for IPv4 and for an address this manager did not add.
+func (m *NetlinkAddrManager) WaitUsable(v VIPAddr) {
+	if !v.Prefix.Addr().Is6() {
+		return
+	}
+	m.mu.Lock()
+	idx, ok := m.added[v]
+	m.mu.Unlock()
+	if ok {
+		m.waitJoined(idx, v.Prefix.Addr())
+	}
 }
 
 // renamedAway returns the device v was added on if it still exists

@@ -156,6 +156,9 @@ type instance struct {
 	// for SkipCheckAdvAddr.
 	lastMaster netip.Addr
 	faults     instFaults
+	// unsettled: VIPs were added early (EarlyAdder) and not yet waited
+	// for; see waitUsableLocked.
+	unsettled bool
 }
 
 // checkSources refuses an instance without SrcAddr when there is no

@@ -103,10 +103,17 @@ func (r *Router) sendResultLocked(now time.Time, in *instance, sent bool) {
 }
 
 // addVIPsLocked adds vips; those that fail are retried with backoff.
-func (r *Router) addVIPsLocked(now time.Time, in *instance, vips []VIPAddr) {
+// With early set and an EarlyAdder, they are added without waiting to
+// be usable; waitUsableLocked waits later.
+func (r *Router) addVIPsLocked(now time.Time, in *instance, vips []VIPAddr, early bool) {
 	f := &in.faults
+	add := r.deps.Addrs.Add
+	if ea, ok := r.deps.Addrs.(EarlyAdder); ok && early {
+		add = ea.AddNow
+		in.unsettled = true
+	}
 	for _, v := range vips {
-		if err := r.deps.Addrs.Add(v); err != nil {
+		if err := add(v); err != nil {
 			if !slices.Contains(f.vipPending, v) {
 				r.log.Error("add vip", zap.String("instance", in.cfg.Name), zap.Stringer("vip", v.Prefix), zap.Error(err))
 				f.vipPending = append(f.vipPending, v)
@@ -120,6 +127,20 @@ func (r *Router) addVIPsLocked(now time.Time, in *instance, vips []VIPAddr) {
 	}
 	f.vipRun.fail(now, f.limit())
 	f.vipRetryAt = earliest(now.Add(f.vipRetry.next()), f.vipRun.deadline(f.limit()))
+}
+
+// waitUsableLocked waits until the VIPs an early add put on are usable
+// (EarlyAdder), before the instance reports MASTER.
+func (r *Router) waitUsableLocked(in *instance) {
+	if !in.unsettled {
+		return
+	}
+	in.unsettled = false
+	if ea, ok := r.deps.Addrs.(EarlyAdder); ok {
+		for _, v := range in.cfg.vips() {
+			ea.WaitUsable(v)
+		}
+	}
 }
 
 // retryVIPsLocked tries the pending VIPs again; it gives up master

@@ -115,7 +115,7 @@ func (r *Router) updateLocked(now time.Time, in *instance, c InstanceConfig) {
 			fresh = append(fresh, v)
 		}
 	}
-	r.addVIPsLocked(now, in, fresh)
+	r.addVIPsLocked(now, in, fresh, false)
 	for _, v := range oldV {
 		if !slices.Contains(newV, v) {
 			r.pace.cancel([]netip.Addr{v.Prefix.Addr()}) // paced frames of a VIP given up

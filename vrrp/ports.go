@@ -52,6 +52,22 @@ type AddrManager interface {
 	Remove(v VIPAddr) error
 }
 
+// EarlyAdder is an AddrManager whose Add is AddNow then WaitUsable. A
+// new master adds its VIPs with AddNow, sends its advert and first
+// announcement, and waits only before it reports MASTER. The wait is
+// for an IPv6 VIP's solicited-node group, which the kernel joins from a
+// work queue (0.1 ms idle, over 10 ms on a busy host); it protects only
+// a neighbour that solicits the VIP for the first time in that window,
+// which no order of ours could protect, while every neighbour that knew
+// the old master learns the new one from the unsolicited NA (and checks
+// it by unicast). So the advert and the NA do not wait for it; the
+// notify scripts and the status do, so a script started on MASTER finds
+// the address answering.
+type EarlyAdder interface {
+	AddNow(v VIPAddr) error
+	WaitUsable(v VIPAddr)
+}
+
 // Announcer sends one gratuitous ARP request for ip from the MAC of the
 // interface it was made for.
 type Announcer interface {

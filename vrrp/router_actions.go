@@ -58,12 +58,13 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 		}
 	}()
 	defer r.touch(in)
+	defer r.waitUsableLocked(in) // if no StateChanged followed the add
 	for _, a := range actions {
 		switch a := a.(type) {
 		case SendAdvert:
 			r.sendLocked(now, in, a.Priority)
 		case AddVIPs:
-			r.addVIPsLocked(now, in, in.cfg.vips())
+			r.addVIPsLocked(now, in, in.cfg.vips(), true)
 			r.addRoutesLocked(in, in.cfg.VirtualRoutes, in.cfg.VirtualRules)
 		case RemoveVIPs:
 			in.faults.vipsReleased()
@@ -87,6 +88,7 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 			}
 			r.pace.cancel(addrs)
 		case StateChanged:
+			r.waitUsableLocked(in)
 			in.lastChange, in.lastReason = now, a.Reason
 			if a.To == StateMaster {
 				in.counters.BecameMaster++
