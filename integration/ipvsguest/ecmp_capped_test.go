@@ -81,20 +81,22 @@ func (l *ecmpLab) qdisc(i int) ecmpQdisc {
 // and what each director's shaper sent meanwhile.
 func ecmpCappedRate(t *testing.T, l *ecmpLab, k int) (float64, [3]ecmpQdisc) {
 	t.Helper()
+	// Each shaper's bytes are divided by the time between its own two
+	// reads: one tc run takes a noticeable time under TCG.
 	var before, d [3]ecmpQdisc
+	var from [3]time.Time
 	for i := range l.lbs {
-		before[i] = l.qdisc(i)
+		before[i], from[i] = l.qdisc(i), time.Now()
 	}
 	p := l.probe(ecmpCappedWorkers, 0)
 	time.Sleep(ecmpCappedWindow)
 	ok, failed, errs, rate := p.end()
-	elapsed := time.Since(p.start)
 	var perLB string
 	for i := range l.lbs {
 		d[i] = l.qdisc(i).sub(before[i])
-		perLB += fmt.Sprintf(" lb%d %d B/s (%d%% of the cap) %d pkt, %d dropped, %d overlimits;", i+1,
-			int(float64(d[i].bytes)/elapsed.Seconds()), int(100*float64(d[i].bytes)/elapsed.Seconds()/ecmpShapeRate),
-			d[i].pkts, d[i].dropped, d[i].overlimits)
+		bps := float64(d[i].bytes) / time.Since(from[i]).Seconds()
+		perLB += fmt.Sprintf(" lb%d %.0f B/s (%.0f%% of the cap) %d pkt, %d dropped, %d overlimits;", i+1,
+			bps, 100*bps/ecmpShapeRate, d[i].pkts, d[i].dropped, d[i].overlimits)
 	}
 	t.Logf("ECMP-RESULT capped at %d B/s per director, %d director(s): %.0f new connections/s (%d answered, %d failed); shapers:%s",
 		ecmpShapeRate, k, rate, ok, failed, perLB)
@@ -110,6 +112,8 @@ func ecmpCappedRate(t *testing.T, l *ecmpLab, k int) (float64, [3]ecmpQdisc) {
 // maintenance), and removes the caps.
 func ecmpCapped(t *testing.T, l *ecmpLab) {
 	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("ECMP-RESULT capped phase took %v", time.Since(start).Round(100*time.Millisecond)) }()
 	for i := range l.lbs {
 		l.shape(i)
 	}

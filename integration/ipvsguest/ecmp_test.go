@@ -320,6 +320,7 @@ func TestECMPThreeDirectors(t *testing.T) {
 	// flows end, rs2 comes back, every director gets the same fixed
 	// forwarding capacity, and the rate is measured with 3, 2 and 1
 	// directors (ecmp_capped_test.go).
+	t0 = time.Now()
 	stopFlows()
 	l.rs[1].start(t)
 	deadline = time.Now().Add(40 * time.Second)
@@ -335,6 +336,7 @@ func TestECMPThreeDirectors(t *testing.T) {
 		}
 	}
 	l.waitHops("three next hops before the capped rates", 30*time.Second, all)
+	t.Logf("rs2 back in every director's table %v after its restart", time.Since(t0).Round(100*time.Millisecond))
 	ecmpCapped(t, l)
 }
 
