@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -97,7 +98,9 @@ func TestECMPThreeDirectors(t *testing.T) {
 
 	// 2. Long-lived connections.
 	stop := make(chan struct{})
-	defer close(stop)
+	var stopOnce sync.Once
+	stopFlows := func() { stopOnce.Do(func() { close(stop) }) }
+	defer stopFlows()
 	flows := l.openFlows(12, stop)
 	by := func() [3]int {
 		var c [3]int
@@ -312,6 +315,29 @@ func TestECMPThreeDirectors(t *testing.T) {
 		}
 	}
 	result("real server failure: flows on rs2 ended %d of %d; flows elsewhere kept %d of %d", len(onRS2)-len(alive(onRS2)), len(onRS2), len(alive(others)), len(others))
+
+	// 6. Scale-out with the director as the bottleneck: the long-lived
+	// flows end, rs2 comes back, every director gets the same fixed
+	// forwarding capacity, and the rate is measured with 3, 2 and 1
+	// directors (ecmp_capped_test.go).
+	t0 = time.Now()
+	stopFlows()
+	l.rs[1].start(t)
+	deadline = time.Now().Add(40 * time.Second)
+	for i := range l.lbs {
+		for {
+			if w, ok := l.dests(i)[2]; ok && w > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("lb%d has not taken rs2 back 40s after it came back: %v%s", i+1, l.dests(i), l.diag())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	l.waitHops("three next hops before the capped rates", 30*time.Second, all)
+	t.Logf("rs2 back in every director's table %v after its restart", time.Since(t0).Round(100*time.Millisecond))
+	ecmpCapped(t, l)
 }
 
 // ecmpRate measures new connections per second through k directors:

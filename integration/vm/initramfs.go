@@ -34,8 +34,10 @@ var DefaultModules = []string{
 // DefaultExtraModules are put into the initramfs (with their dependencies)
 // but not loaded at boot; the kernel autoloads them through /sbin/modprobe
 // when a test needs them. ipip gives the real servers of the TUN traffic
-// test their tunl0 (integration/ipvsguest/knobs_test.go).
-var DefaultExtraModules = []string{"ip_vs_ftp", "ip_vs_pe_sip", "ipip"}
+// test their tunl0 (integration/ipvsguest/knobs_test.go); sch_tbf is the
+// qdisc that caps each director of the ECMP capped rates
+// (integration/ipvsguest/ecmp_capped_test.go; 6.1 autoloads it as sch_tbf).
+var DefaultExtraModules = []string{"ip_vs_ftp", "ip_vs_pe_sip", "ipip", "sch_tbf"}
 
 // DefaultTools are host binaries copied into the guest at the same path,
 // with the shared libraries ldd(1) lists for them. iproute2's ip is needed
@@ -44,8 +46,9 @@ var DefaultExtraModules = []string{"ip_vs_ftp", "ip_vs_pe_sip", "ipip"}
 // e2e_keepalived_test.go); it links about 40 libraries (netlink, SNMP,
 // OpenSSL, even Perl), which all come along.
 // BIRD 2 (bird, birdc; the bird2 package) is the router of the ECMP
-// tests (integration/ipvsguest ecmp_test.go).
-var DefaultTools = []string{"/usr/sbin/ip", "/usr/sbin/ipvsadm", "/usr/sbin/keepalived", "/usr/sbin/bird", "/usr/sbin/birdc"}
+// tests (integration/ipvsguest ecmp_test.go), where iproute2's tc caps
+// each director's forwarding rate.
+var DefaultTools = []string{"/usr/sbin/ip", "/usr/sbin/tc", "/usr/sbin/ipvsadm", "/usr/sbin/keepalived", "/usr/sbin/bird", "/usr/sbin/birdc"}
 
 // InitramfsOptions says what BuildInitramfs puts into the image. Zero
 // fields take the defaults above.
