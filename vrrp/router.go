@@ -125,6 +125,11 @@ type Router struct {
 
 	drops dropLimiter // which dropped adverts to log (droplog.go)
 
+	// cfgDropped: Run or a running Reload built the instances, each
+	// holding its own InstanceConfig, and emptied cfg.Instances
+	// (instance_reload.go, dropInstanceConfigsLocked).
+	cfgDropped bool
+
 	dispatchMu sync.Mutex
 	wake       chan struct{}
 	stop       chan struct{}
@@ -295,6 +300,7 @@ func (r *Router) open() error {
 	for _, c := range r.cfg.Instances {
 		r.addInstanceLocked(c)
 	}
+	r.dropInstanceConfigsLocked()
 	r.rebuildGroupsLocked()
 	r.running = true
 	for _, in := range r.insts {
