@@ -2,8 +2,10 @@ package vrrp
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"sync"
@@ -349,19 +351,70 @@ func PrimaryIPv4(ifname string) (netip.Addr, error) {
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: %w", ifname, err)
 	}
-	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	ip, err := dumpPrimaryIPv4(uint32(link.Attrs().Index))
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: list addresses: %w", ifname, err)
 	}
-	for _, a := range addrs {
-		if a.Flags&unix.IFA_F_SECONDARY != 0 {
+	if !ip.IsValid() {
+		return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: %w", ifname, ErrNoIPv4)
+	}
+	return ip, nil
+}
+
+// dumpBufs are the receive buffers of dumpPrimaryIPv4: the router looks
+// up each interface's primary address on every address event, and our
+// own VIP adds are such events.
+var dumpBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+// dumpPrimaryIPv4 asks the kernel for the IPv4 addresses of interface
+// index (RTM_GETADDR dump on a socket of its own) and returns the first
+// that is not secondary, or the zero Addr if there is none. With
+// NETLINK_GET_STRICT_CHK (Linux 4.20 and later) the kernel dumps only
+// that interface's addresses; without it, all of them, and primaryScan
+// skips the others.
+func dumpPrimaryIPv4(index uint32) (netip.Addr, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("netlink socket: %w", err)
+	}
+	defer unix.Close(fd)
+	_ = unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_GET_STRICT_CHK, 1) // a filter, not a need
+	var req [nlmsgHdrLen + ifaddrmsgLen]byte
+	ne := binary.NativeEndian
+	ne.PutUint32(req[0:4], uint32(len(req)))
+	ne.PutUint16(req[4:6], unix.RTM_GETADDR)
+	ne.PutUint16(req[6:8], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	ne.PutUint32(req[8:12], 1) // seq
+	req[nlmsgHdrLen] = unix.AF_INET
+	ne.PutUint32(req[nlmsgHdrLen+4:], index)
+	if err := unix.Sendto(fd, req[:], 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return netip.Addr{}, fmt.Errorf("netlink send: %w", err)
+	}
+	buf := dumpBufs.Get().(*[32 << 10]byte)
+	defer dumpBufs.Put(buf)
+	s := primaryScan{index: index}
+	for {
+		n, _, flags, _, err := unix.Recvmsg(fd, buf[:], nil, 0)
+		if errors.Is(err, unix.EINTR) {
 			continue
 		}
-		if ip, ok := netip.AddrFromSlice(a.IP); ok && ip.Unmap().Is4() {
-			return ip.Unmap(), nil
+		if err != nil {
+			return netip.Addr{}, fmt.Errorf("netlink receive: %w", err)
+		}
+		if n == 0 {
+			return netip.Addr{}, fmt.Errorf("netlink receive: %w", io.ErrUnexpectedEOF)
+		}
+		if flags&unix.MSG_TRUNC != 0 {
+			return netip.Addr{}, fmt.Errorf("netlink receive: %w", unix.ENOBUFS)
+		}
+		done, err := s.feed(buf[:n])
+		if err != nil {
+			return netip.Addr{}, err
+		}
+		if done {
+			return s.found, nil
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: %w", ifname, ErrNoIPv4)
 }
 
 // checkLocal fails with EADDRNOTAVAIL when a is not an address of this
