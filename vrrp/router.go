@@ -155,6 +155,11 @@ type link struct {
 	// tr was opened (invalid when no instance needs it).
 	waitErr error
 	src     netip.Addr
+	// out is the send buffer of the link's instances' adverts: they
+	// send one at a time under the router's lock, and a transport's
+	// WriteTo keeps nothing, so one per link serves (one per instance
+	// was 1,000 buffers at 1,000 instances).
+	out []byte
 }
 
 // linkKey names the link of an interface and family: the interface's
