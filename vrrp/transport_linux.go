@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -39,6 +40,15 @@ type IPTransport struct {
 	// one per packet. Only the single reader touches these.
 	msgs       []ipv4.Message
 	have, next int
+	// The recvmmsg of readBatch, on the raw descriptor: rhdrs point at
+	// msgs' buffers once, read is made once, so a batch allocates
+	// nothing (x/net's ReadBatch allocated each message's source
+	// address and a closure per call).
+	rhdrs []unix.Mmsghdr
+	riovs []unix.Iovec
+	rn    int
+	rerr  error
+	read  func(fd uintptr) bool
 
 	// Send state (sendmsg on the raw descriptor, see write): wmu makes
 	// writers take turns over the reused buffers.
@@ -163,6 +173,19 @@ func NewIPTransport(c net.PacketConn, ifi *net.Interface, opts TransportOptions)
 		t.msgs[i].Buffers = [][]byte{make([]byte, 2048)}
 		t.msgs[i].OOB = ipv4.NewControlMessage(ipv4.FlagTTL | ipv4.FlagDst | ipv4.FlagInterface)
 	}
+	if t.rc != nil {
+		t.read = t.recvmmsg
+		t.rhdrs = make([]unix.Mmsghdr, recvBatch)
+		t.riovs = make([]unix.Iovec, recvBatch)
+		for i := range t.msgs {
+			b := t.msgs[i].Buffers[0]
+			t.riovs[i].Base = &b[0]
+			t.riovs[i].SetLen(len(b))
+			t.rhdrs[i].Hdr.Iov = &t.riovs[i]
+			t.rhdrs[i].Hdr.SetIovlen(1)
+			t.rhdrs[i].Hdr.Control = &t.msgs[i].OOB[0]
+		}
+	}
 	steps := []struct {
 		op string
 		fn func() error
@@ -208,7 +231,7 @@ func (t *IPTransport) Interface() *net.Interface { return t.ifi }
 func (t *IPTransport) ReadFrom(buf []byte) (int, RecvMeta, error) {
 	for {
 		if t.next >= t.have {
-			n, err := t.pc.ReadBatch(t.msgs, 0)
+			n, err := t.readBatch()
 			if err != nil {
 				return 0, RecvMeta{}, fmt.Errorf("vrrp transport on %s: read: %w", t.ifname, err)
 			}
@@ -224,6 +247,51 @@ func (t *IPTransport) ReadFrom(buf []byte) (int, RecvMeta, error) {
 		if t.filter.check(meta, ok) == recvAccept {
 			return copy(buf, payload), meta, nil
 		}
+	}
+}
+
+// readBatch reads the packets already queued (at least one, waiting
+// for it) into t.msgs and returns how many; after Close its error
+// matches net.ErrClosed.
+func (t *IPTransport) readBatch() (int, error) {
+	if t.rc == nil {
+		return t.pc.ReadBatch(t.msgs, 0)
+	}
+	for i := range t.rhdrs {
+		t.rhdrs[i].Hdr.SetControllen(len(t.msgs[i].OOB))
+		t.rhdrs[i].Hdr.Flags = 0
+		t.rhdrs[i].Len = 0
+	}
+	t.rn, t.rerr = 0, nil
+	if err := t.rc.Read(t.read); err != nil {
+		return 0, err
+	}
+	if t.rerr != nil {
+		return 0, os.NewSyscallError("recvmmsg", t.rerr)
+	}
+	for i := range t.rn {
+		t.msgs[i].N = int(t.rhdrs[i].Len)
+		t.msgs[i].NN = int(t.rhdrs[i].Hdr.Controllen)
+	}
+	return t.rn, nil
+}
+
+// recvmmsg is t.read, what RawConn.Read calls with the descriptor
+// (non-blocking): false asks it to wait until the socket is readable.
+func (t *IPTransport) recvmmsg(fd uintptr) bool {
+	for {
+		n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&t.rhdrs[0])), uintptr(len(t.rhdrs)), 0, 0, 0)
+		switch e {
+		case 0:
+			t.rn = int(n)
+			return true
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		}
+		t.rerr = e
+		return true
 	}
 }
 
