@@ -76,9 +76,9 @@ func (r *Router) Reload(cfg Config) error {
 
 // dropInstanceConfigsLocked lets go of cfg.Instances once every
 // instance holds its own copy of its InstanceConfig: a second copy of
-// every instance's config (about 600 B each) served nobody. r.insts
-// keeps the config order, and a Reload compares the new configs with
-// the instances' own.
+// every instance's config (392 B each, plus the slice's spare
+// capacity) served nobody. r.insts keeps the config order, and a
+// Reload compares the new configs with the instances' own.
 func (r *Router) dropInstanceConfigsLocked() {
 	r.cfg.Instances, r.cfgDropped = nil, true
 }
