@@ -141,3 +141,37 @@ func TestAddrManagerRemovesFromRenamedDevice(t *testing.T) {
 		}
 	})
 }
+
+// linkByName finds a device's index with one ioctl and, for a device
+// that is not there, answers as LinkByName does (LinkNotFoundError), so
+// Remove still treats a missing device as done.
+func TestAddrManagerLinkByName(t *testing.T) {
+	netnstest.InNewNetns(t, func() {
+		netnstest.Veth(t, netnstest.End{Name: "vl0", Addr: addrA}, netnstest.End{Name: "vl1"})
+		m, err := NewAddrManager(nil)
+		if err != nil {
+			netnstest.SkipOrFail(t, err)
+		}
+		defer m.Close()
+		if m.ifreq < 0 {
+			t.Fatal("no socket for SIOCGIFINDEX")
+		}
+		want, err := netlink.LinkByName("vl0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.linkByName("vl0")
+		if err != nil || got.Attrs().Index != want.Attrs().Index || got.Attrs().Name != "vl0" {
+			t.Errorf("linkByName(vl0) = %+v, %v; want index %d", got, err, want.Attrs().Index)
+		}
+		if _, err := m.linkByName("nosuchdev0"); !errors.As(err, new(netlink.LinkNotFoundError)) {
+			t.Errorf("linkByName(nosuchdev0) error %v, want a LinkNotFoundError", err)
+		}
+		if _, err := m.linkByName("a-name-longer-than-ifnamsiz"); !errors.As(err, new(netlink.LinkNotFoundError)) {
+			t.Errorf("linkByName(long name) error %v, want a LinkNotFoundError", err)
+		}
+		if err := m.Remove(VIPAddr{Prefix: netip.MustParsePrefix("192.0.2.50/32"), Dev: "nosuchdev0"}); err != nil {
+			t.Errorf("Remove from a missing device: %v", err)
+		}
+	})
+}

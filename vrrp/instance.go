@@ -145,7 +145,6 @@ type instance struct {
 	counters   Counters
 	lastChange time.Time
 	lastReason Reason
-	out        []byte
 	wake       time.Time // earliest of the machine's deadline, garp and the fault timers
 	hidx       int       // index in Router.heap, -1 when not in it
 	// src is the advert source in use: cfg.SrcAddr or the interface's

@@ -26,7 +26,7 @@ func (r *Router) Reload(cfg Config) error {
 	}
 	r.mu.Lock()
 	if !r.running {
-		r.cfg = cfg
+		r.cfg, r.cfgDropped = cfg, false
 		r.mu.Unlock()
 		return nil
 	}
@@ -54,6 +54,7 @@ func (r *Router) Reload(cfg Config) error {
 	}
 	r.insts = order
 	r.cfg = cfg
+	r.dropInstanceConfigsLocked()
 	r.rebuildGroupsLocked()
 	for _, in := range r.insts {
 		r.openLinkLocked(now, in.link)
@@ -71,6 +72,30 @@ func (r *Router) Reload(cfg Config) error {
 	r.dispatch()
 	r.poke()
 	return nil
+}
+
+// dropInstanceConfigsLocked lets go of cfg.Instances once every
+// instance holds its own copy of its InstanceConfig: a second copy of
+// every instance's config (392 B each, plus the slice's spare
+// capacity) served nobody. r.insts keeps the config order, and a
+// Reload compares the new configs with the instances' own.
+func (r *Router) dropInstanceConfigsLocked() {
+	r.cfg.Instances, r.cfgDropped = nil, true
+}
+
+// instanceNamesLocked lists the configured instances in config order.
+func (r *Router) instanceNamesLocked() []string {
+	var names []string
+	if r.cfgDropped {
+		for _, in := range r.insts {
+			names = append(names, in.cfg.Name)
+		}
+		return names
+	}
+	for _, c := range r.cfg.Instances {
+		names = append(names, c.Name)
+	}
+	return names
 }
 
 func (r *Router) removeInstanceLocked(in *instance) {

@@ -18,9 +18,9 @@ var ErrUnknownInstance = errors.New("vrrp: unknown instance")
 func (r *Router) SetMaintenance(name string, on bool) ([]string, error) {
 	r.mu.Lock()
 	var names []string
-	for _, c := range r.cfg.Instances {
-		if name == "" || c.Name == name {
-			names = append(names, c.Name)
+	for _, n := range r.instanceNamesLocked() {
+		if name == "" || n == name {
+			names = append(names, n)
 		}
 	}
 	if len(names) == 0 {

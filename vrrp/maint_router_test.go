@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -100,5 +101,66 @@ func TestRouterMaintenanceBeforeRunAndReload(t *testing.T) {
 	s.run(60 * time.Second)
 	if st := a.status("vi"); st.State != StateMaster {
 		t.Fatalf("after off: %+v", st)
+	}
+}
+
+// Once the instances run, the router keeps one config per instance (the
+// instance's own) and not the Config's list as well; SetMaintenance still
+// names the configured instances in config order, before Run, while
+// running, after a Reload, and after a stop and a Reload.
+func TestRouterKeepsOneInstanceConfig(t *testing.T) {
+	s := newSim(t)
+	cfg := Config{Instances: []InstanceConfig{inst("b", "eth0", 52, 100, vipB), inst("a", "eth0", 51, 100, vipA)}}
+	n := s.newNode("A", ipA, cfg, nil)
+	names := func() []string {
+		t.Helper()
+		got, err := n.r.SetMaintenance("", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	want := func(stage string, got []string, want ...string) {
+		t.Helper()
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: names %v, want %v", stage, got, want)
+		}
+	}
+	want("before Run", names(), "b", "a")
+	s.start(n)
+	if n.r.cfg.Instances != nil {
+		t.Errorf("running router still holds %d instance configs in cfg", len(n.r.cfg.Instances))
+	}
+	want("running", names(), "b", "a")
+	if _, err := n.r.SetMaintenance("c", true); !errors.Is(err, ErrUnknownInstance) {
+		t.Errorf("unknown instance while running: %v", err)
+	}
+	next := Config{Instances: []InstanceConfig{inst("c", "eth0", 53, 100, vipC), inst("a", "eth0", 51, 100, vipA)}}
+	for i := range next.Instances {
+		next.Instances[i].SrcAddr = ipA
+	}
+	if err := n.r.Reload(next); err != nil {
+		t.Fatal(err)
+	}
+	if n.r.cfg.Instances != nil {
+		t.Errorf("reloaded router still holds %d instance configs in cfg", len(n.r.cfg.Instances))
+	}
+	want("after reload", names(), "c", "a")
+	if _, err := n.r.SetMaintenance("b", true); !errors.Is(err, ErrUnknownInstance) {
+		t.Errorf("removed instance: %v", err)
+	}
+	s.stop(n)
+	want("stopped", names(), "c", "a")
+	d := inst("d", "eth0", 54, 100, vipA)
+	d.SrcAddr = ipA
+	if err := n.r.Reload(one(d)); err != nil {
+		t.Fatal(err)
+	}
+	want("reload after stop", names(), "d")
+	if err := n.r.Reload(Config{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.r.SetMaintenance("", true); !errors.Is(err, ErrUnknownInstance) {
+		t.Errorf("empty config after stop: %v", err)
 	}
 }

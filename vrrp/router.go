@@ -126,6 +126,11 @@ type Router struct {
 
 	drops dropLimiter // which dropped adverts to log (droplog.go)
 
+	// cfgDropped: Run or a running Reload built the instances, each
+	// holding its own InstanceConfig, and emptied cfg.Instances
+	// (instance_reload.go, dropInstanceConfigsLocked).
+	cfgDropped bool
+
 	dispatchMu sync.Mutex
 	wake       chan struct{}
 	stop       chan struct{}
@@ -151,6 +156,11 @@ type link struct {
 	// tr was opened (invalid when no instance needs it).
 	waitErr error
 	src     netip.Addr
+	// out is the send buffer of the link's instances' adverts: they
+	// send one at a time under the router's lock, and a transport's
+	// WriteTo keeps nothing, so one per link serves (one per instance
+	// was 1,000 buffers at 1,000 instances).
+	out []byte
 }
 
 // linkKey names the link of an interface and family: the interface's
@@ -299,6 +309,7 @@ func (r *Router) open() error {
 	for _, c := range r.cfg.Instances {
 		r.addInstanceLocked(c)
 	}
+	r.dropInstanceConfigsLocked()
 	r.rebuildGroupsLocked()
 	r.running = true
 	for _, in := range r.insts {

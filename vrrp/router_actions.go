@@ -125,7 +125,7 @@ func (r *Router) sendLocked(now time.Time, in *instance, prio uint8) bool {
 		// checksum covers the destination.
 		if i == 0 || adv.Version == Version3 {
 			var err error
-			if in.out, err = adv.AppendPacket(in.out[:0], in.src, dst); err != nil {
+			if in.link.out, err = adv.AppendPacket(in.link.out[:0], in.src, dst); err != nil {
 				// checkConfig rules this out, but for a source of the
 				// wrong family found on the interface.
 				in.counters.SendErrors++
@@ -137,7 +137,7 @@ func (r *Router) sendLocked(now time.Time, in *instance, prio uint8) bool {
 			in.counters.SendErrors++
 			continue
 		}
-		if err := in.link.tr.WriteTo(in.out, dst); err != nil {
+		if err := in.link.tr.WriteTo(in.link.out, dst); err != nil {
 			in.counters.SendErrors++
 			if in.faults.logSend() {
 				r.log.Warn("send advert", zap.String("instance", in.cfg.Name), zap.Stringer("dst", dst), zap.Error(err))

@@ -2,10 +2,13 @@ package vrrp
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -37,6 +40,15 @@ type IPTransport struct {
 	// one per packet. Only the single reader touches these.
 	msgs       []ipv4.Message
 	have, next int
+	// The recvmmsg of readBatch, on the raw descriptor: rhdrs point at
+	// msgs' buffers once, read is made once, so a batch allocates
+	// nothing (x/net's ReadBatch allocated each message's source
+	// address and a closure per call).
+	rhdrs []unix.Mmsghdr
+	riovs []unix.Iovec
+	rn    int
+	rerr  error
+	read  func(fd uintptr) bool
 
 	// Send state (sendmsg on the raw descriptor, see write): wmu makes
 	// writers take turns over the reused buffers.
@@ -161,6 +173,19 @@ func NewIPTransport(c net.PacketConn, ifi *net.Interface, opts TransportOptions)
 		t.msgs[i].Buffers = [][]byte{make([]byte, 2048)}
 		t.msgs[i].OOB = ipv4.NewControlMessage(ipv4.FlagTTL | ipv4.FlagDst | ipv4.FlagInterface)
 	}
+	if t.rc != nil {
+		t.read = t.recvmmsg
+		t.rhdrs = make([]unix.Mmsghdr, recvBatch)
+		t.riovs = make([]unix.Iovec, recvBatch)
+		for i := range t.msgs {
+			b := t.msgs[i].Buffers[0]
+			t.riovs[i].Base = &b[0]
+			t.riovs[i].SetLen(len(b))
+			t.rhdrs[i].Hdr.Iov = &t.riovs[i]
+			t.rhdrs[i].Hdr.SetIovlen(1)
+			t.rhdrs[i].Hdr.Control = &t.msgs[i].OOB[0]
+		}
+	}
 	steps := []struct {
 		op string
 		fn func() error
@@ -206,7 +231,7 @@ func (t *IPTransport) Interface() *net.Interface { return t.ifi }
 func (t *IPTransport) ReadFrom(buf []byte) (int, RecvMeta, error) {
 	for {
 		if t.next >= t.have {
-			n, err := t.pc.ReadBatch(t.msgs, 0)
+			n, err := t.readBatch()
 			if err != nil {
 				return 0, RecvMeta{}, fmt.Errorf("vrrp transport on %s: read: %w", t.ifname, err)
 			}
@@ -222,6 +247,51 @@ func (t *IPTransport) ReadFrom(buf []byte) (int, RecvMeta, error) {
 		if t.filter.check(meta, ok) == recvAccept {
 			return copy(buf, payload), meta, nil
 		}
+	}
+}
+
+// readBatch reads the packets already queued (at least one, waiting
+// for it) into t.msgs and returns how many; after Close its error
+// matches net.ErrClosed.
+func (t *IPTransport) readBatch() (int, error) {
+	if t.rc == nil {
+		return t.pc.ReadBatch(t.msgs, 0)
+	}
+	for i := range t.rhdrs {
+		t.rhdrs[i].Hdr.SetControllen(len(t.msgs[i].OOB))
+		t.rhdrs[i].Hdr.Flags = 0
+		t.rhdrs[i].Len = 0
+	}
+	t.rn, t.rerr = 0, nil
+	if err := t.rc.Read(t.read); err != nil {
+		return 0, err
+	}
+	if t.rerr != nil {
+		return 0, os.NewSyscallError("recvmmsg", t.rerr)
+	}
+	for i := range t.rn {
+		t.msgs[i].N = int(t.rhdrs[i].Len)
+		t.msgs[i].NN = int(t.rhdrs[i].Hdr.Controllen)
+	}
+	return t.rn, nil
+}
+
+// recvmmsg is t.read, what RawConn.Read calls with the descriptor
+// (non-blocking): false asks it to wait until the socket is readable.
+func (t *IPTransport) recvmmsg(fd uintptr) bool {
+	for {
+		n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&t.rhdrs[0])), uintptr(len(t.rhdrs)), 0, 0, 0)
+		switch e {
+		case 0:
+			t.rn = int(n)
+			return true
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		}
+		t.rerr = e
+		return true
 	}
 }
 
@@ -349,19 +419,70 @@ func PrimaryIPv4(ifname string) (netip.Addr, error) {
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: %w", ifname, err)
 	}
-	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	ip, err := dumpPrimaryIPv4(uint32(link.Attrs().Index))
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: list addresses: %w", ifname, err)
 	}
-	for _, a := range addrs {
-		if a.Flags&unix.IFA_F_SECONDARY != 0 {
+	if !ip.IsValid() {
+		return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: %w", ifname, ErrNoIPv4)
+	}
+	return ip, nil
+}
+
+// dumpBufs are the receive buffers of dumpPrimaryIPv4: the router looks
+// up each interface's primary address on every address event, and our
+// own VIP adds are such events.
+var dumpBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+// dumpPrimaryIPv4 asks the kernel for the IPv4 addresses of interface
+// index (RTM_GETADDR dump on a socket of its own) and returns the first
+// that is not secondary, or the zero Addr if there is none. With
+// NETLINK_GET_STRICT_CHK (Linux 4.20 and later) the kernel dumps only
+// that interface's addresses; without it, all of them, and primaryScan
+// skips the others.
+func dumpPrimaryIPv4(index uint32) (netip.Addr, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("netlink socket: %w", err)
+	}
+	defer unix.Close(fd)
+	_ = unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_GET_STRICT_CHK, 1) // a filter, not a need
+	var req [nlmsgHdrLen + ifaddrmsgLen]byte
+	ne := binary.NativeEndian
+	ne.PutUint32(req[0:4], uint32(len(req)))
+	ne.PutUint16(req[4:6], unix.RTM_GETADDR)
+	ne.PutUint16(req[6:8], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	ne.PutUint32(req[8:12], 1) // seq
+	req[nlmsgHdrLen] = unix.AF_INET
+	ne.PutUint32(req[nlmsgHdrLen+4:], index)
+	if err := unix.Sendto(fd, req[:], 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return netip.Addr{}, fmt.Errorf("netlink send: %w", err)
+	}
+	buf := dumpBufs.Get().(*[32 << 10]byte)
+	defer dumpBufs.Put(buf)
+	s := primaryScan{index: index}
+	for {
+		n, _, flags, _, err := unix.Recvmsg(fd, buf[:], nil, 0)
+		if errors.Is(err, unix.EINTR) {
 			continue
 		}
-		if ip, ok := netip.AddrFromSlice(a.IP); ok && ip.Unmap().Is4() {
-			return ip.Unmap(), nil
+		if err != nil {
+			return netip.Addr{}, fmt.Errorf("netlink receive: %w", err)
+		}
+		if n == 0 {
+			return netip.Addr{}, fmt.Errorf("netlink receive: %w", io.ErrUnexpectedEOF)
+		}
+		if flags&unix.MSG_TRUNC != 0 {
+			return netip.Addr{}, fmt.Errorf("netlink receive: %w", unix.ENOBUFS)
+		}
+		done, err := s.feed(buf[:n])
+		if err != nil {
+			return netip.Addr{}, err
+		}
+		if done {
+			return s.found, nil
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("primary ipv4 of %s: %w", ifname, ErrNoIPv4)
 }
 
 // checkLocal fails with EADDRNOTAVAIL when a is not an address of this

@@ -78,7 +78,7 @@ type Metrics struct {
 	ipvsOps       prometheus.Counter
 	ipvsErrors    prometheus.Counter
 	notify        func() map[string]NotificationCounts
-	transitions   *prometheus.CounterVec
+	transitions   transitionCounts
 	reloadOK      prometheus.Gauge
 	reloadTime    prometheus.Gauge
 	reloadFails   *prometheus.CounterVec
@@ -105,9 +105,6 @@ func New(src Source) *Metrics {
 		ipvsErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Name: "ipvs_errors_total", Help: "IPVS reconciliations that failed.",
 		}),
-		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: ns, Name: "vrrp_transitions_total", Help: "VRRP state transitions of an instance, by the state entered.",
-		}, []string{"vrrp_instance", "vrid", "to"}),
 		reloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "config_reload_last_success", Help: "1 when the last config load or reload succeeded, 0 when it failed and the previous config is still running.",
 		}),
@@ -168,7 +165,7 @@ func (m *Metrics) SetNotificationSource(f func() map[string]NotificationCounts) 
 // virtual router id) into state to (vrrp.State.String(): "MASTER",
 // "BACKUP", ...).
 func (m *Metrics) ObserveTransition(instance string, vrid uint8, to string) {
-	m.transitions.WithLabelValues(instance, strconv.Itoa(int(vrid)), to).Inc()
+	m.transitions.observe(instance, vrid, to)
 }
 
 // ObserveReload records a config load or reload at time at. A failed
@@ -203,7 +200,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.ipvsOps.Describe(ch)
 	m.ipvsErrors.Describe(ch)
 	ch <- descNotifications
-	m.transitions.Describe(ch)
+	ch <- descTransitions
 	m.reloadOK.Describe(ch)
 	m.reloadTime.Describe(ch)
 	m.reloadFails.Describe(ch)
@@ -227,7 +224,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
-	m.transitions.Collect(ch)
+	m.transitions.collect(ch)
 	m.reloadOK.Collect(ch)
 	m.reloadTime.Collect(ch)
 	m.reloadFails.Collect(ch)

@@ -235,7 +235,6 @@ func TestObserve(t *testing.T) {
 		{m.checks.WithLabelValues("tcp_check", "ok"), 1},
 		{m.ipvsOps, 3},
 		{m.ipvsErrors, 1},
-		{m.transitions.WithLabelValues("VI_1", "51", "MASTER"), 2},
 		{m.reloadOK, 0},
 		{m.reloadTime, 1700000000.5}, // the failed reload keeps the last success
 	} {
@@ -419,5 +418,56 @@ func TestBuildInfoFrom(t *testing.T) {
 	// The test binary has build info; its Go version is the runtime's.
 	if got := ReadBuildInfo(); got.GoVersion != runtime.Version() {
 		t.Errorf("ReadBuildInfo GoVersion = %q, want %q", got.GoVersion, runtime.Version())
+	}
+}
+
+// The transitions counter keeps the CounterVec's exposition: one series
+// per instance, VRID and state entered, from its first transition on.
+func TestObserveTransition(t *testing.T) {
+	m := New(nil)
+	m.ObserveTransition("VI_1", 51, "MASTER")
+	m.ObserveTransition("VI_1", 51, "MASTER")
+	m.ObserveTransition("VI_1", 51, "BACKUP")
+	m.ObserveTransition("VI_2", 52, "FAULT")
+	m.ObserveTransition("VI_2", 7, "BACKUP") // same name, other VRID: its own series
+	m.ObserveTransition("VI_3", 53, "State(9)")
+	want := `
+# HELP lbhad_vrrp_transitions_total VRRP state transitions of an instance, by the state entered.
+# TYPE lbhad_vrrp_transitions_total counter
+lbhad_vrrp_transitions_total{to="BACKUP",vrid="51",vrrp_instance="VI_1"} 1
+lbhad_vrrp_transitions_total{to="MASTER",vrid="51",vrrp_instance="VI_1"} 2
+lbhad_vrrp_transitions_total{to="FAULT",vrid="52",vrrp_instance="VI_2"} 1
+lbhad_vrrp_transitions_total{to="BACKUP",vrid="7",vrrp_instance="VI_2"} 1
+lbhad_vrrp_transitions_total{to="State(9)",vrid="53",vrrp_instance="VI_3"} 1
+`
+	if err := testutil.CollectAndCompare(m, strings.NewReader(want), "lbhad_vrrp_transitions_total"); err != nil {
+		t.Error(err)
+	}
+	reg, err := NewRegistry(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Gather(); err != nil {
+		t.Errorf("gather: %v", err)
+	}
+}
+
+// Counting and scraping at once is safe (run with -race).
+func TestObserveTransitionConcurrent(t *testing.T) {
+	m := New(nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 1000 {
+			m.ObserveTransition("VI_1", 1, "MASTER")
+		}
+	}()
+	for range 20 {
+		testutil.CollectAndCount(m, "lbhad_vrrp_transitions_total")
+	}
+	<-done
+	want := "# HELP lbhad_vrrp_transitions_total VRRP state transitions of an instance, by the state entered.\n# TYPE lbhad_vrrp_transitions_total counter\nlbhad_vrrp_transitions_total{to=\"MASTER\",vrid=\"1\",vrrp_instance=\"VI_1\"} 1000\n"
+	if err := testutil.CollectAndCompare(m, strings.NewReader(want), "lbhad_vrrp_transitions_total"); err != nil {
+		t.Error(err)
 	}
 }
