@@ -12,9 +12,8 @@ import (
 )
 
 // Capture records VRRP adverts, ARP packets and neighbour advertisements
-// seen on the bridge. It
-// listens on br0 in promiscuous mode, so it sees every frame any port
-// sends, unicast included.
+// seen on a bridge. It listens in promiscuous mode, so it sees every
+// frame any port sends, unicast included.
 type Capture struct {
 	conn *packet.Conn
 	done chan struct{}
@@ -25,19 +24,27 @@ type Capture struct {
 
 // StartCapture starts capturing on the lab's bridge until Stop.
 func (l *Lab) StartCapture() (*Capture, error) {
+	return StartCaptureIn(func(fn func() error) error { return InNS(l.BridgeNS, fn) }, "br0")
+}
+
+// StartCaptureIn starts capturing on ifname until Stop, for labs other
+// than Lab (the qemu guest's end-to-end lab has its own bridges). run
+// runs its argument in the interface's namespace, as netnstest.Netns.Run
+// does; the socket stays bound there.
+func StartCaptureIn(run func(func() error) error, ifname string) (*Capture, error) {
 	c := &Capture{done: make(chan struct{})}
-	err := InNS(l.BridgeNS, func() error {
-		ifi, err := net.InterfaceByName("br0")
+	err := run(func() error {
+		ifi, err := net.InterfaceByName(ifname)
 		if err != nil {
-			return fmt.Errorf("find br0: %w", err)
+			return fmt.Errorf("find %s: %w", ifname, err)
 		}
 		conn, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, nil)
 		if err != nil {
-			return fmt.Errorf("listen on br0: %w", err)
+			return fmt.Errorf("listen on %s: %w", ifname, err)
 		}
 		if err := conn.SetPromiscuous(true); err != nil {
 			conn.Close()
-			return fmt.Errorf("promiscuous br0: %w", err)
+			return fmt.Errorf("promiscuous %s: %w", ifname, err)
 		}
 		c.conn = conn
 		return nil

@@ -1,0 +1,112 @@
+//go:build ipvsguest && linux
+
+package ipvsguest
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/lbhad/lbhad/internal/lab"
+)
+
+// The takeover figures of runE2EKind run from the test's own action (the
+// signal sent, the cable pulled) to the new master's MASTER log line, so
+// they mix three things: when the old master's last or priority-0 advert
+// left, the backup's timer, and when each daemon writes its log line. A
+// capture of the VRRP adverts on the LAN bridge (in the switch namespace,
+// so it sees what every director put on the wire) splits them apart, for
+// lbhad and keepalived alike.
+
+const (
+	e2eVRID = 51 // VI_1 (DR) and VI_EXT (NAT) on the LAN
+	// e2eSkew and e2eDown are Skew_Time and Master_Down_Interval of lb2
+	// (priority 100, advert_int 1; RFC 3768 §6.1).
+	e2eSkew = (256 - 100) * time.Second / 256
+	e2eDown = 3*time.Second + e2eSkew
+)
+
+var e2eLB1, e2eLB2 = netip.MustParseAddr("192.0.2.11"), netip.MustParseAddr("192.0.2.12")
+
+// startWire captures on the LAN bridge until the test ends.
+func (l *e2eLab) startWire(t *testing.T) {
+	t.Helper()
+	c, err := lab.StartCaptureIn(l.sw.Run, "br-lan")
+	if err != nil {
+		t.Fatalf("capture on br-lan: %v", err)
+	}
+	t.Cleanup(c.Stop)
+	l.wire = c
+}
+
+// adverts lists the adverts of the followed instance sent by src.
+func (l *e2eLab) adverts(src netip.Addr) []lab.Frame {
+	return l.wire.Frames(func(f lab.Frame) bool {
+		return f.VRRP != nil && f.VRRP.VRID == e2eVRID && f.VRRP.Src == src
+	})
+}
+
+// firstAdvert waits up to within for the first advert src sent after
+// since.
+func (l *e2eLab) firstAdvert(src netip.Addr, since time.Time, within time.Duration, prio0 bool) (lab.Frame, bool) {
+	return l.wire.Wait(since, within, func(f lab.Frame) bool {
+		return f.VRRP != nil && f.VRRP.VRID == e2eVRID && f.VRRP.Src == src && (!prio0 || f.VRRP.Priority == 0)
+	})
+}
+
+// wireSIGTERM reports the split of a SIGTERM takeover: t0 the signal to
+// lb1, tm lb2's MASTER log line. Both daemons send a priority-0 advert
+// when they stop, so not seeing one is an error.
+func (l *e2eLab) wireSIGTERM(t *testing.T, t0, tm time.Time) {
+	t.Helper()
+	p0, ok := l.firstAdvert(e2eLB1, t0, 5*time.Second, true)
+	if !ok {
+		t.Errorf("no priority-0 advert from lb1 on the wire after SIGTERM; lb1's adverts: %v", l.advertTimes(e2eLB1, t0))
+		return
+	}
+	first, ok := l.firstAdvert(e2eLB2, t0, 5*time.Second, false)
+	if !ok {
+		t.Errorf("lb2 logged MASTER but sent no advert within 5s")
+		return
+	}
+	l.result("SIGTERM wire: signal -> lb1 priority-0 advert %v; priority-0 advert -> lb2 first advert %v (Skew_Time %v); lb2 first advert -> MASTER log line %v",
+		roundMS(p0.Time.Sub(t0)), roundMS(first.Time.Sub(p0.Time)), roundMS(e2eSkew), roundMS(tm.Sub(first.Time)))
+}
+
+// wireCrash reports the split of a crash takeover: t0 the kill -9 of lb1
+// (its cables pulled right after), tm lb2's MASTER log line.
+func (l *e2eLab) wireCrash(t *testing.T, t0, tm time.Time) {
+	t.Helper()
+	first, ok := l.firstAdvert(e2eLB2, t0, 5*time.Second, false)
+	if !ok {
+		t.Errorf("lb2 logged MASTER but sent no advert within 5s")
+		return
+	}
+	var last lab.Frame
+	for _, f := range l.adverts(e2eLB1) {
+		if f.Time.Before(first.Time) {
+			last = f
+		}
+	}
+	if last.VRRP == nil {
+		t.Errorf("no advert from lb1 on the wire before the crash")
+		return
+	}
+	l.result("kill -9 wire: lb1 last advert %v before the kill; last advert -> lb2 first advert %v (Master_Down_Interval %v); lb2 first advert -> MASTER log line %v",
+		roundMS(t0.Sub(last.Time)), roundMS(first.Time.Sub(last.Time)), roundMS(e2eDown), roundMS(tm.Sub(first.Time)))
+}
+
+// advertTimes lists src's adverts since t0 as offsets and priorities, for
+// a failure message.
+func (l *e2eLab) advertTimes(src netip.Addr, t0 time.Time) []string {
+	var out []string
+	for _, f := range l.adverts(src) {
+		if f.Time.After(t0) {
+			out = append(out, fmt.Sprintf("%v/prio %d", roundMS(f.Time.Sub(t0)), f.VRRP.Priority))
+		}
+	}
+	return out
+}
+
+func roundMS(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
