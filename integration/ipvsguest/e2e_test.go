@@ -278,6 +278,7 @@ type e2eLab struct {
 	hooks    []map[string]any
 	results  []string
 	wire     *lab.Capture // the LAN bridge's VRRP adverts (runE2EKind)
+	wireInt  *lab.Capture // the internal bridge's (NAT)
 }
 
 func newE2ELab(t *testing.T, nat bool) *e2eLab {

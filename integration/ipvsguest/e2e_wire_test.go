@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/bpf"
+
 	"github.com/lbhad/lbhad/internal/lab"
 )
 
@@ -27,17 +29,64 @@ const (
 	e2eDown = 3*time.Second + e2eSkew
 )
 
-var e2eLB1, e2eLB2 = netip.MustParseAddr("192.0.2.11"), netip.MustParseAddr("192.0.2.12")
+var (
+	e2eLB1, e2eLB2 = netip.MustParseAddr("192.0.2.11"), netip.MustParseAddr("192.0.2.12")
+	e2eLB2Int      = netip.MustParseAddr("198.51.100.12") // lb2 on the internal LAN (NAT)
+)
+
+// vrrpOnly is a socket filter passing IPv4 VRRP frames only, so the
+// capture costs the guest nothing per request of the load.
+var vrrpOnly = func() []bpf.RawInstruction {
+	f, err := bpf.Assemble([]bpf.Instruction{
+		bpf.LoadAbsolute{Off: 12, Size: 2}, // EtherType
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: 0x0800, SkipTrue: 3},
+		bpf.LoadAbsolute{Off: 14 + 9, Size: 1}, // IPv4 protocol
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: 112, SkipTrue: 1},
+		bpf.RetConstant{Val: 0xffff},
+		bpf.RetConstant{Val: 0},
+	})
+	if err != nil {
+		panic(err)
+	}
+	return f
+}()
 
 // startWire captures on the LAN bridge until the test ends.
 func (l *e2eLab) startWire(t *testing.T) {
 	t.Helper()
-	c, err := lab.StartCaptureIn(l.sw.Run, "br-lan")
+	c, err := lab.StartCaptureIn(l.sw.Run, "br-lan", vrrpOnly)
 	if err != nil {
 		t.Fatalf("capture on br-lan: %v", err)
 	}
 	t.Cleanup(c.Stop)
 	l.wire = c
+	if !l.nat {
+		return
+	}
+	// VI_INT (VRID 52) on the internal bridge: which instance of the
+	// sync group moves first, and how long before the other follows.
+	ci, err := lab.StartCaptureIn(l.sw.Run, "br-int", vrrpOnly)
+	if err != nil {
+		t.Fatalf("capture on br-int: %v", err)
+	}
+	t.Cleanup(ci.Stop)
+	l.wireInt = ci
+}
+
+// intOffset is, in NAT, the time from lb2's first VI_EXT advert (first)
+// to its first VI_INT advert after t0, as an extra field of a result
+// line: the sync group moves both, one after the other.
+func (l *e2eLab) intOffset(t0 time.Time, first lab.Frame) string {
+	if l.wireInt == nil {
+		return ""
+	}
+	fi, ok := l.wireInt.Wait(t0, 5*time.Second, func(f lab.Frame) bool {
+		return f.VRRP != nil && f.VRRP.VRID == e2eVRID+1 && f.VRRP.Src == e2eLB2Int
+	})
+	if !ok {
+		return "; no VI_INT advert from lb2 within 5s"
+	}
+	return fmt.Sprintf("; lb2 first VI_EXT advert -> first VI_INT advert %v", roundMS(fi.Time.Sub(first.Time)))
 }
 
 // adverts lists the adverts of the followed instance sent by src.
@@ -70,8 +119,8 @@ func (l *e2eLab) wireSIGTERM(t *testing.T, t0, tm time.Time) {
 		t.Errorf("lb2 logged MASTER but sent no advert within 5s")
 		return
 	}
-	l.result("SIGTERM wire: signal -> lb1 priority-0 advert %v; priority-0 advert -> lb2 first advert %v (Skew_Time %v); lb2 first advert -> MASTER log line %v",
-		roundMS(p0.Time.Sub(t0)), roundMS(first.Time.Sub(p0.Time)), roundMS(e2eSkew), roundMS(tm.Sub(first.Time)))
+	l.result("SIGTERM wire: signal -> lb1 priority-0 advert %v; priority-0 advert -> lb2 first advert %v (Skew_Time %v); lb2 first advert -> MASTER log line %v%s",
+		roundMS(p0.Time.Sub(t0)), roundMS(first.Time.Sub(p0.Time)), roundMS(e2eSkew), roundMS(tm.Sub(first.Time)), l.intOffset(t0, first))
 }
 
 // wireCrash reports the split of a crash takeover: t0 the kill -9 of lb1
@@ -93,8 +142,8 @@ func (l *e2eLab) wireCrash(t *testing.T, t0, tm time.Time) {
 		t.Errorf("no advert from lb1 on the wire before the crash")
 		return
 	}
-	l.result("kill -9 wire: lb1 last advert %v before the kill; last advert -> lb2 first advert %v (Master_Down_Interval %v); lb2 first advert -> MASTER log line %v",
-		roundMS(t0.Sub(last.Time)), roundMS(first.Time.Sub(last.Time)), roundMS(e2eDown), roundMS(tm.Sub(first.Time)))
+	l.result("kill -9 wire: lb1 last advert %v before the kill; last advert -> lb2 first advert %v (Master_Down_Interval %v); lb2 first advert -> MASTER log line %v%s",
+		roundMS(t0.Sub(last.Time)), roundMS(first.Time.Sub(last.Time)), roundMS(e2eDown), roundMS(tm.Sub(first.Time)), l.intOffset(t0, first))
 }
 
 // advertTimes lists src's adverts since t0 as offsets and priorities, for

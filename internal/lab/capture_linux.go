@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mdlayher/packet"
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,21 +25,23 @@ type Capture struct {
 
 // StartCapture starts capturing on the lab's bridge until Stop.
 func (l *Lab) StartCapture() (*Capture, error) {
-	return StartCaptureIn(func(fn func() error) error { return InNS(l.BridgeNS, fn) }, "br0")
+	return StartCaptureIn(func(fn func() error) error { return InNS(l.BridgeNS, fn) }, "br0", nil)
 }
 
 // StartCaptureIn starts capturing on ifname until Stop, for labs other
 // than Lab (the qemu guest's end-to-end lab has its own bridges). run
 // runs its argument in the interface's namespace, as netnstest.Netns.Run
-// does; the socket stays bound there.
-func StartCaptureIn(run func(func() error) error, ifname string) (*Capture, error) {
+// does; the socket stays bound there. filter (nil: every frame) keeps
+// the kernel from copying the frames the caller does not want, such as
+// a test's load traffic, to the socket.
+func StartCaptureIn(run func(func() error) error, ifname string, filter []bpf.RawInstruction) (*Capture, error) {
 	c := &Capture{done: make(chan struct{})}
 	err := run(func() error {
 		ifi, err := net.InterfaceByName(ifname)
 		if err != nil {
 			return fmt.Errorf("find %s: %w", ifname, err)
 		}
-		conn, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, nil)
+		conn, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, &packet.Config{Filter: filter})
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", ifname, err)
 		}
