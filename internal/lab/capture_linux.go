@@ -5,7 +5,9 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/mdlayher/packet"
 	"golang.org/x/net/bpf"
@@ -17,6 +19,7 @@ import (
 // frame any port sends, unicast included.
 type Capture struct {
 	conn *packet.Conn
+	rc   syscall.RawConn // for the kernel's receive timestamps
 	done chan struct{}
 
 	mu     sync.Mutex
@@ -50,6 +53,8 @@ func StartCaptureIn(run func(func() error) error, ifname string, filter []bpf.Ra
 			return fmt.Errorf("promiscuous %s: %w", ifname, err)
 		}
 		c.conn = conn
+		c.rc, _ = conn.SyscallConn() // nil: frames get the reader's clock
+		c.stamp(time.Now())          // timestamps on (the kernel's deferred work)
 		return nil
 	})
 	if err != nil {
@@ -72,11 +77,35 @@ func (c *Capture) loop() {
 		if !ok {
 			continue
 		}
-		f.Time = now
+		f.Time = c.stamp(now)
 		c.mu.Lock()
 		c.frames = append(c.frames, f)
 		c.mu.Unlock()
 	}
+}
+
+// stamp returns when the kernel received the frame just read
+// (SIOCGSTAMPNS), or now if that is unknown: a test process busy
+// elsewhere (a starved qemu guest) reads frames late, and its own clock
+// would add that delay to every time taken from the wire. The first
+// call only turns the socket's timestamps on (StartCaptureIn makes it);
+// a frame without one gets the time of the call, hence the sanity bound.
+func (c *Capture) stamp(now time.Time) time.Time {
+	if c.rc == nil {
+		return now
+	}
+	var ts unix.Timespec
+	var errno syscall.Errno
+	if err := c.rc.Control(func(fd uintptr) {
+		_, _, errno = unix.Syscall(unix.SYS_IOCTL, fd, unix.SIOCGSTAMPNS, uintptr(unsafe.Pointer(&ts)))
+	}); err != nil || errno != 0 {
+		return now
+	}
+	k := time.Unix(ts.Unix())
+	if d := now.Sub(k); d < 0 || d > time.Second {
+		return now
+	}
+	return k
 }
 
 // Stop ends the capture.
