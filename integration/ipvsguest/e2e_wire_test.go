@@ -31,7 +31,8 @@ const (
 
 var (
 	e2eLB1, e2eLB2 = netip.MustParseAddr("192.0.2.11"), netip.MustParseAddr("192.0.2.12")
-	e2eLB2Int      = netip.MustParseAddr("198.51.100.12") // lb2 on the internal LAN (NAT)
+	// lb1 and lb2 on the internal LAN (NAT)
+	e2eLB1Int, e2eLB2Int = netip.MustParseAddr("198.51.100.11"), netip.MustParseAddr("198.51.100.12")
 )
 
 // vrrpOnly is a socket filter passing IPv4 VRRP frames only, so the
@@ -106,7 +107,9 @@ func (l *e2eLab) firstAdvert(src netip.Addr, since time.Time, within time.Durati
 
 // wireSIGTERM reports the split of a SIGTERM takeover: t0 the signal to
 // lb1, tm lb2's MASTER log line. Both daemons send a priority-0 advert
-// when they stop, so not seeing one is an error.
+// for each instance when they stop, so not seeing one is an error. In
+// NAT the sync group moves lb2 on whichever of VI_EXT's and VI_INT's
+// arrives first, so the protocol part runs from the earlier one.
 func (l *e2eLab) wireSIGTERM(t *testing.T, t0, tm time.Time) {
 	t.Helper()
 	p0, ok := l.firstAdvert(e2eLB1, t0, 5*time.Second, true)
@@ -119,8 +122,22 @@ func (l *e2eLab) wireSIGTERM(t *testing.T, t0, tm time.Time) {
 		t.Errorf("lb2 logged MASTER but sent no advert within 5s")
 		return
 	}
-	l.result("SIGTERM wire: signal -> lb1 priority-0 advert %v; priority-0 advert -> lb2 first advert %v (Skew_Time %v); lb2 first advert -> MASTER log line %v%s",
-		roundMS(p0.Time.Sub(t0)), roundMS(first.Time.Sub(p0.Time)), roundMS(e2eSkew), roundMS(tm.Sub(first.Time)), l.intOffset(t0, first))
+	from, which := p0, ""
+	if l.wireInt != nil {
+		pi, ok := l.wireInt.Wait(t0, 5*time.Second, func(f lab.Frame) bool {
+			return f.VRRP != nil && f.VRRP.VRID == e2eVRID+1 && f.VRRP.Src == e2eLB1Int && f.VRRP.Priority == 0
+		})
+		if !ok {
+			t.Errorf("no VI_INT priority-0 advert from lb1 on the wire after SIGTERM")
+			return
+		}
+		which = fmt.Sprintf(" (VI_EXT's %v, VI_INT's %v)", roundMS(p0.Time.Sub(t0)), roundMS(pi.Time.Sub(t0)))
+		if pi.Time.Before(p0.Time) {
+			from = pi
+		}
+	}
+	l.result("SIGTERM wire: signal -> lb1 priority-0 advert %v%s; priority-0 advert -> lb2 first advert %v (Skew_Time %v); lb2 first advert -> MASTER log line %v%s",
+		roundMS(from.Time.Sub(t0)), which, roundMS(first.Time.Sub(from.Time)), roundMS(e2eSkew), roundMS(tm.Sub(first.Time)), l.intOffset(t0, first))
 }
 
 // wireCrash reports the split of a crash takeover: t0 the kill -9 of lb1
