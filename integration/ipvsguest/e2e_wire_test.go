@@ -3,6 +3,7 @@
 package ipvsguest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"testing"
@@ -136,8 +137,27 @@ func (l *e2eLab) wireSIGTERM(t *testing.T, t0, tm time.Time) {
 			from = pi
 		}
 	}
-	l.result("SIGTERM wire: signal -> lb1 priority-0 advert %v%s; priority-0 advert -> lb2 first advert %v (Skew_Time %v); lb2 first advert -> MASTER log line %v%s",
-		roundMS(from.Time.Sub(t0)), which, roundMS(first.Time.Sub(from.Time)), roundMS(e2eSkew), roundMS(tm.Sub(first.Time)), l.intOffset(t0, first))
+	l.result("SIGTERM wire: signal -> lb1 priority-0 advert %v%s; priority-0 advert -> lb2 first advert %v (Skew_Time %v); lb2 first advert -> MASTER log line %v%s; %s",
+		roundMS(from.Time.Sub(t0)), which, roundMS(first.Time.Sub(from.Time)), roundMS(e2eSkew), roundMS(tm.Sub(first.Time)), l.intOffset(t0, first),
+		firstLogLine(l.lbs[0], t0))
+}
+
+// firstLogLine says when d logged its first line at or after t0 (the
+// signal) and what it was: where the stop begins, to split the time to
+// the priority-0 advert into the daemon noticing the signal and its own
+// way to the advert.
+func firstLogLine(d *e2eDirector, t0 time.Time) string {
+	for _, ln := range d.lines() {
+		if !ln.TS.Before(t0.Truncate(time.Millisecond)) {
+			var m struct{ Raw string }
+			msg := ln.Msg
+			if json.Unmarshal([]byte(ln.Raw), &m) == nil && m.Raw != "" {
+				msg = m.Raw // keepalived's own words
+			}
+			return fmt.Sprintf("lb1's first log line after the signal at %v: %q", roundMS(ln.TS.Sub(t0)), msg)
+		}
+	}
+	return "lb1 logged nothing after the signal"
 }
 
 // wireCrash reports the split of a crash takeover: t0 the kill -9 of lb1
