@@ -179,8 +179,24 @@ func (l *e2eLab) wireCrash(t *testing.T, t0, tm time.Time) {
 		t.Errorf("no advert from lb1 on the wire before the crash")
 		return
 	}
-	l.result("kill -9 wire: lb1 last advert %v before the kill; last advert -> lb2 first advert %v (Master_Down_Interval %v); lb2 first advert -> MASTER log line %v%s",
-		roundMS(t0.Sub(last.Time)), roundMS(first.Time.Sub(last.Time)), roundMS(e2eDown), roundMS(tm.Sub(first.Time)), l.intOffset(t0, first))
+	inner := ""
+	if l.wireInt != nil {
+		// Each instance of the group has its own Master_Down_Timer,
+		// started by lb1's last advert of that instance.
+		var li lab.Frame
+		for _, f := range l.wireInt.Frames(func(f lab.Frame) bool {
+			return f.VRRP != nil && f.VRRP.VRID == e2eVRID+1 && f.VRRP.Src == e2eLB1Int
+		}) {
+			if f.Time.Before(first.Time) {
+				li = f
+			}
+		}
+		if li.VRRP != nil {
+			inner = fmt.Sprintf("; lb1's last VI_INT advert %v after its last VI_EXT advert", roundMS(li.Time.Sub(last.Time)))
+		}
+	}
+	l.result("kill -9 wire: lb1 last advert %v before the kill; last advert -> lb2 first advert %v (Master_Down_Interval %v); lb2 first advert -> MASTER log line %v%s%s",
+		roundMS(t0.Sub(last.Time)), roundMS(first.Time.Sub(last.Time)), roundMS(e2eDown), roundMS(tm.Sub(first.Time)), l.intOffset(t0, first), inner)
 }
 
 // advertTimes lists src's adverts since t0 as offsets and priorities, for
