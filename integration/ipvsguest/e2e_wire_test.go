@@ -36,8 +36,8 @@ var (
 	e2eLB1Int, e2eLB2Int = netip.MustParseAddr("198.51.100.11"), netip.MustParseAddr("198.51.100.12")
 )
 
-// vrrpOnly is a socket filter passing IPv4 VRRP frames only, so the
-// capture costs the guest nothing per request of the load.
+// vrrpOnly is a socket filter passing IPv4 VRRP frames only: the kernel
+// drops the load's frames before they are copied to the test.
 var vrrpOnly = func() []bpf.RawInstruction {
 	f, err := bpf.Assemble([]bpf.Instruction{
 		bpf.LoadAbsolute{Off: 12, Size: 2}, // EtherType
