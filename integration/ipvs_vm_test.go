@@ -46,7 +46,7 @@ func TestIPVSInGuest(t *testing.T) {
 	}
 	// go test caches this test's result keyed on the files it opens; stat
 	// the guest-side sources so editing them reruns it.
-	ipvsStatSources(t, root, "integration/ipvsguest", "internal/ipvstest", "internal/netnstest")
+	ipvsStatSources(t, root, "integration/ipvsguest", "internal/ipvstest", "internal/netnstest", "internal/lab")
 
 	bin := filepath.Join(t.TempDir(), "ipvsguest.test")
 	t0 := time.Now()

@@ -27,6 +27,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lbhad/lbhad/internal/ipvstest"
+	"github.com/lbhad/lbhad/internal/lab"
 	"github.com/lbhad/lbhad/internal/netnstest"
 )
 
@@ -276,6 +277,8 @@ type e2eLab struct {
 	hookMu   sync.Mutex
 	hooks    []map[string]any
 	results  []string
+	wire     *lab.Capture // the LAN bridge's VRRP adverts (runE2EKind)
+	wireInt  *lab.Capture // the internal bridge's (NAT)
 }
 
 func newE2ELab(t *testing.T, nat bool) *e2eLab {
@@ -798,6 +801,7 @@ func runE2E(t *testing.T, nat bool) { runE2EKind(t, nat, "lbhad") }
 // for both.
 func runE2EKind(t *testing.T, nat bool, kind string) {
 	l := newE2ELabKind(t, nat, kind)
+	l.startWire(t)
 	strict := kind != e2eKeepalivedKind
 	if !strict {
 		t.Cleanup(func() { logKeepalivedTrouble(t, l.lbs[:]) })
@@ -838,6 +842,7 @@ func runE2EKind(t *testing.T, nat bool, kind string) {
 		steady := l.waitSteady("after the crash", tm, 20*time.Second, false)
 		w := l.window(t0, steady)
 		l.result("kill -9 + cable pulled: lb2 MASTER after %v; %v", tm.Sub(t0).Round(time.Millisecond), w)
+		l.wireCrash(t, t0, tm)
 		if w.Servers["rs1"]+w.Servers["rs2"]+w.Servers["rs3"] == 0 {
 			t.Errorf("no answer through lb2 after the crash: %v", w)
 		}
@@ -873,6 +878,7 @@ func runE2EKind(t *testing.T, nat bool, kind string) {
 		steady := l.waitSteady("after SIGTERM", tm, 20*time.Second, false)
 		w := l.window(t0, steady)
 		l.result("SIGTERM: lb2 MASTER after %v (Skew_Time 609ms); %v", tm.Sub(t0).Round(time.Millisecond), w)
+		l.wireSIGTERM(t, t0, tm)
 		if l.hasVIP(lb1) || !l.hasVIP(lb2) {
 			t.Errorf("after SIGTERM: VIP on lb1 %v, on lb2 %v", l.hasVIP(lb1), l.hasVIP(lb2))
 		}
