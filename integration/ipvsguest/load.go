@@ -108,13 +108,7 @@ type Window struct {
 	// Gap is the longest stretch of [From, To) without the start of a
 	// successful request (edges included): the outage a user saw, to
 	// within one request interval.
-	Gap time.Duration
-	// StartGap is the longest stretch of [From, To) in which no request
-	// started at all, whatever its result. The stream starts one every
-	// interval on its own, so a long StartGap is the test's process (in
-	// the guest: the VM) not running, not the service failing; failures
-	// of requests caught in such a stall say nothing about the service.
-	StartGap  time.Duration
+	Gap       time.Duration
 	FirstFail time.Time // zero when none failed
 	LastFail  time.Time
 	Servers   map[string]int // successful answers per server
@@ -124,14 +118,12 @@ type Window struct {
 // Summarize computes the Window of samples (ordered by start) in [from, to).
 func Summarize(samples []Sample, from, to time.Time) Window {
 	w := Window{From: from, To: to, Servers: map[string]int{}, Errors: map[string]int{}}
-	last, lastStart := from, from
+	last := from
 	for _, s := range samples {
 		if s.Start.Before(from) || !s.Start.Before(to) {
 			continue
 		}
 		w.Sent++
-		w.StartGap = max(w.StartGap, s.Start.Sub(lastStart))
-		lastStart = s.Start
 		if !s.OK() {
 			w.Failed++
 			if w.FirstFail.IsZero() {
@@ -159,13 +151,8 @@ func Summarize(samples []Sample, from, to time.Time) Window {
 	if d := to.Sub(last); d > w.Gap {
 		w.Gap = d
 	}
-	w.StartGap = max(w.StartGap, to.Sub(lastStart))
 	return w
 }
-
-// stallShown is the StartGap from which String reports a stall of the
-// stream itself: over ten request intervals of the e2e stream.
-const stallShown = 250 * time.Millisecond
 
 // String renders w for a test log.
 func (w Window) String() string {
@@ -173,9 +160,6 @@ func (w Window) String() string {
 	fmt.Fprintf(&b, "%d sent, %d failed, longest gap %v", w.Sent, w.Failed, w.Gap.Round(time.Millisecond))
 	if w.Failed > 0 {
 		fmt.Fprintf(&b, " (failures %v..%v after start)", w.FirstFail.Sub(w.From).Round(time.Millisecond), w.LastFail.Sub(w.From).Round(time.Millisecond))
-	}
-	if w.StartGap >= stallShown {
-		fmt.Fprintf(&b, "; the stream itself stalled: no request started for %v", w.StartGap.Round(time.Millisecond))
 	}
 	names := make([]string, 0, len(w.Servers))
 	for n := range w.Servers {

@@ -3,7 +3,6 @@ package ipvsguest
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,43 +29,34 @@ func TestSummarize(t *testing.T) {
 			name:    "steady",
 			samples: []Sample{ok(0, "a"), ok(20, "b"), ok(40, "a"), ok(60, "b")},
 			from:    0, to: 80,
-			want: Window{Sent: 4, Gap: 20 * time.Millisecond, StartGap: 20 * time.Millisecond, Servers: map[string]int{"a": 2, "b": 2}},
+			want: Window{Sent: 4, Gap: 20 * time.Millisecond, Servers: map[string]int{"a": 2, "b": 2}},
 		},
 		{
 			name:    "outage in the middle",
 			samples: []Sample{ok(0, "a"), bad(20), bad(40), bad(60), ok(80, "b"), ok(100, "b")},
 			from:    0, to: 120,
-			want: Window{Sent: 6, Failed: 3, Gap: 80 * time.Millisecond, StartGap: 20 * time.Millisecond, FirstFail: ms(20), LastFail: ms(60),
+			want: Window{Sent: 6, Failed: 3, Gap: 80 * time.Millisecond, FirstFail: ms(20), LastFail: ms(60),
 				Servers: map[string]int{"a": 1, "b": 2}, Errors: map[string]int{"connection refused": 3}},
 		},
 		{
 			name:    "outage from the window start",
 			samples: []Sample{ok(0, "a"), bad(100), ok(1100, "b")},
 			from:    50, to: 1200,
-			want: Window{Sent: 2, Failed: 1, Gap: 1050 * time.Millisecond, StartGap: 1000 * time.Millisecond, FirstFail: ms(100), LastFail: ms(100),
+			want: Window{Sent: 2, Failed: 1, Gap: 1050 * time.Millisecond, FirstFail: ms(100), LastFail: ms(100),
 				Servers: map[string]int{"b": 1}, Errors: map[string]int{"connection refused": 1}},
 		},
 		{
 			name:    "no success at all: the whole window",
 			samples: []Sample{bad(10)},
 			from:    0, to: 500,
-			want: Window{Sent: 1, Failed: 1, Gap: 500 * time.Millisecond, StartGap: 490 * time.Millisecond, FirstFail: ms(10), LastFail: ms(10),
+			want: Window{Sent: 1, Failed: 1, Gap: 500 * time.Millisecond, FirstFail: ms(10), LastFail: ms(10),
 				Servers: map[string]int{}, Errors: map[string]int{"connection refused": 1}},
 		},
 		{
 			name:    "end of the window counts",
 			samples: []Sample{ok(0, "a"), ok(20, "a")},
 			from:    0, to: 300,
-			want: Window{Sent: 2, Gap: 280 * time.Millisecond, StartGap: 280 * time.Millisecond, Servers: map[string]int{"a": 2}},
-		},
-		{
-			// The e2e hand-back failure of 2026-12-02: two requests
-			// started just before the stream itself stopped for a second.
-			name:    "the stream stalled",
-			samples: []Sample{ok(0, "a"), bad(20), bad(40), ok(1060, "a"), ok(1080, "a")},
-			from:    0, to: 1100,
-			want: Window{Sent: 5, Failed: 2, Gap: 1060 * time.Millisecond, StartGap: 1020 * time.Millisecond, FirstFail: ms(20), LastFail: ms(40),
-				Servers: map[string]int{"a": 3}, Errors: map[string]int{"connection refused": 2}},
+			want: Window{Sent: 2, Gap: 280 * time.Millisecond, Servers: map[string]int{"a": 2}},
 		},
 	}
 	for _, tt := range tests {
@@ -79,12 +69,8 @@ func TestSummarize(t *testing.T) {
 			if d := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("Summarize (-want +got):\n%s", d)
 			}
-			str := got.String()
-			if str == "" {
+			if got.String() == "" {
 				t.Error("empty String")
-			}
-			if stalled := strings.Contains(str, "stream itself stalled"); stalled != (got.StartGap >= stallShown) {
-				t.Errorf("String %q: stall shown %v, StartGap %v", str, stalled, got.StartGap)
 			}
 		})
 	}
