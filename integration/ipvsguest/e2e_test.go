@@ -611,7 +611,9 @@ func (l *e2eLab) waitSteady(what string, since time.Time, within time.Duration, 
 }
 
 func (l *e2eLab) window(from, to time.Time) Window {
-	return Summarize(l.load.Samples(), from, to)
+	w := Summarize(l.load.Samples(), from, to)
+	w.StartGap = l.load.StartGap(from, to)
+	return w
 }
 
 func (l *e2eLab) result(format string, args ...any) {

@@ -39,6 +39,7 @@ type Load struct {
 	now    func() time.Time
 	mu     sync.Mutex
 	recs   []Sample
+	starts []time.Time // every request's start, recorded as it starts
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -62,10 +63,13 @@ func StartLoad(get Get, interval, timeout time.Duration, now func() time.Time) *
 				return
 			case <-tick.C:
 			}
+			start := l.now()
+			l.mu.Lock()
+			l.starts = append(l.starts, start)
+			l.mu.Unlock()
 			l.wg.Add(1)
 			go func() {
 				defer l.wg.Done()
-				start := l.now()
 				rctx, rcancel := context.WithTimeout(ctx, timeout)
 				name, err := get(rctx)
 				rcancel()
@@ -91,6 +95,34 @@ func (l *Load) Stop() {
 	l.wg.Wait()
 }
 
+// StartGap is the longest time between two consecutive request starts
+// inside [from, to). The stream starts a request every interval whatever
+// the service does, and records each start as it happens, so a long
+// StartGap is the test's own process (in the guest: the VM) not running,
+// not the service failing. Only gaps between two starts count: a window
+// may begin before the stream did.
+func (l *Load) StartGap(from, to time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return longestGap(l.starts, from, to)
+}
+
+// longestGap is StartGap over starts, in the order they happened.
+func longestGap(starts []time.Time, from, to time.Time) time.Duration {
+	var gap time.Duration
+	var prev time.Time
+	for _, t := range starts {
+		if t.Before(from) || !t.Before(to) {
+			continue
+		}
+		if !prev.IsZero() {
+			gap = max(gap, t.Sub(prev))
+		}
+		prev = t
+	}
+	return gap
+}
+
 // Samples returns the samples finished so far, ordered by start time.
 func (l *Load) Samples() []Sample {
 	l.mu.Lock()
@@ -108,7 +140,11 @@ type Window struct {
 	// Gap is the longest stretch of [From, To) without the start of a
 	// successful request (edges included): the outage a user saw, to
 	// within one request interval.
-	Gap       time.Duration
+	Gap time.Duration
+	// StartGap is Load.StartGap of the window, when the caller sets it:
+	// from 250 ms String reports the stream itself stalled, which says
+	// the failures around it need not be the service's.
+	StartGap  time.Duration
 	FirstFail time.Time // zero when none failed
 	LastFail  time.Time
 	Servers   map[string]int // successful answers per server
@@ -154,12 +190,19 @@ func Summarize(samples []Sample, from, to time.Time) Window {
 	return w
 }
 
+// stallShown is the StartGap from which String reports a stall of the
+// stream: over ten intervals of the e2e stream (20 ms).
+const stallShown = 250 * time.Millisecond
+
 // String renders w for a test log.
 func (w Window) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d sent, %d failed, longest gap %v", w.Sent, w.Failed, w.Gap.Round(time.Millisecond))
 	if w.Failed > 0 {
 		fmt.Fprintf(&b, " (failures %v..%v after start)", w.FirstFail.Sub(w.From).Round(time.Millisecond), w.LastFail.Sub(w.From).Round(time.Millisecond))
+	}
+	if w.StartGap >= stallShown {
+		fmt.Fprintf(&b, "; the stream itself stalled: %v between two request starts", w.StartGap.Round(time.Millisecond))
 	}
 	names := make([]string, 0, len(w.Servers))
 	for n := range w.Servers {

@@ -3,6 +3,7 @@ package ipvsguest
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -142,5 +143,55 @@ func TestLoadHungRequestDoesNotStopTheStream(t *testing.T) {
 	w := Summarize(l.Samples(), t0, time.Now().Add(time.Hour))
 	if w.Failed != 1 {
 		t.Errorf("failed %d, want the one timed-out request: %v", w.Failed, w)
+	}
+}
+
+// TestLongestGap: only gaps between two starts inside the window count,
+// so a window that begins before the stream, or ends while requests
+// are in flight, reports no stall.
+func TestLongestGap(t *testing.T) {
+	starts := []time.Time{ms(100), ms(120), ms(140), ms(1160), ms(1180)}
+	for _, tt := range []struct {
+		name     string
+		from, to int
+		want     time.Duration
+	}{
+		{"the stall inside", 0, 2000, 1020 * time.Millisecond},
+		{"window begins before the stream", 0, 141, 20 * time.Millisecond},
+		{"window ends long after the last start", 1150, 5000, 20 * time.Millisecond},
+		{"one start: no gap", 1170, 1190, 0},
+	} {
+		if got := longestGap(starts, ms(tt.from), ms(tt.to)); got != tt.want {
+			t.Errorf("%s: longestGap = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	w := Window{From: ms(0), StartGap: 1020 * time.Millisecond}
+	if s := w.String(); !strings.Contains(s, "stream itself stalled") {
+		t.Errorf("String of a stalled window: %q", s)
+	}
+	w.StartGap = 40 * time.Millisecond
+	if s := w.String(); strings.Contains(s, "stalled") {
+		t.Errorf("String of a steady window: %q", s)
+	}
+}
+
+// TestLoadRecordsStartsAsTheyHappen: a request still hanging is already
+// in the starts, so a window computed at once sees no false gap.
+func TestLoadRecordsStartsAsTheyHappen(t *testing.T) {
+	get := func(ctx context.Context) (string, error) {
+		<-ctx.Done() // every request hangs until its timeout
+		return "", ctx.Err()
+	}
+	from := time.Now()
+	l := StartLoad(get, 5*time.Millisecond, 10*time.Second, nil)
+	time.Sleep(200 * time.Millisecond)
+	to := time.Now()
+	if n := len(l.Samples()); n != 0 {
+		t.Fatalf("%d samples finished, want none yet", n)
+	}
+	gap := l.StartGap(from, to)
+	l.Stop()
+	if gap <= 0 || gap >= stallShown {
+		t.Errorf("StartGap of a running stream of hanging requests = %v, want a few intervals", gap)
 	}
 }
