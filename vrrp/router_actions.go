@@ -58,7 +58,6 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 		}
 	}()
 	defer r.touch(in)
-	defer r.waitUsableLocked(in) // if no StateChanged followed the add
 	for _, a := range actions {
 		switch a := a.(type) {
 		case SendAdvert:
