@@ -5,6 +5,8 @@ package main
 
 import (
 	"os"
+
+	_ "github.com/lbhad/lbhad/internal/noprofile" // first: before other inits allocate
 )
 
 func main() {
