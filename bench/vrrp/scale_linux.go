@@ -257,6 +257,11 @@ func nsUsage(ns string) (ticks uint64, m memKB, err error) {
 		m.anon += statusKB(fmt.Sprintf("/proc/%d/status", pid), "RssAnon:")
 		m.file += statusKB(fmt.Sprintf("/proc/%d/status", pid), "RssFile:")
 		m.pss += statusKB(fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:")
+		if dir := os.Getenv("VRRPBENCH_SMAPS"); dir != "" {
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid)); err == nil {
+				_ = os.WriteFile(filepath.Join(dir, fmt.Sprintf("smaps.%s.%d", ns, pid)), b, 0o644)
+			}
+		}
 		found++
 	}
 	if found == 0 {

@@ -17,20 +17,34 @@ import (
 // profile is the live heap as of the last garbage collection.
 const memProfileEnv = "LBHAD_MEMPROFILE"
 
+// memClassesEnv is memProfileEnv without the profile: only PREFIX.PID.txt
+// is written, and the heap is sampled at Go's default rate, so the
+// classes are those of a daemon run without the profiler's own memory.
+const memClassesEnv = "LBHAD_MEMCLASSES"
+
 // writeMemProfileAtStop writes the profile once ctx ends, if asked to;
 // the returned func waits for the write.
 func writeMemProfileAtStop(ctx context.Context) (wait func()) {
 	prefix := os.Getenv(memProfileEnv)
+	classesOnly := false
 	if prefix == "" {
-		return func() {}
+		if prefix = os.Getenv(memClassesEnv); prefix == "" {
+			return func() {}
+		}
+		classesOnly = true
+	} else {
+		// Every 4 KiB allocated is sampled instead of every 512 KiB, so
+		// that the profile of a 10 MB heap is more than a dozen samples.
+		runtime.MemProfileRate = 4096
 	}
-	// Every 4 KiB allocated is sampled instead of every 512 KiB, so
-	// that the profile of a 10 MB heap is more than a dozen samples.
-	runtime.MemProfileRate = 4096
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		<-ctx.Done()
+		if classesOnly {
+			writeMemClasses(fmt.Sprintf("%s.%d.txt", prefix, os.Getpid()))
+			return
+		}
 		f, err := os.Create(fmt.Sprintf("%s.%d", prefix, os.Getpid()))
 		if err != nil {
 			return
