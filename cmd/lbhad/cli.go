@@ -47,7 +47,7 @@ file:line:col and the exit status is 1.`,
 
 func runDaemon(conf string, log *zap.Logger, stderr io.Writer) int {
 	defer func() { _ = log.Sync() }()
-	setDaemonGC()
+	daemon.SetGC()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	wait := writeMemProfileAtStop(ctx)
 	defer func() { stop(); wait() }()

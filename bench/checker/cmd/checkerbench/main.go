@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	checkerbench "github.com/lbhad/lbhad/bench/checker"
+	"github.com/lbhad/lbhad/internal/daemon"
 )
 
 func main() {
@@ -54,6 +55,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "checker bench: cannot create a network namespace, using the host's:", err)
 	}
 	c.FreshNetns = *inNetns
+	// The engine runs under the daemon's collector setting, as in
+	// `lbhad run`; the loops it is compared with share it.
+	daemon.SetGC()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
