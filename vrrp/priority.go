@@ -38,7 +38,7 @@ func (f FileTrack) delta() (d int, fault bool) {
 		return 0, (f.Value != 0) != f.Reverse
 	}
 	// Clamp first so that the product cannot overflow.
-	p := int64(min(max(f.Value, -1<<31), 1<<31)) * int64(f.Weight)
+	p := min(max(int64(f.Value), -1<<31), 1<<31) * int64(f.Weight)
 	if f.Reverse {
 		p = -p
 	}

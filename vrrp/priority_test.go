@@ -1,6 +1,9 @@
 package vrrp
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestEffectivePriority(t *testing.T) {
 	for _, tc := range []struct {
@@ -61,8 +64,8 @@ func TestEffectivePriorityFiles(t *testing.T) {
 		{"-254 is fault", 150, nil, []FileTrack{{Weight: 1, Value: -254}}, 150, true},
 		{"product below -254 is fault", 150, nil, []FileTrack{{Weight: 10, Value: -26}}, 150, true},
 		{"negative weight, positive value to fault", 150, nil, []FileTrack{{Weight: -254, Value: 1}}, 150, true},
-		{"huge value capped at 253", 1, nil, []FileTrack{{Weight: 254, Value: 1 << 40}}, 254, false},
-		{"huge negative value is fault, no overflow", 100, nil, []FileTrack{{Weight: 254, Value: -(1 << 62)}}, 100, true},
+		{"huge value capped at 253", 1, nil, []FileTrack{{Weight: 254, Value: math.MaxInt}}, 254, false},
+		{"huge negative value is fault, no overflow", 100, nil, []FileTrack{{Weight: 254, Value: math.MinInt}}, 100, true},
 		{"weight 0 and 0 is fine", 100, nil, []FileTrack{{Weight: 0, Value: 0}}, 100, false},
 		{"weight 0 and non-zero is fault", 100, nil, []FileTrack{{Weight: 0, Value: 7}}, 100, true},
 		{"weight 0 and negative is fault", 100, nil, []FileTrack{{Weight: 0, Value: -1}}, 100, true},
