@@ -37,6 +37,10 @@ type Options struct {
 	// OnResult receives every attempt, retries included, for metrics; same
 	// rules as OnEvent.
 	OnResult func(id string, r Result)
+	// DialEach runs every tcp_check attempt on a goroutine of its own
+	// through net.Dialer, as before the shared connect loop; the
+	// benchmark compares the two.
+	DialEach bool
 }
 
 // Status is a snapshot of one check, for a status command.
@@ -60,6 +64,7 @@ type Engine struct {
 	newCheck func(Spec) (Checker, error)
 	onEvent  func(Event)
 	onResult func(string, Result)
+	connect  bool // bare TCP connects go through a connector
 
 	running atomic.Bool
 	wake    chan struct{}
@@ -104,6 +109,7 @@ func NewEngine(o Options) *Engine {
 		newCheck: o.NewCheck,
 		onEvent:  o.OnEvent,
 		onResult: o.OnResult,
+		connect:  !o.DialEach,
 		wake:     make(chan struct{}, 1),
 		checks:   make(map[string]*entry),
 		sched:    newSchedule(),
@@ -249,16 +255,28 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	defer e.running.Store(false)
 
-	// Each attempt runs on a goroutine of its own, at most Workers() at
-	// once; the loop is the only receiver of results and drains them
-	// all before returning, so no attempt goroutine is ever stuck.
-	results := make(chan outcome)
+	// Each attempt runs on a goroutine of its own, or, for a bare TCP
+	// connect, in the connector's loop; at most Workers() at once. The
+	// loop is the only receiver of results and drains them all before
+	// returning, so no attempt is ever stuck sending one.
+	// Buffered, so that the connector's loop hands over a burst of
+	// results without waiting for this loop at each one.
+	results := make(chan outcome, 256)
 	var wg sync.WaitGroup
 	busy := 0
+	// Bare TCP connects share one epoll loop instead of a goroutine
+	// each (connect_linux.go); it reports through results like them.
+	var conn *connector
 	defer e.stopped()
 	defer func() {
+		if conn != nil {
+			conn.stop() // its attempts report "cancelled"
+		}
 		go func() { wg.Wait(); close(results) }()
 		for range results {
+		}
+		if conn != nil {
+			conn.wait()
 		}
 	}()
 
@@ -273,6 +291,16 @@ func (e *Engine) Run(ctx context.Context) error {
 		_, due, pending := e.sched.next()
 		e.mu.Unlock()
 		for _, j := range out {
+			if tc, ok := j.checker.(*tcpChecker); ok && tc.plain() && e.connect {
+				if conn == nil {
+					conn = newConnector()
+				}
+				if conn != nil {
+					wg.Add(1)
+					conn.start(tc.to, tc.bind, tc.timeout, func(r Result) { results <- outcome{j, r}; wg.Done() })
+					continue
+				}
+			}
 			wg.Go(func() { results <- outcome{j, j.checker.Check(ctx)} })
 		}
 		busy += len(out)
@@ -288,22 +316,39 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-timer.C():
 		case <-e.wake:
 		case o := <-results:
+			e.finish(o)
 			busy--
-			// The clock is read before taking e.mu, never under it: a
-			// clock with a lock of its own (the tests') may call back.
-			done := e.clock.Now()
-			e.mu.Lock()
-			ev, counted := e.complete(done, o)
-			e.mu.Unlock()
-			if counted && e.onResult != nil {
-				e.onResult(o.id, o.res)
-			}
-			if ev != nil {
-				e.log.Debug("verdict changed", zap.String("check", ev.ID), zap.Bool("up", ev.Up), zap.String("reason", ev.Reason))
-				if e.onEvent != nil {
-					e.onEvent(*ev)
+			// Take what else has arrived before dispatching again: at
+			// thousands of attempts a second, one loop turn per result
+			// would make the loop itself the limit.
+			for more := true; more && busy > 0; {
+				select {
+				case o := <-results:
+					e.finish(o)
+					busy--
+				default:
+					more = false
 				}
 			}
+		}
+	}
+}
+
+// finish folds one attempt's outcome into its check and reports it.
+func (e *Engine) finish(o outcome) {
+	// The clock is read before taking e.mu, never under it: a clock
+	// with a lock of its own (the tests') may call back.
+	done := e.clock.Now()
+	e.mu.Lock()
+	ev, counted := e.complete(done, o)
+	e.mu.Unlock()
+	if counted && e.onResult != nil {
+		e.onResult(o.id, o.res)
+	}
+	if ev != nil {
+		e.log.Debug("verdict changed", zap.String("check", ev.ID), zap.Bool("up", ev.Up), zap.String("reason", ev.Reason))
+		if e.onEvent != nil {
+			e.onEvent(*ev)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"time"
 )
 
@@ -18,6 +19,8 @@ type tcpChecker struct {
 	timeout time.Duration
 	send    []byte
 	expect  []byte
+	to      netip.AddrPort
+	bind    netip.Addr
 }
 
 func newTCP(s Spec) (*tcpChecker, error) {
@@ -25,6 +28,8 @@ func newTCP(s Spec) (*tcpChecker, error) {
 		addr:    s.dialAddr().String(),
 		dialer:  &net.Dialer{Timeout: s.ConnectTimeout, KeepAlive: -1},
 		timeout: s.ConnectTimeout,
+		to:      s.dialAddr(),
+		bind:    s.BindTo,
 	}
 	if s.BindTo.IsValid() {
 		c.dialer.LocalAddr = &net.TCPAddr{IP: s.BindTo.AsSlice(), Zone: s.BindTo.Zone()}
@@ -36,6 +41,14 @@ func newTCP(s Spec) (*tcpChecker, error) {
 }
 
 func (c *tcpChecker) Check(ctx context.Context) Result { return timed(ctx, c.timeout, c.check) }
+
+// plain reports whether an attempt is a bare connect that the engine's
+// connector can run: nothing to send or expect, and no zone (a scoped
+// IPv6 address), which net.Dialer resolves and the connector does not.
+func (c *tcpChecker) plain() bool {
+	return len(c.send) == 0 && len(c.expect) == 0 && c.timeout > 0 &&
+		c.to.Addr().Zone() == "" && c.bind.Zone() == ""
+}
 
 func (c *tcpChecker) check(ctx context.Context) Result {
 	conn, err := c.dialer.DialContext(ctx, "tcp", c.addr)

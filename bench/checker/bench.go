@@ -32,7 +32,7 @@ type Config struct {
 }
 
 // Phases lists the phases in the order Run runs them.
-var Phases = []string{"tcp", "pacer", "raw", "dialer", "http", "httploop", "refused", "hung"}
+var Phases = []string{"tcp", "tcpeach", "pacer", "raw", "dialer", "http", "httploop", "refused", "hung"}
 
 func (c Config) runs(phase string) bool {
 	return c.Only == "" || slices.Contains(strings.Split(c.Only, ","), phase)
@@ -81,12 +81,14 @@ type Report struct {
 	loadStart string
 	loadEnd   string
 	tcp       rateResult
+	tcpEach   rateResult // the engine with net.Dialer per attempt (checker.Options.DialEach)
 	pacer     rateResult
 	raw       rateResult
 	dialer    rateResult
 	http      rateResult
 	httpLoop  rateResult
 	mem       memResult
+	memEach   memResult
 	refused   latResult
 	hung      latResult
 }
@@ -109,7 +111,9 @@ func Run(ctx context.Context, c Config, w, log io.Writer) (*Report, error) {
 		fmt.Fprintln(log, "phase", p)
 		switch p {
 		case "tcp":
-			r.tcp, r.mem, err = engineThroughput(ctx, c, false, log)
+			r.tcp, r.mem, err = engineThroughput(ctx, c, false, false, log)
+		case "tcpeach":
+			r.tcpEach, r.memEach, err = engineThroughput(ctx, c, false, true, log)
 		case "pacer":
 			r.pacer, err = loopThroughput(ctx, c, loopNoop, log)
 		case "raw":
@@ -117,7 +121,7 @@ func Run(ctx context.Context, c Config, w, log io.Writer) (*Report, error) {
 		case "dialer":
 			r.dialer, err = loopThroughput(ctx, c, loopDialer, log)
 		case "http":
-			r.http, _, err = engineThroughput(ctx, c, true, log)
+			r.http, _, err = engineThroughput(ctx, c, true, false, log)
 		case "httploop":
 			r.httpLoop, err = loopThroughput(ctx, c, loopHTTP, log)
 		case "refused":
@@ -160,7 +164,7 @@ func (r *Report) write(w io.Writer) {
 
 	fmt.Fprintln(w, "| throughput | target/s | achieved/s | slowest–fastest second | failed | CPU, % of one core | CPU per attempt | backend process CPU |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
-	for _, x := range []rateResult{r.tcp, r.pacer, r.raw, r.dialer, r.http, r.httpLoop} {
+	for _, x := range []rateResult{r.tcp, r.tcpEach, r.pacer, r.raw, r.dialer, r.http, r.httpLoop} {
 		if x.window > 0 {
 			x.row(w)
 		}
@@ -168,13 +172,16 @@ func (r *Report) write(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "CPU per tcp_check attempt, lbhad / raw connect loop: **%.2f×**; lbhad / net.Dialer loop: %.2f×. ",
 		ratio(r.tcp.perAttempt(), r.raw.perAttempt()), ratio(r.tcp.perAttempt(), r.dialer.perAttempt()))
+	if r.tcpEach.window > 0 {
+		fmt.Fprintf(w, "The engine with its connect loop / with net.Dialer per attempt: %.2f×. ", ratio(r.tcp.perAttempt(), r.tcpEach.perAttempt()))
+	}
 	fmt.Fprintf(w, "http_get, lbhad / net/http loop: %.2f×. ", ratio(r.http.perAttempt(), r.httpLoop.perAttempt()))
 	fmt.Fprintf(w, "With the loops' own pacing cost (the no-I/O row) taken out of the raw loop, lbhad / raw connect+close: %.2f×.\n\n",
 		ratio(r.tcp.perAttempt(), r.raw.perAttempt()-r.pacer.perAttempt()))
 	if psi, err := os.ReadFile("/proc/pressure/cpu"); err == nil {
 		fmt.Fprintf(w, "CPU pressure at the end (/proc/pressure/cpu): `%s`\n\n", strings.SplitN(strings.TrimSpace(string(psi)), "\n", 2)[0])
 	}
-	for _, x := range []rateResult{r.tcp, r.raw, r.dialer, r.http, r.httpLoop} {
+	for _, x := range []rateResult{r.tcp, r.tcpEach, r.raw, r.dialer, r.http, r.httpLoop} {
 		if x.firstErr != "" {
 			fmt.Fprintf(w, "First failure of %s: %s\n\n", x.name, x.firstErr)
 		}
@@ -197,6 +204,9 @@ func (r *Report) write(w io.Writer) {
 	fmt.Fprintf(w, "| Go heap in use while running | %.1f MiB |\n", mib(m.heapInuse))
 	fmt.Fprintf(w, "| goroutines while running (attempts in flight at most %d) | %d |\n", m.workers, m.goroutines)
 	fmt.Fprintf(w, "| TIME_WAIT sockets in the namespace at the end | %d |\n", m.timeWait)
+	if e := r.memEach; e.goroutines > 0 {
+		fmt.Fprintf(w, "| the same with net.Dialer per attempt: RSS while running / goroutines | %.1f MiB / %d |\n", mib(e.rssRunning), e.goroutines)
+	}
 }
 
 func ratio(a, b time.Duration) float64 {

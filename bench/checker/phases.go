@@ -150,8 +150,11 @@ func (c Config) poolSize(n int) int {
 
 // engineThroughput runs cfg.Checks tcp_checks (or cfg.HTTPChecks
 // http_gets) against a backend process and measures attempts per second.
-func engineThroughput(ctx context.Context, cfg Config, httpMode bool, log io.Writer) (rateResult, memResult, error) {
+func engineThroughput(ctx context.Context, cfg Config, httpMode, dialEach bool, log io.Writer) (rateResult, memResult, error) {
 	kind, n, octet, name := "tcp", cfg.Checks, 10, "lbhad tcp_check engine"
+	if dialEach {
+		octet, name = 14, "lbhad tcp_check engine, net.Dialer per attempt"
+	}
 	if httpMode {
 		kind, n, octet, name = "http", cfg.HTTPChecks, 11, "lbhad http_get engine"
 	}
@@ -169,6 +172,7 @@ func engineThroughput(ctx context.Context, cfg Config, httpMode bool, log io.Wri
 	e := checker.NewEngine(checker.Options{
 		Workers:  r.workers,
 		OnResult: func(_ string, res checker.Result) { cnt.add(res.OK, res.Reason) },
+		DialEach: dialEach,
 	})
 	specs := make([]checker.Spec, n)
 	for i, a := range be.addrs {

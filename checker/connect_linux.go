@@ -1,0 +1,284 @@
+package checker
+
+import (
+	"container/heap"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// connector runs plain TCP connects (tcp_check without send or expect)
+// on one epoll set of its own: a non-blocking socket, connect, one
+// epoll_ctl, and, once the socket is writable, SO_ERROR and close. That
+// is 5 system calls an attempt against net.Dialer's 9 (it also sets
+// TCP_NODELAY, reads both socket names and deregisters before close),
+// and one goroutine for all attempts in flight instead of one each, so
+// goroutines and stacks do not follow the network's latency.
+// docs/PERFORMANCE.md ("Health checks") has the measurements.
+//
+// start is called by the engine's loop; done callbacks run on the
+// connector's goroutine, never inside start, because the engine's loop
+// is also the receiver of the results they send.
+type connector struct {
+	ep, ev int // epoll and eventfd descriptors
+
+	mu       sync.Mutex
+	inflight map[uint64]*dial // by key: fd and generation
+	byTime   dialHeap
+	ready    []finished // completed without waiting: delivered by the loop
+	stopping bool
+	gen      uint32
+	woken    bool // ev written and not yet read
+
+	done chan struct{} // closed when the loop has delivered everything
+}
+
+type dial struct {
+	key      uint64
+	fd       int
+	start    time.Time
+	deadline time.Time
+	timeout  time.Duration
+	done     func(Result)
+	hidx     int
+}
+
+type finished struct {
+	d   *dial
+	res Result
+}
+
+// newConnector opens the epoll set and starts its loop; nil when the
+// kernel refuses (the engine then dials with net.Dialer).
+func newConnector() *connector {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil
+	}
+	ev, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(ep)
+		return nil
+	}
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, ev, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(ev)}); err != nil {
+		unix.Close(ep)
+		unix.Close(ev)
+		return nil
+	}
+	c := &connector{ep: ep, ev: ev, inflight: map[uint64]*dial{}, done: make(chan struct{})}
+	go c.loop()
+	return c
+}
+
+// start begins a connect to to (from bind when valid) that fails after
+// timeout; done is called once with the result. The engine stops
+// calling start before it calls stop.
+func (c *connector) start(to netip.AddrPort, bind netip.Addr, timeout time.Duration, done func(Result)) {
+	d := &dial{fd: -1, start: time.Now(), timeout: timeout, done: done, hidx: -1}
+	d.deadline = d.start.Add(timeout)
+	if res, pending := c.open(d, to, bind); !pending {
+		c.mu.Lock()
+		c.ready = append(c.ready, finished{d, res})
+		c.wakeLocked()
+		c.mu.Unlock()
+	}
+}
+
+// open creates the socket and starts the connect. pending: the dial is
+// in the set and its socket registered; otherwise res is the outcome
+// and the socket is closed.
+func (c *connector) open(d *dial, to netip.AddrPort, bind netip.Addr) (res Result, pending bool) {
+	family, sa := sockaddr(to)
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return c.failed(d, to, "socket", err), false
+	}
+	if bind.IsValid() {
+		_, bsa := sockaddr(netip.AddrPortFrom(bind, 0))
+		if err := unix.Bind(fd, bsa); err != nil {
+			unix.Close(fd)
+			return c.failed(d, to, "bind", err), false
+		}
+	}
+	switch err := unix.Connect(fd, sa); err {
+	case nil:
+		unix.Close(fd)
+		return Result{OK: true, Latency: time.Since(d.start)}, false
+	case unix.EINPROGRESS:
+	default:
+		unix.Close(fd)
+		return c.failed(d, to, "connect", err), false
+	}
+	// In the set before the socket is registered: the loop may see it
+	// writable at once.
+	c.mu.Lock()
+	c.gen++
+	d.fd, d.key = fd, uint64(fd)|uint64(c.gen)<<32
+	c.inflight[d.key] = d
+	heap.Push(&c.byTime, d)
+	if d.hidx == 0 { // earlier than what the loop waits for
+		c.wakeLocked()
+	}
+	c.mu.Unlock()
+	ev := unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(fd), Pad: int32(d.key >> 32)}
+	if err := unix.EpollCtl(c.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		c.mu.Lock()
+		mine := c.forgetLocked(d)
+		c.mu.Unlock()
+		if mine { // else the loop has timed it out and reported it
+			return c.failed(d, to, "epoll_ctl", err), false
+		}
+	}
+	return Result{}, true
+}
+
+// failed words a system call's error as net.Dialer's would be worded,
+// so that a check's reasons do not depend on the path it took.
+func (c *connector) failed(d *dial, to netip.AddrPort, call string, err error) Result {
+	oe := &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(to), Err: os.NewSyscallError(call, err)}
+	return Result{Reason: reason(oe, d.timeout), Latency: time.Since(d.start)}
+}
+
+func sockaddr(a netip.AddrPort) (int, unix.Sockaddr) {
+	if ip := a.Addr().Unmap(); ip.Is4() {
+		return unix.AF_INET, &unix.SockaddrInet4{Port: int(a.Port()), Addr: ip.As4()}
+	}
+	return unix.AF_INET6, &unix.SockaddrInet6{Port: int(a.Port()), Addr: a.Addr().As16()}
+}
+
+func (c *connector) wakeLocked() {
+	if c.woken {
+		return
+	}
+	c.woken = true
+	var one = [8]byte{1}
+	_, _ = unix.Write(c.ev, one[:])
+}
+
+// stop fails every attempt in flight as cancelled; the loop delivers
+// their results and exits. wait blocks until it has.
+func (c *connector) stop() {
+	c.mu.Lock()
+	c.stopping = true
+	c.wakeLocked()
+	c.mu.Unlock()
+}
+
+func (c *connector) wait() { <-c.done }
+
+func (c *connector) loop() {
+	defer close(c.done)
+	defer unix.Close(c.ep)
+	defer unix.Close(c.ev)
+	events := make([]unix.EpollEvent, 128)
+	var out []finished
+	for {
+		c.mu.Lock()
+		wait := -1
+		if len(c.byTime) > 0 {
+			wait = int(max(time.Until(c.byTime[0].deadline)+time.Millisecond-1, 0) / time.Millisecond)
+		}
+		c.mu.Unlock()
+		n, err := unix.EpollWait(c.ep, events, wait)
+		if err != nil && err != unix.EINTR {
+			n = 0 // cannot happen with valid descriptors; time still fails the dials
+		}
+		now := time.Now()
+		c.mu.Lock()
+		for _, e := range events[:max(n, 0)] {
+			if int(e.Fd) == c.ev {
+				var b [8]byte
+				_, _ = unix.Read(c.ev, b[:])
+				c.woken = false
+				continue
+			}
+			d := c.inflight[uint64(uint32(e.Fd))|uint64(uint32(e.Pad))<<32]
+			if d == nil {
+				continue
+			}
+			r := c.outcome(d, now)
+			c.forgetLocked(d)
+			out = append(out, finished{d, r})
+		}
+		for len(c.byTime) > 0 && (c.stopping || !c.byTime[0].deadline.After(now)) {
+			d := c.byTime[0]
+			c.forgetLocked(d)
+			r := Result{Reason: "timeout after " + d.timeout.String(), Latency: now.Sub(d.start)}
+			if c.stopping {
+				r = Result{Reason: "cancelled"}
+			}
+			out = append(out, finished{d, r})
+		}
+		out = append(out, c.ready...)
+		c.ready = c.ready[:0]
+		stopping := c.stopping
+		c.mu.Unlock()
+		for i, f := range out {
+			f.d.done(f.res)
+			out[i] = finished{}
+		}
+		out = out[:0]
+		if stopping {
+			c.mu.Lock()
+			idle := len(c.byTime) == 0 && len(c.ready) == 0
+			c.mu.Unlock()
+			if idle {
+				return
+			}
+		}
+	}
+}
+
+// forgetLocked takes d out of the set and closes its socket, which also
+// takes it out of the epoll set; false if d was no longer in the set.
+func (c *connector) forgetLocked(d *dial) bool {
+	if c.inflight[d.key] != d {
+		return false
+	}
+	delete(c.inflight, d.key)
+	if d.hidx >= 0 {
+		heap.Remove(&c.byTime, d.hidx)
+	}
+	unix.Close(d.fd)
+	return true
+}
+
+// outcome reads a writable socket's connect result.
+func (c *connector) outcome(d *dial, now time.Time) Result {
+	soerr, err := unix.GetsockoptInt(d.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err == nil && soerr == 0 {
+		return Result{OK: true, Latency: now.Sub(d.start)}
+	}
+	if err == nil {
+		err = unix.Errno(soerr)
+	}
+	oe := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", err)}
+	return Result{Reason: reason(oe, d.timeout), Latency: now.Sub(d.start)}
+}
+
+// dialHeap orders dials by deadline.
+type dialHeap []*dial
+
+func (h dialHeap) Len() int           { return len(h) }
+func (h dialHeap) Less(i, j int) bool { return h[i].deadline.Before(h[j].deadline) }
+func (h dialHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].hidx, h[j].hidx = i, j
+}
+func (h *dialHeap) Push(x any) {
+	d := x.(*dial)
+	d.hidx = len(*h)
+	*h = append(*h, d)
+}
+func (h *dialHeap) Pop() any {
+	old := *h
+	d := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	d.hidx = -1
+	return d
+}
