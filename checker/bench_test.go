@@ -2,7 +2,6 @@ package checker
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -11,21 +10,7 @@ import (
 // BenchmarkTCPCheck measures one tcp_check attempt (connect and close) on
 // loopback.
 func BenchmarkTCPCheck(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	c, err := New(Spec{Kind: KindTCP, Target: mustAddrPort(ln.Addr().String())})
+	c, err := New(Spec{Kind: KindTCP, Target: acceptingListener(b)})
 	if err != nil {
 		b.Fatal(err)
 	}

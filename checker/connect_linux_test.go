@@ -71,21 +71,7 @@ func stuckListener(t *testing.T) netip.AddrPort {
 }
 
 func TestConnectorResults(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	open := netip.MustParseAddrPort(ln.Addr().String())
+	open := acceptingListener(t)
 	closed := netip.AddrPortFrom(open.Addr(), freePort(t))
 	stuck := stuckListener(t)
 	loop := netip.MustParseAddr("127.0.0.1")
@@ -187,21 +173,7 @@ func freePort(t *testing.T) uint16 {
 // the connect loop and reach the same verdicts as through net.Dialer:
 // an accepting port comes up, a closed one goes down with the reason.
 func TestEngineConnectsThroughConnector(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	open := netip.MustParseAddrPort(ln.Addr().String())
+	open := acceptingListener(t)
 	closed := netip.AddrPortFrom(open.Addr(), freePort(t))
 	for _, dialEach := range []bool{true, false} {
 		events := make(chan Event, 8)
