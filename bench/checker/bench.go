@@ -29,10 +29,11 @@ type Config struct {
 	// set it in the host's namespace.
 	FreshNetns bool
 	Only       string // comma-separated phases to run; "" runs all
+	Lbhad      string // lbhad binary for the "daemon" phase; "": skipped
 }
 
 // Phases lists the phases in the order Run runs them.
-var Phases = []string{"tcp", "tcpeach", "pacer", "raw", "dialer", "http", "httploop", "refused", "hung"}
+var Phases = []string{"tcp", "tcpeach", "pacer", "raw", "dialer", "daemon", "http", "httploop", "refused", "hung"}
 
 func (c Config) runs(phase string) bool {
 	return c.Only == "" || slices.Contains(strings.Split(c.Only, ","), phase)
@@ -89,6 +90,7 @@ type Report struct {
 	httpLoop  rateResult
 	mem       memResult
 	memEach   memResult
+	daemon    daemonResult
 	refused   latResult
 	hung      latResult
 }
@@ -120,6 +122,12 @@ func Run(ctx context.Context, c Config, w, log io.Writer) (*Report, error) {
 			r.raw, err = loopThroughput(ctx, c, loopRaw, log)
 		case "dialer":
 			r.dialer, err = loopThroughput(ctx, c, loopDialer, log)
+		case "daemon":
+			if c.Lbhad == "" {
+				fmt.Fprintln(log, "phase daemon skipped: no -lbhad binary")
+				continue
+			}
+			r.daemon, err = daemonPhase(ctx, c, log)
 		case "http":
 			r.http, _, err = engineThroughput(ctx, c, true, false, log)
 		case "httploop":
@@ -196,6 +204,15 @@ func (r *Report) write(w io.Writer) {
 		}
 	}
 	fmt.Fprintln(w)
+
+	if d := r.daemon; d.ran {
+		fmt.Fprintf(w, "| `lbhad run` with %d tcp_checks (IPVS absent: degraded, checks running) | attempts/s | CPU, %% of one core | CPU per attempt | RSS | goroutines |\n|---|---:|---:|---:|---:|---:|\n", d.checks)
+		perAttempt := 0.0
+		if d.rate > 0 {
+			perAttempt = d.cpu / d.rate * 1e6
+		}
+		fmt.Fprintf(w, "| the daemon, measured from outside | %.0f | %.1f %% | %.1f µs | %.1f MiB | %d |\n\n", d.rate, d.cpu*100, perAttempt, mib(d.rss), d.goroutines)
+	}
 
 	m := r.mem
 	fmt.Fprintf(w, "| memory with %d tcp_checks running | value |\n|---|---:|\n", c.Checks)

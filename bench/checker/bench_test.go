@@ -5,8 +5,11 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // TestMain lets the test binary stand in for the benchmark's re-executed
@@ -27,7 +30,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, x := range []rateResult{r.tcp, r.pacer, r.raw, r.dialer, r.http, r.httpLoop} {
+	for _, x := range []rateResult{r.tcp, r.tcpEach, r.pacer, r.raw, r.dialer, r.http, r.httpLoop} {
 		if x.ok == 0 {
 			t.Errorf("%s: no successful attempts (%d failed, first: %q)", x.name, x.fail, x.firstErr)
 		}
@@ -37,8 +40,8 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("%s: no backend was reported down", l.name)
 		}
 	}
-	// The engine starts a goroutine per attempt in flight (up to its
-	// worker limit), so a quiet moment may show only a few.
+	// Bare connects run in the engine's connect loop, so a quiet moment
+	// may show only a few goroutines.
 	if r.mem.rssRunning <= 0 || r.mem.goroutines <= 0 {
 		t.Errorf("memory not measured: %+v", r.mem)
 	}
@@ -46,4 +49,29 @@ func TestSmoke(t *testing.T) {
 		t.Errorf("report lacks the tcp_check row:\n%s", out.String())
 	}
 	t.Log("\n" + out.String())
+}
+
+// TestDaemonPhase runs the daemon phase on a small scale: lbhad, built
+// here, checks 30 backends twice a second through the config the phase
+// writes; its attempts are read back from its metrics.
+func TestDaemonPhase(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the checker benchmark runs on linux only")
+	}
+	bin := filepath.Join(t.TempDir(), "lbhad")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/lbhad").CombinedOutput(); err != nil {
+		t.Fatalf("build lbhad: %v\n%s", err, out)
+	}
+	c := ShortConfig()
+	c.Checks, c.Interval, c.Timeout = 30, 500*time.Millisecond, time.Second
+	c.Warmup, c.Duration, c.Lbhad = time.Second, 2*time.Second, bin
+	var log bytes.Buffer
+	d, err := daemonPhase(context.Background(), c, &log)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	// 30 checks at 2 a second: about 60 attempts a second.
+	if !d.ran || d.rate < 30 || d.rate > 90 || d.rss <= 0 || d.goroutines <= 0 {
+		t.Fatalf("daemon phase: %+v\n%s", d, log.String())
+	}
 }

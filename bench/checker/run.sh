@@ -12,4 +12,6 @@ export PATH="$PATH:/usr/local/go/bin"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 go build -o "$out/checkerbench" ./bench/checker/cmd/checkerbench
-"$out/checkerbench" "$@"
+# lbhad as scripts/package.sh builds /usr/sbin/lbhad, for the daemon phase.
+CGO_ENABLED=0 go build -trimpath -tags nogobgp -o "$out/lbhad" ./cmd/lbhad
+"$out/checkerbench" -lbhad "$out/lbhad" "$@"

@@ -33,6 +33,7 @@ func main() {
 	fs.IntVar(&c.Victims, "victims", c.Victims, "backends stopped in each detection phase")
 	fs.IntVar(&c.Fall, "fall", c.Fall, "fall of the detection checks")
 	fs.StringVar(&c.Only, "only", "", "run only these comma-separated phases: "+strings.Join(checkerbench.Phases, ","))
+	fs.StringVar(&c.Lbhad, "lbhad", "", "lbhad binary for the daemon phase (run.sh builds one; empty: the phase is skipped)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the measuring process to this file")
 	netns := fs.Bool("netns", true, "run in a fresh network namespace (needs root)")
 	fs.Parse(os.Args[1:])
