@@ -255,18 +255,16 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	defer e.running.Store(false)
 
-	// Each attempt runs on a goroutine of its own, or, for a bare TCP
-	// connect, in the connector's loop; at most Workers() at once. The
-	// loop is the only receiver of results and drains them all before
-	// returning, so no attempt is ever stuck sending one.
-	// Buffered, so that the connector's loop hands over a burst of
-	// results without waiting for this loop at each one.
+	// Each attempt runs on a goroutine of its own or, for a bare TCP
+	// connect, in the connector's epoll loop (connect_linux.go); at most
+	// Workers() at once. This loop is the only receiver of results and
+	// drains them all before returning, so no attempt is ever stuck
+	// sending one. The channel is buffered so that the connector hands
+	// over a burst of results without waiting for this loop at each.
 	results := make(chan outcome, 256)
 	var wg sync.WaitGroup
 	busy := 0
-	// Bare TCP connects share one epoll loop instead of a goroutine
-	// each (connect_linux.go); it reports through results like them.
-	var conn *connector
+	var conn *connector // made at the first bare connect
 	defer e.stopped()
 	defer func() {
 		if conn != nil {
