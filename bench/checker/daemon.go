@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/lbhad/lbhad/internal/lab"
 )
 
 // daemonResult is the "daemon" phase: `lbhad run` itself with
@@ -180,16 +182,8 @@ func freeLoopbackAddr() (string, error) {
 
 // procCPU is a process's user and system time so far.
 func procCPU(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := lab.StatFields(pid)
 	if err != nil {
-		return 0
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
 		return 0
 	}
 	ut, _ := strconv.ParseInt(f[11], 10, 64)

@@ -1,7 +1,6 @@
 package vrrpbench
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -244,12 +243,10 @@ func nsUsage(ns string) (ticks uint64, m memKB, err error) {
 		if syscall.Stat(fmt.Sprintf("/proc/%d/ns/net", pid), &st) != nil || st.Dev != want.Dev || st.Ino != want.Ino {
 			continue
 		}
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		f, err := lab.StatFields(pid)
 		if err != nil {
 			continue
 		}
-		i := bytes.LastIndexByte(b, ')')
-		f := strings.Fields(string(b[i+1:]))
 		ut, _ := strconv.ParseUint(f[11], 10, 64)
 		stt, _ := strconv.ParseUint(f[12], 10, 64)
 		ticks += ut + stt
