@@ -264,7 +264,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	results := make(chan outcome, 256)
 	var wg sync.WaitGroup
 	busy := 0
-	var conn *connector // made at the first bare connect
+	var conn *connector     // made at the first bare connect
+	tryConnect := e.connect // false once newConnector failed: not retried per attempt
 	defer e.stopped()
 	defer func() {
 		if conn != nil {
@@ -289,9 +290,10 @@ func (e *Engine) Run(ctx context.Context) error {
 		_, due, pending := e.sched.next()
 		e.mu.Unlock()
 		for _, j := range out {
-			if tc, ok := j.checker.(*tcpChecker); ok && tc.plain() && e.connect {
+			if tc, ok := j.checker.(*tcpChecker); ok && tryConnect && tc.plain() {
 				if conn == nil {
 					conn = newConnector()
+					tryConnect = conn != nil
 				}
 				if conn != nil {
 					wg.Add(1)
