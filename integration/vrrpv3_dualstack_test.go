@@ -130,7 +130,18 @@ func TestVRRPv3DualStackSyncGroup(t *testing.T) {
 	t.Run("advert_0.1", func(t *testing.T) {
 		b.t = t
 		t.Cleanup(b.stopAll)
+		// d2 starts once d1 holds both VIPs. Started in the same
+		// instant, d1 (which also starts its script and watches trk0)
+		// reaches Backup some 20-50 ms after d2, so d2's
+		// Master_Down_Interval (361 ms) ends within a few ms of d1's
+		// (341 ms): d2 was master for a moment in 3 of 25 such starts
+		// here, and in one CI run just after d1 had taken both VIPs,
+		// which failed the settle check below. That is the protocol
+		// resolving two timers that expired together, not a fault; the
+		// ordered start keeps this election deterministic, as in
+		// TestVRRPv3IPv6Pair's unicast case.
 		d1 := d.start(b.l.D1, 150, "0.1")
+		d.waitBoth(b.l.D1, fast, 0, "d1 alone")
 		d.start(b.l.D2, 100, "0.1")
 		d.waitBoth(b.l.D1, fast, 500*time.Millisecond, "election")
 		b.clientReaches(b.l.D1, false, "after the election")
@@ -198,10 +209,17 @@ func TestVRRPv3DualStackSyncGroup(t *testing.T) {
 		if err := os.WriteFile(d.ok, nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// The client forgets the VIP's neighbour entry, so this case
+		// does not depend on where the one before left it.
+		if err := b.l.IP(b.l.Client.NS, "-6", "neigh", "flush", "to", e2eVIP6.Addr().String(), "dev", b.l.Client.Dev); err != nil {
+			t.Fatal(err)
+		}
+		// Started together: at advert_int 1 d2's Master_Down_Interval
+		// (3.61 s) ends 200 ms after d1's (3.41 s).
 		d1 := d.start(b.l.D1, 150, "1")
 		d.start(b.l.D2, 100, "1")
 		d.waitBoth(b.l.D1, slow, time.Second, "election at advert_int 1")
-		b.clientReaches(b.l.D1, true, "after the election")
+		b.clientReaches(b.l.D1, false, "after the election")
 		at := time.Now()
 		d.crash(d1)
 		took := d.waitBoth(b.l.D2, slow, 500*time.Millisecond, "SIGKILL of d1").Sub(at)
