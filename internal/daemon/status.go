@@ -105,12 +105,8 @@ func (d *daemon) closeControl() {
 }
 
 func (d *daemon) serveMetrics(ctx context.Context, addr string) {
-	reg, err := metrics.NewRegistry(d.metrics)
-	if err == nil {
-		d.log.Info("serving metrics", zap.String("listen", addr))
-		err = metrics.Serve(ctx, addr, reg)
-	}
-	if err != nil {
+	d.log.Info("serving metrics", zap.String("listen", addr))
+	if err := metrics.Serve(ctx, addr, d.metrics); err != nil {
 		d.log.Error("metrics unavailable", zap.String("listen", addr), zap.Error(err))
 	}
 }

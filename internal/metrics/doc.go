@@ -13,6 +13,14 @@
 // read among scrapes for a few seconds, so scrapes do not cost a table
 // dump each.)
 //
+// Serve's page (Page) writes those Snapshot series straight in the
+// Prometheus text format, and only the rest (build info, the Observe
+// metrics, the Go runtime and the process) goes through a registry: at
+// 10,000 real servers a scrape through the registry made 322,000
+// objects, the page makes about a thousand. Collect still exports
+// everything, for a registry of one's own; the page's test holds the two
+// to the same series.
+//
 // VRRP series carry vrrp_instance, vrid and interface labels, never
 // "instance", which is Prometheus's own target label; vrid lets a query
 // pair the two directors of a pair. lbhad_build_info names the binary

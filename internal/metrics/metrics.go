@@ -29,39 +29,39 @@ const ns = "lbhad"
 // instance names may differ.
 var vrrpLabels = []string{"vrrp_instance", "vrid", "interface"}
 
-func vrrpDesc(name, help string, extra ...string) *prometheus.Desc {
-	return prometheus.NewDesc(ns+name, help, append(append([]string(nil), vrrpLabels...), extra...), nil)
+func vrrpFamily(name, help string, extra ...string) *family {
+	return newFamily(ns+name, help, append(append([]string(nil), vrrpLabels...), extra...)...)
 }
 
 var (
-	descVRRPState     = vrrpDesc("_vrrp_state", "VRRP state of an instance: 1 for the current state, 0 for the others.", "state")
-	descWaiting       = vrrpDesc("_vrrp_instance_waiting", "1 while a configured instance waits for its interface (missing, no address) and is not in the election; lbhad status says why.")
-	descPriority      = vrrpDesc("_vrrp_priority", "VRRP priority of an instance: kind=base is configured, kind=effective after tracked scripts and interfaces.", "kind")
-	descMasterPrio    = vrrpDesc("_vrrp_master_priority", "Priority of the master last heard by an instance.")
-	descAdvSent       = vrrpDesc("_vrrp_adverts_sent_total", "VRRP advertisements sent.")
-	descAdvRecv       = vrrpDesc("_vrrp_adverts_received_total", "VRRP advertisements received and accepted.")
-	descAdvDropped    = vrrpDesc("_vrrp_adverts_dropped_total", "VRRP advertisements discarded, by reason (RFC 3768 section 7.1 checks).", "reason")
-	descIfDropped     = prometheus.NewDesc(ns+"_vrrp_interface_adverts_dropped_total", "VRRP advertisements an interface's socket discarded before matching them to an instance (hop limit, length, version, type, checksum, unknown VRID), by reason.", []string{"interface", "family", "reason"}, nil)
-	descSendErrors    = vrrpDesc("_vrrp_send_errors_total", "VRRP advertisements that could not be sent.")
-	descBecameMaster  = vrrpDesc("_vrrp_became_master_total", "Transitions of an instance to MASTER.")
-	descRSUp          = prometheus.NewDesc(ns+"_real_server_up", "1 when the real server's check says up (or it has no check), 0 when down or not yet checked.", []string{"vs", "rs"}, nil)
-	descRSWeight      = prometheus.NewDesc(ns+"_real_server_weight", "Weight of a real server: kind=configured from the config, kind=kernel in IPVS (absent when not in the table).", []string{"vs", "rs", "kind"}, nil)
-	descRSActive      = prometheus.NewDesc(ns+"_real_server_active_connections", "Active connections to a real server, from IPVS.", []string{"vs", "rs"}, nil)
-	descRSInact       = prometheus.NewDesc(ns+"_real_server_inactive_connections", "Inactive connections to a real server, from IPVS.", []string{"vs", "rs"}, nil)
-	descRSConns       = prometheus.NewDesc(ns+"_real_server_connections_total", "Connections IPVS scheduled to a real server since it entered the table (ipvsadm --stats Conns; read at most every few seconds).", []string{"vs", "rs"}, nil)
-	descRSPackets     = prometheus.NewDesc(ns+"_real_server_packets_total", "Packets IPVS forwarded for a real server since it entered the table, by direction (in: from clients, out: replies through the director).", []string{"vs", "rs", "direction"}, nil)
-	descRSBytes       = prometheus.NewDesc(ns+"_real_server_bytes_total", "Bytes IPVS forwarded for a real server since it entered the table, by direction.", []string{"vs", "rs", "direction"}, nil)
-	descVSConns       = prometheus.NewDesc(ns+"_virtual_server_connections_total", "Connections IPVS scheduled for a virtual server since it entered the table (ipvsadm --stats Conns; read at most every few seconds).", []string{"vs"}, nil)
-	descVSPackets     = prometheus.NewDesc(ns+"_virtual_server_packets_total", "Packets IPVS handled for a virtual server since it entered the table, by direction (in: from clients, out: replies through the director).", []string{"vs", "direction"}, nil)
-	descVSBytes       = prometheus.NewDesc(ns+"_virtual_server_bytes_total", "Bytes IPVS handled for a virtual server since it entered the table, by direction.", []string{"vs", "direction"}, nil)
-	descQuorum        = prometheus.NewDesc(ns+"_virtual_server_quorum_up", "1 when the virtual server has quorum.", []string{"vs"}, nil)
-	descScriptUp      = prometheus.NewDesc(ns+"_script_up", "1 when a vrrp_script succeeds, 0 when it fails or has not run.", []string{"script"}, nil)
-	descIPVSReadable  = prometheus.NewDesc(ns+"_ipvs_table_readable", "1 when the IPVS table could be read at its last read (at most a few seconds old).", nil, nil)
+	famVRRPState      = vrrpFamily("_vrrp_state", "VRRP state of an instance: 1 for the current state, 0 for the others.", "state")
+	famWaiting        = vrrpFamily("_vrrp_instance_waiting", "1 while a configured instance waits for its interface (missing, no address) and is not in the election; lbhad status says why.")
+	famPriority       = vrrpFamily("_vrrp_priority", "VRRP priority of an instance: kind=base is configured, kind=effective after tracked scripts and interfaces.", "kind")
+	famMasterPrio     = vrrpFamily("_vrrp_master_priority", "Priority of the master last heard by an instance.")
+	famAdvSent        = vrrpFamily("_vrrp_adverts_sent_total", "VRRP advertisements sent.")
+	famAdvRecv        = vrrpFamily("_vrrp_adverts_received_total", "VRRP advertisements received and accepted.")
+	famAdvDropped     = vrrpFamily("_vrrp_adverts_dropped_total", "VRRP advertisements discarded, by reason (RFC 3768 section 7.1 checks).", "reason")
+	famIfDropped      = newFamily(ns+"_vrrp_interface_adverts_dropped_total", "VRRP advertisements an interface's socket discarded before matching them to an instance (hop limit, length, version, type, checksum, unknown VRID), by reason.", "interface", "family", "reason")
+	famSendErrors     = vrrpFamily("_vrrp_send_errors_total", "VRRP advertisements that could not be sent.")
+	famBecameMaster   = vrrpFamily("_vrrp_became_master_total", "Transitions of an instance to MASTER.")
+	famRSUp           = newFamily(ns+"_real_server_up", "1 when the real server's check says up (or it has no check), 0 when down or not yet checked.", "vs", "rs")
+	famRSWeight       = newFamily(ns+"_real_server_weight", "Weight of a real server: kind=configured from the config, kind=kernel in IPVS (absent when not in the table).", "vs", "rs", "kind")
+	famRSActive       = newFamily(ns+"_real_server_active_connections", "Active connections to a real server, from IPVS.", "vs", "rs")
+	famRSInact        = newFamily(ns+"_real_server_inactive_connections", "Inactive connections to a real server, from IPVS.", "vs", "rs")
+	famRSConns        = newFamily(ns+"_real_server_connections_total", "Connections IPVS scheduled to a real server since it entered the table (ipvsadm --stats Conns; read at most every few seconds).", "vs", "rs")
+	famRSPackets      = newFamily(ns+"_real_server_packets_total", "Packets IPVS forwarded for a real server since it entered the table, by direction (in: from clients, out: replies through the director).", "vs", "rs", "direction")
+	famRSBytes        = newFamily(ns+"_real_server_bytes_total", "Bytes IPVS forwarded for a real server since it entered the table, by direction.", "vs", "rs", "direction")
+	famVSConns        = newFamily(ns+"_virtual_server_connections_total", "Connections IPVS scheduled for a virtual server since it entered the table (ipvsadm --stats Conns; read at most every few seconds).", "vs")
+	famVSPackets      = newFamily(ns+"_virtual_server_packets_total", "Packets IPVS handled for a virtual server since it entered the table, by direction (in: from clients, out: replies through the director).", "vs", "direction")
+	famVSBytes        = newFamily(ns+"_virtual_server_bytes_total", "Bytes IPVS handled for a virtual server since it entered the table, by direction.", "vs", "direction")
+	famQuorum         = newFamily(ns+"_virtual_server_quorum_up", "1 when the virtual server has quorum.", "vs")
+	famScriptUp       = newFamily(ns+"_script_up", "1 when a vrrp_script succeeds, 0 when it fails or has not run.", "script")
+	famIPVSReadable   = newFamily(ns+"_ipvs_table_readable", "1 when the IPVS table could be read at its last read (at most a few seconds old).")
 	descNotifications = prometheus.NewDesc(ns+"_notifications_total", "Notifications by channel (script, email, webhook:NAME) and result: ok delivered, error failed after retries, dropped (queue full or shut down).", []string{"channel", "result"}, nil)
-	descStartTime     = prometheus.NewDesc(ns+"_start_time_seconds", "When the daemon started, in seconds since the Unix epoch.", nil, nil)
-	descDegraded      = prometheus.NewDesc(ns+"_component_degraded", "1 for each part of the daemon (vrrp, ipvs, checker, ...) that could not start or take the running config; see lbhad status for why. Absent when it runs.", []string{"component"}, nil)
-	descBGPSession    = prometheus.NewDesc(ns+"_bgp_session_up", "1 while the BGP session with a neighbor is established.", []string{"neighbor"}, nil)
-	descBGPAnnounced  = prometheus.NewDesc(ns+"_bgp_announced", "1 while lbhad announces the host route prefix over BGP, 0 while it holds it back (no quorum, maintenance, stopping); lbhad status says why.", []string{"prefix"}, nil)
+	famStartTime      = newFamily(ns+"_start_time_seconds", "When the daemon started, in seconds since the Unix epoch.")
+	famDegraded       = newFamily(ns+"_component_degraded", "1 for each part of the daemon (vrrp, ipvs, checker, ...) that could not start or take the running config; see lbhad status for why. Absent when it runs.", "component")
+	famBGPSession     = newFamily(ns+"_bgp_session_up", "1 while the BGP session with a neighbor is established.", "neighbor")
+	famBGPAnnounced   = newFamily(ns+"_bgp_announced", "1 while lbhad announces the host route prefix over BGP, 0 while it holds it back (no quorum, maintenance, stopping); lbhad status says why.", "prefix")
 	descBuildInfo     = prometheus.NewDesc(ns+"_build_info", "Always 1; the labels say which lbhad runs: version (module version or (devel)), revision (VCS commit, with -dirty for a modified tree) and goversion.", []string{"version", "revision", "goversion"}, nil)
 )
 
@@ -188,13 +188,14 @@ func (m *Metrics) ObserveReloadFailure(stage string) {
 
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descVRRPState, descPriority, descMasterPrio, descAdvSent, descAdvRecv,
-		descAdvDropped, descIfDropped, descSendErrors, descBecameMaster, descRSUp, descRSWeight, descRSActive, descRSInact,
-		descQuorum, descScriptUp, descIPVSReadable, descStartTime, descDegraded,
-		descWaiting, descRSConns, descRSPackets, descRSBytes, descVSConns, descVSPackets, descVSBytes, descBuildInfo,
-		descBGPSession, descBGPAnnounced} {
-		ch <- d
+	for _, f := range snapshotFamilies {
+		ch <- f.desc
 	}
+	m.describeEvents(ch)
+}
+
+func (m *Metrics) describeEvents(ch chan<- *prometheus.Desc) {
+	ch <- descBuildInfo
 	m.checks.Describe(ch)
 	m.checkDuration.Describe(ch)
 	m.ipvsOps.Describe(ch)
@@ -207,12 +208,19 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 }
 
 // Collect implements prometheus.Collector: it takes one Snapshot and
-// exports it, then the event metrics.
+// exports it, then the event metrics. The scrape page that Serve
+// serves writes the Snapshot's series as text instead (page.go).
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(descBuildInfo, prometheus.GaugeValue, 1, m.build.Version, m.build.Revision, m.build.GoVersion)
 	if m.src != nil {
-		collectSnapshot(ch, m.src.Snapshot())
+		collectSnapshot(sink{ch: ch}, m.src.Snapshot())
 	}
+	m.collectEvents(ch)
+}
+
+// collectEvents sends what is not read from a Snapshot: the build, the
+// Observe metrics and the notifier's counts.
+func (m *Metrics) collectEvents(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(descBuildInfo, prometheus.GaugeValue, 1, m.build.Version, m.build.Revision, m.build.GoVersion)
 	m.checks.Collect(ch)
 	m.checkDuration.Collect(ch)
 	m.ipvsOps.Collect(ch)
@@ -230,83 +238,82 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.reloadFails.Collect(ch)
 }
 
-func collectSnapshot(ch chan<- prometheus.Metric, s control.Snapshot) {
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
-	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
-	}
+// collectSnapshot hands every series read from s to out: the
+// registry's const metrics (Collect) or the scrape page's text
+// (textSink), one walk for both.
+func collectSnapshot(out sink, s control.Snapshot) {
+	gauge := func(f *family, v float64, labels ...string) { out.add(f, false, v, labels...) }
+	counter := func(f *family, v uint64, labels ...string) { out.add(f, true, float64(v), labels...) }
 	if !s.StartedAt.IsZero() {
-		gauge(descStartTime, float64(s.StartedAt.UnixNano())/1e9)
+		gauge(famStartTime, float64(s.StartedAt.UnixNano())/1e9)
 	}
-	gauge(descIPVSReadable, b2f(s.IPVSError == ""))
+	gauge(famIPVSReadable, b2f(s.IPVSError == ""))
 	seen := map[string]bool{}
 	for _, p := range s.Degraded {
 		if !seen[p.Component] {
 			seen[p.Component] = true
-			gauge(descDegraded, 1, p.Component)
+			gauge(famDegraded, 1, p.Component)
 		}
 	}
 	for _, in := range s.Instances {
 		id := []string{in.Name, strconv.Itoa(int(in.VRID)), in.Interface}
 		l := func(extra ...string) []string { return append(append([]string(nil), id...), extra...) }
 		for _, st := range States {
-			gauge(descVRRPState, b2f(in.State == st), l(st)...)
+			gauge(famVRRPState, b2f(in.State == st), l(st)...)
 		}
-		gauge(descWaiting, b2f(in.Waiting != ""), id...)
-		gauge(descPriority, float64(in.BasePriority), l("base")...)
-		gauge(descPriority, float64(in.EffectivePriority), l("effective")...)
-		gauge(descMasterPrio, float64(in.MasterPriority), id...)
+		gauge(famWaiting, b2f(in.Waiting != ""), id...)
+		gauge(famPriority, float64(in.BasePriority), l("base")...)
+		gauge(famPriority, float64(in.EffectivePriority), l("effective")...)
+		gauge(famMasterPrio, float64(in.MasterPriority), id...)
 		c := in.Counters
-		counter(descAdvSent, c.AdvertsSent, id...)
-		counter(descAdvRecv, c.AdvertsReceived, id...)
-		counter(descSendErrors, c.SendErrors, id...)
-		counter(descBecameMaster, c.BecameMaster, id...)
+		counter(famAdvSent, c.AdvertsSent, id...)
+		counter(famAdvRecv, c.AdvertsReceived, id...)
+		counter(famSendErrors, c.SendErrors, id...)
+		counter(famBecameMaster, c.BecameMaster, id...)
 		for reason, n := range c.Dropped {
-			counter(descAdvDropped, n, l(reason)...)
+			counter(famAdvDropped, n, l(reason)...)
 		}
 	}
 	for _, d := range s.InterfaceDrops {
 		for reason, n := range d.Dropped {
-			counter(descIfDropped, n, d.Interface, d.Family, reason)
+			counter(famIfDropped, n, d.Interface, d.Family, reason)
 		}
 	}
 	for _, vs := range s.VirtualServers {
-		gauge(descQuorum, b2f(vs.QuorumUp), vs.Name)
+		gauge(famQuorum, b2f(vs.QuorumUp), vs.Name)
 		if t := vs.Traffic; t != nil {
-			counter(descVSConns, t.Conns, vs.Name)
-			counter(descVSPackets, t.PacketsIn, vs.Name, "in")
-			counter(descVSPackets, t.PacketsOut, vs.Name, "out")
-			counter(descVSBytes, t.BytesIn, vs.Name, "in")
-			counter(descVSBytes, t.BytesOut, vs.Name, "out")
+			counter(famVSConns, t.Conns, vs.Name)
+			counter(famVSPackets, t.PacketsIn, vs.Name, "in")
+			counter(famVSPackets, t.PacketsOut, vs.Name, "out")
+			counter(famVSBytes, t.BytesIn, vs.Name, "in")
+			counter(famVSBytes, t.BytesOut, vs.Name, "out")
 		}
 		for _, rs := range vs.RealServers {
-			gauge(descRSUp, b2f(rs.Health == control.HealthUp), vs.Name, rs.Name)
-			gauge(descRSWeight, float64(rs.Weight), vs.Name, rs.Name, "configured")
+			gauge(famRSUp, b2f(rs.Health == control.HealthUp), vs.Name, rs.Name)
+			gauge(famRSWeight, float64(rs.Weight), vs.Name, rs.Name, "configured")
 			if rs.CurrentWeight != nil {
-				gauge(descRSWeight, float64(*rs.CurrentWeight), vs.Name, rs.Name, "kernel")
-				gauge(descRSActive, float64(rs.ActiveConns), vs.Name, rs.Name)
-				gauge(descRSInact, float64(rs.InactConns), vs.Name, rs.Name)
+				gauge(famRSWeight, float64(*rs.CurrentWeight), vs.Name, rs.Name, "kernel")
+				gauge(famRSActive, float64(rs.ActiveConns), vs.Name, rs.Name)
+				gauge(famRSInact, float64(rs.InactConns), vs.Name, rs.Name)
 			}
 			if t := rs.Traffic; t != nil {
-				counter(descRSConns, t.Conns, vs.Name, rs.Name)
-				counter(descRSPackets, t.PacketsIn, vs.Name, rs.Name, "in")
-				counter(descRSPackets, t.PacketsOut, vs.Name, rs.Name, "out")
-				counter(descRSBytes, t.BytesIn, vs.Name, rs.Name, "in")
-				counter(descRSBytes, t.BytesOut, vs.Name, rs.Name, "out")
+				counter(famRSConns, t.Conns, vs.Name, rs.Name)
+				counter(famRSPackets, t.PacketsIn, vs.Name, rs.Name, "in")
+				counter(famRSPackets, t.PacketsOut, vs.Name, rs.Name, "out")
+				counter(famRSBytes, t.BytesIn, vs.Name, rs.Name, "in")
+				counter(famRSBytes, t.BytesOut, vs.Name, rs.Name, "out")
 			}
 		}
 	}
 	for _, c := range s.Checks {
-		gauge(descScriptUp, b2f(c.Health == control.HealthUp), c.Name)
+		gauge(famScriptUp, b2f(c.Health == control.HealthUp), c.Name)
 	}
 	if b := s.BGP; b != nil {
 		for _, n := range b.Sessions {
-			gauge(descBGPSession, b2f(n.Up), n.Neighbor)
+			gauge(famBGPSession, b2f(n.Up), n.Neighbor)
 		}
 		for _, r := range b.Routes {
-			gauge(descBGPAnnounced, b2f(r.Announced), r.Prefix)
+			gauge(famBGPAnnounced, b2f(r.Announced), r.Prefix)
 		}
 	}
 }

@@ -282,17 +282,13 @@ func TestScrapeHasNoSecrets(t *testing.T) {
 	m.SetNotificationSource(func() map[string]NotificationCounts {
 		return map[string]NotificationCounts{"webhook:chat": {Delivered: 1}}
 	})
-	reg, err := NewRegistry(m)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- ServeListener(ctx, ln, reg) }()
+	go func() { done <- ServeListener(ctx, ln, m) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -327,7 +323,7 @@ func TestServeBadAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	err = Serve(context.Background(), ln.Addr().String(), prometheus.NewRegistry())
+	err = Serve(context.Background(), ln.Addr().String(), New(nil))
 	if err == nil || !strings.Contains(err.Error(), "listen for metrics on") {
 		t.Errorf("Serve on a taken port: %v", err)
 	}

@@ -7,30 +7,29 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Serve listens on addr (host:port) and serves reg on /metrics until ctx
-// is done, then shuts down within 5s and returns nil. A listen error is
-// returned at once, so the caller can report a wrong metrics_listen.
-func Serve(ctx context.Context, addr string, reg prometheus.Gatherer) error {
+// Serve listens on addr (host:port) and serves m's page (NewPage) on
+// /metrics until ctx is done, then shuts down within 5s and returns nil.
+// A listen error is returned at once, so the caller can report a wrong
+// metrics_listen.
+func Serve(ctx context.Context, addr string, m *Metrics) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen for metrics on %s: %w", addr, err)
 	}
-	return ServeListener(ctx, ln, reg)
+	return ServeListener(ctx, ln, m)
 }
 
 // ServeListener is Serve on an open listener, which it closes.
-func ServeListener(ctx context.Context, ln net.Listener, reg prometheus.Gatherer) error {
+func ServeListener(ctx context.Context, ln net.Listener, m *Metrics) error {
+	page, err := NewPage(m)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		// A scrape reads the IPVS table; never let one hang forever.
-		Timeout:             20 * time.Second,
-		MaxRequestsInFlight: 4,
-	}))
+	mux.Handle("/metrics", page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
@@ -55,7 +54,7 @@ func ServeListener(ctx context.Context, ln net.Listener, reg prometheus.Gatherer
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
 	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
