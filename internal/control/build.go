@@ -2,6 +2,7 @@ package control
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -184,7 +185,7 @@ func healthOf(s checker.State) Health {
 
 type rsKey struct {
 	vs   string
-	addr string
+	addr netip.AddrPort
 }
 
 // VirtualServers joins the configured virtual servers with the check
@@ -193,12 +194,16 @@ type rsKey struct {
 // ipvssync derives from the config). quorum may be nil; see
 // Input.QuorumUp.
 func VirtualServers(cfg []*config.VirtualServer, checks []checker.Status, t ipvssync.Table, quorum map[ipvssync.ServiceKey]bool) []VSStatus {
-	byRS := map[rsKey]checker.Status{}
-	for _, st := range checks {
+	// The index of each real server's status in checks: a status is
+	// some 400 bytes, and a scrape at 10,000 real servers copied every
+	// one into this map.
+	byRS := make(map[rsKey]int, len(checks))
+	for i := range checks {
+		st := &checks[i]
 		if st.Spec.Kind == checker.KindScript || !st.Spec.Target.IsValid() {
 			continue
 		}
-		byRS[rsKey{st.Spec.VirtualServer, st.Spec.Target.String()}] = st
+		byRS[rsKey{st.Spec.VirtualServer, st.Spec.Target}] = i
 	}
 	out := make([]VSStatus, 0, len(cfg))
 	for _, vs := range cfg {
@@ -224,7 +229,8 @@ func VirtualServers(cfg []*config.VirtualServer, checks []checker.Status, t ipvs
 				}
 				r.Check = strings.Join(kinds, "+")
 				r.Health = HealthUnknown
-				if st, ok := byRS[rsKey{vs.Name, rs.Address.String()}]; ok {
+				if i, ok := byRS[rsKey{vs.Name, rs.Address}]; ok {
+					st := &checks[i]
 					r.Health = healthOf(st.State)
 					r.LastCheck, r.Latency, r.LastReason, r.Failures = st.LastTime, Duration(st.Last.Latency), st.Last.Reason, st.Failures
 					rk := ipvssync.RealKeyOf(vs, rs)

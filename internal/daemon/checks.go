@@ -284,13 +284,21 @@ func (c *checksComponent) Statuses() []checker.Status {
 	runs := []*engineRun{c.scripts, c.reals}
 	realOf := c.realOf
 	c.mu.Unlock()
-	var out []checker.Status
+	// Each engine's statuses first, so out is made once at its size: a
+	// status is some 400 bytes, and growing out by appending cost a
+	// scrape at 10,000 real servers three times the final slice.
+	var all [][]checker.Status
+	n := 0
 	for _, r := range runs {
-		if r == nil {
-			continue
+		if r != nil {
+			sts := r.e.Statuses()
+			all, n = append(all, sts), n+len(sts)
 		}
+	}
+	out := make([]checker.Status, 0, n)
+	for _, sts := range all {
 		group := map[string][]checker.Status{}
-		for _, st := range r.e.Statuses() {
+		for _, st := range sts {
 			ref, ok := realOf[st.Spec.ID]
 			if !ok || len(ref.ids) < 2 {
 				out = append(out, st)
