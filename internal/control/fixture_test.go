@@ -121,17 +121,17 @@ func fixtureInput() Input {
 		}},
 		Checks: []checker.Status{
 			{
-				Spec:  checker.Spec{ID: "script/chk_nginx", Name: "chk_nginx", Kind: checker.KindScript},
+				Spec:  &checker.Spec{ID: "script/chk_nginx", Name: "chk_nginx", Kind: checker.KindScript},
 				State: checker.StateDown, Failures: 3, LastTime: tCheck,
 				Last: checker.Result{Reason: "exit status 1", Latency: 4200 * time.Microsecond},
 			},
 			{
-				Spec:  checker.Spec{ID: "rs/web/rs1", Name: "rs1", Kind: checker.KindHTTP, Target: netip.MustParseAddrPort("192.0.2.7:80"), VirtualServer: "web"},
+				Spec:  &checker.Spec{ID: "rs/web/rs1", Name: "rs1", Kind: checker.KindHTTP, Target: netip.MustParseAddrPort("192.0.2.7:80"), VirtualServer: "web"},
 				State: checker.StateUp, LastTime: tCheck,
 				Last: checker.Result{OK: true, Latency: 12345678},
 			},
 			{
-				Spec:  checker.Spec{ID: "rs/web/rs2", Name: "rs2", Kind: checker.KindTCP, Target: netip.MustParseAddrPort("192.0.2.8:80"), VirtualServer: "web"},
+				Spec:  &checker.Spec{ID: "rs/web/rs2", Name: "rs2", Kind: checker.KindTCP, Target: netip.MustParseAddrPort("192.0.2.8:80"), VirtualServer: "web"},
 				State: checker.StateDown, Failures: 1, LastTime: tCheck,
 				Last: checker.Result{Reason: "connection refused", Latency: 300 * time.Microsecond},
 			},

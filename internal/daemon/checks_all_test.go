@@ -22,7 +22,7 @@ import (
 )
 
 func st(id string, kind checker.Kind, state checker.State, reason string) checker.Status {
-	return checker.Status{Spec: checker.Spec{ID: id, Kind: kind}, State: state, Last: checker.Result{OK: reason == "", Reason: reason}}
+	return checker.Status{Spec: &checker.Spec{ID: id, Kind: kind}, State: state, Last: checker.Result{OK: reason == "", Reason: reason}}
 }
 
 func TestCombine(t *testing.T) {
@@ -70,7 +70,7 @@ func TestFoldEvent(t *testing.T) {
 		{"second fails too", []checker.Status{st("a", checker.KindHTTP, down, "HTTP 503"), st("a#2", checker.KindTCP, down, "refused")}, false, false, nil, false},
 		{"first recovers", []checker.Status{st("a", checker.KindHTTP, up, ""), st("a#2", checker.KindTCP, down, "refused")}, false, false, nil, false},
 		{"second recovers", []checker.Status{st("a", checker.KindHTTP, up, ""), st("a#2", checker.KindTCP, up, "")}, true, true, nil, true},
-		{"weight set while up", []checker.Status{st("a", checker.KindHTTP, up, ""), {Spec: checker.Spec{ID: "a#2", Kind: checker.KindFile}, State: up, Weight: w(7)}}, true, true, w(7), false},
+		{"weight set while up", []checker.Status{st("a", checker.KindHTTP, up, ""), {Spec: &checker.Spec{ID: "a#2", Kind: checker.KindFile}, State: up, Weight: w(7)}}, true, true, w(7), false},
 	}
 	prev := allVerdict{up: true}
 	for _, s := range steps {

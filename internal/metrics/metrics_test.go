@@ -90,9 +90,9 @@ func fixture(t *testing.T) control.Snapshot {
 			{Name: "VI_2", Interface: "late0", VRID: 52, State: vrrp.StateInit, BasePriority: 100,
 				EffectivePriority: 100, Waiting: "interface late0 not found"}},
 		Checks: []checker.Status{
-			{Spec: checker.Spec{Kind: checker.KindTCP, VirtualServer: "web", Target: netip.MustParseAddrPort("192.0.2.7:80")}, State: checker.StateUp},
-			{Spec: checker.Spec{Kind: checker.KindTCP, VirtualServer: "web", Target: netip.MustParseAddrPort("192.0.2.8:80")}, State: checker.StateDown},
-			{Spec: checker.Spec{Kind: checker.KindScript, Name: "chk_nginx"}, State: checker.StateUp},
+			{Spec: &checker.Spec{Kind: checker.KindTCP, VirtualServer: "web", Target: netip.MustParseAddrPort("192.0.2.7:80")}, State: checker.StateUp},
+			{Spec: &checker.Spec{Kind: checker.KindTCP, VirtualServer: "web", Target: netip.MustParseAddrPort("192.0.2.8:80")}, State: checker.StateDown},
+			{Spec: &checker.Spec{Kind: checker.KindScript, Name: "chk_nginx"}, State: checker.StateUp},
 		},
 		Table: ipvssync.Table{svc: {Service: ipvssync.Service{Key: svc, Stats: ipvssync.Stats{Conns: 20, PacketsIn: 200, PacketsOut: 150, BytesIn: 2e4, BytesOut: 3e5, CPS: 2}},
 			Dests: map[ipvssync.DestKey]ipvssync.Destination{
