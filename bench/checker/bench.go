@@ -206,12 +206,12 @@ func (r *Report) write(w io.Writer) {
 	fmt.Fprintln(w)
 
 	if d := r.daemon; d.ran {
-		fmt.Fprintf(w, "| `lbhad run` with %d tcp_checks (IPVS absent: degraded, checks running) | attempts/s | CPU, %% of one core | CPU per attempt | RSS | goroutines |\n|---|---:|---:|---:|---:|---:|\n", d.checks)
+		fmt.Fprintf(w, "| `lbhad run` with %d tcp_checks (IPVS absent: degraded, checks running) | attempts/s | CPU, %% of one core | CPU per attempt | RSS before / after a metrics scrape | goroutines |\n|---|---:|---:|---:|---:|---:|\n", d.checks)
 		perAttempt := 0.0
 		if d.rate > 0 {
 			perAttempt = d.cpu / d.rate * 1e6
 		}
-		fmt.Fprintf(w, "| the daemon, measured from outside | %.0f | %.1f %% | %.1f µs | %.1f MiB | %d |\n\n", d.rate, d.cpu*100, perAttempt, mib(d.rss), d.goroutines)
+		fmt.Fprintf(w, "| the daemon, measured from outside | %.0f | %.1f %% | %.1f µs | %.1f / %.1f MiB | %d |\n\n", d.rate, d.cpu*100, perAttempt, mib(d.rssQuiet), mib(d.rss), d.goroutines)
 	}
 
 	m := r.mem

@@ -71,7 +71,7 @@ func TestDaemonPhase(t *testing.T) {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
 	// 30 checks at 2 a second: about 60 attempts a second.
-	if !d.ran || d.rate < 30 || d.rate > 90 || d.rss <= 0 || d.goroutines <= 0 {
+	if !d.ran || d.rate < 30 || d.rate > 90 || d.rss <= 0 || d.rssQuiet <= 0 || d.goroutines <= 0 {
 		t.Fatalf("daemon phase: %+v\n%s", d, log.String())
 	}
 }

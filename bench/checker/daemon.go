@@ -28,7 +28,8 @@ type daemonResult struct {
 	checks     int
 	rate       float64 // tcp_check attempts a second over the window
 	cpu        float64 // fraction of one core over the window
-	rss        int64   // bytes, at the end of the window
+	rss        int64   // bytes, at the end of the window, after its last scrape
+	rssQuiet   int64   // bytes, at the end of the window, before that scrape
 	goroutines int
 	ran        bool
 }
@@ -107,6 +108,9 @@ func daemonPhase(ctx context.Context, cfg Config, log io.Writer) (daemonResult, 
 	case <-ctx.Done():
 		return r, ctx.Err()
 	}
+	// The metrics scrape that ends the window makes garbage of its own
+	// (a status snapshot, the page), so RSS is read on both sides of it.
+	r.rssQuiet = procField(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:") * 1024
 	n1, g, err := scrape(metrics)
 	if err != nil {
 		return r, err
