@@ -7,7 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,32 +16,46 @@ const maxReply = 64 << 10
 
 type tcpChecker struct {
 	timeout time.Duration
-	send    []byte
-	expect  []byte
 	to      netip.AddrPort
 	bind    netip.Addr
+	io      *tcpIO // what to send and expect; nil for a bare connect
 	// The net.Dialer path's own state, made at its first attempt: a bare
-	// connect on the engine's connect loop never needs it, and at 10,000
-	// checks it was 2.7 MB of the daemon's heap.
-	once   sync.Once
+	// connect on the engine's connect loop never needs it (at 10,000
+	// checks it was 2.7 MB of the daemon's heap), and a bare check is
+	// 80 bytes without it.
+	dial atomic.Pointer[tcpDial]
+}
+
+type tcpIO struct{ send, expect []byte }
+
+type tcpDial struct {
 	addr   string
-	dialer *net.Dialer
+	dialer net.Dialer
 }
 
 func newTCP(s Spec) (*tcpChecker, error) {
 	c := &tcpChecker{timeout: s.ConnectTimeout, to: s.dialAddr(), bind: s.BindTo}
-	if s.TCP != nil {
-		c.send, c.expect = []byte(s.TCP.Send), []byte(s.TCP.Expect)
+	if s.TCP != nil && (s.TCP.Send != "" || s.TCP.Expect != "") {
+		c.io = &tcpIO{send: []byte(s.TCP.Send), expect: []byte(s.TCP.Expect)}
 	}
 	return c, nil
 }
 
-func (c *tcpChecker) dialerState() {
-	c.addr = c.to.String()
-	c.dialer = &net.Dialer{Timeout: c.timeout, KeepAlive: -1}
-	if c.bind.IsValid() {
-		c.dialer.LocalAddr = &net.TCPAddr{IP: c.bind.AsSlice(), Zone: c.bind.Zone()}
+// dialer returns the net.Dialer path's state, made at the first call.
+// Attempts of one check never overlap, so it is made once; were two to
+// race, one copy would be dropped.
+func (c *tcpChecker) dialer() *tcpDial {
+	if d := c.dial.Load(); d != nil {
+		return d
 	}
+	d := &tcpDial{addr: c.to.String(), dialer: net.Dialer{Timeout: c.timeout, KeepAlive: -1}}
+	if c.bind.IsValid() {
+		d.dialer.LocalAddr = &net.TCPAddr{IP: c.bind.AsSlice(), Zone: c.bind.Zone()}
+	}
+	if c.dial.CompareAndSwap(nil, d) {
+		return d
+	}
+	return c.dial.Load()
 }
 
 func (c *tcpChecker) Check(ctx context.Context) Result { return timed(ctx, c.timeout, c.check) }
@@ -50,27 +64,27 @@ func (c *tcpChecker) Check(ctx context.Context) Result { return timed(ctx, c.tim
 // connector can run: nothing to send or expect, and no zone (a scoped
 // IPv6 address), which net.Dialer resolves and the connector does not.
 func (c *tcpChecker) plain() bool {
-	return len(c.send) == 0 && len(c.expect) == 0 && c.timeout > 0 &&
+	return c.io == nil && c.timeout > 0 &&
 		c.to.Addr().Zone() == "" && c.bind.Zone() == ""
 }
 
 func (c *tcpChecker) check(ctx context.Context) Result {
-	c.once.Do(c.dialerState)
-	conn, err := c.dialer.DialContext(ctx, "tcp", c.addr)
+	d := c.dialer()
+	conn, err := d.dialer.DialContext(ctx, "tcp", d.addr)
 	if err != nil {
 		return Result{Reason: reason(err, c.timeout)}
 	}
 	defer conn.Close()
-	if len(c.send) == 0 && len(c.expect) == 0 {
+	if c.io == nil {
 		return Result{OK: true}
 	}
 	defer bindDeadline(ctx, conn)()
-	if len(c.send) > 0 {
-		if _, err := conn.Write(c.send); err != nil {
+	if len(c.io.send) > 0 {
+		if _, err := conn.Write(c.io.send); err != nil {
 			return Result{Reason: "send: " + c.ioReason(ctx, err)}
 		}
 	}
-	if len(c.expect) == 0 {
+	if len(c.io.expect) == 0 {
 		return Result{OK: true}
 	}
 	buf := make([]byte, 0, 512)
@@ -83,7 +97,7 @@ func (c *tcpChecker) check(ctx context.Context) Result {
 		}
 		n, err := conn.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if bytes.Contains(buf, c.expect) {
+		if bytes.Contains(buf, c.io.expect) {
 			return Result{OK: true}
 		}
 		if errors.Is(err, io.EOF) {
