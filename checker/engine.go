@@ -34,9 +34,9 @@ type Options struct {
 	// OnEvent receives every verdict change, in order, from the engine's
 	// goroutine; it must not block for long (hand off to a channel).
 	OnEvent func(Event)
-	// OnResult receives every attempt, retries included, for metrics; same
-	// rules as OnEvent.
-	OnResult func(id string, r Result)
+	// OnResult receives every attempt, retries included, with its
+	// check's kind, for metrics; same rules as OnEvent.
+	OnResult func(id string, kind Kind, r Result)
 	// DialEach runs every tcp_check attempt on a goroutine of its own
 	// through net.Dialer, as before the shared connect loop; the
 	// benchmark compares the two.
@@ -68,7 +68,7 @@ type Engine struct {
 	clock    clock.Clock
 	newCheck func(Spec) (Checker, error)
 	onEvent  func(Event)
-	onResult func(string, Result)
+	onResult func(string, Kind, Result)
 	connect  bool // bare TCP connects go through a connector
 
 	running atomic.Bool
@@ -98,6 +98,7 @@ type entry struct {
 type job struct {
 	id      string
 	gen     uint64
+	kind    Kind
 	checker Checker
 }
 
@@ -348,7 +349,7 @@ func (e *Engine) finish(o outcome) {
 	ev, counted := e.complete(done, o)
 	e.mu.Unlock()
 	if counted && e.onResult != nil {
-		e.onResult(o.id, o.res)
+		e.onResult(o.id, o.kind, o.res)
 	}
 	if ev != nil {
 		e.log.Debug("verdict changed", zap.String("check", ev.ID), zap.Bool("up", ev.Up), zap.String("reason", ev.Reason))
@@ -384,7 +385,7 @@ func (e *Engine) dispatch(now time.Time, free int) []job {
 		c := e.checks[id]
 		c.running = true
 		c.startedAt = now
-		out = append(out, job{id: id, gen: c.gen, checker: c.checker})
+		out = append(out, job{id: id, gen: c.gen, kind: c.spec.Kind, checker: c.checker})
 	}
 	return out
 }

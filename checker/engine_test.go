@@ -43,7 +43,7 @@ func TestRunInVirtualTime(t *testing.T) {
 		Workers:  4,
 		Clock:    fake,
 		NewCheck: func(s Spec) (Checker, error) { return recorder{s.ID, fake, &mu, calls}, nil },
-		OnResult: func(string, Result) { lastDoneArms.Store(fake.Arms()) },
+		OnResult: func(string, Kind, Result) { lastDoneArms.Store(fake.Arms()) },
 	})
 	const n = 100
 	interval := 10 * time.Second
@@ -157,7 +157,7 @@ func TestEngineHTTP(t *testing.T) {
 	e := NewEngine(Options{
 		Workers:  2,
 		OnEvent:  func(ev Event) { events <- ev },
-		OnResult: func(string, Result) { results.Add(1) },
+		OnResult: func(string, Kind, Result) { results.Add(1) },
 	})
 	spec := func(id string, target string) Spec {
 		return Spec{ID: id, Kind: KindHTTP, Target: hostPort(t, target), Interval: 20 * time.Millisecond, ConnectTimeout: 2 * time.Second, Rise: 2, Fall: 3}

@@ -171,7 +171,7 @@ func engineThroughput(ctx context.Context, cfg Config, httpMode, dialEach bool, 
 	var cnt counter
 	e := checker.NewEngine(checker.Options{
 		Workers:  r.workers,
-		OnResult: func(_ string, res checker.Result) { cnt.add(res.OK, res.Reason) },
+		OnResult: func(_ string, _ checker.Kind, res checker.Result) { cnt.add(res.OK, res.Reason) },
 		DialEach: dialEach,
 	})
 	specs := make([]checker.Spec, n)

@@ -35,7 +35,6 @@ type checksComponent struct {
 	scripts *engineRun // vrrp_scripts
 	reals   *engineRun // real server checks
 	realOf  map[string]realRef
-	kindOf  map[string]string     // check ID -> kind name, for metrics
 	lastAll map[string]allVerdict // first check ID -> the real server's last announced verdict
 
 	ha haSuspender // ha_suspend: real server checks follow the host's addresses
@@ -69,10 +68,8 @@ func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	kindOf := make(map[string]string, len(specs))
 	var tracks, reals []checker.Spec
 	for _, s := range specs {
-		kindOf[s.ID] = s.Kind.String()
 		if s.Kind == checker.KindScript {
 			tracks = append(tracks, s)
 		} else {
@@ -80,7 +77,7 @@ func (c *checksComponent) Apply(_ context.Context, cfg *config.Config) error {
 		}
 	}
 	c.mu.Lock()
-	c.realOf, c.kindOf = realOf, kindOf
+	c.realOf = realOf
 	lastAll := map[string]allVerdict{}
 	for _, ref := range realOf {
 		if v, ok := c.lastAll[ref.ids[0]]; ok {
@@ -266,14 +263,10 @@ func (c *checksComponent) event(ev checker.Event) {
 }
 
 // result feeds every attempt to the metrics.
-func (c *checksComponent) result(id string, r checker.Result) {
-	if c.observe == nil {
-		return
+func (c *checksComponent) result(_ string, kind checker.Kind, r checker.Result) {
+	if c.observe != nil {
+		c.observe(kind.String(), r.OK, r.Latency)
 	}
-	c.mu.Lock()
-	kind := c.kindOf[id]
-	c.mu.Unlock()
-	c.observe(kind, r.OK, r.Latency)
 }
 
 // Statuses is every script's and every real server's current state,
