@@ -155,8 +155,28 @@ func TestCheckSpecsMapping(t *testing.T) {
 	if a.Kind != checker.KindHTTP || a.HTTP == nil || len(a.HTTP.URLs) != 1 || a.HTTP.URLs[0].Path != "/health" || a.Target != netip.MustParseAddrPort("198.51.100.7:80") {
 		t.Errorf("http spec: %+v", a)
 	}
-	if b := byID["rs/web/b"]; b.Kind != checker.KindTCP || b.TCP == nil {
+	// A bare tcp_check maps to a bare connect: no TCPSpec.
+	if b := byID["rs/web/b"]; b.Kind != checker.KindTCP || b.TCP != nil {
 		t.Errorf("tcp spec: %+v", b)
+	}
+	withIO := mustParse(t, `
+virtual_server "web" {
+  address = "192.0.2.50:80"
+  real_server "b" {
+    address = "198.51.100.8:80"
+    tcp_check {
+      send   = "PING"
+      expect = "PONG"
+    }
+  }
+}
+`)
+	ioSpecs, _, err := checkSpecs(withIO)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ioSpecs) != 1 || ioSpecs[0].TCP == nil || ioSpecs[0].TCP.Send != "PING" || ioSpecs[0].TCP.Expect != "PONG" {
+		t.Errorf("tcp_check with send and expect: %+v", ioSpecs)
 	}
 	if _, ok := realOf["rs/web/c"]; ok {
 		t.Error("a real server without a check got a spec")
