@@ -129,7 +129,7 @@ func (c *checksComponent) refold(r *engineRun, realOf map[string]realRef) {
 		if !seen {
 			prev = allVerdict{up: true}
 		}
-		ev, now, changed := foldEvent(checker.Event{ID: id, Name: ref.rs, Kind: sts[0].Spec.Kind, Target: sts[0].Spec.Target, Time: c.clock.Now()}, sts, prev)
+		ev, now, changed := foldEvent(checker.Event{ID: id, Name: ref.rs.Name, Kind: sts[0].Spec.Kind, Target: sts[0].Spec.Target, Time: c.clock.Now()}, sts, prev)
 		c.lastAll[id] = now
 		c.mu.Unlock()
 		if changed && c.onReal != nil {

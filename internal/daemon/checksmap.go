@@ -27,12 +27,18 @@ func realCheckIDAt(vs *config.VirtualServer, rs *config.RealServer, i int) strin
 }
 
 // realRef names a checked real server for its consumers: IPVS needs the
-// key, notifications the config names.
+// key, notifications the config names. It points into the config that
+// made it rather than copying the key and names: the checker component
+// holds one per check, 10,000 of them for as many tcp_checks, and the
+// pointers make each a third of the size.
 type realRef struct {
-	key    ipvssync.RealKey
-	vs, rs string
-	ids    []string // every check of the real server, in config order
+	vs  *config.VirtualServer
+	rs  *config.RealServer
+	ids []string // every check of the real server, in config order
 }
+
+// key is the real server's IPVS key.
+func (r realRef) key() ipvssync.RealKey { return ipvssync.RealKeyOf(r.vs, r.rs) }
 
 // checkKind maps a config check kind to the engine's probe by name. The
 // two enums are separate lists, so a cast would silently pair the wrong
@@ -85,7 +91,7 @@ func checkSpecs(cfg *config.Config) ([]checker.Spec, map[string]realRef, error) 
 	realOf := map[string]realRef{}
 	for _, vs := range cfg.VirtualServers {
 		for _, rs := range vs.RealServers {
-			ref := realRef{key: ipvssync.RealKeyOf(vs, rs), vs: vs.Name, rs: rs.Name}
+			ref := realRef{vs: vs, rs: rs}
 			for i := range rs.Checks {
 				ref.ids = append(ref.ids, realCheckIDAt(vs, rs, i))
 			}

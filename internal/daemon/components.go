@@ -146,7 +146,7 @@ func build(env Env, ports Ports) *Parts {
 			p.BGP.QuorumChange(qc)
 		},
 		onOmegaDown: func(vs *config.VirtualServer, rs *config.RealServer) {
-			p.Notify.RealServerChange(realRef{key: ipvssync.RealKeyOf(vs, rs), vs: vs.Name, rs: rs.Name},
+			p.Notify.RealServerChange(realRef{vs: vs, rs: rs},
 				checker.Event{Up: false, StateChanged: true, Reason: "lbhad stopping (omega)", Time: ports.Clock.Now()})
 		},
 		observe:   m.ObserveIPVS,
@@ -157,7 +157,7 @@ func build(env Env, ports Ports) *Parts {
 
 	chLoop := env.Loops.Add("checker", checkerPeriod)
 	p.Checks = newChecksComponent(log, p.VRRP.SetTrackScript, func(ref realRef, ev checker.Event) {
-		p.IPVS.RealServerEvent(ref.key, ev)
+		p.IPVS.RealServerEvent(ref.key(), ev)
 		p.Notify.RealServerChange(ref, ev)
 	}, func(kind string, ok bool, latency time.Duration) {
 		chLoop.Beat() // a result reached the engine's loop

@@ -181,7 +181,7 @@ virtual_server "web" {
 	if _, ok := realOf["rs/web/c"]; ok {
 		t.Error("a real server without a check got a spec")
 	}
-	if k := realOf["rs/web/a"].key; k.Dest.Addr != netip.MustParseAddr("198.51.100.7") {
+	if k := realOf["rs/web/a"].key(); k.Dest.Addr != netip.MustParseAddr("198.51.100.7") {
 		t.Errorf("real key: %+v", k)
 	}
 }
@@ -217,7 +217,7 @@ virtual_server "web" {
 	}
 	want := []string{"rs/web/a", "rs/web/a#2", "rs/web/a#3"}
 	for _, id := range want {
-		if diff := cmp.Diff(want, realOf[id].ids); diff != "" || realOf[id].rs != "a" {
+		if diff := cmp.Diff(want, realOf[id].ids); diff != "" || realOf[id].rs.Name != "a" {
 			t.Errorf("realOf[%s] = %+v, want real server a with ids %v", id, realOf[id], want)
 		}
 	}

@@ -112,7 +112,7 @@ func (c *notifyComponent) RealServerChange(ref realRef, ev checker.Event) {
 	if ev.Up {
 		kind = notify.RealServerUp
 	}
-	c.send(notify.Event{Kind: kind, VirtualServer: ref.vs, RealServer: ref.rs, Reason: ev.Reason, Time: ev.Time})
+	c.send(notify.Event{Kind: kind, VirtualServer: ref.vs.Name, RealServer: ref.rs.Name, Reason: ev.Reason, Time: ev.Time})
 }
 
 // QuorumChange announces a virtual server losing or regaining quorum.
