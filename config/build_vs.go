@@ -508,9 +508,9 @@ func (b *builder) tcpCheck(c *rawCheck, vs *VirtualServer) *Check {
 	r := &rawTCPCheck{}
 	b.diags = append(b.diags, decodeCheck(c, r)...)
 	ck := b.checkCommon(c, CheckTCP, vs)
-	ck.TCP = &TCPCheck{
-		Send:   b.strDefault(r.Send, "send", ""),
-		Expect: b.strDefault(r.Expect, "expect", ""),
+	send, expect := b.strDefault(r.Send, "send", ""), b.strDefault(r.Expect, "expect", "")
+	if send != "" || expect != "" {
+		ck.TCP = &TCPCheck{Send: send, Expect: expect}
 	}
 	return ck
 }

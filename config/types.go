@@ -523,7 +523,7 @@ type Check struct {
 	ConnectPort      uint16        // 0: the real server's port
 	BindTo           netip.Addr    // invalid: kernel's choice
 	HTTP             *HTTPCheck    // for http_get and ssl_get
-	TCP              *TCPCheck     // for tcp_check
+	TCP              *TCPCheck     // for tcp_check with send or expect; nil for a bare connect
 	Misc             *MiscCheck    // for misc_check
 	DNS              *DNSCheck     // for dns_check
 	UDP              *UDPCheck     // for udp_check
