@@ -112,7 +112,10 @@ func UnmarshalDest(msg []byte, family Family) (Destination, error) {
 		if len(addr) < 16 {
 			return d, fmt.Errorf("%w: IPv6 destination address of %d bytes", ErrMalformed, len(addr))
 		}
-		d.Addr = netip.AddrFrom16([16]byte(addr[:16]))
+		// An IPv4-mapped address is IPv4 here, as familyOf and
+		// MarshalDest take it: kept mapped, it would never match the
+		// desired destination, nor decode the same after MarshalDest.
+		d.Addr = netip.AddrFrom16([16]byte(addr[:16])).Unmap()
 	} else {
 		d.Addr = netip.AddrFrom4([4]byte(addr[:4]))
 	}
