@@ -15,6 +15,7 @@ import (
 // family is one metric read from a Snapshot: its name, help and label
 // names, and the Desc that the registry path (Collect) needs.
 type family struct {
+	index      int // in snapshotFamilies
 	name, help string
 	labels     []string
 	// sorted lists the indexes of labels in name order, the order in
@@ -27,7 +28,7 @@ type family struct {
 var snapshotFamilies []*family
 
 func newFamily(name, help string, labels ...string) *family {
-	f := &family{name: name, help: help, labels: labels, desc: prometheus.NewDesc(name, help, labels, nil)}
+	f := &family{index: len(snapshotFamilies), name: name, help: help, labels: labels, desc: prometheus.NewDesc(name, help, labels, nil)}
 	for i := range labels {
 		f.sorted = append(f.sorted, i)
 	}
@@ -66,20 +67,24 @@ func (s sink) add(f *family, counter bool, v float64, labels ...string) {
 // that is tens of thousands of objects per scrape, where this keeps the
 // text alone (docs/PERFORMANCE.md, "Metrics scrape").
 type textSink struct {
-	fams  []*family
-	types []bool // counter, by the index in fams
-	bufs  []*bytes.Buffer
+	fams []*familyText // by family.index; nil for a family not seen
+}
+
+type familyText struct {
+	counter bool
+	buf     bytes.Buffer
 }
 
 func (t *textSink) add(f *family, counter bool, v float64, labels []string) {
-	i := slices.Index(t.fams, f)
-	if i < 0 {
-		i = len(t.fams)
-		t.fams = append(t.fams, f)
-		t.types = append(t.types, counter)
-		t.bufs = append(t.bufs, new(bytes.Buffer))
+	if t.fams == nil {
+		t.fams = make([]*familyText, len(snapshotFamilies))
 	}
-	b := t.bufs[i]
+	ft := t.fams[f.index]
+	if ft == nil {
+		ft = &familyText{counter: counter}
+		t.fams[f.index] = ft
+	}
+	b := &ft.buf
 	b.WriteString(f.name)
 	if len(f.labels) > 0 {
 		b.WriteByte('{')
@@ -103,20 +108,22 @@ func (t *textSink) add(f *family, counter bool, v float64, labels []string) {
 
 // writeTo writes the families in name order, as a registry gathers them.
 func (t *textSink) writeTo(w io.Writer) error {
-	order := make([]int, len(t.fams))
-	for i := range order {
-		order[i] = i
+	var seen []*family
+	for _, f := range snapshotFamilies {
+		if t.fams != nil && t.fams[f.index] != nil {
+			seen = append(seen, f)
+		}
 	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(t.fams[a].name, t.fams[b].name) })
-	for _, i := range order {
-		f, typ := t.fams[i], "gauge"
-		if t.types[i] {
+	slices.SortFunc(seen, func(a, b *family) int { return strings.Compare(a.name, b.name) })
+	for _, f := range seen {
+		ft, typ := t.fams[f.index], "gauge"
+		if ft.counter {
 			typ = "counter"
 		}
 		if _, err := io.WriteString(w, "# HELP "+f.name+" "+helpEscaper.Replace(f.help)+"\n# TYPE "+f.name+" "+typ+"\n"); err != nil {
 			return err
 		}
-		if _, err := t.bufs[i].WriteTo(w); err != nil {
+		if _, err := ft.buf.WriteTo(w); err != nil {
 			return err
 		}
 	}

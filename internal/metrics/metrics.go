@@ -117,12 +117,17 @@ func New(src Source) *Metrics {
 	}
 }
 
-// NewRegistry returns a registry holding m and the standard Go runtime
-// and process collectors, ready for Serve.
-func NewRegistry(m *Metrics) (*prometheus.Registry, error) {
+// NewRegistry returns a registry holding all of m (its Snapshot through
+// Collect) and the standard Go runtime and process collectors, for a
+// Gatherer of one's own; Serve's page uses registryWith(eventCollector).
+func NewRegistry(m *Metrics) (*prometheus.Registry, error) { return registryWith(m) }
+
+// registryWith returns a registry holding c and the Go runtime and
+// process collectors.
+func registryWith(c prometheus.Collector) (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
 	if err := errors.Join(
-		reg.Register(m),
+		reg.Register(c),
 		reg.Register(collectors.NewGoCollector()),
 		reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})),
 	); err != nil {

@@ -2,14 +2,13 @@ package metrics
 
 import (
 	"compress/gzip"
-	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/lbhad/lbhad/internal/control"
@@ -36,12 +35,8 @@ const scrapesInFlight = 4
 
 // NewPage returns the handler for m.
 func NewPage(m *Metrics) (*Page, error) {
-	reg := prometheus.NewRegistry()
-	if err := errors.Join(
-		reg.Register(eventCollector{m}),
-		reg.Register(collectors.NewGoCollector()),
-		reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})),
-	); err != nil {
+	reg, err := registryWith(eventCollector{m})
+	if err != nil {
 		return nil, err
 	}
 	return &Page{m: m, events: reg, slots: make(chan struct{}, scrapesInFlight), timeout: 20 * time.Second}, nil
@@ -112,8 +107,9 @@ func acceptsGzip(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
 		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
-			q := strings.ReplaceAll(params, " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+			q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+			v, err := strconv.ParseFloat(q, 64)
+			return !ok || err != nil || v > 0 // "gzip;q=0" refuses it
 		}
 	}
 	return false
