@@ -110,14 +110,14 @@ func daemonPhase(ctx context.Context, cfg Config, log io.Writer) (daemonResult, 
 	}
 	// The metrics scrape that ends the window makes garbage of its own
 	// (a status snapshot, the page), so RSS is read on both sides of it.
-	r.rssQuiet = procField(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:") * 1024
+	r.rssQuiet = procRSS(pid)
 	n1, g, err := scrape(metrics)
 	if err != nil {
 		return r, err
 	}
 	win := time.Since(t0).Seconds()
 	r.rate, r.cpu = (n1-n0)/win, (procCPU(pid)-c0).Seconds()/win
-	r.rss = procField(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:") * 1024
+	r.rss = procRSS(pid)
 	r.goroutines, r.ran = g, true
 	return r, nil
 }
@@ -183,6 +183,9 @@ func freeLoopbackAddr() (string, error) {
 	defer ln.Close()
 	return ln.Addr().String(), nil
 }
+
+// procRSS is a process's VmRSS in bytes.
+func procRSS(pid int) int64 { return procField(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:") * 1024 }
 
 // procCPU is a process's user and system time so far.
 func procCPU(pid int) time.Duration {

@@ -453,9 +453,7 @@ func detection(ctx context.Context, cfg Config, hang bool) (latResult, error) {
 }
 
 // rss is VmRSS of this process in bytes.
-func rss() int64 {
-	return procField("/proc/self/status", "VmRSS:") * 1024
-}
+func rss() int64 { return procRSS(os.Getpid()) }
 
 // timeWait counts TIME_WAIT sockets in this network namespace.
 func timeWait() int {
