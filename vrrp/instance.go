@@ -130,8 +130,12 @@ type Config struct {
 }
 
 type instance struct {
-	cfg    InstanceConfig
-	m      *Machine
+	// cfg points into the Router's copy of the config's instances
+	// (Router.cfg.Instances), one contiguous slice, so the instance holds
+	// no second copy of its 392 B config; Reload moves every instance to
+	// the new copy.
+	cfg    *InstanceConfig
+	m      Machine
 	link   *link
 	expect Expect
 	// advert is the template of what the instance sends, built from cfg;
@@ -154,7 +158,10 @@ type instance struct {
 	// lastMaster is the source of the last advert accepted in Backup,
 	// for SkipCheckAdvAddr.
 	lastMaster netip.Addr
-	faults     instFaults
+	// faults is nil until the instance first meets a fault (a failed
+	// send or VIP add), which most instances never do: 248 B saved on
+	// each. See faultState.
+	faults *instFaults
 	// unsettled: VIPs were added early (EarlyAdder) and not yet waited
 	// for; see waitUsableLocked.
 	unsettled bool

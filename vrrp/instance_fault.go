@@ -47,7 +47,18 @@ func (f *instFaults) init(adv time.Duration) {
 
 func (f *instFaults) limit() time.Duration { return giveUpIntervals * f.adv }
 
-func (f *instFaults) any() bool { return f.sendFault || f.vipFault }
+// faultState returns in's fault bookkeeping, made on first use.
+func (in *instance) faultState() *instFaults {
+	if in.faults == nil {
+		in.faults = &instFaults{}
+		in.faults.init(in.cfg.AdvertInterval)
+	}
+	return in.faults
+}
+
+// any, wake, status and vipsReleased accept a nil f: an instance that
+// never met a fault.
+func (f *instFaults) any() bool { return f != nil && (f.sendFault || f.vipFault) }
 
 // logSend reports whether one more failed send should be logged.
 func (f *instFaults) logSend() bool {
@@ -58,12 +69,18 @@ func (f *instFaults) logSend() bool {
 // vipsReleased forgets VIP adds still to retry: the machine took the
 // VIPs off (left Master).
 func (f *instFaults) vipsReleased() {
+	if f == nil {
+		return
+	}
 	f.vipPending, f.vipRetryAt = nil, time.Time{}
 	f.vipRun.ok()
 }
 
 // wake is the earliest time the Router must call faultTimersLocked.
 func (f *instFaults) wake() time.Time {
+	if f == nil {
+		return time.Time{}
+	}
 	w := earliest(f.vipRetryAt, f.probeAt)
 	if f.vipFault {
 		w = earliest(w, f.vipHoldUntil)
@@ -73,6 +90,9 @@ func (f *instFaults) wake() time.Time {
 
 func (f *instFaults) status() []string {
 	var out []string
+	if f == nil {
+		return nil
+	}
 	if f.sendFault {
 		out = append(out, "send:adverts")
 	}
@@ -87,12 +107,14 @@ func (f *instFaults) status() []string {
 // sendResultLocked records whether a master's advert went out to at
 // least one destination.
 func (r *Router) sendResultLocked(now time.Time, in *instance, sent bool) {
-	f := &in.faults
 	if sent {
-		f.sendRun.ok()
-		f.sendLogs = 0
+		if f := in.faults; f != nil {
+			f.sendRun.ok()
+			f.sendLogs = 0
+		}
 		return
 	}
+	f := in.faultState()
 	if f.sendRun.fail(now, f.limit()) && !f.sendFault {
 		r.log.Error("adverts cannot be sent; giving up master", zap.String("instance", in.cfg.Name),
 			zap.Duration("for", now.Sub(f.sendRun.since)))
@@ -106,7 +128,6 @@ func (r *Router) sendResultLocked(now time.Time, in *instance, sent bool) {
 // With early set and an EarlyAdder, they are added without waiting to
 // be usable; waitUsableLocked waits later.
 func (r *Router) addVIPsLocked(now time.Time, in *instance, vips []VIPAddr, early bool) {
-	f := &in.faults
 	add := r.deps.Addrs.Add
 	if ea, ok := r.deps.Addrs.(EarlyAdder); ok && early {
 		add = ea.AddNow
@@ -114,11 +135,15 @@ func (r *Router) addVIPsLocked(now time.Time, in *instance, vips []VIPAddr, earl
 	}
 	for _, v := range vips {
 		if err := add(v); err != nil {
-			if !slices.Contains(f.vipPending, v) {
+			if f := in.faultState(); !slices.Contains(f.vipPending, v) {
 				r.log.Error("add vip", zap.String("instance", in.cfg.Name), zap.Stringer("vip", v.Prefix), zap.Error(err))
 				f.vipPending = append(f.vipPending, v)
 			}
 		}
+	}
+	f := in.faults
+	if f == nil {
+		return
 	}
 	if len(f.vipPending) == 0 {
 		f.vipRun.ok()
@@ -146,7 +171,7 @@ func (r *Router) waitUsableLocked(in *instance) {
 // retryVIPsLocked tries the pending VIPs again; it gives up master
 // once they have failed for the limit.
 func (r *Router) retryVIPsLocked(now time.Time, in *instance) {
-	f := &in.faults
+	f := in.faultState()
 	f.vipRetryAt = time.Time{}
 	if in.m.State() != StateMaster {
 		f.vipsReleased()
@@ -187,7 +212,10 @@ func (r *Router) retryVIPsLocked(now time.Time, in *instance) {
 // faultTimersLocked runs in's due fault timers: VIP retries, the end of
 // a VIP fault's hold, and send probes.
 func (r *Router) faultTimersLocked(now time.Time, in *instance) {
-	f := &in.faults
+	f := in.faults
+	if f == nil {
+		return
+	}
 	if !f.vipRetryAt.IsZero() && !now.Before(f.vipRetryAt) {
 		r.retryVIPsLocked(now, in)
 	}

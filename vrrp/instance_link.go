@@ -177,7 +177,7 @@ func (r *Router) followLinkLocked(now time.Time, name string, known, wasUp, up b
 	if up && known && !wasUp {
 		r.dropAnnouncerLocked(name)
 		for _, in := range r.insts {
-			if in.faults.vipFault && slices.ContainsFunc(in.cfg.vips(), func(v VIPAddr) bool { return v.Dev == name }) {
+			if in.faults != nil && in.faults.vipFault && slices.ContainsFunc(in.cfg.vips(), func(v VIPAddr) bool { return v.Dev == name }) {
 				// The VIP's device came back: try again now.
 				in.faults.vipHoldUntil = now
 				r.touch(in)

@@ -26,14 +26,17 @@ func (r *Router) Reload(cfg Config) error {
 	}
 	r.mu.Lock()
 	if !r.running {
-		r.cfg, r.cfgDropped = cfg, false
+		r.cfg = cfg
 		r.mu.Unlock()
 		return nil
 	}
 	now := r.clock.Now()
-	want := map[string]InstanceConfig{}
-	for _, c := range cfg.Instances {
-		want[c.Name] = c
+	// The Router's own copy: every instance, kept or new, points into
+	// it, so the old copy is garbage once this returns.
+	cfg.Instances = slices.Clone(cfg.Instances)
+	want := map[string]*InstanceConfig{}
+	for i := range cfg.Instances {
+		want[cfg.Instances[i].Name] = &cfg.Instances[i]
 	}
 	for _, in := range slices.Clone(r.insts) {
 		c, ok := want[in.cfg.Name]
@@ -44,7 +47,8 @@ func (r *Router) Reload(cfg Config) error {
 		r.removeInstanceLocked(in)
 	}
 	var order []*instance
-	for _, c := range cfg.Instances {
+	for i := range cfg.Instances {
+		c := &cfg.Instances[i]
 		if in := r.byName[c.Name]; in != nil {
 			r.updateLocked(now, in, c)
 			order = append(order, in)
@@ -54,7 +58,6 @@ func (r *Router) Reload(cfg Config) error {
 	}
 	r.insts = order
 	r.cfg = cfg
-	r.dropInstanceConfigsLocked()
 	r.rebuildGroupsLocked()
 	for _, in := range r.insts {
 		r.openLinkLocked(now, in.link)
@@ -74,24 +77,9 @@ func (r *Router) Reload(cfg Config) error {
 	return nil
 }
 
-// dropInstanceConfigsLocked lets go of cfg.Instances once every
-// instance holds its own copy of its InstanceConfig: a second copy of
-// every instance's config (392 B each, plus the slice's spare
-// capacity) served nobody. r.insts keeps the config order, and a
-// Reload compares the new configs with the instances' own.
-func (r *Router) dropInstanceConfigsLocked() {
-	r.cfg.Instances, r.cfgDropped = nil, true
-}
-
 // instanceNamesLocked lists the configured instances in config order.
 func (r *Router) instanceNamesLocked() []string {
 	var names []string
-	if r.cfgDropped {
-		for _, in := range r.insts {
-			names = append(names, in.cfg.Name)
-		}
-		return names
-	}
 	for _, c := range r.cfg.Instances {
 		names = append(names, c.Name)
 	}
@@ -116,7 +104,7 @@ func (r *Router) removeInstanceLocked(in *instance) {
 
 // updateLocked moves a kept instance to its new configuration. Priority
 // and fault changes are left to refreshLocked.
-func (r *Router) updateLocked(now time.Time, in *instance, c InstanceConfig) {
+func (r *Router) updateLocked(now time.Time, in *instance, c *InstanceConfig) {
 	old := in.cfg
 	in.cfg = c
 	in.link.setMode()
@@ -128,7 +116,9 @@ func (r *Router) updateLocked(now time.Time, in *instance, c InstanceConfig) {
 	in.m.Reconfigure(c.machineConfig(in.src))
 	in.expect = c.expect(in.src)
 	in.advert = c.advert()
-	in.faults.adv = c.AdvertInterval
+	if in.faults != nil {
+		in.faults.adv = c.AdvertInterval
+	}
 	r.preopenAnnouncersLocked(in)
 	if in.m.State() != StateMaster {
 		return

@@ -104,10 +104,11 @@ func TestRouterMaintenanceBeforeRunAndReload(t *testing.T) {
 	}
 }
 
-// Once the instances run, the router keeps one config per instance (the
-// instance's own) and not the Config's list as well; SetMaintenance still
-// names the configured instances in config order, before Run, while
-// running, after a Reload, and after a stop and a Reload.
+// Once the instances run, the router keeps one config per instance: each
+// instance points into the router's own copy of the list, not into the
+// caller's and not into a copy of its own; SetMaintenance still names the
+// configured instances in config order, before Run, while running, after
+// a Reload, and after a stop and a Reload.
 func TestRouterKeepsOneInstanceConfig(t *testing.T) {
 	s := newSim(t)
 	cfg := Config{Instances: []InstanceConfig{inst("b", "eth0", 52, 100, vipB), inst("a", "eth0", 51, 100, vipA)}}
@@ -127,10 +128,22 @@ func TestRouterKeepsOneInstanceConfig(t *testing.T) {
 		}
 	}
 	want("before Run", names(), "b", "a")
-	s.start(n)
-	if n.r.cfg.Instances != nil {
-		t.Errorf("running router still holds %d instance configs in cfg", len(n.r.cfg.Instances))
+	oneCopy := func(stage string, caller []InstanceConfig) {
+		t.Helper()
+		n.r.mu.Lock()
+		defer n.r.mu.Unlock()
+		own := n.r.cfg.Instances
+		if len(own) != len(n.r.insts) || &own[0] == &caller[0] {
+			t.Fatalf("%s: router holds %d configs for %d instances, its own copy: %v", stage, len(own), len(n.r.insts), &own[0] != &caller[0])
+		}
+		for i, in := range n.r.insts {
+			if in.cfg != &own[i] {
+				t.Errorf("%s: instance %s does not point into the router's copy", stage, in.cfg.Name)
+			}
+		}
 	}
+	s.start(n)
+	oneCopy("running", cfg.Instances)
 	want("running", names(), "b", "a")
 	if _, err := n.r.SetMaintenance("c", true); !errors.Is(err, ErrUnknownInstance) {
 		t.Errorf("unknown instance while running: %v", err)
@@ -142,9 +155,7 @@ func TestRouterKeepsOneInstanceConfig(t *testing.T) {
 	if err := n.r.Reload(next); err != nil {
 		t.Fatal(err)
 	}
-	if n.r.cfg.Instances != nil {
-		t.Errorf("reloaded router still holds %d instance configs in cfg", len(n.r.cfg.Instances))
-	}
+	oneCopy("after reload", next.Instances)
 	want("after reload", names(), "c", "a")
 	if _, err := n.r.SetMaintenance("b", true); !errors.Is(err, ErrUnknownInstance) {
 		t.Errorf("removed instance: %v", err)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -125,11 +126,6 @@ type Router struct {
 	readersOn  bool // Run's readers are started; new transports get one
 
 	drops dropLimiter // which dropped adverts to log (droplog.go)
-
-	// cfgDropped: Run or a running Reload built the instances, each
-	// holding its own InstanceConfig, and emptied cfg.Instances
-	// (instance_reload.go, dropInstanceConfigsLocked).
-	cfgDropped bool
 
 	dispatchMu sync.Mutex
 	wake       chan struct{}
@@ -306,10 +302,10 @@ func (r *Router) open() error {
 		return errors.New("vrrp: router already running")
 	}
 	now := r.clock.Now()
-	for _, c := range r.cfg.Instances {
-		r.addInstanceLocked(c)
+	r.cfg.Instances = slices.Clone(r.cfg.Instances)
+	for i := range r.cfg.Instances {
+		r.addInstanceLocked(&r.cfg.Instances[i])
 	}
-	r.dropInstanceConfigsLocked()
 	r.rebuildGroupsLocked()
 	r.running = true
 	for _, in := range r.insts {
@@ -325,16 +321,15 @@ func (r *Router) open() error {
 
 // addInstanceLocked creates an instance and its link; it neither opens
 // the link nor starts the instance.
-func (r *Router) addInstanceLocked(c InstanceConfig) *instance {
+func (r *Router) addInstanceLocked(c *InstanceConfig) *instance {
 	key := linkKey(c.Interface, c.IPv6)
 	l, ok := r.links[key]
 	if !ok {
 		l = &link{name: c.Interface, v6: c.IPv6, key: key, byVRID: map[uint8]*instance{}, waitErr: errNotOpened}
 		r.links[key] = l
 	}
-	in := &instance{cfg: c, m: NewMachine(c.machineConfig(c.SrcAddr)), link: l, expect: c.expect(c.SrcAddr),
+	in := &instance{cfg: c, m: *NewMachine(c.machineConfig(c.SrcAddr)), link: l, expect: c.expect(c.SrcAddr),
 		advert: c.advert(), hidx: -1, src: c.SrcAddr}
-	in.faults.init(c.AdvertInterval)
 	if r.maint[c.Name] {
 		in.m.Handle(time.Time{}, Maintenance{On: true}) // in Init: remembered for Startup
 	}
@@ -472,7 +467,7 @@ func (r *Router) fireLocked(now time.Time) {
 		if dl := in.m.Deadline(); !dl.IsZero() && !now.Before(dl) {
 			r.apply(now, in, in.m.Handle(now, Timer{GroupHolds: r.groupHoldsLocked(now, in)}))
 		}
-		if n := in.garp.due(now, &in.cfg); n > 0 {
+		if n := in.garp.due(now, in.cfg); n > 0 {
 			r.announceLocked(in, n)
 		}
 		r.touch(in)

@@ -74,9 +74,9 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 				}
 			}
 		case AnnounceVIPs:
-			r.announceLocked(in, in.garp.becameMaster(now, &in.cfg))
+			r.announceLocked(in, in.garp.becameMaster(now, in.cfg))
 		case AnnounceLowerPriority:
-			if n := in.garp.lowerPriority(now, &in.cfg); n > 0 {
+			if n := in.garp.lowerPriority(now, in.cfg); n > 0 {
 				r.announceLocked(in, n)
 			}
 		case StopAnnouncing:
@@ -138,7 +138,7 @@ func (r *Router) sendLocked(now time.Time, in *instance, prio uint8) bool {
 		}
 		if err := in.link.tr.WriteTo(in.link.out, dst); err != nil {
 			in.counters.SendErrors++
-			if in.faults.logSend() {
+			if in.faultState().logSend() {
 				r.log.Warn("send advert", zap.String("instance", in.cfg.Name), zap.Stringer("dst", dst), zap.Error(err))
 			}
 			if deviceGone(err) {

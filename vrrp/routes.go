@@ -94,7 +94,7 @@ func (r *Router) removeRoutesLocked(in *instance, routes []VRoute, rules []VRule
 
 // reloadRoutesLocked moves a MASTER's routes and rules from old to c:
 // what is gone is removed, what is new is added.
-func (r *Router) reloadRoutesLocked(in *instance, old, c InstanceConfig) {
+func (r *Router) reloadRoutesLocked(in *instance, old, c *InstanceConfig) {
 	r.removeRoutesLocked(in, missing(old.VirtualRoutes, c.VirtualRoutes), missing(old.VirtualRules, c.VirtualRules))
 	r.addRoutesLocked(in, missing(c.VirtualRoutes, old.VirtualRoutes), missing(c.VirtualRules, old.VirtualRules))
 }
