@@ -27,7 +27,7 @@ type NetlinkAddrManager struct {
 	// still finds it after its device was renamed away (the name gone,
 	// the device and the address still there and reachable).
 	mu    sync.Mutex
-	added map[VIPAddr]int
+	added map[addedKey]int
 
 	// igmp6 is /proc/net/igmp6 of the manager's namespace (nil if it
 	// could not be opened), read to see an IPv6 VIP's solicited-node
@@ -43,6 +43,16 @@ type NetlinkAddrManager struct {
 
 var _ AddrManager = (*NetlinkAddrManager)(nil)
 
+// addedKey is what the kernel tells addresses apart by: the prefix on a
+// device. The label, broadcast and scope are attributes; leaving them
+// out halves the map's entries (0.2 MB at 1,000 VIPs).
+type addedKey struct {
+	prefix netip.Prefix
+	dev    string
+}
+
+func keyOf(v VIPAddr) addedKey { return addedKey{v.Prefix, v.Dev} }
+
 // NewAddrManager opens a netlink socket in the calling thread's network
 // namespace; every later call acts there, whichever goroutine makes it.
 // log may be nil.
@@ -54,7 +64,7 @@ func NewAddrManager(log *zap.Logger) (*NetlinkAddrManager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open netlink for virtual addresses: %w", err)
 	}
-	m := &NetlinkAddrManager{h: h, log: log.With(zap.String("component", "vrrp-addr")), added: map[VIPAddr]int{}, ifreq: -1}
+	m := &NetlinkAddrManager{h: h, log: log.With(zap.String("component", "vrrp-addr")), added: map[addedKey]int{}, ifreq: -1}
 	if fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err == nil {
 		m.ifreq = fd
 	}
@@ -218,7 +228,7 @@ func (m *NetlinkAddrManager) AddNow(v VIPAddr) error {
 		return fmt.Errorf("add %v on %s: %w", v.Prefix, v.Dev, err)
 	}
 	m.mu.Lock()
-	m.added[v] = link.Attrs().Index
+	m.added[keyOf(v)] = link.Attrs().Index
 	m.mu.Unlock()
 	return nil
 }
@@ -231,7 +241,7 @@ func (m *NetlinkAddrManager) WaitUsable(v VIPAddr) {
 		return
 	}
 	m.mu.Lock()
-	idx, ok := m.added[v]
+	idx, ok := m.added[keyOf(v)]
 	m.mu.Unlock()
 	if ok {
 		m.waitJoined(idx, v.Prefix.Addr())
@@ -242,7 +252,7 @@ func (m *NetlinkAddrManager) WaitUsable(v VIPAddr) {
 // under another name.
 func (m *NetlinkAddrManager) renamedAway(v VIPAddr) netlink.Link {
 	m.mu.Lock()
-	idx, ok := m.added[v]
+	idx, ok := m.added[keyOf(v)]
 	m.mu.Unlock()
 	if !ok {
 		return nil
@@ -288,7 +298,7 @@ func (m *NetlinkAddrManager) Remove(v VIPAddr) error {
 
 func (m *NetlinkAddrManager) forget(v VIPAddr) {
 	m.mu.Lock()
-	delete(m.added, v)
+	delete(m.added, keyOf(v))
 	m.mu.Unlock()
 }
 
