@@ -69,6 +69,19 @@ func (c *Fake) Next() (time.Time, bool) {
 	return at, ok
 }
 
+// Armed reports whether some armed timer fires at t, so a test can
+// wait until a driver has armed the timer it is about.
+func (c *Fake) Armed(t time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, tm := range c.timers {
+		if tm.armed && tm.at.Equal(t) {
+			return true
+		}
+	}
+	return false
+}
+
 // Arms counts the NewTimer, Reset and Stop calls so far, so a test can
 // wait until a driver has re-armed after an event before reading Next.
 func (c *Fake) Arms() uint64 {

@@ -44,6 +44,10 @@ type Ports struct {
 	// nil too (the real table), and does nothing for a fake table,
 	// which has no settings: a test never changes its host.
 	SetIPVSSloppy func(tcp, sctp bool) error
+	// ReleaseMemory gives the kernel back what a start, a reload or a
+	// burst of changes left behind (see memory.go); nil is
+	// releaseMemory.
+	ReleaseMemory func()
 
 	vrrpClock clock.Clock // Clock, or clock.Precise for the real one
 }
@@ -69,6 +73,9 @@ func (p Ports) withDefaults() Ports {
 	}
 	if p.ServiceManager == nil {
 		p.ServiceManager = noServiceManager{}
+	}
+	if p.ReleaseMemory == nil {
+		p.ReleaseMemory = releaseMemory
 	}
 	return p // the others default inside their component
 }

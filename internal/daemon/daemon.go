@@ -213,7 +213,6 @@ func Run(ctx context.Context, opts Options) error {
 	} else {
 		log.Info("lbhad is running", zap.String("config", d.path))
 	}
-	releaseMemory()
 
 	// The watchdog has its own goroutine and pings only while the
 	// VRRP, checker and IPVS loops make progress; a reload, which runs
@@ -230,17 +229,28 @@ func Run(ctx context.Context, opts Options) error {
 	// waits from its first moment).
 	refresh := d.clock.NewTimer(statusRefresh)
 	defer refresh.Stop()
+	// settle releases memory once the daemon has been quiet for
+	// settleQuiet after its start, a reload or a state change: the
+	// first elections, VIP adds and announcements come seconds after
+	// the start and leave garbage and code pages behind, as a reload
+	// does (memory.go).
+	settle := d.clock.NewTimer(settleQuiet)
+	defer settle.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return d.stop(stopTimeout)
 		case <-opts.Reload:
 			d.reload(ctx)
+			settle.Reset(settleQuiet)
 		case <-d.statusKick:
 			d.refreshStatus()
+			settle.Reset(settleQuiet)
 		case <-refresh.C():
 			refresh.Reset(statusRefresh)
 			d.refreshStatus()
+		case <-settle.C():
+			ports.ReleaseMemory()
 		}
 	}
 }
@@ -273,7 +283,6 @@ func (d *daemon) reload(ctx context.Context) {
 	d.n.Notify("RELOADING=1")
 	defer d.n.Notify("READY=1")
 	log.Info("reloading", zap.String("config", d.path))
-	defer releaseMemory()
 	cfg, _, diags := config.LoadFileWith(d.path, config.Options{Host: d.host})
 	now := d.clock.Now()
 	if diags.HasErrors() {
@@ -324,6 +333,12 @@ func (d *daemon) reload(ctx context.Context) {
 
 // statusRefresh is how often STATUS= is recomputed without a kick.
 const statusRefresh = 5 * time.Second
+
+// settleQuiet is how long the daemon waits without a state change
+// before it releases memory: past keepalived's default second GARP
+// burst (garp_master_delay, 5 s) after a transition, so a new master's
+// announcements are done; at most one release per settleQuiet.
+const settleQuiet = 10 * time.Second
 
 func (d *daemon) statusChanged() {
 	select {
