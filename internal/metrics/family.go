@@ -1,7 +1,7 @@
 package metrics
 
 import (
-	"bytes"
+	"bufio"
 	"io"
 	"math"
 	"slices"
@@ -59,99 +59,98 @@ func (s sink) add(f *family, counter bool, v float64, labels ...string) {
 	s.ch <- prometheus.MustNewConstMetric(f.desc, t, v, labels...)
 }
 
-// textSink writes the series in the Prometheus text format (0.0.4), each
-// family in a buffer of its own so that its lines stay together while
-// collectSnapshot walks instance by instance. The registry path builds a
+// textSink writes the series in the Prometheus text format (0.0.4) as
+// they come. collectSnapshot hands over each family's series in one
+// run, so a family's HELP and TYPE lines go out before its first series
+// and nothing holds the page: a scrape of 10,000 real servers allocates
+// next to nothing beyond the Snapshot. The registry path builds a
 // protobuf message, label pairs and a const metric for every series and
-// keeps them all until the page is written: with 10,000 real servers
-// that is tens of thousands of objects per scrape, where this keeps the
-// text alone (docs/PERFORMANCE.md, "Metrics scrape").
+// keeps them all until the page is written (docs/PERFORMANCE.md,
+// "Metrics scrape").
 type textSink struct {
-	fams []*familyText // by family.index; nil for a family not seen
+	w    *bufio.Writer
+	cur  *family
+	line []byte // the line being formatted, reused
+	err  error  // the first write error; the rest is dropped
 }
 
-type familyText struct {
-	counter bool
-	buf     bytes.Buffer
-}
+func newTextSink(w io.Writer) *textSink { return &textSink{w: bufio.NewWriterSize(w, 32<<10)} }
 
 func (t *textSink) add(f *family, counter bool, v float64, labels []string) {
-	if t.fams == nil {
-		t.fams = make([]*familyText, len(snapshotFamilies))
+	if t.err != nil {
+		return
 	}
-	ft := t.fams[f.index]
-	if ft == nil {
-		ft = &familyText{counter: counter}
-		t.fams[f.index] = ft
-	}
-	b := &ft.buf
-	b.WriteString(f.name)
-	if len(f.labels) > 0 {
-		b.WriteByte('{')
-		for k, j := range f.sorted {
-			if k > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(f.labels[j])
-			b.WriteString(`="`)
-			if j < len(labels) {
-				writeLabelValue(b, labels[j])
-			}
-			b.WriteByte('"')
-		}
-		b.WriteByte('}')
-	}
-	b.WriteByte(' ')
-	b.Write(appendValue(b.AvailableBuffer(), v))
-	b.WriteByte('\n')
-}
-
-// writeTo writes the families in name order, as a registry gathers them.
-func (t *textSink) writeTo(w io.Writer) error {
-	var seen []*family
-	for _, f := range snapshotFamilies {
-		if t.fams != nil && t.fams[f.index] != nil {
-			seen = append(seen, f)
-		}
-	}
-	slices.SortFunc(seen, func(a, b *family) int { return strings.Compare(a.name, b.name) })
-	for _, f := range seen {
-		ft, typ := t.fams[f.index], "gauge"
-		if ft.counter {
+	b := t.line[:0]
+	if f != t.cur {
+		t.cur = f
+		typ := "gauge"
+		if counter {
 			typ = "counter"
 		}
-		if _, err := io.WriteString(w, "# HELP "+f.name+" "+helpEscaper.Replace(f.help)+"\n# TYPE "+f.name+" "+typ+"\n"); err != nil {
-			return err
-		}
-		if _, err := ft.buf.WriteTo(w); err != nil {
-			return err
-		}
+		b = append(b, "# HELP "...)
+		b = append(b, f.name...)
+		b = append(b, ' ')
+		b = append(b, helpEscaper.Replace(f.help)...)
+		b = append(b, "\n# TYPE "...)
+		b = append(b, f.name...)
+		b = append(b, ' ')
+		b = append(b, typ...)
+		b = append(b, '\n')
 	}
-	return nil
+	b = append(b, f.name...)
+	if len(f.labels) > 0 {
+		b = append(b, '{')
+		for k, j := range f.sorted {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, f.labels[j]...)
+			b = append(b, `="`...)
+			if j < len(labels) {
+				b = appendLabelValue(b, labels[j])
+			}
+			b = append(b, '"')
+		}
+		b = append(b, '}')
+	}
+	b = append(b, ' ')
+	b = appendValue(b, v)
+	b = append(b, '\n')
+	t.line = b
+	_, t.err = t.w.Write(b)
+}
+
+// flush writes what is buffered and returns the first error.
+func (t *textSink) flush() error {
+	if t.err != nil {
+		return t.err
+	}
+	return t.w.Flush()
 }
 
 var helpEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
 
-// writeLabelValue writes v escaped as the text format wants (backslash,
-// double quote, newline), and invalid UTF-8 as U+FFFD, where a registry
-// would fail the whole scrape.
-func writeLabelValue(b *bytes.Buffer, v string) {
+// appendLabelValue appends v escaped as the text format wants
+// (backslash, double quote, newline), and invalid UTF-8 as U+FFFD, where
+// a registry would fail the whole scrape.
+func appendLabelValue(b []byte, v string) []byte {
 	for i := 0; i < len(v); {
 		r, n := utf8.DecodeRuneInString(v[i:])
 		switch {
 		case r == utf8.RuneError && n == 1:
-			b.WriteRune(utf8.RuneError)
+			b = utf8.AppendRune(b, utf8.RuneError)
 		case r == '\\':
-			b.WriteString(`\\`)
+			b = append(b, `\\`...)
 		case r == '"':
-			b.WriteString(`\"`)
+			b = append(b, `\"`...)
 		case r == '\n':
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		default:
-			b.WriteString(v[i : i+n])
+			b = append(b, v[i:i+n]...)
 		}
 		i += n
 	}
+	return b
 }
 
 // appendValue formats v as the text format does: shortest 'g', and

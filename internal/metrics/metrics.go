@@ -245,7 +245,10 @@ func (m *Metrics) collectEvents(ch chan<- prometheus.Metric) {
 
 // collectSnapshot hands every series read from s to out: the
 // registry's const metrics (Collect) or the scrape page's text
-// (textSink), one walk for both.
+// (textSink), one walk for both. It walks family by family, each
+// family's series in one run, so that the text can be written as it
+// comes (the text format wants a family's lines together): a family's
+// series must not be split across two places below.
 func collectSnapshot(out sink, s control.Snapshot) {
 	gauge := func(f *family, v float64, labels ...string) { out.add(f, false, v, labels...) }
 	counter := func(f *family, v uint64, labels ...string) { out.add(f, true, float64(v), labels...) }
@@ -260,23 +263,39 @@ func collectSnapshot(out sink, s control.Snapshot) {
 			gauge(famDegraded, 1, p.Component)
 		}
 	}
+
+	vrid := func(in control.InstanceStatus) string { return strconv.Itoa(int(in.VRID)) }
 	for _, in := range s.Instances {
-		id := []string{in.Name, strconv.Itoa(int(in.VRID)), in.Interface}
-		l := func(extra ...string) []string { return append(append([]string(nil), id...), extra...) }
 		for _, st := range States {
-			gauge(famVRRPState, b2f(in.State == st), l(st)...)
+			gauge(famVRRPState, b2f(in.State == st), in.Name, vrid(in), in.Interface, st)
 		}
-		gauge(famWaiting, b2f(in.Waiting != ""), id...)
-		gauge(famPriority, float64(in.BasePriority), l("base")...)
-		gauge(famPriority, float64(in.EffectivePriority), l("effective")...)
-		gauge(famMasterPrio, float64(in.MasterPriority), id...)
-		c := in.Counters
-		counter(famAdvSent, c.AdvertsSent, id...)
-		counter(famAdvRecv, c.AdvertsReceived, id...)
-		counter(famSendErrors, c.SendErrors, id...)
-		counter(famBecameMaster, c.BecameMaster, id...)
-		for reason, n := range c.Dropped {
-			counter(famAdvDropped, n, l(reason)...)
+	}
+	for _, in := range s.Instances {
+		gauge(famWaiting, b2f(in.Waiting != ""), in.Name, vrid(in), in.Interface)
+	}
+	for _, in := range s.Instances {
+		gauge(famPriority, float64(in.BasePriority), in.Name, vrid(in), in.Interface, "base")
+		gauge(famPriority, float64(in.EffectivePriority), in.Name, vrid(in), in.Interface, "effective")
+	}
+	for _, in := range s.Instances {
+		gauge(famMasterPrio, float64(in.MasterPriority), in.Name, vrid(in), in.Interface)
+	}
+	for _, c := range []struct {
+		f *family
+		v func(control.Counters) uint64
+	}{
+		{famAdvSent, func(c control.Counters) uint64 { return c.AdvertsSent }},
+		{famAdvRecv, func(c control.Counters) uint64 { return c.AdvertsReceived }},
+		{famSendErrors, func(c control.Counters) uint64 { return c.SendErrors }},
+		{famBecameMaster, func(c control.Counters) uint64 { return c.BecameMaster }},
+	} {
+		for _, in := range s.Instances {
+			counter(c.f, c.v(in.Counters), in.Name, vrid(in), in.Interface)
+		}
+	}
+	for _, in := range s.Instances {
+		for reason, n := range in.Counters.Dropped {
+			counter(famAdvDropped, n, in.Name, vrid(in), in.Interface, reason)
 		}
 	}
 	for _, d := range s.InterfaceDrops {
@@ -284,32 +303,78 @@ func collectSnapshot(out sink, s control.Snapshot) {
 			counter(famIfDropped, n, d.Interface, d.Family, reason)
 		}
 	}
+
 	for _, vs := range s.VirtualServers {
 		gauge(famQuorum, b2f(vs.QuorumUp), vs.Name)
+	}
+	for _, vs := range s.VirtualServers {
 		if t := vs.Traffic; t != nil {
 			counter(famVSConns, t.Conns, vs.Name)
+		}
+	}
+	for _, vs := range s.VirtualServers {
+		if t := vs.Traffic; t != nil {
 			counter(famVSPackets, t.PacketsIn, vs.Name, "in")
 			counter(famVSPackets, t.PacketsOut, vs.Name, "out")
+		}
+	}
+	for _, vs := range s.VirtualServers {
+		if t := vs.Traffic; t != nil {
 			counter(famVSBytes, t.BytesIn, vs.Name, "in")
 			counter(famVSBytes, t.BytesOut, vs.Name, "out")
 		}
+	}
+	for _, vs := range s.VirtualServers {
 		for _, rs := range vs.RealServers {
 			gauge(famRSUp, b2f(rs.Health == control.HealthUp), vs.Name, rs.Name)
+		}
+	}
+	for _, vs := range s.VirtualServers {
+		for _, rs := range vs.RealServers {
 			gauge(famRSWeight, float64(rs.Weight), vs.Name, rs.Name, "configured")
 			if rs.CurrentWeight != nil {
 				gauge(famRSWeight, float64(*rs.CurrentWeight), vs.Name, rs.Name, "kernel")
+			}
+		}
+	}
+	for _, vs := range s.VirtualServers {
+		for _, rs := range vs.RealServers {
+			if rs.CurrentWeight != nil {
 				gauge(famRSActive, float64(rs.ActiveConns), vs.Name, rs.Name)
+			}
+		}
+	}
+	for _, vs := range s.VirtualServers {
+		for _, rs := range vs.RealServers {
+			if rs.CurrentWeight != nil {
 				gauge(famRSInact, float64(rs.InactConns), vs.Name, rs.Name)
 			}
+		}
+	}
+	for _, vs := range s.VirtualServers {
+		for _, rs := range vs.RealServers {
 			if t := rs.Traffic; t != nil {
 				counter(famRSConns, t.Conns, vs.Name, rs.Name)
+			}
+		}
+	}
+	for _, vs := range s.VirtualServers {
+		for _, rs := range vs.RealServers {
+			if t := rs.Traffic; t != nil {
 				counter(famRSPackets, t.PacketsIn, vs.Name, rs.Name, "in")
 				counter(famRSPackets, t.PacketsOut, vs.Name, rs.Name, "out")
+			}
+		}
+	}
+	for _, vs := range s.VirtualServers {
+		for _, rs := range vs.RealServers {
+			if t := rs.Traffic; t != nil {
 				counter(famRSBytes, t.BytesIn, vs.Name, rs.Name, "in")
 				counter(famRSBytes, t.BytesOut, vs.Name, rs.Name, "out")
 			}
 		}
 	}
+
 	for _, c := range s.Checks {
 		gauge(famScriptUp, b2f(c.Health == control.HealthUp), c.Name)
 	}

@@ -56,14 +56,13 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many scrapes in flight", http.StatusServiceUnavailable)
 		return
 	}
-	var text textSink
+	var snap control.Snapshot
 	if p.m.src != nil {
-		snap, ok := p.snapshot(r)
-		if !ok {
+		var ok bool
+		if snap, ok = p.snapshot(r); !ok {
 			http.Error(w, "the status snapshot did not come within "+p.timeout.String(), http.StatusServiceUnavailable)
 			return
 		}
-		collectSnapshot(sink{text: &text}, snap)
 	}
 	mfs, err := p.events.Gather()
 	if err != nil {
@@ -84,7 +83,11 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return // the scraper went away
 		}
 	}
-	_ = text.writeTo(out)
+	if p.m.src != nil {
+		text := newTextSink(out)
+		collectSnapshot(sink{text: text}, snap)
+		_ = text.flush()
+	}
 }
 
 // snapshot takes the Snapshot within p.timeout; false if it did not
