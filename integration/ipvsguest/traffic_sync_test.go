@@ -3,6 +3,8 @@
 package ipvsguest
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +76,12 @@ type trafficLab struct {
 	cfg      []*config.VirtualServer
 	health   ipvssync.Health
 	rec      *ipvssync.Reconciler
+
+	director *netnstest.Netns
+	nss      map[string]*netnstest.Netns // server name -> its namespace
+	macs     map[string]string           // MAC -> node name, for the wire log
+	wire     *wireLog
+	ports    map[uint16]string // client port -> the request that last used it
 }
 
 // newTrafficLab builds the namespaces, starts the HTTP servers and parses
@@ -120,6 +129,19 @@ func newTrafficLab(t *testing.T, dr bool) *trafficLab {
 	must("enable forwarding", director.Run(func() error {
 		return os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1\n"), 0o644)
 	}))
+	if dr {
+		// In DR the director sees only the client's half of a connection,
+		// so a closed one stays in FIN_WAIT for 2 minutes, and the client's
+		// kernel hands its port out again after a few hundred connections
+		// (seconds here). With the default conn_reuse_mode=1 a SYN matching
+		// such an entry is not scheduled but follows it to its old real
+		// server: to a deleted one it is dropped, and the request times out
+		// (TestTrafficSyncDRPortReuse). Bit 2 reschedules it, as a DR
+		// director needs, so each request is one scheduling decision.
+		must("conn_reuse_mode", director.Run(func() error {
+			return os.WriteFile("/proc/sys/net/ipv4/vs/conn_reuse_mode", []byte("3\n"), 0o644)
+		}))
+	}
 
 	hc, err := netlink.NewHandleAt(client.Handle(), unix.NETLINK_ROUTE)
 	must("client handle", err)
@@ -129,6 +151,11 @@ func newTrafficLab(t *testing.T, dr bool) *trafficLab {
 	defaultRoute(t, hc, clientGW)
 
 	type server struct{ name, ip string }
+	macs := map[string]string{}
+	if l, err := hc.LinkByName("eth0"); err == nil {
+		macs[l.Attrs().HardwareAddr.String()] = "client"
+	}
+	nss := map[string]*netnstest.Netns{}
 	servers := []server{}
 	for _, rs := range trafficRS {
 		servers = append(servers, server{rs.name, rs.ip})
@@ -160,8 +187,16 @@ func newTrafficLab(t *testing.T, dr bool) *trafficLab {
 		addrUp(t, h, "eth0", s.ip+"/24")
 		addrUp(t, h, "lo", lo)
 		defaultRoute(t, h, "198.51.100.1")
+		if l, err := h.LinkByName("eth0"); err == nil {
+			macs[l.Attrs().HardwareAddr.String()] = s.name
+		}
+		nss[s.name] = ns
 		h.Close()
 		serveName(t, ns, fmt.Sprintf(":%d", rsPort), s.name)
+	}
+	// The bridge takes its address from its ports, so only now is it final.
+	if l, err := hd.LinkByName("br0"); err == nil {
+		macs[l.Attrs().HardwareAddr.String()] = "director"
 	}
 
 	cfg, diags := config.Parse([]byte(trafficHCL(lbKind, rsPort)), "traffic.hcl")
@@ -174,7 +209,12 @@ func newTrafficLab(t *testing.T, dr bool) *trafficLab {
 		ips[s.name] = s.ip
 	}
 	return &trafficLab{
-		client: client,
+		director: director,
+		nss:      nss,
+		macs:     macs,
+		wire:     startWireLog(t, director, "br0"),
+		ports:    map[uint16]string{},
+		client:   client,
 		local: func(ip string) string {
 			if dr {
 				return net.JoinHostPort(trafficVIP, "80")
@@ -233,8 +273,10 @@ func (l *trafficLab) get(t *testing.T, what string, n int) map[string]int {
 	hits := map[string]int{}
 	t0 := time.Now()
 	for i := 0; i < n; i++ {
+		r0 := time.Now()
 		resp, err := l.http.Get("http://" + trafficVIP + "/")
 		if err != nil {
+			l.diagnose(t, fmt.Sprintf("%s: request %d failed after %v", what, i, time.Since(r0).Round(time.Millisecond)), r0)
 			t.Fatalf("%s: request %d: %v (answers so far %v)", what, i, err, hits)
 		}
 		body, err := io.ReadAll(resp.Body)
@@ -247,13 +289,61 @@ func (l *trafficLab) get(t *testing.T, what string, n int) map[string]int {
 		if got, want := resp.Header.Get("X-Local"), l.local(l.servers[name]); got != want {
 			t.Fatalf("%s: request %d reached %s on %s, want %s", what, i, name, got, want)
 		}
-		if host, _, _ := net.SplitHostPort(resp.Header.Get("X-Remote")); host != l.clientIP {
+		host, port, _ := net.SplitHostPort(resp.Header.Get("X-Remote"))
+		if host != l.clientIP {
 			t.Fatalf("%s: request %d reached %s from %s, want the client %s", what, i, name, host, l.clientIP)
+		}
+		if p, err := strconv.ParseUint(port, 10, 16); err == nil {
+			l.ports[uint16(p)] = fmt.Sprintf("%s request %d at %s, answered by %s", what, i, r0.Format("15:04:05.000"), name)
 		}
 	}
 	d := time.Since(t0)
 	t.Logf("%s: %d requests in %v (%.0f/s): %s", what, n, d.Round(time.Millisecond), float64(n)/d.Seconds(), shares(hits, n))
 	return hits
+}
+
+// diagnose logs, after a failed request, what explains it: the frames
+// on the director's bridge since the request started, each SYN's client
+// port with the request that used that port before and the port's IPVS
+// entries (a SYN that matches an old entry is not scheduled), the IPVS
+// settings that decide that, and every namespace's neighbours and TCP
+// counters (retransmits, PAWS, drops).
+func (l *trafficLab) diagnose(t *testing.T, what string, since time.Time) {
+	t.Helper()
+	since = since.Add(-100 * time.Millisecond)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s; the director's bridge since %s:\n%s", what, since.Format("15:04:05.000000"), l.wire.dump(since, l.macs))
+	conns := nsCommand(l.director, "ipvsadm", "-Lnc")
+	for _, p := range l.wire.synPorts(since, 80) {
+		fmt.Fprintf(&b, "client port %d, used before by: %s; its IPVS entries:\n", p, cmp.Or(l.ports[p], "none in this test"))
+		for _, line := range strings.Split(conns, "\n") {
+			if strings.Contains(line, fmt.Sprintf(":%d ", p)) {
+				fmt.Fprintf(&b, "  %s\n", line)
+			}
+		}
+	}
+	fmt.Fprintf(&b, "director IPVS entries not in FIN_WAIT:\n")
+	for _, line := range strings.Split(conns, "\n") {
+		if line != "" && !strings.Contains(line, "FIN_WAIT") {
+			fmt.Fprintf(&b, "  %s\n", line)
+		}
+	}
+	for _, k := range []string{"conn_reuse_mode", "expire_nodest_conn"} {
+		fmt.Fprintf(&b, "director net.ipv4.vs.%s = %s\n", k, strings.TrimSpace(nsSysctl(l.director, "net/ipv4/vs/"+k)))
+	}
+	fmt.Fprintf(&b, "director neighbours:\n%s", nsCommand(l.director, "ip", "-s", "neigh"))
+	fmt.Fprintf(&b, "director links:\n%s", nsCommand(l.director, "ip", "-s", "-o", "link"))
+	names := []string{"client"}
+	nss := map[string]*netnstest.Netns{"client": l.client}
+	for _, rs := range trafficRS {
+		names = append(names, rs.name)
+		nss[rs.name] = l.nss[rs.name]
+	}
+	for _, name := range names {
+		fmt.Fprintf(&b, "%s neighbours:\n%s", name, nsCommand(nss[name], "ip", "-s", "neigh"))
+		fmt.Fprintf(&b, "%s TCP counters: %s\n", name, tcpExtNonZero(nsFile(nss[name], "netstat")+nsFile(nss[name], "snmp")))
+	}
+	t.Log(b.String())
 }
 
 func shares(hits map[string]int, n int) string {
@@ -384,4 +474,62 @@ func TestTrafficSyncDR(t *testing.T) {
 		t.Errorf("rs3 failing took %d writes, want 1", w)
 	}
 	checkSplit(t, "rs3 dead", l.get(t, "rs3 dead", 120), 120, map[string]int{"rs1": 3, "rs2": 1})
+}
+
+// TestTrafficSyncDRPortReuse: a new connection from the client port of an
+// earlier, closed connection to a real server that has since failed is
+// scheduled to a live server. In DR the director sees only the client's
+// half, so the earlier connection's entry stays in FIN_WAIT (2 minutes);
+// the client's kernel hands the same port out again within seconds under
+// a stream of short connections (measured in TestTrafficSyncDR), and
+// unless conn_reuse_mode reschedules a SYN that matches a FIN_WAIT entry,
+// the SYN follows the entry to the deleted destination and is dropped.
+func TestTrafficSyncDRPortReuse(t *testing.T) {
+	l := newTrafficLab(t, true)
+	l.sync(t, "converge")
+	const port = 40000
+	first := l.getFrom(t, "first", port)
+	l.setAlive(first, false)
+	l.sync(t, first+" fails")
+	if second := l.getFrom(t, "second", port); second == first {
+		t.Errorf("second connection from port %d reached %s, which failed", port, second)
+	}
+}
+
+// getFrom sends one request over a new connection from the client's port
+// and returns the name of the server that answered; the server closes
+// first, so the client's port is free again when it returns.
+func (l *trafficLab) getFrom(t *testing.T, what string, port int) string {
+	t.Helper()
+	r0 := time.Now()
+	var conn net.Conn
+	err := l.client.Run(func() (err error) {
+		d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{Port: port}}
+		conn, err = d.Dial("tcp4", net.JoinHostPort(trafficVIP, "80"))
+		return err
+	})
+	if err != nil {
+		l.diagnose(t, fmt.Sprintf("%s: connection from port %d failed after %v", what, port, time.Since(r0).Round(time.Millisecond)), r0)
+		t.Fatalf("%s: dial from port %d: %v", what, port, err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: vip\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatalf("%s: send: %v", what, err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("%s: read response: %v", what, err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s: read body: %v", what, err)
+	}
+	// Wait for the server's FIN (EOF), so the client closes second.
+	if _, err := io.Copy(io.Discard, conn); err != nil {
+		t.Fatalf("%s: wait for the server to close: %v", what, err)
+	}
+	t.Logf("%s: port %d reached %s", what, port, body)
+	l.ports[uint16(port)] = fmt.Sprintf("%s at %s, answered by %s", what, r0.Format("15:04:05.000"), body)
+	return string(body)
 }
