@@ -29,21 +29,80 @@ func (r recorder) Check(context.Context) Result {
 	return Result{OK: true}
 }
 
+// turnClock is the engine's clock in TestRunInVirtualTime: the fake,
+// with a lock the test holds while it moves the time and a note of
+// whether the engine has ended a turn. The engine reads Now at the start
+// of each turn and of each result it folds in, and arms (or stops) its
+// timer last, so a turn has ended when the last call armed the timer
+// after a Now; the timer Run makes and stops before its first turn ends
+// none. The lock keeps a Set from landing between a turn's Now and its
+// arming: there the engine would arm the old time's duration from the new
+// time, too late, and the test would step to that deadline past a check
+// the fire still unread was about to dispatch.
+type turnClock struct {
+	fake *clock.Fake
+
+	mu        sync.Mutex
+	calls     uint64 // by the engine, so the test can tell none came between two looks
+	read      bool   // a Now since the last arming
+	turnEnded bool
+}
+
+func (c *turnClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	c.read, c.turnEnded = true, false
+	return c.fake.Now()
+}
+
+func (c *turnClock) NewTimer(d time.Duration) clock.Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	c.read, c.turnEnded = false, false
+	return turnTimer{c, c.fake.NewTimer(d)}
+}
+
+// armed notes an arming or a stop; c.mu is held.
+func (c *turnClock) armed() {
+	c.calls++
+	c.read, c.turnEnded = false, c.read
+}
+
+type turnTimer struct {
+	c *turnClock
+	t clock.Timer
+}
+
+func (t turnTimer) C() <-chan time.Time { return t.t.C() }
+
+func (t turnTimer) Reset(d time.Duration) {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	t.c.armed()
+	t.t.Reset(d)
+}
+
+func (t turnTimer) Stop() {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	t.c.armed()
+	t.t.Stop()
+}
+
 func TestRunInVirtualTime(t *testing.T) {
 	fake := clock.NewFake(t0)
+	tc := &turnClock{fake: fake}
 	var (
 		mu    sync.Mutex
 		calls = map[string][]time.Time{}
-		// lastDoneArms is the fake's arm count when the engine last
-		// reported a result: the engine has re-armed since when the
-		// count has moved past it.
-		lastDoneArms atomic.Uint64
 	)
 	e := NewEngine(Options{
-		Workers:  4,
-		Clock:    fake,
+		Workers: 4,
+		Clock:   tc,
+		// The checks read the fake itself: they are not the engine's turns.
 		NewCheck: func(s Spec) (Checker, error) { return recorder{s.ID, fake, &mu, calls}, nil },
-		OnResult: func(string, Kind, Result) { lastDoneArms.Store(fake.Arms()) },
 	})
 	const n = 100
 	interval := 10 * time.Second
@@ -58,33 +117,46 @@ func TestRunInVirtualTime(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- e.Run(ctx) }()
 
-	// quiet reports whether the engine has re-armed its timer since the
-	// last fire and the last result, has no attempt running, and if so
-	// for when. A fire the engine has not read yet (it was woken by a
-	// result first) stays in the channel and only wakes it once more at
-	// the same virtual time, which changes nothing it schedules.
-	var firedArms uint64
-	quiet := func() (time.Time, bool) {
-		arms := fake.Arms()
-		at, armed := fake.Next()
-		if !armed || arms <= firedArms || arms <= lastDoneArms.Load() || fake.Arms() != arms {
-			return time.Time{}, false
+	// step moves the clock to the engine's next deadline once the engine
+	// has settled: it has ended a turn and no attempt is running
+	// (dispatched, or with a result not yet folded in). Running changes
+	// only in a turn, after a Now, so when the engine made no clock call
+	// between the look at running and the Set, the look still holds.
+	// Whatever wakes the engine next, the fire or one an earlier turn
+	// left unread, starts a turn that reads the new time, and the
+	// deadline was computed from the time the test last set.
+	step := func(end time.Time) (settled, over bool) {
+		tc.mu.Lock()
+		seen, ended := tc.calls, tc.turnEnded
+		tc.mu.Unlock()
+		if !ended {
+			return false, false
 		}
 		e.mu.Lock()
-		defer e.mu.Unlock()
 		for _, c := range e.checks {
 			if c.running {
-				return time.Time{}, false
+				e.mu.Unlock()
+				return false, false
 			}
 		}
-		return at, true
+		e.mu.Unlock()
+		tc.mu.Lock()
+		defer tc.mu.Unlock()
+		at, ok := fake.Next()
+		if tc.calls != seen || !ok {
+			return false, false
+		}
+		if at.After(end) {
+			return true, true
+		}
+		fake.Set(at)
+		return true, false
 	}
 	end := t0.Add(100 * time.Second)
-	for {
-		var at time.Time
+	for over := false; !over; {
+		var settled bool
 		for deadline := time.Now().Add(10 * time.Second); ; {
-			var ok bool
-			if at, ok = quiet(); ok {
+			if settled, over = step(end); settled {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -92,11 +164,6 @@ func TestRunInVirtualTime(t *testing.T) {
 			}
 			time.Sleep(100 * time.Microsecond)
 		}
-		if at.After(end) {
-			break
-		}
-		firedArms = fake.Arms()
-		fake.Set(at)
 	}
 	cancel()
 	if err := <-done; err != nil {
