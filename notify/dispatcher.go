@@ -90,6 +90,20 @@ type plan struct {
 	email     *config.Email
 }
 
+// vips formats the configured VIPs of the instance named, for an event
+// that happens: rarely, so they are not kept as strings per instance.
+func (p *plan) vips(instance string) []string {
+	in := p.instances[instance]
+	if in == nil {
+		return nil
+	}
+	var out []string
+	for _, v := range in.VIPs {
+		out = append(out, v.Prefix.String())
+	}
+	return out
+}
+
 // Dispatcher is the Notifier the daemon uses: it routes each Event to the
 // configured scripts, email and webhooks, each behind its own bounded
 // queue. It is safe for concurrent use.
@@ -236,6 +250,9 @@ func (d *Dispatcher) Notify(e Event) {
 	defer d.mu.Unlock()
 	if e.Host == "" {
 		e.Host = d.plan.host
+	}
+	if e.Kind == InstanceState && e.VIPs == nil {
+		e.VIPs = d.plan.vips(e.Instance)
 	}
 	if d.closed {
 		d.targets.stats.dropped.Add(1)

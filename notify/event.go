@@ -68,11 +68,13 @@ type Event struct {
 	// OldState and NewState are "MASTER", "BACKUP", "FAULT" or "STOP".
 	OldState, NewState string
 	Priority           int
-	VIPs               []string
-	Reason             string
-	VirtualServer      string // config name, for real-server and quorum events
-	RealServer         string // config name, for real-server events
-	Time               time.Time
+	// VIPs of an InstanceState event: left nil, Dispatcher.Notify fills
+	// in the instance's configured VIPs.
+	VIPs          []string
+	Reason        string
+	VirtualServer string // config name, for real-server and quorum events
+	RealServer    string // config name, for real-server events
+	Time          time.Time
 }
 
 // Notifier receives events. Notify must not block: it is called from the

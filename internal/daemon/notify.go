@@ -23,29 +23,20 @@ type notifyComponent struct {
 	log   *zap.Logger
 	clock clock.Clock // stamps events, times webhook retries
 
-	mu sync.Mutex
-	d  *notify.Dispatcher
-	// instances are the configured ones by name; an event renders its
-	// instance's VIPs when it happens, rarely, rather than every
-	// instance's at every load (0.1 MB of strings at 1,000 instances).
-	instances map[string]*config.Instance
-	groups    map[string]string // sync group -> last state announced
+	mu     sync.Mutex
+	d      *notify.Dispatcher
+	groups map[string]string // sync group -> last state announced
 }
 
 func newNotifyComponent(log *zap.Logger, clk clock.Clock) *notifyComponent {
-	return &notifyComponent{log: log, clock: clock.OrReal(clk), instances: map[string]*config.Instance{}, groups: map[string]string{}}
+	return &notifyComponent{log: log, clock: clock.OrReal(clk), groups: map[string]string{}}
 }
 
 func (c *notifyComponent) Name() string { return "notify" }
 
 func (c *notifyComponent) Apply(ctx context.Context, cfg *config.Config) error {
-	instances := make(map[string]*config.Instance, len(cfg.Instances))
-	for _, in := range cfg.Instances {
-		instances[in.Name] = in
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.instances = instances
 	if c.d != nil {
 		return c.d.Update(cfg)
 	}
@@ -86,12 +77,6 @@ func (c *notifyComponent) Stopping() { c.send(notify.Event{Kind: notify.DaemonSt
 // transition, the sync group's.
 func (c *notifyComponent) VRRPStateChange(sc vrrp.StateChange) {
 	c.mu.Lock()
-	var vips []string
-	if in := c.instances[sc.Instance]; in != nil {
-		for _, v := range in.VIPs {
-			vips = append(vips, v.Prefix.String())
-		}
-	}
 	groupChanged := false
 	if sc.SyncGroup != "" && c.groups[sc.SyncGroup] != sc.To.String() {
 		c.groups[sc.SyncGroup] = sc.To.String()
@@ -100,7 +85,7 @@ func (c *notifyComponent) VRRPStateChange(sc vrrp.StateChange) {
 	c.mu.Unlock()
 	e := notify.Event{Kind: notify.InstanceState, Instance: sc.Instance, Group: sc.SyncGroup,
 		OldState: sc.From.String(), NewState: sc.To.String(), Priority: int(sc.Priority),
-		VIPs: vips, Reason: string(sc.Reason), Time: sc.At}
+		Reason: string(sc.Reason), Time: sc.At}
 	c.send(e)
 	if groupChanged {
 		g := e
