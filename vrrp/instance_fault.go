@@ -19,8 +19,6 @@ import (
 // instFaults is the per-instance part of that: pure bookkeeping with
 // times passed in. The Router turns its flags into FaultChanged.
 type instFaults struct {
-	adv time.Duration
-
 	sendRun   failWindow
 	sendFault bool
 	probeAt   time.Time // next priority-0 probe while sendFault
@@ -40,12 +38,13 @@ type instFaults struct {
 const maxSendLogs = 3
 
 func (f *instFaults) init(adv time.Duration) {
-	f.adv = adv
 	f.vipRetry = backoff{min: 100 * time.Millisecond, max: max(adv/2, 100*time.Millisecond)}
 	f.vipHold = backoff{min: 3 * adv, max: max(64*adv, time.Minute)}
 }
 
-func (f *instFaults) limit() time.Duration { return giveUpIntervals * f.adv }
+// faultLimit is how long sends or VIP adds may fail before the
+// instance gives up master: a number of its advert intervals.
+func (in *instance) faultLimit() time.Duration { return giveUpIntervals * in.cfg.AdvertInterval }
 
 // faultState returns in's fault bookkeeping, made on first use.
 func (in *instance) faultState() *instFaults {
@@ -115,11 +114,11 @@ func (r *Router) sendResultLocked(now time.Time, in *instance, sent bool) {
 		return
 	}
 	f := in.faultState()
-	if f.sendRun.fail(now, f.limit()) && !f.sendFault {
+	if f.sendRun.fail(now, in.faultLimit()) && !f.sendFault {
 		r.log.Error("adverts cannot be sent; giving up master", zap.String("instance", in.cfg.Name),
 			zap.Duration("for", now.Sub(f.sendRun.since)))
 		f.sendFault = true
-		f.probeAt = now.Add(f.adv)
+		f.probeAt = now.Add(in.cfg.AdvertInterval)
 		r.markDirty(in)
 	}
 }
@@ -150,8 +149,8 @@ func (r *Router) addVIPsLocked(now time.Time, in *instance, vips []VIPAddr, earl
 		f.vipRetry.reset()
 		return
 	}
-	f.vipRun.fail(now, f.limit())
-	f.vipRetryAt = earliest(now.Add(f.vipRetry.next()), f.vipRun.deadline(f.limit()))
+	f.vipRun.fail(now, in.faultLimit())
+	f.vipRetryAt = earliest(now.Add(f.vipRetry.next()), f.vipRun.deadline(in.faultLimit()))
 }
 
 // waitUsableLocked waits until the VIPs an early add put on are usable
@@ -196,7 +195,7 @@ func (r *Router) retryVIPsLocked(now time.Time, in *instance) {
 		f.vipHold.reset()
 		return
 	}
-	if f.vipRun.fail(now, f.limit()) {
+	if f.vipRun.fail(now, in.faultLimit()) {
 		hold := f.vipHold.next()
 		r.log.Error("vip cannot be added; giving up master", zap.String("instance", in.cfg.Name),
 			zap.Stringer("vip", still[0].Prefix), zap.Duration("retry_in", hold))
@@ -206,7 +205,7 @@ func (r *Router) retryVIPsLocked(now time.Time, in *instance) {
 		r.markDirty(in)
 		return
 	}
-	f.vipRetryAt = earliest(now.Add(f.vipRetry.next()), f.vipRun.deadline(f.limit()))
+	f.vipRetryAt = earliest(now.Add(f.vipRetry.next()), f.vipRun.deadline(in.faultLimit()))
 }
 
 // faultTimersLocked runs in's due fault timers: VIP retries, the end of
@@ -235,7 +234,7 @@ func (r *Router) faultTimersLocked(now time.Time, in *instance) {
 			f.sendLogs = 0
 			r.markDirty(in)
 		} else {
-			f.probeAt = now.Add(f.adv)
+			f.probeAt = now.Add(in.cfg.AdvertInterval)
 		}
 	}
 }

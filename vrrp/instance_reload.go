@@ -116,9 +116,6 @@ func (r *Router) updateLocked(now time.Time, in *instance, c *InstanceConfig) {
 	in.m.Reconfigure(c.machineConfig(in.src))
 	in.expect = c.expect(in.src)
 	in.advert = c.advert()
-	if in.faults != nil {
-		in.faults.adv = c.AdvertInterval
-	}
 	r.preopenAnnouncersLocked(in)
 	if in.m.State() != StateMaster {
 		return
