@@ -190,25 +190,13 @@ func nsCommand(ns *netnstest.Netns, name string, args ...string) string {
 	return string(out)
 }
 
-// nsFile reads a per-namespace /proc/net file as seen from ns.
-func nsFile(ns *netnstest.Netns, name string) string {
+// nsRead reads a per-namespace /proc file (/proc/thread-self/net/...,
+// /proc/sys/...) as seen from ns: both follow the reading thread's
+// namespace. An error is returned as the text.
+func nsRead(ns *netnstest.Netns, path string) string {
 	var out []byte
 	err := ns.Run(func() (err error) {
-		out, err = os.ReadFile("/proc/thread-self/net/" + name)
-		return err
-	})
-	if err != nil {
-		return err.Error()
-	}
-	return string(out)
-}
-
-// nsSysctl reads /proc/sys/name as seen from ns (sysctls follow the
-// reading thread's namespace).
-func nsSysctl(ns *netnstest.Netns, name string) string {
-	var out []byte
-	err := ns.Run(func() (err error) {
-		out, err = os.ReadFile("/proc/sys/" + name)
+		out, err = os.ReadFile(path)
 		return err
 	})
 	if err != nil {

@@ -329,7 +329,7 @@ func (l *trafficLab) diagnose(t *testing.T, what string, since time.Time) {
 		}
 	}
 	for _, k := range []string{"conn_reuse_mode", "expire_nodest_conn"} {
-		fmt.Fprintf(&b, "director net.ipv4.vs.%s = %s\n", k, strings.TrimSpace(nsSysctl(l.director, "net/ipv4/vs/"+k)))
+		fmt.Fprintf(&b, "director net.ipv4.vs.%s = %s\n", k, strings.TrimSpace(nsRead(l.director, "/proc/sys/net/ipv4/vs/"+k)))
 	}
 	fmt.Fprintf(&b, "director neighbours:\n%s", nsCommand(l.director, "ip", "-s", "neigh"))
 	fmt.Fprintf(&b, "director links:\n%s", nsCommand(l.director, "ip", "-s", "-o", "link"))
@@ -341,7 +341,7 @@ func (l *trafficLab) diagnose(t *testing.T, what string, since time.Time) {
 	}
 	for _, name := range names {
 		fmt.Fprintf(&b, "%s neighbours:\n%s", name, nsCommand(nss[name], "ip", "-s", "neigh"))
-		fmt.Fprintf(&b, "%s TCP counters: %s\n", name, tcpExtNonZero(nsFile(nss[name], "netstat")+nsFile(nss[name], "snmp")))
+		fmt.Fprintf(&b, "%s TCP counters: %s\n", name, tcpExtNonZero(nsRead(nss[name], "/proc/thread-self/net/netstat")+nsRead(nss[name], "/proc/thread-self/net/snmp")))
 	}
 	t.Log(b.String())
 }
