@@ -324,56 +324,52 @@ func collectSnapshot(out sink, s control.Snapshot) {
 			counter(famVSBytes, t.BytesOut, vs.Name, "out")
 		}
 	}
-	for _, vs := range s.VirtualServers {
-		for _, rs := range vs.RealServers {
-			gauge(famRSUp, b2f(rs.Health == control.HealthUp), vs.Name, rs.Name)
-		}
-	}
-	for _, vs := range s.VirtualServers {
-		for _, rs := range vs.RealServers {
-			gauge(famRSWeight, float64(rs.Weight), vs.Name, rs.Name, "configured")
-			if rs.CurrentWeight != nil {
-				gauge(famRSWeight, float64(*rs.CurrentWeight), vs.Name, rs.Name, "kernel")
+	// eachRS walks every real server, by pointer: a status row is a few
+	// hundred bytes and this walk runs once per family.
+	eachRS := func(emit func(vs *control.VSStatus, rs *control.RSStatus)) {
+		for i := range s.VirtualServers {
+			vs := &s.VirtualServers[i]
+			for j := range vs.RealServers {
+				emit(vs, &vs.RealServers[j])
 			}
 		}
 	}
-	for _, vs := range s.VirtualServers {
-		for _, rs := range vs.RealServers {
-			if rs.CurrentWeight != nil {
-				gauge(famRSActive, float64(rs.ActiveConns), vs.Name, rs.Name)
-			}
+	eachRS(func(vs *control.VSStatus, rs *control.RSStatus) {
+		gauge(famRSUp, b2f(rs.Health == control.HealthUp), vs.Name, rs.Name)
+	})
+	eachRS(func(vs *control.VSStatus, rs *control.RSStatus) {
+		gauge(famRSWeight, float64(rs.Weight), vs.Name, rs.Name, "configured")
+		if rs.CurrentWeight != nil {
+			gauge(famRSWeight, float64(*rs.CurrentWeight), vs.Name, rs.Name, "kernel")
 		}
-	}
-	for _, vs := range s.VirtualServers {
-		for _, rs := range vs.RealServers {
-			if rs.CurrentWeight != nil {
-				gauge(famRSInact, float64(rs.InactConns), vs.Name, rs.Name)
-			}
+	})
+	eachRS(func(vs *control.VSStatus, rs *control.RSStatus) {
+		if rs.CurrentWeight != nil {
+			gauge(famRSActive, float64(rs.ActiveConns), vs.Name, rs.Name)
 		}
-	}
-	for _, vs := range s.VirtualServers {
-		for _, rs := range vs.RealServers {
-			if t := rs.Traffic; t != nil {
-				counter(famRSConns, t.Conns, vs.Name, rs.Name)
-			}
+	})
+	eachRS(func(vs *control.VSStatus, rs *control.RSStatus) {
+		if rs.CurrentWeight != nil {
+			gauge(famRSInact, float64(rs.InactConns), vs.Name, rs.Name)
 		}
-	}
-	for _, vs := range s.VirtualServers {
-		for _, rs := range vs.RealServers {
-			if t := rs.Traffic; t != nil {
-				counter(famRSPackets, t.PacketsIn, vs.Name, rs.Name, "in")
-				counter(famRSPackets, t.PacketsOut, vs.Name, rs.Name, "out")
-			}
+	})
+	eachRS(func(vs *control.VSStatus, rs *control.RSStatus) {
+		if t := rs.Traffic; t != nil {
+			counter(famRSConns, t.Conns, vs.Name, rs.Name)
 		}
-	}
-	for _, vs := range s.VirtualServers {
-		for _, rs := range vs.RealServers {
-			if t := rs.Traffic; t != nil {
-				counter(famRSBytes, t.BytesIn, vs.Name, rs.Name, "in")
-				counter(famRSBytes, t.BytesOut, vs.Name, rs.Name, "out")
-			}
+	})
+	eachRS(func(vs *control.VSStatus, rs *control.RSStatus) {
+		if t := rs.Traffic; t != nil {
+			counter(famRSPackets, t.PacketsIn, vs.Name, rs.Name, "in")
+			counter(famRSPackets, t.PacketsOut, vs.Name, rs.Name, "out")
 		}
-	}
+	})
+	eachRS(func(vs *control.VSStatus, rs *control.RSStatus) {
+		if t := rs.Traffic; t != nil {
+			counter(famRSBytes, t.BytesIn, vs.Name, rs.Name, "in")
+			counter(famRSBytes, t.BytesOut, vs.Name, rs.Name, "out")
+		}
+	})
 
 	for _, c := range s.Checks {
 		gauge(famScriptUp, b2f(c.Health == control.HealthUp), c.Name)
