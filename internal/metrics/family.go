@@ -15,7 +15,6 @@ import (
 // family is one metric read from a Snapshot: its name, help and label
 // names, and the Desc that the registry path (Collect) needs.
 type family struct {
-	index      int // in snapshotFamilies
 	name, help string
 	labels     []string
 	// sorted lists the indexes of labels in name order, the order in
@@ -28,7 +27,7 @@ type family struct {
 var snapshotFamilies []*family
 
 func newFamily(name, help string, labels ...string) *family {
-	f := &family{index: len(snapshotFamilies), name: name, help: help, labels: labels, desc: prometheus.NewDesc(name, help, labels, nil)}
+	f := &family{name: name, help: help, labels: labels, desc: prometheus.NewDesc(name, help, labels, nil)}
 	for i := range labels {
 		f.sorted = append(f.sorted, i)
 	}
