@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -282,60 +281,43 @@ func (c *checksComponent) result(_ string, kind checker.Kind, r checker.Result) 
 	}
 }
 
-// Statuses is every script's and every real server's current state,
-// sorted by ID, for status output. A real server with several checks is
-// one status, folded by combine: its reason names each failing check.
-func (c *checksComponent) Statuses() []checker.Status {
+// Scripts is every vrrp_script's current state, sorted by ID.
+func (c *checksComponent) Scripts() []checker.Status {
 	c.mu.Lock()
-	runs := []*engineRun{c.scripts, c.reals}
-	realOf := c.realOf
+	r := c.scripts
 	c.mu.Unlock()
-	// Each engine's statuses are folded in place, in the slice the engine
-	// made for this call: a scrape at 10,000 real servers copied every
-	// status once more, and earlier grew the copy by appending.
-	var all [][]checker.Status
-	for _, r := range runs {
-		if r != nil {
-			all = append(all, foldStatuses(r.e.Statuses(), realOf))
-		}
+	if r == nil {
+		return nil
 	}
-	var out []checker.Status
-	if len(all) == 1 {
-		out = all[0]
-	} else {
-		out = slices.Concat(all...)
-	}
-	slices.SortFunc(out, func(a, b checker.Status) int { return strings.Compare(a.Spec.ID, b.Spec.ID) })
-	return out
+	return r.e.Statuses()
 }
 
-// foldStatuses replaces the statuses of each real server with several
-// checks by one, folded by combine, in place: sts is the caller's, and
-// each fold writes no further than it has read.
-func foldStatuses(sts []checker.Status, realOf map[string]realRef) []checker.Status {
-	k := 0
-	var group map[string][]checker.Status
-	for _, st := range sts {
-		ref, ok := realOf[st.Spec.ID]
-		if !ok || len(ref.ids) < 2 {
-			sts[k] = st
-			k++
-			continue
-		}
-		if group == nil {
-			group = map[string][]checker.Status{}
-		}
-		group[ref.ids[0]] = append(group[ref.ids[0]], st)
+// RealStatus is the current state of a real server's checks, folded by
+// combine when it has several (its reason names each failing check);
+// false when none of them runs. The status snapshot asks for each real
+// server in turn: a copy of every check's status, 1.2 MB at 10,000 real
+// servers, lived beside the snapshot's own rows at every metrics scrape.
+func (c *checksComponent) RealStatus(vs *config.VirtualServer, rs *config.RealServer) (checker.Status, bool) {
+	c.mu.Lock()
+	r := c.reals
+	c.mu.Unlock()
+	if r == nil || len(rs.Checks) == 0 {
+		return checker.Status{}, false
 	}
-	for first, g := range group {
-		ids := realOf[first].ids
-		slices.SortFunc(g, func(a, b checker.Status) int {
-			return slices.Index(ids, a.Spec.ID) - slices.Index(ids, b.Spec.ID)
-		})
-		sts[k] = combine(g)
-		k++
+	var buf [96]byte
+	if len(rs.Checks) == 1 {
+		return r.e.StatusOf(appendRealCheckID(buf[:0], vs, rs, 0))
 	}
-	return sts[:k]
+	var sts []checker.Status
+	for i := range rs.Checks {
+		if st, ok := r.e.StatusOf(appendRealCheckID(buf[:0], vs, rs, i)); ok {
+			sts = append(sts, st)
+		}
+	}
+	if len(sts) == 0 {
+		return checker.Status{}, false
+	}
+	return combine(sts), true
 }
 
 func (c *checksComponent) Stop(ctx context.Context) error {

@@ -164,10 +164,10 @@ virtual_server "web" {
 		return false
 	}
 	reason := func() string {
-		for _, s := range parts.Checks.Statuses() {
-			if s.Spec.ID == "rs/web/a" {
-				return s.Last.Reason
-			}
+		// RealStatus reads a server by its names and number of checks.
+		vs, rs := &config.VirtualServer{Name: "web"}, &config.RealServer{Name: "a", Checks: make([]*config.Check, 2)}
+		if s, ok := parts.Checks.RealStatus(vs, rs); ok {
+			return s.Last.Reason
 		}
 		return "<no status>"
 	}
@@ -388,28 +388,4 @@ virtual_server "dns" {
 	pc = pc2
 	go echo(pc2)
 	eventually(t, "a back at weight 7 with both checks passing", bound, weightIs(7))
-}
-
-// TestFoldStatusesInPlace: a real server's several checks become one
-// status, the others stay as they were, all within the slice given.
-func TestFoldStatusesInPlace(t *testing.T) {
-	x := realRef{ids: []string{"rs/v/x", "rs/v/x#2"}}
-	realOf := map[string]realRef{"rs/v/a": {ids: []string{"rs/v/a"}}, "rs/v/x": x, "rs/v/x#2": x, "rs/v/c": {ids: []string{"rs/v/c"}}}
-	up, down := checker.StateUp, checker.StateDown
-	in := []checker.Status{st("rs/v/a", checker.KindTCP, up, ""), st("rs/v/c", checker.KindTCP, down, "refused"),
-		st("rs/v/x", checker.KindTCP, up, ""), st("rs/v/x#2", checker.KindHTTP, down, "HTTP 503"), st("script/s", checker.KindScript, up, "")}
-	got := foldStatuses(in, realOf)
-	if len(got) != 4 || &got[0] != &in[0] {
-		t.Fatalf("folded %d statuses (want 4, in the slice given)", len(got))
-	}
-	byID := map[string]checker.Status{}
-	for _, s := range got {
-		byID[s.Spec.ID] = s
-	}
-	if s := byID["rs/v/x"]; s.State != down || !strings.Contains(s.Last.Reason, "HTTP 503") {
-		t.Errorf("folded x: %+v, want down naming the http_get failure", s)
-	}
-	if byID["rs/v/a"].State != up || byID["rs/v/c"].Last.Reason != "refused" || byID["script/s"].Spec == nil {
-		t.Errorf("unfolded statuses changed: %+v", got)
-	}
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
@@ -11,19 +12,23 @@ import (
 // Check IDs name what a verdict is about, so one engine can serve both
 // VRRP (scripts) and IPVS (real servers).
 func scriptCheckID(name string) string { return "script/" + name }
-func realCheckID(vs *config.VirtualServer, rs *config.RealServer) string {
-	return "rs/" + vs.Name + "/" + rs.Name
-}
 
 // realCheckIDAt names the real server's i-th check (from 0): the first
-// keeps the one-check ID, so a config with one check per real server
-// keeps its check IDs, and with them its check states across upgrade and
-// reload.
+// is "rs/<virtual server>/<real server>", and keeps that ID when a
+// second is added, so a config with one check per real server keeps its
+// check IDs, and with them its check states across upgrade and reload.
 func realCheckIDAt(vs *config.VirtualServer, rs *config.RealServer, i int) string {
-	if i == 0 {
-		return realCheckID(vs, rs)
+	return string(appendRealCheckID(nil, vs, rs, i))
+}
+
+// appendRealCheckID appends realCheckIDAt's ID to b, for lookups that
+// should not allocate one.
+func appendRealCheckID(b []byte, vs *config.VirtualServer, rs *config.RealServer, i int) []byte {
+	b = append(append(append(append(b, "rs/"...), vs.Name...), '/'), rs.Name...)
+	if i > 0 {
+		b = strconv.AppendInt(append(b, '#'), int64(i+1), 10)
 	}
-	return fmt.Sprintf("%s#%d", realCheckID(vs, rs), i+1)
+	return b
 }
 
 // realRef names a checked real server for its consumers: IPVS needs the

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -179,10 +180,22 @@ virtual_server "web" {
 }
 
 // TestStatusOverControlSocket asks the running daemon for its status the
-// way `lbhad status` does and finds the virtual server and its checks.
+// way `lbhad status` does and finds the virtual server and its checks:
+// a server without a check, one whose tcp_check passes and one whose
+// two checks fail, folded into one verdict.
 func TestStatusOverControlSocket(t *testing.T) {
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "lbhad.sock")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close() // nothing listens there: refused
 	conf := fmt.Sprintf(`
 global { control_socket = %q }
 virtual_server "web" {
@@ -190,8 +203,23 @@ virtual_server "web" {
   real_server "a" {
     address = "198.51.100.7:80"
   }
+  real_server "b" {
+    address = %q
+    tcp_check {
+      delay_loop = 0.2
+    }
+  }
+  real_server "c" {
+    address = %q
+    tcp_check {
+      delay_loop = 0.2
+    }
+    tcp_check {
+      delay_loop = 0.2
+    }
+  }
 }
-`, sock)
+`, sock, ln.Addr().String(), closed.Addr().String())
 	path := filepath.Join(dir, "lbhad.hcl")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -200,17 +228,30 @@ virtual_server "web" {
 	runBuilt(t, Options{ConfigPath: path, Ports: fakeIPVS(kernel)})
 
 	var snap control.Snapshot
-	eventually(t, "status answered", 10*time.Second, func() bool {
+	eventually(t, "status with b checked up and c's two checks down", 10*time.Second, func() bool {
 		s, err := control.Status(context.Background(), sock)
 		snap = s
-		return err == nil
+		if err != nil || len(s.VirtualServers) != 1 || len(s.VirtualServers[0].RealServers) != 3 {
+			return false
+		}
+		rss := s.VirtualServers[0].RealServers
+		return !rss[1].LastCheck.IsZero() && rss[2].Health == control.HealthDown && strings.Count(rss[2].LastReason, "refused") == 2
 	})
-	if len(snap.VirtualServers) != 1 || snap.VirtualServers[0].Name != "web" || len(snap.VirtualServers[0].RealServers) != 1 {
+	if len(snap.VirtualServers) != 1 || snap.VirtualServers[0].Name != "web" || len(snap.VirtualServers[0].RealServers) != 3 {
 		t.Fatalf("status = %+v", snap)
 	}
-	rs := snap.VirtualServers[0].RealServers[0]
-	if rs.CurrentWeight == nil || *rs.CurrentWeight != 1 {
-		t.Errorf("real server kernel weight = %v, want 1", rs.CurrentWeight)
+	rss := snap.VirtualServers[0].RealServers
+	if rs := rss[0]; rs.CurrentWeight == nil || *rs.CurrentWeight != 1 || rs.Health != control.HealthUp || rs.Check != "" {
+		t.Errorf("real server a = %+v, want up without a check, kernel weight 1", rs)
+	}
+	if rs := rss[1]; rs.Check != "tcp_check" || rs.Health != control.HealthUp || rs.LastReason != "" {
+		t.Errorf("real server b = %+v, want a passing tcp_check", rs)
+	}
+	if rs := rss[2]; rs.Check != "tcp_check+tcp_check" || !strings.Contains(rs.LastReason, "tcp_check#1: ") || !strings.Contains(rs.LastReason, "tcp_check#2: ") {
+		t.Errorf("real server c = %+v, want both failing tcp_checks named in its reason", rs)
+	}
+	if snap.VirtualServers[0].QuorumUp != true {
+		t.Errorf("quorum down with two servers up")
 	}
 	st, err := os.Stat(sock)
 	if err != nil {

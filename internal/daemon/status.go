@@ -23,7 +23,8 @@ func (d *daemon) Snapshot() control.Snapshot {
 		in.VRRP = p.VRRP.Status()
 	}
 	if p.Checks != nil {
-		in.Checks = p.Checks.Statuses()
+		in.Checks = p.Checks.Scripts()
+		in.RealStatus = p.Checks.RealStatus
 	}
 	if p.IPVS != nil {
 		in.Table, in.TableErr = p.IPVS.Table()
