@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 )
 
 // Wire constants of RFC 3768 §5 and RFC 5798 §5.
@@ -137,7 +138,10 @@ func (a *Advertisement) AppendTo(b []byte) ([]byte, error) {
 // the IP header). It verifies version, type, length against the address
 // count and the checksum, returning ErrTooShort, ErrVersion, ErrType,
 // ErrLength or ErrChecksum, in that order of checking. It never panics
-// and does not retain b. DecodePacket also decodes VRRPv3.
+// and does not retain b. DecodePacket also decodes VRRPv3. The addresses
+// go into a.Addresses' array when it has room, so a receiver decoding
+// every advert into one Advertisement allocates nothing for them: copy
+// Addresses to keep them past the next decode.
 func (a *Advertisement) UnmarshalBinary(b []byte) error {
 	if len(b) < headerLen {
 		return ErrTooShort
@@ -162,6 +166,7 @@ func (a *Advertisement) UnmarshalBinary(b []byte) error {
 	if Checksum(b) != 0 {
 		return ErrChecksum
 	}
+	addrs := a.Addresses[:0]
 	*a = Advertisement{
 		VRID:      b[1],
 		Priority:  b[2],
@@ -169,7 +174,7 @@ func (a *Advertisement) UnmarshalBinary(b []byte) error {
 		AdvertInt: b[5],
 	}
 	if count > 0 {
-		a.Addresses = make([]netip.Addr, count)
+		a.Addresses = slices.Grow(addrs, count)[:count]
 		for i := range a.Addresses {
 			a.Addresses[i] = netip.AddrFrom4([4]byte(b[headerLen+4*i:]))
 		}

@@ -106,19 +106,29 @@ type Receive struct {
 // then everything DecodePacket verifies.
 func (rc Receive) Parse(b []byte, meta RecvMeta) (Advertisement, DropReason) {
 	var a Advertisement
+	why := rc.ParseInto(&a, b, meta)
+	return a, why
+}
+
+// ParseInto is Parse into a, reusing its array of addresses (see
+// UnmarshalBinary): a backup of 1,000 instances parses 1,000 adverts a
+// second into one Advertisement per interface. a is zero, but for that
+// array, unless the result is DropNone.
+func (rc Receive) ParseInto(a *Advertisement, b []byte, meta RecvMeta) DropReason {
+	*a = Advertisement{Addresses: a.Addresses[:0]}
 	if !rc.Unicast && meta.TTL != TTL {
-		return a, DropTTL
+		return DropTTL
 	}
 	if len(b) < headerLen {
-		return a, DropTooShort
+		return DropTooShort
 	}
 	if v := b[0] >> 4; !(v == Version && rc.V2) && !(v == Version3 && rc.V3) {
-		return a, DropVersion
+		return DropVersion
 	}
 	if err := a.DecodePacket(b, meta.Src, meta.Dst); err != nil {
-		return a, dropForError(err)
+		return dropForError(err)
 	}
-	return a, DropNone
+	return DropNone
 }
 
 func dropForError(err error) DropReason {

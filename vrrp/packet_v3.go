@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"slices"
 )
 
 // VRRPv3 (RFC 5798 §5.1) differs from VRRPv2 on the wire in three ways:
@@ -56,7 +57,8 @@ func (a *Advertisement) AppendPacket(b []byte, src, dst netip.Addr) ([]byte, err
 // covers and whose family gives the size of VRRPv3 addresses). It
 // returns the errors of UnmarshalBinary, in the same order of checking,
 // and ErrPseudoHeader for a VRRPv3 message without valid addresses. It
-// never panics and does not retain b.
+// never panics and does not retain b; like UnmarshalBinary it reuses
+// a.Addresses' array.
 func (a *Advertisement) DecodePacket(b []byte, src, dst netip.Addr) error {
 	if len(b) < headerLen {
 		return ErrTooShort
@@ -83,6 +85,7 @@ func (a *Advertisement) DecodePacket(b []byte, src, dst netip.Addr) error {
 	if checksumV3(b, src, dst) != 0 {
 		return ErrChecksum
 	}
+	addrs := a.Addresses[:0]
 	*a = Advertisement{
 		Version:      Version3,
 		VRID:         b[1],
@@ -90,7 +93,7 @@ func (a *Advertisement) DecodePacket(b []byte, src, dst netip.Addr) error {
 		MaxAdvertInt: binary.BigEndian.Uint16(b[4:]) & MaxAdvertIntV3,
 	}
 	if count > 0 {
-		a.Addresses = make([]netip.Addr, count)
+		a.Addresses = slices.Grow(addrs, count)[:count]
 		for i := range a.Addresses {
 			off := headerLen + size*i
 			if size == 4 {

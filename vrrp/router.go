@@ -157,6 +157,9 @@ type link struct {
 	// WriteTo keeps nothing, so one per link serves (one per instance
 	// was 1,000 buffers at 1,000 instances).
 	out []byte
+	// in is the advert being received, parsed under the router's lock
+	// like out: its address list is reused from advert to advert.
+	in Advertisement
 }
 
 // linkKey names the link of an interface and family: the interface's

@@ -8,7 +8,8 @@ import (
 )
 
 func (r *Router) receiveLocked(now time.Time, l *link, b []byte, meta RecvMeta) {
-	adv, why := l.recv.Parse(b, meta)
+	adv := &l.in
+	why := l.recv.ParseInto(adv, b, meta)
 	if why != DropNone {
 		l.counters.Dropped[why]++
 		r.logDrop(now, l.name, meta.Src, why, adv.VRID)
@@ -27,7 +28,7 @@ func (r *Router) receiveLocked(now time.Time, l *link, b []byte, meta RecvMeta) 
 		if in.cfg.SkipCheckAdvAddr && backup {
 			e.SkipAddrsFrom = in.lastMaster
 		}
-		why = e.Check(&adv, meta.Src)
+		why = e.Check(adv, meta.Src)
 	}
 	if why != DropNone {
 		in.counters.Dropped[why]++
