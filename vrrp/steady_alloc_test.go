@@ -1,7 +1,6 @@
 package vrrp
 
 import (
-	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -15,28 +14,41 @@ import (
 // and the executable's pages each collection maps back in
 // (docs/PERFORMANCE.md, "VRRP memory at 1,000 instances").
 func TestSteadyStateAllocs(t *testing.T) {
-	for _, version := range []uint8{Version, Version3} {
-		t.Run(fmt.Sprintf("VRRPv%d", version), func(t *testing.T) { testSteadyStateAllocs(t, version) })
+	for _, tc := range []struct {
+		name    string
+		version uint8
+		v6      bool
+	}{{"VRRPv2", Version, false}, {"VRRPv3", Version3, false}, {"VRRPv3 IPv6", Version3, true}} {
+		t.Run(tc.name, func(t *testing.T) { testSteadyStateAllocs(t, tc.version, tc.v6) })
 	}
 }
 
-func testSteadyStateAllocs(t *testing.T, version uint8) {
+func testSteadyStateAllocs(t *testing.T, version uint8, v6 bool) {
 	interval := time.Second
 	if version == Version3 {
 		interval = 100 * time.Millisecond
 	}
+	vip, self, peer, group, key := vipA, ipB, ipA, GroupAddr, "eth0"
+	if v6 {
+		vip, self, peer, group, key = netip.MustParsePrefix("2001:db8::50/64"),
+			netip.MustParseAddr("fe80::12"), netip.MustParseAddr("fe80::11"), GroupAddr6, linkKey("eth0", true)
+	}
 	newRouter := func(prio uint8) (*Router, *sinkTransport, *clock.Fake) {
 		clk := clock.NewFake(t0)
 		sink := &sinkTransport{}
-		c := inst("vi", "eth0", 51, prio, vipA)
+		c := inst("vi", "eth0", 51, prio, vip)
+		c.IPv6 = v6
 		if version == Version3 {
 			v3(&c, interval)
 		}
-		c.SrcAddr = ipB
+		c.SrcAddr = self
+		open := func(string) (Transport, error) { return sink, nil }
 		r, err := NewRouter(one(c), Deps{
-			OpenTransport: func(string) (Transport, error) { return sink, nil },
-			Addrs:         nopAddrs{},
-			Clock:         clk,
+			OpenTransport:  open,
+			OpenTransport6: open,
+			PrimaryAddr6:   func(string) (netip.Addr, error) { return self, nil },
+			Addrs:          nopAddrs{},
+			Clock:          clk,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -76,20 +88,20 @@ func testSteadyStateAllocs(t *testing.T, version uint8) {
 	t.Run("backup receives", func(t *testing.T) {
 		r, _, clk := newRouter(100)
 		adv := Advertisement{VRID: 51, Priority: 200, AuthType: AuthSimple, AdvertInt: 1,
-			Addresses: []netip.Addr{vipA.Addr()}, AuthData: AuthPassword("pw12")}
+			Addresses: []netip.Addr{vip.Addr()}, AuthData: AuthPassword("pw12")}
 		if version == Version3 {
 			adv = Advertisement{Version: Version3, VRID: 51, Priority: 200, MaxAdvertInt: 10, Addresses: adv.Addresses}
 		}
-		b, err := adv.AppendPacket(nil, ipA, GroupAddr)
+		b, err := adv.AppendPacket(nil, peer, group)
 		if err != nil {
 			t.Fatal(err)
 		}
-		meta := RecvMeta{Src: ipA, Dst: GroupAddr, TTL: TTL}
+		meta := RecvMeta{Src: peer, Dst: group, TTL: TTL}
 		step := func() {
 			clk.Advance(interval)
 			now := clk.Now()
 			r.mu.Lock()
-			r.receiveLocked(now, r.links["eth0"], b, meta)
+			r.receiveLocked(now, r.links[key], b, meta)
 			r.fireLocked(now)
 			r.mu.Unlock()
 			r.dispatch()
