@@ -75,8 +75,8 @@ func serveChild(kind string, n, octet int, port uint16, first int) error {
 	}
 	switch kind {
 	case "tcp":
-		for _, ln := range lns {
-			go acceptClose(ln)
+		if err := serveAcceptClose(lns); err != nil {
+			return err
 		}
 	case "http":
 		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

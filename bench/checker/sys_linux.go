@@ -5,13 +5,16 @@ package checkerbench
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"syscall"
 	"time"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // cpuTime is the user plus system CPU time this process has used, all
@@ -81,5 +84,58 @@ func rawConnect(a netip.AddrPort) error {
 	if err := syscall.Connect(fd, sa); err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
+	return nil
+}
+
+// serveAcceptClose accepts and closes every connection to lns from one
+// epoll loop on raw descriptors, which costs the backend a fraction of
+// what an Accept per listener through Go's poller did (86 % of a core
+// at 15,000 connections a second): at 20,000 checks a second the two
+// vCPUs of the development VM could not hold both the backends and the
+// checker. The listeners stay open, and Go's poller never waits on
+// them, since nothing calls Accept.
+func serveAcceptClose(lns []net.Listener) error {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("epoll_create1: %w", err)
+	}
+	for _, ln := range lns {
+		rc, err := ln.(*net.TCPListener).SyscallConn()
+		if err != nil {
+			return err
+		}
+		var cerr error
+		if err := rc.Control(func(fd uintptr) {
+			cerr = unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, int(fd), &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)})
+		}); err != nil {
+			return err
+		}
+		if cerr != nil {
+			return fmt.Errorf("epoll_ctl: %w", cerr)
+		}
+	}
+	go func() {
+		runtime.LockOSThread()
+		events := make([]unix.EpollEvent, 256)
+		for {
+			n, err := unix.EpollWait(ep, events, -1)
+			if err != nil {
+				if errors.Is(err, unix.EINTR) {
+					continue
+				}
+				return
+			}
+			for _, e := range events[:n] {
+				for {
+					fd, _, err := unix.Accept4(int(e.Fd), unix.SOCK_CLOEXEC)
+					if err != nil {
+						break // EAGAIN: this listener is drained
+					}
+					unix.Close(fd)
+				}
+			}
+			runtime.KeepAlive(lns)
+		}
+	}()
 	return nil
 }

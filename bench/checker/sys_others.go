@@ -4,6 +4,7 @@ package checkerbench
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 	"time"
 )
@@ -20,3 +21,11 @@ func NoNetns(err error) bool { return errors.Is(err, errLinuxOnly) }
 
 func setupNetns() error               { return errLinuxOnly }
 func rawConnect(netip.AddrPort) error { return errLinuxOnly }
+
+// serveAcceptClose accepts and closes every connection to lns.
+func serveAcceptClose(lns []net.Listener) error {
+	for _, ln := range lns {
+		go acceptClose(ln)
+	}
+	return nil
+}
