@@ -13,6 +13,7 @@ import (
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
 	"github.com/lbhad/lbhad/internal/clock"
+	"github.com/lbhad/lbhad/internal/control"
 	"github.com/lbhad/lbhad/internal/script"
 	"github.com/lbhad/lbhad/notify"
 )
@@ -292,32 +293,36 @@ func (c *checksComponent) Scripts() []checker.Status {
 	return r.e.Statuses()
 }
 
-// RealStatus is the current state of a real server's checks, folded by
+// RealStatuses returns the lookup a status snapshot uses for each real
+// server's checks: the current state of a server's checks, folded by
 // combine when it has several (its reason names each failing check);
-// false when none of them runs. The status snapshot asks for each real
-// server in turn: a copy of every check's status, 1.2 MB at 10,000 real
-// servers, lived beside the snapshot's own rows at every metrics scrape.
-func (c *checksComponent) RealStatus(vs *config.VirtualServer, rs *config.RealServer) (checker.Status, bool) {
+// false when none of them runs. The snapshot asks for each server in
+// turn rather than copying every check's status (1.2 MB at 10,000 real
+// servers, alive beside the snapshot's own rows at every scrape); the
+// engine is taken once, so one snapshot reads one engine.
+func (c *checksComponent) RealStatuses() control.RealStatusFunc {
 	c.mu.Lock()
 	r := c.reals
 	c.mu.Unlock()
-	if r == nil || len(rs.Checks) == 0 {
-		return checker.Status{}, false
-	}
-	var buf [96]byte
-	if len(rs.Checks) == 1 {
-		return r.e.StatusOf(appendRealCheckID(buf[:0], vs, rs, 0))
-	}
-	var sts []checker.Status
-	for i := range rs.Checks {
-		if st, ok := r.e.StatusOf(appendRealCheckID(buf[:0], vs, rs, i)); ok {
-			sts = append(sts, st)
+	return func(vs *config.VirtualServer, rs *config.RealServer) (checker.Status, bool) {
+		if r == nil || len(rs.Checks) == 0 {
+			return checker.Status{}, false
 		}
+		var buf [96]byte
+		if len(rs.Checks) == 1 {
+			return r.e.StatusOf(appendRealCheckID(buf[:0], vs, rs, 0))
+		}
+		var sts []checker.Status
+		for i := range rs.Checks {
+			if st, ok := r.e.StatusOf(appendRealCheckID(buf[:0], vs, rs, i)); ok {
+				sts = append(sts, st)
+			}
+		}
+		if len(sts) == 0 {
+			return checker.Status{}, false
+		}
+		return combine(sts), true
 	}
-	if len(sts) == 0 {
-		return checker.Status{}, false
-	}
-	return combine(sts), true
 }
 
 func (c *checksComponent) Stop(ctx context.Context) error {

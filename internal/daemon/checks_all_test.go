@@ -164,9 +164,9 @@ virtual_server "web" {
 		return false
 	}
 	reason := func() string {
-		// RealStatus reads a server by its names and number of checks.
+		// RealStatuses reads a server by its names and number of checks.
 		vs, rs := &config.VirtualServer{Name: "web"}, &config.RealServer{Name: "a", Checks: make([]*config.Check, 2)}
-		if s, ok := parts.Checks.RealStatus(vs, rs); ok {
+		if s, ok := parts.Checks.RealStatuses()(vs, rs); ok {
 			return s.Last.Reason
 		}
 		return "<no status>"

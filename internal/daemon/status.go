@@ -24,7 +24,7 @@ func (d *daemon) Snapshot() control.Snapshot {
 	}
 	if p.Checks != nil {
 		in.Checks = p.Checks.Scripts()
-		in.RealStatus = p.Checks.RealStatus
+		in.RealStatus = p.Checks.RealStatuses()
 	}
 	if p.IPVS != nil {
 		in.Table, in.TableErr = p.IPVS.Table()
