@@ -1,9 +1,11 @@
 package checker
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,17 +49,10 @@ func dnsZone(w dns.ResponseWriter, q *dns.Msg) {
 // over TCP on the same port; it returns the address.
 func startDNS(t *testing.T, tcp bool) netip.AddrPort {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pc, ln := listenDNS(t, tcp)
 	addr := netip.MustParseAddrPort(pc.LocalAddr().String())
 	servers := []*dns.Server{{PacketConn: pc, Handler: dns.HandlerFunc(dnsZone)}}
-	if tcp {
-		ln, err := net.Listen("tcp", addr.String())
-		if err != nil {
-			t.Fatal(err)
-		}
+	if ln != nil {
 		servers = append(servers, &dns.Server{Listener: ln, Handler: dns.HandlerFunc(dnsZone)})
 	}
 	for _, s := range servers {
@@ -68,6 +63,36 @@ func startDNS(t *testing.T, tcp bool) netip.AddrPort {
 		t.Cleanup(func() { s.Shutdown() })
 	}
 	return addr
+}
+
+// listenDNS binds a UDP socket and, when tcp is set, a TCP listener on
+// the same loopback port. The port the kernel picks for one protocol
+// may be held in the other by a client socket of a test running
+// alongside (an ephemeral source port of a connect), so a pair that
+// collides is given back and another port tried.
+func listenDNS(t *testing.T, tcp bool) (net.PacketConn, net.Listener) {
+	t.Helper()
+	for try := 0; ; try++ {
+		if !tcp {
+			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pc, nil
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, err := net.ListenPacket("udp", ln.Addr().String())
+		if err == nil {
+			return pc, ln
+		}
+		ln.Close()
+		if !errors.Is(err, syscall.EADDRINUSE) || try == 20 {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestDNSCheck(t *testing.T) {
