@@ -13,12 +13,18 @@ import (
 
 // connector runs plain TCP connects (tcp_check without send or expect)
 // on one epoll set of its own: a non-blocking socket, connect, one
-// epoll_ctl, and, once the socket is writable, SO_ERROR and close. That
-// is 5 system calls an attempt against net.Dialer's 9 (it also sets
-// TCP_NODELAY, reads both socket names and deregisters before close),
-// and one goroutine for all attempts in flight instead of one each, so
-// goroutines and stacks do not follow the network's latency.
-// docs/PERFORMANCE.md ("Health checks") has the measurements.
+// epoll_ctl, and, once the socket is writable, close (SO_ERROR is read
+// only when epoll reports an error). That is 4 system calls an attempt
+// against net.Dialer's 9 (it also sets TCP_NODELAY, reads both socket
+// names and deregisters before close), and one goroutine for all
+// attempts in flight instead of one each, so goroutines and stacks do
+// not follow the network's latency.
+//
+// The loop's goroutine makes every system call of an attempt, from
+// socket to close: start only queues. With the opens on the engine's
+// goroutine and the closes on this one, each socket crossed between
+// two CPUs, and an attempt cost 1.8 times what it costs on one thread
+// (docs/PERFORMANCE.md, "Health checks", has the measurements).
 //
 // start is called by the engine's loop; done callbacks run on the
 // connector's goroutine, never inside start, because the engine's loop
@@ -27,12 +33,14 @@ type connector struct {
 	ep, ev int // epoll and eventfd descriptors
 
 	mu       sync.Mutex
+	queue    []*dial // started, not yet opened
+	stopping bool
+	woken    bool // ev written and not yet read
+
+	// Owned by the loop's goroutine.
 	inflight map[uint64]*dial // by key: fd and generation
 	byTime   dialHeap
-	ready    []finished // completed without waiting: delivered by the loop
-	stopping bool
 	gen      uint32
-	woken    bool // ev written and not yet read
 
 	done chan struct{} // closed when the loop has delivered everything
 }
@@ -40,6 +48,8 @@ type connector struct {
 type dial struct {
 	key      uint64
 	fd       int
+	to       netip.AddrPort
+	bind     netip.Addr
 	start    time.Time
 	deadline time.Time
 	timeout  time.Duration
@@ -74,34 +84,32 @@ func newConnector() *connector {
 	return c
 }
 
-// start begins a connect to to (from bind when valid) that fails after
-// timeout; done is called once with the result. The engine stops
-// calling start before it calls stop.
+// start queues a connect to to (from bind when valid) that fails after
+// timeout, counted from now; done is called once with the result. The
+// engine stops calling start before it calls stop.
 func (c *connector) start(to netip.AddrPort, bind netip.Addr, timeout time.Duration, done func(Result)) {
-	d := &dial{fd: -1, start: time.Now(), timeout: timeout, done: done, hidx: -1}
+	d := &dial{fd: -1, to: to, bind: bind, start: time.Now(), timeout: timeout, done: done, hidx: -1}
 	d.deadline = d.start.Add(timeout)
-	if res, pending := c.open(d, to, bind); !pending {
-		c.mu.Lock()
-		c.ready = append(c.ready, finished{d, res})
-		c.wakeLocked()
-		c.mu.Unlock()
-	}
+	c.mu.Lock()
+	c.queue = append(c.queue, d)
+	c.wakeLocked()
+	c.mu.Unlock()
 }
 
 // open creates the socket and starts the connect. pending: the dial is
 // in the set and its socket registered; otherwise res is the outcome
 // and the socket is closed.
-func (c *connector) open(d *dial, to netip.AddrPort, bind netip.Addr) (res Result, pending bool) {
-	family, sa := sockaddr(to)
+func (c *connector) open(d *dial) (res Result, pending bool) {
+	family, sa := sockaddr(d.to)
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return c.failed(d, to, "socket", err), false
+		return c.failed(d, "socket", err), false
 	}
-	if bind.IsValid() {
-		_, bsa := sockaddr(netip.AddrPortFrom(bind, 0))
+	if d.bind.IsValid() {
+		_, bsa := sockaddr(netip.AddrPortFrom(d.bind, 0))
 		if err := unix.Bind(fd, bsa); err != nil {
 			unix.Close(fd)
-			return c.failed(d, to, "bind", err), false
+			return c.failed(d, "bind", err), false
 		}
 	}
 	switch err := unix.Connect(fd, sa); err {
@@ -111,35 +119,24 @@ func (c *connector) open(d *dial, to netip.AddrPort, bind netip.Addr) (res Resul
 	case unix.EINPROGRESS:
 	default:
 		unix.Close(fd)
-		return c.failed(d, to, "connect", err), false
+		return c.failed(d, "connect", err), false
 	}
-	// In the set before the socket is registered: the loop may see it
-	// writable at once.
-	c.mu.Lock()
 	c.gen++
 	d.fd, d.key = fd, uint64(fd)|uint64(c.gen)<<32
-	c.inflight[d.key] = d
-	heap.Push(&c.byTime, d)
-	if d.hidx == 0 { // earlier than what the loop waits for
-		c.wakeLocked()
-	}
-	c.mu.Unlock()
 	ev := unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(fd), Pad: int32(d.key >> 32)}
 	if err := unix.EpollCtl(c.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		c.mu.Lock()
-		mine := c.forgetLocked(d)
-		c.mu.Unlock()
-		if mine { // else the loop has timed it out and reported it
-			return c.failed(d, to, "epoll_ctl", err), false
-		}
+		unix.Close(fd)
+		return c.failed(d, "epoll_ctl", err), false
 	}
+	c.inflight[d.key] = d
+	heap.Push(&c.byTime, d)
 	return Result{}, true
 }
 
 // failed words a system call's error as net.Dialer's would be worded,
 // so that a check's reasons do not depend on the path it took.
-func (c *connector) failed(d *dial, to netip.AddrPort, call string, err error) Result {
-	oe := &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(to), Err: os.NewSyscallError(call, err)}
+func (c *connector) failed(d *dial, call string, err error) Result {
+	oe := &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(d.to), Err: os.NewSyscallError(call, err)}
 	return Result{Reason: reason(oe, d.timeout), Latency: time.Since(d.start)}
 }
 
@@ -159,8 +156,8 @@ func (c *connector) wakeLocked() {
 	_, _ = unix.Write(c.ev, one[:])
 }
 
-// stop fails every attempt in flight as cancelled; the loop delivers
-// their results and exits. wait blocks until it has.
+// stop fails every attempt queued or in flight as cancelled; the loop
+// delivers their results and exits. wait blocks until it has.
 func (c *connector) stop() {
 	c.mu.Lock()
 	c.stopping = true
@@ -175,80 +172,98 @@ func (c *connector) loop() {
 	defer unix.Close(c.ep)
 	defer unix.Close(c.ev)
 	events := make([]unix.EpollEvent, 128)
+	var queue []*dial
 	var out []finished
 	for {
+		// Take what start queued; the slices swap, so neither side
+		// allocates once both have grown to a turn's size.
 		c.mu.Lock()
+		queue, c.queue = c.queue, queue[:0]
+		stopping := c.stopping
+		c.mu.Unlock()
+		for i, d := range queue {
+			queue[i] = nil
+			if stopping {
+				out = append(out, finished{d, Result{Reason: "cancelled"}})
+			} else if r, pending := c.open(d); !pending {
+				out = append(out, finished{d, r})
+			}
+		}
+		if stopping {
+			for len(c.byTime) > 0 {
+				d := c.byTime[0]
+				c.forget(d)
+				out = append(out, finished{d, Result{Reason: "cancelled"}})
+			}
+			c.deliver(out)
+			return // start is no longer called: the queue stays empty
+		}
 		wait := -1
-		if len(c.byTime) > 0 {
+		switch {
+		case len(out) > 0:
+			wait = 0 // deliver without sleeping first
+		case len(c.byTime) > 0:
 			wait = int(max(time.Until(c.byTime[0].deadline)+time.Millisecond-1, 0) / time.Millisecond)
 		}
-		c.mu.Unlock()
 		n, err := unix.EpollWait(c.ep, events, wait)
 		if err != nil && err != unix.EINTR {
 			n = 0 // cannot happen with valid descriptors; time still fails the dials
 		}
 		now := time.Now()
-		c.mu.Lock()
 		for _, e := range events[:max(n, 0)] {
 			if int(e.Fd) == c.ev {
 				var b [8]byte
 				_, _ = unix.Read(c.ev, b[:])
+				c.mu.Lock()
 				c.woken = false
+				c.mu.Unlock()
 				continue
 			}
 			d := c.inflight[uint64(uint32(e.Fd))|uint64(uint32(e.Pad))<<32]
 			if d == nil {
 				continue
 			}
-			r := c.outcome(d, now)
-			c.forgetLocked(d)
+			r := c.outcome(d, e.Events, now)
+			c.forget(d)
 			out = append(out, finished{d, r})
 		}
-		for len(c.byTime) > 0 && (c.stopping || !c.byTime[0].deadline.After(now)) {
+		for len(c.byTime) > 0 && !c.byTime[0].deadline.After(now) {
 			d := c.byTime[0]
-			c.forgetLocked(d)
-			r := Result{Reason: "timeout after " + d.timeout.String(), Latency: now.Sub(d.start)}
-			if c.stopping {
-				r = Result{Reason: "cancelled"}
-			}
-			out = append(out, finished{d, r})
+			c.forget(d)
+			out = append(out, finished{d, Result{Reason: "timeout after " + d.timeout.String(), Latency: now.Sub(d.start)}})
 		}
-		out = append(out, c.ready...)
-		c.ready = c.ready[:0]
-		stopping := c.stopping
-		c.mu.Unlock()
-		for i, f := range out {
-			f.d.done(f.res)
-			out[i] = finished{}
-		}
-		out = out[:0]
-		if stopping {
-			c.mu.Lock()
-			idle := len(c.byTime) == 0 && len(c.ready) == 0
-			c.mu.Unlock()
-			if idle {
-				return
-			}
-		}
+		out = c.deliver(out)
 	}
 }
 
-// forgetLocked takes d out of the set and closes its socket, which also
-// takes it out of the epoll set; false if d was no longer in the set.
-func (c *connector) forgetLocked(d *dial) bool {
-	if c.inflight[d.key] != d {
-		return false
+// deliver calls every result's done and returns out emptied.
+func (c *connector) deliver(out []finished) []finished {
+	for i, f := range out {
+		f.d.done(f.res)
+		out[i] = finished{}
 	}
+	return out[:0]
+}
+
+// forget takes d out of the set and closes its socket, which also takes
+// it out of the epoll set.
+func (c *connector) forget(d *dial) {
 	delete(c.inflight, d.key)
 	if d.hidx >= 0 {
 		heap.Remove(&c.byTime, d.hidx)
 	}
 	unix.Close(d.fd)
-	return true
 }
 
-// outcome reads a writable socket's connect result.
-func (c *connector) outcome(d *dial, now time.Time) Result {
+// outcome reads a connect's result from the events epoll reported. A
+// failed connect always raises EPOLLERR (the kernel sets the socket's
+// error before waking it), so a plain EPOLLOUT is a connection made
+// and needs no SO_ERROR read; a connection reset right after it was
+// made reads as reset, as it does through net.Dialer's SO_ERROR read.
+func (c *connector) outcome(d *dial, events uint32, now time.Time) Result {
+	if events&(unix.EPOLLERR|unix.EPOLLHUP) == 0 {
+		return Result{OK: true, Latency: now.Sub(d.start)}
+	}
 	soerr, err := unix.GetsockoptInt(d.fd, unix.SOL_SOCKET, unix.SO_ERROR)
 	if err == nil && soerr == 0 {
 		return Result{OK: true, Latency: now.Sub(d.start)}

@@ -73,6 +73,8 @@ func stuckListener(t *testing.T) netip.AddrPort {
 func TestConnectorResults(t *testing.T) {
 	open := acceptingListener(t)
 	closed := netip.AddrPortFrom(open.Addr(), freePort(t))
+	open6 := acceptingListenerOn(t, "[::1]:0")
+	mapped := netip.AddrPortFrom(netip.AddrFrom16(open.Addr().As16()), open.Port())
 	stuck := stuckListener(t)
 	loop := netip.MustParseAddr("127.0.0.1")
 	foreign := netip.MustParseAddr("192.0.2.1") // not on this host: bind fails, nothing is sent
@@ -92,6 +94,9 @@ func TestConnectorResults(t *testing.T) {
 	}{
 		{"open port", open, netip.Addr{}, time.Second, true, ""},
 		{"open port, bound", open, loop, time.Second, true, ""},
+		{"open port over IPv6", open6, netip.Addr{}, time.Second, true, ""},
+		{"closed port over IPv6", netip.AddrPortFrom(open6.Addr(), closed.Port()), netip.Addr{}, time.Second, false, "connection refused"},
+		{"IPv4-mapped address", mapped, netip.Addr{}, time.Second, true, ""},
 		{"closed port", closed, netip.Addr{}, time.Second, false, "connection refused"},
 		{"no answer", stuck, netip.Addr{}, 300 * time.Millisecond, false, "timeout after 300ms"},
 		{"source not on the host", open, foreign, time.Second, false, "source address not available"},

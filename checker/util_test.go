@@ -12,7 +12,13 @@ func mustAddrPort(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
 // every connection until the test ends.
 func acceptingListener(tb testing.TB) netip.AddrPort {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return acceptingListenerOn(tb, "127.0.0.1:0")
+}
+
+// acceptingListenerOn is acceptingListener at addr ("[::1]:0" for IPv6).
+func acceptingListenerOn(tb testing.TB, addr string) netip.AddrPort {
+	tb.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		tb.Fatal(err)
 	}
