@@ -88,7 +88,7 @@ type entry struct {
 	gen       uint64 // changes when the spec is replaced
 	attempt   int    // failed attempts so far in the current retry run
 	running   bool
-	startedAt time.Time // when the running (or last) attempt began
+	dueAt     time.Time // when the running (or last) attempt was due
 	weight    *int
 	last      Result
 	lastTime  time.Time
@@ -389,7 +389,7 @@ func (e *Engine) dispatch(now time.Time, free int) []job {
 		e.sched.pop()
 		c := e.checks[id]
 		c.running = true
-		c.startedAt = now
+		c.dueAt = due
 		out = append(out, job{id: id, gen: c.gen, kind: c.spec.Kind, checker: c.checker})
 	}
 	return out
@@ -417,11 +417,15 @@ func (e *Engine) complete(now time.Time, o outcome) (ev *Event, counted bool) {
 		return nil, true
 	}
 	c.attempt = 0
-	// The interval runs from the start of the attempt, not its end, so a
-	// backend that hangs until the timeout is still detected within
-	// fall × interval + timeout; an attempt longer than the interval
-	// is followed at once, never overlapped.
-	e.sched.set(o.id, laterOf(c.startedAt.Add(c.spec.Interval), now))
+	// The interval runs from when the attempt was due, not from its end,
+	// so a backend that hangs until the timeout is still detected within
+	// fall × interval + timeout, and not from when it was dispatched
+	// either, so a loop that wakes late does not push every later
+	// attempt back: 20,000 checks at 1 s ran 19,200–19,700 a second
+	// while each next attempt counted from a start a few ms late. An
+	// attempt longer than the interval is followed at once, never
+	// overlapped.
+	e.sched.set(o.id, laterOf(c.dueAt.Add(c.spec.Interval), now))
 
 	changed := c.tracker.Observe(r.OK)
 	weightChanged := false

@@ -89,6 +89,28 @@ func TestDispatchNeverOverlapsACheck(t *testing.T) {
 	}
 }
 
+// TestLateDispatchKeepsTheInterval: an attempt dispatched late (the
+// loop woke late, or every worker was busy) is followed one interval
+// after it was due, so the check's rate stays one per interval instead
+// of losing the lateness on every round.
+func TestLateDispatchKeepsTheInterval(t *testing.T) {
+	s := Spec{ID: "a", Interval: 10 * time.Second}
+	e, _ := newStepEngine(t, s)
+	due := t0.Add(firstDelay(s.withDefaults()))
+	late := due.Add(4 * time.Second)
+	js := e.dispatch(late, 10)
+	if len(js) != 1 {
+		t.Fatalf("dispatched %v at %v, due %v", ids(js), late, due)
+	}
+	finish(e, late.Add(time.Second), js[0], Result{OK: true})
+	if got := e.dispatch(due.Add(10*time.Second-time.Nanosecond), 10); len(got) != 0 {
+		t.Fatalf("dispatched %v before the interval passed", ids(got))
+	}
+	if diff := cmp.Diff([]string{"a"}, ids(e.dispatch(due.Add(10*time.Second), 10))); diff != "" {
+		t.Fatalf("one interval after it was due (-want +got):\n%s", diff)
+	}
+}
+
 func TestDispatchRespectsFreeWorkers(t *testing.T) {
 	var specs []Spec
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
