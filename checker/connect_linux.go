@@ -100,32 +100,35 @@ func (c *connector) start(to netip.AddrPort, bind netip.Addr, timeout time.Durat
 // in the set and its socket registered; otherwise res is the outcome
 // and the socket is closed.
 func (c *connector) open(d *dial) (res Result, pending bool) {
-	family, sa := sockaddr(d.to)
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	family := unix.AF_INET6
+	if d.to.Addr().Unmap().Is4() {
+		family = unix.AF_INET
+	}
+	fd, err := sysSocket(family)
 	if err != nil {
 		return c.failed(d, "socket", err), false
 	}
 	if d.bind.IsValid() {
 		_, bsa := sockaddr(netip.AddrPortFrom(d.bind, 0))
 		if err := unix.Bind(fd, bsa); err != nil {
-			unix.Close(fd)
+			sysClose(fd)
 			return c.failed(d, "bind", err), false
 		}
 	}
-	switch err := unix.Connect(fd, sa); err {
+	switch err := sysConnect(fd, d.to); err {
 	case nil:
-		unix.Close(fd)
+		sysClose(fd)
 		return Result{OK: true, Latency: time.Since(d.start)}, false
 	case unix.EINPROGRESS:
 	default:
-		unix.Close(fd)
+		sysClose(fd)
 		return c.failed(d, "connect", err), false
 	}
 	c.gen++
 	d.fd, d.key = fd, uint64(fd)|uint64(c.gen)<<32
 	ev := unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(fd), Pad: int32(d.key >> 32)}
-	if err := unix.EpollCtl(c.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		unix.Close(fd)
+	if err := sysEpollAdd(c.ep, fd, &ev); err != nil {
+		sysClose(fd)
 		return c.failed(d, "epoll_ctl", err), false
 	}
 	c.inflight[d.key] = d
@@ -252,7 +255,7 @@ func (c *connector) forget(d *dial) {
 	if d.hidx >= 0 {
 		heap.Remove(&c.byTime, d.hidx)
 	}
-	unix.Close(d.fd)
+	sysClose(d.fd)
 }
 
 // outcome reads a connect's result from the events epoll reported. A
