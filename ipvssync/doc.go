@@ -21,8 +21,10 @@
 // never touched; existing services the config names are adopted in place.
 // With SetResync it is incremental: between periodic full reads a sync
 // reads, plans and writes only the services whose desired entry changed,
-// and anything that makes the kernel's state doubtful (a failed call, a
-// new set of services) brings back a full read.
+// each read with its destination dump alone (a get only when the dump
+// is empty, for a service deleted behind its back), and anything that
+// makes the kernel's state doubtful (a failed call, a new set of
+// services) brings back a full read.
 // Guard wraps a handle so that every netlink call has a deadline (moby/ipvs
 // alone can block for ever, docs/notes/moby-ipvs.md); KeepDraining is the
 // one rule for how long a leaving destination stays at weight 0, and

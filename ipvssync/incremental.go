@@ -1,17 +1,24 @@
 package ipvssync
 
 import (
+	"errors"
+	"fmt"
 	"maps"
+	"syscall"
 	"time"
 )
 
 // scope is what one sync reads from the kernel: the whole table (full),
-// or the services in read, each with one service get and one destination
-// dump (ReadServices).
+// or the services in read, each with its destination dump (readWritten)
+// or, for one the last syncs did not write, a service get and a dump
+// (ReadServices).
 type scope struct {
 	full  bool
 	start time.Time
 	read  map[ServiceKey]struct{}
+	// written is what the syncs since the last full read wrote (the
+	// Reconciler's synced) when this sync is incremental.
+	written Table
 }
 
 // scopeLocked decides whether the sync about to run reads the whole
@@ -31,6 +38,9 @@ func (r *Reconciler) scopeLocked(keys []ServiceKey) *scope {
 		if _, ok := r.synced[k]; !ok {
 			sc.full = true
 		}
+	}
+	if !sc.full {
+		sc.written = r.synced
 	}
 	return sc
 }
@@ -69,9 +79,55 @@ func (sc *scope) readMore(k Kernel, keys []ServiceKey, t Table) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	more, err := ReadServices(k, todo)
+	rest := todo[:0]
+	for _, key := range todo {
+		w, ok := sc.written[key]
+		if !ok {
+			rest = append(rest, key)
+			continue
+		}
+		e, found, err := readWritten(k, key, w.Service)
+		if err != nil {
+			return err
+		}
+		if found {
+			t[key] = e
+		}
+	}
+	more, err := ReadServices(k, rest)
 	maps.Copy(t, more)
 	return err
+}
+
+// readWritten reads a service an earlier sync wrote as svc with one
+// destination dump, the one read `ipvsadm -d` would need to see the
+// change: its attributes are taken as written. A change another program
+// made to them is repaired by the periodic resync, as is any change to a
+// service no sync touches. The kernel answers the dump of a missing
+// service with an empty list, so an empty one is followed by a get, which
+// tells a service deleted behind the reconciler's back (absent: found is
+// false) from one that has no destination left.
+func readWritten(k Kernel, key ServiceKey, svc Service) (e ServiceEntry, found bool, err error) {
+	ds, err := k.GetDestinations(key)
+	if err != nil {
+		return e, false, fmt.Errorf("list destinations of %s: %w", key, err)
+	}
+	if len(ds) == 0 {
+		got, err := k.GetService(key)
+		if errors.Is(err, syscall.ESRCH) {
+			return e, false, nil
+		}
+		if err != nil {
+			return e, false, fmt.Errorf("get ipvs service %s: %w", key, err)
+		}
+		svc = got
+	}
+	svc.Flags &^= FlagHashed
+	e = ServiceEntry{Service: svc, Dests: make(map[DestKey]Destination, len(ds))}
+	for _, d := range ds {
+		e.Dests[d.Key()] = d
+	}
+	return e, true, nil
 }
 
 // pendingLocked names the services an incremental sync reads even when

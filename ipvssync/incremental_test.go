@@ -48,8 +48,8 @@ func countSync(k *FakeKernel, sync func() error) (counted, error) {
 
 // At 1,000 × 10 an incremental reconciler reads and writes only what a
 // change touches: one real server failing or recovering is one write and
-// one service read (a get and a destination dump), nothing changed is no
-// read and no write, and the periodic resync reads the whole table.
+// one read (its service's destination dump), nothing changed is no read
+// and no write, and the periodic resync reads the whole table.
 func TestIncrementalCostAtScale(t *testing.T) {
 	vss := bigConfig(1000, 10)
 	k := NewFakeKernel()
@@ -70,13 +70,13 @@ func TestIncrementalCostAtScale(t *testing.T) {
 	}{
 		{"converge from empty", nil, 0, counted{11000, Reads{Dumps: 1}}, true},
 		{"unchanged", nil, time.Second, counted{}, false},
-		{"one real server fails", func() { h.Real[victim] = down }, time.Second, counted{1, Reads{Gets: 1, DestDumps: 1}}, false},
+		{"one real server fails", func() { h.Real[victim] = down }, time.Second, counted{1, Reads{DestDumps: 1}}, false},
 		{"unchanged while it is down", nil, time.Second, counted{}, false},
-		{"it recovers", func() { h.Real[victim] = RealState{Alive: true} }, time.Second, counted{1, Reads{Gets: 1, DestDumps: 1}}, false},
+		{"it recovers", func() { h.Real[victim] = RealState{Alive: true} }, time.Second, counted{1, Reads{DestDumps: 1}}, false},
 		{"two services change", func() {
 			h.Real[victim] = RealState{Alive: true, Weight: 9, HasWeight: true}
 			h.Real[other] = down
-		}, time.Second, counted{2, Reads{Gets: 2, DestDumps: 2}}, false},
+		}, time.Second, counted{2, Reads{DestDumps: 2}}, false},
 		{"periodic resync due", nil, 30 * time.Second, counted{0, full}, true},
 		{"unchanged after the resync", nil, time.Second, counted{}, false},
 	}
@@ -121,9 +121,9 @@ func TestIncrementalSync(t *testing.T) {
 		t    Table
 		want counted
 	}{
-		{"fail", failed, counted{1, Reads{Gets: 1, DestDumps: 1}}},
+		{"fail", failed, counted{1, Reads{DestDumps: 1}}},
 		{"unchanged", failed, counted{}},
-		{"recover", all, counted{1, Reads{Gets: 1, DestDumps: 1}}},
+		{"recover", all, counted{1, Reads{DestDumps: 1}}},
 		{"unchanged", all, counted{}},
 	} {
 		got, err := countSync(k, func() error { _, err := r.Sync(st.t); return err })
@@ -160,11 +160,11 @@ func TestIncrementalDriftRepairedByResync(t *testing.T) {
 	if got, err := countSync(k, func() error { _, err := r.SyncHealth(vss, Health{}); return err }); err != nil || got != (counted{}) {
 		t.Fatalf("unchanged sync before the resync: %+v, %v; want nothing read or written", got, err)
 	}
-	// A health change in the bumped service reads it and puts the weight
-	// back with the change.
+	// A health change in the bumped service reads its destinations and
+	// puts the weight back with the change.
 	h := Health{Real: map[RealKey]RealState{RealKeyOf(vss[7], vss[7].RealServers[0]): down}}
-	if got, err := countSync(k, func() error { _, err := r.SyncHealth(vss, h); return err }); err != nil || got.writes != 2 || got.reads.Total() != 2 {
-		t.Fatalf("change in the drifted service: %+v, %v; want 2 writes (the change and the repair), 2 reads", got, err)
+	if got, err := countSync(k, func() error { _, err := r.SyncHealth(vss, h); return err }); err != nil || got.writes != 2 || got.reads != (Reads{DestDumps: 1}) {
+		t.Fatalf("change in the drifted service: %+v, %v; want 2 writes (the change and the repair), its destination dump", got, err)
 	}
 	if tab, _ := Read(k); tab[bumped.Service].Dests[bumped.Dest].Weight != want[bumped.Service].Dests[bumped.Dest].Weight {
 		t.Errorf("weight not put back by the sync that touched its service")
@@ -184,7 +184,63 @@ func TestIncrementalDriftRepairedByResync(t *testing.T) {
 	}
 }
 
-// failingReads fails one GetService, as a read that times out would.
+// A service touched by a sync is read with its destination dump alone,
+// its attributes taken as the reconciler wrote them. When another
+// program deleted it, the dump comes back empty, a get says it is gone,
+// and the sync makes it again at once; when another program changed its
+// scheduler, that waits for the resync, as for any service no sync
+// touches.
+func TestIncrementalTouchedServiceChangedElsewhere(t *testing.T) {
+	vss := bigConfig(20, 3)
+	k := NewFakeKernel()
+	fake := clock.NewFake(time.Unix(1000, 0))
+	r := NewReconciler(k, nil, WithClock(fake))
+	r.SetResync(30 * time.Second)
+	if _, err := r.SyncHealth(vss, Health{}); err != nil {
+		t.Fatal(err)
+	}
+	gone, edited := ServiceKeyOf(vss[3]), ServiceKeyOf(vss[8])
+	if err := k.DelService(gone); err != nil { // ipvsadm -D
+		t.Fatal(err)
+	}
+	svc, err := k.GetService(edited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Scheduler = "lc"
+	if err := k.UpdateService(svc); err != nil { // ipvsadm -E
+		t.Fatal(err)
+	}
+	fake.Advance(10 * time.Second)
+	h := Health{Real: map[RealKey]RealState{
+		RealKeyOf(vss[3], vss[3].RealServers[0]): down,
+		RealKeyOf(vss[8], vss[8].RealServers[0]): down,
+	}}
+	got, err := countSync(k, func() error { _, err := r.SyncHealth(vss, h); return err })
+	if err != nil || got.reads != (Reads{Gets: 1, DestDumps: 2}) {
+		t.Fatalf("sync touching both: %+v, %v; want two destination dumps and a get for the empty one", got, err)
+	}
+	tab, _ := Read(k)
+	want := Desired(vss, h)
+	if _, ok := tab[gone]; !ok || len(tab[gone].Dests) != len(want[gone].Dests) {
+		t.Fatalf("deleted service not made again by the sync that touched it: %+v", tab[gone])
+	}
+	if tab[edited].Service.Scheduler != "lc" || len(tab[edited].Dests) != len(want[edited].Dests) {
+		t.Fatalf("edited service: scheduler %q, %d destinations; want the edit kept until the resync and the failed server out",
+			tab[edited].Service.Scheduler, len(tab[edited].Dests))
+	}
+	fake.Advance(30 * time.Second)
+	if res, err := r.SyncHealth(vss, h); err != nil || !res.Full || res.Writes != 1 {
+		t.Fatalf("resync: %+v, %v; want a full read and the scheduler put back", res, err)
+	}
+	tab, _ = Read(k)
+	if ops := Plan(tab, want, nil, nil); len(ops) != 0 {
+		t.Errorf("drift left after the resync: %s", ops[0])
+	}
+}
+
+// failingReads fails one GetService or GetDestinations, as a read that
+// times out would.
 type failingReads struct {
 	*FakeKernel
 	fail int
@@ -196,6 +252,16 @@ func (f *failingReads) GetService(k ServiceKey) (Service, error) {
 		return Service{}, fmt.Errorf("get service: %w", ErrTimeout)
 	}
 	return f.FakeKernel.GetService(k)
+}
+
+// GetDestinations fails the same way: an incremental sync reads a
+// service it wrote with this dump alone.
+func (f *failingReads) GetDestinations(k ServiceKey) ([]Destination, error) {
+	if f.fail > 0 {
+		f.fail--
+		return nil, fmt.Errorf("list destinations: %w", ErrTimeout)
+	}
+	return f.FakeKernel.GetDestinations(k)
 }
 
 // Anything that leaves the kernel's state in doubt — a write the kernel
@@ -284,7 +350,7 @@ func TestIncrementalReloadOfOneService(t *testing.T) {
 	r.SetDrainTimeout(time.Minute)
 	var res SyncResult
 	got, err := countSync(k, func() (err error) { res, err = r.SyncHealth(reloaded, Health{}); return err })
-	if err != nil || res.Full || got != (counted{2, Reads{Gets: 1, DestDumps: 1}}) {
+	if err != nil || res.Full || got != (counted{2, Reads{DestDumps: 1}}) {
 		t.Errorf("reload of one service: %+v, full %v, %v; want 2 writes (service, destination) and its one read", got, res.Full, err)
 	}
 	tab, _ := Read(k)
