@@ -133,10 +133,10 @@ func TestIncrementalSync(t *testing.T) {
 	}
 }
 
-// Between resyncs a change made by another program goes unseen unless a
-// sync touches its service; the periodic resync repairs it, and a sync
-// that touches the service repairs it there too.
-func TestIncrementalDriftRepairedByResync(t *testing.T) {
+// syncedIncremental is a reconciler with a 30 s resync on a fake clock
+// that has made the table of 20 virtual servers × 3 real servers.
+func syncedIncremental(t *testing.T) ([]*config.VirtualServer, *FakeKernel, *clock.Fake, *Reconciler) {
+	t.Helper()
 	vss := bigConfig(20, 3)
 	k := NewFakeKernel()
 	fake := clock.NewFake(time.Unix(1000, 0))
@@ -145,6 +145,14 @@ func TestIncrementalDriftRepairedByResync(t *testing.T) {
 	if _, err := r.SyncHealth(vss, Health{}); err != nil {
 		t.Fatal(err)
 	}
+	return vss, k, fake, r
+}
+
+// Between resyncs a change made by another program goes unseen unless a
+// sync touches its service; the periodic resync repairs it, and a sync
+// that touches the service repairs it there too.
+func TestIncrementalDriftRepairedByResync(t *testing.T) {
+	vss, k, fake, r := syncedIncremental(t)
 	want := Desired(vss, Health{})
 	gone, bumped := ServiceKeyOf(vss[3]), RealKeyOf(vss[7], vss[7].RealServers[1])
 	if err := k.DelService(gone); err != nil { // ipvsadm -D
@@ -191,14 +199,7 @@ func TestIncrementalDriftRepairedByResync(t *testing.T) {
 // scheduler, that waits for the resync, as for any service no sync
 // touches.
 func TestIncrementalTouchedServiceChangedElsewhere(t *testing.T) {
-	vss := bigConfig(20, 3)
-	k := NewFakeKernel()
-	fake := clock.NewFake(time.Unix(1000, 0))
-	r := NewReconciler(k, nil, WithClock(fake))
-	r.SetResync(30 * time.Second)
-	if _, err := r.SyncHealth(vss, Health{}); err != nil {
-		t.Fatal(err)
-	}
+	vss, k, fake, r := syncedIncremental(t)
 	gone, edited := ServiceKeyOf(vss[3]), ServiceKeyOf(vss[8])
 	if err := k.DelService(gone); err != nil { // ipvsadm -D
 		t.Fatal(err)
