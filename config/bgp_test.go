@@ -34,7 +34,7 @@ func TestBGPGood(t *testing.T) {
 	}
 }
 
-func TestAnnouncedAddrs(t *testing.T) {
+func TestServiceAddrs(t *testing.T) {
 	a := netip.MustParseAddrPort
 	for _, tc := range []struct {
 		name string
@@ -48,7 +48,7 @@ func TestAnnouncedAddrs(t *testing.T) {
 		}}, []netip.Addr{netip.MustParseAddr("192.0.2.80"), netip.MustParseAddr("2001:db8::80")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, AnnouncedAddrs(tc.vs), cmpopts.EquateComparable(netip.Addr{})); diff != "" {
+			if diff := cmp.Diff(tc.want, ServiceAddrs(tc.vs), cmpopts.EquateComparable(netip.Addr{})); diff != "" {
 				t.Error(diff)
 			}
 		})

@@ -92,7 +92,7 @@ func (b *builder) bgp(raw *rawFile, cfg *Config) {
 		}
 		if cfg.BGP == nil {
 			b.errorf(rv.Announce.Range(), "announce without bgp", "announce = true needs a bgp block with at least one neighbor to announce to.")
-		} else if len(AnnouncedAddrs(vs)) == 0 {
+		} else if len(ServiceAddrs(vs)) == 0 {
 			b.errorf(rv.Announce.Range(), "announce without an address", "virtual_server %q has no IP address to announce (a fwmark service); announce needs address = \"IP:PORT\" or a group with addresses.", vs.Name)
 		}
 	}
@@ -183,10 +183,11 @@ func (b *builder) bgpNeighbor(r *rawBGPNeighbor) *BGPNeighbor {
 	return n
 }
 
-// AnnouncedAddrs is what announce = true announces for vs: its address,
-// or the addresses of its group's members, each once; fwmark services
-// have none.
-func AnnouncedAddrs(vs *VirtualServer) []netip.Addr {
+// ServiceAddrs are the addresses clients reach vs at: its address, or
+// the addresses of its group's members, each once; fwmark services have
+// none. announce = true announces them over BGP, and a new VRRP master
+// announces them after its other addresses.
+func ServiceAddrs(vs *VirtualServer) []netip.Addr {
 	var out []netip.Addr
 	seen := map[netip.Addr]bool{}
 	add := func(ap netip.AddrPort) {

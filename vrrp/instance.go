@@ -127,6 +127,13 @@ type Config struct {
 	// 0 sends a burst back to back.
 	GARPInterval time.Duration
 	GNAInterval  time.Duration
+	// ServiceAddrs are the addresses clients connect to (the virtual
+	// servers'). A new master announces its other addresses first: a
+	// service address draws traffic the moment it is announced (the old
+	// master flushes the packets it queued for it), and the answers to
+	// that traffic need the rest, such as a NAT director's inside
+	// address, already in the real servers' ARP caches.
+	ServiceAddrs []netip.Addr
 }
 
 type instance struct {

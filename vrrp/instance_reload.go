@@ -24,6 +24,7 @@ func (r *Router) Reload(cfg Config) error {
 	if err := checkSources(cfg, r.deps); err != nil {
 		return err
 	}
+	cfg.ServiceAddrs = sortedAddrs(cfg.ServiceAddrs)
 	r.mu.Lock()
 	if !r.running {
 		r.cfg = cfg

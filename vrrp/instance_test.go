@@ -2,7 +2,9 @@ package vrrp
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -652,6 +654,87 @@ func TestRouterSyncGroupTakesOverTogether(t *testing.T) {
 		if st := a.status(name); st.State != StateMaster {
 			t.Errorf("A %s: %v, want MASTER with no peer", name, st.State)
 		}
+	}
+}
+
+// TestRouterSyncGroupAnnouncesTogether: a group taking over puts every
+// member's addresses on before its first gratuitous ARP, then announces
+// round by round, the service address (the virtual server's) last in
+// each round. The outside member of a NAT pair moving first, announced at
+// once, drew the old master's queued client packets before the inside
+// address had moved, and the real servers answered through the old
+// master.
+func TestRouterSyncGroupAnnouncesTogether(t *testing.T) {
+	for _, stop := range []bool{true, false} {
+		t.Run(fmt.Sprintf("stop=%v", stop), func(t *testing.T) {
+			s := newSim(t)
+			group := func(prio uint8) Config {
+				return Config{
+					Instances:    []InstanceConfig{inst("ext", "eth0", 1, prio, vipA), inst("int", "eth1", 2, prio, vipB)},
+					SyncGroups:   []SyncGroupConfig{{Name: "g", Members: []string{"ext", "int"}}},
+					ServiceAddrs: []netip.Addr{vipA.Addr()},
+				}
+			}
+			a := s.newNode("A", ipA, group(150), nil)
+			b := s.newNode("B", ipB, group(100), nil)
+			s.start(a)
+			s.start(b)
+			s.run(10 * time.Second)
+			if stop {
+				s.stop(a)
+			} else {
+				s.crash(a)
+			}
+			s.run(15 * time.Second)
+			var got []string
+			for _, e := range s.log.filter(func(e event) bool { return e.Node == "B" && e.At.After(s.at(10*time.Second)) }) {
+				if e.Kind == "advert" {
+					got = append(got, fmt.Sprintf("advert vrid %d", e.VRID))
+				} else {
+					got = append(got, e.Kind+" "+e.Addr.Addr().String())
+				}
+				if len(got) == 14 {
+					break // the garp_master_delay burst follows
+				}
+			}
+			// Either member may be the one whose timer moves the group:
+			// it adds its address and advertises first.
+			ext := []string{"add 192.0.2.50", "advert vrid 1"}
+			in := []string{"add 192.0.2.51", "advert vrid 2"}
+			want := slices.Concat(ext, in)
+			if len(got) > 0 && got[0] == in[0] {
+				want = slices.Concat(in, ext)
+			}
+			for range 5 {
+				want = append(want, "garp 192.0.2.51", "garp 192.0.2.50")
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("B's takeover (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestRouterAnnouncesServiceAddrsLast: one instance carrying a NAT
+// director's outside and inside addresses announces the inside one
+// first, whatever the config's order.
+func TestRouterAnnouncesServiceAddrsLast(t *testing.T) {
+	s := newSim(t)
+	cfg := one(inst("vi", "eth0", 1, 150, vipA, vipB))
+	cfg.ServiceAddrs = []netip.Addr{vipA.Addr(), netip.MustParseAddr("203.0.113.9")}
+	a := s.newNode("A", ipA, cfg, nil)
+	s.start(a)
+	s.run(mdi(150))
+	var got []string
+	for _, e := range s.log.filter(func(e event) bool { return e.Kind == "garp" }) {
+		got = append(got, e.Addr.Addr().String())
+	}
+	var want []string
+	for range 5 {
+		want = append(want, "192.0.2.51", "192.0.2.50")
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("gratuitous ARPs (-want +got):\n%s", d)
 	}
 }
 

@@ -122,8 +122,12 @@ type Router struct {
 	// are done (a send or VIP failure found inside apply).
 	dirty      []*instance
 	applyDepth int
-	settling   bool
-	readersOn  bool // Run's readers are started; new transports get one
+	// held are the announcements of sync group members that became
+	// master inside the apply in progress, sent together when it ends
+	// (flushHeldLocked).
+	held      []heldAnnounce
+	settling  bool
+	readersOn bool // Run's readers are started; new transports get one
 
 	drops dropLimiter // which dropped adverts to log (droplog.go)
 
@@ -219,6 +223,7 @@ func NewRouter(cfg Config, deps Deps) (*Router, error) {
 		done:    make(chan struct{}),
 	}
 	r.anncRetry = map[string]time.Time{}
+	cfg.ServiceAddrs = sortedAddrs(cfg.ServiceAddrs)
 	r.cfg = cfg
 	return r, nil
 }

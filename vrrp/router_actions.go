@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -55,6 +56,7 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 	defer func() {
 		r.applyDepth--
 		if r.applyDepth == 0 {
+			r.flushHeldLocked()
 			r.settleLocked(now)
 		}
 	}()
@@ -75,13 +77,19 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 				}
 			}
 		case AnnounceVIPs:
-			r.announceLocked(in, in.garp.becameMaster(now, in.cfg))
+			n := in.garp.becameMaster(now, in.cfg)
+			if in.group != nil {
+				r.held = append(r.held, heldAnnounce{in, n})
+			} else {
+				r.announceLocked(in, n)
+			}
 		case AnnounceLowerPriority:
 			if n := in.garp.lowerPriority(now, in.cfg); n > 0 {
 				r.announceLocked(in, n)
 			}
 		case StopAnnouncing:
 			in.garp.stop()
+			r.held = slices.DeleteFunc(r.held, func(h heldAnnounce) bool { return h.in == in })
 			var addrs []netip.Addr
 			for _, v := range in.cfg.vips() {
 				addrs = append(addrs, v.Prefix.Addr())
@@ -163,25 +171,95 @@ func (r *Router) announceLocked(in *instance, repeat int) {
 	r.announceVIPsLocked(in.cfg.vips(), repeat)
 }
 
+// heldAnnounce is one sync group member's burst waiting for the rest of
+// its group (Router.held).
+type heldAnnounce struct {
+	in     *instance
+	repeat int
+}
+
+// flushHeldLocked sends the held bursts of the members that moved to
+// master together, as one set of rounds (announceBurstsLocked), once
+// every member has its addresses. Announced as each member moved, the
+// first member's service address drew the old master's queued packets
+// before a later member's inside address was in the real servers' ARP
+// caches, and their answers went to the old master (docs/notes/
+// nat-takeover.md).
+func (r *Router) flushHeldLocked() {
+	if len(r.held) == 0 {
+		return
+	}
+	held := r.held
+	r.held = nil
+	bursts := make([]announceBurst, 0, len(held))
+	for _, h := range held {
+		bursts = append(bursts, announceBurst{h.in.cfg.vips(), h.repeat})
+	}
+	r.announceBurstsLocked(bursts)
+}
+
+// announceBurst is repeat announcements of each of vips.
+type announceBurst struct {
+	vips   []VIPAddr
+	repeat int
+}
+
 func (r *Router) announceVIPsLocked(vips []VIPAddr, repeat int) {
+	r.announceBurstsLocked([]announceBurst{{vips, repeat}})
+}
+
+// announceBurstsLocked sends the bursts round by round: one frame for
+// every VIP of every burst, then the next round. Within a round the
+// service addresses go last (Config.ServiceAddrs).
+func (r *Router) announceBurstsLocked(bursts []announceBurst) {
 	if r.deps.OpenAnnouncer == nil {
 		return
 	}
 	now := r.clock.Now()
 	queued := false
-	for range repeat {
-		for _, v := range vips {
-			addr := v.Prefix.Addr()
-			if !r.pace.push(now, v.Dev, addr, r.paceGap(addr)) {
-				queued = true
-				continue
+	rounds := 0
+	for _, b := range bursts {
+		rounds = max(rounds, b.repeat)
+	}
+	for round := range rounds {
+		for _, service := range []bool{false, true} {
+			for _, b := range bursts {
+				if round >= b.repeat {
+					continue
+				}
+				for _, v := range b.vips {
+					addr := v.Prefix.Addr()
+					if r.isService(addr) != service {
+						continue
+					}
+					if !r.pace.push(now, v.Dev, addr, r.paceGap(addr)) {
+						queued = true
+						continue
+					}
+					r.announceOneLocked(now, v.Dev, addr)
+				}
 			}
-			r.announceOneLocked(now, v.Dev, addr)
 		}
 	}
 	if queued {
 		r.poke() // the loop's timer may be armed later than the pacer's
 	}
+}
+
+// isService reports whether addr is one of Config.ServiceAddrs.
+func (r *Router) isService(addr netip.Addr) bool {
+	_, ok := slices.BinarySearchFunc(r.cfg.ServiceAddrs, addr, netip.Addr.Compare)
+	return ok
+}
+
+// sortedAddrs is a sorted copy of addrs without repeats, for isService.
+func sortedAddrs(addrs []netip.Addr) []netip.Addr {
+	if len(addrs) == 0 {
+		return nil
+	}
+	out := slices.Clone(addrs)
+	slices.SortFunc(out, netip.Addr.Compare)
+	return slices.Compact(out)
 }
 
 // paceGap is the gap between announcements of addr's family on one

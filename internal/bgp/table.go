@@ -43,7 +43,7 @@ func ServicesOf(cfg *config.Config) []Service {
 			continue
 		}
 		s := Service{Name: vs.Name}
-		for _, a := range config.AnnouncedAddrs(vs) {
+		for _, a := range config.ServiceAddrs(vs) {
 			s.Prefixes = append(s.Prefixes, netip.PrefixFrom(a, a.BitLen()))
 		}
 		out = append(out, s)

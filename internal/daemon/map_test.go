@@ -95,7 +95,10 @@ func TestVRRPConfigMapping(t *testing.T) {
 	if got := opts["eth0"]; got.SrcIP != netip.MustParseAddr("192.0.2.11") || len(got.UnicastPeers) != 1 {
 		t.Errorf("transport options for eth0: %+v", got)
 	}
-
+	// The virtual server's address is announced after the others.
+	if diff := cmp.Diff([]netip.Addr{netip.MustParseAddr("192.0.2.50")}, vc.ServiceAddrs, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+		t.Errorf("service addresses (-want +got):\n%s", diff)
+	}
 }
 
 // Every instance and sync group is passed on, whatever the state of its

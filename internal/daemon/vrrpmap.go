@@ -71,6 +71,9 @@ func vrrpConfig(cfg *config.Config) vrrp.Config {
 		out.SyncGroups = append(out.SyncGroups, vrrp.SyncGroupConfig{Name: g.Name, Members: g.Group})
 	}
 	out.GARPInterval, out.GNAInterval = cfg.Global.GARP.Interval, cfg.Global.GARP.NAInterval
+	for _, vs := range cfg.VirtualServers {
+		out.ServiceAddrs = append(out.ServiceAddrs, config.ServiceAddrs(vs)...)
+	}
 	return out
 }
 
