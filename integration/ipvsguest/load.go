@@ -42,6 +42,9 @@ type Load struct {
 	starts []time.Time // every request's start, recorded as it starts
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// stopped is set once Stop has waited for every request: those it
+	// cut short are not recorded, and none is in flight any more.
+	stopped bool
 }
 
 // StartLoad begins the stream; each request gets timeout. now is the clock
@@ -93,6 +96,9 @@ func StartLoad(get Get, interval, timeout time.Duration, now func() time.Time) *
 func (l *Load) Stop() {
 	l.cancel()
 	l.wg.Wait()
+	l.mu.Lock()
+	l.stopped = true
+	l.mu.Unlock()
 }
 
 // StartGap is the longest time between two consecutive request starts
@@ -121,6 +127,42 @@ func longestGap(starts []time.Time, from, to time.Time) time.Duration {
 		prev = t
 	}
 	return gap
+}
+
+// WaitFinished waits up to within until every request started before
+// to has finished, and reports whether they all did. Samples holds only
+// finished requests: a window summarised while some of its requests
+// still wait for an answer (or their timeout) leaves them out, and
+// undercounts the failures of an outage that has just ended. After Stop
+// it returns true at once.
+func (l *Load) WaitFinished(to time.Time, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for {
+		l.mu.Lock()
+		if l.stopped {
+			l.mu.Unlock()
+			return true
+		}
+		started, finished := 0, 0
+		for _, t := range l.starts {
+			if t.Before(to) {
+				started++
+			}
+		}
+		for _, s := range l.recs {
+			if s.Start.Before(to) {
+				finished++
+			}
+		}
+		l.mu.Unlock()
+		if finished >= started {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Samples returns the samples finished so far, ordered by start time.

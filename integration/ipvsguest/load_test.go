@@ -146,6 +146,48 @@ func TestLoadHungRequestDoesNotStopTheStream(t *testing.T) {
 	}
 }
 
+// TestLoadWaitFinished: a window's requests still in flight are waited
+// for, so the one that times out is counted.
+func TestLoadWaitFinished(t *testing.T) {
+	var n atomic.Int32
+	get := func(ctx context.Context) (string, error) {
+		if n.Add(1) == 1 {
+			<-ctx.Done() // the first request hangs until its timeout
+			return "", ctx.Err()
+		}
+		return "rs1", nil
+	}
+	l := StartLoad(get, time.Millisecond, 300*time.Millisecond, nil)
+	defer l.Stop()
+	time.Sleep(50 * time.Millisecond)
+	to := time.Now()
+	if w := Summarize(l.Samples(), t0, to); w.Failed != 0 {
+		t.Fatalf("the hung request finished early: %v", w)
+	}
+	if !l.WaitFinished(to, 5*time.Second) {
+		t.Fatal("the requests started before to did not all finish")
+	}
+	if w := Summarize(l.Samples(), t0, to); w.Failed != 1 || w.Sent < 2 {
+		t.Errorf("after WaitFinished: %v, want the timed-out request counted", w)
+	}
+}
+
+// TestLoadWaitFinishedAfterStop: a request Stop cut short is never
+// recorded, so once stopped nothing is waited for.
+func TestLoadWaitFinishedAfterStop(t *testing.T) {
+	get := func(ctx context.Context) (string, error) {
+		<-ctx.Done() // every request hangs until its timeout
+		return "", ctx.Err()
+	}
+	l := StartLoad(get, time.Millisecond, time.Hour, nil)
+	time.Sleep(20 * time.Millisecond)
+	l.Stop()
+	start := time.Now()
+	if !l.WaitFinished(time.Now(), 5*time.Second) || time.Since(start) > time.Second {
+		t.Errorf("WaitFinished after Stop took %v", time.Since(start))
+	}
+}
+
 // TestLongestGap: only gaps between two starts inside the window count,
 // so a window that begins before the stream, or ends while requests
 // are in flight, reports no stall.
