@@ -192,7 +192,14 @@ func (l *e2eLab) wireCrash(t *testing.T, t0, tm time.Time) {
 			}
 		}
 		if li.VRRP != nil {
-			inner = fmt.Sprintf("; lb1's last VI_INT advert %v after its last VI_EXT advert", roundMS(li.Time.Sub(last.Time)))
+			// The group moves when the later of the two timers runs
+			// out, so the protocol part runs from the later advert.
+			later := last
+			if li.Time.After(later.Time) {
+				later = li
+			}
+			inner = fmt.Sprintf("; lb1's last VI_INT advert %v after its last VI_EXT advert; the later of the two -> lb2 first advert %v",
+				roundMS(li.Time.Sub(last.Time)), roundMS(first.Time.Sub(later.Time)))
 		}
 	}
 	l.result("kill -9 wire: lb1 last advert %v before the kill; last advert -> lb2 first advert %v (Master_Down_Interval %v); lb2 first advert -> MASTER log line %v%s%s",
