@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lbhad/lbhad/internal/porttest"
 )
 
 // connectOnce runs one attempt through c and waits for its result.
@@ -72,7 +74,7 @@ func stuckListener(t *testing.T) netip.AddrPort {
 
 func TestConnectorResults(t *testing.T) {
 	open := acceptingListener(t)
-	closed := netip.AddrPortFrom(open.Addr(), freePort(t))
+	closed := porttest.Closed(t)
 	open6 := acceptingListenerOn(t, "[::1]:0")
 	mapped := netip.AddrPortFrom(netip.AddrFrom16(open.Addr().As16()), open.Port())
 	stuck := stuckListener(t)
@@ -164,22 +166,12 @@ func TestConnectorGoroutines(t *testing.T) {
 	wg.Wait()
 }
 
-func freePort(t *testing.T) uint16 {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return netip.MustParseAddrPort(ln.Addr().String()).Port()
-}
-
 // TestEngineConnectsThroughConnector: the engine's bare tcp_checks take
 // the connect loop and reach the same verdicts as through net.Dialer:
 // an accepting port comes up, a closed one goes down with the reason.
 func TestEngineConnectsThroughConnector(t *testing.T) {
 	open := acceptingListener(t)
-	closed := netip.AddrPortFrom(open.Addr(), freePort(t))
+	closed := porttest.Closed(t)
 	for _, dialEach := range []bool{true, false} {
 		events := make(chan Event, 8)
 		e := NewEngine(Options{DialEach: dialEach, OnEvent: func(ev Event) { events <- ev }})

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/lbhad/lbhad/checker"
 	"github.com/lbhad/lbhad/config"
+	"github.com/lbhad/lbhad/internal/porttest"
 	"github.com/lbhad/lbhad/ipvssync"
 )
 
@@ -233,7 +235,7 @@ func testReloadReplacing(t *testing.T, two bool) {
 		}
 	}()
 	_, open, _ := net.SplitHostPort(ln.Addr().String())
-	closed := closedPort(t)
+	closed := strconv.Itoa(int(porttest.Closed(t).Port()))
 	conf := func(second string) *config.Config {
 		first := "tcp_check {\n      delay_loop = 0.1\n    }"
 		if !two {
@@ -277,17 +279,6 @@ virtual_server "web" {
 		t.Fatal(err)
 	}
 	eventually(t, "a up after the reload", 10*time.Second, func() bool { ev, n := last(); return n == 2 && ev.Up && ev.StateChanged })
-}
-
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
-	return port
 }
 
 // TestFileAndUDPChecksDriveIPVS runs the daemon as built for production
