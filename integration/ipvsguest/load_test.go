@@ -124,16 +124,21 @@ func TestLoadRecordsEveryRequest(t *testing.T) {
 	}
 }
 
-func TestLoadHungRequestDoesNotStopTheStream(t *testing.T) {
+// firstHangs is a request function whose first request hangs until its
+// timeout and every later one is answered by rs1.
+func firstHangs() Get {
 	var n atomic.Int32
-	get := func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
 		if n.Add(1) == 1 {
-			<-ctx.Done() // the first request hangs until its timeout
+			<-ctx.Done()
 			return "", ctx.Err()
 		}
 		return "rs1", nil
 	}
-	l := StartLoad(get, time.Millisecond, 200*time.Millisecond, nil)
+}
+
+func TestLoadHungRequestDoesNotStopTheStream(t *testing.T) {
+	l := StartLoad(firstHangs(), time.Millisecond, 200*time.Millisecond, nil)
 	time.Sleep(50 * time.Millisecond)
 	if got := len(l.Samples()); got == 0 {
 		t.Error("no request finished while the first one hung")
@@ -149,15 +154,7 @@ func TestLoadHungRequestDoesNotStopTheStream(t *testing.T) {
 // TestLoadWaitFinished: a window's requests still in flight are waited
 // for, so the one that times out is counted.
 func TestLoadWaitFinished(t *testing.T) {
-	var n atomic.Int32
-	get := func(ctx context.Context) (string, error) {
-		if n.Add(1) == 1 {
-			<-ctx.Done() // the first request hangs until its timeout
-			return "", ctx.Err()
-		}
-		return "rs1", nil
-	}
-	l := StartLoad(get, time.Millisecond, 300*time.Millisecond, nil)
+	l := StartLoad(firstHangs(), time.Millisecond, 300*time.Millisecond, nil)
 	defer l.Stop()
 	time.Sleep(50 * time.Millisecond)
 	to := time.Now()
