@@ -125,7 +125,7 @@ type Router struct {
 	// held are the announcements of sync group members that became
 	// master inside the apply in progress, sent together when it ends
 	// (flushHeldLocked).
-	held      []heldAnnounce
+	held      []announceBurst
 	settling  bool
 	readersOn bool // Run's readers are started; new transports get one
 

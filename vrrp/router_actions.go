@@ -79,7 +79,8 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 		case AnnounceVIPs:
 			n := in.garp.becameMaster(now, in.cfg)
 			if in.group != nil {
-				r.held = append(r.held, heldAnnounce{in, n})
+				// The rest of the group moves within this apply.
+				r.held = append(r.held, announceBurst{in, in.cfg.vips(), n})
 			} else {
 				r.announceLocked(in, n)
 			}
@@ -89,7 +90,7 @@ func (r *Router) apply(now time.Time, in *instance, actions []Action) {
 			}
 		case StopAnnouncing:
 			in.garp.stop()
-			r.held = slices.DeleteFunc(r.held, func(h heldAnnounce) bool { return h.in == in })
+			r.held = slices.DeleteFunc(r.held, func(b announceBurst) bool { return b.in == in })
 			var addrs []netip.Addr
 			for _, v := range in.cfg.vips() {
 				addrs = append(addrs, v.Prefix.Addr())
@@ -171,10 +172,11 @@ func (r *Router) announceLocked(in *instance, repeat int) {
 	r.announceVIPsLocked(in.cfg.vips(), repeat)
 }
 
-// heldAnnounce is one sync group member's burst waiting for the rest of
-// its group (Router.held).
-type heldAnnounce struct {
+// announceBurst is repeat announcements of each of vips; in is the
+// instance they belong to when they are held (Router.held).
+type announceBurst struct {
 	in     *instance
+	vips   []VIPAddr
 	repeat int
 }
 
@@ -191,21 +193,11 @@ func (r *Router) flushHeldLocked() {
 	}
 	held := r.held
 	r.held = nil
-	bursts := make([]announceBurst, 0, len(held))
-	for _, h := range held {
-		bursts = append(bursts, announceBurst{h.in.cfg.vips(), h.repeat})
-	}
-	r.announceBurstsLocked(bursts)
-}
-
-// announceBurst is repeat announcements of each of vips.
-type announceBurst struct {
-	vips   []VIPAddr
-	repeat int
+	r.announceBurstsLocked(held)
 }
 
 func (r *Router) announceVIPsLocked(vips []VIPAddr, repeat int) {
-	r.announceBurstsLocked([]announceBurst{{vips, repeat}})
+	r.announceBurstsLocked([]announceBurst{{vips: vips, repeat: repeat}})
 }
 
 // announceBurstsLocked sends the bursts round by round: one frame for
@@ -216,34 +208,42 @@ func (r *Router) announceBurstsLocked(bursts []announceBurst) {
 		return
 	}
 	now := r.clock.Now()
-	queued := false
 	rounds := 0
 	for _, b := range bursts {
 		rounds = max(rounds, b.repeat)
 	}
+	queued := false
 	for round := range rounds {
 		for _, service := range []bool{false, true} {
-			for _, b := range bursts {
-				if round >= b.repeat {
-					continue
-				}
-				for _, v := range b.vips {
-					addr := v.Prefix.Addr()
-					if r.isService(addr) != service {
-						continue
-					}
-					if !r.pace.push(now, v.Dev, addr, r.paceGap(addr)) {
-						queued = true
-						continue
-					}
-					r.announceOneLocked(now, v.Dev, addr)
-				}
-			}
+			queued = r.announceRoundLocked(now, bursts, round, service) || queued
 		}
 	}
 	if queued {
 		r.poke() // the loop's timer may be armed later than the pacer's
 	}
+}
+
+// announceRoundLocked sends one frame for each VIP that is (service) or
+// is not a service address, of every burst with a frame left in round;
+// it reports whether the pacer queued any of them.
+func (r *Router) announceRoundLocked(now time.Time, bursts []announceBurst, round int, service bool) (queued bool) {
+	for _, b := range bursts {
+		if round >= b.repeat {
+			continue
+		}
+		for _, v := range b.vips {
+			addr := v.Prefix.Addr()
+			if r.isService(addr) != service {
+				continue
+			}
+			if !r.pace.push(now, v.Dev, addr, r.paceGap(addr)) {
+				queued = true
+				continue
+			}
+			r.announceOneLocked(now, v.Dev, addr)
+		}
+	}
+	return queued
 }
 
 // isService reports whether addr is one of Config.ServiceAddrs.
