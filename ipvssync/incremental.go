@@ -122,12 +122,7 @@ func readWritten(k Kernel, key ServiceKey, svc Service) (e ServiceEntry, found b
 		}
 		svc = got
 	}
-	svc.Flags &^= FlagHashed
-	e = ServiceEntry{Service: svc, Dests: make(map[DestKey]Destination, len(ds))}
-	for _, d := range ds {
-		e.Dests[d.Key()] = d
-	}
-	return e, true, nil
+	return entryOf(svc, ds), true, nil
 }
 
 // pendingLocked names the services an incremental sync reads even when

@@ -83,18 +83,24 @@ func Read(k Kernel) (Table, error) {
 	}
 	t := make(Table, len(svcs))
 	for _, svc := range svcs {
-		svc.Flags &^= FlagHashed
 		ds, err := k.GetDestinations(svc.Key)
 		if err != nil {
 			return nil, fmt.Errorf("list destinations of %s: %w", svc.Key, err)
 		}
-		e := ServiceEntry{Service: svc, Dests: make(map[DestKey]Destination, len(ds))}
-		for _, d := range ds {
-			e.Dests[d.Key()] = d
-		}
-		t[svc.Key] = e
+		t[svc.Key] = entryOf(svc, ds)
 	}
 	return t, nil
+}
+
+// entryOf is the table entry of a service read back with its
+// destinations, the hashed flag masked.
+func entryOf(svc Service, ds []Destination) ServiceEntry {
+	svc.Flags &^= FlagHashed
+	e := ServiceEntry{Service: svc, Dests: make(map[DestKey]Destination, len(ds))}
+	for _, d := range ds {
+		e.Dests[d.Key()] = d
+	}
+	return e
 }
 
 // ReadServices returns the part of the kernel's table made of the
@@ -111,16 +117,11 @@ func ReadServices(k Kernel, keys []ServiceKey) (Table, error) {
 		if err != nil {
 			return nil, fmt.Errorf("get ipvs service %s: %w", key, err)
 		}
-		svc.Flags &^= FlagHashed
 		ds, err := k.GetDestinations(svc.Key)
 		if err != nil {
 			return nil, fmt.Errorf("list destinations of %s: %w", svc.Key, err)
 		}
-		e := ServiceEntry{Service: svc, Dests: make(map[DestKey]Destination, len(ds))}
-		for _, d := range ds {
-			e.Dests[d.Key()] = d
-		}
-		t[svc.Key] = e
+		t[svc.Key] = entryOf(svc, ds)
 	}
 	return t, nil
 }
