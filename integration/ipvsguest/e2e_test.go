@@ -29,6 +29,7 @@ import (
 	"github.com/lbhad/lbhad/internal/ipvstest"
 	"github.com/lbhad/lbhad/internal/lab"
 	"github.com/lbhad/lbhad/internal/netnstest"
+	"github.com/lbhad/lbhad/vrrp"
 )
 
 // A director pair end to end: two real lbhad processes (shipped into the
@@ -831,7 +832,7 @@ func runE2EKind(t *testing.T, nat bool, kind string) {
 	// (priority 150: 3.414 s) after its VRRP began: the rest of the
 	// figure is the daemon's own start.
 	l.result("start: lb1 MASTER %v after start (its VRRP began %v after start)", tm.Sub(lb1.started).Round(time.Millisecond),
-		(tm.Sub(lb1.started) - 3*time.Second - (256-150)*time.Second/256).Round(time.Millisecond))
+		(tm.Sub(lb1.started) - vrrp.MasterDownInterval(time.Second, 150)).Round(time.Millisecond))
 	h1, h2 := l.ipvsHandle(lb1), l.ipvsHandle(lb2)
 	l.waitDests("lb1 table holds rs1..3", h1, 15*time.Second, allThree)
 	l.waitDests("lb2 table holds rs1..3", h2, 15*time.Second, allThree)
